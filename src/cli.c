@@ -1,0 +1,642 @@
+/*
+ * cli: the `duplex` command.
+ *
+ *   duplex list
+ *   duplex run SCENARIO [--messages N] [--capacity BYTES] [--timeout MS]
+ *                       [--trace timeline|hexdump|both|none] [--fix]
+ *   duplex decode [--hex|--raw] [--max-recv BYTES] [--encoding NAME]
+ *
+ * Design
+ *   cli_main() takes its streams as arguments, so the tests run the real
+ *   command in-process and read what it printed. Parsing is by hand (POSIX
+ *   getopt has no long options): every option takes "--name value" or
+ *   "--name=value", and every bad value is a usage error (exit 2) whose
+ *   message says what was expected.
+ *
+ *   `duplex decode` reads its input as it arrives and judges each header as
+ *   soon as its 5 bytes are in, as a receiver does: an oversize length is
+ *   reported before any payload byte is awaited.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "scenario.h"
+#include "trace.h"
+
+#define VERSION "0.1.0"
+
+enum { EXIT_USAGE = 2 };
+
+static const char usage_main[] =
+    "usage: duplex COMMAND [options]\n"
+    "\n"
+    "A framing and half-close simulator for gRPC-style bidirectional\n"
+    "streaming: in-process pipes stand in for the network, a thread per\n"
+    "direction, gRPC's 5-byte frames on the wire.\n"
+    "\n"
+    "commands:\n"
+    "  list              the scenarios, and what each one shows\n"
+    "  run SCENARIO      run a scenario on real threads, print its timeline\n"
+    "  decode            dissect gRPC frames read from stdin\n"
+    "  help [COMMAND]    this text, or a command's options\n"
+    "\n"
+    "exit codes:\n"
+    "  0  the call ended OK (decode: the input is whole, valid frames)\n"
+    "  1  an invariant did not hold (a bug in duplex), or an I/O error\n"
+    "  2  usage error\n"
+    "  3  the call ended with a gRPC error status (decode: a receiver\n"
+    "     would fail the call)\n"
+    "  4  the stream was garbled (frames from two senders interleaved)\n"
+    "\n"
+    "Colour is used on a terminal unless NO_COLOR is set.\n"
+    "Start with: duplex run echo\n";
+
+static const char usage_run[] =
+    "usage: duplex run SCENARIO [options]\n"
+    "\n"
+    "Runs SCENARIO on real threads and prints a two-lane timeline (client |\n"
+    "server) of its frames, half-closes and EOFs, then what happened.\n"
+    "`duplex list` shows the scenarios.\n"
+    "\n"
+    "options:\n"
+    "  --messages N       messages to send (1..10000000; default: per scenario)\n"
+    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k or m\n"
+    "                     allowed; default: per scenario, else 65536)\n"
+    "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
+    "                     default: none, 200 for forgot-close-send)\n"
+    "  --trace KIND       timeline (default), hexdump, both, or none\n"
+    "  --fix              run the corrected variant, where there is one\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
+    "4 garbled stream. Each scenario's expected code is in `duplex list`.\n";
+
+static const char usage_decode[] =
+    "usage: duplex decode [options] < INPUT\n"
+    "\n"
+    "Reads bytes from stdin and dissects them as gRPC frames (flag | length\n"
+    "| payload), the way a receiver reads them. It stops at the first bad\n"
+    "frame and prints the status a receiver would fail the call with; a\n"
+    "header is judged as soon as its 5 bytes arrive.\n"
+    "\n"
+    "Input is raw bytes, or hex text (pairs of hex digits; spaces, newlines\n"
+    "and 0x prefixes are ignored). By default the first bytes decide.\n"
+    "\n"
+    "options:\n"
+    "  --hex              the input is hex text\n"
+    "  --raw              the input is raw bytes\n"
+    "  --max-recv BYTES   largest message accepted (default 4194304)\n"
+    "  --encoding NAME    the negotiated compression (allows flag 1)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "example: printf '\\x00\\x00\\x00\\x00\\x02hi' | duplex decode\n"
+    "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail.\n";
+
+struct cli {
+    FILE *in, *out, *err;
+    int colour;
+};
+
+static int usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(c->err, "duplex%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(c->err, fmt, ap);
+    va_end(ap);
+    fprintf(c->err, "\nTry 'duplex %s%s--help'.\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
+/*
+ * Parses a whole number in [lo, hi], with an optional k/m suffix when
+ * suffixes is set. Returns 1 and sets *out, or 0.
+ */
+static int parse_number(const char *s, long long lo, long long hi,
+                        int suffixes, long long *out)
+{
+    char *end = NULL;
+    long long v = 0;
+
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0)
+        return 0;
+    if (suffixes && (*end == 'k' || *end == 'K') && v <= hi / 1024) {
+        v *= 1024;
+        end++;
+    } else if (suffixes && (*end == 'm' || *end == 'M') &&
+               v <= hi / (1024 * 1024)) {
+        v *= 1024 * 1024;
+        end++;
+    }
+    if (*end != '\0' || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/*
+ * Matches argv[*i] against --name or --name=value. For options with a
+ * value, sets *value (the next argument, or the part after '='). Returns
+ * 1 on a match, 0 otherwise, -1 when the value is missing.
+ */
+static int take_option(int argc, char **argv, int *i, const char *name,
+                       const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (value == NULL)
+        return a[n] == '\0';
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
+/* ---- list --------------------------------------------------------------- */
+
+static int cmd_list(struct cli *c, int argc, char **argv)
+{
+    size_t i = 0;
+
+    if (argc > 1 && is_help(argv[1])) {
+        fputs("usage: duplex list\n\nLists the scenarios `duplex run` "
+              "knows, with the exit code each one ends\nwith (and with "
+              "--fix, where it has one).\n",
+              c->out);
+        return 0;
+    }
+    if (argc > 1)
+        return usage_error(c, "list", "unexpected argument '%s'", argv[1]);
+    fprintf(c->out, "%-20s %-5s %s\n", "scenario", "exit", "what it shows");
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+
+        fprintf(c->out, "%-20s %-5d %s\n", sc->name, (int)sc->expected,
+                sc->summary);
+        if (sc->fix_summary != NULL)
+            fprintf(c->out, "%-20s %-5d %s\n", "  --fix",
+                    (int)sc->expected_fix, sc->fix_summary);
+    }
+    return 0;
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
+
+struct run_args {
+    const char *name;
+    struct scenario_options opts;
+    int views;
+};
+
+static int parse_trace_view(const char *v, int *views)
+{
+    if (strcmp(v, "timeline") == 0)
+        *views = VIEW_TIMELINE;
+    else if (strcmp(v, "hexdump") == 0)
+        *views = VIEW_HEXDUMP;
+    else if (strcmp(v, "both") == 0)
+        *views = VIEW_TIMELINE | VIEW_HEXDUMP;
+    else if (strcmp(v, "none") == 0)
+        *views = 0;
+    else
+        return 0;
+    return 1;
+}
+
+/* Returns -1 when parsed, else the exit code (help or usage error). */
+static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
+{
+    int i = 0;
+
+    memset(a, 0, sizeof *a);
+    a->views = VIEW_TIMELINE;
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        long long n = 0;
+        int m = 0;
+
+        if (is_help(argv[i])) {
+            fputs(usage_run, c->out);
+            return 0;
+        }
+        if ((m = take_option(argc, argv, &i, "--messages", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 10000000, 0, &n))
+                return usage_error(c, "run", "--messages wants a whole "
+                                             "number from 1 to 10000000");
+            a->opts.messages = (int)n;
+        } else if ((m = take_option(argc, argv, &i, "--capacity", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 1073741824, 1, &n))
+                return usage_error(c, "run", "--capacity wants bytes from 1 "
+                                             "to 1073741824 (1g), e.g. 64 "
+                                             "or 64k");
+            a->opts.capacity = (size_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--timeout", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 3600000, 0, &n))
+                return usage_error(c, "run", "--timeout wants milliseconds "
+                                             "from 1 to 3600000");
+            a->opts.timeout_ms = n;
+        } else if ((m = take_option(argc, argv, &i, "--trace", &v)) != 0) {
+            if (m < 0 || !parse_trace_view(v, &a->views))
+                return usage_error(c, "run", "--trace wants timeline, "
+                                             "hexdump, both or none");
+        } else if (take_option(argc, argv, &i, "--fix", NULL)) {
+            a->opts.fix = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error(c, "run", "unknown option '%s'", argv[i]);
+        } else if (a->name == NULL) {
+            a->name = argv[i];
+        } else {
+            return usage_error(c, "run", "one scenario at a time ('%s' and "
+                                         "'%s')",
+                               a->name, argv[i]);
+        }
+    }
+    if (a->name == NULL)
+        return usage_error(c, "run", "which scenario? `duplex list` shows "
+                                     "them; start with `duplex run echo`");
+    return -1;
+}
+
+static const char *paint(const struct cli *c, const char *code)
+{
+    return c->colour ? code : "";
+}
+
+static void print_result(struct cli *c, const struct scenario_result *r,
+                         int code)
+{
+    int good = code == SCENARIO_EXIT_OK;
+
+    fprintf(c->out, "\n%s", r->report);
+    fprintf(c->out, "%sresult: %s", paint(c, good ? "\033[1;32m"
+                                                  : "\033[1;31m"),
+            status_name(r->status));
+    if (r->why.text[0] != '\0' && r->status != STATUS_OK)
+        fprintf(c->out, ": %s", r->why.text);
+    if (r->garbled)
+        fputs(" (the stream was garbled)", c->out);
+    fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
+    if (r->broken[0] != '\0')
+        fprintf(c->out, "BROKEN: %s -- duplex did not behave as its lesson "
+                        "says; please report it\n",
+                r->broken);
+}
+
+static int cmd_run(struct cli *c, int argc, char **argv)
+{
+    struct run_args a;
+    const struct scenario *sc = NULL;
+    struct scenario_result *r = NULL;
+    struct trace *t = NULL;
+    int code = parse_run(c, argc, argv, &a);
+
+    if (code >= 0)
+        return code;
+    sc = scenario_find(a.name);
+    if (sc == NULL)
+        return usage_error(c, "run", "no scenario '%s'; `duplex list` "
+                                     "shows them",
+                           a.name);
+    if (a.opts.fix && sc->fix_summary == NULL)
+        return usage_error(c, "run", "'%s' has no --fix variant", sc->name);
+    r = calloc(1, sizeof *r);
+    t = a.views ? trace_create() : NULL;
+    if (r == NULL || (a.views && t == NULL)) {
+        fprintf(c->err, "duplex run: out of memory\n");
+        code = SCENARIO_EXIT_BROKEN;
+        goto out;
+    }
+    a.opts.trace = t;
+    fprintf(c->out, "%sduplex run %s%s%s: %s\n\n", paint(c, "\033[1m"),
+            sc->name, a.opts.fix ? " --fix" : "", paint(c, "\033[0m"),
+            a.opts.fix ? sc->fix_summary : sc->summary);
+    scenario_run(sc, &a.opts, r);
+    code = (int)scenario_exit_code(r);
+    if (r->usage_error) {
+        code = usage_error(c, "run", "%s", r->why.text);
+        goto out;
+    }
+    if (a.views & VIEW_TIMELINE)
+        trace_print_timeline(t, c->out, c->colour);
+    if (a.views == (VIEW_TIMELINE | VIEW_HEXDUMP))
+        fputc('\n', c->out);
+    if (a.views & VIEW_HEXDUMP)
+        trace_print_hexdump(t, c->out, c->colour);
+    print_result(c, r, code);
+out:
+    trace_destroy(t);
+    free(r);
+    return code;
+}
+
+/* ---- decode ------------------------------------------------------------- */
+
+struct decoder {
+    struct cli *c;
+    struct frame_limits lim;
+    int mode;           /* 0: not decided yet, 'h': hex, 'r': raw */
+    int nibble;         /* hex: a pending high nibble, or -1 */
+    uint8_t *buf;       /* bytes not yet dissected */
+    size_t len, cap;
+    size_t offset;      /* stream offset of buf[0] */
+    size_t frames;
+    int done;           /* a bad header was reported */
+};
+
+static int hex_value(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = tolower(ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static int looks_hex(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+
+    for (i = 0; i < n; i++)
+        if (hex_value(p[i]) < 0 && !isspace(p[i]) && p[i] != 'x' &&
+            p[i] != 'X')
+            return 0;
+    return n > 0;
+}
+
+static int push_byte(struct decoder *d, uint8_t b)
+{
+    if (d->len == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        uint8_t *grown = realloc(d->buf, cap);
+
+        if (grown == NULL)
+            return 0;
+        d->buf = grown;
+        d->cap = cap;
+    }
+    d->buf[d->len++] = b;
+    return 1;
+}
+
+/* Adds a chunk of input. Returns 0 on bad hex or no memory (said). */
+static int push_input(struct decoder *d, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+
+    if (d->mode == 0)
+        d->mode = looks_hex(p, n) ? 'h' : 'r';
+    for (i = 0; i < n; i++) {
+        int v = 0;
+
+        if (d->mode == 'r') {
+            if (!push_byte(d, p[i]))
+                return 0;
+            continue;
+        }
+        /* Hex: skip blanks and "0x"; pair up the digits. */
+        if (isspace(p[i]) || ((p[i] == 'x' || p[i] == 'X') && d->nibble == 0))
+            continue;
+        v = hex_value(p[i]);
+        if (v < 0) {
+            fprintf(d->c->err, "duplex decode: '%c' is not a hex digit "
+                               "(use --raw for bytes)\n",
+                    isprint(p[i]) ? p[i] : '?');
+            return 0;
+        }
+        if (d->nibble < 0) {
+            d->nibble = v;
+        } else if (!push_byte(d, (uint8_t)(d->nibble << 4 | v))) {
+            return 0;
+        } else {
+            d->nibble = -1;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Dissects every whole frame in the buffer. Returns STATUS_OK when more
+ * input may complete the next frame, or the status of a bad header.
+ */
+static enum status dissect_ready(struct decoder *d)
+{
+    size_t off = 0;
+
+    while (d->len - off >= FRAME_HEADER_LEN) {
+        struct frame_header h;
+        struct status_detail why;
+        enum status st = frame_decode_header(d->buf + off, &d->lim, &h, &why);
+
+        if (st != STATUS_OK) {
+            trace_print_bad(d->c->out, d->offset + off, d->buf + off,
+                            d->len - off, st, why.text, d->c->colour);
+            d->done = 1;
+            return st;
+        }
+        if (d->len - off - FRAME_HEADER_LEN < h.length)
+            break;
+        trace_print_frame(d->c->out, d->offset + off, d->buf + off, &h,
+                          d->c->colour);
+        off += FRAME_HEADER_LEN + h.length;
+        d->frames++;
+    }
+    memmove(d->buf, d->buf + off, d->len - off);
+    d->len -= off;
+    d->offset += off;
+    return STATUS_OK;
+}
+
+/* The input ended: a clean EOF between frames, or a truncated frame. */
+static enum status decode_end(struct decoder *d)
+{
+    char why[96];
+
+    if (d->mode == 'h' && d->nibble >= 0)
+        fprintf(d->c->err, "duplex decode: odd number of hex digits; the "
+                           "last one is ignored\n");
+    if (d->len == 0) {
+        fprintf(d->c->out, "  %6zu  end: %zu frame%s, clean EOF\n",
+                d->offset, d->frames, d->frames == 1 ? "" : "s");
+        return STATUS_EOF;
+    }
+    if (d->len < FRAME_HEADER_LEN)
+        snprintf(why, sizeof why, "unexpected EOF (header: %zu of 5 bytes)",
+                 d->len);
+    else
+        snprintf(why, sizeof why,
+                 "unexpected EOF (payload: %zu of %lu bytes)",
+                 d->len - FRAME_HEADER_LEN,
+                 (unsigned long)frame_get_u32(d->buf + 1));
+    trace_print_bad(d->c->out, d->offset, d->buf, d->len, STATUS_INTERNAL,
+                    why, d->c->colour);
+    return STATUS_INTERNAL;
+}
+
+static int parse_decode(struct cli *c, int argc, char **argv,
+                        struct decoder *d)
+{
+    int i = 0;
+
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        long long n = 0;
+        int m = 0;
+
+        if (is_help(argv[i])) {
+            fputs(usage_decode, c->out);
+            return 0;
+        } else if (take_option(argc, argv, &i, "--hex", NULL)) {
+            d->mode = 'h';
+        } else if (take_option(argc, argv, &i, "--raw", NULL)) {
+            d->mode = 'r';
+        } else if ((m = take_option(argc, argv, &i, "--max-recv", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 0, 4294967295LL, 1, &n))
+                return usage_error(c, "decode", "--max-recv wants bytes "
+                                                "from 0 to 4294967295");
+            d->lim.max_recv = (uint32_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--encoding", &v)) != 0) {
+            if (m < 0 || v[0] == '\0')
+                return usage_error(c, "decode", "--encoding wants a name, "
+                                                "e.g. gzip");
+            d->lim.encoding = v;
+        } else {
+            return usage_error(c, "decode", "unexpected argument '%s'",
+                               argv[i]);
+        }
+    }
+    return -1;
+}
+
+static int cmd_decode(struct cli *c, int argc, char **argv)
+{
+    struct decoder d;
+    uint8_t chunk[4096];
+    enum status st = STATUS_OK;
+    int code = 0;
+
+    memset(&d, 0, sizeof d);
+    d.c = c;
+    d.lim = frame_default_limits;
+    d.nibble = -1;
+    code = parse_decode(c, argc, argv, &d);
+    if (code >= 0)
+        return code;
+    fprintf(c->out, "  %6s  %-2s | %-11s | %s\n", "offset", "fl", "length",
+            "payload");
+    for (;;) {
+        /* read(2), not fread: a header is judged as soon as it arrives. */
+        ssize_t n = read(fileno(c->in), chunk, sizeof chunk);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(c->err, "duplex decode: reading stdin: %s\n",
+                    strerror(errno));
+            code = 1;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (!push_input(&d, chunk, (size_t)n)) {
+            code = d.mode == 'h' ? EXIT_USAGE : 1;
+            goto out;
+        }
+        st = dissect_ready(&d);
+        if (d.done)
+            break;
+        fflush(c->out);
+    }
+    if (!d.done)
+        st = decode_end(&d);
+    code = st == STATUS_EOF ? 0 : SCENARIO_EXIT_STATUS;
+out:
+    free(d.buf);
+    return code;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static int is_command(const char *name)
+{
+    return strcmp(name, "list") == 0 || strcmp(name, "run") == 0 ||
+           strcmp(name, "decode") == 0;
+}
+
+static int use_colour(FILE *out)
+{
+    const char *term = getenv("TERM");
+
+    if (getenv("NO_COLOR") != NULL)
+        return 0;
+    if (term != NULL && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fileno(out));
+}
+
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    struct cli c;
+
+    c.in = in;
+    c.out = out;
+    c.err = err;
+    c.colour = use_colour(out);
+    if (argc < 2) {
+        fputs(usage_main, err);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "help") == 0 && argc > 2) {
+        char *again[] = {argv[0], argv[2], "--help", NULL};
+
+        if (!is_command(argv[2]))
+            return usage_error(&c, NULL, "no command '%s'", argv[2]);
+        return cli_main(3, again, in, out, err);
+    }
+    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        fputs(usage_main, out);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        fprintf(out, "duplex %s\n", VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "list") == 0)
+        return cmd_list(&c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(&c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "decode") == 0)
+        return cmd_decode(&c, argc - 1, argv + 1);
+    return usage_error(&c, NULL, "no command '%s'", argv[1]);
+}

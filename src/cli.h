@@ -1,0 +1,19 @@
+/*
+ * cli: the `duplex` command line, as a function.
+ *
+ * main() in duplex.c only calls cli_main with the process's streams; tests
+ * call it with their own, so every command, option and message is tested
+ * in-process.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdio.h>
+
+/*
+ * Runs `duplex argv[1] ...`, reading in (for decode) and printing to out
+ * and err. Returns the exit code (see `duplex --help`).
+ */
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
+
+#endif /* CLI_H */

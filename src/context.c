@@ -1,0 +1,201 @@
+/*
+ * context: a tree of cancellable scopes with deadlines.
+ *
+ * Design
+ *   Cancelling walks down the tree: a context's children and watches are
+ *   handled while its own lock is held, so a child cannot be destroyed (or a
+ *   watch removed) half-way through a cancel. Go's context package does the
+ *   same. The lock order is therefore parent, child, then the watch's own
+ *   locks; see context.h.
+ *
+ *   Children and watches are intrusive singly-linked lists: the context owns
+ *   no memory but itself.
+ */
+#include "context.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *default_text(enum status reason)
+{
+    switch (reason) {
+    case STATUS_CANCELLED: return "context canceled";
+    case STATUS_DEADLINE_EXCEEDED: return "context deadline exceeded";
+    default: return status_name(reason);
+    }
+}
+
+/* Makes c done and walks down. Needs c->mu held. */
+static int cancel_locked(struct context *c, enum status reason,
+                         const char *text)
+{
+    struct context *child = NULL;
+    struct context_watch *w = NULL;
+
+    if (c->err != STATUS_OK)
+        return 0;
+    c->err = reason;
+    snprintf(c->text, sizeof c->text, "%s", text);
+    for (child = c->children; child != NULL; child = child->next) {
+        sched_mutex_lock(&child->mu);
+        cancel_locked(child, reason, text);
+        sched_mutex_unlock(&child->mu);
+    }
+    /* Each watch runs once: the list is emptied before the calls. */
+    w = c->watches;
+    c->watches = NULL;
+    while (w != NULL) {
+        struct context_watch *next = w->next;
+
+        w->next = NULL;
+        w->fn(w->arg, reason, c->text);
+        w = next;
+    }
+    sched_cond_broadcast(&c->done);
+    return 1;
+}
+
+enum status context_create_with_deadline(struct context *parent,
+                                         int64_t deadline_ns,
+                                         struct context **out)
+{
+    struct context *c = calloc(1, sizeof *c);
+
+    if (c == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    sched_mutex_init(&c->mu);
+    sched_cond_init(&c->done);
+    c->err = STATUS_OK;
+    c->deadline = deadline_ns;
+    c->parent = parent;
+    if (parent != NULL) {
+        sched_mutex_lock(&parent->mu);
+        if (parent->deadline < c->deadline)
+            c->deadline = parent->deadline;
+        c->next = parent->children;
+        parent->children = c;
+        if (parent->err != STATUS_OK) {
+            c->err = parent->err;
+            memcpy(c->text, parent->text, sizeof c->text);
+        }
+        sched_mutex_unlock(&parent->mu);
+    }
+    *out = c;
+    return STATUS_OK;
+}
+
+enum status context_create(struct context *parent, struct context **out)
+{
+    return context_create_with_deadline(parent, SCHED_NO_DEADLINE, out);
+}
+
+static void unlink_child(struct context *parent, struct context *c)
+{
+    struct context **pp = NULL;
+
+    sched_mutex_lock(&parent->mu);
+    for (pp = &parent->children; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    sched_mutex_unlock(&parent->mu);
+}
+
+void context_destroy(struct context *c)
+{
+    if (c == NULL)
+        return;
+    assert(c->children == NULL && "destroy the children first");
+    assert(c->watches == NULL && "unwatch before destroying");
+    if (c->parent != NULL)
+        unlink_child(c->parent, c);
+    sched_cond_destroy(&c->done);
+    sched_mutex_destroy(&c->mu);
+    free(c);
+}
+
+int context_cancel(struct context *c, enum status reason, const char *text)
+{
+    int did = 0;
+
+    assert(reason != STATUS_OK);
+    sched_mutex_lock(&c->mu);
+    did = cancel_locked(c, reason, text != NULL ? text : default_text(reason));
+    sched_mutex_unlock(&c->mu);
+    return did;
+}
+
+enum status context_err(struct context *c, struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&c->mu);
+    if (c->err == STATUS_OK && c->deadline != SCHED_NO_DEADLINE &&
+        sched_now_ns() >= c->deadline)
+        cancel_locked(c, STATUS_DEADLINE_EXCEEDED,
+                      default_text(STATUS_DEADLINE_EXCEEDED));
+    st = c->err;
+    if (st != STATUS_OK)
+        status_detail_set(why, st, "%s", c->text);
+    sched_mutex_unlock(&c->mu);
+    return st;
+}
+
+enum status context_wait(struct context *c)
+{
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&c->mu);
+    while (c->err == STATUS_OK) {
+        if (sched_cond_timedwait(&c->done, &c->mu, c->deadline) ==
+            STATUS_DEADLINE_EXCEEDED)
+            cancel_locked(c, STATUS_DEADLINE_EXCEEDED,
+                          default_text(STATUS_DEADLINE_EXCEEDED));
+    }
+    st = c->err;
+    sched_mutex_unlock(&c->mu);
+    return st;
+}
+
+int64_t context_deadline(struct context *c)
+{
+    int64_t d = 0;
+
+    sched_mutex_lock(&c->mu);
+    d = c->deadline;
+    sched_mutex_unlock(&c->mu);
+    return d;
+}
+
+enum status context_watch(struct context *c, struct context_watch *w)
+{
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&c->mu);
+    st = c->err;
+    if (st == STATUS_OK) {
+        w->next = c->watches;
+        c->watches = w;
+    }
+    sched_mutex_unlock(&c->mu);
+    return st;
+}
+
+void context_unwatch(struct context *c, struct context_watch *w)
+{
+    struct context_watch **pp = NULL;
+
+    sched_mutex_lock(&c->mu);
+    for (pp = &c->watches; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            w->next = NULL;
+            break;
+        }
+    }
+    sched_mutex_unlock(&c->mu);
+}

@@ -1,0 +1,118 @@
+/*
+ * context: cancellation and deadlines, after Go's context package.
+ *
+ * A context is either live or done. It becomes done exactly once: when
+ * somebody cancels it, when its parent becomes done, or when its deadline
+ * passes. The first reason wins and sticks, as in Go ("context canceled",
+ * "context deadline exceeded").
+ *
+ * Design
+ *   - Contexts form a tree. Cancelling a context cancels all its children,
+ *     with the same reason, before context_cancel returns.
+ *   - A watch is a function the context calls once, when it becomes done
+ *     (Go's context.AfterFunc). A stream registers one that aborts both of
+ *     its pipes: that is how a cancel wakes every send and recv blocked on
+ *     the stream, on both sides.
+ *   - Deadlines are checked where time matters: context_err() notices a
+ *     passed deadline and cancels then; context_wait() sleeps until it; a
+ *     stream also gives the deadline to its pipes, so a send or recv blocked
+ *     on a pipe wakes up at the deadline by itself. No timer thread runs.
+ *     A child's deadline is never later than its parent's.
+ *
+ * Locking
+ *   Each context has its own mu. Locks are taken parent first, then child,
+ *   then whatever a watch function takes (a stream's watch takes its
+ *   stream's lock, then pipe locks, one at a time). A watch function must not
+ *   touch any context. Nothing takes these locks in the other order.
+ */
+#ifndef CONTEXT_H
+#define CONTEXT_H
+
+#include <stdint.h>
+
+#include "sched.h"
+#include "status.h"
+
+struct context;
+
+/* A function to call once when a context becomes done. See context_watch. */
+struct context_watch {
+    void (*fn)(void *arg, enum status reason, const char *text);
+    void *arg;
+    struct context_watch *next; /* owned by the context while registered */
+};
+
+struct context {
+    struct sched_mutex mu;
+    struct sched_cond done;       /* broadcast when err becomes non-OK */
+    struct context *parent;       /* NULL for a root */
+    struct context *children;     /* first child; linked through next */
+    struct context *next;         /* next sibling in parent->children */
+    struct context_watch *watches;
+    enum status err;              /* STATUS_OK while live */
+    char text[STATUS_TEXT_MAX];   /* the reason, in words */
+    int64_t deadline;             /* absolute ns, or SCHED_NO_DEADLINE */
+};
+
+/*
+ * Creates a context under parent (NULL: a root that is never cancelled by
+ * anyone else). It inherits the parent's deadline, and is done at once if
+ * the parent is.
+ * Returns one of:
+ *   STATUS_OK                  *out is the new context
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory; *out untouched
+ * Thread-safe with respect to the parent.
+ */
+enum status context_create(struct context *parent, struct context **out);
+
+/*
+ * Like context_create, with a deadline (absolute sched_now_ns() time). The
+ * effective deadline is the earlier of this one and the parent's.
+ */
+enum status context_create_with_deadline(struct context *parent,
+                                         int64_t deadline_ns,
+                                         struct context **out);
+
+/*
+ * Frees c. NULL is a no-op. c must have no children and no watches left,
+ * and no thread may be waiting on it (an assert checks the first two).
+ */
+void context_destroy(struct context *c);
+
+/*
+ * Makes c done with reason (not STATUS_OK) and text (may be NULL: then
+ * Go's wording for CANCELLED and DEADLINE_EXCEEDED, else the status name).
+ * Cancels every child with the same reason, runs every watch once, wakes
+ * every context_wait. Does nothing if c is already done.
+ * Returns 1 if this call made c done, 0 if it already was. Thread-safe.
+ */
+int context_cancel(struct context *c, enum status reason, const char *text);
+
+/*
+ * Returns STATUS_OK while c is live, else the reason it is done. Notices a
+ * passed deadline (and cancels c with STATUS_DEADLINE_EXCEEDED). When why is
+ * not NULL and c is done, copies the reason's text there. Thread-safe.
+ */
+enum status context_err(struct context *c, struct status_detail *why);
+
+/*
+ * Blocks until c is done (cancelled, parent done, or deadline passed), like
+ * `<-ctx.Done()`. Returns the reason. Thread-safe.
+ */
+enum status context_wait(struct context *c);
+
+/* c's effective deadline, or SCHED_NO_DEADLINE. */
+int64_t context_deadline(struct context *c);
+
+/*
+ * Registers w: w->fn(w->arg, reason, text) will run once when c becomes
+ * done, on the thread that cancels it. If c is already done, nothing is
+ * registered and the reason is returned; else STATUS_OK. w must stay alive
+ * until context_unwatch or until it has run. Thread-safe.
+ */
+enum status context_watch(struct context *c, struct context_watch *w);
+
+/* Removes w if still registered. Thread-safe. */
+void context_unwatch(struct context *c, struct context_watch *w);
+
+#endif /* CONTEXT_H */

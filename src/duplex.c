@@ -1,0 +1,11 @@
+/*
+ * duplex: the command. Everything it does lives in cli.c.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv, stdin, stdout, stderr);
+}

@@ -1,0 +1,342 @@
+/*
+ * pipe: a bounded ring buffer with a blocking reader and writer.
+ *
+ * Design
+ *   The buffer is a ring of cap bytes addressed by two free-running 64-bit
+ *   counters, as in xv6's pipe.c: nwrite counts bytes ever put in, nread
+ *   bytes ever taken out. The pipe is empty when they are equal and full
+ *   when nwrite - nread == cap; byte i lives at buf[i % cap]. Nothing ever
+ *   wraps the counters in practice (2^64 bytes), so no "full or empty?"
+ *   ambiguity needs a spare slot.
+ *
+ *   Every wait is a loop that tests the data, the other end's state, the
+ *   abort status and the deadline together, so a wake-up for any reason
+ *   (including a spurious one) is handled by the same code.
+ *
+ *   Readers and writers count themselves in readers_waiting and
+ *   writers_waiting while they wait, so the other side only pays for a
+ *   wake-up when somebody is actually asleep.
+ *
+ * Locking
+ *   mu guards the whole struct. The trace lock may be taken while mu is
+ *   held (trace is a leaf). No other lock is ever taken under mu.
+ */
+#include "pipe.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
+                        struct pipe **out)
+{
+    struct pipe *p = NULL;
+
+    if (capacity == 0)
+        capacity = PIPE_DEFAULT_CAPACITY;
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    p->buf = malloc(capacity);
+    if (p->buf == NULL) {
+        free(p);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    p->cap = capacity;
+    p->readopen = 1;
+    p->writeopen = 1;
+    p->err = STATUS_OK;
+    p->read_deadline = SCHED_NO_DEADLINE;
+    p->write_deadline = SCHED_NO_DEADLINE;
+    p->trace = trace;
+    snprintf(p->name, sizeof p->name, "%s", name != NULL ? name : "pipe");
+    sched_mutex_init(&p->mu);
+    sched_cond_init(&p->readable);
+    sched_cond_init(&p->writable);
+    *out = p;
+    return STATUS_OK;
+}
+
+void pipe_destroy(struct pipe *p)
+{
+    if (p == NULL)
+        return;
+    sched_cond_destroy(&p->writable);
+    sched_cond_destroy(&p->readable);
+    sched_mutex_destroy(&p->mu);
+    free(p->buf);
+    free(p);
+}
+
+size_t pipe_atomic_limit(const struct pipe *p)
+{
+    return p->cap < PIPE_ATOMIC ? p->cap : PIPE_ATOMIC;
+}
+
+static size_t buffered_locked(const struct pipe *p)
+{
+    return (size_t)(p->nwrite - p->nread);
+}
+
+static int deadline_passed(int64_t deadline_ns)
+{
+    return deadline_ns != SCHED_NO_DEADLINE && sched_now_ns() >= deadline_ns;
+}
+
+/* Copies n bytes (n <= free room) into the ring. Needs mu held. */
+static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t at = (size_t)(p->nwrite % p->cap);
+    size_t first = n < p->cap - at ? n : p->cap - at;
+
+    memcpy(p->buf + at, src, first);
+    memcpy(p->buf, src + first, n - first);
+    trace_wire(p->trace, p->name, src, n);
+    p->nwrite += n;
+    p->stats.written += n;
+    if (p->readers_waiting > 0)
+        sched_cond_broadcast(&p->readable);
+}
+
+/* Copies n bytes (n <= buffered) out of the ring. Needs mu held. */
+static void copy_out_locked(struct pipe *p, uint8_t *dst, size_t n)
+{
+    size_t at = (size_t)(p->nread % p->cap);
+    size_t first = n < p->cap - at ? n : p->cap - at;
+
+    memcpy(dst, p->buf + at, first);
+    memcpy(dst + first, p->buf, n - first);
+    p->nread += n;
+    p->stats.read += n;
+    if (p->writers_waiting > 0)
+        sched_cond_broadcast(&p->writable);
+}
+
+/*
+ * Waits until need bytes of room are free. Needs mu held.
+ * Returns OK, CLOSED, DEADLINE_EXCEEDED or the abort status.
+ */
+static enum status wait_room_locked(struct pipe *p, size_t need)
+{
+    int waited = 0;
+    enum status st = STATUS_OK;
+
+    for (;;) {
+        if (p->err != STATUS_OK) {
+            st = p->err;
+            break;
+        }
+        if (!p->writeopen || !p->readopen) {
+            st = STATUS_CLOSED;
+            break;
+        }
+        if (deadline_passed(p->write_deadline)) {
+            st = STATUS_DEADLINE_EXCEEDED;
+            break;
+        }
+        if (p->cap - buffered_locked(p) >= need)
+            break;
+        if (!waited) {
+            waited = 1;
+            p->stats.write_waits++;
+            trace_event(p->trace, TRACE_BLOCK, p->name, 0, (uint32_t)need,
+                        STATUS_OK, "pipe full (%zu/%zu bytes)",
+                        buffered_locked(p), p->cap);
+        }
+        p->writers_waiting++;
+        sched_cond_timedwait(&p->writable, &p->mu, p->write_deadline);
+        p->writers_waiting--;
+    }
+    if (waited)
+        trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",
+                    st == STATUS_OK ? "room to write" : status_name(st));
+    return st;
+}
+
+enum status pipe_write(struct pipe *p, const void *buf, size_t len,
+                       size_t *out_n)
+{
+    const uint8_t *src = buf;
+    size_t done = 0;
+    enum status st = STATUS_OK;
+
+    assert(p != NULL);
+    assert(buf != NULL || len == 0);
+    if (len == 0)
+        goto out;
+    sched_mutex_lock(&p->mu);
+    while (done < len) {
+        /*
+         * A write that fits the atomic limit waits for room for all of it,
+         * so it enters the ring in one piece. A larger one takes whatever
+         * room there is, and another writer may get in between pieces.
+         */
+        size_t need = len <= pipe_atomic_limit(p) ? len : 1;
+        size_t room = 0;
+        size_t n = 0;
+
+        st = wait_room_locked(p, need);
+        if (st != STATUS_OK)
+            break;
+        room = p->cap - buffered_locked(p);
+        n = len - done < room ? len - done : room;
+        copy_in_locked(p, src + done, n);
+        done += n;
+    }
+    sched_mutex_unlock(&p->mu);
+out:
+    if (out_n != NULL)
+        *out_n = done;
+    return st;
+}
+
+/*
+ * Waits until there is a byte to read. Needs mu held.
+ * Returns OK, EOF, CLOSED, DEADLINE_EXCEEDED or the abort status.
+ */
+static enum status wait_data_locked(struct pipe *p)
+{
+    int waited = 0;
+    enum status st = STATUS_OK;
+
+    for (;;) {
+        if (p->err != STATUS_OK) {
+            st = p->err;
+            break;
+        }
+        if (!p->readopen) {
+            st = STATUS_CLOSED;
+            break;
+        }
+        if (deadline_passed(p->read_deadline)) {
+            st = STATUS_DEADLINE_EXCEEDED;
+            break;
+        }
+        if (buffered_locked(p) > 0)
+            break;
+        if (!p->writeopen) {
+            st = STATUS_EOF;
+            break;
+        }
+        if (!waited) {
+            waited = 1;
+            p->stats.read_waits++;
+            trace_event(p->trace, TRACE_BLOCK, p->name, 0, 0, STATUS_OK,
+                        "pipe empty");
+        }
+        p->readers_waiting++;
+        sched_cond_timedwait(&p->readable, &p->mu, p->read_deadline);
+        p->readers_waiting--;
+    }
+    if (waited)
+        trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",
+                    st == STATUS_OK ? "data to read" : status_name(st));
+    return st;
+}
+
+enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n)
+{
+    enum status st = STATUS_OK;
+    size_t n = 0;
+
+    assert(p != NULL);
+    assert(buf != NULL || len == 0);
+    if (len == 0)
+        goto out;
+    sched_mutex_lock(&p->mu);
+    st = wait_data_locked(p);
+    if (st == STATUS_OK) {
+        n = buffered_locked(p) < len ? buffered_locked(p) : len;
+        copy_out_locked(p, buf, n);
+    }
+    sched_mutex_unlock(&p->mu);
+    if (st != STATUS_OK)
+        return st;
+out:
+    if (out_n != NULL)
+        *out_n = n;
+    return STATUS_OK;
+}
+
+/* Wakes everybody: the state changed in a way every waiter must see. */
+static void wake_all_locked(struct pipe *p)
+{
+    sched_cond_broadcast(&p->readable);
+    sched_cond_broadcast(&p->writable);
+}
+
+void pipe_close_write(struct pipe *p)
+{
+    sched_mutex_lock(&p->mu);
+    p->writeopen = 0;
+    wake_all_locked(p);
+    sched_mutex_unlock(&p->mu);
+}
+
+void pipe_close_read(struct pipe *p)
+{
+    sched_mutex_lock(&p->mu);
+    if (p->readopen) {
+        p->readopen = 0;
+        p->stats.discarded += buffered_locked(p);
+        p->nread = p->nwrite;
+    }
+    wake_all_locked(p);
+    sched_mutex_unlock(&p->mu);
+}
+
+size_t pipe_close_with_error(struct pipe *p, enum status reason)
+{
+    size_t dropped = 0;
+
+    assert(reason != STATUS_OK);
+    sched_mutex_lock(&p->mu);
+    if (p->err == STATUS_OK) {
+        p->err = reason;
+        dropped = buffered_locked(p);
+        p->stats.discarded += dropped;
+        p->nread = p->nwrite;
+        wake_all_locked(p);
+    }
+    sched_mutex_unlock(&p->mu);
+    return dropped;
+}
+
+void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns)
+{
+    sched_mutex_lock(&p->mu);
+    p->read_deadline = deadline_ns;
+    sched_cond_broadcast(&p->readable);
+    sched_mutex_unlock(&p->mu);
+}
+
+void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
+{
+    sched_mutex_lock(&p->mu);
+    p->write_deadline = deadline_ns;
+    sched_cond_broadcast(&p->writable);
+    sched_mutex_unlock(&p->mu);
+}
+
+size_t pipe_buffered(struct pipe *p)
+{
+    size_t n = 0;
+
+    sched_mutex_lock(&p->mu);
+    n = buffered_locked(p);
+    sched_mutex_unlock(&p->mu);
+    return n;
+}
+
+struct pipe_stats pipe_get_stats(struct pipe *p)
+{
+    struct pipe_stats s;
+
+    sched_mutex_lock(&p->mu);
+    s = p->stats;
+    sched_mutex_unlock(&p->mu);
+    return s;
+}

@@ -1,0 +1,165 @@
+/*
+ * pipe: a bounded in-process byte pipe that stands in for the network.
+ *
+ * One direction of a stream is one pipe. A writer puts bytes in, a reader
+ * takes them out, in order. The capacity is fixed at creation and plays the
+ * part of HTTP/2's flow-control window: when the pipe is full, the writer
+ * waits (backpressure).
+ *
+ * The contract, in Go's words where Go has them:
+ *   - It is safe to call read and write in parallel, and to call read or
+ *     write from several threads (each call is serialised on the pipe's lock;
+ *     see atomicity below for what several writers see).
+ *   - A read blocks while the pipe is empty and returns what is there, up to
+ *     len bytes. Short reads are normal.
+ *   - A write blocks until every byte is in the pipe (or the pipe fails).
+ *   - pipe_close_write is the half-close: the reader still gets every byte
+ *     written before it, then STATUS_EOF, and EOF is sticky.
+ *   - pipe_close_with_error aborts (HTTP/2's RST_STREAM): both ends fail at
+ *     once with that status and buffered bytes are discarded. The first
+ *     close error wins.
+ *   - Writing after the read end is gone gives STATUS_CLOSED, never a signal.
+ *   - A zero-length write is a no-op that returns STATUS_OK: it never looks
+ *     like EOF. A zero-length read returns STATUS_OK at once, too.
+ *   - Atomicity follows POSIX PIPE_BUF: a write of at most
+ *     pipe_atomic_limit() bytes enters the pipe in one piece, never
+ *     interleaved with another writer's bytes. A larger write may be.
+ *   - Deadlines, like net.Conn's: pipe_set_read_deadline and
+ *     pipe_set_write_deadline take an absolute sched_now_ns() time; a
+ *     read or write that would still be waiting then returns
+ *     STATUS_DEADLINE_EXCEEDED, and so does every later one until the
+ *     deadline is moved. Setting a deadline wakes the calls already waiting
+ *     so they see it. A deadline does not close the pipe.
+ */
+#ifndef PIPE_H
+#define PIPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sched.h"
+#include "status.h"
+
+struct trace;
+
+/* Writes of at most this many bytes are atomic (Linux's PIPE_BUF). */
+#define PIPE_ATOMIC 4096
+
+/* Capacity used when a caller passes 0. */
+#define PIPE_DEFAULT_CAPACITY (64 * 1024)
+
+/* Counters kept by a pipe, for traces, tests and the lessons. */
+struct pipe_stats {
+    uint64_t written;      /* bytes that entered the pipe */
+    uint64_t read;         /* bytes that left it through pipe_read */
+    uint64_t discarded;    /* bytes dropped by an abort or a read-side close */
+    uint64_t write_waits;  /* times a writer found the pipe full and waited */
+    uint64_t read_waits;   /* times a reader found the pipe empty and waited */
+};
+
+/*
+ * Locking: mu guards every field below it. It is never held while another
+ * pipe's lock is taken; the trace lock may be taken under it (it is a leaf).
+ */
+struct pipe {
+    struct sched_mutex mu;
+    struct sched_cond readable; /* data arrived, writer closed, or abort */
+    struct sched_cond writable; /* room appeared, reader closed, or abort */
+    uint8_t *buf;
+    size_t cap;                 /* bytes buf holds */
+    uint64_t nread;             /* bytes taken out, free-running */
+    uint64_t nwrite;            /* bytes put in, free-running */
+    int readopen;               /* read end still open */
+    int writeopen;              /* write end still open */
+    enum status err;            /* abort reason; STATUS_OK while none */
+    int64_t read_deadline;      /* absolute ns, or SCHED_NO_DEADLINE */
+    int64_t write_deadline;     /* absolute ns, or SCHED_NO_DEADLINE */
+    unsigned readers_waiting;   /* threads waiting on readable */
+    unsigned writers_waiting;   /* threads waiting on writable */
+    struct pipe_stats stats;
+    struct trace *trace;        /* may be NULL */
+    char name[8];               /* "c2s", "s2c": used in the trace */
+};
+
+/*
+ * Creates a pipe holding up to capacity bytes (0 means
+ * PIPE_DEFAULT_CAPACITY). name labels it in traces and reports (up to 7
+ * characters; may be NULL), trace receives its block/wake events and bytes
+ * (may be NULL).
+ * Returns one of:
+ *   STATUS_OK                  *out is the new pipe
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory; *out untouched
+ * Free it with pipe_destroy once no thread uses it.
+ */
+enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
+                        struct pipe **out);
+
+/* Frees p and its buffer. NULL is a no-op. No thread may be using p. */
+void pipe_destroy(struct pipe *p);
+
+/* The size of the largest write that is atomic on p: min(PIPE_ATOMIC, cap). */
+size_t pipe_atomic_limit(const struct pipe *p);
+
+/*
+ * Writes len bytes from buf. Blocks while the pipe is full; woken when a
+ * reader makes room, when the read end closes, on abort, or when the write
+ * deadline passes. buf may be NULL only when len is 0.
+ * *out_n (may be NULL) receives how many bytes entered the pipe, on success
+ * (len) and on failure (the part accepted before it failed), like Go's Write.
+ * Returns one of:
+ *   STATUS_OK                 all len bytes are in the pipe
+ *   STATUS_CLOSED             the read end is closed, or the write end was
+ *                             already closed by pipe_close_write
+ *   STATUS_DEADLINE_EXCEEDED  the write deadline passed
+ *   any status                the pipe was aborted with that status
+ * Thread-safe.
+ */
+enum status pipe_write(struct pipe *p, const void *buf, size_t len,
+                       size_t *out_n);
+
+/*
+ * Reads up to len bytes into buf. Blocks while the pipe is empty and the
+ * write end is open; woken by data, by the half-close, by abort, or by the
+ * read deadline. Returns as soon as at least one byte is there.
+ * Returns one of:
+ *   STATUS_OK                 *out_n (1..len, or 0 when len is 0) bytes read
+ *   STATUS_EOF                the writer half-closed and every byte was read
+ *   STATUS_CLOSED             the read end was closed by pipe_close_read
+ *   STATUS_DEADLINE_EXCEEDED  the read deadline passed
+ *   any status                the pipe was aborted with that status
+ * *out_n is untouched on failure. Thread-safe.
+ */
+enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n);
+
+/*
+ * Half-closes the pipe: no more writes; the reader drains what is buffered
+ * and then gets STATUS_EOF. Wakes waiting readers and writers. Idempotent.
+ * Thread-safe.
+ */
+void pipe_close_write(struct pipe *p);
+
+/*
+ * The reader is gone: buffered bytes are discarded, waiting and later
+ * writers get STATUS_CLOSED. Idempotent. Thread-safe.
+ */
+void pipe_close_read(struct pipe *p);
+
+/*
+ * Aborts the pipe with reason (not STATUS_OK): both ends fail at once with
+ * reason, and buffered bytes are discarded. The first reason wins: a later
+ * call changes nothing. Wakes every waiting reader and writer.
+ * Returns the number of bytes this call discarded. Thread-safe.
+ */
+size_t pipe_close_with_error(struct pipe *p, enum status reason);
+
+/* Sets the read or write deadline (see the contract above). Thread-safe. */
+void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns);
+void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns);
+
+/* Bytes buffered right now. Thread-safe (a snapshot). */
+size_t pipe_buffered(struct pipe *p);
+
+/* A snapshot of p's counters. Thread-safe. */
+struct pipe_stats pipe_get_stats(struct pipe *p);
+
+#endif /* PIPE_H */

@@ -1,0 +1,1179 @@
+/*
+ * scenario: the lesson scenarios, on real threads through sched.
+ *
+ * Design
+ *   Every scenario is one call (struct call): a stream, a server thread and
+ *   a group of client threads. run_call() starts them, waits for the group
+ *   (errgroup: first error wins) and joins the server, so each scenario
+ *   only writes its thread bodies and its narration.
+ *
+ *   Thread bodies never assert: they store what they saw in struct call,
+ *   and the scenario checks its invariants after every thread is joined
+ *   (a message lost, duplicated, reordered or altered sets r->broken).
+ *
+ *   Handshakes (struct latch) order threads where a lesson needs a fixed
+ *   order, for example "cancel only after every update is buffered"; no
+ *   scenario sleeps to order threads. The backpressure scenario sleeps to
+ *   play a slow receiver, which is what it is about.
+ */
+#include "scenario.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+#include "pipe.h"
+#include "sched.h"
+#include "trace.h"
+
+#define TEXT_MAX 128
+
+/* ---- narration ---------------------------------------------------------- */
+
+void scenario_say(struct scenario_result *r, const char *fmt, ...)
+{
+    size_t room = sizeof r->report - r->report_len;
+    va_list ap;
+    int n = 0;
+
+    if (room < 2)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(r->report + r->report_len, room - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    r->report_len += (size_t)n < room - 1 ? (size_t)n : room - 2;
+    r->report[r->report_len++] = '\n';
+    r->report[r->report_len] = '\0';
+}
+
+/* Records the first broken invariant; later ones add nothing. */
+static void broken(struct scenario_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void broken(struct scenario_result *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->broken[0] != '\0')
+        return;
+    va_start(ap, fmt);
+    vsnprintf(r->broken, sizeof r->broken, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- a one-shot or counting handshake ----------------------------------- */
+
+struct latch {
+    struct sched_mutex mu;
+    struct sched_cond opened;
+    int count; /* open when it reaches 0 */
+};
+
+static void latch_init(struct latch *l, int count)
+{
+    sched_mutex_init(&l->mu);
+    sched_cond_init(&l->opened);
+    l->count = count;
+}
+
+static void latch_destroy(struct latch *l)
+{
+    sched_cond_destroy(&l->opened);
+    sched_mutex_destroy(&l->mu);
+}
+
+static void latch_count_down(struct latch *l)
+{
+    sched_mutex_lock(&l->mu);
+    if (l->count > 0 && --l->count == 0)
+        sched_cond_broadcast(&l->opened);
+    sched_mutex_unlock(&l->mu);
+}
+
+static void latch_wait(struct latch *l)
+{
+    sched_mutex_lock(&l->mu);
+    while (l->count > 0)
+        sched_cond_wait(&l->opened, &l->mu);
+    sched_mutex_unlock(&l->mu);
+}
+
+/* ---- one call ----------------------------------------------------------- */
+
+struct call {
+    struct stream *s;
+    struct stream_options so;
+    const struct scenario_options *opts;
+    struct scenario_result *r;
+    int n;                        /* messages the scenario is about */
+    int fix;
+    int forget_close_send;        /* the bug of forgot-close-send */
+    struct latch latch;           /* scenario-specific handshake */
+    /* the server's view */
+    int server_got;
+    int server_sent;
+    enum status server_end;       /* its last operation's status */
+    struct status_detail server_why;
+    /* the client's view */
+    int client_sent;
+    int client_got;
+    enum status sender_end;
+    enum status receiver_end;
+    struct status_detail final;   /* the call's final status */
+};
+
+struct task {
+    const char *name;
+    group_fn fn;
+};
+
+/* The text of message i: a few words, then numbered ones. */
+static int message_text(int i, char *out, size_t cap)
+{
+    static const char *const words[] = {"hello", "how are you?", "bye"};
+
+    if (i < 3)
+        return snprintf(out, cap, "%s", words[i]);
+    return snprintf(out, cap, "message %d", i + 1);
+}
+
+static int same_text(const struct frame_msg *m, const char *text)
+{
+    size_t len = strlen(text);
+
+    return m->length == len && memcmp(m->data, text, len) == 0;
+}
+
+static void call_init(struct call *c, const struct scenario *sc,
+                      const struct scenario_options *o,
+                      struct scenario_result *r)
+{
+    memset(c, 0, sizeof *c);
+    c->opts = o;
+    c->r = r;
+    c->fix = o->fix;
+    c->n = o->messages > 0 ? o->messages : sc->default_messages;
+    c->so.capacity = o->capacity > 0 ? o->capacity : sc->default_capacity;
+    if (c->so.capacity == 0)
+        c->so.capacity = PIPE_DEFAULT_CAPACITY;
+    c->so.trace = o->trace;
+    if (o->timeout_ms > 0)
+        c->so.timeout_ns = o->timeout_ms * 1000000;
+    c->server_end = STATUS_OK;
+    c->sender_end = STATUS_OK;
+    c->receiver_end = STATUS_OK;
+    latch_init(&c->latch, 1);
+}
+
+/*
+ * Runs server on a thread named "server" and each task in a group, then
+ * waits for all. Returns the group's first error (its words in r->why).
+ */
+static enum status run_call(struct call *c, sched_fn server,
+                            const struct task *tasks, size_t ntasks)
+{
+    struct group *g = NULL;
+    struct sched_thread srv;
+    enum status st = STATUS_OK;
+    size_t i = 0;
+
+    if (group_create(NULL, &g) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    st = stream_create(group_context(g), &c->so, &c->s);
+    if (st == STATUS_OK) {
+        st = sched_thread_start(&srv, "server", server, c);
+        if (st != STATUS_OK)
+            stream_destroy(c->s);
+    }
+    if (st != STATUS_OK) {
+        group_destroy(g);
+        return st;
+    }
+    for (i = 0; i < ntasks; i++)
+        group_go(g, tasks[i].name, tasks[i].fn, c);
+    st = group_wait(g, &c->r->why);
+    sched_thread_join(&srv);
+    c->r->stats = stream_get_stats(c->s);
+    stream_final_status(c->s, &c->final);
+    stream_destroy(c->s);
+    c->s = NULL;
+    group_destroy(g);
+    latch_destroy(&c->latch);
+    c->r->status = st;
+    return st;
+}
+
+/* Messages sent in a direction that its receiver never got. */
+static uint64_t lost(const struct scenario_result *r, int dir)
+{
+    return r->stats.sent[dir] - r->stats.received[dir];
+}
+
+/* ---- threads shared by several scenarios -------------------------------- */
+
+/* Server: echo every message as "echo: <text>" until EOF, then finish OK. */
+static enum status echo_server(void *arg)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    char out[TEXT_MAX + 8];
+    enum status st = STATUS_OK;
+
+    for (;;) {
+        int len = 0;
+
+        st = stream_recv(e, &msg, &c->server_why);
+        if (st != STATUS_OK)
+            break;
+        c->server_got++;
+        len = snprintf(out, sizeof out, "echo: %.*s",
+                       (int)(msg.length < TEXT_MAX ? msg.length : TEXT_MAX),
+                       (const char *)msg.data);
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        if (st != STATUS_OK)
+            break;
+        c->server_sent++;
+    }
+    if (st == STATUS_EOF)
+        st = stream_finish(e, STATUS_OK, NULL);
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+/*
+ * Client sender: send n messages, then half-close (unless the scenario is
+ * the one about forgetting to). An EOF from send means the server ended
+ * the call: the receiver will read its status, so that is not an error.
+ */
+static enum status client_sender(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    char text[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < c->n && st == STATUS_OK; i++) {
+        int len = message_text(i, text, sizeof text);
+
+        st = stream_send(&c->s->client, text, (size_t)len, why);
+        if (st == STATUS_OK)
+            c->client_sent++;
+    }
+    c->sender_end = st;
+    if (st == STATUS_EOF)
+        return STATUS_OK;
+    if (st != STATUS_OK || c->forget_close_send)
+        return st;
+    return stream_close_send(&c->s->client);
+}
+
+/* Client receiver: every echo, in order, then the call's end. */
+static enum status echo_receiver(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    char text[TEXT_MAX];
+    char want[TEXT_MAX + 8];
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+        message_text(c->client_got, text, sizeof text);
+        snprintf(want, sizeof want, "echo: %s", text);
+        if (!same_text(&msg, want))
+            broken(c->r, "echo %d is not \"%s\"", c->client_got + 1, want);
+        c->client_got++;
+    }
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static void check_echo_counts(struct call *c)
+{
+    if (c->client_got != c->server_sent)
+        broken(c->r, "client got %d echoes, server sent %d", c->client_got,
+               c->server_sent);
+    if (c->server_got != c->client_sent)
+        broken(c->r, "server got %d messages, client sent %d", c->server_got,
+               c->client_sent);
+}
+
+/* ---- echo --------------------------------------------------------------- */
+
+static enum status run_echo(const struct scenario *sc,
+                            const struct scenario_options *o,
+                            struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send", client_sender},
+                                        {"client/recv", echo_receiver}};
+    struct call c;
+    enum status st = STATUS_OK;
+
+    call_init(&c, sc, o, r);
+    st = run_call(&c, echo_server, tasks, 2);
+    check_echo_counts(&c);
+    if (c.client_sent != c.n)
+        broken(r, "client sent %d of %d messages", c.client_sent, c.n);
+    scenario_say(r, "client/send sent %d messages, then CloseSend "
+                    "(half-close of c2s)",
+                 c.client_sent);
+    scenario_say(r, "server echoed %d, saw EOF on c2s, and finished with OK",
+                 c.server_sent);
+    scenario_say(r, "client/recv got %d echoes in order, then EOF on s2c",
+                 c.client_got);
+    return st;
+}
+
+/* ---- forgot-close-send -------------------------------------------------- */
+
+static enum status run_forgot_close_send(const struct scenario *sc,
+                                         const struct scenario_options *o,
+                                         struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send", client_sender},
+                                        {"client/recv", echo_receiver}};
+    struct call c;
+    enum status st = STATUS_OK;
+    int64_t ms = 0;
+
+    call_init(&c, sc, o, r);
+    c.forget_close_send = !c.fix;
+    ms = c.so.timeout_ns / 1000000;
+    st = run_call(&c, echo_server, tasks, 2);
+    check_echo_counts(&c);
+    if (c.fix) {
+        scenario_say(r, "client/send called stream_close_send after its %d "
+                        "messages: the server saw EOF and finished",
+                     c.client_sent);
+        return st;
+    }
+    if (st != STATUS_DEADLINE_EXCEEDED)
+        broken(r, "the call ended with %s, not DEADLINE_EXCEEDED",
+               status_name(st));
+    scenario_say(r, "client/send sent %d messages and returned without "
+                    "calling stream_close_send",
+                 c.client_sent);
+    scenario_say(r, "server echoed all %d, then waited for EOF on c2s; "
+                    "client/recv waited for the server's status",
+                 c.server_sent);
+    scenario_say(r, "nobody could move until the %lld ms deadline: every "
+                    "blocked recv woke with DEADLINE_EXCEEDED",
+                 (long long)ms);
+    scenario_say(r, "fix: call stream_close_send (CloseSend) after the last "
+                    "send; see `duplex run forgot-close-send --fix`");
+    return st;
+}
+
+/* ---- backpressure ------------------------------------------------------- */
+
+/* Server: a slow reader (2 ms a message), then one summary, then OK. */
+static enum status slow_server(void *arg)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    char out[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int len = 0;
+
+    for (;;) {
+        sched_sleep_ns(2000000);
+        st = stream_recv(e, &msg, &c->server_why);
+        if (st != STATUS_OK)
+            break;
+        c->server_got++;
+    }
+    if (st == STATUS_EOF) {
+        len = snprintf(out, sizeof out, "got %d chunks", c->server_got);
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        if (st == STATUS_OK)
+            st = stream_finish(e, STATUS_OK, NULL);
+    }
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+static enum status chunk_sender(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    char text[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < c->n && st == STATUS_OK; i++) {
+        int len = snprintf(text, sizeof text, "chunk %03d ..............", i + 1);
+
+        st = stream_send(&c->s->client, text, (size_t)len, why);
+        c->client_sent += st == STATUS_OK;
+    }
+    c->sender_end = st;
+    if (st != STATUS_OK)
+        return st;
+    return stream_close_send(&c->s->client);
+}
+
+/* Client receiver: count messages until the call's end. */
+static enum status count_receiver(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
+        c->client_got++;
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status run_backpressure(const struct scenario *sc,
+                                    const struct scenario_options *o,
+                                    struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send", chunk_sender},
+                                        {"client/recv", count_receiver}};
+    struct call c;
+    enum status st = STATUS_OK;
+
+    call_init(&c, sc, o, r);
+    st = run_call(&c, slow_server, tasks, 2);
+    if (c.server_got != c.client_sent || c.client_sent != c.n)
+        broken(r, "sent %d of %d chunks, server got %d", c.client_sent, c.n,
+               c.server_got);
+    scenario_say(r, "c2s holds %zu bytes; each chunk is a 5-byte header + "
+                    "24-byte payload",
+                 c.so.capacity);
+    scenario_say(r, "the server reads one chunk every 2 ms; client/send "
+                    "found c2s full %llu times and waited each time",
+                 (unsigned long long)r->stats.write_waits[STREAM_C2S]);
+    scenario_say(r, "nothing was lost: %d sent, %d received. Backpressure "
+                    "slows the sender to the receiver's pace",
+                 c.client_sent, c.server_got);
+    return st;
+}
+
+/* ---- send-after-eof ----------------------------------------------------- */
+
+/* Server: read everything, then send two more messages after EOF. */
+static enum status after_eof_server(void *arg)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    char out[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int len = 0;
+
+    while ((st = stream_recv(e, &msg, &c->server_why)) == STATUS_OK)
+        c->server_got++;
+    if (st == STATUS_EOF) {
+        len = snprintf(out, sizeof out, "you sent %d messages", c->server_got);
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        if (st == STATUS_OK)
+            st = stream_send(e, "bye", 3, &c->server_why);
+        if (st == STATUS_OK)
+            st = stream_finish(e, STATUS_OK, NULL);
+    }
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+/* Client, one thread: send all, half-close, then read to the end. */
+static enum status after_eof_client(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    char want[TEXT_MAX];
+    enum status st = client_sender(c, why);
+
+    if (st != STATUS_OK)
+        return st;
+    snprintf(want, sizeof want, "you sent %d messages", c->client_sent);
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+        if (!same_text(&msg, c->client_got == 0 ? want : "bye"))
+            broken(c->r, "message %d after CloseSend is wrong",
+                   c->client_got + 1);
+        c->client_got++;
+    }
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status run_send_after_eof(const struct scenario *sc,
+                                      const struct scenario_options *o,
+                                      struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client", after_eof_client}};
+    struct call c;
+    enum status st = STATUS_OK;
+
+    call_init(&c, sc, o, r);
+    st = run_call(&c, after_eof_server, tasks, 1);
+    if (st == STATUS_OK && c.client_got != 2)
+        broken(r, "client got %d messages after CloseSend, not 2",
+               c.client_got);
+    scenario_say(r, "client sent %d messages and half-closed at once",
+                 c.client_sent);
+    scenario_say(r, "server read %d, saw EOF, and still sent 2 messages: "
+                    "EOF closes one direction, not the call",
+                 c.server_got);
+    scenario_say(r, "client got both (%d) before its own EOF: the server's "
+                    "messages come first, then its status",
+                 c.client_got);
+    return st;
+}
+
+/* ---- cancel-vs-drain ---------------------------------------------------- */
+
+/* Server: send n updates, finish OK, then tell the client it is done. */
+static enum status updates_server(void *arg)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->server;
+    char out[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < c->n && st == STATUS_OK; i++) {
+        int len = snprintf(out, sizeof out, "update %d of %d", i + 1, c->n);
+
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        c->server_sent += st == STATUS_OK;
+    }
+    if (st == STATUS_OK)
+        st = stream_finish(e, STATUS_OK, NULL);
+    c->server_end = st;
+    latch_count_down(&c->latch);
+    return st;
+}
+
+/*
+ * Client: read two updates; then either cancel at once (every update is
+ * buffered by then: the latch says the server finished) or, with --fix,
+ * drain to EOF first and cancel after.
+ */
+static enum status cancel_client(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->client;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while (c->client_got < 2 &&
+           (st = stream_recv(e, &msg, why)) == STATUS_OK)
+        c->client_got++;
+    if (c->fix) {
+        while ((st = stream_recv(e, &msg, why)) == STATUS_OK)
+            c->client_got++;
+    } else if (st == STATUS_OK) {
+        latch_wait(&c->latch);
+    }
+    stream_cancel(e); /* Go's `defer cancel()` */
+    if (st == STATUS_OK)
+        st = stream_recv(e, &msg, why);
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status run_cancel_vs_drain(const struct scenario *sc,
+                                       const struct scenario_options *o,
+                                       struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client", cancel_client}};
+    struct call c;
+    enum status st = STATUS_OK;
+    size_t need = 0;
+
+    call_init(&c, sc, o, r);
+    /* "update N of N" frames: every update must fit in s2c at once. */
+    need = (size_t)c.n * (FRAME_HEADER_LEN + 30);
+    if (c.so.capacity < need) {
+        r->usage_error = 1;
+        latch_destroy(&c.latch);
+        return status_detail_set(&r->why, STATUS_INVALID_ARGUMENT,
+                                 "cancel-vs-drain needs --capacity of at "
+                                 "least %zu bytes to buffer %d updates",
+                                 need, c.n);
+    }
+    st = run_call(&c, updates_server, tasks, 1);
+    if ((uint64_t)c.client_got + lost(r, STREAM_S2C) != (uint64_t)c.n)
+        broken(r, "%d updates read + %llu lost != %d sent", c.client_got,
+               (unsigned long long)lost(r, STREAM_S2C), c.n);
+    scenario_say(r, "server sent %d updates and finished with OK",
+                 c.server_sent);
+    if (c.fix) {
+        scenario_say(r, "client read all %d, saw EOF, then cancelled: the "
+                        "call had already ended OK, so nothing was lost",
+                     c.client_got);
+        return st;
+    }
+    scenario_say(r, "client read %d, then cancelled with %llu updates "
+                    "(%llu bytes) still buffered in s2c: lost",
+                 c.client_got, (unsigned long long)lost(r, STREAM_S2C),
+                 (unsigned long long)r->stats.bytes_discarded[STREAM_S2C]);
+    scenario_say(r, "they had arrived; cancel is RST_STREAM and throws "
+                    "away what is buffered. Drain to EOF first: --fix");
+    return st;
+}
+
+/* ---- error-propagation -------------------------------------------------- */
+
+/* Client sender: keeps sending until the call ends. */
+static enum status flood_sender(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    char text[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < c->n && st == STATUS_OK; i++) {
+        int len = message_text(i, text, sizeof text);
+
+        st = stream_send(&c->s->client, text, (size_t)len, why);
+        c->client_sent += st == STATUS_OK;
+    }
+    c->sender_end = st;
+    if (st != STATUS_OK)
+        return st;
+    return stream_close_send(&c->s->client);
+}
+
+/* Client receiver: rejects the third echo, as a validation failure. */
+static enum status failing_receiver(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    int fail_at = c->n < 3 ? c->n : 3;
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+        if (++c->client_got == fail_at) {
+            st = status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                   "echo %d failed validation", fail_at);
+            break;
+        }
+    }
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status run_error_propagation(const struct scenario *sc,
+                                         const struct scenario_options *o,
+                                         struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send", flood_sender},
+                                        {"client/recv", failing_receiver}};
+    struct call c;
+    enum status st = STATUS_OK;
+
+    call_init(&c, sc, o, r);
+    st = run_call(&c, echo_server, tasks, 2);
+    if (st != STATUS_INVALID_ARGUMENT)
+        broken(r, "group_wait returned %s, not the first error "
+                  "INVALID_ARGUMENT",
+               status_name(st));
+    if (c.sender_end != STATUS_CANCELLED && c.client_sent < c.n)
+        broken(r, "the sender ended with %s, not CANCELLED",
+               status_name(c.sender_end));
+    scenario_say(r, "client/recv failed first: %s: %s",
+                 status_name(c.receiver_end), r->why.text);
+    scenario_say(r, "the group cancelled its context; the call was torn "
+                    "down in both directions");
+    scenario_say(r, "client/send had sent %d and ended with %s (blocked "
+                    "%llu times on a full c2s)",
+                 c.client_sent, status_name(c.sender_end),
+                 (unsigned long long)r->stats.write_waits[STREAM_C2S]);
+    scenario_say(r, "server ended with %s; group_wait returned the first "
+                    "error, %s, not a sibling's CANCELLED",
+                 status_name(c.server_end), status_name(st));
+    return st;
+}
+
+/* ---- chat --------------------------------------------------------------- */
+
+/*
+ * Server: a session state machine.
+ *   AWAIT_JOIN --JOIN name--> JOINED (reply WELCOME name)
+ *   JOINED     --TEXT ...---> JOINED (reply ACK k)
+ *   JOINED     --EOF-------->  done  (reply BYE name, finish OK)
+ * Anything else ends the call with FAILED_PRECONDITION.
+ */
+static enum status chat_server(void *arg)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    char name[32] = "";
+    char out[TEXT_MAX];
+    enum status st = STATUS_OK;
+    int len = 0;
+
+    while ((st = stream_recv(e, &msg, &c->server_why)) == STATUS_OK) {
+        int is_join = msg.length > 5 && memcmp(msg.data, "JOIN ", 5) == 0;
+        int is_text = msg.length >= 5 && memcmp(msg.data, "TEXT ", 5) == 0;
+
+        c->server_got++;
+        if (name[0] == '\0' && is_join) {
+            snprintf(name, sizeof name, "%.*s", (int)msg.length - 5,
+                     (const char *)msg.data + 5);
+            len = snprintf(out, sizeof out, "WELCOME %s", name);
+        } else if (name[0] != '\0' && is_text) {
+            len = snprintf(out, sizeof out, "ACK %d", c->server_got - 1);
+        } else {
+            st = stream_finish(e, STATUS_FAILED_PRECONDITION,
+                               name[0] ? "already joined" : "JOIN first");
+            break;
+        }
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        if (st != STATUS_OK)
+            break;
+        c->server_sent++;
+    }
+    if (st == STATUS_EOF) {
+        len = snprintf(out, sizeof out, "BYE %s", name);
+        st = stream_send(e, out, (size_t)len, &c->server_why);
+        if (st == STATUS_OK)
+            st = stream_finish(e, STATUS_OK, NULL);
+    }
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+/* Client sender: JOIN, wait for WELCOME (the latch), then TEXTs. */
+static enum status chat_sender(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct stream_end *e = &c->s->client;
+    char text[TEXT_MAX];
+    enum status st = stream_send(e, "JOIN alice", 10, why);
+    int i = 0;
+
+    c->client_sent += st == STATUS_OK;
+    if (st == STATUS_OK)
+        latch_wait(&c->latch);
+    for (i = 0; i < c->n && st == STATUS_OK; i++) {
+        int len = snprintf(text, sizeof text, "TEXT note %d", i + 1);
+
+        st = stream_send(e, text, (size_t)len, why);
+        c->client_sent += st == STATUS_OK;
+    }
+    c->sender_end = st;
+    if (st == STATUS_EOF)
+        return STATUS_OK;
+    if (st != STATUS_OK)
+        return st;
+    return stream_close_send(e);
+}
+
+/* Client receiver: WELCOME, then ACK 1..n in order, then BYE, then EOF. */
+static enum status chat_receiver(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    char want[TEXT_MAX];
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+        if (c->client_got == 0)
+            snprintf(want, sizeof want, "WELCOME alice");
+        else if (c->client_got <= c->n)
+            snprintf(want, sizeof want, "ACK %d", c->client_got);
+        else
+            snprintf(want, sizeof want, "BYE alice");
+        if (!same_text(&msg, want))
+            broken(c->r, "chat reply %d is not \"%s\"", c->client_got + 1,
+                   want);
+        if (c->client_got++ == 0)
+            latch_count_down(&c->latch); /* WELCOME: the sender may go on */
+    }
+    latch_count_down(&c->latch); /* never leave the sender waiting */
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status run_chat(const struct scenario *sc,
+                            const struct scenario_options *o,
+                            struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send", chat_sender},
+                                        {"client/recv", chat_receiver}};
+    struct call c;
+    enum status st = STATUS_OK;
+
+    call_init(&c, sc, o, r);
+    st = run_call(&c, chat_server, tasks, 2);
+    if (st == STATUS_OK && c.client_got != c.n + 2)
+        broken(r, "client got %d replies, not %d", c.client_got, c.n + 2);
+    scenario_say(r, "JOIN -> WELCOME: the sender waits for the welcome "
+                    "before it sends any TEXT");
+    scenario_say(r, "TEXT x%d -> ACK 1..%d, in order, while the sender "
+                    "keeps sending",
+                 c.n, c.n);
+    scenario_say(r, "CloseSend -> BYE, then the server's OK: the session "
+                    "state machine ended cleanly");
+    return st;
+}
+
+/* ---- concurrent-senders ------------------------------------------------- */
+
+/* Two producers' messages look like "A:0001 hello" (12 bytes). */
+#define CS_LEN 12
+
+struct cs_queue {
+    struct sched_mutex mu;
+    struct sched_cond changed; /* an item was added or taken, or closed */
+    char items[16][CS_LEN + 1];
+    int head, count;
+    int producers; /* still producing; 0 and empty means done */
+};
+
+struct cs_call {
+    struct call c;             /* first: tasks get a struct call * */
+    struct latch gate;         /* both producers start together */
+    struct cs_queue q;
+    int next_from[2];          /* server: next index expected per sender */
+    char first_bad[192];       /* what the server decoded first, if bad */
+};
+
+static int cs_text(char out[CS_LEN + 1], int who, int i)
+{
+    char tmp[32];
+
+    snprintf(tmp, sizeof tmp, "%c:%04u hello", 'A' + who,
+             (unsigned)i % 10000u);
+    memcpy(out, tmp, CS_LEN + 1);
+    return CS_LEN;
+}
+
+/* The producers' bodies, broken or fixed: who is 0 (A) or 1 (B). */
+static enum status cs_produce(struct cs_call *cs, int who,
+                              struct status_detail *why)
+{
+    struct call *c = &cs->c;
+    char text[CS_LEN + 1];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    /* Both start at once, so their sends overlap from the first one. */
+    latch_count_down(&cs->gate);
+    latch_wait(&cs->gate);
+    for (i = 1; i <= c->n && st == STATUS_OK; i++) {
+        cs_text(text, who, i);
+        if (!c->fix) { /* the bug: both threads call stream_send */
+            st = stream_send(&c->s->client, text, CS_LEN, why);
+            continue;
+        }
+        sched_mutex_lock(&cs->q.mu);
+        while (cs->q.count == 16)
+            sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        memcpy(cs->q.items[(cs->q.head + cs->q.count++) % 16], text,
+               CS_LEN + 1);
+        sched_cond_broadcast(&cs->q.changed);
+        sched_mutex_unlock(&cs->q.mu);
+    }
+    if (c->fix) {
+        sched_mutex_lock(&cs->q.mu);
+        cs->q.producers--;
+        sched_cond_broadcast(&cs->q.changed);
+        sched_mutex_unlock(&cs->q.mu);
+    }
+    latch_count_down(&c->latch);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status cs_producer_a(void *arg, struct status_detail *why)
+{
+    return cs_produce(arg, 0, why);
+}
+
+static enum status cs_producer_b(void *arg, struct status_detail *why)
+{
+    return cs_produce(arg, 1, why);
+}
+
+/* The fix: the only thread that calls stream_send. */
+static enum status cs_sender(void *arg, struct status_detail *why)
+{
+    struct cs_call *cs = arg;
+    char text[CS_LEN + 1];
+    enum status st = STATUS_OK;
+
+    for (;;) {
+        sched_mutex_lock(&cs->q.mu);
+        while (cs->q.count == 0 && cs->q.producers > 0)
+            sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        if (cs->q.count == 0) {
+            sched_mutex_unlock(&cs->q.mu);
+            break;
+        }
+        memcpy(text, cs->q.items[cs->q.head], CS_LEN + 1);
+        cs->q.head = (cs->q.head + 1) % 16;
+        cs->q.count--;
+        sched_cond_broadcast(&cs->q.changed);
+        sched_mutex_unlock(&cs->q.mu);
+        if (st == STATUS_OK) /* after a failure, keep draining the queue */
+            st = stream_send(&cs->c.s->client, text, CS_LEN, why);
+    }
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+/* Client: once both producers are done, half-close and read the status. */
+static enum status cs_closer(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    latch_wait(&c->latch);
+    if (!c->fix)
+        stream_close_send(&c->s->client);
+    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
+        c->client_got++;
+    c->receiver_end = st;
+    frame_msg_free(&msg);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+/* A printable picture of a message: bytes outside ASCII as \xNN. */
+static void picture(char *out, size_t cap, const struct frame_msg *msg)
+{
+    size_t n = 0;
+    uint32_t i = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < msg->length && n + 5 < cap; i++) {
+        uint8_t b = msg->data[i];
+
+        if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\')
+            n += (size_t)snprintf(out + n, cap - n, "%c", b);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", b);
+    }
+}
+
+/* Is msg the next message of A or B? Says why not in cs->first_bad. */
+static int cs_accept(struct cs_call *cs, const struct frame_msg *msg)
+{
+    char want[CS_LEN + 1];
+    char seen[40];
+    int who = msg->length > 0 ? msg->data[0] - 'A' : -1;
+
+    if (who == 0 || who == 1) {
+        cs_text(want, who, cs->next_from[who] + 1);
+        if (same_text(msg, want)) {
+            cs->next_from[who]++;
+            return 1;
+        }
+    }
+    picture(seen, sizeof seen, msg);
+    snprintf(cs->first_bad, sizeof cs->first_bad,
+             "message %d decoded as %lu bytes \"%s\": not the next message "
+             "of A or B",
+             cs->c.server_got + 1, (unsigned long)msg->length, seen);
+    return 0;
+}
+
+/* Server: checks each message, as an unmarshal would. */
+static enum status cs_server(void *arg)
+{
+    struct cs_call *cs = arg;
+    struct call *c = &cs->c;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(e, &msg, &c->server_why)) == STATUS_OK) {
+        if (!cs_accept(cs, &msg)) {
+            st = stream_finish(e, STATUS_INTERNAL,
+                               "grpc: failed to unmarshal the received "
+                               "message");
+            c->server_why.code = STATUS_INTERNAL;
+            break;
+        }
+        c->server_got++;
+    }
+    if (st == STATUS_EOF)
+        st = stream_finish(e, STATUS_OK, NULL);
+    else if (st != STATUS_OK && cs->first_bad[0] == '\0')
+        snprintf(cs->first_bad, sizeof cs->first_bad,
+                 "after %d good messages, a header: %s: %.120s", c->server_got,
+                 status_name(st), c->server_why.text);
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+static enum status run_concurrent_senders(const struct scenario *sc,
+                                          const struct scenario_options *o,
+                                          struct scenario_result *r)
+{
+    static const struct task broken_tasks[] = {
+        {"client/send-a", cs_producer_a},
+        {"client/send-b", cs_producer_b},
+        {"client/recv", cs_closer}};
+    static const struct task fixed_tasks[] = {
+        {"client/make-a", cs_producer_a},
+        {"client/make-b", cs_producer_b},
+        {"client/send", cs_sender},
+        {"client/recv", cs_closer}};
+    struct cs_call cs;
+    enum status st = STATUS_OK;
+
+    memset(&cs, 0, sizeof cs);
+    call_init(&cs.c, sc, o, r);
+    latch_destroy(&cs.c.latch);
+    latch_init(&cs.c.latch, 2);
+    latch_init(&cs.gate, 2);
+    sched_mutex_init(&cs.q.mu);
+    sched_cond_init(&cs.q.changed);
+    cs.q.producers = 2;
+    if (cs.c.fix)
+        st = run_call(&cs.c, cs_server, fixed_tasks, 4);
+    else
+        st = run_call(&cs.c, cs_server, broken_tasks, 3);
+    sched_cond_destroy(&cs.q.changed);
+    sched_mutex_destroy(&cs.q.mu);
+    latch_destroy(&cs.gate);
+    r->garbled = cs.first_bad[0] != '\0';
+    if (cs.c.fix && r->garbled)
+        broken(r, "the fixed variant garbled the stream: %s", cs.first_bad);
+    if (!r->garbled && st == STATUS_OK && cs.c.server_got != 2 * cs.c.n)
+        broken(r, "server got %d of %d messages", cs.c.server_got,
+               2 * cs.c.n);
+    if (cs.c.fix) {
+        scenario_say(r, "client/make-a and client/make-b queue their "
+                        "messages; only client/send calls stream_send");
+        scenario_say(r, "server decoded all %d messages intact, A's and B's "
+                        "each in order",
+                     cs.c.server_got);
+        return st;
+    }
+    scenario_say(r, "client/send-a and client/send-b both call "
+                    "stream_send: each frame is two writes (header, payload)");
+    if (!r->garbled) {
+        scenario_say(r, "this run happened to stay clean (%d messages): the "
+                        "bug is still there; run it again, or with more "
+                        "--messages",
+                     cs.c.server_got);
+        return st;
+    }
+    scenario_say(r, "server: %s", cs.first_bad);
+    scenario_say(r, "the garbled stream ends the call with %s; see the "
+                    "bytes with --trace hexdump",
+                 status_name(st));
+    scenario_say(r, "no data race here (the pipe is locked): "
+                    "ThreadSanitizer stays quiet, the framing still breaks");
+    scenario_say(r, "fix: one sender thread; see `duplex run "
+                    "concurrent-senders --fix`");
+    return st;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+struct entry {
+    struct scenario sc;
+    enum status (*body)(const struct scenario *,
+                        const struct scenario_options *,
+                        struct scenario_result *);
+};
+
+static const struct entry table[] = {
+    {{"echo", "client sends, server echoes each as \"echo: <text>\" until EOF",
+      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+     run_echo},
+    {{"chat", "JOIN -> WELCOME -> TEXT -> ACK: a session state machine",
+      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+     run_chat},
+    {{"forgot-close-send",
+      "the client never half-closes; the deadline ends the hang",
+      "the client calls stream_close_send after its last message", 3, 0, 1,
+      SCENARIO_EXIT_STATUS, SCENARIO_EXIT_OK},
+     run_forgot_close_send},
+    {{"concurrent-senders",
+      "two threads call stream_send on one stream: garbled frames",
+      "one sender thread; the others hand it their messages", 50, 64, 0,
+      SCENARIO_EXIT_GARBLED, SCENARIO_EXIT_OK},
+     run_concurrent_senders},
+    {{"error-propagation",
+      "errgroup: the receiver fails, the group cancels the blocked sender",
+      NULL, 200, 64, 0, SCENARIO_EXIT_STATUS, SCENARIO_EXIT_STATUS},
+     run_error_propagation},
+    {{"cancel-vs-drain",
+      "cancel with messages buffered loses them; drain first loses none",
+      "the client drains to EOF before it cancels", 5, 0, 0,
+      SCENARIO_EXIT_STATUS, SCENARIO_EXIT_OK},
+     run_cancel_vs_drain},
+    {{"backpressure", "a slow receiver: the sender blocks on a full pipe",
+      NULL, 8, 64, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+     run_backpressure},
+    {{"send-after-eof",
+      "the server sends after the client's EOF; they arrive before its EOF",
+      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+     run_send_after_eof},
+};
+
+#define NSCENARIOS (sizeof table / sizeof table[0])
+
+size_t scenario_count(void)
+{
+    return NSCENARIOS;
+}
+
+const struct scenario *scenario_at(size_t i)
+{
+    return i < NSCENARIOS ? &table[i].sc : NULL;
+}
+
+const struct scenario *scenario_find(const char *name)
+{
+    size_t i = 0;
+
+    for (i = 0; i < NSCENARIOS; i++)
+        if (strcmp(table[i].sc.name, name) == 0)
+            return &table[i].sc;
+    return NULL;
+}
+
+enum status scenario_run(const struct scenario *sc,
+                         const struct scenario_options *opts,
+                         struct scenario_result *r)
+{
+    const struct entry *e = (const struct entry *)(const void *)sc;
+    struct scenario_options o = *opts;
+
+    memset(r, 0, sizeof *r);
+    if (sc->needs_deadline && o.timeout_ms <= 0)
+        o.timeout_ms = 200;
+    r->status = e->body(sc, &o, r);
+    if (r->status == STATUS_OK)
+        status_detail_clear(&r->why);
+    else if (r->why.code != r->status)
+        status_detail_set(&r->why, r->status, "%s", status_name(r->status));
+    return r->status;
+}
+
+enum scenario_exit scenario_exit_code(const struct scenario_result *r)
+{
+    if (r->usage_error)
+        return SCENARIO_EXIT_USAGE;
+    if (r->broken[0] != '\0')
+        return SCENARIO_EXIT_BROKEN;
+    if (r->garbled)
+        return SCENARIO_EXIT_GARBLED;
+    if (r->status != STATUS_OK)
+        return SCENARIO_EXIT_STATUS;
+    return SCENARIO_EXIT_OK;
+}

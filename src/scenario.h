@@ -1,0 +1,101 @@
+/*
+ * scenario: the named lesson scenarios, each a function tests and lessons
+ * reuse.
+ *
+ *   echo                 the Day-117 bidirectional echo (the demo)
+ *   chat                 JOIN -> WELCOME -> TEXT -> ACK session state machine
+ *   forgot-close-send    the client never half-closes; a deadline ends it
+ *   concurrent-senders   two threads send on one stream: garbled frames
+ *   error-propagation    errgroup: first error wins, cancels the sender
+ *   cancel-vs-drain      cancel with messages buffered loses them
+ *   backpressure         a slow receiver makes the sender block
+ *   send-after-eof       the server sends after it saw the client's EOF
+ *
+ * A scenario runs real threads through sched, records into a trace, checks
+ * its own invariants (every message arrived once, in order, intact) and
+ * fills a result: the outcome the client saw, whether the framing broke,
+ * the call's counters, and a few lines of narration that say what happened
+ * and why, in a learner's terms.
+ *
+ * Exit codes (what `duplex run` returns, from scenario_exit_code):
+ *   0  the call ended OK
+ *   1  an invariant did not hold: duplex itself is wrong (please report)
+ *   2  usage error (the command line; never from a scenario)
+ *   3  the call ended with a gRPC error status (printed)
+ *   4  the stream was garbled: frames from two senders interleaved
+ */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "stream.h"
+
+struct trace;
+
+enum scenario_exit {
+    SCENARIO_EXIT_OK = 0,
+    SCENARIO_EXIT_BROKEN = 1,
+    SCENARIO_EXIT_USAGE = 2,
+    SCENARIO_EXIT_STATUS = 3,
+    SCENARIO_EXIT_GARBLED = 4
+};
+
+struct scenario_options {
+    int messages;         /* 0: the scenario's default */
+    size_t capacity;      /* bytes per pipe; 0: the scenario's default */
+    int64_t timeout_ms;   /* the call's deadline; 0: the scenario's default */
+    int fix;              /* run the corrected variant (where there is one) */
+    struct trace *trace;  /* may be NULL */
+};
+
+#define SCENARIO_REPORT_MAX 4096
+
+struct scenario_result {
+    enum status status;         /* the outcome, as the client saw it */
+    struct status_detail why;   /* its words */
+    int garbled;                /* the framing broke */
+    int usage_error;            /* the options do not fit the scenario */
+    struct stream_stats stats;  /* the call's counters */
+    char broken[256];           /* the invariant that failed, or "" */
+    char report[SCENARIO_REPORT_MAX]; /* narration, one line each */
+    size_t report_len;
+};
+
+struct scenario {
+    const char *name;
+    const char *summary;      /* one line, for `duplex list` */
+    const char *fix_summary;  /* what --fix changes; NULL: no --fix */
+    int default_messages;
+    size_t default_capacity;
+    int needs_deadline;       /* hangs without one on real threads */
+    enum scenario_exit expected;      /* the documented exit code */
+    enum scenario_exit expected_fix;  /* ... with --fix */
+};
+
+/* The scenarios, in lesson order. */
+size_t scenario_count(void);
+const struct scenario *scenario_at(size_t i);
+
+/* The scenario called name, or NULL. */
+const struct scenario *scenario_find(const char *name);
+
+/*
+ * Runs sc with opts and fills *r (zeroed first).
+ * Returns r->status: STATUS_OK, or the gRPC status the call ended with, or
+ * STATUS_RESOURCE_EXHAUSTED when a thread or memory could not be had.
+ */
+enum status scenario_run(const struct scenario *sc,
+                         const struct scenario_options *opts,
+                         struct scenario_result *r);
+
+/* Maps a result to the exit codes above. */
+enum scenario_exit scenario_exit_code(const struct scenario_result *r);
+
+/* Appends one line of narration to r (truncated if the report is full). */
+void scenario_say(struct scenario_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* SCENARIO_H */

@@ -1,0 +1,400 @@
+/*
+ * stream: a bidirectional call built from two pipes and a context.
+ *
+ * Design
+ *   The mapping to HTTP/2 and grpc-go:
+ *     message          one frame (frame_write / frame_read) on a pipe
+ *     CloseSend        pipe_close_write(c2s): END_STREAM on the client's DATA
+ *     handler returns  pipe_close_write(s2c) with the trailer status kept in
+ *                      the stream, and pipe_close_read(c2s)
+ *     cancel/deadline  pipe_close_with_error on both pipes: RST_STREAM
+ *   The teardown is a context watch (see context.h): whoever cancels, by
+ *   stream_cancel, by a deadline noticed in any operation, by a bad frame,
+ *   or by cancelling a parent context, runs the same function, which
+ *   records the final status once and aborts both pipes, so every blocked
+ *   send and recv on both ends wakes up.
+ *
+ *   The final status is written once, under mu: either the trailer, when
+ *   the client's recv reaches the end of s2c, or the teardown's reason.
+ *   Whichever comes first sticks.
+ *
+ * Locking
+ *   Order: context lock (the watch runs under it), then mu, then one pipe
+ *   lock at a time. Blocking pipe calls are made with no stream lock held.
+ */
+#include "stream.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipe.h"
+#include "trace.h"
+
+static const char *const dir_names[2] = {"c2s", "s2c"};
+
+const char *stream_side_name(enum stream_side side)
+{
+    return side == STREAM_CLIENT ? "client" : "server";
+}
+
+static int dir_out(enum stream_side side)
+{
+    return side == STREAM_CLIENT ? STREAM_C2S : STREAM_S2C;
+}
+
+static int dir_in(enum stream_side side)
+{
+    return side == STREAM_CLIENT ? STREAM_S2C : STREAM_C2S;
+}
+
+/* Records the final status if the call has none yet. Needs mu held. */
+static void set_final_locked(struct stream *s, enum status code,
+                             const char *text)
+{
+    if (s->has_final)
+        return;
+    s->has_final = 1;
+    status_detail_set(&s->final, code, "%s", text != NULL ? text : "");
+}
+
+/* The context watch: the call is torn down (RST_STREAM both ways). */
+static void teardown(void *arg, enum status reason, const char *text)
+{
+    struct stream *s = arg;
+    size_t lost[2];
+    int d = 0;
+
+    sched_mutex_lock(&s->mu);
+    set_final_locked(s, reason, text);
+    sched_mutex_unlock(&s->mu);
+    for (d = 0; d < 2; d++)
+        lost[d] = pipe_close_with_error(s->pipes[d], reason);
+    sched_mutex_lock(&s->mu);
+    for (d = 0; d < 2; d++)
+        s->stats.bytes_discarded[d] += lost[d];
+    sched_mutex_unlock(&s->mu);
+    trace_event(s->trace, TRACE_CANCEL, NULL, 0, 0, reason,
+                "%s: c2s dropped %zu B, s2c dropped %zu B", text, lost[0],
+                lost[1]);
+}
+
+static enum status make_pipes(struct stream *s, size_t capacity)
+{
+    int d = 0;
+
+    for (d = 0; d < 2; d++) {
+        if (pipe_create(capacity, dir_names[d], s->trace, &s->pipes[d]) !=
+            STATUS_OK)
+            return STATUS_RESOURCE_EXHAUSTED;
+    }
+    return STATUS_OK;
+}
+
+enum status stream_create(struct context *parent,
+                          const struct stream_options *opts,
+                          struct stream **out)
+{
+    static const struct stream_options defaults;
+    struct stream *s = NULL;
+    int64_t deadline = SCHED_NO_DEADLINE;
+    enum status st = STATUS_OK;
+    int d = 0;
+
+    if (opts == NULL)
+        opts = &defaults;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    s->trace = opts->trace;
+    s->limits.max_recv = opts->max_recv ? opts->max_recv : FRAME_DEFAULT_MAX_RECV;
+    s->max_send = opts->max_send ? opts->max_send : FRAME_DEFAULT_MAX_SEND;
+    s->client.stream = s;
+    s->client.side = STREAM_CLIENT;
+    s->server.stream = s;
+    s->server.side = STREAM_SERVER;
+    sched_mutex_init(&s->mu);
+    if (opts->timeout_ns > 0)
+        deadline = sched_now_ns() + opts->timeout_ns;
+    st = make_pipes(s, opts->capacity);
+    if (st == STATUS_OK)
+        st = context_create_with_deadline(parent, deadline, &s->ctx);
+    if (st != STATUS_OK) {
+        pipe_destroy(s->pipes[0]);
+        pipe_destroy(s->pipes[1]);
+        sched_mutex_destroy(&s->mu);
+        free(s);
+        return st;
+    }
+    deadline = context_deadline(s->ctx);
+    for (d = 0; d < 2; d++) {
+        pipe_set_read_deadline(s->pipes[d], deadline);
+        pipe_set_write_deadline(s->pipes[d], deadline);
+    }
+    s->watch.fn = teardown;
+    s->watch.arg = s;
+    if (context_watch(s->ctx, &s->watch) != STATUS_OK) {
+        struct status_detail why;
+
+        /* The parent was already done: the call is over before it starts. */
+        context_err(s->ctx, &why);
+        teardown(s, why.code, why.text);
+    }
+    *out = s;
+    return STATUS_OK;
+}
+
+void stream_destroy(struct stream *s)
+{
+    if (s == NULL)
+        return;
+    context_unwatch(s->ctx, &s->watch);
+    context_destroy(s->ctx);
+    pipe_destroy(s->pipes[0]);
+    pipe_destroy(s->pipes[1]);
+    sched_mutex_destroy(&s->mu);
+    free(s);
+}
+
+enum status stream_final_status(struct stream *s, struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&s->mu);
+    if (s->has_final) {
+        st = s->final.code;
+        if (why != NULL)
+            *why = s->final;
+    }
+    sched_mutex_unlock(&s->mu);
+    return st;
+}
+
+/*
+ * The call is over: returns its final status as an operation reports it
+ * (a final OK reads as EOF, like grpc-go's io.EOF).
+ */
+static enum status call_over(struct stream *s, struct status_detail *why)
+{
+    struct status_detail ctx_why;
+    enum status st = STATUS_OK;
+
+    /* Read the context first: its lock comes before mu. */
+    status_detail_clear(&ctx_why);
+    context_err(s->ctx, &ctx_why);
+    sched_mutex_lock(&s->mu);
+    if (!s->has_final) /* the context is done: its watch is on the way */
+        set_final_locked(s, ctx_why.code, ctx_why.text);
+    st = s->final.code;
+    if (why != NULL)
+        *why = s->final;
+    sched_mutex_unlock(&s->mu);
+    if (st == STATUS_OK)
+        st = status_detail_set(why, STATUS_EOF, "the call has ended");
+    return st;
+}
+
+/* An operation saw a failure of its own making: tear the call down. */
+static enum status fail_call(struct stream *s, enum status code,
+                             struct status_detail *why)
+{
+    context_cancel(s->ctx, code,
+                   why != NULL && why->text[0] != '\0' ? why->text : NULL);
+    return call_over(s, why);
+}
+
+/* Checks the ends' state before a send. Returns OK or the misuse status. */
+static enum status send_allowed(struct stream_end *e, struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    int closed = 0;
+    int finished = 0;
+
+    sched_mutex_lock(&s->mu);
+    closed = s->send_closed;
+    finished = s->finished;
+    sched_mutex_unlock(&s->mu);
+    if (e->side == STREAM_CLIENT && closed)
+        return status_detail_set(why, STATUS_INTERNAL,
+                                 "SendMsg called after CloseSend");
+    if (e->side == STREAM_SERVER && finished)
+        return status_detail_set(why, STATUS_INTERNAL,
+                                 "SendMsg called after the call ended");
+    return STATUS_OK;
+}
+
+enum status stream_send(struct stream_end *e, const void *buf, size_t len,
+                        struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    int d = dir_out(e->side);
+    enum status st = STATUS_OK;
+
+    if (context_err(s->ctx, NULL) != STATUS_OK)
+        return call_over(s, why);
+    st = send_allowed(e, why);
+    if (st == STATUS_OK)
+        st = frame_check_send(len, s->max_send, why);
+    if (st != STATUS_OK) {
+        trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
+                    "%s", why != NULL ? why->text : status_name(st));
+        return st;
+    }
+    /* Traced before the write, so the SEND always precedes its RECV. */
+    trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
+                (uint32_t)len);
+    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send,
+                     why);
+    if (st == STATUS_OK) {
+        sched_mutex_lock(&s->mu);
+        s->stats.sent[d]++;
+        sched_mutex_unlock(&s->mu);
+        return STATUS_OK;
+    }
+    if (st == STATUS_CLOSED && e->side == STREAM_CLIENT)
+        st = status_detail_set(why, STATUS_EOF,
+                               "the server ended the call; "
+                               "stream_recv returns its status");
+    else if (st == STATUS_DEADLINE_EXCEEDED)
+        st = fail_call(s, st, NULL);
+    else if (st != STATUS_CLOSED)
+        st = call_over(s, why);
+    trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
+                "send: %s", why != NULL ? why->text : status_name(st));
+    return st;
+}
+
+/* The client reached the end of s2c: the trailer becomes the final status. */
+static enum status client_eof(struct stream *s, struct status_detail *why)
+{
+    struct status_detail final;
+
+    sched_mutex_lock(&s->mu);
+    set_final_locked(s, s->trailer.code, s->trailer.text);
+    final = s->final;
+    sched_mutex_unlock(&s->mu);
+    trace_event(s->trace, TRACE_EOF, "s2c", 0, 0, final.code, "%s",
+                final.text);
+    if (final.code == STATUS_OK)
+        return status_detail_set(why, STATUS_EOF,
+                                 "the server finished the call with OK");
+    if (why != NULL)
+        *why = final;
+    return final.code;
+}
+
+static enum status recv_failed(struct stream_end *e, enum status st,
+                               struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    int d = dir_in(e->side);
+
+    if (st == STATUS_EOF && e->side == STREAM_CLIENT)
+        return client_eof(s, why);
+    if (st == STATUS_EOF) {
+        trace_event(s->trace, TRACE_EOF, dir_names[d], 0, 0, STATUS_EOF,
+                    "client half-closed");
+        return status_detail_set(why, STATUS_EOF, "client half-closed");
+    }
+    if (st == STATUS_CLOSED)
+        st = status_detail_set(why, STATUS_INTERNAL,
+                               "RecvMsg called after the call ended");
+    else if (context_err(s->ctx, NULL) != STATUS_OK)
+        st = call_over(s, why); /* torn down by somebody else */
+    else
+        st = fail_call(s, st, why); /* a bad frame, or our own deadline */
+    trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, 0, st, "recv: %s",
+                why != NULL ? why->text : status_name(st));
+    return st;
+}
+
+enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
+                        struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    int d = dir_in(e->side);
+    struct status_detail local;
+    enum status st = STATUS_OK;
+
+    if (why == NULL)
+        why = &local; /* recv_failed wants the words of a bad frame */
+    status_detail_clear(why);
+    if (e->side == STREAM_CLIENT && stream_final_status(s, NULL) != STATUS_OK)
+        return call_over(s, why);
+    if (context_err(s->ctx, NULL) != STATUS_OK)
+        return call_over(s, why);
+    st = frame_read(s->pipes[d], &s->limits, msg, why);
+    if (st != STATUS_OK)
+        return recv_failed(e, st, why);
+    sched_mutex_lock(&s->mu);
+    s->stats.received[d]++;
+    sched_mutex_unlock(&s->mu);
+    trace_frame(s->trace, TRACE_RECV, dir_names[d], msg->flag, msg->data,
+                msg->length);
+    return STATUS_OK;
+}
+
+enum status stream_close_send(struct stream_end *e)
+{
+    struct stream *s = e->stream;
+    int already = 0;
+
+    if (e->side != STREAM_CLIENT)
+        return STATUS_FAILED_PRECONDITION;
+    sched_mutex_lock(&s->mu);
+    already = s->send_closed;
+    s->send_closed = 1;
+    sched_mutex_unlock(&s->mu);
+    if (!already) {
+        trace_event(s->trace, TRACE_CLOSE_SEND, "c2s", 0, 0, STATUS_OK,
+                    "CloseSend");
+        pipe_close_write(s->pipes[STREAM_C2S]);
+    }
+    return STATUS_OK;
+}
+
+enum status stream_finish(struct stream_end *e, enum status code,
+                          const char *text)
+{
+    struct stream *s = e->stream;
+    int already = 0;
+
+    if (e->side != STREAM_SERVER || !status_is_grpc(code))
+        return STATUS_FAILED_PRECONDITION;
+    sched_mutex_lock(&s->mu);
+    already = s->finished;
+    if (!already) {
+        s->finished = 1;
+        status_detail_set(&s->trailer, code, "%s", text != NULL ? text : "");
+    }
+    sched_mutex_unlock(&s->mu);
+    if (already)
+        return STATUS_FAILED_PRECONDITION;
+    trace_event(s->trace, TRACE_FINISH, "s2c", 0, 0, code, "%s",
+                text != NULL ? text : "");
+    pipe_close_write(s->pipes[STREAM_S2C]);
+    pipe_close_read(s->pipes[STREAM_C2S]);
+    return STATUS_OK;
+}
+
+void stream_cancel(struct stream_end *e)
+{
+    context_cancel(e->stream->ctx, STATUS_CANCELLED, NULL);
+}
+
+struct stream_stats stream_get_stats(struct stream *s)
+{
+    struct stream_stats st;
+    int d = 0;
+
+    sched_mutex_lock(&s->mu);
+    st = s->stats;
+    sched_mutex_unlock(&s->mu);
+    for (d = 0; d < 2; d++) {
+        struct pipe_stats ps = pipe_get_stats(s->pipes[d]);
+
+        st.write_waits[d] = ps.write_waits;
+        st.read_waits[d] = ps.read_waits;
+    }
+    return st;
+}

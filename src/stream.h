@@ -1,0 +1,186 @@
+/*
+ * stream: one bidirectional streaming call, both ends in one process.
+ *
+ * A stream is what grpc-go gives a bidi handler and its client: two
+ * directions (client-to-server "c2s" and server-to-client "s2c"), each a
+ * pipe carrying gRPC frames, plus one context for the call.
+ *
+ *        client end                                 server end
+ *   stream_send ---> [ c2s pipe: frames ] ---> stream_recv
+ *   stream_recv <--- [ s2c pipe: frames ] <--- stream_send
+ *   stream_close_send   (half-close c2s)        stream_finish (status)
+ *
+ * The contract (grpc-go's):
+ *   - One thread sending and another receiving on the same end is safe.
+ *     Two threads sending on the same end is a misuse: the frames of the
+ *     two can interleave (see frame_write). duplex does not hide it; the
+ *     concurrent-senders scenario shows it. Same for two receivers.
+ *   - stream_close_send is CloseSend: the server's recv returns every
+ *     message sent before it, then STATUS_EOF. It is idempotent. A send
+ *     after it fails with STATUS_INTERNAL "SendMsg called after CloseSend".
+ *   - The server may keep sending after it saw EOF. It ends the call with
+ *     stream_finish(code, text). The client's recv returns every message
+ *     the server sent, then STATUS_EOF when code is OK, else that code and
+ *     text. That final status is sticky: every later recv returns it too.
+ *   - stream_cancel (either end), the call's deadline, or the parent
+ *     context being cancelled tear the call down in both directions: every
+ *     blocked send and recv, on both ends, wakes with STATUS_CANCELLED or
+ *     STATUS_DEADLINE_EXCEEDED, and messages still buffered are lost (the
+ *     stats say how many). The first final status sticks: a cancel after
+ *     the client has read the call's final status changes nothing, so a
+ *     client that drains before it cancels loses nothing.
+ *   - A receiver that gets a bad frame fails the call with the frame's
+ *     status (INTERNAL or RESOURCE_EXHAUSTED), as grpc-go does.
+ *   - Order holds within a direction, never across the two.
+ */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "frame.h"
+#include "sched.h"
+#include "status.h"
+
+struct pipe;
+struct trace;
+
+enum stream_side { STREAM_CLIENT = 0, STREAM_SERVER = 1 };
+
+struct stream;
+
+/* One end of a call. stream_send / stream_recv act in its directions. */
+struct stream_end {
+    struct stream *stream;
+    enum stream_side side;
+};
+
+struct stream_options {
+    size_t capacity;      /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
+    int64_t timeout_ns;   /* deadline relative to creation; 0: none */
+    uint32_t max_recv;    /* 0: FRAME_DEFAULT_MAX_RECV */
+    uint32_t max_send;    /* 0: FRAME_DEFAULT_MAX_SEND */
+    struct trace *trace;  /* may be NULL */
+};
+
+/* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */
+enum { STREAM_C2S = 0, STREAM_S2C = 1 };
+
+struct stream_stats {
+    uint64_t sent[2];           /* messages whose frame entered the pipe */
+    uint64_t received[2];       /* messages read whole by the peer */
+    uint64_t bytes_discarded[2];/* bytes dropped by the teardown */
+    uint64_t write_waits[2];    /* times a sender found its pipe full */
+    uint64_t read_waits[2];     /* times a receiver found its pipe empty */
+};
+
+/*
+ * Locking: mu guards the fields after it. Lock order: the context's lock,
+ * then mu, then one pipe lock at a time (the watch runs under the context's
+ * lock). Counters are updated under mu.
+ */
+struct stream {
+    struct pipe *pipes[2];        /* [STREAM_C2S], [STREAM_S2C] */
+    struct context *ctx;          /* the call's context */
+    struct context_watch watch;   /* aborts both pipes when ctx is done */
+    struct frame_limits limits;   /* what each receiver accepts */
+    uint32_t max_send;
+    struct trace *trace;
+    struct stream_end client;
+    struct stream_end server;
+    struct sched_mutex mu;
+    int send_closed;              /* the client called stream_close_send */
+    int finished;                 /* the server called stream_finish */
+    struct status_detail trailer; /* what the server finished with */
+    int has_final;                /* the call has its final status */
+    struct status_detail final;   /* the first final status */
+    struct stream_stats stats;
+};
+
+/*
+ * Creates a call under parent (may be NULL) with options opts (NULL: the
+ * defaults). The call's context is a child of parent: cancelling parent
+ * cancels the call.
+ * Returns one of:
+ *   STATUS_OK                  *out is the new stream
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory; *out untouched
+ * Free it with stream_destroy after every thread using it has finished.
+ */
+enum status stream_create(struct context *parent,
+                          const struct stream_options *opts,
+                          struct stream **out);
+
+/* Frees s, its pipes and its context. NULL is a no-op. */
+void stream_destroy(struct stream *s);
+
+/*
+ * Sends one message of len bytes (flag FRAME_FLAG_PLAIN) in e's direction.
+ * Blocks while the pipe is full (backpressure); woken by room, by the
+ * peer's teardown, by cancel or by the deadline.
+ * Returns one of:
+ *   STATUS_OK                  the message is in the pipe
+ *   STATUS_INTERNAL            client: "SendMsg called after CloseSend";
+ *                              server: "SendMsg called after the call ended"
+ *   STATUS_EOF                 client: the server already ended the call
+ *                              (its recv tells the status), as in grpc-go
+ *   STATUS_RESOURCE_EXHAUSTED  len > max_send; nothing was sent
+ *   STATUS_CANCELLED, STATUS_DEADLINE_EXCEEDED, or the status a bad frame
+ *                              failed the call with: the call is over
+ * why (may be NULL) gets the words. Thread-safe with one recv in parallel.
+ */
+enum status stream_send(struct stream_end *e, const void *buf, size_t len,
+                        struct status_detail *why);
+
+/*
+ * Receives one message in e's direction into *msg (see struct frame_msg).
+ * Blocks while nothing has arrived; woken by data, by the peer's half-close
+ * or finish, by cancel or by the deadline.
+ * Returns one of:
+ *   STATUS_OK        *msg holds the next message
+ *   STATUS_EOF       server: the client half-closed and everything was read;
+ *                    client: the server finished with OK
+ *   any gRPC code    client: the server finished with that code; or the
+ *                    call was torn down (CANCELLED, DEADLINE_EXCEEDED, or a
+ *                    bad frame's INTERNAL / RESOURCE_EXHAUSTED)
+ * why (may be NULL) gets the words. Thread-safe with one send in parallel.
+ */
+enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
+                        struct status_detail *why);
+
+/*
+ * Client only: half-closes c2s (CloseSend). Idempotent.
+ * Returns one of:
+ *   STATUS_OK                   done (or done before)
+ *   STATUS_FAILED_PRECONDITION  called on the server end
+ */
+enum status stream_close_send(struct stream_end *e);
+
+/*
+ * Server only: ends the call with code and text (NULL: none), like a
+ * handler returning status.Error(code, text). Closes s2c after the messages
+ * already sent, and stops reading c2s.
+ * Returns one of:
+ *   STATUS_OK                   done
+ *   STATUS_FAILED_PRECONDITION  called on the client end, or twice
+ */
+enum status stream_finish(struct stream_end *e, enum status code,
+                          const char *text);
+
+/* Cancels the call from either end (context's cancel). Thread-safe. */
+void stream_cancel(struct stream_end *e);
+
+/*
+ * The call's final status: OK until it has one (the client read the end of
+ * s2c, or the call was torn down), then the first one. why may be NULL.
+ */
+enum status stream_final_status(struct stream *s, struct status_detail *why);
+
+/* A snapshot of the call's counters. Thread-safe. */
+struct stream_stats stream_get_stats(struct stream *s);
+
+/* "client" or "server". */
+const char *stream_side_name(enum stream_side side);
+
+#endif /* STREAM_H */

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Placeholder until the CLI suite lands in this file.
+exit 0

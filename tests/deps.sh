@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what the tests need and is missing: libcmocka-dev (and, for
+# `make coverage`, lcov and gcovr). Uses sudo only when not root.
+# Does nothing when everything is there.
+set -e
+need=""
+[ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
+if [ "${1:-}" = coverage ]; then
+    command -v lcov >/dev/null 2>&1 || need="$need lcov"
+    command -v gcovr >/dev/null 2>&1 || need="$need gcovr"
+fi
+[ -n "$need" ] || exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "duplex: please install:$need (no apt-get here)" >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+echo "duplex: installing$need"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $need >/dev/null
