@@ -29,6 +29,7 @@ DUPLEX   := $(BUILD)/duplex
 
 .PHONY: all demo test check deps coverage asan tsan clean format help
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(DUPLEX) $(TESTS)
 

@@ -927,6 +927,8 @@ static enum status cs_sender(void *arg, struct status_detail *why)
         if (st == STATUS_OK) /* after a failure, keep draining the queue */
             st = stream_send(&cs->c.s->client, text, CS_LEN, why);
     }
+    if (st == STATUS_OK)
+        st = stream_close_send(&cs->c.s->client);
     return st == STATUS_EOF ? STATUS_OK : st;
 }
 
@@ -1104,7 +1106,7 @@ static const struct entry table[] = {
      run_forgot_close_send},
     {{"concurrent-senders",
       "two threads call stream_send on one stream: garbled frames",
-      "one sender thread; the others hand it their messages", 50, 64, 0,
+      "one sender thread; the others hand it their messages", 100, 64, 0,
       SCENARIO_EXIT_GARBLED, SCENARIO_EXIT_OK},
      run_concurrent_senders},
     {{"error-propagation",
