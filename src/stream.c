@@ -251,14 +251,30 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
         sched_mutex_unlock(&s->mu);
         return STATUS_OK;
     }
-    if (st == STATUS_CLOSED && e->side == STREAM_CLIENT)
-        st = status_detail_set(why, STATUS_EOF,
-                               "the server ended the call; "
-                               "stream_recv returns its status");
-    else if (st == STATUS_DEADLINE_EXCEEDED)
-        st = fail_call(s, st, NULL);
-    else if (st != STATUS_CLOSED)
+    if (st == STATUS_CLOSED) {
+        /*
+         * An end closed while this send waited. If it was our own end
+         * (close_send or finish on another thread: a misuse), say so as a
+         * later send would, never with a bare CLOSED. Otherwise the server
+         * finished and stopped reading: the client gets EOF, as in grpc-go.
+         */
+        st = send_allowed(e, why);
+        if (st == STATUS_OK)
+            st = status_detail_set(why, STATUS_EOF,
+                                   "the server ended the call; "
+                                   "stream_recv returns its status");
+    } else if (st == STATUS_DEADLINE_EXCEEDED) {
+        /*
+         * frame_write left the pipe's bare status name in why. Clear it, so
+         * the teardown uses Go's words ("context deadline exceeded"), and
+         * pass why on, so the caller gets the call's final status like
+         * every other way a send can find the call over.
+         */
+        status_detail_clear(why);
+        st = fail_call(s, st, why);
+    } else {
         st = call_over(s, why);
+    }
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
                 "send: %s", why != NULL ? why->text : status_name(st));
     return st;

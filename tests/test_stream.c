@@ -1,0 +1,1331 @@
+/*
+ * test_stream: one bidirectional call, grpc-go's contract (src/stream.h).
+ *
+ * What is checked:
+ *   - messages go through, in order within a direction, with one thread per
+ *     direction on each end (the supported way to use a stream);
+ *   - stream_close_send is CloseSend: the server drains, then gets EOF;
+ *     the server may send after it; stream_finish ends the call with a
+ *     status the client's recv reports after the last message, for ever;
+ *   - misuse gets a status: a send after CloseSend, finishing twice or on
+ *     the wrong end;
+ *   - a cancel from either end, the deadline, or the parent context wakes
+ *     every blocked send and recv on both ends, and buffered messages are
+ *     lost (counted); draining first loses nothing and keeps the final OK;
+ *   - a bad frame or a too-large message fails the call with grpc-go's
+ *     exact words;
+ *   - the counters and the trace say what happened.
+ *
+ * Threads: workers never call a cmocka assert. They store what they saw in
+ * a struct; the test joins them, then asserts. To know that a worker is
+ * blocked inside a pipe, the test polls that pipe's read_waits/write_waits
+ * counter (it is raised, under the pipe's lock, just before the wait), with
+ * a short sleep between polls. Deadlines are bounds on how long a blocked
+ * call can stay blocked, never something the test times.
+ */
+/* cmocka.h needs these four first, in this order: keep them unsorted. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
+
+#include "context.h"
+#include "frame.h"
+#include "pipe.h"
+#include "sched.h"
+#include "status.h"
+#include "stream.h"
+#include "trace.h"
+
+#define MS (INT64_C(1000000))
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Creates a stream under parent with a pipe capacity and a timeout. */
+static struct stream *new_stream(struct context *parent, size_t capacity,
+                                 int64_t timeout_ns)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = capacity;
+    opts.timeout_ns = timeout_ns;
+    assert_int_equal(stream_create(parent, &opts, &s), STATUS_OK);
+    assert_non_null(s);
+    return s;
+}
+
+enum wait_kind { WAIT_READ, WAIT_WRITE };
+
+/*
+ * Polls until a thread has waited on p (its reader found it empty, or its
+ * writer found it full). Returns 1 when seen, 0 if it never happened within
+ * a generous bound (so a broken library fails the test instead of hanging).
+ */
+static int wait_until_blocked(struct pipe *p, enum wait_kind kind)
+{
+    int polls = 0;
+
+    for (polls = 0; polls < 200000; polls++) {
+        struct pipe_stats ps = pipe_get_stats(p);
+
+        if ((kind == WAIT_READ ? ps.read_waits : ps.write_waits) > 0)
+            return 1;
+        sched_sleep_ns(100000);
+    }
+    return 0;
+}
+
+/* Sends a NUL-terminated string as one message. */
+static enum status send_str(struct stream_end *e, const char *text,
+                            struct status_detail *why)
+{
+    return stream_send(e, text, strlen(text), why);
+}
+
+/* Receives one message and checks it is exactly text. */
+static void recv_expect(struct stream_end *e, const char *text)
+{
+    struct frame_msg msg = {0};
+    struct status_detail why;
+
+    assert_int_equal(stream_recv(e, &msg, &why), STATUS_OK);
+    assert_int_equal(msg.flag, FRAME_FLAG_PLAIN);
+    assert_int_equal(msg.length, strlen(text));
+    if (msg.length > 0)
+        assert_memory_equal(msg.data, text, msg.length);
+    frame_msg_free(&msg);
+}
+
+/* Receives once and checks the call's answer is code with text. */
+static void recv_status(struct stream_end *e, enum status code,
+                        const char *text)
+{
+    struct frame_msg msg = {0};
+    struct status_detail why;
+
+    assert_int_equal(stream_recv(e, &msg, &why), code);
+    assert_int_equal(why.code, code);
+    assert_string_equal(why.text, text);
+    frame_msg_free(&msg);
+}
+
+/* One blocking operation on a worker thread, and what it returned. */
+struct op {
+    struct stream_end *e;
+    const void *data; /* for a send */
+    size_t len;
+    enum status st;
+    struct status_detail why;
+    struct frame_msg msg; /* for a recv */
+};
+
+static enum status op_send(void *arg)
+{
+    struct op *o = arg;
+
+    o->st = stream_send(o->e, o->data, o->len, &o->why);
+    return STATUS_OK;
+}
+
+static enum status op_recv(void *arg)
+{
+    struct op *o = arg;
+
+    o->st = stream_recv(o->e, &o->msg, &o->why);
+    return STATUS_OK;
+}
+
+static void op_init(struct op *o, struct stream_end *e, const void *data,
+                    size_t len)
+{
+    memset(o, 0, sizeof *o);
+    o->e = e;
+    o->data = data;
+    o->len = len;
+    o->st = STATUS_UNKNOWN; /* "never ran" */
+}
+
+/*
+ * Numbered messages: 4 bytes of big-endian sequence number, then i % 13
+ * bytes of filler (i & 0xff), so lengths vary and frames split anywhere.
+ */
+static size_t numbered(uint8_t *buf, uint32_t i)
+{
+    size_t n = i % 13;
+
+    frame_put_u32(buf, i);
+    memset(buf + 4, (int)(i & 0xff), n);
+    return 4 + n;
+}
+
+static int is_numbered(const struct frame_msg *m, uint32_t i)
+{
+    uint8_t want[4 + 13];
+    size_t n = numbered(want, i);
+
+    return m->length == n && memcmp(m->data, want, n) == 0;
+}
+
+/* Sends n numbered messages, then (client) half-closes. */
+struct seq_tx {
+    struct stream_end *e;
+    uint32_t n;
+    uint32_t sent;
+    enum status st;
+};
+
+static enum status seq_tx_main(void *arg)
+{
+    struct seq_tx *t = arg;
+    uint8_t buf[4 + 13];
+    uint32_t i = 0;
+
+    t->st = STATUS_OK;
+    for (i = 0; i < t->n && t->st == STATUS_OK; i++) {
+        t->st = stream_send(t->e, buf, numbered(buf, i), NULL);
+        if (t->st == STATUS_OK)
+            t->sent++;
+    }
+    if (t->e->side == STREAM_CLIENT)
+        stream_close_send(t->e);
+    return STATUS_OK;
+}
+
+/* Receives until the end, checking every message is the next number. */
+struct seq_rx {
+    struct stream_end *e;
+    uint32_t got;
+    long bad_at; /* first out-of-order message, or -1 */
+    enum status end;
+    struct status_detail why;
+};
+
+static enum status seq_rx_main(void *arg)
+{
+    struct seq_rx *r = arg;
+    struct frame_msg msg = {0};
+
+    r->bad_at = -1;
+    while ((r->end = stream_recv(r->e, &msg, &r->why)) == STATUS_OK) {
+        if (r->bad_at < 0 && !is_numbered(&msg, r->got))
+            r->bad_at = (long)r->got;
+        r->got++;
+    }
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation                                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_stream_create_defaults(void **state)
+{
+    struct stream *s = NULL;
+
+    (void)state;
+    assert_int_equal(stream_create(NULL, NULL, &s), STATUS_OK);
+    assert_int_equal(s->limits.max_recv, FRAME_DEFAULT_MAX_RECV);
+    assert_int_equal(s->max_send, FRAME_DEFAULT_MAX_SEND);
+    assert_int_equal(s->pipes[STREAM_C2S]->cap, PIPE_DEFAULT_CAPACITY);
+    assert_int_equal(s->pipes[STREAM_S2C]->cap, PIPE_DEFAULT_CAPACITY);
+    assert_true(context_deadline(s->ctx) == SCHED_NO_DEADLINE);
+    assert_ptr_equal(s->client.stream, s);
+    assert_ptr_equal(s->server.stream, s);
+    assert_int_equal(s->client.side, STREAM_CLIENT);
+    assert_int_equal(s->server.side, STREAM_SERVER);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
+    stream_destroy(s);
+}
+
+static void test_stream_create_with_options(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    int64_t before = sched_now_ns();
+    int64_t dl = 0;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = 100;
+    opts.timeout_ns = 3600 * INT64_C(1000000000);
+    opts.max_recv = 10;
+    opts.max_send = 20;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    assert_int_equal(s->limits.max_recv, 10);
+    assert_int_equal(s->max_send, 20);
+    assert_int_equal(s->pipes[STREAM_C2S]->cap, 100);
+    assert_int_equal(s->pipes[STREAM_S2C]->cap, 100);
+
+    /* The timeout became the context's deadline, and each pipe's. */
+    dl = context_deadline(s->ctx);
+    assert_true(dl >= before + opts.timeout_ns);
+    assert_true(s->pipes[STREAM_C2S]->read_deadline == dl);
+    assert_true(s->pipes[STREAM_C2S]->write_deadline == dl);
+    assert_true(s->pipes[STREAM_S2C]->read_deadline == dl);
+    assert_true(s->pipes[STREAM_S2C]->write_deadline == dl);
+    stream_destroy(s);
+}
+
+static void test_stream_destroy_null_is_noop(void **state)
+{
+    (void)state;
+    stream_destroy(NULL);
+}
+
+static void test_stream_side_name(void **state)
+{
+    (void)state;
+    assert_string_equal(stream_side_name(STREAM_CLIENT), "client");
+    assert_string_equal(stream_side_name(STREAM_SERVER), "server");
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages, half-close, finish                                       */
+/* ------------------------------------------------------------------ */
+
+static void test_stream_round_trip_single_thread(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct frame_msg msg = {0};
+    struct status_detail why;
+    struct stream_stats st;
+
+    (void)state;
+    /* The pipes hold 64 KiB: nothing here ever blocks. */
+    assert_int_equal(send_str(&s->client, "ping", &why), STATUS_OK);
+    assert_int_equal(stream_send(&s->client, "", 0, &why), STATUS_OK);
+    recv_expect(&s->server, "ping");
+    recv_expect(&s->server, ""); /* a zero-length message is a message */
+    assert_int_equal(send_str(&s->server, "pong", NULL), STATUS_OK);
+    recv_expect(&s->client, "pong");
+
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+
+    /* EOF is sticky, with or without a detail to fill. */
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(stream_recv(&s->client, &msg, NULL), STATUS_EOF);
+    assert_int_equal(stream_final_status(s, &why), STATUS_OK);
+    assert_int_equal(why.code, STATUS_OK);
+
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S], 2);
+    assert_int_equal(st.received[STREAM_C2S], 2);
+    assert_int_equal(st.sent[STREAM_S2C], 1);
+    assert_int_equal(st.received[STREAM_S2C], 1);
+    assert_int_equal(st.bytes_discarded[STREAM_C2S], 0);
+    assert_int_equal(st.bytes_discarded[STREAM_S2C], 0);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+}
+
+/* The server end of an echo: sends back every message, finishes at EOF. */
+struct echo {
+    struct stream_end *e;
+    uint32_t echoed;
+    enum status recv_end; /* what ended the loop: EOF when all went well */
+    enum status send_st;
+    enum status finish_st;
+};
+
+static enum status echo_main(void *arg)
+{
+    struct echo *x = arg;
+    struct frame_msg msg = {0};
+
+    x->send_st = STATUS_OK;
+    while ((x->recv_end = stream_recv(x->e, &msg, NULL)) == STATUS_OK) {
+        x->send_st = stream_send(x->e, msg.data, msg.length, NULL);
+        if (x->send_st != STATUS_OK)
+            break;
+        x->echoed++;
+    }
+    x->finish_st = stream_finish(x->e, STATUS_OK, NULL);
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+static void test_stream_echo_with_three_threads(void **state)
+{
+    /* 64 bytes per pipe: every thread blocks often, in both directions. */
+    struct stream *s = new_stream(NULL, 64, 0);
+    struct seq_tx tx = {&s->client, 2000, 0, STATUS_UNKNOWN};
+    struct seq_rx rx;
+    struct echo srv;
+    struct sched_thread t_tx, t_rx, t_srv;
+    struct stream_stats st;
+
+    (void)state;
+    memset(&rx, 0, sizeof rx);
+    rx.e = &s->client;
+    memset(&srv, 0, sizeof srv);
+    srv.e = &s->server;
+    assert_int_equal(sched_thread_start(&t_srv, "server", echo_main, &srv),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&t_rx, "client/recv", seq_rx_main, &rx),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&t_tx, "client/send", seq_tx_main, &tx),
+                     STATUS_OK);
+    sched_thread_join(&t_tx);
+    sched_thread_join(&t_srv);
+    sched_thread_join(&t_rx);
+
+    assert_int_equal(tx.st, STATUS_OK);
+    assert_int_equal(tx.sent, 2000);
+    assert_int_equal(srv.recv_end, STATUS_EOF);
+    assert_int_equal(srv.send_st, STATUS_OK);
+    assert_int_equal(srv.finish_st, STATUS_OK);
+    assert_int_equal(srv.echoed, 2000);
+    assert_int_equal(rx.end, STATUS_EOF);
+    assert_int_equal(rx.got, 2000);
+    assert_int_equal(rx.bad_at, -1);
+
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S], 2000);
+    assert_int_equal(st.received[STREAM_C2S], 2000);
+    assert_int_equal(st.sent[STREAM_S2C], 2000);
+    assert_int_equal(st.received[STREAM_S2C], 2000);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
+    stream_destroy(s);
+}
+
+static void test_stream_close_send_drains_then_eof(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(send_str(&s->client, "one", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "two", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "three", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    /* Idempotent. */
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+
+    /* Sending after CloseSend is a misuse with grpc-go's words. */
+    assert_int_equal(send_str(&s->client, "four", &why), STATUS_INTERNAL);
+    assert_int_equal(why.code, STATUS_INTERNAL);
+    assert_string_equal(why.text, "SendMsg called after CloseSend");
+    assert_int_equal(send_str(&s->client, "four", NULL), STATUS_INTERNAL);
+
+    /* Every message sent before the half-close arrives, then EOF, twice. */
+    recv_expect(&s->server, "one");
+    recv_expect(&s->server, "two");
+    recv_expect(&s->server, "three");
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 3);
+    /* A misuse does not end the call. */
+    assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
+    assert_int_equal(context_err(s->ctx, NULL), STATUS_OK);
+    stream_destroy(s);
+}
+
+static void test_stream_close_send_on_server_is_refused(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+
+    (void)state;
+    assert_int_equal(stream_close_send(&s->server), STATUS_FAILED_PRECONDITION);
+    /* Nothing was closed: the client can still send. */
+    assert_int_equal(send_str(&s->client, "still open", NULL), STATUS_OK);
+    recv_expect(&s->server, "still open");
+    stream_destroy(s);
+}
+
+static void test_stream_server_sends_after_eof(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+
+    (void)state;
+    assert_int_equal(send_str(&s->client, "question", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    recv_expect(&s->server, "question");
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+
+    /* Half-closed is one direction only: the server keeps talking. */
+    assert_int_equal(send_str(&s->server, "answer 1", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->server, "answer 2", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, "ignored"),
+                     STATUS_OK);
+
+    recv_expect(&s->client, "answer 1");
+    recv_expect(&s->client, "answer 2");
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    stream_destroy(s);
+}
+
+static void test_stream_finish_with_status_after_messages(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(send_str(&s->server, "partial 1", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->server, "partial 2", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(&s->server, STATUS_NOT_FOUND, "no such key"),
+                     STATUS_OK);
+
+    /* Messages first, then the status, and the status for ever after. */
+    recv_expect(&s->client, "partial 1");
+    recv_expect(&s->client, "partial 2");
+    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
+    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
+
+    assert_int_equal(stream_final_status(s, &why), STATUS_NOT_FOUND);
+    assert_int_equal(why.code, STATUS_NOT_FOUND);
+    assert_string_equal(why.text, "no such key");
+
+    /* The status is final: a cancel afterwards changes nothing. */
+    stream_cancel(&s->client);
+    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_NOT_FOUND);
+    stream_destroy(s);
+}
+
+static void test_stream_finish_without_text(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+
+    (void)state;
+    assert_int_equal(stream_finish(&s->server, STATUS_UNAVAILABLE, NULL),
+                     STATUS_OK);
+    recv_status(&s->client, STATUS_UNAVAILABLE, "");
+    stream_destroy(s);
+}
+
+static void test_stream_finish_misuse(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+
+    (void)state;
+    /* Only the server ends a call, and only with a gRPC code. */
+    assert_int_equal(stream_finish(&s->client, STATUS_OK, NULL),
+                     STATUS_FAILED_PRECONDITION);
+    assert_int_equal(stream_finish(&s->server, STATUS_EOF, NULL),
+                     STATUS_FAILED_PRECONDITION);
+    assert_int_equal(stream_finish(&s->server, STATUS_CLOSED, NULL),
+                     STATUS_FAILED_PRECONDITION);
+    /* None of those counted: the first real finish works... */
+    assert_int_equal(stream_finish(&s->server, STATUS_ABORTED, "first"),
+                     STATUS_OK);
+    /* ...and a second one is refused and changes nothing. */
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, "second"),
+                     STATUS_FAILED_PRECONDITION);
+
+    /* The server's end is over for sending and for receiving. */
+    assert_int_equal(send_str(&s->server, "late", &why), STATUS_INTERNAL);
+    assert_string_equal(why.text, "SendMsg called after the call ended");
+    recv_status(&s->server, STATUS_INTERNAL,
+                "RecvMsg called after the call ended");
+
+    recv_status(&s->client, STATUS_ABORTED, "first");
+    stream_destroy(s);
+}
+
+static void test_stream_client_send_after_finish_is_eof(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+
+    /* As in grpc-go: the send says EOF; the recv tells the status. */
+    assert_int_equal(send_str(&s->client, "too late", &why), STATUS_EOF);
+    assert_int_equal(why.code, STATUS_EOF);
+    assert_int_equal(send_str(&s->client, "too late", NULL), STATUS_EOF);
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    stream_destroy(s);
+}
+
+static void test_stream_finish_wakes_blocked_client_send(void **state)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 0);
+    struct op csend;
+    struct sched_thread tc;
+
+    (void)state;
+    /* The client is stuck sending: the pipe is full and nobody reads. */
+    op_init(&csend, &s->client, big, sizeof big);
+    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
+                     STATUS_OK);
+    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_WRITE));
+
+    /* The server may end the call at any time: the send wakes with EOF. */
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    sched_thread_join(&tc);
+    assert_int_equal(csend.st, STATUS_EOF);
+    assert_string_equal(csend.why.text, "the server ended the call; "
+                                        "stream_recv returns its status");
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    stream_destroy(s);
+}
+
+/*
+ * Misuse: one thread is in stream_send while another thread of the same end
+ * closes it. The send wakes with the status a later send would get, and
+ * the peer finds the frame cut short ("unexpected EOF") and fails the call.
+ */
+static void close_during_blocked_send(enum stream_side side)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 0);
+    struct stream_end *e = side == STREAM_CLIENT ? &s->client : &s->server;
+    struct stream_end *peer = side == STREAM_CLIENT ? &s->server : &s->client;
+    int d = side == STREAM_CLIENT ? STREAM_C2S : STREAM_S2C;
+    struct op send;
+    struct sched_thread t;
+
+    op_init(&send, e, big, sizeof big);
+    assert_int_equal(sched_thread_start(&t, "sender", op_send, &send),
+                     STATUS_OK);
+    assert_true(wait_until_blocked(s->pipes[d], WAIT_WRITE));
+
+    if (side == STREAM_CLIENT)
+        assert_int_equal(stream_close_send(e), STATUS_OK);
+    else
+        assert_int_equal(stream_finish(e, STATUS_OK, NULL), STATUS_OK);
+    sched_thread_join(&t);
+
+    assert_int_equal(send.st, STATUS_INTERNAL);
+    assert_int_equal(send.why.code, STATUS_INTERNAL);
+    assert_string_equal(send.why.text,
+                        side == STREAM_CLIENT
+                            ? "SendMsg called after CloseSend"
+                            : "SendMsg called after the call ended");
+    /* 16 of the frame's 105 bytes made it: the peer sees a cut frame. */
+    recv_status(peer, STATUS_INTERNAL, "unexpected EOF");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_INTERNAL);
+    assert_int_equal(stream_get_stats(s).sent[d], 0);
+    stream_destroy(s);
+}
+
+static void test_stream_close_send_during_blocked_send(void **state)
+{
+    (void)state;
+    close_during_blocked_send(STREAM_CLIENT);
+}
+
+static void test_stream_finish_during_blocked_server_send(void **state)
+{
+    (void)state;
+    close_during_blocked_send(STREAM_SERVER);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cancel                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Both ends block in recv (empty pipes); `who` cancels. */
+static void cancel_wakes_blocked_recvs(enum stream_side who)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct op crecv, srecv;
+    struct sched_thread tc, ts;
+
+    op_init(&crecv, &s->client, NULL, 0);
+    op_init(&srecv, &s->server, NULL, 0);
+    assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
+                     STATUS_OK);
+    assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_READ));
+    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_READ));
+
+    stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
+    sched_thread_join(&tc);
+    sched_thread_join(&ts);
+
+    assert_int_equal(crecv.st, STATUS_CANCELLED);
+    assert_string_equal(crecv.why.text, "context canceled");
+    assert_int_equal(srecv.st, STATUS_CANCELLED);
+    assert_string_equal(srecv.why.text, "context canceled");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_CANCELLED);
+    frame_msg_free(&crecv.msg);
+    frame_msg_free(&srecv.msg);
+    stream_destroy(s);
+}
+
+static void test_stream_client_cancel_wakes_blocked_recvs(void **state)
+{
+    (void)state;
+    cancel_wakes_blocked_recvs(STREAM_CLIENT);
+}
+
+static void test_stream_server_cancel_wakes_blocked_recvs(void **state)
+{
+    (void)state;
+    cancel_wakes_blocked_recvs(STREAM_SERVER);
+}
+
+/*
+ * Both ends block in send: 16-byte pipes and 100-byte messages that nobody
+ * reads. `who` cancels. The 16 bytes in each pipe are lost.
+ */
+static void cancel_wakes_blocked_senders(enum stream_side who)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 0);
+    struct op csend, ssend;
+    struct sched_thread tc, ts;
+    struct stream_stats st;
+
+    op_init(&csend, &s->client, big, sizeof big);
+    op_init(&ssend, &s->server, big, sizeof big);
+    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&ts, "server", op_send, &ssend),
+                     STATUS_OK);
+    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_WRITE));
+    assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_WRITE));
+
+    stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
+    sched_thread_join(&tc);
+    sched_thread_join(&ts);
+
+    assert_int_equal(csend.st, STATUS_CANCELLED);
+    assert_string_equal(csend.why.text, "context canceled");
+    assert_int_equal(ssend.st, STATUS_CANCELLED);
+    assert_string_equal(ssend.why.text, "context canceled");
+
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S], 0); /* never whole in the pipe */
+    assert_int_equal(st.sent[STREAM_S2C], 0);
+    assert_int_equal(st.bytes_discarded[STREAM_C2S], 16);
+    assert_int_equal(st.bytes_discarded[STREAM_S2C], 16);
+    assert_true(st.write_waits[STREAM_C2S] >= 1);
+    assert_true(st.write_waits[STREAM_S2C] >= 1);
+    stream_destroy(s);
+}
+
+static void test_stream_client_cancel_wakes_blocked_senders(void **state)
+{
+    (void)state;
+    cancel_wakes_blocked_senders(STREAM_CLIENT);
+}
+
+static void test_stream_server_cancel_wakes_blocked_senders(void **state)
+{
+    (void)state;
+    cancel_wakes_blocked_senders(STREAM_SERVER);
+}
+
+static void test_stream_cancel_loses_buffered_messages(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+    struct stream_stats st;
+
+    (void)state;
+    /* 3 frames of 5 + 5 bytes to the server, 2 frames of 5 + 2 back. */
+    assert_int_equal(send_str(&s->client, "hello", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "world", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "again", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->server, "hi", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->server, "yo", NULL), STATUS_OK);
+    recv_expect(&s->server, "hello"); /* only one is read */
+
+    stream_cancel(&s->client);
+
+    /* Both ends, both operations: the call is over. */
+    recv_status(&s->server, STATUS_CANCELLED, "context canceled");
+    recv_status(&s->client, STATUS_CANCELLED, "context canceled");
+    assert_int_equal(send_str(&s->client, "x", &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(send_str(&s->server, "x", NULL), STATUS_CANCELLED);
+
+    /* What was lost: sent minus received messages, and their bytes. */
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S] - st.received[STREAM_C2S], 2);
+    assert_int_equal(st.sent[STREAM_S2C] - st.received[STREAM_S2C], 2);
+    assert_int_equal(st.bytes_discarded[STREAM_C2S], 2 * (5 + 5));
+    assert_int_equal(st.bytes_discarded[STREAM_S2C], 2 * (5 + 2));
+
+    assert_int_equal(stream_final_status(s, &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "context canceled");
+    stream_destroy(s);
+}
+
+static void test_stream_drain_then_cancel_loses_nothing(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 0);
+    struct status_detail why;
+    struct stream_stats st;
+
+    (void)state;
+    assert_int_equal(send_str(&s->client, "a", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "b", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    recv_expect(&s->server, "a");
+    recv_expect(&s->server, "b");
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    assert_int_equal(send_str(&s->server, "c", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    recv_expect(&s->client, "c");
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+
+    /* The client read the final status: the cancel comes too late to matter. */
+    stream_cancel(&s->client);
+    assert_int_equal(context_err(s->ctx, NULL), STATUS_CANCELLED);
+    assert_int_equal(stream_final_status(s, &why), STATUS_OK);
+
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S], st.received[STREAM_C2S]);
+    assert_int_equal(st.sent[STREAM_S2C], st.received[STREAM_S2C]);
+    assert_int_equal(st.bytes_discarded[STREAM_C2S], 0);
+    assert_int_equal(st.bytes_discarded[STREAM_S2C], 0);
+
+    /* Later operations read the call's OK end as EOF. */
+    recv_status(&s->client, STATUS_EOF, "the call has ended");
+    assert_int_equal(send_str(&s->client, "x", &why), STATUS_EOF);
+    assert_string_equal(why.text, "the call has ended");
+    stream_destroy(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deadline and parent context                                        */
+/* ------------------------------------------------------------------ */
+
+static void test_stream_deadline_wakes_blocked_recvs(void **state)
+{
+    /* 50 ms: a bound on how long the recvs can block, not a measurement. */
+    struct stream *s = new_stream(NULL, 0, 50 * MS);
+    struct op crecv, srecv;
+    struct sched_thread tc, ts;
+
+    (void)state;
+    op_init(&crecv, &s->client, NULL, 0);
+    op_init(&srecv, &s->server, NULL, 0);
+    assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
+                     STATUS_OK);
+    sched_thread_join(&tc);
+    sched_thread_join(&ts);
+
+    assert_int_equal(crecv.st, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(crecv.why.text, "context deadline exceeded");
+    assert_int_equal(srecv.st, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(srecv.why.text, "context deadline exceeded");
+
+    /* The deadline ended the call: later operations say so at once. */
+    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
+    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(context_err(s->ctx, NULL), STATUS_DEADLINE_EXCEEDED);
+    frame_msg_free(&crecv.msg);
+    frame_msg_free(&srecv.msg);
+    stream_destroy(s);
+}
+
+static void test_stream_deadline_wakes_blocked_senders(void **state)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 50 * MS);
+    struct op csend, ssend;
+    struct sched_thread tc, ts;
+    struct status_detail why;
+
+    (void)state;
+    op_init(&csend, &s->client, big, sizeof big);
+    op_init(&ssend, &s->server, big, sizeof big);
+    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_start(&ts, "server", op_send, &ssend),
+                     STATUS_OK);
+    sched_thread_join(&tc);
+    sched_thread_join(&ts);
+
+    assert_int_equal(csend.st, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(csend.why.code, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(csend.why.text, "context deadline exceeded");
+    assert_int_equal(ssend.st, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(ssend.why.code, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(ssend.why.text, "context deadline exceeded");
+
+    assert_int_equal(stream_final_status(s, &why), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(why.text, "context deadline exceeded");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    assert_int_equal(stream_get_stats(s).sent[STREAM_S2C], 0);
+    stream_destroy(s);
+}
+
+static void test_stream_deadline_wakes_sender_without_detail(void **state)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 50 * MS);
+
+    (void)state;
+    /* Nobody reads: this send blocks until the deadline, on this thread. */
+    assert_int_equal(stream_send(&s->client, big, sizeof big, NULL),
+                     STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
+    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    stream_destroy(s);
+}
+
+static void test_stream_parent_cancel_tears_down(void **state)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+    struct op srecv;
+    struct sched_thread ts;
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(context_create(NULL, &parent), STATUS_OK);
+    s = new_stream(parent, 0, 0);
+    assert_int_equal(send_str(&s->server, "lost", NULL), STATUS_OK);
+    op_init(&srecv, &s->server, NULL, 0);
+    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
+                     STATUS_OK);
+    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_READ));
+
+    context_cancel(parent, STATUS_CANCELLED, "client went away");
+    sched_thread_join(&ts);
+
+    assert_int_equal(srecv.st, STATUS_CANCELLED);
+    assert_string_equal(srecv.why.text, "client went away");
+    recv_status(&s->client, STATUS_CANCELLED, "client went away");
+    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_CANCELLED);
+    assert_int_equal(stream_final_status(s, &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "client went away");
+    assert_int_equal(stream_get_stats(s).bytes_discarded[STREAM_S2C], 5 + 4);
+
+    frame_msg_free(&srecv.msg);
+    stream_destroy(s); /* the stream's context is the parent's child */
+    context_destroy(parent);
+}
+
+static void test_stream_under_cancelled_parent_fails_every_op(void **state)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(context_create(NULL, &parent), STATUS_OK);
+    context_cancel(parent, STATUS_CANCELLED, NULL);
+    s = new_stream(parent, 0, 0);
+
+    assert_int_equal(send_str(&s->client, "x", &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(send_str(&s->server, "x", &why), STATUS_CANCELLED);
+    recv_status(&s->client, STATUS_CANCELLED, "context canceled");
+    recv_status(&s->server, STATUS_CANCELLED, "context canceled");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_CANCELLED);
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+
+    stream_destroy(s);
+    context_destroy(parent);
+}
+
+static void test_stream_inherits_parent_deadline(void **state)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+    int64_t past = sched_now_ns() - 1;
+
+    (void)state;
+    /* The parent's deadline has passed, but nobody has noticed it yet. */
+    assert_int_equal(context_create_with_deadline(NULL, past, &parent),
+                     STATUS_OK);
+    s = new_stream(parent, 0, 0);
+    assert_true(context_deadline(s->ctx) == past);
+
+    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
+    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    recv_status(&s->client, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    stream_destroy(s);
+    context_destroy(parent);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad frames and limits                                              */
+/* ------------------------------------------------------------------ */
+
+static void test_stream_bad_frames_fail_the_call(void **state)
+{
+    static const struct {
+        uint8_t bytes[8];
+        size_t len;
+        int half_close; /* close c2s after the bytes */
+        enum status code;
+        const char *text;
+    } cases[] = {
+        /* One case per row reads better than one field per line. */
+        /* clang-format off */
+        {{7, 0, 0, 0, 1, 'x'}, 6, 0, STATUS_INTERNAL,
+         "grpc: received unexpected payload format 7"},
+        {{1, 0, 0, 0, 1, 'x'}, 6, 0, STATUS_INTERNAL,
+         "grpc: compressed flag set with identity or empty encoding"},
+        {{0, 0, 0, 0, 10, 'a', 'b', 'c'}, 8, 1, STATUS_INTERNAL,
+         "unexpected EOF"}, /* the payload ends early */
+        {{0, 0, 0}, 3, 1, STATUS_INTERNAL,
+         "unexpected EOF"}, /* the header ends early */
+        /* clang-format on */
+    };
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct stream *s = new_stream(NULL, 0, 0);
+        struct op crecv;
+        struct sched_thread tc;
+        struct status_detail why;
+
+        /* The client waits for an answer that will never come. */
+        op_init(&crecv, &s->client, NULL, 0);
+        assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
+                         STATUS_OK);
+        assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_READ));
+
+        /* Bytes that are not what stream_send would write. */
+        assert_int_equal(pipe_write(s->pipes[STREAM_C2S], cases[i].bytes,
+                                    cases[i].len, NULL),
+                         STATUS_OK);
+        if (cases[i].half_close)
+            assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+        recv_status(&s->server, cases[i].code, cases[i].text);
+
+        /* The receiver failed the call: the client's recv wakes with it. */
+        sched_thread_join(&tc);
+        assert_int_equal(crecv.st, cases[i].code);
+        assert_string_equal(crecv.why.text, cases[i].text);
+        recv_status(&s->client, cases[i].code, cases[i].text);
+        assert_int_equal(send_str(&s->server, "x", NULL), cases[i].code);
+        assert_int_equal(stream_final_status(s, &why), cases[i].code);
+        assert_string_equal(why.text, cases[i].text);
+        assert_int_equal(stream_get_stats(s).received[STREAM_C2S], 0);
+        frame_msg_free(&crecv.msg);
+        stream_destroy(s);
+    }
+}
+
+static void test_stream_max_recv_is_inclusive_then_fails(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_recv = 4;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+
+    /* The send side has no such limit: both go out. */
+    assert_int_equal(send_str(&s->client, "abcd", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "abcde", NULL), STATUS_OK);
+    recv_expect(&s->server, "abcd"); /* exactly the limit is fine */
+    recv_status(&s->server, STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (5 vs. 4)");
+    /* That failed the whole call. */
+    recv_status(&s->client, STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (5 vs. 4)");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_RESOURCE_EXHAUSTED);
+    stream_destroy(s);
+}
+
+static void test_stream_max_recv_on_client(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct frame_msg msg = {0};
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_recv = 2;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    assert_int_equal(send_str(&s->server, "big", NULL), STATUS_OK);
+    /* No detail asked for: the code alone still comes back. */
+    assert_int_equal(stream_recv(&s->client, &msg, NULL),
+                     STATUS_RESOURCE_EXHAUSTED);
+    recv_status(&s->server, STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (3 vs. 2)");
+    stream_destroy(s);
+}
+
+static void test_stream_max_send_sends_nothing(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct status_detail why;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_send = 4;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+
+    assert_int_equal(send_str(&s->client, "abcde", &why),
+                     STATUS_RESOURCE_EXHAUSTED);
+    assert_int_equal(why.code, STATUS_RESOURCE_EXHAUSTED);
+    assert_string_equal(why.text,
+                        "trying to send message larger than max (5 vs. 4)");
+    assert_int_equal(send_str(&s->server, "abcdef", NULL),
+                     STATUS_RESOURCE_EXHAUSTED);
+
+    /* Not a byte reached either pipe, and the call goes on. */
+    assert_int_equal(pipe_buffered(s->pipes[STREAM_C2S]), 0);
+    assert_int_equal(pipe_buffered(s->pipes[STREAM_S2C]), 0);
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "abcd", NULL), STATUS_OK);
+    recv_expect(&s->server, "abcd");
+    stream_destroy(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ordering, counters, trace                                          */
+/* ------------------------------------------------------------------ */
+
+static void test_stream_order_holds_in_each_direction(void **state)
+{
+    enum { N = 10000 };
+    struct stream *s = new_stream(NULL, 64, 0);
+    struct seq_tx c_tx = {&s->client, N, 0, STATUS_UNKNOWN};
+    struct seq_tx s_tx = {&s->server, N, 0, STATUS_UNKNOWN};
+    struct seq_rx c_rx, s_rx;
+    struct sched_thread t[4];
+
+    (void)state;
+    memset(&c_rx, 0, sizeof c_rx);
+    memset(&s_rx, 0, sizeof s_rx);
+    c_rx.e = &s->client;
+    s_rx.e = &s->server;
+    /* Four threads: a sender and a receiver on each end, all at once. */
+    assert_int_equal(
+        sched_thread_start(&t[0], "client/send", seq_tx_main, &c_tx),
+        STATUS_OK);
+    assert_int_equal(
+        sched_thread_start(&t[1], "client/recv", seq_rx_main, &c_rx),
+        STATUS_OK);
+    assert_int_equal(
+        sched_thread_start(&t[2], "server/send", seq_tx_main, &s_tx),
+        STATUS_OK);
+    assert_int_equal(
+        sched_thread_start(&t[3], "server/recv", seq_rx_main, &s_rx),
+        STATUS_OK);
+
+    /* The server ends the call once it has sent all and read to EOF. */
+    sched_thread_join(&t[2]);
+    sched_thread_join(&t[3]);
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    sched_thread_join(&t[0]);
+    sched_thread_join(&t[1]);
+
+    assert_int_equal(c_tx.st, STATUS_OK);
+    assert_int_equal(s_tx.st, STATUS_OK);
+    assert_int_equal(s_rx.end, STATUS_EOF);
+    assert_int_equal(s_rx.got, N);
+    assert_int_equal(s_rx.bad_at, -1);
+    assert_int_equal(c_rx.end, STATUS_EOF);
+    assert_int_equal(c_rx.got, N);
+    assert_int_equal(c_rx.bad_at, -1);
+    stream_destroy(s);
+}
+
+struct many {
+    struct stream_end *e;
+    int n;
+    enum status st;
+};
+
+static enum status send_many(void *arg)
+{
+    static const char payload[20] = "twenty bytes exactly";
+    struct many *m = arg;
+    int i = 0;
+
+    m->st = STATUS_OK;
+    for (i = 0; i < m->n && m->st == STATUS_OK; i++)
+        m->st = stream_send(m->e, payload, sizeof payload, NULL);
+    return STATUS_OK;
+}
+
+static void test_stream_stats_count_messages_and_waits(void **state)
+{
+    /* 8 bytes of pipe for 25-byte frames: every payload must wait. */
+    struct stream *s = new_stream(NULL, 8, 0);
+    struct many m = {&s->client, 10, STATUS_UNKNOWN};
+    struct sched_thread t;
+    struct frame_msg msg = {0};
+    struct stream_stats st;
+    int i = 0;
+
+    (void)state;
+    assert_int_equal(sched_thread_start(&t, "client", send_many, &m),
+                     STATUS_OK);
+    for (i = 0; i < 10; i++) {
+        assert_int_equal(stream_recv(&s->server, &msg, NULL), STATUS_OK);
+        assert_int_equal(msg.length, 20);
+    }
+    sched_thread_join(&t);
+    assert_int_equal(m.st, STATUS_OK);
+
+    st = stream_get_stats(s);
+    assert_int_equal(st.sent[STREAM_C2S], 10);
+    assert_int_equal(st.received[STREAM_C2S], 10);
+    assert_int_equal(st.sent[STREAM_S2C], 0);
+    assert_int_equal(st.received[STREAM_S2C], 0);
+    /*
+     * A 20-byte payload never fits 8 bytes at once: the writer fills the
+     * pipe and then has to wait, at least once per message.
+     */
+    assert_true(st.write_waits[STREAM_C2S] >= 10);
+    assert_int_equal(st.write_waits[STREAM_S2C], 0);
+    assert_int_equal(st.read_waits[STREAM_S2C], 0);
+    assert_int_equal(st.bytes_discarded[STREAM_C2S], 0);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+}
+
+static const struct trace_event *find_event(struct trace *t,
+                                            enum trace_kind kind)
+{
+    size_t i = 0;
+
+    for (i = 0; i < t->n; i++)
+        if (t->events[i].kind == kind)
+            return &t->events[i];
+    return NULL;
+}
+
+static void test_stream_trace_records_events(void **state)
+{
+    struct trace *tr = trace_create();
+    struct stream_options opts;
+    struct stream *s = NULL;
+    const struct trace_event *ev = NULL;
+
+    (void)state;
+    assert_non_null(tr);
+    memset(&opts, 0, sizeof opts);
+    opts.trace = tr;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+
+    assert_int_equal(send_str(&s->client, "one", NULL), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "two", NULL), STATUS_OK);
+    recv_expect(&s->server, "one");
+    recv_expect(&s->server, "two");
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "late", NULL), STATUS_INTERNAL);
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    assert_int_equal(send_str(&s->server, "three", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    recv_expect(&s->client, "three");
+    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    stream_cancel(&s->server);
+
+    assert_int_equal(trace_count(tr, TRACE_SEND), 3);
+    assert_int_equal(trace_count(tr, TRACE_RECV), 3);
+    assert_int_equal(trace_count(tr, TRACE_CLOSE_SEND), 1); /* idempotent */
+    assert_int_equal(trace_count(tr, TRACE_EOF), 2); /* one per direction */
+    assert_int_equal(trace_count(tr, TRACE_FINISH), 1);
+    assert_int_equal(trace_count(tr, TRACE_CANCEL), 1);
+    assert_int_equal(trace_count(tr, TRACE_ERROR), 1); /* the late send */
+    assert_int_equal(trace_count(tr, TRACE_BLOCK), 0); /* 64 KiB pipes */
+    assert_int_equal(trace_count(tr, TRACE_WAKE), 0);
+
+    /* The cancel came after the drain: the trace says nothing was lost. */
+    ev = find_event(tr, TRACE_CANCEL);
+    assert_non_null(ev);
+    assert_int_equal(ev->status, STATUS_CANCELLED);
+    assert_string_equal(ev->text,
+                        "context canceled: c2s dropped 0 B, s2c dropped 0 B");
+    ev = find_event(tr, TRACE_ERROR);
+    assert_non_null(ev);
+    assert_int_equal(ev->status, STATUS_INTERNAL);
+    assert_string_equal(ev->text, "INTERNAL"); /* no detail was passed */
+
+    stream_destroy(s);
+    trace_destroy(tr);
+}
+
+static void test_stream_trace_counts_lost_bytes(void **state)
+{
+    struct trace *tr = trace_create();
+    struct stream_options opts;
+    struct stream *s = NULL;
+    const struct trace_event *ev = NULL;
+
+    (void)state;
+    assert_non_null(tr);
+    memset(&opts, 0, sizeof opts);
+    opts.trace = tr;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    assert_int_equal(send_str(&s->client, "lost", NULL), STATUS_OK);
+    stream_cancel(&s->client);
+
+    ev = find_event(tr, TRACE_CANCEL);
+    assert_non_null(ev);
+    assert_string_equal(ev->text,
+                        "context canceled: c2s dropped 9 B, s2c dropped 0 B");
+    stream_destroy(s);
+    trace_destroy(tr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_create_defaults),
+        cmocka_unit_test(test_stream_create_with_options),
+        cmocka_unit_test(test_stream_destroy_null_is_noop),
+        cmocka_unit_test(test_stream_side_name),
+        cmocka_unit_test(test_stream_round_trip_single_thread),
+        cmocka_unit_test(test_stream_echo_with_three_threads),
+        cmocka_unit_test(test_stream_close_send_drains_then_eof),
+        cmocka_unit_test(test_stream_close_send_on_server_is_refused),
+        cmocka_unit_test(test_stream_server_sends_after_eof),
+        cmocka_unit_test(test_stream_finish_with_status_after_messages),
+        cmocka_unit_test(test_stream_finish_without_text),
+        cmocka_unit_test(test_stream_finish_misuse),
+        cmocka_unit_test(test_stream_client_send_after_finish_is_eof),
+        cmocka_unit_test(test_stream_finish_wakes_blocked_client_send),
+        cmocka_unit_test(test_stream_close_send_during_blocked_send),
+        cmocka_unit_test(test_stream_finish_during_blocked_server_send),
+        cmocka_unit_test(test_stream_client_cancel_wakes_blocked_recvs),
+        cmocka_unit_test(test_stream_server_cancel_wakes_blocked_recvs),
+        cmocka_unit_test(test_stream_client_cancel_wakes_blocked_senders),
+        cmocka_unit_test(test_stream_server_cancel_wakes_blocked_senders),
+        cmocka_unit_test(test_stream_cancel_loses_buffered_messages),
+        cmocka_unit_test(test_stream_drain_then_cancel_loses_nothing),
+        cmocka_unit_test(test_stream_deadline_wakes_blocked_recvs),
+        cmocka_unit_test(test_stream_deadline_wakes_blocked_senders),
+        cmocka_unit_test(test_stream_deadline_wakes_sender_without_detail),
+        cmocka_unit_test(test_stream_parent_cancel_tears_down),
+        cmocka_unit_test(test_stream_under_cancelled_parent_fails_every_op),
+        cmocka_unit_test(test_stream_inherits_parent_deadline),
+        cmocka_unit_test(test_stream_bad_frames_fail_the_call),
+        cmocka_unit_test(test_stream_max_recv_is_inclusive_then_fails),
+        cmocka_unit_test(test_stream_max_recv_on_client),
+        cmocka_unit_test(test_stream_max_send_sends_nothing),
+        cmocka_unit_test(test_stream_order_holds_in_each_direction),
+        cmocka_unit_test(test_stream_stats_count_messages_and_waits),
+        cmocka_unit_test(test_stream_trace_records_events),
+        cmocka_unit_test(test_stream_trace_counts_lost_bytes),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
