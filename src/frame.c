@@ -67,6 +67,12 @@ enum status frame_decode_header(const uint8_t in[FRAME_HEADER_LEN],
 
     if (lim == NULL)
         lim = &frame_default_limits;
+    /* grpc-go's order: its parser checks the length, then the flag. */
+    if (length > lim->max_recv)
+        return status_detail_set(
+            why, STATUS_RESOURCE_EXHAUSTED,
+            "grpc: received message larger than max (%lu vs. %lu)",
+            (unsigned long)length, (unsigned long)lim->max_recv);
     if (flag > FRAME_FLAG_COMPRESSED)
         return status_detail_set(why, STATUS_INTERNAL,
                                  "grpc: received unexpected payload format %u",
@@ -75,11 +81,6 @@ enum status frame_decode_header(const uint8_t in[FRAME_HEADER_LEN],
         return status_detail_set(
             why, STATUS_INTERNAL,
             "grpc: compressed flag set with identity or empty encoding");
-    if (length > lim->max_recv)
-        return status_detail_set(
-            why, STATUS_RESOURCE_EXHAUSTED,
-            "grpc: received message larger than max (%lu vs. %lu)",
-            (unsigned long)length, (unsigned long)lim->max_recv);
     out->flag = flag;
     out->length = length;
     return STATUS_OK;

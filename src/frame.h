@@ -12,16 +12,18 @@
  * This module packs and unpacks that header, over a byte buffer (for
  * `duplex decode` and the codec tests) and over a pipe (for streams).
  *
- * The receiver's checks, with grpc-go's exact texts:
- *   - flag not 0 or 1:      STATUS_INTERNAL
- *       "grpc: received unexpected payload format N"
- *   - flag 1, no encoding:  STATUS_INTERNAL
- *       "grpc: compressed flag set with identity or empty encoding"
+ * The receiver's checks, in grpc-go's order, with its exact texts:
  *   - length > max_recv:    STATUS_RESOURCE_EXHAUSTED
  *       "grpc: received message larger than max (N vs. M)"
  *     decided from the header alone, before allocating or waiting for the
  *     payload. The limit is inclusive: a message of exactly max_recv bytes
  *     is fine.
+ *   - flag not 0 or 1:      STATUS_INTERNAL
+ *       "grpc: received unexpected payload format N"
+ *   - flag 1, no encoding:  STATUS_INTERNAL
+ *       "grpc: compressed flag set with identity or empty encoding"
+ *     also judged from the header (grpc-go reads the payload first; the
+ *     status is the same).
  *   - the bytes end inside a header or a payload: STATUS_INTERNAL
  *       "unexpected EOF"
  *     while ending exactly between two frames is a clean STATUS_EOF.

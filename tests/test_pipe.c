@@ -1,0 +1,1139 @@
+/*
+ * test_pipe: the bounded byte pipe, case by case, at several capacities.
+ *
+ * Most cases run at three capacities: 1 byte (every byte is a hand-off),
+ * 3 bytes (smaller than a gRPC frame header) and 64 KiB (nothing blocks
+ * unless a test fills it on purpose).
+ *
+ * Threads
+ *   Only the test's own thread asserts. A worker makes one pipe call, stores
+ *   what it got in its struct and returns the status; the test joins it and
+ *   checks. To know a worker is blocked inside pipe_read or pipe_write, the
+ *   test polls the pipe's read_waits or write_waits counter: the counter is
+ *   raised under the pipe's lock just before the worker waits, so once the
+ *   test sees it, the worker is asleep or about to be, and anything the test
+ *   does next under that lock will wake it. No test relies on a sleep being
+ *   long enough.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipe.h"
+#include "sched.h"
+#include "status.h"
+#include "trace.h"
+
+static const size_t caps[] = {1, 3, 65536};
+
+#define NCAPS (sizeof caps / sizeof caps[0])
+
+/* What out_n holds before a call, to see whether the call touched it. */
+#define UNTOUCHED ((size_t)0x5e5e5e5e)
+
+/* A short wait between two looks at a pipe's counters. */
+#define POLL_NS 100000
+
+static struct pipe *new_pipe(size_t cap)
+{
+    struct pipe *p = NULL;
+
+    assert_int_equal(pipe_create(cap, "test", NULL, &p), STATUS_OK);
+    assert_non_null(p);
+    return p;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The byte at position i of a test stream; a byte out of place shows. */
+static uint8_t pattern(size_t i)
+{
+    return (uint8_t)(i * 31 + i / 251);
+}
+
+static uint8_t *pattern_alloc(size_t len)
+{
+    uint8_t *buf = malloc(len > 0 ? len : 1);
+    size_t i = 0;
+
+    assert_non_null(buf);
+    for (i = 0; i < len; i++)
+        buf[i] = pattern(i);
+    return buf;
+}
+
+static int64_t past_deadline(void)
+{
+    return sched_now_ns() - 1000;
+}
+
+static int64_t deadline_in_ms(int64_t ms)
+{
+    return sched_now_ns() + ms * 1000000;
+}
+
+/* Returns once some thread has waited in pipe_read n times in all. */
+static void await_read_waits(struct pipe *p, uint64_t n)
+{
+    while (pipe_get_stats(p).read_waits < n)
+        sched_sleep_ns(POLL_NS);
+}
+
+/* Returns once some thread has waited in pipe_write n times in all. */
+static void await_write_waits(struct pipe *p, uint64_t n)
+{
+    while (pipe_get_stats(p).write_waits < n)
+        sched_sleep_ns(POLL_NS);
+}
+
+/* Reads exactly len bytes on the test thread, asserting each read is OK. */
+static void read_exactly(struct pipe *p, uint8_t *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        size_t n = UNTOUCHED;
+
+        assert_int_equal(pipe_read(p, buf + got, len - got, &n), STATUS_OK);
+        assert_in_range(n, 1, len - got);
+        got += n;
+    }
+}
+
+/* One pipe_read or pipe_write, made on a worker thread. */
+struct io_job {
+    struct pipe *p;
+    uint8_t *buf;
+    size_t len;
+    size_t n; /* the call's out_n; UNTOUCHED until it sets it */
+};
+
+static enum status do_read(void *arg)
+{
+    struct io_job *j = arg;
+
+    return pipe_read(j->p, j->buf, j->len, &j->n);
+}
+
+static enum status do_write(void *arg)
+{
+    struct io_job *j = arg;
+
+    return pipe_write(j->p, j->buf, j->len, &j->n);
+}
+
+static void start_job(struct sched_thread *t, sched_fn fn, struct io_job *j,
+                      struct pipe *p, uint8_t *buf, size_t len)
+{
+    j->p = p;
+    j->buf = buf;
+    j->len = len;
+    j->n = UNTOUCHED;
+    assert_int_equal(sched_thread_start(t, "worker", fn, j), STATUS_OK);
+}
+
+/* A writer that sends the test pattern in chunks of varying sizes. */
+struct stream_job {
+    struct pipe *p;
+    const size_t *chunks; /* chunk sizes, used in turn */
+    size_t nchunks;
+    size_t total;    /* bytes to send */
+    int close_write; /* half-close after the last byte */
+    size_t sent;     /* bytes that entered the pipe */
+};
+
+static enum status send_stream(void *arg)
+{
+    struct stream_job *j = arg;
+    uint8_t *buf = malloc(j->total > 0 ? j->total : 1);
+    enum status st = STATUS_OK;
+    size_t i = 0;
+
+    if (buf == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    for (i = 0; i < j->total; i++)
+        buf[i] = pattern(i);
+    for (i = 0; j->sent < j->total && st == STATUS_OK; i++) {
+        size_t len = min_size(j->chunks[i % j->nchunks], j->total - j->sent);
+        size_t n = 0;
+
+        st = pipe_write(j->p, buf + j->sent, len, &n);
+        j->sent += n;
+    }
+    if (j->close_write)
+        pipe_close_write(j->p);
+    free(buf);
+    return st;
+}
+
+/* --- creation --------------------------------------------------------- */
+
+static void test_pipe_create_zero_capacity_uses_default(void **state)
+{
+    struct pipe *p = NULL;
+
+    (void)state;
+    assert_int_equal(pipe_create(0, NULL, NULL, &p), STATUS_OK);
+    assert_int_equal(p->cap, PIPE_DEFAULT_CAPACITY);
+    assert_string_equal(p->name, "pipe");
+    assert_int_equal(pipe_buffered(p), 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_create_keeps_seven_characters_of_name(void **state)
+{
+    struct pipe *p = NULL;
+
+    (void)state;
+    assert_int_equal(pipe_create(8, "c2s", NULL, &p), STATUS_OK);
+    assert_string_equal(p->name, "c2s");
+    pipe_destroy(p);
+    assert_int_equal(pipe_create(8, "abcdefghij", NULL, &p), STATUS_OK);
+    assert_string_equal(p->name, "abcdefg");
+    pipe_destroy(p);
+}
+
+static void test_pipe_destroy_null_is_noop(void **state)
+{
+    (void)state;
+    pipe_destroy(NULL);
+}
+
+static void test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap(void **state)
+{
+    /* {capacity, atomic limit}; capacity 0 is the default, 64 KiB. */
+    static const size_t rows[][2] = {
+        {1, 1},       {3, 3},        {4095, 4095}, {4096, 4096},
+        {4097, 4096}, {65536, 4096}, {0, 4096},
+    };
+    size_t i = 0;
+
+    (void)state;
+    assert_int_equal(PIPE_ATOMIC, 4096);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct pipe *p = new_pipe(rows[i][0]);
+
+        assert_int_equal(pipe_atomic_limit(p), rows[i][1]);
+        pipe_destroy(p);
+    }
+}
+
+/* --- reading and writing ---------------------------------------------- */
+
+static void check_single_write_read(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t len = min_size(cap, 5);
+    uint8_t in[8];
+    size_t n = UNTOUCHED;
+
+    memset(in, 0xee, sizeof in);
+    assert_int_equal(pipe_write(p, "hello", len, &n), STATUS_OK);
+    assert_int_equal(n, len);
+    n = UNTOUCHED;
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_OK);
+    assert_int_equal(n, len);
+    assert_memory_equal(in, "hello", len);
+    assert_int_equal(in[len], 0xee);
+    assert_int_equal(pipe_buffered(p), 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_single_write_read(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_single_write_read(caps[i]);
+}
+
+static void test_pipe_buffered_and_stats_count_bytes(void **state)
+{
+    struct pipe *p = new_pipe(64);
+    uint8_t in[4];
+    struct pipe_stats s;
+
+    (void)state;
+    assert_int_equal(pipe_write(p, "abc", 3, NULL), STATUS_OK);
+    assert_int_equal(pipe_write(p, "de", 2, NULL), STATUS_OK);
+    assert_int_equal(pipe_buffered(p), 5);
+    assert_int_equal(pipe_read(p, in, 2, NULL), STATUS_OK);
+    assert_memory_equal(in, "ab", 2);
+    assert_int_equal(pipe_buffered(p), 3);
+    s = pipe_get_stats(p);
+    assert_int_equal(s.written, 5);
+    assert_int_equal(s.read, 2);
+    assert_int_equal(s.discarded, 0);
+    assert_int_equal(s.write_waits, 0);
+    assert_int_equal(s.read_waits, 0);
+    pipe_destroy(p);
+}
+
+/* A read returns what is there, up to len: short reads are normal. */
+static void check_short_reads(size_t cap)
+{
+    const char *digits = "12345";
+    struct pipe *p = new_pipe(cap);
+    size_t len = min_size(cap, 5);
+    size_t off = 0;
+    uint8_t in[8];
+
+    assert_int_equal(pipe_write(p, digits, len, NULL), STATUS_OK);
+    while (off < len) {
+        size_t n = UNTOUCHED;
+
+        assert_int_equal(pipe_read(p, in, 2, &n), STATUS_OK);
+        assert_int_equal(n, min_size(2, len - off));
+        assert_memory_equal(in, digits + off, n);
+        off += n;
+    }
+    /* Asking for more than is buffered returns only what is there. */
+    assert_int_equal(pipe_write(p, "z", 1, NULL), STATUS_OK);
+    {
+        size_t n = UNTOUCHED;
+
+        assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(in[0], 'z');
+    }
+    pipe_destroy(p);
+}
+
+static void test_pipe_short_reads(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_short_reads(caps[i]);
+}
+
+/* Every byte written before the half-close arrives, then EOF, forever. */
+static void check_drain_then_eof(size_t cap)
+{
+    static const size_t chunks[] = {3, 3, 5};
+    struct pipe *p = new_pipe(cap);
+    struct stream_job job = {p, chunks, 3, 11, 1, 0};
+    struct sched_thread t;
+    uint8_t in[16];
+    size_t got = 0;
+    size_t n = UNTOUCHED;
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    assert_int_equal(sched_thread_start(&t, "writer", send_stream, &job),
+                     STATUS_OK);
+    while (got < sizeof in &&
+           (st = pipe_read(p, in + got, sizeof in - got, &n)) == STATUS_OK)
+        got += n;
+    assert_int_equal(st, STATUS_EOF);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(got, 11);
+    for (i = 0; i < 11; i++)
+        assert_int_equal(in[i], pattern((size_t)i));
+    /* EOF is sticky, and a failed read leaves *out_n alone. */
+    for (i = 0; i < 3; i++) {
+        n = UNTOUCHED;
+        assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_EOF);
+        assert_int_equal(n, UNTOUCHED);
+    }
+    assert_int_equal(pipe_get_stats(p).read, 11);
+    pipe_destroy(p);
+}
+
+static void test_pipe_drain_after_close_write_then_sticky_eof(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_drain_then_eof(caps[i]);
+}
+
+/*
+ * Many bytes, written in chunks both below and above the atomic limit and
+ * read in chunks of other sizes, arrive complete and in order, across many
+ * trips around the ring.
+ */
+static void check_stream_in_order(size_t cap)
+{
+    static const size_t wsizes[] = {1, 2, 3, 7, 4096, 5000, 65539};
+    static const size_t rsizes[] = {1, 5, 4096, 70000};
+    size_t total = cap < 4096 ? 20000 : 4 * cap + 1234;
+    struct pipe *p = new_pipe(cap);
+    struct stream_job job = {p, wsizes, 7, 0, 1, 0};
+    struct sched_thread t;
+    uint8_t *in = malloc(total + 1); /* room for one byte too many */
+    size_t got = 0;
+    size_t i = 0;
+    enum status st = STATUS_OK;
+
+    assert_non_null(in);
+    job.total = total;
+    assert_int_equal(sched_thread_start(&t, "writer", send_stream, &job),
+                     STATUS_OK);
+    for (i = 0; got <= total; i++) {
+        size_t n = 0;
+        size_t want = min_size(rsizes[i % 4], total + 1 - got);
+
+        st = pipe_read(p, in + got, want, &n);
+        if (st != STATUS_OK)
+            break;
+        got += n;
+    }
+    assert_int_equal(st, STATUS_EOF);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(got, total);
+    for (i = 0; i < total; i++)
+        assert_int_equal(in[i], pattern(i));
+    free(in);
+    pipe_destroy(p);
+}
+
+static void test_pipe_stream_arrives_whole_and_in_order(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_stream_in_order(caps[i]);
+}
+
+static void check_blocked_read_woken_by_write(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    struct io_job job;
+    struct sched_thread t;
+    uint8_t in[4] = {0};
+
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    await_read_waits(p, 1);
+    assert_int_equal(pipe_write(p, "x", 1, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(job.n, 1);
+    assert_int_equal(in[0], 'x');
+    assert_int_equal(pipe_get_stats(p).read_waits, 1);
+    pipe_destroy(p);
+}
+
+static void test_pipe_blocked_read_woken_by_write(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_blocked_read_woken_by_write(caps[i]);
+}
+
+/*
+ * Backpressure: a write of cap + 1 bytes fills the pipe and waits, exactly
+ * once, until the reader makes room; then every byte arrives in order.
+ */
+static void check_full_writer_waits_for_reader(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    uint8_t *out = pattern_alloc(cap + 1);
+    uint8_t *in = malloc(cap + 1);
+    struct io_job job;
+    struct sched_thread t;
+
+    assert_non_null(in);
+    start_job(&t, do_write, &job, p, out, cap + 1);
+    await_write_waits(p, 1);
+    assert_int_equal(pipe_buffered(p), cap);
+    read_exactly(p, in, cap + 1);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(job.n, cap + 1);
+    assert_memory_equal(in, out, cap + 1);
+    assert_int_equal(pipe_get_stats(p).write_waits, 1);
+    assert_int_equal(pipe_get_stats(p).written, cap + 1);
+    free(in);
+    free(out);
+    pipe_destroy(p);
+}
+
+static void test_pipe_full_writer_waits_for_reader(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_full_writer_waits_for_reader(caps[i]);
+}
+
+/* --- half-close and close_read ---------------------------------------- */
+
+static void check_close_write_wakes_reader(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    struct io_job job;
+    struct sched_thread t;
+    uint8_t in[4];
+
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    await_read_waits(p, 1);
+    pipe_close_write(p);
+    assert_int_equal(sched_thread_join(&t), STATUS_EOF);
+    assert_int_equal(job.n, UNTOUCHED);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_write_wakes_blocked_reader_with_eof(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_write_wakes_reader(caps[i]);
+}
+
+static void check_write_after_close_write(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+
+    pipe_close_write(p);
+    pipe_close_write(p); /* idempotent */
+    assert_int_equal(pipe_write(p, "a", 1, &n), STATUS_CLOSED);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_get_stats(p).written, 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_write_after_close_write_is_closed(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_write_after_close_write(caps[i]);
+}
+
+/*
+ * The reader leaves: what is buffered is dropped, and writing gives
+ * STATUS_CLOSED (a status, where a Unix pipe would raise SIGPIPE).
+ */
+static void check_close_read(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t len = min_size(cap, 3);
+    size_t n = UNTOUCHED;
+    uint8_t in[4];
+
+    assert_int_equal(pipe_write(p, "abc", len, NULL), STATUS_OK);
+    pipe_close_read(p);
+    assert_int_equal(pipe_buffered(p), 0);
+    assert_int_equal(pipe_get_stats(p).discarded, len);
+    assert_int_equal(pipe_write(p, "d", 1, &n), STATUS_CLOSED);
+    assert_int_equal(n, 0);
+    n = UNTOUCHED;
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_CLOSED);
+    assert_int_equal(n, UNTOUCHED);
+    pipe_close_read(p); /* idempotent: nothing more is discarded */
+    assert_int_equal(pipe_get_stats(p).discarded, len);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_read_discards_and_fails_both_ends(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_read(caps[i]);
+}
+
+/*
+ * A writer blocked on a full pipe is woken with STATUS_CLOSED, and out_n
+ * says how much of its write got in before that: cap of cap + 1 bytes.
+ */
+static void check_close_read_wakes_writer(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    uint8_t *out = pattern_alloc(cap + 1);
+    struct io_job job;
+    struct sched_thread t;
+
+    start_job(&t, do_write, &job, p, out, cap + 1);
+    await_write_waits(p, 1);
+    pipe_close_read(p);
+    assert_int_equal(sched_thread_join(&t), STATUS_CLOSED);
+    assert_int_equal(job.n, cap);
+    assert_int_equal(pipe_get_stats(p).written, cap);
+    assert_int_equal(pipe_get_stats(p).discarded, cap);
+    free(out);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_read_wakes_writer_with_partial_count(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_read_wakes_writer(caps[i]);
+}
+
+/* --- abort ------------------------------------------------------------ */
+
+static void check_close_with_error(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t len = min_size(cap, 3);
+    size_t n = UNTOUCHED;
+    uint8_t in[4];
+
+    assert_int_equal(pipe_write(p, "abc", len, NULL), STATUS_OK);
+    assert_int_equal(pipe_close_with_error(p, STATUS_ABORTED), len);
+    assert_int_equal(pipe_get_stats(p).discarded, len);
+    assert_int_equal(pipe_buffered(p), 0);
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_ABORTED);
+    assert_int_equal(n, UNTOUCHED);
+    assert_int_equal(pipe_write(p, "d", 1, &n), STATUS_ABORTED);
+    assert_int_equal(n, 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_with_error_fails_both_ends(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_with_error(caps[i]);
+}
+
+static void test_pipe_close_with_error_first_reason_wins(void **state)
+{
+    struct pipe *p = new_pipe(64);
+    uint8_t in[4];
+
+    (void)state;
+    assert_int_equal(pipe_write(p, "abc", 3, NULL), STATUS_OK);
+    assert_int_equal(pipe_close_with_error(p, STATUS_CANCELLED), 3);
+    assert_int_equal(pipe_close_with_error(p, STATUS_INTERNAL), 0);
+    assert_int_equal(pipe_read(p, in, sizeof in, NULL), STATUS_CANCELLED);
+    assert_int_equal(pipe_write(p, "d", 1, NULL), STATUS_CANCELLED);
+    assert_int_equal(pipe_get_stats(p).discarded, 3);
+    pipe_destroy(p);
+}
+
+/* An abort after the half-close still wins over the bytes and the EOF. */
+static void test_pipe_close_with_error_after_close_write(void **state)
+{
+    struct pipe *p = new_pipe(64);
+    uint8_t in[4];
+
+    (void)state;
+    assert_int_equal(pipe_write(p, "ab", 2, NULL), STATUS_OK);
+    pipe_close_write(p);
+    assert_int_equal(pipe_close_with_error(p, STATUS_UNAVAILABLE), 2);
+    assert_int_equal(pipe_read(p, in, sizeof in, NULL), STATUS_UNAVAILABLE);
+    pipe_destroy(p);
+}
+
+static void check_close_with_error_wakes_reader(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    struct io_job job;
+    struct sched_thread t;
+    uint8_t in[4];
+
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    await_read_waits(p, 1);
+    assert_int_equal(pipe_close_with_error(p, STATUS_CANCELLED), 0);
+    assert_int_equal(sched_thread_join(&t), STATUS_CANCELLED);
+    assert_int_equal(job.n, UNTOUCHED);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_with_error_wakes_blocked_reader(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_with_error_wakes_reader(caps[i]);
+}
+
+static void check_close_with_error_wakes_writer(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    uint8_t *out = pattern_alloc(cap + 1);
+    struct io_job job;
+    struct sched_thread t;
+
+    start_job(&t, do_write, &job, p, out, cap + 1);
+    await_write_waits(p, 1);
+    assert_int_equal(pipe_close_with_error(p, STATUS_DEADLOCK), cap);
+    assert_int_equal(sched_thread_join(&t), STATUS_DEADLOCK);
+    assert_int_equal(job.n, cap);
+    assert_int_equal(pipe_get_stats(p).discarded, cap);
+    free(out);
+    pipe_destroy(p);
+}
+
+static void test_pipe_close_with_error_wakes_blocked_writer(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_close_with_error_wakes_writer(caps[i]);
+}
+
+/* --- zero-length calls ------------------------------------------------ */
+
+/* A zero-length write succeeds in every state, so it never reads as EOF. */
+static void check_zero_length_write(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+
+    assert_int_equal(pipe_write(p, NULL, 0, &n), STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_write(p, "ignored", 0, NULL), STATUS_OK);
+    pipe_close_write(p);
+    assert_int_equal(pipe_write(p, NULL, 0, NULL), STATUS_OK);
+    pipe_close_read(p);
+    assert_int_equal(pipe_write(p, NULL, 0, NULL), STATUS_OK);
+    pipe_close_with_error(p, STATUS_ABORTED);
+    n = UNTOUCHED;
+    assert_int_equal(pipe_write(p, NULL, 0, &n), STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_get_stats(p).written, 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_zero_length_write_is_noop(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_zero_length_write(caps[i]);
+}
+
+/* A zero-length read returns at once, even on an empty open pipe. */
+static void check_zero_length_read(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+    uint8_t in[1];
+
+    assert_int_equal(pipe_read(p, NULL, 0, &n), STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_OK);
+    n = UNTOUCHED;
+    assert_int_equal(pipe_read(p, in, 0, &n), STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_buffered(p), 1);
+    pipe_close_write(p);
+    assert_int_equal(pipe_read(p, in, 1, NULL), STATUS_OK);
+    n = UNTOUCHED;
+    assert_int_equal(pipe_read(p, NULL, 0, &n), STATUS_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_get_stats(p).read_waits, 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_zero_length_read_returns_zero(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_zero_length_read(caps[i]);
+}
+
+/* --- atomicity -------------------------------------------------------- */
+
+#define WRITERS 4
+
+/* A writer that sends count whole records, each in one pipe_write. */
+struct record_job {
+    struct pipe *p;
+    uint8_t id;
+    size_t size;  /* bytes per record, at most pipe_atomic_limit */
+    size_t count; /* records to send */
+};
+
+/* Record seq of writer id: its id, then bytes that depend on both. */
+static void make_record(uint8_t *rec, size_t size, uint8_t id, size_t seq)
+{
+    size_t i = 0;
+
+    rec[0] = id;
+    for (i = 1; i < size; i++)
+        rec[i] = (uint8_t)(id * 37 + seq * 11 + i);
+}
+
+static enum status send_records(void *arg)
+{
+    struct record_job *j = arg;
+    uint8_t rec[PIPE_ATOMIC];
+    enum status st = STATUS_OK;
+    size_t seq = 0;
+
+    for (seq = 0; seq < j->count && st == STATUS_OK; seq++) {
+        make_record(rec, j->size, j->id, seq);
+        st = pipe_write(j->p, rec, j->size, NULL);
+    }
+    return st;
+}
+
+/*
+ * WRITERS threads write records at the same time; the reader cuts the byte
+ * stream into records again. Each must be exactly the next record of the
+ * writer named in its first byte: any interleaving breaks one.
+ */
+/*
+ * A write within the atomic limit waits for room for all of it: with 1 of 3
+ * bytes free, a 2-byte write puts nothing in before its deadline passes.
+ */
+static void test_pipe_atomic_write_waits_for_room_for_all(void **state)
+{
+    struct pipe *p = new_pipe(3);
+    size_t n = UNTOUCHED;
+    uint8_t in[3];
+
+    (void)state;
+    assert_int_equal(pipe_write(p, "ab", 2, NULL), STATUS_OK);
+    pipe_set_write_deadline(p, deadline_in_ms(20));
+    assert_int_equal(pipe_write(p, "cd", 2, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_buffered(p), 2);
+    assert_int_equal(pipe_get_stats(p).write_waits, 1);
+    read_exactly(p, in, 2);
+    assert_memory_equal(in, "ab", 2);
+    pipe_destroy(p);
+}
+
+static void check_records_never_interleave(size_t cap, size_t size,
+                                           size_t count)
+{
+    struct pipe *p = new_pipe(cap);
+    struct record_job jobs[WRITERS];
+    struct sched_thread t[WRITERS];
+    size_t next_seq[WRITERS] = {0};
+    uint8_t got[PIPE_ATOMIC];
+    uint8_t want[PIPE_ATOMIC];
+    size_t r = 0;
+    int i = 0;
+
+    assert_true(size <= pipe_atomic_limit(p));
+    for (i = 0; i < WRITERS; i++) {
+        jobs[i] = (struct record_job){p, (uint8_t)i, size, count};
+        assert_int_equal(
+            sched_thread_start(&t[i], "writer", send_records, &jobs[i]),
+            STATUS_OK);
+    }
+    for (r = 0; r < WRITERS * count; r++) {
+        read_exactly(p, got, size);
+        assert_in_range(got[0], 0, WRITERS - 1);
+        make_record(want, size, got[0], next_seq[got[0]]++);
+        assert_memory_equal(got, want, size);
+    }
+    for (i = 0; i < WRITERS; i++) {
+        assert_int_equal(sched_thread_join(&t[i]), STATUS_OK);
+        assert_int_equal(next_seq[i], count);
+    }
+    assert_int_equal(pipe_buffered(p), 0);
+    pipe_destroy(p);
+}
+
+static void test_pipe_atomic_records_never_interleave(void **state)
+{
+    (void)state;
+    check_records_never_interleave(3, 3, 300);
+    check_records_never_interleave(64, 64, 300);
+    check_records_never_interleave(64, 10, 300); /* records straddle wrap */
+    check_records_never_interleave(5000, 4096, 64);
+    check_records_never_interleave(65536, 4096, 64);
+}
+
+/* --- deadlines -------------------------------------------------------- */
+
+/* Like net.Conn: a passed read deadline fails reads even with data there. */
+static void check_past_read_deadline(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+    uint8_t in[4];
+
+    assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_OK);
+    pipe_set_read_deadline(p, past_deadline());
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n, UNTOUCHED);
+    assert_int_equal(pipe_buffered(p), 1);
+    /* Moving the deadline away makes reads work: the pipe is not closed. */
+    pipe_set_read_deadline(p, SCHED_NO_DEADLINE);
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(in[0], 'a');
+    pipe_destroy(p);
+}
+
+static void test_pipe_past_read_deadline_fails_even_with_data(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_past_read_deadline(caps[i]);
+}
+
+static void check_past_write_deadline(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+    uint8_t in[1];
+
+    pipe_set_write_deadline(p, past_deadline());
+    assert_int_equal(pipe_write(p, "a", 1, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n, 0);
+    assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(pipe_buffered(p), 0);
+    pipe_set_write_deadline(p, SCHED_NO_DEADLINE);
+    assert_int_equal(pipe_write(p, "b", 1, &n), STATUS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(pipe_read(p, in, 1, NULL), STATUS_OK);
+    assert_int_equal(in[0], 'b');
+    pipe_destroy(p);
+}
+
+static void test_pipe_past_write_deadline_fails_even_with_room(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_past_write_deadline(caps[i]);
+}
+
+/* Nobody writes: only the deadline can end this read. */
+static void check_read_deadline_ends_wait(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t n = UNTOUCHED;
+    uint8_t in[4];
+
+    pipe_set_read_deadline(p, deadline_in_ms(20));
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n, UNTOUCHED);
+    /* The pipe still works once the deadline is moved. */
+    assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_OK);
+    pipe_set_read_deadline(p, SCHED_NO_DEADLINE);
+    assert_int_equal(pipe_read(p, in, sizeof in, &n), STATUS_OK);
+    assert_int_equal(n, 1);
+    pipe_destroy(p);
+}
+
+static void test_pipe_read_deadline_ends_blocked_read(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_read_deadline_ends_wait(caps[i]);
+}
+
+/*
+ * A write one byte over the atomic limit, into a pipe with one free byte,
+ * puts that byte in, then waits for room until the deadline: out_n reports
+ * the 1 byte accepted. Nobody reads, so only the deadline ends the wait.
+ */
+static void check_write_deadline_ends_wait(size_t cap)
+{
+    struct pipe *p = new_pipe(cap);
+    size_t len = pipe_atomic_limit(p) + 1;
+    uint8_t *fill = pattern_alloc(cap);
+    uint8_t *more = malloc(len);
+    uint8_t *in = malloc(cap);
+    size_t n = UNTOUCHED;
+
+    assert_non_null(more);
+    assert_non_null(in);
+    memset(more, 'v', len);
+    assert_int_equal(pipe_write(p, fill, cap - 1, NULL), STATUS_OK);
+    pipe_set_write_deadline(p, deadline_in_ms(20));
+    assert_int_equal(pipe_write(p, more, len, &n), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n, 1);
+    assert_int_equal(pipe_buffered(p), cap);
+    read_exactly(p, in, cap);
+    assert_memory_equal(in, fill, cap - 1);
+    assert_int_equal(in[cap - 1], 'v');
+    pipe_set_write_deadline(p, SCHED_NO_DEADLINE);
+    assert_int_equal(pipe_write(p, "w", 1, NULL), STATUS_OK);
+    free(in);
+    free(more);
+    free(fill);
+    pipe_destroy(p);
+}
+
+static void test_pipe_write_deadline_ends_blocked_write(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++)
+        check_write_deadline_ends_wait(caps[i]);
+}
+
+/*
+ * The reader waits with no deadline. Setting one that has passed must wake
+ * it: were it not woken, it would sleep forever and the test would hang.
+ */
+static void check_set_read_deadline_wakes_reader(size_t cap, int64_t when)
+{
+    struct pipe *p = new_pipe(cap);
+    struct io_job job;
+    struct sched_thread t;
+    uint8_t in[4];
+
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    await_read_waits(p, 1);
+    pipe_set_read_deadline(p, when);
+    assert_int_equal(sched_thread_join(&t), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(job.n, UNTOUCHED);
+    assert_int_equal(pipe_get_stats(p).read_waits, 1);
+    pipe_destroy(p);
+}
+
+static void test_pipe_setting_read_deadline_wakes_blocked_reader(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++) {
+        check_set_read_deadline_wakes_reader(caps[i], past_deadline());
+        check_set_read_deadline_wakes_reader(caps[i], deadline_in_ms(20));
+    }
+}
+
+static void check_set_write_deadline_wakes_writer(size_t cap, int64_t when)
+{
+    struct pipe *p = new_pipe(cap);
+    uint8_t *out = pattern_alloc(cap + 1);
+    uint8_t *in = malloc(cap + 1);
+    struct io_job job;
+    struct sched_thread t;
+
+    assert_non_null(in);
+    start_job(&t, do_write, &job, p, out, cap + 1);
+    await_write_waits(p, 1);
+    pipe_set_write_deadline(p, when);
+    assert_int_equal(sched_thread_join(&t), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(job.n, cap);
+    /* The deadline did not close the pipe: the reader gets every byte. */
+    read_exactly(p, in, cap);
+    assert_memory_equal(in, out, cap);
+    pipe_set_write_deadline(p, SCHED_NO_DEADLINE);
+    assert_int_equal(pipe_write(p, out + cap, 1, NULL), STATUS_OK);
+    free(in);
+    free(out);
+    pipe_destroy(p);
+}
+
+static void test_pipe_setting_write_deadline_wakes_blocked_writer(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < NCAPS; i++) {
+        check_set_write_deadline_wakes_writer(caps[i], past_deadline());
+        check_set_write_deadline_wakes_writer(caps[i], deadline_in_ms(20));
+    }
+}
+
+/* --- trace ------------------------------------------------------------ */
+
+/*
+ * A reader blocks on the empty pipe and a write wakes it; then a writer
+ * blocks on the full pipe and a read wakes it: two BLOCK and two WAKE
+ * events, and the wire holds the three bytes in the order they went in.
+ */
+static void test_pipe_trace_records_block_wake_and_bytes(void **state)
+{
+    struct trace *tr = trace_create();
+    struct pipe *p = NULL;
+    struct io_job job;
+    struct sched_thread t;
+    uint8_t in[4] = {0};
+    uint8_t c[1] = {'c'};
+
+    (void)state;
+    assert_non_null(tr);
+    assert_int_equal(pipe_create(1, "c2s", tr, &p), STATUS_OK);
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    await_read_waits(p, 1);
+    assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(in[0], 'a');
+
+    assert_int_equal(pipe_write(p, "b", 1, NULL), STATUS_OK);
+    start_job(&t, do_write, &job, p, c, 1);
+    await_write_waits(p, 1);
+    assert_int_equal(pipe_read(p, in, 1, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(pipe_read(p, in + 1, 1, NULL), STATUS_OK);
+    assert_memory_equal(in, "bc", 2);
+
+    assert_int_equal(trace_count(tr, TRACE_BLOCK), 2);
+    assert_int_equal(trace_count(tr, TRACE_WAKE), 2);
+    assert_string_equal(tr->wires[0].name, "c2s");
+    assert_int_equal(tr->wires[0].len, 3);
+    assert_int_equal(tr->wires[0].total, 3);
+    assert_memory_equal(tr->wires[0].bytes, "abc", 3);
+    pipe_destroy(p);
+    trace_destroy(tr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipe_create_zero_capacity_uses_default),
+        cmocka_unit_test(test_pipe_create_keeps_seven_characters_of_name),
+        cmocka_unit_test(test_pipe_destroy_null_is_noop),
+        cmocka_unit_test(test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap),
+        cmocka_unit_test(test_pipe_single_write_read),
+        cmocka_unit_test(test_pipe_buffered_and_stats_count_bytes),
+        cmocka_unit_test(test_pipe_short_reads),
+        cmocka_unit_test(test_pipe_drain_after_close_write_then_sticky_eof),
+        cmocka_unit_test(test_pipe_stream_arrives_whole_and_in_order),
+        cmocka_unit_test(test_pipe_blocked_read_woken_by_write),
+        cmocka_unit_test(test_pipe_full_writer_waits_for_reader),
+        cmocka_unit_test(test_pipe_close_write_wakes_blocked_reader_with_eof),
+        cmocka_unit_test(test_pipe_write_after_close_write_is_closed),
+        cmocka_unit_test(test_pipe_close_read_discards_and_fails_both_ends),
+        cmocka_unit_test(test_pipe_close_read_wakes_writer_with_partial_count),
+        cmocka_unit_test(test_pipe_close_with_error_fails_both_ends),
+        cmocka_unit_test(test_pipe_close_with_error_first_reason_wins),
+        cmocka_unit_test(test_pipe_close_with_error_after_close_write),
+        cmocka_unit_test(test_pipe_close_with_error_wakes_blocked_reader),
+        cmocka_unit_test(test_pipe_close_with_error_wakes_blocked_writer),
+        cmocka_unit_test(test_pipe_zero_length_write_is_noop),
+        cmocka_unit_test(test_pipe_zero_length_read_returns_zero),
+        cmocka_unit_test(test_pipe_atomic_write_waits_for_room_for_all),
+        cmocka_unit_test(test_pipe_atomic_records_never_interleave),
+        cmocka_unit_test(test_pipe_past_read_deadline_fails_even_with_data),
+        cmocka_unit_test(test_pipe_past_write_deadline_fails_even_with_room),
+        cmocka_unit_test(test_pipe_read_deadline_ends_blocked_read),
+        cmocka_unit_test(test_pipe_write_deadline_ends_blocked_write),
+        cmocka_unit_test(test_pipe_setting_read_deadline_wakes_blocked_reader),
+        cmocka_unit_test(test_pipe_setting_write_deadline_wakes_blocked_writer),
+        cmocka_unit_test(test_pipe_trace_records_block_wake_and_bytes),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
