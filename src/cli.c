@@ -67,7 +67,8 @@ static const char usage_run[] =
     "`duplex list` shows the scenarios.\n"
     "\n"
     "options:\n"
-    "  --messages N       messages to send (1..10000000; default: per scenario)\n"
+    "  --messages N       messages to send (1..10000000; default: per\n"
+    "                     scenario)\n"
     "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k or m\n"
     "                     allowed; default: per scenario, else 65536)\n"
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
@@ -125,8 +126,8 @@ static int usage_error(struct cli *c, const char *cmd, const char *fmt, ...)
  * Parses a whole number in [lo, hi], with an optional k/m suffix when
  * suffixes is set. Returns 1 and sets *out, or 0.
  */
-static int parse_number(const char *s, long long lo, long long hi,
-                        int suffixes, long long *out)
+static int parse_number(const char *s, long long lo, long long hi, int suffixes,
+                        long long *out)
 {
     char *end = NULL;
     long long v = 0;
@@ -205,8 +206,8 @@ static int cmd_list(struct cli *c, int argc, char **argv)
         fprintf(c->out, "%-20s %-5d %s\n", sc->name, (int)sc->expected,
                 sc->summary);
         if (sc->fix_summary != NULL)
-            fprintf(c->out, "%-20s %-5d %s\n", "  --fix",
-                    (int)sc->expected_fix, sc->fix_summary);
+            fprintf(c->out, "%-20s %-5d %s\n", "  --fix", (int)sc->expected_fix,
+                    sc->fix_summary);
     }
     return 0;
 }
@@ -254,24 +255,28 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
         }
         if ((m = take_option(argc, argv, &i, "--messages", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 10000000, 0, &n))
-                return usage_error(c, "run", "--messages wants a whole "
-                                             "number from 1 to 10000000");
+                return usage_error(c, "run",
+                                   "--messages wants a whole "
+                                   "number from 1 to 10000000");
             a->opts.messages = (int)n;
         } else if ((m = take_option(argc, argv, &i, "--capacity", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 1073741824, 1, &n))
-                return usage_error(c, "run", "--capacity wants bytes from 1 "
-                                             "to 1073741824 (1g), e.g. 64 "
-                                             "or 64k");
+                return usage_error(c, "run",
+                                   "--capacity wants bytes from 1 "
+                                   "to 1073741824 (1g), e.g. 64 "
+                                   "or 64k");
             a->opts.capacity = (size_t)n;
         } else if ((m = take_option(argc, argv, &i, "--timeout", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 3600000, 0, &n))
-                return usage_error(c, "run", "--timeout wants milliseconds "
-                                             "from 1 to 3600000");
+                return usage_error(c, "run",
+                                   "--timeout wants milliseconds "
+                                   "from 1 to 3600000");
             a->opts.timeout_ms = n;
         } else if ((m = take_option(argc, argv, &i, "--trace", &v)) != 0) {
             if (m < 0 || !parse_trace_view(v, &a->views))
-                return usage_error(c, "run", "--trace wants timeline, "
-                                             "hexdump, both or none");
+                return usage_error(c, "run",
+                                   "--trace wants timeline, "
+                                   "hexdump, both or none");
         } else if (take_option(argc, argv, &i, "--fix", NULL)) {
             a->opts.fix = 1;
         } else if (argv[i][0] == '-') {
@@ -279,14 +284,16 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
         } else if (a->name == NULL) {
             a->name = argv[i];
         } else {
-            return usage_error(c, "run", "one scenario at a time ('%s' and "
-                                         "'%s')",
+            return usage_error(c, "run",
+                               "one scenario at a time ('%s' and "
+                               "'%s')",
                                a->name, argv[i]);
         }
     }
     if (a->name == NULL)
-        return usage_error(c, "run", "which scenario? `duplex list` shows "
-                                     "them; start with `duplex run echo`");
+        return usage_error(c, "run",
+                           "which scenario? `duplex list` shows "
+                           "them; start with `duplex run echo`");
     return -1;
 }
 
@@ -301,8 +308,8 @@ static void print_result(struct cli *c, const struct scenario_result *r,
     int good = code == SCENARIO_EXIT_OK;
 
     fprintf(c->out, "\n%s", r->report);
-    fprintf(c->out, "%sresult: %s", paint(c, good ? "\033[1;32m"
-                                                  : "\033[1;31m"),
+    fprintf(c->out, "%sresult: %s",
+            paint(c, good ? "\033[1;32m" : "\033[1;31m"),
             status_name(r->status));
     if (r->why.text[0] != '\0' && r->status != STATUS_OK)
         fprintf(c->out, ": %s", r->why.text);
@@ -310,8 +317,9 @@ static void print_result(struct cli *c, const struct scenario_result *r,
         fputs(" (the stream was garbled)", c->out);
     fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
     if (r->broken[0] != '\0')
-        fprintf(c->out, "BROKEN: %s -- duplex did not behave as its lesson "
-                        "says; please report it\n",
+        fprintf(c->out,
+                "BROKEN: %s -- duplex did not behave as its lesson "
+                "says; please report it\n",
                 r->broken);
 }
 
@@ -327,8 +335,9 @@ static int cmd_run(struct cli *c, int argc, char **argv)
         return code;
     sc = scenario_find(a.name);
     if (sc == NULL)
-        return usage_error(c, "run", "no scenario '%s'; `duplex list` "
-                                     "shows them",
+        return usage_error(c, "run",
+                           "no scenario '%s'; `duplex list` "
+                           "shows them",
                            a.name);
     if (a.opts.fix && sc->fix_summary == NULL)
         return usage_error(c, "run", "'%s' has no --fix variant", sc->name);
@@ -340,15 +349,17 @@ static int cmd_run(struct cli *c, int argc, char **argv)
         goto out;
     }
     a.opts.trace = t;
-    fprintf(c->out, "%sduplex run %s%s%s: %s\n\n", paint(c, "\033[1m"),
-            sc->name, a.opts.fix ? " --fix" : "", paint(c, "\033[0m"),
-            a.opts.fix ? sc->fix_summary : sc->summary);
     scenario_run(sc, &a.opts, r);
     code = (int)scenario_exit_code(r);
+    /* Like every usage error, one the scenario finds prints nothing on out. */
     if (r->usage_error) {
         code = usage_error(c, "run", "%s", r->why.text);
         goto out;
     }
+    /* A blank line before a view; print_result starts with its own. */
+    fprintf(c->out, "%sduplex run %s%s%s: %s\n%s", paint(c, "\033[1m"),
+            sc->name, a.opts.fix ? " --fix" : "", paint(c, "\033[0m"),
+            a.opts.fix ? sc->fix_summary : sc->summary, a.views ? "\n" : "");
     if (a.views & VIEW_TIMELINE)
         trace_print_timeline(t, c->out, c->colour);
     if (a.views == (VIEW_TIMELINE | VIEW_HEXDUMP))
@@ -367,13 +378,13 @@ out:
 struct decoder {
     struct cli *c;
     struct frame_limits lim;
-    int mode;           /* 0: not decided yet, 'h': hex, 'r': raw */
-    int nibble;         /* hex: a pending high nibble, or -1 */
-    uint8_t *buf;       /* bytes not yet dissected */
+    int mode;     /* 0: not decided yet, 'h': hex, 'r': raw */
+    int nibble;   /* hex: a pending high nibble, or -1 */
+    uint8_t *buf; /* bytes not yet dissected */
     size_t len, cap;
-    size_t offset;      /* stream offset of buf[0] */
+    size_t offset; /* stream offset of buf[0] */
     size_t frames;
-    int done;           /* a bad header was reported */
+    int done; /* a bad header was reported */
 };
 
 static int hex_value(int ch)
@@ -389,8 +400,7 @@ static int looks_hex(const uint8_t *p, size_t n)
     size_t i = 0;
 
     for (i = 0; i < n; i++)
-        if (hex_value(p[i]) < 0 && !isspace(p[i]) && p[i] != 'x' &&
-            p[i] != 'X')
+        if (hex_value(p[i]) < 0 && !isspace(p[i]) && p[i] != 'x' && p[i] != 'X')
             return 0;
     return n > 0;
 }
@@ -425,13 +435,21 @@ static int push_input(struct decoder *d, const uint8_t *p, size_t n)
                 return 0;
             continue;
         }
-        /* Hex: skip blanks and "0x"; pair up the digits. */
-        if (isspace(p[i]) || ((p[i] == 'x' || p[i] == 'X') && d->nibble == 0))
+        /*
+         * Hex: skip blanks and pair up the digits. The '0' of a "0x" prefix
+         * was taken for a digit; the 'x' drops it again.
+         */
+        if (isspace(p[i]))
             continue;
+        if ((p[i] == 'x' || p[i] == 'X') && d->nibble == 0) {
+            d->nibble = -1;
+            continue;
+        }
         v = hex_value(p[i]);
         if (v < 0) {
-            fprintf(d->c->err, "duplex decode: '%c' is not a hex digit "
-                               "(use --raw for bytes)\n",
+            fprintf(d->c->err,
+                    "duplex decode: '%c' is not a hex digit "
+                    "(use --raw for bytes)\n",
                     isprint(p[i]) ? p[i] : '?');
             return 0;
         }
@@ -487,25 +505,23 @@ static enum status decode_end(struct decoder *d)
         fprintf(d->c->err, "duplex decode: odd number of hex digits; the "
                            "last one is ignored\n");
     if (d->len == 0) {
-        fprintf(d->c->out, "  %6zu  end: %zu frame%s, clean EOF\n",
-                d->offset, d->frames, d->frames == 1 ? "" : "s");
+        fprintf(d->c->out, "  %6zu  end: %zu frame%s, clean EOF\n", d->offset,
+                d->frames, d->frames == 1 ? "" : "s");
         return STATUS_EOF;
     }
     if (d->len < FRAME_HEADER_LEN)
         snprintf(why, sizeof why, "unexpected EOF (header: %zu of 5 bytes)",
                  d->len);
     else
-        snprintf(why, sizeof why,
-                 "unexpected EOF (payload: %zu of %lu bytes)",
+        snprintf(why, sizeof why, "unexpected EOF (payload: %zu of %lu bytes)",
                  d->len - FRAME_HEADER_LEN,
                  (unsigned long)frame_get_u32(d->buf + 1));
-    trace_print_bad(d->c->out, d->offset, d->buf, d->len, STATUS_INTERNAL,
-                    why, d->c->colour);
+    trace_print_bad(d->c->out, d->offset, d->buf, d->len, STATUS_INTERNAL, why,
+                    d->c->colour);
     return STATUS_INTERNAL;
 }
 
-static int parse_decode(struct cli *c, int argc, char **argv,
-                        struct decoder *d)
+static int parse_decode(struct cli *c, int argc, char **argv, struct decoder *d)
 {
     int i = 0;
 
@@ -523,13 +539,15 @@ static int parse_decode(struct cli *c, int argc, char **argv,
             d->mode = 'r';
         } else if ((m = take_option(argc, argv, &i, "--max-recv", &v)) != 0) {
             if (m < 0 || !parse_number(v, 0, 4294967295LL, 1, &n))
-                return usage_error(c, "decode", "--max-recv wants bytes "
-                                                "from 0 to 4294967295");
+                return usage_error(c, "decode",
+                                   "--max-recv wants bytes "
+                                   "from 0 to 4294967295");
             d->lim.max_recv = (uint32_t)n;
         } else if ((m = take_option(argc, argv, &i, "--encoding", &v)) != 0) {
             if (m < 0 || v[0] == '\0')
-                return usage_error(c, "decode", "--encoding wants a name, "
-                                                "e.g. gzip");
+                return usage_error(c, "decode",
+                                   "--encoding wants a name, "
+                                   "e.g. gzip");
             d->lim.encoding = v;
         } else {
             return usage_error(c, "decode", "unexpected argument '%s'",
@@ -605,38 +623,50 @@ static int use_colour(FILE *out)
     return isatty(fileno(out));
 }
 
-int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+static int dispatch(struct cli *c, int argc, char **argv)
 {
-    struct cli c;
-
-    c.in = in;
-    c.out = out;
-    c.err = err;
-    c.colour = use_colour(out);
     if (argc < 2) {
-        fputs(usage_main, err);
+        fputs(usage_main, c->err);
         return EXIT_USAGE;
     }
     if (strcmp(argv[1], "help") == 0 && argc > 2) {
         char *again[] = {argv[0], argv[2], "--help", NULL};
 
         if (!is_command(argv[2]))
-            return usage_error(&c, NULL, "no command '%s'", argv[2]);
-        return cli_main(3, again, in, out, err);
+            return usage_error(c, NULL, "no command '%s'", argv[2]);
+        return dispatch(c, 3, again);
     }
     if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
-        fputs(usage_main, out);
+        fputs(usage_main, c->out);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        fprintf(out, "duplex %s\n", VERSION);
+        fprintf(c->out, "duplex %s\n", VERSION);
         return 0;
     }
     if (strcmp(argv[1], "list") == 0)
-        return cmd_list(&c, argc - 1, argv + 1);
+        return cmd_list(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
-        return cmd_run(&c, argc - 1, argv + 1);
+        return cmd_run(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "decode") == 0)
-        return cmd_decode(&c, argc - 1, argv + 1);
-    return usage_error(&c, NULL, "no command '%s'", argv[1]);
+        return cmd_decode(c, argc - 1, argv + 1);
+    return usage_error(c, NULL, "no command '%s'", argv[1]);
+}
+
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+    struct cli c;
+    int code = 0;
+
+    c.in = in;
+    c.out = out;
+    c.err = err;
+    c.colour = use_colour(out);
+    code = dispatch(&c, argc, argv);
+    /* Output that could not be written is an I/O error (exit 1), not OK. */
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(err, "duplex: cannot write the output\n");
+        code = 1;
+    }
+    return code;
 }

@@ -44,14 +44,14 @@ struct context_watch {
 
 struct context {
     struct sched_mutex mu;
-    struct sched_cond done;       /* broadcast when err becomes non-OK */
-    struct context *parent;       /* NULL for a root */
-    struct context *children;     /* first child; linked through next */
-    struct context *next;         /* next sibling in parent->children */
+    struct sched_cond done;   /* broadcast when err becomes non-OK */
+    struct context *parent;   /* NULL for a root */
+    struct context *children; /* first child; linked through next */
+    struct context *next;     /* next sibling in parent->children */
     struct context_watch *watches;
-    enum status err;              /* STATUS_OK while live */
-    char text[STATUS_TEXT_MAX];   /* the reason, in words */
-    int64_t deadline;             /* absolute ns, or SCHED_NO_DEADLINE */
+    enum status err;            /* STATUS_OK while live */
+    char text[STATUS_TEXT_MAX]; /* the reason, in words */
+    int64_t deadline;           /* absolute ns, or SCHED_NO_DEADLINE */
 };
 
 /*

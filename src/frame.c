@@ -19,8 +19,7 @@
 
 #include "pipe.h"
 
-const struct frame_limits frame_default_limits = {FRAME_DEFAULT_MAX_RECV,
-                                                  NULL};
+const struct frame_limits frame_default_limits = {FRAME_DEFAULT_MAX_RECV, NULL};
 
 void frame_msg_free(struct frame_msg *m)
 {
@@ -32,8 +31,8 @@ void frame_msg_free(struct frame_msg *m)
 
 uint32_t frame_get_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
 }
 
 void frame_put_u32(uint8_t *p, uint32_t v)

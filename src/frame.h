@@ -74,7 +74,7 @@ struct frame_msg {
     uint8_t flag;
     uint8_t *data; /* length bytes, owned by the struct */
     uint32_t length;
-    size_t cap;    /* bytes allocated at data */
+    size_t cap; /* bytes allocated at data */
 };
 
 /* Frees m's buffer and zeroes it. NULL is a no-op. */

@@ -61,8 +61,7 @@ static enum status run_task(void *arg)
     return st;
 }
 
-enum status group_go(struct group *g, const char *name, group_fn fn,
-                     void *arg)
+enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
 {
     struct group_task *t = calloc(1, sizeof *t);
     struct status_detail why;

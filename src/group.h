@@ -33,11 +33,11 @@ struct group_task {
 
 /* Locking: mu guards first and tasks. It is taken before the context's. */
 struct group {
-    struct context *ctx;          /* cancelled by the first error */
+    struct context *ctx; /* cancelled by the first error */
     struct sched_mutex mu;
-    enum status first;            /* STATUS_OK until a task fails */
+    enum status first; /* STATUS_OK until a task fails */
     struct status_detail first_why;
-    struct group_task *tasks;     /* newest first */
+    struct group_task *tasks; /* newest first */
 };
 
 /*
@@ -57,8 +57,7 @@ struct context *group_context(struct group *g);
  *                              group's error (the context is cancelled)
  * Call it from the thread that will call group_wait (not from a task).
  */
-enum status group_go(struct group *g, const char *name, group_fn fn,
-                     void *arg);
+enum status group_go(struct group *g, const char *name, group_fn fn, void *arg);
 
 /*
  * Joins every task started so far, then returns the first error

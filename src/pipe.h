@@ -50,11 +50,11 @@ struct trace;
 
 /* Counters kept by a pipe, for traces, tests and the lessons. */
 struct pipe_stats {
-    uint64_t written;      /* bytes that entered the pipe */
-    uint64_t read;         /* bytes that left it through pipe_read */
-    uint64_t discarded;    /* bytes dropped by an abort or a read-side close */
-    uint64_t write_waits;  /* times a writer found the pipe full and waited */
-    uint64_t read_waits;   /* times a reader found the pipe empty and waited */
+    uint64_t written;     /* bytes that entered the pipe */
+    uint64_t read;        /* bytes that left it through pipe_read */
+    uint64_t discarded;   /* bytes dropped by an abort or a read-side close */
+    uint64_t write_waits; /* times a writer found the pipe full and waited */
+    uint64_t read_waits;  /* times a reader found the pipe empty and waited */
 };
 
 /*
@@ -66,19 +66,19 @@ struct pipe {
     struct sched_cond readable; /* data arrived, writer closed, or abort */
     struct sched_cond writable; /* room appeared, reader closed, or abort */
     uint8_t *buf;
-    size_t cap;                 /* bytes buf holds */
-    uint64_t nread;             /* bytes taken out, free-running */
-    uint64_t nwrite;            /* bytes put in, free-running */
-    int readopen;               /* read end still open */
-    int writeopen;              /* write end still open */
-    enum status err;            /* abort reason; STATUS_OK while none */
-    int64_t read_deadline;      /* absolute ns, or SCHED_NO_DEADLINE */
-    int64_t write_deadline;     /* absolute ns, or SCHED_NO_DEADLINE */
-    unsigned readers_waiting;   /* threads waiting on readable */
-    unsigned writers_waiting;   /* threads waiting on writable */
+    size_t cap;               /* bytes buf holds */
+    uint64_t nread;           /* bytes taken out, free-running */
+    uint64_t nwrite;          /* bytes put in, free-running */
+    int readopen;             /* read end still open */
+    int writeopen;            /* write end still open */
+    enum status err;          /* abort reason; STATUS_OK while none */
+    int64_t read_deadline;    /* absolute ns, or SCHED_NO_DEADLINE */
+    int64_t write_deadline;   /* absolute ns, or SCHED_NO_DEADLINE */
+    unsigned readers_waiting; /* threads waiting on readable */
+    unsigned writers_waiting; /* threads waiting on writable */
     struct pipe_stats stats;
-    struct trace *trace;        /* may be NULL */
-    char name[8];               /* "c2s", "s2c": used in the trace */
+    struct trace *trace; /* may be NULL */
+    char name[8];        /* "c2s", "s2c": used in the trace */
 };
 
 /*

@@ -109,21 +109,21 @@ struct call {
     struct stream_options so;
     const struct scenario_options *opts;
     struct scenario_result *r;
-    int n;                        /* messages the scenario is about */
+    int n; /* messages the scenario is about */
     int fix;
-    int forget_close_send;        /* the bug of forgot-close-send */
-    struct latch latch;           /* scenario-specific handshake */
+    int forget_close_send; /* the bug of forgot-close-send */
+    struct latch latch;    /* scenario-specific handshake */
     /* the server's view */
     int server_got;
     int server_sent;
-    enum status server_end;       /* its last operation's status */
+    enum status server_end; /* its last operation's status */
     struct status_detail server_why;
     /* the client's view */
     int client_sent;
     int client_got;
     enum status sender_end;
     enum status receiver_end;
-    struct status_detail final;   /* the call's final status */
+    struct status_detail final; /* the call's final status */
 };
 
 struct task {
@@ -320,8 +320,9 @@ static enum status run_echo(const struct scenario *sc,
     check_echo_counts(&c);
     if (c.client_sent != c.n)
         broken(r, "client sent %d of %d messages", c.client_sent, c.n);
-    scenario_say(r, "client/send sent %d messages, then CloseSend "
-                    "(half-close of c2s)",
+    scenario_say(r,
+                 "client/send sent %d messages, then CloseSend "
+                 "(half-close of c2s)",
                  c.client_sent);
     scenario_say(r, "server echoed %d, saw EOF on c2s, and finished with OK",
                  c.server_sent);
@@ -348,22 +349,26 @@ static enum status run_forgot_close_send(const struct scenario *sc,
     st = run_call(&c, echo_server, tasks, 2);
     check_echo_counts(&c);
     if (c.fix) {
-        scenario_say(r, "client/send called stream_close_send after its %d "
-                        "messages: the server saw EOF and finished",
+        scenario_say(r,
+                     "client/send called stream_close_send after its %d "
+                     "messages: the server saw EOF and finished",
                      c.client_sent);
         return st;
     }
     if (st != STATUS_DEADLINE_EXCEEDED)
         broken(r, "the call ended with %s, not DEADLINE_EXCEEDED",
                status_name(st));
-    scenario_say(r, "client/send sent %d messages and returned without "
-                    "calling stream_close_send",
+    scenario_say(r,
+                 "client/send sent %d messages and returned without "
+                 "calling stream_close_send",
                  c.client_sent);
-    scenario_say(r, "server echoed all %d, then waited for EOF on c2s; "
-                    "client/recv waited for the server's status",
+    scenario_say(r,
+                 "server echoed all %d, then waited for EOF on c2s; "
+                 "client/recv waited for the server's status",
                  c.server_sent);
-    scenario_say(r, "nobody could move until the %lld ms deadline: every "
-                    "blocked recv woke with DEADLINE_EXCEEDED",
+    scenario_say(r,
+                 "nobody could move until the %lld ms deadline: every "
+                 "blocked recv woke with DEADLINE_EXCEEDED",
                  (long long)ms);
     scenario_say(r, "fix: call stream_close_send (CloseSend) after the last "
                     "send; see `duplex run forgot-close-send --fix`");
@@ -408,7 +413,8 @@ static enum status chunk_sender(void *arg, struct status_detail *why)
     int i = 0;
 
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
-        int len = snprintf(text, sizeof text, "chunk %03d ..............", i + 1);
+        int len =
+            snprintf(text, sizeof text, "chunk %03d ..............", i + 1);
 
         st = stream_send(&c->s->client, text, (size_t)len, why);
         c->client_sent += st == STATUS_OK;
@@ -447,14 +453,23 @@ static enum status run_backpressure(const struct scenario *sc,
     if (c.server_got != c.client_sent || c.client_sent != c.n)
         broken(r, "sent %d of %d chunks, server got %d", c.client_sent, c.n,
                c.server_got);
-    scenario_say(r, "c2s holds %zu bytes; each chunk is a 5-byte header + "
-                    "24-byte payload",
+    scenario_say(r,
+                 "c2s holds %zu bytes; each chunk is a 5-byte header + "
+                 "24-byte payload",
                  c.so.capacity);
-    scenario_say(r, "the server reads one chunk every 2 ms; client/send "
-                    "found c2s full %llu times and waited each time",
-                 (unsigned long long)r->stats.write_waits[STREAM_C2S]);
-    scenario_say(r, "nothing was lost: %d sent, %d received. Backpressure "
-                    "slows the sender to the receiver's pace",
+    if (r->stats.write_waits[STREAM_C2S] > 0)
+        scenario_say(r,
+                     "the server reads one chunk every 2 ms; client/send "
+                     "found c2s full %llu times and waited each time",
+                     (unsigned long long)r->stats.write_waits[STREAM_C2S]);
+    else
+        scenario_say(r,
+                     "c2s never filled up, so client/send never waited: "
+                     "try a --capacity smaller than %d chunks",
+                     c.n);
+    scenario_say(r,
+                 "nothing was lost: %d sent, %d received. Backpressure "
+                 "slows the sender to the receiver's pace",
                  c.client_sent, c.server_got);
     return st;
 }
@@ -523,11 +538,13 @@ static enum status run_send_after_eof(const struct scenario *sc,
                c.client_got);
     scenario_say(r, "client sent %d messages and half-closed at once",
                  c.client_sent);
-    scenario_say(r, "server read %d, saw EOF, and still sent 2 messages: "
-                    "EOF closes one direction, not the call",
+    scenario_say(r,
+                 "server read %d, saw EOF, and still sent 2 messages: "
+                 "EOF closes one direction, not the call",
                  c.server_got);
-    scenario_say(r, "client got both (%d) before its own EOF: the server's "
-                    "messages come first, then its status",
+    scenario_say(r,
+                 "client got both (%d) before its own EOF: the server's "
+                 "messages come first, then its status",
                  c.client_got);
     return st;
 }
@@ -568,8 +585,7 @@ static enum status cancel_client(void *arg, struct status_detail *why)
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
-    while (c->client_got < 2 &&
-           (st = stream_recv(e, &msg, why)) == STATUS_OK)
+    while (c->client_got < 2 && (st = stream_recv(e, &msg, why)) == STATUS_OK)
         c->client_got++;
     if (c->fix) {
         while ((st = stream_recv(e, &msg, why)) == STATUS_OK)
@@ -612,13 +628,15 @@ static enum status run_cancel_vs_drain(const struct scenario *sc,
     scenario_say(r, "server sent %d updates and finished with OK",
                  c.server_sent);
     if (c.fix) {
-        scenario_say(r, "client read all %d, saw EOF, then cancelled: the "
-                        "call had already ended OK, so nothing was lost",
+        scenario_say(r,
+                     "client read all %d, saw EOF, then cancelled: the "
+                     "call had already ended OK, so nothing was lost",
                      c.client_got);
         return st;
     }
-    scenario_say(r, "client read %d, then cancelled with %llu updates "
-                    "(%llu bytes) still buffered in s2c: lost",
+    scenario_say(r,
+                 "client read %d, then cancelled with %llu updates "
+                 "(%llu bytes) still buffered in s2c: lost",
                  c.client_got, (unsigned long long)lost(r, STREAM_S2C),
                  (unsigned long long)r->stats.bytes_discarded[STREAM_S2C]);
     scenario_say(r, "they had arrived; cancel is RST_STREAM and throws "
@@ -680,8 +698,9 @@ static enum status run_error_propagation(const struct scenario *sc,
     call_init(&c, sc, o, r);
     st = run_call(&c, echo_server, tasks, 2);
     if (st != STATUS_INVALID_ARGUMENT)
-        broken(r, "group_wait returned %s, not the first error "
-                  "INVALID_ARGUMENT",
+        broken(r,
+               "group_wait returned %s, not the first error "
+               "INVALID_ARGUMENT",
                status_name(st));
     if (c.sender_end != STATUS_CANCELLED && c.client_sent < c.n)
         broken(r, "the sender ended with %s, not CANCELLED",
@@ -690,12 +709,14 @@ static enum status run_error_propagation(const struct scenario *sc,
                  status_name(c.receiver_end), r->why.text);
     scenario_say(r, "the group cancelled its context; the call was torn "
                     "down in both directions");
-    scenario_say(r, "client/send had sent %d and ended with %s (blocked "
-                    "%llu times on a full c2s)",
+    scenario_say(r,
+                 "client/send had sent %d and ended with %s (blocked "
+                 "%llu times on a full c2s)",
                  c.client_sent, status_name(c.sender_end),
                  (unsigned long long)r->stats.write_waits[STREAM_C2S]);
-    scenario_say(r, "server ended with %s; group_wait returned the first "
-                    "error, %s, not a sibling's CANCELLED",
+    scenario_say(r,
+                 "server ended with %s; group_wait returned the first "
+                 "error, %s, not a sibling's CANCELLED",
                  status_name(c.server_end), status_name(st));
     return st;
 }
@@ -819,8 +840,9 @@ static enum status run_chat(const struct scenario *sc,
         broken(r, "client got %d replies, not %d", c.client_got, c.n + 2);
     scenario_say(r, "JOIN -> WELCOME: the sender waits for the welcome "
                     "before it sends any TEXT");
-    scenario_say(r, "TEXT x%d -> ACK 1..%d, in order, while the sender "
-                    "keeps sending",
+    scenario_say(r,
+                 "TEXT x%d -> ACK 1..%d, in order, while the sender "
+                 "keeps sending",
                  c.n, c.n);
     scenario_say(r, "CloseSend -> BYE, then the server's OK: the session "
                     "state machine ended cleanly");
@@ -841,19 +863,18 @@ struct cs_queue {
 };
 
 struct cs_call {
-    struct call c;             /* first: tasks get a struct call * */
-    struct latch gate;         /* both producers start together */
+    struct call c;     /* first: tasks get a struct call * */
+    struct latch gate; /* both producers start together */
     struct cs_queue q;
-    int next_from[2];          /* server: next index expected per sender */
-    char first_bad[192];       /* what the server decoded first, if bad */
+    int next_from[2];    /* server: next index expected per sender */
+    char first_bad[192]; /* what the server decoded first, if bad */
 };
 
 static int cs_text(char out[CS_LEN + 1], int who, int i)
 {
     char tmp[32];
 
-    snprintf(tmp, sizeof tmp, "%c:%04u hello", 'A' + who,
-             (unsigned)i % 10000u);
+    snprintf(tmp, sizeof tmp, "%c:%04u hello", 'A' + who, (unsigned)i % 10000u);
     memcpy(out, tmp, CS_LEN + 1);
     return CS_LEN;
 }
@@ -1022,15 +1043,13 @@ static enum status run_concurrent_senders(const struct scenario *sc,
                                           const struct scenario_options *o,
                                           struct scenario_result *r)
 {
-    static const struct task broken_tasks[] = {
-        {"client/send-a", cs_producer_a},
-        {"client/send-b", cs_producer_b},
-        {"client/recv", cs_closer}};
-    static const struct task fixed_tasks[] = {
-        {"client/make-a", cs_producer_a},
-        {"client/make-b", cs_producer_b},
-        {"client/send", cs_sender},
-        {"client/recv", cs_closer}};
+    static const struct task broken_tasks[] = {{"client/send-a", cs_producer_a},
+                                               {"client/send-b", cs_producer_b},
+                                               {"client/recv", cs_closer}};
+    static const struct task fixed_tasks[] = {{"client/make-a", cs_producer_a},
+                                              {"client/make-b", cs_producer_b},
+                                              {"client/send", cs_sender},
+                                              {"client/recv", cs_closer}};
     struct cs_call cs;
     enum status st = STATUS_OK;
 
@@ -1053,28 +1072,30 @@ static enum status run_concurrent_senders(const struct scenario *sc,
     if (cs.c.fix && r->garbled)
         broken(r, "the fixed variant garbled the stream: %s", cs.first_bad);
     if (!r->garbled && st == STATUS_OK && cs.c.server_got != 2 * cs.c.n)
-        broken(r, "server got %d of %d messages", cs.c.server_got,
-               2 * cs.c.n);
+        broken(r, "server got %d of %d messages", cs.c.server_got, 2 * cs.c.n);
     if (cs.c.fix) {
         scenario_say(r, "client/make-a and client/make-b queue their "
                         "messages; only client/send calls stream_send");
-        scenario_say(r, "server decoded all %d messages intact, A's and B's "
-                        "each in order",
+        scenario_say(r,
+                     "server decoded all %d messages intact, A's and B's "
+                     "each in order",
                      cs.c.server_got);
         return st;
     }
     scenario_say(r, "client/send-a and client/send-b both call "
                     "stream_send: each frame is two writes (header, payload)");
     if (!r->garbled) {
-        scenario_say(r, "this run happened to stay clean (%d messages): the "
-                        "bug is still there; run it again, or with more "
-                        "--messages",
+        scenario_say(r,
+                     "this run happened to stay clean (%d messages): the "
+                     "bug is still there; run it again, or with more "
+                     "--messages",
                      cs.c.server_got);
         return st;
     }
     scenario_say(r, "server: %s", cs.first_bad);
-    scenario_say(r, "the garbled stream ends the call with %s; see the "
-                    "bytes with --trace hexdump",
+    scenario_say(r,
+                 "the garbled stream ends the call with %s; see the "
+                 "bytes with --trace hexdump",
                  status_name(st));
     scenario_say(r, "no data race here (the pipe is locked): "
                     "ThreadSanitizer stays quiet, the framing still breaks");
@@ -1096,8 +1117,8 @@ static const struct entry table[] = {
     {{"echo", "client sends, server echoes each as \"echo: <text>\" until EOF",
       NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
      run_echo},
-    {{"chat", "JOIN -> WELCOME -> TEXT -> ACK: a session state machine",
-      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{"chat", "JOIN -> WELCOME -> TEXT -> ACK: a session state machine", NULL,
+      3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
      run_chat},
     {{"forgot-close-send",
       "the client never half-closes; the deadline ends the hang",
@@ -1118,8 +1139,8 @@ static const struct entry table[] = {
       "the client drains to EOF before it cancels", 5, 0, 0,
       SCENARIO_EXIT_STATUS, SCENARIO_EXIT_OK},
      run_cancel_vs_drain},
-    {{"backpressure", "a slow receiver: the sender blocks on a full pipe",
-      NULL, 8, 64, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{"backpressure", "a slow receiver: the sender blocks on a full pipe", NULL,
+      8, 64, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
      run_backpressure},
     {{"send-after-eof",
       "the server sends after the client's EOF; they arrive before its EOF",

@@ -44,35 +44,35 @@ enum scenario_exit {
 };
 
 struct scenario_options {
-    int messages;         /* 0: the scenario's default */
-    size_t capacity;      /* bytes per pipe; 0: the scenario's default */
-    int64_t timeout_ms;   /* the call's deadline; 0: the scenario's default */
-    int fix;              /* run the corrected variant (where there is one) */
-    struct trace *trace;  /* may be NULL */
+    int messages;        /* 0: the scenario's default */
+    size_t capacity;     /* bytes per pipe; 0: the scenario's default */
+    int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
+    int fix;             /* run the corrected variant (where there is one) */
+    struct trace *trace; /* may be NULL */
 };
 
 #define SCENARIO_REPORT_MAX 4096
 
 struct scenario_result {
-    enum status status;         /* the outcome, as the client saw it */
-    struct status_detail why;   /* its words */
-    int garbled;                /* the framing broke */
-    int usage_error;            /* the options do not fit the scenario */
-    struct stream_stats stats;  /* the call's counters */
-    char broken[256];           /* the invariant that failed, or "" */
+    enum status status;               /* the outcome, as the client saw it */
+    struct status_detail why;         /* its words */
+    int garbled;                      /* the framing broke */
+    int usage_error;                  /* the options do not fit the scenario */
+    struct stream_stats stats;        /* the call's counters */
+    char broken[256];                 /* the invariant that failed, or "" */
     char report[SCENARIO_REPORT_MAX]; /* narration, one line each */
     size_t report_len;
 };
 
 struct scenario {
     const char *name;
-    const char *summary;      /* one line, for `duplex list` */
-    const char *fix_summary;  /* what --fix changes; NULL: no --fix */
+    const char *summary;     /* one line, for `duplex list` */
+    const char *fix_summary; /* what --fix changes; NULL: no --fix */
     int default_messages;
     size_t default_capacity;
-    int needs_deadline;       /* hangs without one on real threads */
-    enum scenario_exit expected;      /* the documented exit code */
-    enum scenario_exit expected_fix;  /* ... with --fix */
+    int needs_deadline;              /* hangs without one on real threads */
+    enum scenario_exit expected;     /* the documented exit code */
+    enum scenario_exit expected_fix; /* ... with --fix */
 };
 
 /* The scenarios, in lesson order. */

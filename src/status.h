@@ -38,8 +38,8 @@ enum status {
     STATUS_UNAUTHENTICATED = 16,
 
     /* Non-RPC outcomes, outside gRPC's range on purpose. */
-    STATUS_EOF = 100,    /* io.EOF: the peer half-closed, nothing is left */
-    STATUS_CLOSED = 101, /* the other end of a pipe is gone */
+    STATUS_EOF = 100,     /* io.EOF: the peer half-closed, nothing is left */
+    STATUS_CLOSED = 101,  /* the other end of a pipe is gone */
     STATUS_DEADLOCK = 102 /* simulator only: nobody can ever run again */
 };
 

@@ -75,8 +75,7 @@ static void teardown(void *arg, enum status reason, const char *text)
         s->stats.bytes_discarded[d] += lost[d];
     sched_mutex_unlock(&s->mu);
     trace_event(s->trace, TRACE_CANCEL, NULL, 0, 0, reason,
-                "%s: c2s dropped %zu B, s2c dropped %zu B", text, lost[0],
-                lost[1]);
+                "%s (dropped c2s %zu B, s2c %zu B)", text, lost[0], lost[1]);
 }
 
 static enum status make_pipes(struct stream *s, size_t capacity)
@@ -107,7 +106,8 @@ enum status stream_create(struct context *parent,
     if (s == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
     s->trace = opts->trace;
-    s->limits.max_recv = opts->max_recv ? opts->max_recv : FRAME_DEFAULT_MAX_RECV;
+    s->limits.max_recv =
+        opts->max_recv ? opts->max_recv : FRAME_DEFAULT_MAX_RECV;
     s->max_send = opts->max_send ? opts->max_send : FRAME_DEFAULT_MAX_SEND;
     s->client.stream = s;
     s->client.side = STREAM_CLIENT;
@@ -243,8 +243,7 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
     /* Traced before the write, so the SEND always precedes its RECV. */
     trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
                 (uint32_t)len);
-    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send,
-                     why);
+    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
     if (st == STATUS_OK) {
         sched_mutex_lock(&s->mu);
         s->stats.sent[d]++;
@@ -289,8 +288,7 @@ static enum status client_eof(struct stream *s, struct status_detail *why)
     set_final_locked(s, s->trailer.code, s->trailer.text);
     final = s->final;
     sched_mutex_unlock(&s->mu);
-    trace_event(s->trace, TRACE_EOF, "s2c", 0, 0, final.code, "%s",
-                final.text);
+    trace_event(s->trace, TRACE_EOF, "s2c", 0, 0, final.code, "%s", final.text);
     if (final.code == STATUS_OK)
         return status_detail_set(why, STATUS_EOF,
                                  "the server finished the call with OK");

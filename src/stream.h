@@ -58,22 +58,22 @@ struct stream_end {
 };
 
 struct stream_options {
-    size_t capacity;      /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
-    int64_t timeout_ns;   /* deadline relative to creation; 0: none */
-    uint32_t max_recv;    /* 0: FRAME_DEFAULT_MAX_RECV */
-    uint32_t max_send;    /* 0: FRAME_DEFAULT_MAX_SEND */
-    struct trace *trace;  /* may be NULL */
+    size_t capacity;     /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
+    int64_t timeout_ns;  /* deadline relative to creation; 0: none */
+    uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
+    uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
+    struct trace *trace; /* may be NULL */
 };
 
 /* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */
 enum { STREAM_C2S = 0, STREAM_S2C = 1 };
 
 struct stream_stats {
-    uint64_t sent[2];           /* messages whose frame entered the pipe */
-    uint64_t received[2];       /* messages read whole by the peer */
-    uint64_t bytes_discarded[2];/* bytes dropped by the teardown */
-    uint64_t write_waits[2];    /* times a sender found its pipe full */
-    uint64_t read_waits[2];     /* times a receiver found its pipe empty */
+    uint64_t sent[2];            /* messages whose frame entered the pipe */
+    uint64_t received[2];        /* messages read whole by the peer */
+    uint64_t bytes_discarded[2]; /* bytes dropped by the teardown */
+    uint64_t write_waits[2];     /* times a sender found its pipe full */
+    uint64_t read_waits[2];      /* times a receiver found its pipe empty */
 };
 
 /*
@@ -82,10 +82,10 @@ struct stream_stats {
  * lock). Counters are updated under mu.
  */
 struct stream {
-    struct pipe *pipes[2];        /* [STREAM_C2S], [STREAM_S2C] */
-    struct context *ctx;          /* the call's context */
-    struct context_watch watch;   /* aborts both pipes when ctx is done */
-    struct frame_limits limits;   /* what each receiver accepts */
+    struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
+    struct context *ctx;        /* the call's context */
+    struct context_watch watch; /* aborts both pipes when ctx is done */
+    struct frame_limits limits; /* what each receiver accepts */
     uint32_t max_send;
     struct trace *trace;
     struct stream_end client;

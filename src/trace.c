@@ -29,7 +29,7 @@
 
 enum colour_code { C_OFF, C_SEND, C_RECV, C_CLOSE, C_ERR, C_DIM };
 
-static const char *const ansi[] = {"\033[0m", "\033[32m", "\033[36m",
+static const char *const ansi[] = {"\033[0m",  "\033[32m", "\033[36m",
                                    "\033[33m", "\033[31m", "\033[2m"};
 
 struct trace *trace_create(void)
@@ -117,8 +117,8 @@ static void preview(char *out, size_t cap, const uint8_t *p, uint32_t len)
 
     n += (size_t)snprintf(out + n, cap - n, "\"");
     for (i = 0; i < len && i < PREVIEW && n + 2 < cap; i++)
-        out[n++] = (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"') ? (char)p[i]
-                                                                 : '.';
+        out[n++] =
+            (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"') ? (char)p[i] : '.';
     out[n] = '\0';
     snprintf(out + n, cap - n, "%s", len > PREVIEW ? "\"..." : "\"");
 }
@@ -136,15 +136,18 @@ void trace_frame(struct trace *t, enum trace_kind kind, const char *dir,
 
 static struct trace_wire *wire_for_locked(struct trace *t, const char *name)
 {
+    char key[sizeof t->wires[0].name];
     int i = 0;
 
+    /* Slots keep names cut to fit; look a name up the same way. */
+    snprintf(key, sizeof key, "%s", name);
     for (i = 0; i < TRACE_WIRES; i++) {
         struct trace_wire *w = &t->wires[i];
 
-        if (strcmp(w->name, name) == 0)
+        if (strcmp(w->name, key) == 0)
             return w;
         if (w->name[0] == '\0') {
-            snprintf(w->name, sizeof w->name, "%s", name);
+            memcpy(w->name, key, sizeof key);
             return w;
         }
     }
@@ -163,8 +166,8 @@ void trace_wire(struct trace *t, const char *name, const uint8_t *buf,
     if (w != NULL && w->bytes == NULL)
         w->bytes = malloc(TRACE_WIRE_MAX);
     if (w != NULL && w->bytes != NULL && w->len < TRACE_WIRE_MAX) {
-        size_t n = TRACE_WIRE_MAX - w->len < len ? TRACE_WIRE_MAX - w->len
-                                                 : len;
+        size_t n =
+            TRACE_WIRE_MAX - w->len < len ? TRACE_WIRE_MAX - w->len : len;
         memcpy(w->bytes + w->len, buf, n);
         w->len += n;
     }
@@ -221,10 +224,14 @@ static enum colour_code colour_of(const struct trace_event *e)
     return C_OFF;
 }
 
-/* The words of one event, without the lane or the time. */
+/*
+ * The words of one event, without the lane or the time. An empty dir or
+ * text leaves out its separator too, so no line ends in a blank.
+ */
 static void describe(const struct trace_event *e, char *out, size_t cap)
 {
     const char *sep = e->text[0] ? ": " : "";
+    const char *dsep = e->dir[0] ? " " : "";
 
     switch (e->kind) {
     case TRACE_SEND:
@@ -234,9 +241,9 @@ static void describe(const struct trace_event *e, char *out, size_t cap)
         break;
     case TRACE_EOF:
         if (e->status == STATUS_EOF)
-            snprintf(out, cap, "EOF %s: %s", e->dir, e->text);
+            snprintf(out, cap, "EOF%s%s%s%s", dsep, e->dir, sep, e->text);
         else
-            snprintf(out, cap, "EOF %s, status %s%s%s", e->dir,
+            snprintf(out, cap, "EOF%s%s, status %s%s%s", dsep, e->dir,
                      status_name(e->status), sep, e->text);
         break;
     case TRACE_FINISH:
@@ -248,11 +255,11 @@ static void describe(const struct trace_event *e, char *out, size_t cap)
     case TRACE_CLOSE_SEND:
     case TRACE_BLOCK:
     case TRACE_WAKE:
-        snprintf(out, cap, "%s %s: %s", trace_kind_name(e->kind), e->dir,
-                 e->text);
+        snprintf(out, cap, "%s%s%s%s%s", trace_kind_name(e->kind), dsep, e->dir,
+                 sep, e->text);
         break;
     case TRACE_NOTE:
-        snprintf(out, cap, "%s", e->text);
+        snprintf(out, cap, "%s", e->text[0] ? e->text : "NOTE");
         break;
     }
 }
@@ -275,21 +282,48 @@ static const char *role_of(const char *thread)
     return slash != NULL ? slash + 1 : "";
 }
 
-/* Prints text in a lane: cut to width, padded to it only if pad. */
-static void print_cell(FILE *out, const char *text, int width, int pad,
+/* Prints len bytes of text, then blanks up to width (when width > len). */
+static void print_span(FILE *out, const char *text, int len, int width,
                        int colour, enum colour_code c)
 {
-    int len = (int)strlen(text);
-
-    if (len > width)
-        len = width;
     if (colour)
         fputs(ansi[c], out);
     fprintf(out, "%.*s", len, text);
     if (colour)
         fputs(ansi[C_OFF], out);
-    if (pad)
+    if (width > len)
         fprintf(out, "%*s", width - len, "");
+}
+
+/*
+ * Prints a cell in the client lane, wrapped at blanks so that nothing is
+ * cut: continuation lines are indented under the first.
+ */
+static void print_left(FILE *out, const char *cell, int colour,
+                       enum colour_code c)
+{
+    const char *p = cell;
+    int indent = 0;
+
+    while (*p != '\0') {
+        int width = LANE - indent;
+        int len = (int)strlen(p);
+        int k = 0;
+
+        if (len > width) {
+            for (k = width; k > 0 && p[k] != ' '; k--)
+                ;
+            len = k > 0 ? k : width;
+        }
+        if (indent > 0)
+            fprintf(out, "%6s  %*s", "", indent, "");
+        print_span(out, p, len, width, colour, c);
+        fputs(" |\n", out);
+        p += len;
+        while (*p == ' ')
+            p++;
+        indent = 5;
+    }
 }
 
 static void print_event(FILE *out, const struct trace_event *e, int colour)
@@ -307,15 +341,14 @@ static void print_event(FILE *out, const struct trace_event *e, int colour)
     else
         snprintf(cell, sizeof cell, "%s", words);
     fprintf(out, "%6lld  ", (long long)(e->t_ns / 1000));
-    /* The right-hand lane is last on the line: never cut, never padded. */
     if (lane < 0) {
-        print_cell(out, cell, LANE, 1, colour, colour_of(e));
-        fputs(" |\n", out);
+        print_left(out, cell, colour, colour_of(e));
         return;
     }
+    /* The right-hand lane is last on the line: never cut, never padded. */
     if (lane > 0)
         fprintf(out, "%*s | ", LANE, "");
-    print_cell(out, cell, (int)strlen(cell), 0, colour, colour_of(e));
+    print_span(out, cell, (int)strlen(cell), 0, colour, colour_of(e));
     fputc('\n', out);
 }
 
@@ -377,8 +410,8 @@ void trace_print_bad(FILE *out, size_t offset, const uint8_t *rest, size_t n,
 }
 
 enum status trace_dissect(const uint8_t *buf, size_t len,
-                          const struct frame_limits *lim, FILE *out,
-                          int colour, size_t *out_frames)
+                          const struct frame_limits *lim, FILE *out, int colour,
+                          size_t *out_frames)
 {
     struct status_detail why;
     struct frame_header h;
@@ -392,8 +425,7 @@ enum status trace_dissect(const uint8_t *buf, size_t len,
             "payload");
     for (;;) {
         status_detail_clear(&why);
-        st = frame_decode(buf + off, len - off, lim, &h, &payload, &used,
-                          &why);
+        st = frame_decode(buf + off, len - off, lim, &h, &payload, &used, &why);
         if (st != STATUS_OK)
             break;
         trace_print_frame(out, off, buf + off, &h, colour);

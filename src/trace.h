@@ -45,13 +45,13 @@ enum trace_kind {
 #define TRACE_TEXT_MAX 96
 
 struct trace_event {
-    int64_t t_ns;          /* since trace_create */
+    int64_t t_ns; /* since trace_create */
     enum trace_kind kind;
     char thread[SCHED_NAME_MAX];
-    char dir[8];           /* "c2s", "s2c" or "" */
-    uint8_t flag;          /* frame flag, for SEND/RECV */
-    uint32_t length;       /* frame payload length, or byte count */
-    enum status status;    /* outcome, for EOF/FINISH/CANCEL/ERROR */
+    char dir[8];        /* "c2s", "s2c" or "" */
+    uint8_t flag;       /* frame flag, for SEND/RECV */
+    uint32_t length;    /* frame payload length, or byte count */
+    enum status status; /* outcome, for EOF/FINISH/CANCEL/ERROR */
     char text[TRACE_TEXT_MAX];
 };
 
@@ -60,10 +60,10 @@ struct trace_event {
 #define TRACE_WIRES 4
 
 struct trace_wire {
-    char name[8];         /* pipe name, "" when the slot is free */
-    uint8_t *bytes;       /* the first TRACE_WIRE_MAX bytes, in ring order */
-    size_t len;           /* bytes kept */
-    uint64_t total;       /* bytes seen, kept or not */
+    char name[8];   /* pipe name, "" when the slot is free */
+    uint8_t *bytes; /* the first TRACE_WIRE_MAX bytes, in ring order */
+    size_t len;     /* bytes kept */
+    uint64_t total; /* bytes seen, kept or not */
 };
 
 struct trace {
@@ -151,7 +151,7 @@ void trace_print_bad(FILE *out, size_t offset, const uint8_t *rest, size_t n,
  * NULL) to the number of good frames.
  */
 enum status trace_dissect(const uint8_t *buf, size_t len,
-                          const struct frame_limits *lim, FILE *out,
-                          int colour, size_t *out_frames);
+                          const struct frame_limits *lim, FILE *out, int colour,
+                          size_t *out_frames);
 
 #endif /* TRACE_H */

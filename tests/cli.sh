@@ -1,3 +1,296 @@
 #!/bin/sh
-# Placeholder until the CLI suite lands in this file.
-exit 0
+# tests/cli.sh: end-to-end checks of the real `duplex` binary.
+#
+#   DUPLEX=build/duplex sh tests/cli.sh
+#
+# Each check prints "ok - NAME" or "not ok - NAME" (with what went wrong,
+# indented by "#"), and the last line is "N passed, M failed". The exit
+# status is 1 when anything failed. POSIX sh only: bytes are written with
+# printf's octal escapes ('\002'), which every printf(1) understands.
+#
+# The tests in tests/test_cli.c call cli_main in-process; these check what
+# only the real process shows: exit statuses, which stream a message goes
+# to, output piped to a file, and a decoder that answers before its input
+# ends.
+
+DUPLEX=${DUPLEX:-build/duplex}
+passed=0
+failed=0
+
+tmp=${TMPDIR:-/tmp}/duplex-cli.$$
+rm -rf "$tmp"
+mkdir "$tmp" || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+
+# timeout(1) turns a hang into a failure; without it, checks just run.
+if command -v timeout >/dev/null 2>&1; then
+    limit="timeout 10"
+else
+    limit=""
+fi
+
+ok() {
+    passed=$((passed + 1))
+    echo "ok - $1"
+}
+
+# not_ok NAME WHY: WHY is printed below, each line behind "#   ".
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    printf '%s\n' "$2" | sed 's/^/#   /'
+    if [ -s "$tmp/out" ]; then
+        echo "#   stdout:"
+        sed 's/^/#     /' "$tmp/out" | head -n 20
+    fi
+    if [ -s "$tmp/err" ]; then
+        echo "#   stderr:"
+        sed 's/^/#     /' "$tmp/err" | head -n 20
+    fi
+}
+
+# duplex ARGS...: runs the binary; stdout, stderr in $tmp, status in $rc.
+duplex() {
+    $limit "$DUPLEX" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+
+# decode BYTES ARGS...: pipes BYTES (a printf format) into duplex decode.
+decode() {
+    bytes=$1
+    shift
+    # shellcheck disable=SC2059 # the octal escapes are the point
+    printf "$bytes" | $limit "$DUPLEX" decode "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# expect NAME STATUS [TEXT-ON-STDOUT...]: the last command's status and
+# each text (a fixed string) on its stdout.
+expect() {
+    name=$1
+    want=$2
+    shift 2
+    if [ "$rc" != "$want" ]; then
+        not_ok "$name" "exit status $rc, want $want"
+        return
+    fi
+    for text in "$@"; do
+        if ! grep -F -q -e "$text" "$tmp/out"; then
+            not_ok "$name" "stdout lacks: $text"
+            return
+        fi
+    done
+    ok "$name"
+}
+
+# usage_error NAME TEXT-ON-STDERR: status 2, the text on stderr, with the
+# pointer to --help, and nothing at all on stdout.
+usage_error() {
+    if [ "$rc" != 2 ]; then
+        not_ok "$1" "exit status $rc, want 2"
+    elif [ -s "$tmp/out" ]; then
+        not_ok "$1" "a usage error printed on stdout"
+    elif ! grep -F -q -e "$2" "$tmp/err"; then
+        not_ok "$1" "stderr lacks: $2"
+    elif ! grep -F -q -e "Try 'duplex run --help'." "$tmp/err"; then
+        not_ok "$1" "stderr lacks: Try 'duplex run --help'."
+    else
+        ok "$1"
+    fi
+}
+
+[ -x "$DUPLEX" ] || {
+    echo "not ok - $DUPLEX is not an executable (make build/duplex)"
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+# ---- help ------------------------------------------------------------------
+
+duplex --help
+if [ -s "$tmp/err" ]; then
+    not_ok "--help prints usage on stdout" "stderr is not empty"
+else
+    expect "--help prints usage on stdout" 0 \
+        "usage: duplex COMMAND [options]" "Start with: duplex run echo"
+fi
+
+duplex
+if [ -s "$tmp/out" ] || ! grep -F -q "usage: duplex" "$tmp/err"; then
+    not_ok "no command prints usage on stderr" "want usage on stderr only"
+else
+    expect "no command prints usage on stderr" 2
+fi
+
+duplex --version
+expect "--version" 0 "duplex "
+
+# ---- decode: the issue's "done when" checks --------------------------------
+
+decode '\002\000\000\000\001x'
+expect "decode: flag 2 is INTERNAL, exit 3" 3 \
+    "INTERNAL: grpc: received unexpected payload format 2"
+
+decode '\000\377\377\377\377'
+larger="grpc: received message larger than max (4294967295 vs. 4194304)"
+expect "decode: oversize header is RESOURCE_EXHAUSTED, exit 3" 3 \
+    "RESOURCE_EXHAUSTED: $larger"
+
+# The writer sends an oversize header, then stays open far longer than the
+# timeout. decode must answer from the header alone: status 3, not 124
+# (killed by timeout), while the writer is still there. A FIFO, not a
+# pipeline: a pipeline would wait for the writer's sleep; here the test
+# kills it (the subshell execs sleep, so $! is the sleep itself).
+name="decode: oversize header answered without waiting for more input"
+mkfifo "$tmp/fifo"
+(printf '\000\377\377\377\377'; exec sleep 30) >"$tmp/fifo" &
+writer=$!
+$limit "$DUPLEX" decode <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if kill -0 "$writer" 2>/dev/null; then
+    writer_alive=yes
+else
+    writer_alive=no
+fi
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+if [ "$writer_alive" != yes ]; then
+    not_ok "$name" "the writer had ended: decode may have waited for EOF"
+else
+    expect "$name" 3 "RESOURCE_EXHAUSTED: grpc: received message larger"
+fi
+if kill -0 "$writer" 2>/dev/null; then
+    not_ok "decode: the writer does not outlive the test" "pid $writer runs"
+else
+    ok "decode: the writer does not outlive the test"
+fi
+
+decode '\000\000\000\000\005he'
+expect "decode: truncated payload is INTERNAL unexpected EOF, exit 3" 3 \
+    "INTERNAL: unexpected EOF (payload: 2 of 5 bytes)"
+
+decode '\000\000\000'
+expect "decode: truncated header is INTERNAL unexpected EOF, exit 3" 3 \
+    "INTERNAL: unexpected EOF (header: 3 of 5 bytes)"
+
+decode '\000\000\000\000\005hello\000\000\000\000\000'
+expect "decode: whole frames end in a clean EOF, exit 0" 0 \
+    'flag=0 len=5 "hello"' "end: 2 frames, clean EOF"
+
+decode '00 00 00 00 02 68 69\n0x00 0x00 0x00 0x00 0x00\n'
+expect "decode: hex text" 0 'flag=0 len=2 "hi"' "end: 2 frames, clean EOF"
+
+decode '' --max-recv nope
+if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] &&
+    grep -F -q -e "--max-recv wants bytes" "$tmp/err"; then
+    ok "decode: a bad option is a usage error on stderr"
+else
+    not_ok "decode: a bad option is a usage error on stderr" "exit $rc"
+fi
+
+# ---- run -------------------------------------------------------------------
+
+duplex run echo
+expect "run echo: timeline, half-close, EOF, OK" 0 \
+    " t(us)  client                              | server" \
+    "CLOSE_SEND" "EOF" "result: OK"
+
+# Every scenario `duplex list` shows ends with the code in its exit column;
+# a "--fix" row belongs to the scenario above it.
+name="list: shows the scenarios"
+duplex list
+cp "$tmp/out" "$tmp/list"
+if [ "$rc" = 0 ] && [ "$(sed -n 1p "$tmp/list" | awk '{print $2}')" = exit ]
+then
+    ok "$name"
+else
+    not_ok "$name" "exit $rc, or no \"exit\" column"
+fi
+runs=0
+scenario=""
+while read -r first code rest; do
+    case $first in
+    scenario) continue ;;
+    --fix) args="$scenario --fix" ;;
+    *) scenario=$first; args=$first ;;
+    esac
+    # shellcheck disable=SC2086 # args is "NAME" or "NAME --fix"
+    duplex run $args --trace none
+    # Real threads: two unsynchronised senders can happen to take turns
+    # cleanly (exit 0). It is rare; run again until the garbling shows.
+    tries=1
+    while [ "$code" = 4 ] && [ "$rc" = 0 ] && [ "$tries" -lt 20 ]; do
+        # shellcheck disable=SC2086
+        duplex run $args --trace none
+        tries=$((tries + 1))
+    done
+    expect "run $args: exit $code, as listed" "$code" "result: "
+    runs=$((runs + 1))
+done <"$tmp/list"
+if [ "$runs" -ge 8 ]; then
+    ok "list: every row was run ($runs)"
+else
+    not_ok "list: every row was run" "only $runs rows"
+fi
+
+# Output piped to a file has no escape sequences, whatever TERM says.
+esc=$(printf '\033')
+name="output to a file has no escape sequences"
+bad=""
+for args in "run echo --trace both" "run error-propagation" "list" "--help"
+do
+    # shellcheck disable=SC2086
+    TERM=xterm-256color $limit "$DUPLEX" $args >"$tmp/out" 2>"$tmp/err" \
+        </dev/null
+    if grep -q "$esc" "$tmp/out" "$tmp/err"; then
+        bad="$bad [$args]"
+    fi
+done
+printf '\002\000\000\000\001x' | TERM=xterm-256color "$DUPLEX" decode \
+    >"$tmp/out" 2>&1
+if grep -q "$esc" "$tmp/out"; then
+    bad="$bad [decode]"
+fi
+if [ -z "$bad" ]; then
+    ok "$name"
+else
+    not_ok "$name" "escapes in:$bad"
+fi
+
+# A bad flag: exit 2, the message on stderr, nothing on stdout.
+duplex run echo --messages 0
+usage_error "run --messages 0" "--messages wants a whole number"
+duplex run echo --capacity 2g
+usage_error "run --capacity 2g" "--capacity wants bytes"
+duplex run echo --timeout abc
+usage_error "run --timeout abc" "--timeout wants milliseconds"
+duplex run echo --trace bogus
+usage_error "run --trace bogus" "--trace wants timeline, hexdump, both or none"
+duplex run echo --trace
+usage_error "run --trace (no value)" "--trace wants"
+duplex run echo --loud
+usage_error "run --loud" "unknown option '--loud'"
+duplex run nosuch
+usage_error "run nosuch" "no scenario 'nosuch'"
+duplex run
+usage_error "run (no scenario)" "which scenario?"
+duplex run echo --fix
+usage_error "run echo --fix" "'echo' has no --fix variant"
+duplex run cancel-vs-drain --capacity 16
+usage_error "run cancel-vs-drain --capacity 16" "needs --capacity of at least"
+
+# Output that cannot be written is an I/O error, not a success.
+if [ -w /dev/full ]; then
+    "$DUPLEX" list >/dev/full 2>"$tmp/err"
+    rc=$?
+    : >"$tmp/out"
+    if [ "$rc" = 1 ] && grep -F -q "cannot write the output" "$tmp/err"; then
+        ok "list into a full disk exits 1"
+    else
+        not_ok "list into a full disk exits 1" "exit $rc"
+    fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

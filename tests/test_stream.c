@@ -1253,7 +1253,7 @@ static void test_stream_trace_records_events(void **state)
     assert_non_null(ev);
     assert_int_equal(ev->status, STATUS_CANCELLED);
     assert_string_equal(ev->text,
-                        "context canceled: c2s dropped 0 B, s2c dropped 0 B");
+                        "context canceled (dropped c2s 0 B, s2c 0 B)");
     ev = find_event(tr, TRACE_ERROR);
     assert_non_null(ev);
     assert_int_equal(ev->status, STATUS_INTERNAL);
@@ -1281,7 +1281,7 @@ static void test_stream_trace_counts_lost_bytes(void **state)
     ev = find_event(tr, TRACE_CANCEL);
     assert_non_null(ev);
     assert_string_equal(ev->text,
-                        "context canceled: c2s dropped 9 B, s2c dropped 0 B");
+                        "context canceled (dropped c2s 9 B, s2c 0 B)");
     stream_destroy(s);
     trace_destroy(tr);
 }
