@@ -112,7 +112,8 @@ struct call {
     int n; /* messages the scenario is about */
     int fix;
     int forget_close_send; /* the bug of forgot-close-send */
-    struct latch latch;    /* scenario-specific handshake */
+    int (*text)(int i, char *out, size_t cap); /* message i's text */
+    struct latch latch;                        /* scenario-specific handshake */
     /* the server's view */
     int server_got;
     int server_sent;
@@ -157,6 +158,7 @@ static void call_init(struct call *c, const struct scenario *sc,
     c->r = r;
     c->fix = o->fix;
     c->n = o->messages > 0 ? o->messages : sc->default_messages;
+    c->text = message_text;
     c->so.capacity = o->capacity > 0 ? o->capacity : sc->default_capacity;
     if (c->so.capacity == 0)
         c->so.capacity = PIPE_DEFAULT_CAPACITY;
@@ -259,7 +261,7 @@ static enum status client_sender(void *arg, struct status_detail *why)
     int i = 0;
 
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
-        int len = message_text(i, text, sizeof text);
+        int len = c->text(i, text, sizeof text);
 
         st = stream_send(&c->s->client, text, (size_t)len, why);
         if (st == STATUS_OK)
@@ -405,24 +407,10 @@ static enum status slow_server(void *arg)
     return st;
 }
 
-static enum status chunk_sender(void *arg, struct status_detail *why)
+/* The backpressure scenario's messages: 24-byte chunks. */
+static int chunk_text(int i, char *out, size_t cap)
 {
-    struct call *c = arg;
-    char text[TEXT_MAX];
-    enum status st = STATUS_OK;
-    int i = 0;
-
-    for (i = 0; i < c->n && st == STATUS_OK; i++) {
-        int len =
-            snprintf(text, sizeof text, "chunk %03d ..............", i + 1);
-
-        st = stream_send(&c->s->client, text, (size_t)len, why);
-        c->client_sent += st == STATUS_OK;
-    }
-    c->sender_end = st;
-    if (st != STATUS_OK)
-        return st;
-    return stream_close_send(&c->s->client);
+    return snprintf(out, cap, "chunk %03d ..............", i + 1);
 }
 
 /* Client receiver: count messages until the call's end. */
@@ -443,12 +431,13 @@ static enum status run_backpressure(const struct scenario *sc,
                                     const struct scenario_options *o,
                                     struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", chunk_sender},
+    static const struct task tasks[] = {{"client/send", client_sender},
                                         {"client/recv", count_receiver}};
     struct call c;
     enum status st = STATUS_OK;
 
     call_init(&c, sc, o, r);
+    c.text = chunk_text;
     st = run_call(&c, slow_server, tasks, 2);
     if (c.server_got != c.client_sent || c.client_sent != c.n)
         broken(r, "sent %d of %d chunks, server got %d", c.client_sent, c.n,
@@ -646,26 +635,6 @@ static enum status run_cancel_vs_drain(const struct scenario *sc,
 
 /* ---- error-propagation -------------------------------------------------- */
 
-/* Client sender: keeps sending until the call ends. */
-static enum status flood_sender(void *arg, struct status_detail *why)
-{
-    struct call *c = arg;
-    char text[TEXT_MAX];
-    enum status st = STATUS_OK;
-    int i = 0;
-
-    for (i = 0; i < c->n && st == STATUS_OK; i++) {
-        int len = message_text(i, text, sizeof text);
-
-        st = stream_send(&c->s->client, text, (size_t)len, why);
-        c->client_sent += st == STATUS_OK;
-    }
-    c->sender_end = st;
-    if (st != STATUS_OK)
-        return st;
-    return stream_close_send(&c->s->client);
-}
-
 /* Client receiver: rejects the third echo, as a validation failure. */
 static enum status failing_receiver(void *arg, struct status_detail *why)
 {
@@ -690,7 +659,7 @@ static enum status run_error_propagation(const struct scenario *sc,
                                          const struct scenario_options *o,
                                          struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", flood_sender},
+    static const struct task tasks[] = {{"client/send", client_sender},
                                         {"client/recv", failing_receiver}};
     struct call c;
     enum status st = STATUS_OK;
