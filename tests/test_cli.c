@@ -2,10 +2,11 @@
  * test_cli: the `duplex` command, run in-process through cli_main.
  *
  * Each test gives cli_main its own streams: out and err are memory buffers
- * (open_memstream), and in is a temporary file written and rewound, because
- * `duplex decode` reads with read(2) on fileno(in) and so needs a real file
- * descriptor (fmemopen has none). None of these streams is a terminal, so
- * no output may hold an ANSI escape; cli() checks that on every run.
+ * (sinks, from support.h), and in is a temporary file written and rewound,
+ * because `duplex decode` reads with read(2) on fileno(in) and so needs a
+ * real file descriptor (fmemopen has none). None of these streams is a
+ * terminal, so no output may hold an ANSI escape; cli() checks that on every
+ * run.
  *
  * Usage errors are compared whole: the message names the problem, and the
  * second line says where to look ("Try 'duplex run --help'.").
@@ -32,6 +33,7 @@
 
 #include "cli.h"
 #include "scenario.h"
+#include "support.h"
 
 /* The timeline's header line, as `duplex run` prints it. */
 static const char timeline_header[] =
@@ -45,10 +47,12 @@ static const char decode_header[] = "  offset  fl | length      | payload\n";
 /* What one `duplex ...` printed, and its exit code. */
 struct cli_run {
     int code;
-    char *out;
+    const char *out; /* all of stdout, NUL-terminated, until cli_free */
     size_t out_len;
-    char *err;
+    const char *err; /* the same for stderr */
     size_t err_len;
+    struct sink out_sink; /* where out and err were printed */
+    struct sink err_sink;
 };
 
 /* A temporary file holding len bytes, rewound: a stdin with a descriptor. */
@@ -79,13 +83,13 @@ static void cli_in(struct cli_run *r, FILE *in, const char *const *args)
         argv[argc++] = (char *)*args++;
     }
     argv[argc] = NULL;
-    out = open_memstream(&r->out, &r->out_len);
-    err = open_memstream(&r->err, &r->err_len);
-    assert_non_null(out);
-    assert_non_null(err);
+    out = sink_open(&r->out_sink);
+    err = sink_open(&r->err_sink);
     r->code = cli_main(argc, argv, in, out, err);
-    assert_int_equal(fclose(out), 0);
-    assert_int_equal(fclose(err), 0);
+    r->out = sink_text(&r->out_sink);
+    r->out_len = r->out_sink.len;
+    r->err = sink_text(&r->err_sink);
+    r->err_len = r->err_sink.len;
     /* Neither stream is a terminal: never a colour. */
     if (memchr(r->out, '\033', r->out_len) != NULL ||
         memchr(r->err, '\033', r->err_len) != NULL)
@@ -118,16 +122,10 @@ static void cli(struct cli_run *r, const char *const *args)
 
 static void cli_free(struct cli_run *r)
 {
-    free(r->out);
-    free(r->err);
+    sink_free(&r->out_sink);
+    sink_free(&r->err_sink);
     r->out = NULL;
     r->err = NULL;
-}
-
-static void assert_has(const char *text, const char *words)
-{
-    if (strstr(text, words) == NULL)
-        fail_msg("missing \"%s\" in:\n%s", words, text);
 }
 
 static void assert_lacks(const char *text, const char *words)
@@ -298,7 +296,6 @@ static void test_cli_list_shows_every_scenario_and_fix(void **state)
     char row[256];
     size_t i = 0;
     int lines = 1;
-    int newlines = 0;
 
     (void)state;
     cli(&r, (const char *[]){"list", NULL});
@@ -323,9 +320,7 @@ static void test_cli_list_shows_every_scenario_and_fix(void **state)
         assert_has(r.out, row);
         lines++;
     }
-    for (i = 0; i < r.out_len; i++)
-        newlines += r.out[i] == '\n';
-    assert_int_equal(newlines, lines);
+    assert_int_equal(count_lines(r.out), lines);
     cli_free(&r);
 }
 
@@ -925,7 +920,6 @@ static void test_cli_decode_frames_across_reads(void **state)
     struct cli_run r;
     size_t i = 0;
     size_t n = 0;
-    int lines = 0;
 
     (void)state;
     assert_non_null(raw);
@@ -939,9 +933,7 @@ static void test_cli_decode_frames_across_reads(void **state)
     cli_bytes(&r, raw, N * FRAME, (const char *[]){"decode", NULL});
     assert_int_equal(r.code, 0);
     assert_ends_with(r.out, "   10000  end: 1000 frames, clean EOF\n");
-    for (i = 0; i < r.out_len; i++)
-        lines += r.out[i] == '\n';
-    assert_int_equal(lines, 1 + N + 1);
+    assert_int_equal(count_lines(r.out), 1 + N + 1);
     cli_free(&r);
 
     cli_text(&r, hex, (const char *[]){"decode", NULL});

@@ -13,7 +13,8 @@
  *
  * Threads: a worker never calls a cmocka assert (an assert on a worker thread
  * kills the binary silently). It stores what it saw in a struct; the test
- * joins it, then asserts. Threads are ordered with a latch, never a sleep.
+ * joins it, then asserts. Threads are ordered with a latch (support.h says
+ * why), never a sleep.
  */
 /* cmocka.h needs these four first, in this order: keep them unsorted. */
 /* clang-format off */
@@ -29,46 +30,11 @@
 #include "context.h"
 #include "sched.h"
 #include "status.h"
+#include "support.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
-
-/* A one-shot gate: latch_wait blocks until somebody calls latch_open. */
-struct latch {
-    struct sched_mutex mu;
-    struct sched_cond cv;
-    int open;
-};
-
-static void latch_init(struct latch *l)
-{
-    sched_mutex_init(&l->mu);
-    sched_cond_init(&l->cv);
-    l->open = 0;
-}
-
-static void latch_destroy(struct latch *l)
-{
-    sched_cond_destroy(&l->cv);
-    sched_mutex_destroy(&l->mu);
-}
-
-static void latch_open(struct latch *l)
-{
-    sched_mutex_lock(&l->mu);
-    l->open = 1;
-    sched_cond_broadcast(&l->cv);
-    sched_mutex_unlock(&l->mu);
-}
-
-static void latch_wait(struct latch *l)
-{
-    sched_mutex_lock(&l->mu);
-    while (!l->open)
-        sched_cond_wait(&l->cv, &l->mu);
-    sched_mutex_unlock(&l->mu);
-}
 
 /* What a watch saw: how often it ran, and with which reason and text. */
 struct watch_log {
@@ -415,8 +381,7 @@ static void test_context_wait_returns_when_another_thread_cancels(void **state)
     w.c = c;
     w.got = STATUS_OK;
     latch_init(&w.started);
-    assert_int_equal(sched_thread_start(&t, "waiter", waiter_main, &w),
-                     STATUS_OK);
+    start_thread(&t, "waiter", waiter_main, &w);
 
     /* Handshake: the waiter is at (or in) context_wait. Then cancel. */
     latch_wait(&w.started);
@@ -443,8 +408,7 @@ static void test_context_wait_wakes_through_parent_cancel(void **state)
     memset(&w, 0, sizeof w);
     w.c = child;
     latch_init(&w.started);
-    assert_int_equal(sched_thread_start(&t, "waiter", waiter_main, &w),
-                     STATUS_OK);
+    start_thread(&t, "waiter", waiter_main, &w);
 
     latch_wait(&w.started);
     context_cancel(parent, STATUS_CANCELLED, NULL);

@@ -24,6 +24,7 @@
 #include "pipe.h"
 #include "sched.h"
 #include "status.h"
+#include "support.h"
 
 /* Sentinels: what out-parameters hold before a call. */
 #define SENTINEL_FLAG 0xaa
@@ -447,37 +448,9 @@ static void test_frame_msg_free_null_is_noop(void **state)
 
 /* --- over a pipe ------------------------------------------------------ */
 
-static struct pipe *new_pipe(size_t cap)
-{
-    struct pipe *p = NULL;
-
-    assert_int_equal(pipe_create(cap, "test", NULL, &p), STATUS_OK);
-    return p;
-}
-
-/* The byte at position i of a test payload; a byte out of place shows. */
-static uint8_t pattern(size_t i)
-{
-    return (uint8_t)(i * 31 + i / 251);
-}
-
 static void write_bytes(struct pipe *p, const uint8_t *buf, size_t len)
 {
     assert_int_equal(pipe_write(p, buf, len, NULL), STATUS_OK);
-}
-
-/* Returns once some thread has waited in pipe_read n times in all. */
-static void await_read_waits(struct pipe *p, uint64_t n)
-{
-    while (pipe_get_stats(p).read_waits < n)
-        sched_sleep_ns(100000);
-}
-
-/* Returns once some thread has waited in pipe_write n times in all. */
-static void await_write_waits(struct pipe *p, uint64_t n)
-{
-    while (pipe_get_stats(p).write_waits < n)
-        sched_sleep_ns(100000);
 }
 
 /*
@@ -494,14 +467,11 @@ struct send_job {
 static enum status send_two_frames(void *arg)
 {
     struct send_job *j = arg;
-    uint8_t *payload = malloc(j->length > 0 ? j->length : 1);
+    uint8_t *payload = pattern_bytes(j->length);
     enum status st = STATUS_OK;
-    size_t i = 0;
 
     if (payload == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
-    for (i = 0; i < j->length; i++)
-        payload[i] = pattern(i);
     st = frame_write(j->p, FRAME_FLAG_PLAIN, payload, j->length,
                      FRAME_DEFAULT_MAX_SEND, &j->why);
     if (st == STATUS_OK)
@@ -520,8 +490,7 @@ static void check_round_trip(size_t cap, size_t length, struct frame_msg *msg)
     struct status_detail why = {STATUS_OK, ""};
     size_t i = 0;
 
-    assert_int_equal(sched_thread_start(&t, "sender", send_two_frames, &job),
-                     STATUS_OK);
+    start_thread(&t, "sender", send_two_frames, &job);
     assert_int_equal(frame_read(p, NULL, msg, &why), STATUS_OK);
     assert_int_equal(msg->flag, FRAME_FLAG_PLAIN);
     assert_int_equal(msg->length, length);
@@ -581,13 +550,12 @@ static void test_frame_read_header_split_across_reads(void **state)
     struct sched_thread t;
 
     (void)state;
-    assert_int_equal(sched_thread_start(&t, "receiver", recv_frame, &job),
-                     STATUS_OK);
-    await_read_waits(p, 1);
+    start_thread(&t, "receiver", recv_frame, &job);
+    assert_true(await_read_waits(p, 1));
     write_bytes(p, piece1, sizeof piece1);
-    await_read_waits(p, 2);
+    assert_true(await_read_waits(p, 2));
     write_bytes(p, piece2, sizeof piece2);
-    await_read_waits(p, 3);
+    assert_true(await_read_waits(p, 3));
     write_bytes(p, piece3, sizeof piece3);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(job.msg.length, 4);
@@ -831,9 +799,8 @@ static void test_frame_write_aborted_after_header(void **state)
     struct sched_thread t;
 
     (void)state;
-    assert_int_equal(sched_thread_start(&t, "sender", send_abc, &job),
-                     STATUS_OK);
-    await_write_waits(p, 1);
+    start_thread(&t, "sender", send_abc, &job);
+    assert_true(await_write_waits(p, 1));
     assert_int_equal(pipe_close_with_error(p, STATUS_ABORTED),
                      FRAME_HEADER_LEN);
     assert_int_equal(sched_thread_join(&t), STATUS_ABORTED);

@@ -36,6 +36,7 @@
 #include "sched.h"
 #include "status.h"
 #include "stream.h"
+#include "support.h"
 
 /* ------------------------------------------------------------------ */
 /* Tasks                                                              */
@@ -117,19 +118,6 @@ static enum status recv_main(void *arg, struct status_detail *why)
     frame_msg_free(&msg);
     *why = t->got_why;
     return t->got;
-}
-
-/* Polls until a reader has found p empty and waits on it (see pipe.h). */
-static int wait_until_reader_blocked(struct pipe *p)
-{
-    int polls = 0;
-
-    for (polls = 0; polls < 200000; polls++) {
-        if (pipe_get_stats(p).read_waits > 0)
-            return 1;
-        sched_sleep_ns(100000);
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -239,7 +227,7 @@ static void test_group_error_wakes_sibling_in_stream_recv(void **state)
 
     /* The server blocks in recv: nobody will ever send to it. */
     assert_int_equal(group_go(g, "server", recv_main, &rt), STATUS_OK);
-    assert_true(wait_until_reader_blocked(s->pipes[STREAM_C2S]));
+    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
 
     /* Another task fails: that cancels the group, and so the call. */
     assert_int_equal(group_go(g, "client", fail_main, &fail), STATUS_OK);

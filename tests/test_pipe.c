@@ -12,8 +12,9 @@
  *   test polls the pipe's read_waits or write_waits counter: the counter is
  *   raised under the pipe's lock just before the worker waits, so once the
  *   test sees it, the worker is asleep or about to be, and anything the test
- *   does next under that lock will wake it. No test relies on a sleep being
- *   long enough.
+ *   does next under that lock will wake it (await_read_waits and
+ *   await_write_waits, in support.h). No test relies on a sleep being long
+ *   enough.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,46 +28,36 @@
 #include "pipe.h"
 #include "sched.h"
 #include "status.h"
+#include "support.h"
 #include "trace.h"
 
 static const size_t caps[] = {1, 3, 65536};
 
 #define NCAPS (sizeof caps / sizeof caps[0])
 
+/* Runs check once at each capacity in caps. */
+static void for_each_cap(void (*check)(size_t cap))
+{
+    size_t i = 0;
+
+    for (i = 0; i < NCAPS; i++)
+        check(caps[i]);
+}
+
 /* What out_n holds before a call, to see whether the call touched it. */
 #define UNTOUCHED ((size_t)0x5e5e5e5e)
-
-/* A short wait between two looks at a pipe's counters. */
-#define POLL_NS 100000
-
-static struct pipe *new_pipe(size_t cap)
-{
-    struct pipe *p = NULL;
-
-    assert_int_equal(pipe_create(cap, "test", NULL, &p), STATUS_OK);
-    assert_non_null(p);
-    return p;
-}
 
 static size_t min_size(size_t a, size_t b)
 {
     return a < b ? a : b;
 }
 
-/* The byte at position i of a test stream; a byte out of place shows. */
-static uint8_t pattern(size_t i)
-{
-    return (uint8_t)(i * 31 + i / 251);
-}
-
+/* pattern_bytes on the test thread: out of memory fails the test. */
 static uint8_t *pattern_alloc(size_t len)
 {
-    uint8_t *buf = malloc(len > 0 ? len : 1);
-    size_t i = 0;
+    uint8_t *buf = pattern_bytes(len);
 
     assert_non_null(buf);
-    for (i = 0; i < len; i++)
-        buf[i] = pattern(i);
     return buf;
 }
 
@@ -78,20 +69,6 @@ static int64_t past_deadline(void)
 static int64_t deadline_in_ms(int64_t ms)
 {
     return sched_now_ns() + ms * 1000000;
-}
-
-/* Returns once some thread has waited in pipe_read n times in all. */
-static void await_read_waits(struct pipe *p, uint64_t n)
-{
-    while (pipe_get_stats(p).read_waits < n)
-        sched_sleep_ns(POLL_NS);
-}
-
-/* Returns once some thread has waited in pipe_write n times in all. */
-static void await_write_waits(struct pipe *p, uint64_t n)
-{
-    while (pipe_get_stats(p).write_waits < n)
-        sched_sleep_ns(POLL_NS);
 }
 
 /* Reads exactly len bytes on the test thread, asserting each read is OK. */
@@ -137,7 +114,7 @@ static void start_job(struct sched_thread *t, sched_fn fn, struct io_job *j,
     j->buf = buf;
     j->len = len;
     j->n = UNTOUCHED;
-    assert_int_equal(sched_thread_start(t, "worker", fn, j), STATUS_OK);
+    start_thread(t, "worker", fn, j);
 }
 
 /* A writer that sends the test pattern in chunks of varying sizes. */
@@ -153,14 +130,12 @@ struct stream_job {
 static enum status send_stream(void *arg)
 {
     struct stream_job *j = arg;
-    uint8_t *buf = malloc(j->total > 0 ? j->total : 1);
+    uint8_t *buf = pattern_bytes(j->total);
     enum status st = STATUS_OK;
     size_t i = 0;
 
     if (buf == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
-    for (i = 0; i < j->total; i++)
-        buf[i] = pattern(i);
     for (i = 0; j->sent < j->total && st == STATUS_OK; i++) {
         size_t len = min_size(j->chunks[i % j->nchunks], j->total - j->sent);
         size_t n = 0;
@@ -249,11 +224,8 @@ static void check_single_write_read(size_t cap)
 
 static void test_pipe_single_write_read(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_single_write_read(caps[i]);
+    for_each_cap(check_single_write_read);
 }
 
 static void test_pipe_buffered_and_stats_count_bytes(void **state)
@@ -310,11 +282,8 @@ static void check_short_reads(size_t cap)
 
 static void test_pipe_short_reads(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_short_reads(caps[i]);
+    for_each_cap(check_short_reads);
 }
 
 /* Every byte written before the half-close arrives, then EOF, forever. */
@@ -330,8 +299,7 @@ static void check_drain_then_eof(size_t cap)
     enum status st = STATUS_OK;
     int i = 0;
 
-    assert_int_equal(sched_thread_start(&t, "writer", send_stream, &job),
-                     STATUS_OK);
+    start_thread(&t, "writer", send_stream, &job);
     while (got < sizeof in &&
            (st = pipe_read(p, in + got, sizeof in - got, &n)) == STATUS_OK)
         got += n;
@@ -352,11 +320,8 @@ static void check_drain_then_eof(size_t cap)
 
 static void test_pipe_drain_after_close_write_then_sticky_eof(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_drain_then_eof(caps[i]);
+    for_each_cap(check_drain_then_eof);
 }
 
 /*
@@ -379,8 +344,7 @@ static void check_stream_in_order(size_t cap)
 
     assert_non_null(in);
     job.total = total;
-    assert_int_equal(sched_thread_start(&t, "writer", send_stream, &job),
-                     STATUS_OK);
+    start_thread(&t, "writer", send_stream, &job);
     for (i = 0; got <= total; i++) {
         size_t n = 0;
         size_t want = min_size(rsizes[i % 4], total + 1 - got);
@@ -401,11 +365,8 @@ static void check_stream_in_order(size_t cap)
 
 static void test_pipe_stream_arrives_whole_and_in_order(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_stream_in_order(caps[i]);
+    for_each_cap(check_stream_in_order);
 }
 
 static void check_blocked_read_woken_by_write(size_t cap)
@@ -416,7 +377,7 @@ static void check_blocked_read_woken_by_write(size_t cap)
     uint8_t in[4] = {0};
 
     start_job(&t, do_read, &job, p, in, sizeof in);
-    await_read_waits(p, 1);
+    assert_true(await_read_waits(p, 1));
     assert_int_equal(pipe_write(p, "x", 1, NULL), STATUS_OK);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(job.n, 1);
@@ -427,11 +388,8 @@ static void check_blocked_read_woken_by_write(size_t cap)
 
 static void test_pipe_blocked_read_woken_by_write(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_blocked_read_woken_by_write(caps[i]);
+    for_each_cap(check_blocked_read_woken_by_write);
 }
 
 /*
@@ -448,7 +406,7 @@ static void check_full_writer_waits_for_reader(size_t cap)
 
     assert_non_null(in);
     start_job(&t, do_write, &job, p, out, cap + 1);
-    await_write_waits(p, 1);
+    assert_true(await_write_waits(p, 1));
     assert_int_equal(pipe_buffered(p), cap);
     read_exactly(p, in, cap + 1);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
@@ -463,11 +421,8 @@ static void check_full_writer_waits_for_reader(size_t cap)
 
 static void test_pipe_full_writer_waits_for_reader(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_full_writer_waits_for_reader(caps[i]);
+    for_each_cap(check_full_writer_waits_for_reader);
 }
 
 /* --- half-close and close_read ---------------------------------------- */
@@ -480,7 +435,7 @@ static void check_close_write_wakes_reader(size_t cap)
     uint8_t in[4];
 
     start_job(&t, do_read, &job, p, in, sizeof in);
-    await_read_waits(p, 1);
+    assert_true(await_read_waits(p, 1));
     pipe_close_write(p);
     assert_int_equal(sched_thread_join(&t), STATUS_EOF);
     assert_int_equal(job.n, UNTOUCHED);
@@ -489,11 +444,8 @@ static void check_close_write_wakes_reader(size_t cap)
 
 static void test_pipe_close_write_wakes_blocked_reader_with_eof(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_write_wakes_reader(caps[i]);
+    for_each_cap(check_close_write_wakes_reader);
 }
 
 static void check_write_after_close_write(size_t cap)
@@ -511,11 +463,8 @@ static void check_write_after_close_write(size_t cap)
 
 static void test_pipe_write_after_close_write_is_closed(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_write_after_close_write(caps[i]);
+    for_each_cap(check_write_after_close_write);
 }
 
 /*
@@ -545,11 +494,8 @@ static void check_close_read(size_t cap)
 
 static void test_pipe_close_read_discards_and_fails_both_ends(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_read(caps[i]);
+    for_each_cap(check_close_read);
 }
 
 /*
@@ -564,7 +510,7 @@ static void check_close_read_wakes_writer(size_t cap)
     struct sched_thread t;
 
     start_job(&t, do_write, &job, p, out, cap + 1);
-    await_write_waits(p, 1);
+    assert_true(await_write_waits(p, 1));
     pipe_close_read(p);
     assert_int_equal(sched_thread_join(&t), STATUS_CLOSED);
     assert_int_equal(job.n, cap);
@@ -576,11 +522,8 @@ static void check_close_read_wakes_writer(size_t cap)
 
 static void test_pipe_close_read_wakes_writer_with_partial_count(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_read_wakes_writer(caps[i]);
+    for_each_cap(check_close_read_wakes_writer);
 }
 
 /* --- abort ------------------------------------------------------------ */
@@ -605,11 +548,8 @@ static void check_close_with_error(size_t cap)
 
 static void test_pipe_close_with_error_fails_both_ends(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_with_error(caps[i]);
+    for_each_cap(check_close_with_error);
 }
 
 static void test_pipe_close_with_error_first_reason_wins(void **state)
@@ -649,7 +589,7 @@ static void check_close_with_error_wakes_reader(size_t cap)
     uint8_t in[4];
 
     start_job(&t, do_read, &job, p, in, sizeof in);
-    await_read_waits(p, 1);
+    assert_true(await_read_waits(p, 1));
     assert_int_equal(pipe_close_with_error(p, STATUS_CANCELLED), 0);
     assert_int_equal(sched_thread_join(&t), STATUS_CANCELLED);
     assert_int_equal(job.n, UNTOUCHED);
@@ -658,11 +598,8 @@ static void check_close_with_error_wakes_reader(size_t cap)
 
 static void test_pipe_close_with_error_wakes_blocked_reader(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_with_error_wakes_reader(caps[i]);
+    for_each_cap(check_close_with_error_wakes_reader);
 }
 
 static void check_close_with_error_wakes_writer(size_t cap)
@@ -673,7 +610,7 @@ static void check_close_with_error_wakes_writer(size_t cap)
     struct sched_thread t;
 
     start_job(&t, do_write, &job, p, out, cap + 1);
-    await_write_waits(p, 1);
+    assert_true(await_write_waits(p, 1));
     assert_int_equal(pipe_close_with_error(p, STATUS_DEADLOCK), cap);
     assert_int_equal(sched_thread_join(&t), STATUS_DEADLOCK);
     assert_int_equal(job.n, cap);
@@ -684,11 +621,8 @@ static void check_close_with_error_wakes_writer(size_t cap)
 
 static void test_pipe_close_with_error_wakes_blocked_writer(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_close_with_error_wakes_writer(caps[i]);
+    for_each_cap(check_close_with_error_wakes_writer);
 }
 
 /* --- zero-length calls ------------------------------------------------ */
@@ -716,11 +650,8 @@ static void check_zero_length_write(size_t cap)
 
 static void test_pipe_zero_length_write_is_noop(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_zero_length_write(caps[i]);
+    for_each_cap(check_zero_length_write);
 }
 
 /* A zero-length read returns at once, even on an empty open pipe. */
@@ -748,11 +679,8 @@ static void check_zero_length_read(size_t cap)
 
 static void test_pipe_zero_length_read_returns_zero(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_zero_length_read(caps[i]);
+    for_each_cap(check_zero_length_read);
 }
 
 /* --- atomicity -------------------------------------------------------- */
@@ -833,9 +761,7 @@ static void check_records_never_interleave(size_t cap, size_t size,
     assert_true(size <= pipe_atomic_limit(p));
     for (i = 0; i < WRITERS; i++) {
         jobs[i] = (struct record_job){p, (uint8_t)i, size, count};
-        assert_int_equal(
-            sched_thread_start(&t[i], "writer", send_records, &jobs[i]),
-            STATUS_OK);
+        start_thread(&t[i], "writer", send_records, &jobs[i]);
     }
     for (r = 0; r < WRITERS * count; r++) {
         read_exactly(p, got, size);
@@ -886,11 +812,8 @@ static void check_past_read_deadline(size_t cap)
 
 static void test_pipe_past_read_deadline_fails_even_with_data(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_past_read_deadline(caps[i]);
+    for_each_cap(check_past_read_deadline);
 }
 
 static void check_past_write_deadline(size_t cap)
@@ -914,11 +837,8 @@ static void check_past_write_deadline(size_t cap)
 
 static void test_pipe_past_write_deadline_fails_even_with_room(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_past_write_deadline(caps[i]);
+    for_each_cap(check_past_write_deadline);
 }
 
 /* Nobody writes: only the deadline can end this read. */
@@ -941,11 +861,8 @@ static void check_read_deadline_ends_wait(size_t cap)
 
 static void test_pipe_read_deadline_ends_blocked_read(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_read_deadline_ends_wait(caps[i]);
+    for_each_cap(check_read_deadline_ends_wait);
 }
 
 /*
@@ -983,11 +900,8 @@ static void check_write_deadline_ends_wait(size_t cap)
 
 static void test_pipe_write_deadline_ends_blocked_write(void **state)
 {
-    size_t i = 0;
-
     (void)state;
-    for (i = 0; i < NCAPS; i++)
-        check_write_deadline_ends_wait(caps[i]);
+    for_each_cap(check_write_deadline_ends_wait);
 }
 
 /*
@@ -1002,7 +916,7 @@ static void check_set_read_deadline_wakes_reader(size_t cap, int64_t when)
     uint8_t in[4];
 
     start_job(&t, do_read, &job, p, in, sizeof in);
-    await_read_waits(p, 1);
+    assert_true(await_read_waits(p, 1));
     pipe_set_read_deadline(p, when);
     assert_int_equal(sched_thread_join(&t), STATUS_DEADLINE_EXCEEDED);
     assert_int_equal(job.n, UNTOUCHED);
@@ -1031,7 +945,7 @@ static void check_set_write_deadline_wakes_writer(size_t cap, int64_t when)
 
     assert_non_null(in);
     start_job(&t, do_write, &job, p, out, cap + 1);
-    await_write_waits(p, 1);
+    assert_true(await_write_waits(p, 1));
     pipe_set_write_deadline(p, when);
     assert_int_equal(sched_thread_join(&t), STATUS_DEADLINE_EXCEEDED);
     assert_int_equal(job.n, cap);
@@ -1076,14 +990,14 @@ static void test_pipe_trace_records_block_wake_and_bytes(void **state)
     assert_non_null(tr);
     assert_int_equal(pipe_create(1, "c2s", tr, &p), STATUS_OK);
     start_job(&t, do_read, &job, p, in, sizeof in);
-    await_read_waits(p, 1);
+    assert_true(await_read_waits(p, 1));
     assert_int_equal(pipe_write(p, "a", 1, NULL), STATUS_OK);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(in[0], 'a');
 
     assert_int_equal(pipe_write(p, "b", 1, NULL), STATUS_OK);
     start_job(&t, do_write, &job, p, c, 1);
-    await_write_waits(p, 1);
+    assert_true(await_write_waits(p, 1));
     assert_int_equal(pipe_read(p, in, 1, NULL), STATUS_OK);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(pipe_read(p, in + 1, 1, NULL), STATUS_OK);

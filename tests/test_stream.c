@@ -20,7 +20,8 @@
  * a struct; the test joins them, then asserts. To know that a worker is
  * blocked inside a pipe, the test polls that pipe's read_waits/write_waits
  * counter (it is raised, under the pipe's lock, just before the wait), with
- * a short sleep between polls. Deadlines are bounds on how long a blocked
+ * a short sleep between polls: await_read_waits and await_write_waits, in
+ * support.h. Deadlines are bounds on how long a blocked
  * call can stay blocked, never something the test times.
  */
 /* cmocka.h needs these four first, in this order: keep them unsorted. */
@@ -40,6 +41,7 @@
 #include "sched.h"
 #include "status.h"
 #include "stream.h"
+#include "support.h"
 #include "trace.h"
 
 #define MS (INT64_C(1000000))
@@ -61,27 +63,6 @@ static struct stream *new_stream(struct context *parent, size_t capacity,
     assert_int_equal(stream_create(parent, &opts, &s), STATUS_OK);
     assert_non_null(s);
     return s;
-}
-
-enum wait_kind { WAIT_READ, WAIT_WRITE };
-
-/*
- * Polls until a thread has waited on p (its reader found it empty, or its
- * writer found it full). Returns 1 when seen, 0 if it never happened within
- * a generous bound (so a broken library fails the test instead of hanging).
- */
-static int wait_until_blocked(struct pipe *p, enum wait_kind kind)
-{
-    int polls = 0;
-
-    for (polls = 0; polls < 200000; polls++) {
-        struct pipe_stats ps = pipe_get_stats(p);
-
-        if ((kind == WAIT_READ ? ps.read_waits : ps.write_waits) > 0)
-            return 1;
-        sched_sleep_ns(100000);
-    }
-    return 0;
 }
 
 /* Sends a NUL-terminated string as one message. */
@@ -372,12 +353,9 @@ static void test_stream_echo_with_three_threads(void **state)
     rx.e = &s->client;
     memset(&srv, 0, sizeof srv);
     srv.e = &s->server;
-    assert_int_equal(sched_thread_start(&t_srv, "server", echo_main, &srv),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&t_rx, "client/recv", seq_rx_main, &rx),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&t_tx, "client/send", seq_tx_main, &tx),
-                     STATUS_OK);
+    start_thread(&t_srv, "server", echo_main, &srv);
+    start_thread(&t_rx, "client/recv", seq_rx_main, &rx);
+    start_thread(&t_tx, "client/send", seq_tx_main, &tx);
     sched_thread_join(&t_tx);
     sched_thread_join(&t_srv);
     sched_thread_join(&t_rx);
@@ -564,9 +542,8 @@ static void test_stream_finish_wakes_blocked_client_send(void **state)
     (void)state;
     /* The client is stuck sending: the pipe is full and nobody reads. */
     op_init(&csend, &s->client, big, sizeof big);
-    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
-                     STATUS_OK);
-    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_WRITE));
+    start_thread(&tc, "client", op_send, &csend);
+    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
 
     /* The server may end the call at any time: the send wakes with EOF. */
     assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
@@ -595,9 +572,8 @@ static void close_during_blocked_send(enum stream_side side)
     struct sched_thread t;
 
     op_init(&send, e, big, sizeof big);
-    assert_int_equal(sched_thread_start(&t, "sender", op_send, &send),
-                     STATUS_OK);
-    assert_true(wait_until_blocked(s->pipes[d], WAIT_WRITE));
+    start_thread(&t, "sender", op_send, &send);
+    assert_true(await_write_waits(s->pipes[d], 1));
 
     if (side == STREAM_CLIENT)
         assert_int_equal(stream_close_send(e), STATUS_OK);
@@ -643,12 +619,10 @@ static void cancel_wakes_blocked_recvs(enum stream_side who)
 
     op_init(&crecv, &s->client, NULL, 0);
     op_init(&srecv, &s->server, NULL, 0);
-    assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
-                     STATUS_OK);
-    assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_READ));
-    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_READ));
+    start_thread(&tc, "client", op_recv, &crecv);
+    start_thread(&ts, "server", op_recv, &srecv);
+    assert_true(await_read_waits(s->pipes[STREAM_S2C], 1));
+    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
 
     stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
     sched_thread_join(&tc);
@@ -690,12 +664,10 @@ static void cancel_wakes_blocked_senders(enum stream_side who)
 
     op_init(&csend, &s->client, big, sizeof big);
     op_init(&ssend, &s->server, big, sizeof big);
-    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&ts, "server", op_send, &ssend),
-                     STATUS_OK);
-    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_WRITE));
-    assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_WRITE));
+    start_thread(&tc, "client", op_send, &csend);
+    start_thread(&ts, "server", op_send, &ssend);
+    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
+    assert_true(await_write_waits(s->pipes[STREAM_S2C], 1));
 
     stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
     sched_thread_join(&tc);
@@ -814,10 +786,8 @@ static void test_stream_deadline_wakes_blocked_recvs(void **state)
     (void)state;
     op_init(&crecv, &s->client, NULL, 0);
     op_init(&srecv, &s->server, NULL, 0);
-    assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
-                     STATUS_OK);
+    start_thread(&tc, "client", op_recv, &crecv);
+    start_thread(&ts, "server", op_recv, &srecv);
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
@@ -848,10 +818,8 @@ static void test_stream_deadline_wakes_blocked_senders(void **state)
     (void)state;
     op_init(&csend, &s->client, big, sizeof big);
     op_init(&ssend, &s->server, big, sizeof big);
-    assert_int_equal(sched_thread_start(&tc, "client", op_send, &csend),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&ts, "server", op_send, &ssend),
-                     STATUS_OK);
+    start_thread(&tc, "client", op_send, &csend);
+    start_thread(&ts, "server", op_send, &ssend);
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
@@ -897,9 +865,8 @@ static void test_stream_parent_cancel_tears_down(void **state)
     s = new_stream(parent, 0, 0);
     assert_int_equal(send_str(&s->server, "lost", NULL), STATUS_OK);
     op_init(&srecv, &s->server, NULL, 0);
-    assert_int_equal(sched_thread_start(&ts, "server", op_recv, &srecv),
-                     STATUS_OK);
-    assert_true(wait_until_blocked(s->pipes[STREAM_C2S], WAIT_READ));
+    start_thread(&ts, "server", op_recv, &srecv);
+    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
 
     context_cancel(parent, STATUS_CANCELLED, "client went away");
     sched_thread_join(&ts);
@@ -998,9 +965,8 @@ static void test_stream_bad_frames_fail_the_call(void **state)
 
         /* The client waits for an answer that will never come. */
         op_init(&crecv, &s->client, NULL, 0);
-        assert_int_equal(sched_thread_start(&tc, "client", op_recv, &crecv),
-                         STATUS_OK);
-        assert_true(wait_until_blocked(s->pipes[STREAM_S2C], WAIT_READ));
+        start_thread(&tc, "client", op_recv, &crecv);
+        assert_true(await_read_waits(s->pipes[STREAM_S2C], 1));
 
         /* Bytes that are not what stream_send would write. */
         assert_int_equal(pipe_write(s->pipes[STREAM_C2S], cases[i].bytes,
@@ -1114,18 +1080,10 @@ static void test_stream_order_holds_in_each_direction(void **state)
     c_rx.e = &s->client;
     s_rx.e = &s->server;
     /* Four threads: a sender and a receiver on each end, all at once. */
-    assert_int_equal(
-        sched_thread_start(&t[0], "client/send", seq_tx_main, &c_tx),
-        STATUS_OK);
-    assert_int_equal(
-        sched_thread_start(&t[1], "client/recv", seq_rx_main, &c_rx),
-        STATUS_OK);
-    assert_int_equal(
-        sched_thread_start(&t[2], "server/send", seq_tx_main, &s_tx),
-        STATUS_OK);
-    assert_int_equal(
-        sched_thread_start(&t[3], "server/recv", seq_rx_main, &s_rx),
-        STATUS_OK);
+    start_thread(&t[0], "client/send", seq_tx_main, &c_tx);
+    start_thread(&t[1], "client/recv", seq_rx_main, &c_rx);
+    start_thread(&t[2], "server/send", seq_tx_main, &s_tx);
+    start_thread(&t[3], "server/recv", seq_rx_main, &s_rx);
 
     /* The server ends the call once it has sent all and read to EOF. */
     sched_thread_join(&t[2]);
@@ -1174,8 +1132,7 @@ static void test_stream_stats_count_messages_and_waits(void **state)
     int i = 0;
 
     (void)state;
-    assert_int_equal(sched_thread_start(&t, "client", send_many, &m),
-                     STATUS_OK);
+    start_thread(&t, "client", send_many, &m);
     for (i = 0; i < 10; i++) {
         assert_int_equal(stream_recv(&s->server, &msg, NULL), STATUS_OK);
         assert_int_equal(msg.length, 20);

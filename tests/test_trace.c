@@ -2,10 +2,11 @@
  * test_trace: the event log, the bytes kept per pipe, and the two views a
  * learner reads (the two-lane timeline and the frame hexdump).
  *
- * The views are printed into memory with open_memstream and compared line
- * by line. Times differ from run to run, so timeline lines are compared
- * from column 8 on, after the time column ("%6lld  "); everything else is
- * compared exactly. Lane tests record from threads named through sched
+ * The views are printed into memory (a sink from support.h, built on
+ * open_memstream) and compared line by line. Times differ from run to run, so
+ * timeline lines are compared from column 8 on, after the time column ("%6lld
+ * "); everything else is compared exactly. Lane tests record from threads named
+ * through sched
  * ("client/send", "server"), one at a time: each is joined before the next
  * starts, so the order of events is known without any sleep.
  */
@@ -22,41 +23,13 @@
 
 #include "frame.h"
 #include "sched.h"
+#include "support.h"
 #include "trace.h"
 
 /* Where the lane separator '|' sits: time (6) + 2 blanks + lane (35) + 1. */
 #define BAR_COLUMN 44
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* Output printed into memory: open with sink_open, read with sink_text. */
-struct sink {
-    FILE *f;
-    char *text;
-    size_t len;
-};
-
-static FILE *sink_open(struct sink *s)
-{
-    memset(s, 0, sizeof *s);
-    s->f = open_memstream(&s->text, &s->len);
-    assert_non_null(s->f);
-    return s->f;
-}
-
-/* Closes the stream; the text stays until sink_free. */
-static const char *sink_text(struct sink *s)
-{
-    assert_int_equal(fclose(s->f), 0);
-    s->f = NULL;
-    return s->text;
-}
-
-static void sink_free(struct sink *s)
-{
-    free(s->text);
-    s->text = NULL;
-}
 
 /* Copies line n (from 0, without its '\n') of text into out; 0 if none. */
 static int line_at(const char *text, int n, char *out, size_t cap)
@@ -80,15 +53,6 @@ static int line_at(const char *text, int n, char *out, size_t cap)
     return 1;
 }
 
-static int count_lines(const char *text)
-{
-    int n = 0;
-
-    for (; *text != '\0'; text++)
-        n += *text == '\n';
-    return n;
-}
-
 /* Every line ends in something other than a blank, and text ends in '\n'. */
 static void assert_no_trailing_blanks(const char *text)
 {
@@ -100,12 +64,6 @@ static void assert_no_trailing_blanks(const char *text)
     for (i = 1; i < len; i++)
         if (text[i] == '\n' && (text[i - 1] == ' ' || text[i - 1] == '\t'))
             fail_msg("trailing blank before offset %zu in:\n%s", i, text);
-}
-
-static void assert_has(const char *text, const char *words)
-{
-    if (strstr(text, words) == NULL)
-        fail_msg("missing \"%s\" in:\n%s", words, text);
 }
 
 /*
@@ -371,7 +329,7 @@ static void run_as(const char *name, sched_fn fn, struct worker *w)
 {
     struct sched_thread th;
 
-    assert_int_equal(sched_thread_start(&th, name, fn, w), STATUS_OK);
+    start_thread(&th, name, fn, w);
     assert_int_equal(sched_thread_join(&th), STATUS_OK);
 }
 
@@ -658,10 +616,8 @@ static void test_trace_records_from_threads_at_once(void **state)
     assert_non_null(t);
     a.t = t;
     b.t = t;
-    assert_int_equal(sched_thread_start(&ta, "client/a", record_many, &a),
-                     STATUS_OK);
-    assert_int_equal(sched_thread_start(&tb, "server", record_many, &b),
-                     STATUS_OK);
+    start_thread(&ta, "client/a", record_many, &a);
+    start_thread(&tb, "server", record_many, &b);
     assert_int_equal(sched_thread_join(&ta), STATUS_OK);
     assert_int_equal(sched_thread_join(&tb), STATUS_OK);
 
