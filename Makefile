@@ -21,13 +21,14 @@ DUPLEX_CFLAGS := $(STD) $(WARN) $(WERROR) $(OPT) $(SAN) -pthread -MMD -MP
 DUPLEX_LDFLAGS := $(SAN) -pthread
 
 LIB_SRCS := src/status.c src/sched.c src/trace.c src/pipe.c src/frame.c \
-            src/context.c src/stream.c src/group.c src/scenario.c src/cli.c
+            src/context.c src/stream.c src/group.c src/scenario.c \
+            src/explore.c src/cli.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
 
-.PHONY: all demo test check deps coverage asan tsan clean format help
+.PHONY: all demo test check deps coverage asan tsan clean format help golden
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -42,6 +43,7 @@ help:
 	@echo '                   fails below 95% lines or 85% branches in src/'
 	@echo '  make asan        every test under AddressSanitizer + UBSan'
 	@echo '  make tsan        every test under ThreadSanitizer'
+	@echo '  make golden      write tests/golden/ again from `duplex run`'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -80,7 +82,12 @@ check: $(DUPLEX) $(TESTS)
 	  DUPLEX=$(DUPLEX) timeout $(TIMEOUT) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
 	done; \
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	exit $$failed
+
+# Writes tests/golden/ again from `duplex run` (read the diff, then commit).
+golden: $(DUPLEX)
+	DUPLEX=$(DUPLEX) sh tests/golden.sh update
 
 coverage: deps
 	@sh tests/coverage.sh

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "explore.h"
 #include "frame.h"
 #include "scenario.h"
 #include "trace.h"
@@ -220,6 +221,8 @@ struct run_args {
     const char *name;
     struct scenario_options opts;
     int views;
+    const char *replay; /* --replay's schedule, or NULL */
+    int seeded;         /* --seed was given */
 };
 
 static int parse_trace_view(const char *v, int *views)
@@ -277,6 +280,21 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
                 return usage_error(c, "run",
                                    "--trace wants timeline, "
                                    "hexdump, both or none");
+        } else if ((m = take_option(argc, argv, &i, "--seed", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 0, 9007199254740991LL, 0, &n))
+                return usage_error(c, "run",
+                                   "--seed wants a whole number from 0 "
+                                   "to 9007199254740991");
+            a->opts.seed = (uint64_t)n;
+            a->seeded = 1;
+        } else if ((m = take_option(argc, argv, &i, "--replay", &v)) != 0) {
+            if (m < 0)
+                return usage_error(c, "run",
+                                   "--replay wants a schedule, as "
+                                   "`duplex explore` prints it");
+            a->replay = v;
+        } else if (take_option(argc, argv, &i, "--os", NULL)) {
+            a->opts.os = 1;
         } else if (take_option(argc, argv, &i, "--fix", NULL)) {
             a->opts.fix = 1;
         } else if (argv[i][0] == '-') {
@@ -294,6 +312,12 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
         return usage_error(c, "run",
                            "which scenario? `duplex list` shows "
                            "them; start with `duplex run echo`");
+    if (a->opts.os + a->seeded + (a->replay != NULL) > 1)
+        return usage_error(c, "run",
+                           "--os, --seed and --replay choose how to run: "
+                           "give one of them");
+    if (!a->seeded)
+        a->opts.seed = 1;
     return -1;
 }
 
@@ -307,7 +331,6 @@ static void print_result(struct cli *c, const struct scenario_result *r,
 {
     int good = code == SCENARIO_EXIT_OK;
 
-    fprintf(c->out, "\n%s", r->report);
     fprintf(c->out, "%sresult: %s",
             paint(c, good ? "\033[1;32m" : "\033[1;31m"),
             status_name(r->status));
@@ -323,12 +346,78 @@ static void print_result(struct cli *c, const struct scenario_result *r,
                 r->broken);
 }
 
+/* The line under the title: how this run was scheduled. */
+static void print_mode(struct cli *c, const struct run_args *a)
+{
+    if (a->opts.os)
+        fputs("real threads (--os): timings and interleavings vary from run "
+              "to run\n",
+              c->out);
+    else if (a->replay != NULL)
+        fprintf(c->out, "simulated, replaying schedule %s\n", a->replay);
+    else
+        fprintf(c->out,
+                "simulated with seed %llu (same seed, same run; --os for "
+                "real threads)\n",
+                (unsigned long long)a->opts.seed);
+}
+
+/* After the narration: the simulator's account of the run. */
+static void print_sim(struct cli *c, const struct scenario_result *r)
+{
+    if (!r->simulated)
+        return;
+    if (r->sim.deadlocked)
+        fprintf(c->out, "%s%s%s\n", paint(c, "\033[31m"), r->sim.report,
+                paint(c, "\033[0m"));
+    if (r->sim.diverged)
+        fputs("note: the replayed schedule did not fit this run (other "
+              "options?); it went on in order\n",
+              c->out);
+    fprintf(c->out, "simulated: %llu steps, %lld ms of virtual time\n",
+            (unsigned long long)r->sim.steps,
+            (long long)((r->sim.now_ns - 1000000000) / 1000000));
+}
+
+static int run_scenario(struct cli *c, struct run_args *a,
+                        const struct scenario *sc, struct scenario_result *r,
+                        struct trace *t)
+{
+    struct status_detail why;
+    int code = 0;
+
+    if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
+        return usage_error(c, "run", "%s", why.text);
+    /* Title and seed before the run: a crash still leaves them on screen. */
+    fprintf(c->out, "%sduplex run %s%s%s: %s\n", paint(c, "\033[1m"), sc->name,
+            a->opts.fix ? " --fix" : "", paint(c, "\033[0m"),
+            a->opts.fix ? sc->fix_summary : sc->summary);
+    print_mode(c, a);
+    fflush(c->out);
+    a->opts.trace = t;
+    scenario_run(sc, &a->opts, r);
+    code = (int)scenario_exit_code(r);
+    if (a->views)
+        fputc('\n', c->out);
+    if (a->views & VIEW_TIMELINE)
+        trace_print_timeline(t, c->out, c->colour);
+    if (a->views == (VIEW_TIMELINE | VIEW_HEXDUMP))
+        fputc('\n', c->out);
+    if (a->views & VIEW_HEXDUMP)
+        trace_print_hexdump(t, c->out, c->colour);
+    fprintf(c->out, "\n%s", r->report);
+    print_sim(c, r);
+    print_result(c, r, code);
+    return code;
+}
+
 static int cmd_run(struct cli *c, int argc, char **argv)
 {
     struct run_args a;
     const struct scenario *sc = NULL;
     struct scenario_result *r = NULL;
     struct trace *t = NULL;
+    int8_t *forced = NULL;
     int code = parse_run(c, argc, argv, &a);
 
     if (code >= 0)
@@ -341,6 +430,16 @@ static int cmd_run(struct cli *c, int argc, char **argv)
                            a.name);
     if (a.opts.fix && sc->fix_summary == NULL)
         return usage_error(c, "run", "'%s' has no --fix variant", sc->name);
+    if (a.replay != NULL) {
+        if (sched_schedule_parse(a.replay, &forced, &a.opts.nforced) !=
+            STATUS_OK)
+            return usage_error(c, "run",
+                               "--replay wants a schedule like 3:1,17:0 "
+                               "(as `duplex explore` prints it), not '%s'",
+                               a.replay);
+        a.opts.forced = forced;
+        a.opts.strategy = SCHED_IN_ORDER;
+    }
     r = calloc(1, sizeof *r);
     t = a.views ? trace_create() : NULL;
     if (r == NULL || (a.views && t == NULL)) {
@@ -348,27 +447,214 @@ static int cmd_run(struct cli *c, int argc, char **argv)
         code = SCENARIO_EXIT_BROKEN;
         goto out;
     }
-    a.opts.trace = t;
-    scenario_run(sc, &a.opts, r);
-    code = (int)scenario_exit_code(r);
-    /* Like every usage error, one the scenario finds prints nothing on out. */
-    if (r->usage_error) {
-        code = usage_error(c, "run", "%s", r->why.text);
+    code = run_scenario(c, &a, sc, r, t);
+out:
+    scenario_result_free(r);
+    trace_destroy(t);
+    free(r);
+    free(forced);
+    return code;
+}
+
+/* ---- explore ------------------------------------------------------------ */
+
+static const char usage_explore[] =
+    "usage: duplex explore SCENARIO [options]\n"
+    "\n"
+    "Runs SCENARIO under many schedules of the simulator and counts the ones\n"
+    "that break it: a garbled or lost message, a deadlock or a final status\n"
+    "the scenario does not document. By default it tries every schedule\n"
+    "with at most K preemptions (a switch away from a thread that could\n"
+    "have gone on), depth first; --seeds N tries N random schedules instead.\n"
+    "It prints the first failing schedule with the command that replays it.\n"
+    "\n"
+    "options:\n"
+    "  --max-preemptions K  the bound (0..8; default 2)\n"
+    "  --seeds N            random exploration: seeds 1..N (1..10000000)\n"
+    "  --max-schedules N    stop after N schedules (default 100000)\n"
+    "  --messages N         messages per sender (default 2: small runs)\n"
+    "  --capacity BYTES     bytes each pipe holds (default: per scenario)\n"
+    "  --timeout MS         the call's deadline in virtual milliseconds\n"
+    "  --fix                explore the corrected variant\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
+
+struct explore_args {
+    const char *name;
+    struct explore_options o;
+};
+
+static int parse_explore(struct cli *c, int argc, char **argv,
+                         struct explore_args *a)
+{
+    int i = 0;
+
+    memset(a, 0, sizeof *a);
+    a->o.max_preemptions = 2;
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        long long n = 0;
+        int m = 0;
+
+        if (is_help(argv[i])) {
+            fputs(usage_explore, c->out);
+            return 0;
+        }
+        if ((m = take_option(argc, argv, &i, "--max-preemptions", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 0, 8, 0, &n))
+                return usage_error(c, "explore",
+                                   "--max-preemptions wants 0 to 8");
+            a->o.max_preemptions = (int)n;
+        } else if ((m = take_option(argc, argv, &i, "--seeds", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 10000000, 0, &n))
+                return usage_error(c, "explore", "--seeds wants 1 to 10000000");
+            a->o.seeds = (uint64_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--max-schedules", &v)) !=
+                   0) {
+            if (m < 0 || !parse_number(v, 1, 100000000, 0, &n))
+                return usage_error(c, "explore",
+                                   "--max-schedules wants 1 to 100000000");
+            a->o.max_schedules = (uint64_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--messages", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 10000, 0, &n))
+                return usage_error(c, "explore", "--messages wants 1 to 10000");
+            a->o.base.messages = (int)n;
+        } else if ((m = take_option(argc, argv, &i, "--capacity", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 1073741824, 1, &n))
+                return usage_error(c, "explore",
+                                   "--capacity wants bytes from 1 to "
+                                   "1073741824 (1g), e.g. 64 or 64k");
+            a->o.base.capacity = (size_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--timeout", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 3600000, 0, &n))
+                return usage_error(c, "explore",
+                                   "--timeout wants milliseconds from 1 "
+                                   "to 3600000");
+            a->o.base.timeout_ms = n;
+        } else if (take_option(argc, argv, &i, "--fix", NULL)) {
+            a->o.base.fix = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error(c, "explore", "unknown option '%s'", argv[i]);
+        } else if (a->name == NULL) {
+            a->name = argv[i];
+        } else {
+            return usage_error(c, "explore",
+                               "one scenario at a time ('%s' and '%s')",
+                               a->name, argv[i]);
+        }
+    }
+    if (a->name == NULL)
+        return usage_error(c, "explore",
+                           "which scenario? `duplex list` shows them");
+    return -1;
+}
+
+/* The options a replay needs to build the same run again. */
+static void print_run_options(struct cli *c, const struct explore_args *a)
+{
+    const struct scenario_options *b = &a->o.base;
+
+    fprintf(c->out, " --messages %d", b->messages);
+    if (b->capacity > 0)
+        fprintf(c->out, " --capacity %zu", b->capacity);
+    if (b->timeout_ms > 0)
+        fprintf(c->out, " --timeout %lld", (long long)b->timeout_ms);
+    if (b->fix)
+        fputs(" --fix", c->out);
+}
+
+static void print_failure(struct cli *c, const struct explore_args *a,
+                          const struct explore_result *r)
+{
+    const struct scenario_result *f = &r->first;
+
+    if (a->o.seeds > 0) {
+        fprintf(c->out, "first failing schedule: seed %llu\n",
+                (unsigned long long)r->failing_seed);
+        fprintf(c->out, "  replay: duplex run %s", a->name);
+        print_run_options(c, a);
+        fprintf(c->out, " --seed %llu\n", (unsigned long long)r->failing_seed);
+    } else {
+        fprintf(c->out, "first failing schedule: %s\n", r->replay);
+        fprintf(c->out, "  replay: duplex run %s", a->name);
+        print_run_options(c, a);
+        fprintf(c->out, " --replay %s\n", r->replay);
+    }
+    fprintf(c->out, "  what broke: %s", status_name(f->status));
+    if (f->status != STATUS_OK && f->why.text[0] != '\0')
+        fprintf(c->out, ": %s", f->why.text);
+    if (f->garbled)
+        fputs(" (the stream was garbled)", c->out);
+    fputc('\n', c->out);
+    if (f->broken[0] != '\0')
+        fprintf(c->out, "  broken: %s\n", f->broken);
+    if (f->sim.deadlocked)
+        fprintf(c->out, "  %s\n", f->sim.report);
+}
+
+static int cmd_explore(struct cli *c, int argc, char **argv)
+{
+    struct explore_args a;
+    const struct scenario *sc = NULL;
+    struct explore_result *r = NULL;
+    struct status_detail why;
+    int code = parse_explore(c, argc, argv, &a);
+
+    if (code >= 0)
+        return code;
+    sc = scenario_find(a.name);
+    if (sc == NULL)
+        return usage_error(
+            c, "explore", "no scenario '%s'; `duplex list` shows them", a.name);
+    if (a.o.base.fix && sc->fix_summary == NULL)
+        return usage_error(c, "explore", "'%s' has no --fix variant", sc->name);
+    if (a.o.base.messages == 0) /* small runs, but enough for the lesson */
+        a.o.base.messages = sc->min_messages > EXPLORE_DEFAULT_MESSAGES
+                                ? sc->min_messages
+                                : EXPLORE_DEFAULT_MESSAGES;
+    if (scenario_check(sc, &a.o.base, &why) != STATUS_OK)
+        return usage_error(c, "explore", "%s", why.text);
+    r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        fprintf(c->err, "duplex explore: out of memory\n");
+        return 1;
+    }
+    if (a.o.seeds > 0)
+        fprintf(c->out,
+                "duplex explore %s%s: %llu random schedules, %d "
+                "message%s\n",
+                sc->name, a.o.base.fix ? " --fix" : "",
+                (unsigned long long)a.o.seeds, a.o.base.messages,
+                a.o.base.messages == 1 ? "" : "s");
+    else
+        fprintf(c->out,
+                "duplex explore %s%s: every schedule with at most %d "
+                "preemption%s, %d message%s\n",
+                sc->name, a.o.base.fix ? " --fix" : "", a.o.max_preemptions,
+                a.o.max_preemptions == 1 ? "" : "s", a.o.base.messages,
+                a.o.base.messages == 1 ? "" : "s");
+    fflush(c->out);
+    if (explore_run(sc, &a.o, r) != STATUS_OK) {
+        fprintf(c->err, "duplex explore: %s\n",
+                r->first.why.text[0] ? r->first.why.text : "out of memory");
+        code = 1;
         goto out;
     }
-    /* A blank line before a view; print_result starts with its own. */
-    fprintf(c->out, "%sduplex run %s%s%s: %s\n%s", paint(c, "\033[1m"),
-            sc->name, a.opts.fix ? " --fix" : "", paint(c, "\033[0m"),
-            a.opts.fix ? sc->fix_summary : sc->summary, a.views ? "\n" : "");
-    if (a.views & VIEW_TIMELINE)
-        trace_print_timeline(t, c->out, c->colour);
-    if (a.views == (VIEW_TIMELINE | VIEW_HEXDUMP))
-        fputc('\n', c->out);
-    if (a.views & VIEW_HEXDUMP)
-        trace_print_hexdump(t, c->out, c->colour);
-    print_result(c, r, code);
+    fprintf(c->out,
+            "explored %llu schedules%s: %llu failing (%.1f%%), %.0f "
+            "schedules/s\n",
+            (unsigned long long)r->schedules,
+            r->complete ? "" : " (stopped at --max-schedules)",
+            (unsigned long long)r->failing,
+            r->schedules ? 100.0 * (double)r->failing / (double)r->schedules
+                         : 0.0,
+            r->seconds > 0 ? (double)r->schedules / r->seconds : 0.0);
+    if (r->have_failure)
+        print_failure(c, &a, r);
+    code = r->failing > 0 ? 1 : 0;
 out:
-    trace_destroy(t);
+    explore_result_free(r);
     free(r);
     return code;
 }
@@ -609,7 +895,7 @@ out:
 static int is_command(const char *name)
 {
     return strcmp(name, "list") == 0 || strcmp(name, "run") == 0 ||
-           strcmp(name, "decode") == 0;
+           strcmp(name, "explore") == 0 || strcmp(name, "decode") == 0;
 }
 
 static int use_colour(FILE *out)
@@ -648,6 +934,8 @@ static int dispatch(struct cli *c, int argc, char **argv)
         return cmd_list(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "explore") == 0)
+        return cmd_explore(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "decode") == 0)
         return cmd_decode(c, argc - 1, argv + 1);
     return usage_error(c, NULL, "no command '%s'", argv[1]);

@@ -23,6 +23,7 @@ static const char *default_text(enum status reason)
     switch (reason) {
     case STATUS_CANCELLED: return "context canceled";
     case STATUS_DEADLINE_EXCEEDED: return "context deadline exceeded";
+    case STATUS_DEADLOCK: return "no thread could ever run again";
     default: return status_name(reason);
     }
 }
@@ -151,10 +152,11 @@ enum status context_wait(struct context *c)
 
     sched_mutex_lock(&c->mu);
     while (c->err == STATUS_OK) {
-        if (sched_cond_timedwait(&c->done, &c->mu, c->deadline) ==
-            STATUS_DEADLINE_EXCEEDED)
-            cancel_locked(c, STATUS_DEADLINE_EXCEEDED,
-                          default_text(STATUS_DEADLINE_EXCEEDED));
+        enum status woke = sched_cond_timedwait(&c->done, &c->mu, c->deadline);
+
+        /* A deadlock (SIM mode) ends the wait like a cancel, to unwind. */
+        if (woke != STATUS_OK)
+            cancel_locked(c, woke, default_text(woke));
     }
     st = c->err;
     sched_mutex_unlock(&c->mu);

@@ -30,6 +30,32 @@
 
 #include "trace.h"
 
+/*
+ * What a blocked reader or writer waits for, in the words of a deadlock
+ * report. Called only while every simulated thread is stopped.
+ */
+static enum sched_wait_kind describe_reader(const void *obj, char *buf,
+                                            size_t cap)
+{
+    const struct pipe *p = obj;
+
+    snprintf(buf, cap, "data on %s (%s, writer %s)", p->name,
+             p->nwrite == p->nread ? "empty" : "not empty",
+             p->writeopen ? "open" : "closed");
+    return SCHED_WAIT_DATA;
+}
+
+static enum sched_wait_kind describe_writer(const void *obj, char *buf,
+                                            size_t cap)
+{
+    const struct pipe *p = obj;
+
+    snprintf(buf, cap, "room on %s (%llu of %zu bytes used, reader %s)",
+             p->name, (unsigned long long)(p->nwrite - p->nread), p->cap,
+             p->readopen ? "open" : "closed");
+    return SCHED_WAIT_ROOM;
+}
+
 enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
                         struct pipe **out)
 {
@@ -56,6 +82,8 @@ enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
     sched_mutex_init(&p->mu);
     sched_cond_init(&p->readable);
     sched_cond_init(&p->writable);
+    sched_cond_describe(&p->readable, describe_reader, p);
+    sched_cond_describe(&p->writable, describe_writer, p);
     *out = p;
     return STATUS_OK;
 }
@@ -147,8 +175,11 @@ static enum status wait_room_locked(struct pipe *p, size_t need)
                         buffered_locked(p), p->cap);
         }
         p->writers_waiting++;
-        sched_cond_timedwait(&p->writable, &p->mu, p->write_deadline);
+        st = sched_cond_timedwait(&p->writable, &p->mu, p->write_deadline);
         p->writers_waiting--;
+        if (st == STATUS_DEADLOCK)
+            break;
+        st = STATUS_OK; /* a timeout is judged by the deadline test above */
     }
     if (waited)
         trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",
@@ -228,8 +259,11 @@ static enum status wait_data_locked(struct pipe *p)
                         "pipe empty");
         }
         p->readers_waiting++;
-        sched_cond_timedwait(&p->readable, &p->mu, p->read_deadline);
+        st = sched_cond_timedwait(&p->readable, &p->mu, p->read_deadline);
         p->readers_waiting--;
+        if (st == STATUS_DEADLOCK)
+            break;
+        st = STATUS_OK; /* a timeout is judged by the deadline test above */
     }
     if (waited)
         trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",

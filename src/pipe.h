@@ -111,6 +111,7 @@ size_t pipe_atomic_limit(const struct pipe *p);
  *   STATUS_CLOSED             the read end is closed, or the write end was
  *                             already closed by pipe_close_write
  *   STATUS_DEADLINE_EXCEEDED  the write deadline passed
+ *   STATUS_DEADLOCK           SIM mode: no thread could ever make room
  *   any status                the pipe was aborted with that status
  * Thread-safe.
  */
@@ -126,6 +127,7 @@ enum status pipe_write(struct pipe *p, const void *buf, size_t len,
  *   STATUS_EOF                the writer half-closed and every byte was read
  *   STATUS_CLOSED             the read end was closed by pipe_close_read
  *   STATUS_DEADLINE_EXCEEDED  the read deadline passed
+ *   STATUS_DEADLOCK           SIM mode: no thread could ever write
  *   any status                the pipe was aborted with that status
  * *out_n is untouched on failure. Thread-safe.
  */

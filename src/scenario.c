@@ -94,12 +94,16 @@ static void latch_count_down(struct latch *l)
     sched_mutex_unlock(&l->mu);
 }
 
-static void latch_wait(struct latch *l)
+/* Returns STATUS_OK when open, or STATUS_DEADLOCK (SIM mode) to unwind. */
+static enum status latch_wait(struct latch *l)
 {
+    enum status st = STATUS_OK;
+
     sched_mutex_lock(&l->mu);
-    while (l->count > 0)
-        sched_cond_wait(&l->opened, &l->mu);
+    while (l->count > 0 && st == STATUS_OK)
+        st = sched_cond_wait(&l->opened, &l->mu);
     sched_mutex_unlock(&l->mu);
+    return st;
 }
 
 /* ---- one call ----------------------------------------------------------- */
@@ -357,9 +361,6 @@ static enum status run_forgot_close_send(const struct scenario *sc,
                      c.client_sent);
         return st;
     }
-    if (st != STATUS_DEADLINE_EXCEEDED)
-        broken(r, "the call ended with %s, not DEADLINE_EXCEEDED",
-               status_name(st));
     scenario_say(r,
                  "client/send sent %d messages and returned without "
                  "calling stream_close_send",
@@ -368,10 +369,19 @@ static enum status run_forgot_close_send(const struct scenario *sc,
                  "server echoed all %d, then waited for EOF on c2s; "
                  "client/recv waited for the server's status",
                  c.server_sent);
-    scenario_say(r,
-                 "nobody could move until the %lld ms deadline: every "
-                 "blocked recv woke with DEADLINE_EXCEEDED",
-                 (long long)ms);
+    if (st == STATUS_DEADLINE_EXCEEDED)
+        scenario_say(r,
+                     "nobody could move until the %lld ms deadline: every "
+                     "blocked recv woke with DEADLINE_EXCEEDED",
+                     (long long)ms);
+    else if (st == STATUS_DEADLOCK)
+        scenario_say(r, "nobody could ever move: without a deadline that "
+                        "is a hang (the simulator reports it as a deadlock)");
+    else
+        broken(r,
+               "the call ended with %s, not a deadlock or "
+               "DEADLINE_EXCEEDED",
+               status_name(st));
     scenario_say(r, "fix: call stream_close_send (CloseSend) after the last "
                     "send; see `duplex run forgot-close-send --fix`");
     return st;
@@ -580,7 +590,7 @@ static enum status cancel_client(void *arg, struct status_detail *why)
         while ((st = stream_recv(e, &msg, why)) == STATUS_OK)
             c->client_got++;
     } else if (st == STATUS_OK) {
-        latch_wait(&c->latch);
+        st = latch_wait(&c->latch);
     }
     stream_cancel(e); /* Go's `defer cancel()` */
     if (st == STATUS_OK)
@@ -597,19 +607,12 @@ static enum status run_cancel_vs_drain(const struct scenario *sc,
     static const struct task tasks[] = {{"client", cancel_client}};
     struct call c;
     enum status st = STATUS_OK;
-    size_t need = 0;
 
-    call_init(&c, sc, o, r);
-    /* "update N of N" frames: every update must fit in s2c at once. */
-    need = (size_t)c.n * (FRAME_HEADER_LEN + 30);
-    if (c.so.capacity < need) {
+    if (scenario_check(sc, o, &r->why) != STATUS_OK) {
         r->usage_error = 1;
-        latch_destroy(&c.latch);
-        return status_detail_set(&r->why, STATUS_INVALID_ARGUMENT,
-                                 "cancel-vs-drain needs --capacity of at "
-                                 "least %zu bytes to buffer %d updates",
-                                 need, c.n);
+        return STATUS_INVALID_ARGUMENT;
     }
+    call_init(&c, sc, o, r);
     st = run_call(&c, updates_server, tasks, 1);
     if ((uint64_t)c.client_got + lost(r, STREAM_S2C) != (uint64_t)c.n)
         broken(r, "%d updates read + %llu lost != %d sent", c.client_got,
@@ -752,7 +755,7 @@ static enum status chat_sender(void *arg, struct status_detail *why)
 
     c->client_sent += st == STATUS_OK;
     if (st == STATUS_OK)
-        latch_wait(&c->latch);
+        st = latch_wait(&c->latch);
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
         int len = snprintf(text, sizeof text, "TEXT note %d", i + 1);
 
@@ -859,7 +862,7 @@ static enum status cs_produce(struct cs_call *cs, int who,
 
     /* Both start at once, so their sends overlap from the first one. */
     latch_count_down(&cs->gate);
-    latch_wait(&cs->gate);
+    st = latch_wait(&cs->gate);
     for (i = 1; i <= c->n && st == STATUS_OK; i++) {
         cs_text(text, who, i);
         if (!c->fix) { /* the bug: both threads call stream_send */
@@ -867,8 +870,12 @@ static enum status cs_produce(struct cs_call *cs, int who,
             continue;
         }
         sched_mutex_lock(&cs->q.mu);
-        while (cs->q.count == 16)
-            sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        while (cs->q.count == 16 && st == STATUS_OK)
+            st = sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        if (st != STATUS_OK) { /* a deadlock (SIM mode): unwind */
+            sched_mutex_unlock(&cs->q.mu);
+            break;
+        }
         memcpy(cs->q.items[(cs->q.head + cs->q.count++) % 16], text,
                CS_LEN + 1);
         sched_cond_broadcast(&cs->q.changed);
@@ -900,12 +907,13 @@ static enum status cs_sender(void *arg, struct status_detail *why)
     struct cs_call *cs = arg;
     char text[CS_LEN + 1];
     enum status st = STATUS_OK;
+    enum status waited = STATUS_OK;
 
     for (;;) {
         sched_mutex_lock(&cs->q.mu);
-        while (cs->q.count == 0 && cs->q.producers > 0)
-            sched_cond_wait(&cs->q.changed, &cs->q.mu);
-        if (cs->q.count == 0) {
+        while (cs->q.count == 0 && cs->q.producers > 0 && waited == STATUS_OK)
+            waited = sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        if (cs->q.count == 0 || waited != STATUS_OK) {
             sched_mutex_unlock(&cs->q.mu);
             break;
         }
@@ -918,7 +926,7 @@ static enum status cs_sender(void *arg, struct status_detail *why)
             st = stream_send(&cs->c.s->client, text, CS_LEN, why);
     }
     if (st == STATUS_OK)
-        st = stream_close_send(&cs->c.s->client);
+        st = waited != STATUS_OK ? waited : stream_close_send(&cs->c.s->client);
     return st == STATUS_EOF ? STATUS_OK : st;
 }
 
@@ -929,10 +937,11 @@ static enum status cs_closer(void *arg, struct status_detail *why)
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
-    latch_wait(&c->latch);
-    if (!c->fix)
+    st = latch_wait(&c->latch);
+    if (st == STATUS_OK && !c->fix)
         stream_close_send(&c->s->client);
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
+    while (st == STATUS_OK &&
+           (st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
         c->client_got++;
     c->receiver_end = st;
     frame_msg_free(&msg);
@@ -1073,6 +1082,208 @@ static enum status run_concurrent_senders(const struct scenario *sc,
     return st;
 }
 
+/* ---- concurrent-senders-quota ------------------------------------------- */
+
+/*
+ * grpc-go's send quota (transport's writeQuota), in miniature. The count is
+ * under a lock (no data race), but the wake-up is a channel with one slot:
+ * replenish puts a token in only when the quota crosses from <= 0 to > 0,
+ * and a waiter re-checks the quota only after taking a token. With two
+ * senders waiting, one token wakes one; if the quota stays above zero after
+ * it, no crossing will ever make another token, and the second sender waits
+ * forever although there is quota. The fix re-checks the quota under the
+ * lock and wakes every waiter (broadcast).
+ */
+#define QUOTA_WINDOW 24 /* two 12-byte messages */
+
+struct quota {
+    struct sched_mutex mu;
+    struct sched_cond wake; /* the token arrived (fixed: quota changed) */
+    long bytes;             /* may go below zero, as grpc-go's does */
+    int token;              /* the one-slot channel */
+    int fixed;
+};
+
+static enum sched_wait_kind describe_quota(const void *obj, char *buf,
+                                           size_t cap)
+{
+    const struct quota *q = obj;
+
+    if (q->fixed)
+        snprintf(buf, cap, "send quota (%ld bytes)", q->bytes);
+    else
+        snprintf(buf, cap, "a send-quota wake-up (quota %ld bytes, %s)",
+                 q->bytes,
+                 q->token ? "a token waiting"
+                          : "no token: the other sender took it");
+    return SCHED_WAIT_OTHER;
+}
+
+/* Waits for quota until the call's deadline (grpc-go: until it is done). */
+static enum status quota_get(struct quota *q, long n, int64_t deadline)
+{
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&q->mu);
+    if (q->fixed) {
+        while (q->bytes <= 0 && st == STATUS_OK)
+            st = sched_cond_timedwait(&q->wake, &q->mu, deadline);
+    } else {
+        while (q->bytes <= 0 && st == STATUS_OK) {
+            while (!q->token && st == STATUS_OK)
+                st = sched_cond_timedwait(&q->wake, &q->mu, deadline);
+            if (st == STATUS_OK)
+                q->token = 0; /* taken: nobody else will see it */
+        }
+    }
+    if (st == STATUS_OK)
+        q->bytes -= n;
+    sched_mutex_unlock(&q->mu);
+    return st;
+}
+
+static void quota_replenish(struct quota *q, long n)
+{
+    long before = 0;
+
+    sched_mutex_lock(&q->mu);
+    before = q->bytes;
+    q->bytes += n;
+    if (q->fixed) {
+        sched_cond_broadcast(&q->wake);
+    } else if (before <= 0 && q->bytes > 0 && !q->token) {
+        q->token = 1; /* the channel's one slot */
+        sched_cond_signal(&q->wake);
+    }
+    sched_mutex_unlock(&q->mu);
+}
+
+struct quota_call {
+    struct call c; /* first: tasks get a struct call * */
+    struct quota q;
+    struct sched_mutex send_mu; /* one frame at a time: no garbling here */
+    int sent[2];
+};
+
+static enum status quota_produce(struct quota_call *qc, int who,
+                                 struct status_detail *why)
+{
+    struct call *c = &qc->c;
+    char text[CS_LEN + 1];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 1; i <= c->n && st == STATUS_OK; i++) {
+        st = quota_get(&qc->q, CS_LEN, context_deadline(c->s->ctx));
+        if (st != STATUS_OK)
+            break;
+        cs_text(text, who, i);
+        sched_mutex_lock(&qc->send_mu);
+        st = stream_send(&c->s->client, text, CS_LEN, why);
+        sched_mutex_unlock(&qc->send_mu);
+        qc->sent[who] += st == STATUS_OK;
+    }
+    latch_count_down(&c->latch);
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+static enum status quota_sender_a(void *arg, struct status_detail *why)
+{
+    return quota_produce(arg, 0, why);
+}
+
+static enum status quota_sender_b(void *arg, struct status_detail *why)
+{
+    return quota_produce(arg, 1, why);
+}
+
+/* Server: reads, and gives the quota back two messages at a time. */
+static enum status quota_server(void *arg)
+{
+    struct quota_call *qc = arg;
+    struct call *c = &qc->c;
+    struct stream_end *e = &c->s->server;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(e, &msg, &c->server_why)) == STATUS_OK) {
+        if (++c->server_got % 2 == 0)
+            quota_replenish(&qc->q, QUOTA_WINDOW);
+    }
+    if (st == STATUS_EOF)
+        st = stream_finish(e, STATUS_OK, NULL);
+    c->server_end = st;
+    frame_msg_free(&msg);
+    return st;
+}
+
+static enum sched_wait_kind describe_latch(const void *obj, char *buf,
+                                           size_t cap)
+{
+    const struct latch *l = obj;
+
+    snprintf(buf, cap, "%d more sender%s to finish", l->count,
+             l->count == 1 ? "" : "s");
+    return SCHED_WAIT_OTHER;
+}
+
+static enum status
+run_concurrent_senders_quota(const struct scenario *sc,
+                             const struct scenario_options *o,
+                             struct scenario_result *r)
+{
+    static const struct task tasks[] = {{"client/send-a", quota_sender_a},
+                                        {"client/send-b", quota_sender_b},
+                                        {"client/recv", cs_closer}};
+    struct quota_call qc;
+    enum status st = STATUS_OK;
+
+    memset(&qc, 0, sizeof qc);
+    call_init(&qc.c, sc, o, r);
+    latch_destroy(&qc.c.latch);
+    latch_init(&qc.c.latch, 2);
+    sched_cond_describe(&qc.c.latch.opened, describe_latch, &qc.c.latch);
+    sched_mutex_init(&qc.q.mu);
+    sched_cond_init(&qc.q.wake);
+    sched_cond_describe(&qc.q.wake, describe_quota, &qc.q);
+    sched_mutex_init(&qc.send_mu);
+    qc.q.bytes = QUOTA_WINDOW;
+    qc.q.fixed = qc.c.fix;
+    qc.c.fix = 0; /* cs_closer: the client half-closes itself */
+    st = run_call(&qc.c, quota_server, tasks, 3);
+    sched_mutex_destroy(&qc.send_mu);
+    sched_cond_destroy(&qc.q.wake);
+    sched_mutex_destroy(&qc.q.mu);
+    if (st == STATUS_OK && qc.c.server_got != 2 * qc.c.n)
+        broken(r, "server got %d of %d messages", qc.c.server_got, 2 * qc.c.n);
+    scenario_say(r,
+                 "client/send-a and client/send-b take turns on stream_send "
+                 "(a lock: no garbling), and share a %d-byte send quota",
+                 QUOTA_WINDOW);
+    if (qc.q.fixed) {
+        scenario_say(r,
+                     "fixed: a waiter re-checks the quota under the lock "
+                     "and every waiter is woken: %d + %d messages sent",
+                     qc.sent[0], qc.sent[1]);
+        return st;
+    }
+    scenario_say(r, "the quota wakes one waiter, with a one-slot token, only "
+                    "when it crosses from <= 0 to > 0 (grpc-go's writeQuota)");
+    if (st == STATUS_DEADLOCK || st == STATUS_DEADLINE_EXCEEDED)
+        scenario_say(r,
+                     "lost wake-up: one sender took the only token, the "
+                     "quota stayed above 0, and the other waited %s "
+                     "(sent: A %d, B %d)",
+                     st == STATUS_DEADLOCK ? "forever" : "until the deadline",
+                     qc.sent[0], qc.sent[1]);
+    else
+        scenario_say(r, "this schedule was lucky: try other seeds, or `duplex "
+                        "explore concurrent-senders-quota`");
+    scenario_say(r, "fix: re-check the quota under the lock and broadcast; "
+                    "see `duplex run concurrent-senders-quota --fix`");
+    return st;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 struct entry {
@@ -1083,37 +1294,74 @@ struct entry {
 };
 
 static const struct entry table[] = {
-    {{"echo", "client sends, server echoes each as \"echo: <text>\" until EOF",
-      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{.name = "echo",
+      .summary = "client sends, server echoes each as \"echo: <text>\" "
+                 "until EOF",
+      .default_messages = 3,
+      .expected = SCENARIO_EXIT_OK},
      run_echo},
-    {{"chat", "JOIN -> WELCOME -> TEXT -> ACK: a session state machine", NULL,
-      3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{.name = "chat",
+      .summary = "JOIN -> WELCOME -> TEXT -> ACK: a session state machine",
+      .default_messages = 3,
+      .expected = SCENARIO_EXIT_OK},
      run_chat},
-    {{"forgot-close-send",
-      "the client never half-closes; the deadline ends the hang",
-      "the client calls stream_close_send after its last message", 3, 0, 1,
-      SCENARIO_EXIT_STATUS, SCENARIO_EXIT_OK},
+    {{.name = "forgot-close-send",
+      .summary = "the client never half-closes: deadlock (with --timeout: "
+                 "DEADLINE_EXCEEDED)",
+      .fix_summary = "the client calls stream_close_send after its last "
+                     "message",
+      .default_messages = 3,
+      .needs_deadline = 1,
+      .expected = SCENARIO_EXIT_DEADLOCK,
+      .expected_fix = SCENARIO_EXIT_OK},
      run_forgot_close_send},
-    {{"concurrent-senders",
-      "two threads call stream_send on one stream: garbled frames",
-      "one sender thread; the others hand it their messages", 100, 64, 0,
-      SCENARIO_EXIT_GARBLED, SCENARIO_EXIT_OK},
+    {{.name = "concurrent-senders",
+      .summary = "two threads call stream_send on one stream: garbled frames",
+      .fix_summary = "one sender thread; the others hand it their messages",
+      .default_messages = 100,
+      .default_capacity = 64,
+      .expected = SCENARIO_EXIT_GARBLED,
+      .expected_fix = SCENARIO_EXIT_OK,
+      .racy = 1},
      run_concurrent_senders},
-    {{"error-propagation",
-      "errgroup: the receiver fails, the group cancels the blocked sender",
-      NULL, 200, 64, 0, SCENARIO_EXIT_STATUS, SCENARIO_EXIT_STATUS},
+    {{.name = "concurrent-senders-quota",
+      .summary = "two senders share grpc-go's send quota: a lost wake-up "
+                 "hangs one",
+      .fix_summary = "the quota is re-checked under the lock and every "
+                     "waiter is woken",
+      .default_messages = 2,
+      .needs_deadline = 1,
+      .expected = SCENARIO_EXIT_DEADLOCK,
+      .expected_fix = SCENARIO_EXIT_OK,
+      .racy = 1},
+     run_concurrent_senders_quota},
+    {{.name = "error-propagation",
+      .summary = "errgroup: the receiver fails, the group cancels the "
+                 "blocked sender",
+      .default_messages = 200,
+      .default_capacity = 64,
+      .expected = SCENARIO_EXIT_STATUS},
      run_error_propagation},
-    {{"cancel-vs-drain",
-      "cancel with messages buffered loses them; drain first loses none",
-      "the client drains to EOF before it cancels", 5, 0, 0,
-      SCENARIO_EXIT_STATUS, SCENARIO_EXIT_OK},
+    {{.name = "cancel-vs-drain",
+      .summary = "cancel with messages buffered loses them; drain first "
+                 "loses none",
+      .fix_summary = "the client drains to EOF before it cancels",
+      .default_messages = 5,
+      .min_messages = 3,
+      .expected = SCENARIO_EXIT_STATUS,
+      .expected_fix = SCENARIO_EXIT_OK},
      run_cancel_vs_drain},
-    {{"backpressure", "a slow receiver: the sender blocks on a full pipe", NULL,
-      8, 64, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{.name = "backpressure",
+      .summary = "a slow receiver: the sender blocks on a full pipe",
+      .default_messages = 8,
+      .default_capacity = 64,
+      .expected = SCENARIO_EXIT_OK},
      run_backpressure},
-    {{"send-after-eof",
-      "the server sends after the client's EOF; they arrive before its EOF",
-      NULL, 3, 0, 0, SCENARIO_EXIT_OK, SCENARIO_EXIT_OK},
+    {{.name = "send-after-eof",
+      .summary = "the server sends after the client's EOF; they arrive "
+                 "before its EOF",
+      .default_messages = 3,
+      .expected = SCENARIO_EXIT_OK},
      run_send_after_eof},
 };
 
@@ -1139,6 +1387,39 @@ const struct scenario *scenario_find(const char *name)
     return NULL;
 }
 
+/* What sched_sim_run runs: the scenario's body as the "main" thread. */
+struct sim_job {
+    const struct entry *e;
+    const struct scenario_options *o;
+    struct scenario_result *r;
+};
+
+static enum status sim_main(void *arg)
+{
+    struct sim_job *job = arg;
+
+    return job->e->body(&job->e->sc, job->o, job->r);
+}
+
+static enum status run_simulated(const struct entry *e,
+                                 const struct scenario_options *o,
+                                 struct scenario_result *r)
+{
+    struct sched_sim_options so;
+    struct sim_job job = {e, o, r};
+    enum status st = STATUS_OK;
+    enum status body = STATUS_OK;
+
+    memset(&so, 0, sizeof so);
+    so.strategy = o->strategy;
+    so.seed = o->seed;
+    so.forced = o->forced;
+    so.nforced = o->nforced;
+    r->simulated = 1;
+    st = sched_sim_run(&so, sim_main, &job, &body, &r->sim);
+    return st != STATUS_OK ? st : body;
+}
+
 enum status scenario_run(const struct scenario *sc,
                          const struct scenario_options *opts,
                          struct scenario_result *r)
@@ -1147,14 +1428,59 @@ enum status scenario_run(const struct scenario *sc,
     struct scenario_options o = *opts;
 
     memset(r, 0, sizeof *r);
-    if (sc->needs_deadline && o.timeout_ms <= 0)
+    /* On real threads a forgotten CloseSend hangs: bound it. */
+    if (o.os && sc->needs_deadline && o.timeout_ms <= 0)
         o.timeout_ms = 200;
-    r->status = e->body(sc, &o, r);
+    r->status = o.os ? e->body(sc, &o, r) : run_simulated(e, &o, r);
     if (r->status == STATUS_OK)
         status_detail_clear(&r->why);
-    else if (r->why.code != r->status)
+    else if (r->status == STATUS_DEADLOCK)
+        status_detail_set(&r->why, r->status, "no thread could ever run again");
+    else if (r->why.code != r->status || r->why.text[0] == '\0')
         status_detail_set(&r->why, r->status, "%s", status_name(r->status));
     return r->status;
+}
+
+enum status scenario_check(const struct scenario *sc,
+                           const struct scenario_options *opts,
+                           struct status_detail *why)
+{
+    int n = opts->messages > 0 ? opts->messages : sc->default_messages;
+    size_t cap = opts->capacity > 0 ? opts->capacity : sc->default_capacity;
+    /* cancel-vs-drain: "update N of N" frames must all fit in s2c. */
+    size_t need = (size_t)n * (FRAME_HEADER_LEN + 30);
+
+    if (cap == 0)
+        cap = PIPE_DEFAULT_CAPACITY;
+    if (n < sc->min_messages)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s needs --messages %d or more to show "
+                                 "its lesson",
+                                 sc->name, sc->min_messages);
+    if (strcmp(sc->name, "cancel-vs-drain") == 0 && cap < need)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "cancel-vs-drain needs --capacity of at "
+                                 "least %zu bytes to buffer %d updates",
+                                 need, n);
+    return STATUS_OK;
+}
+
+void scenario_result_free(struct scenario_result *r)
+{
+    if (r != NULL)
+        sched_sim_result_free(&r->sim);
+}
+
+enum scenario_exit scenario_expected(const struct scenario *sc,
+                                     const struct scenario_options *opts)
+{
+    if (sc->racy && !opts->fix)
+        return SCENARIO_EXIT_OK;
+    if (opts->fix && sc->fix_summary != NULL)
+        return sc->expected_fix;
+    if (sc->needs_deadline && (opts->timeout_ms > 0 || opts->os))
+        return SCENARIO_EXIT_STATUS;
+    return sc->expected;
 }
 
 enum scenario_exit scenario_exit_code(const struct scenario_result *r)
@@ -1163,6 +1489,8 @@ enum scenario_exit scenario_exit_code(const struct scenario_result *r)
         return SCENARIO_EXIT_USAGE;
     if (r->broken[0] != '\0')
         return SCENARIO_EXIT_BROKEN;
+    if (r->simulated && r->sim.deadlocked)
+        return SCENARIO_EXIT_DEADLOCK;
     if (r->garbled)
         return SCENARIO_EXIT_GARBLED;
     if (r->status != STATUS_OK)

@@ -23,6 +23,13 @@
  *   2  usage error (the command line; never from a scenario)
  *   3  the call ended with a gRPC error status (printed)
  *   4  the stream was garbled: frames from two senders interleaved
+ *   5  deadlock: no thread could ever run again (SIM mode's report says
+ *      who waited for what)
+ *
+ * Modes: by default a scenario runs under the deterministic scheduler
+ * (SIM mode, see sched.h) with a seed, so the same seed gives the same run
+ * byte for byte, time is virtual, and a hang is a deadlock report. With
+ * os set, it runs on real threads and real time.
  */
 #ifndef SCENARIO_H
 #define SCENARIO_H
@@ -30,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched.h"
 #include "status.h"
 #include "stream.h"
 
@@ -40,7 +48,8 @@ enum scenario_exit {
     SCENARIO_EXIT_BROKEN = 1,
     SCENARIO_EXIT_USAGE = 2,
     SCENARIO_EXIT_STATUS = 3,
-    SCENARIO_EXIT_GARBLED = 4
+    SCENARIO_EXIT_GARBLED = 4,
+    SCENARIO_EXIT_DEADLOCK = 5
 };
 
 struct scenario_options {
@@ -49,6 +58,11 @@ struct scenario_options {
     int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
     int fix;             /* run the corrected variant (where there is one) */
     struct trace *trace; /* may be NULL */
+    int os;              /* real threads and time, not the simulator */
+    uint64_t seed;       /* SIM: the seed of SCHED_RANDOM */
+    enum sched_strategy strategy; /* SIM: how to choose (default random) */
+    const int8_t *forced; /* SIM: forced choices (replay, exploration) */
+    size_t nforced;
 };
 
 #define SCENARIO_REPORT_MAX 4096
@@ -62,6 +76,9 @@ struct scenario_result {
     char broken[256];                 /* the invariant that failed, or "" */
     char report[SCENARIO_REPORT_MAX]; /* narration, one line each */
     size_t report_len;
+    int simulated;               /* ran in SIM mode: sim is valid */
+    struct sched_sim_result sim; /* steps, virtual time, deadlock
+                                    report, decisions */
 };
 
 struct scenario {
@@ -69,10 +86,14 @@ struct scenario {
     const char *summary;     /* one line, for `duplex list` */
     const char *fix_summary; /* what --fix changes; NULL: no --fix */
     int default_messages;
+    int min_messages; /* fewer would not show the lesson; 0: 1 */
     size_t default_capacity;
     int needs_deadline;              /* hangs without one on real threads */
-    enum scenario_exit expected;     /* the documented exit code */
+    enum scenario_exit expected;     /* the documented exit code (SIM,
+                                        default seed and options) */
     enum scenario_exit expected_fix; /* ... with --fix */
+    int racy;                        /* its bug shows in some schedules
+                                        only: exploration counts those */
 };
 
 /* The scenarios, in lesson order. */
@@ -90,6 +111,29 @@ const struct scenario *scenario_find(const char *name);
 enum status scenario_run(const struct scenario *sc,
                          const struct scenario_options *opts,
                          struct scenario_result *r);
+
+/*
+ * Checks that opts fit sc before a run (for example, cancel-vs-drain needs
+ * room in s2c for every update).
+ * Returns one of:
+ *   STATUS_OK                the options fit
+ *   STATUS_INVALID_ARGUMENT  they do not; why (not NULL) says what to change
+ */
+enum status scenario_check(const struct scenario *sc,
+                           const struct scenario_options *opts,
+                           struct status_detail *why);
+
+/* Frees what a result holds (the SIM decisions). NULL is a no-op. */
+void scenario_result_free(struct scenario_result *r);
+
+/*
+ * What exploration expects of every schedule of sc with opts: the exit
+ * code of a correct run (racy scenarios: 0, the bug must not show), or the
+ * documented outcome of a scenario about a mistake (forgot-close-send: a
+ * deadlock, or DEADLINE_EXCEEDED with a timeout).
+ */
+enum scenario_exit scenario_expected(const struct scenario *sc,
+                                     const struct scenario_options *opts);
 
 /* Maps a result to the exit codes above. */
 enum scenario_exit scenario_exit_code(const struct scenario_result *r);

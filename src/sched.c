@@ -1,14 +1,39 @@
 /*
- * sched, OS mode: thin wrappers over POSIX threads and CLOCK_MONOTONIC.
+ * sched: POSIX threads and CLOCK_MONOTONIC (OS mode), and the deterministic
+ * scheduler (SIM mode).
  *
- * Design
+ * Design, OS mode
  *   Each wrapper calls one pthread function and aborts if it fails, naming
- *   the call, so a misuse (unlocking a mutex you do not hold under an
- *   error-checking build, destroying a busy condition variable) stops the
- *   program at the line that did it instead of corrupting state.
+ *   the call, so a misuse stops the program at the line that did it instead
+ *   of corrupting state.
  *
- *   The name of the running thread is kept in a thread-local pointer to its
- *   struct sched_thread. It is the only per-thread state in duplex.
+ * Design, SIM mode
+ *   A simulated run (struct sim) owns its threads (struct sched_fiber). Each
+ *   runs on a real pthread, but only the one holding the baton runs: every
+ *   other one waits on its own condition variable for sim->running to name
+ *   it. At each scheduling point the running thread calls schedule(), which
+ *   picks who runs next (the strategy, or a forced choice) and hands the
+ *   baton over. So the simulated mutexes and condition variables need no
+ *   atomics: only one thread ever touches them at a time, and each hand-off
+ *   is an ordinary pthread mutex + condition operation, which gives the
+ *   sanitizers the happens-before edges they need.
+ *
+ *   A simulated thread is RUNNABLE, BLOCKED (on a mutex, a condition, a
+ *   sleep or a join) or DONE. When nothing is runnable:
+ *     - if someone waits with a deadline, virtual time jumps to the earliest
+ *       one and those waiters wake (timed out);
+ *     - else, if someone is blocked, that is a deadlock: the report is
+ *       written, and every condition waiter wakes with STATUS_DEADLOCK; from
+ *       then on every condition wait returns STATUS_DEADLOCK at once, so the
+ *       code unwinds, joins its threads and ends;
+ *     - else everyone is done, and the baton goes back to sched_sim_run.
+ *
+ *   The thread-local pointer self names the running thread (OS and SIM); it
+ *   is the only per-thread state in duplex.
+ *
+ * Locking (SIM mode)
+ *   sim->mu guards sim->running and is held only to pass the baton. All
+ *   other simulator state is touched only by the baton holder.
  */
 #include "sched.h"
 
@@ -18,7 +43,7 @@
 #include <string.h>
 #include <time.h>
 
-static _Thread_local const struct sched_thread *self;
+static _Thread_local struct sched_thread *self;
 
 static void check(int rc, const char *what)
 {
@@ -28,9 +53,737 @@ static void check(int rc, const char *what)
     abort();
 }
 
+/* ---- SIM mode: the simulated world ------------------------------------- */
+
+enum fiber_state { FIBER_RUNNABLE, FIBER_BLOCKED, FIBER_DONE };
+enum block_kind {
+    BLOCK_NONE,
+    BLOCK_MUTEX,
+    BLOCK_COND,
+    BLOCK_SLEEP,
+    BLOCK_JOIN
+};
+
+struct sim;
+
+struct sched_fiber {
+    struct sim *sim;
+    struct sched_thread *thread; /* the caller's record: fn, arg, result */
+    char name[SCHED_NAME_MAX];
+    int id; /* start order; main is 0 */
+    enum fiber_state state;
+    enum block_kind block;
+    struct sched_mutex *mutex;       /* BLOCK_MUTEX: the one it waits for */
+    struct sched_cond *cond;         /* BLOCK_COND: the one it waits on */
+    struct sched_fiber *target;      /* BLOCK_JOIN: the one it waits for */
+    int64_t deadline;                /* BLOCK_COND / BLOCK_SLEEP */
+    enum status woke;                /* OK, DEADLINE_EXCEEDED or DEADLOCK */
+    struct sched_fiber *next_waiter; /* in cond->waiters */
+    pthread_cond_t go;               /* signalled when sim->running == this */
+    pthread_t tid;
+    int started; /* tid is a live pthread to join */
+};
+
+struct sim {
+    pthread_mutex_t mu;          /* guards running; see Locking */
+    pthread_cond_t main_go;      /* signalled when the run is over */
+    struct sched_fiber *running; /* the baton; NULL: back to sim_run */
+    struct sched_fiber *fibers[SCHED_SIM_MAX_THREADS];
+    int nfibers;
+    const struct sched_sim_options *opts;
+    uint64_t rng;
+    uint64_t max_steps;
+    int64_t now;
+    int unwinding; /* a deadlock was found: waits fail */
+    struct sched_sim_result *r;
+    size_t decisions_cap;
+    int failed; /* out of memory while recording */
+};
+
+/* The fiber of the calling thread, or NULL in OS mode. */
+static struct sched_fiber *me(void)
+{
+    return self != NULL ? self->fiber : NULL;
+}
+
+int sched_simulated(void)
+{
+    return me() != NULL;
+}
+
+uint64_t sched_sim_step(void)
+{
+    struct sched_fiber *f = me();
+
+    return f != NULL ? f->sim->r->steps : 0;
+}
+
+/* xorshift64*: small, fast, and the same on every machine. */
+static uint64_t next_random(struct sim *sim)
+{
+    sim->rng ^= sim->rng >> 12;
+    sim->rng ^= sim->rng << 25;
+    sim->rng ^= sim->rng >> 27;
+    return sim->rng * 2685821657736338717ULL;
+}
+
+/* Hands the baton to next (NULL: back to sched_sim_run). */
+static void pass_baton(struct sim *sim, struct sched_fiber *next)
+{
+    check(pthread_mutex_lock(&sim->mu), "pthread_mutex_lock");
+    sim->running = next;
+    if (next != NULL)
+        check(pthread_cond_signal(&next->go), "pthread_cond_signal");
+    else
+        check(pthread_cond_signal(&sim->main_go), "pthread_cond_signal");
+    check(pthread_mutex_unlock(&sim->mu), "pthread_mutex_unlock");
+}
+
+/* Waits until the baton names f. */
+static void await_baton(struct sim *sim, struct sched_fiber *f)
+{
+    check(pthread_mutex_lock(&sim->mu), "pthread_mutex_lock");
+    while (sim->running != f)
+        check(pthread_cond_wait(&f->go, &sim->mu), "pthread_cond_wait");
+    check(pthread_mutex_unlock(&sim->mu), "pthread_mutex_unlock");
+}
+
+static void make_runnable(struct sched_fiber *f, enum status woke)
+{
+    f->state = FIBER_RUNNABLE;
+    f->block = BLOCK_NONE;
+    f->woke = woke;
+}
+
+/* Removes f from the waiters of the condition it waits on. */
+static void unlink_waiter(struct sched_fiber *f)
+{
+    struct sched_fiber **pp = &f->cond->waiters;
+
+    while (*pp != NULL && *pp != f)
+        pp = &(*pp)->next_waiter;
+    if (*pp == f)
+        *pp = f->next_waiter;
+    f->next_waiter = NULL;
+}
+
+/* Wakes the waiters whose deadline has come (virtual time). */
+static int wake_expired(struct sim *sim)
+{
+    int woken = 0;
+    int i = 0;
+
+    for (i = 0; i < sim->nfibers; i++) {
+        struct sched_fiber *f = sim->fibers[i];
+        int timed = f->state == FIBER_BLOCKED &&
+                    (f->block == BLOCK_COND || f->block == BLOCK_SLEEP);
+
+        if (!timed || f->deadline > sim->now)
+            continue;
+        if (f->block == BLOCK_COND)
+            unlink_waiter(f);
+        make_runnable(f, f->block == BLOCK_COND ? STATUS_DEADLINE_EXCEEDED
+                                                : STATUS_OK);
+        woken++;
+    }
+    return woken;
+}
+
+/* The earliest deadline of a waiting thread, or SCHED_NO_DEADLINE. */
+static int64_t earliest_deadline(const struct sim *sim)
+{
+    int64_t when = SCHED_NO_DEADLINE;
+    int i = 0;
+
+    for (i = 0; i < sim->nfibers; i++) {
+        const struct sched_fiber *f = sim->fibers[i];
+
+        if (f->state == FIBER_BLOCKED &&
+            (f->block == BLOCK_COND || f->block == BLOCK_SLEEP) &&
+            f->deadline < when)
+            when = f->deadline;
+    }
+    return when;
+}
+
+/* ---- SIM mode: the deadlock report -------------------------------------- */
+
+static void describe_wait(const struct sched_fiber *f, char *buf, size_t cap,
+                          enum sched_wait_kind *kind)
+{
+    *kind = SCHED_WAIT_OTHER;
+    switch (f->block) {
+    case BLOCK_COND:
+        if (f->cond->describe != NULL)
+            *kind = f->cond->describe(f->cond->describe_obj, buf, cap);
+        else
+            snprintf(buf, cap, "a condition variable");
+        break;
+    case BLOCK_MUTEX:
+        snprintf(buf, cap, "a lock held by %s",
+                 f->mutex->owner != NULL ? f->mutex->owner->name : "nobody");
+        break;
+    case BLOCK_JOIN: snprintf(buf, cap, "%s to finish", f->target->name); break;
+    case BLOCK_SLEEP:
+    case BLOCK_NONE: snprintf(buf, cap, "nothing"); break;
+    }
+}
+
+static void append(char *buf, size_t cap, const char *text)
+{
+    size_t len = strlen(buf);
+
+    if (len + 1 < cap)
+        snprintf(buf + len, cap - len, "%s", text);
+}
+
+/*
+ * Writes "deadlock: A waits for X; B waits for Y." and a hint. Joins are
+ * left out when anything else is waited for: they only follow from it.
+ */
+static void write_report(struct sim *sim)
+{
+    char *out = sim->r->report;
+    char what[192];
+    char line[256];
+    int counts[3] = {0, 0, 0};
+    int listed = 0;
+    int pass = 0;
+    int i = 0;
+
+    snprintf(out, SCHED_REPORT_MAX, "deadlock: ");
+    for (pass = 0; pass < 2 && listed == 0; pass++) {
+        for (i = 0; i < sim->nfibers; i++) {
+            const struct sched_fiber *f = sim->fibers[i];
+            enum sched_wait_kind kind = SCHED_WAIT_OTHER;
+
+            if (f->state != FIBER_BLOCKED ||
+                (pass == 0 && f->block == BLOCK_JOIN))
+                continue;
+            describe_wait(f, what, sizeof what, &kind);
+            counts[kind]++;
+            snprintf(line, sizeof line, "%s%s waits for %s", listed ? "; " : "",
+                     f->name, what);
+            append(out, SCHED_REPORT_MAX, line);
+            listed++;
+        }
+    }
+    append(out, SCHED_REPORT_MAX, ".");
+    if (counts[SCHED_WAIT_DATA] > 0 && counts[SCHED_WAIT_ROOM] == 0 &&
+        counts[SCHED_WAIT_OTHER] == 0)
+        append(out, SCHED_REPORT_MAX,
+               " Nobody can write: did the client forget "
+               "stream_close_send?");
+    else if (counts[SCHED_WAIT_ROOM] > 0 && counts[SCHED_WAIT_DATA] == 0)
+        append(out, SCHED_REPORT_MAX,
+               " Nobody reads: is a receiver missing, or blocked itself?");
+}
+
+/* Nothing can run and nothing will time out: wake every condition waiter. */
+static int break_deadlock(struct sim *sim)
+{
+    int woken = 0;
+    int i = 0;
+
+    if (!sim->unwinding) {
+        sim->unwinding = 1;
+        sim->r->deadlocked = 1;
+        write_report(sim);
+    }
+    for (i = 0; i < sim->nfibers; i++) {
+        struct sched_fiber *f = sim->fibers[i];
+
+        if (f->state == FIBER_BLOCKED && f->block == BLOCK_COND) {
+            unlink_waiter(f);
+            make_runnable(f, STATUS_DEADLOCK);
+            woken++;
+        }
+    }
+    return woken;
+}
+
+/* ---- SIM mode: choosing who runs next ----------------------------------- */
+
+static void record(struct sim *sim, uint64_t runnable, int current, int chosen)
+{
+    struct sched_sim_result *r = sim->r;
+
+    if (r->ndecisions == sim->decisions_cap) {
+        size_t cap = sim->decisions_cap ? sim->decisions_cap * 2 : 256;
+        struct sched_decision *grown =
+            realloc(r->decisions, cap * sizeof *grown);
+
+        if (grown == NULL) {
+            sim->failed = 1;
+            return;
+        }
+        r->decisions = grown;
+        sim->decisions_cap = cap;
+    }
+    r->decisions[r->ndecisions].runnable = runnable;
+    r->decisions[r->ndecisions].current = (int8_t)current;
+    r->decisions[r->ndecisions].chosen = (int8_t)chosen;
+    r->ndecisions++;
+}
+
+/* The in-order choice: the current thread if it can go on, else the first. */
+static int in_order(uint64_t runnable, int current)
+{
+    int i = 0;
+
+    if (current >= 0 && (runnable >> current & 1))
+        return current;
+    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
+        if (runnable >> i & 1)
+            return i;
+    return -1;
+}
+
+static int pick(struct sim *sim, uint64_t runnable, int current)
+{
+    size_t k = sim->r->ndecisions;
+    const struct sched_sim_options *o = sim->opts;
+    int count = 0;
+    int n = 0;
+    int i = 0;
+
+    if (k < o->nforced && o->forced[k] >= 0) {
+        if (runnable >> o->forced[k] & 1)
+            return o->forced[k];
+        sim->r->diverged = 1;
+    }
+    if (o->strategy == SCHED_IN_ORDER)
+        return in_order(runnable, current);
+    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
+        count += (int)(runnable >> i & 1);
+    n = (int)(next_random(sim) % (uint64_t)count);
+    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
+        if ((runnable >> i & 1) && n-- == 0)
+            return i;
+    return -1;
+}
+
+/*
+ * Finds the set of threads that can run, moving virtual time or breaking a
+ * deadlock when there are none. Returns 0 when everyone is done.
+ */
+static uint64_t runnable_set(struct sim *sim)
+{
+    for (;;) {
+        uint64_t set = 0;
+        int blocked = 0;
+        int i = 0;
+
+        for (i = 0; i < sim->nfibers; i++) {
+            set |= (uint64_t)(sim->fibers[i]->state == FIBER_RUNNABLE) << i;
+            blocked += sim->fibers[i]->state == FIBER_BLOCKED;
+        }
+        if (set != 0 || blocked == 0)
+            return set;
+        if (earliest_deadline(sim) != SCHED_NO_DEADLINE) {
+            sim->now = earliest_deadline(sim);
+            wake_expired(sim);
+        } else if (break_deadlock(sim) == 0) {
+            fprintf(stderr,
+                    "duplex: simulated threads are stuck on locks "
+                    "or joins after a deadlock: %s\n",
+                    sim->r->report);
+            abort();
+        }
+    }
+}
+
+/*
+ * A step that never switches: unlock, signal and broadcast. In code whose
+ * shared state is under locks, a switch right after them can always be
+ * moved to the next lock, wait or exit, so exploring it there too would
+ * only repeat schedules.
+ */
+static void step(struct sched_fiber *f)
+{
+    if (++f->sim->r->steps > f->sim->max_steps) {
+        fprintf(stderr,
+                "duplex: simulated run passed %llu steps; a "
+                "livelock?\n",
+                (unsigned long long)f->sim->max_steps);
+        abort();
+    }
+}
+
+/*
+ * A scheduling point: the calling thread f (runnable, blocked or done)
+ * lets the scheduler choose who runs next, and waits for its turn again
+ * unless it is done.
+ */
+static void schedule(struct sched_fiber *f)
+{
+    struct sim *sim = f->sim;
+    uint64_t set = runnable_set(sim);
+    int current = f->state == FIBER_RUNNABLE ? f->id : -1;
+    struct sched_fiber *next = NULL;
+    int chosen = 0;
+    int done = 0;
+
+    step(f);
+    if (set == 0) { /* everyone is done: f is the last, and is DONE */
+        pass_baton(sim, NULL);
+        return;
+    }
+    chosen = (set & (set - 1)) == 0 ? in_order(set, current)
+                                    : pick(sim, set, current);
+    if ((set & (set - 1)) != 0)
+        record(sim, set, current, chosen);
+    next = sim->fibers[chosen];
+    if (next == f)
+        return;
+    /* Read f's state before the baton goes: after, next owns the world. */
+    done = f->state == FIBER_DONE;
+    pass_baton(sim, next);
+    if (!done)
+        await_baton(sim, f);
+}
+
+/* Blocks the calling fiber until made runnable; returns why it woke. */
+static enum status block(struct sched_fiber *f)
+{
+    f->state = FIBER_BLOCKED;
+    schedule(f);
+    return f->woke;
+}
+
+/* ---- SIM mode: the primitives ------------------------------------------- */
+
+static void sim_mutex_lock(struct sched_fiber *f, struct sched_mutex *m)
+{
+    schedule(f);
+    while (m->owner != NULL) {
+        if (m->owner == f) {
+            fprintf(stderr, "duplex: %s locks a mutex it holds\n", f->name);
+            abort();
+        }
+        f->block = BLOCK_MUTEX;
+        f->mutex = m;
+        block(f);
+    }
+    m->owner = f;
+}
+
+static void release(struct sim *sim, struct sched_mutex *m)
+{
+    int i = 0;
+
+    m->owner = NULL;
+    for (i = 0; i < sim->nfibers; i++) {
+        struct sched_fiber *w = sim->fibers[i];
+
+        if (w->state == FIBER_BLOCKED && w->block == BLOCK_MUTEX &&
+            w->mutex == m)
+            make_runnable(w, STATUS_OK);
+    }
+}
+
+static void sim_mutex_unlock(struct sched_fiber *f, struct sched_mutex *m)
+{
+    if (m->owner != f) {
+        fprintf(stderr, "duplex: %s unlocks a mutex it does not hold\n",
+                f->name);
+        abort();
+    }
+    release(f->sim, m);
+    step(f);
+}
+
+static enum status sim_cond_wait(struct sched_fiber *f, struct sched_cond *c,
+                                 struct sched_mutex *m, int64_t deadline)
+{
+    struct sched_fiber **pp = &c->waiters;
+    enum status woke = STATUS_OK;
+
+    if (f->sim->unwinding)
+        return STATUS_DEADLOCK;
+    if (deadline != SCHED_NO_DEADLINE && deadline <= f->sim->now)
+        return STATUS_DEADLINE_EXCEEDED;
+    release(f->sim, m);
+    while (*pp != NULL)
+        pp = &(*pp)->next_waiter;
+    *pp = f;
+    f->next_waiter = NULL;
+    f->block = BLOCK_COND;
+    f->cond = c;
+    f->deadline = deadline;
+    woke = block(f);
+    while (m->owner != NULL) {
+        f->block = BLOCK_MUTEX;
+        f->mutex = m;
+        block(f);
+    }
+    m->owner = f;
+    return woke;
+}
+
+static void sim_cond_wake(struct sched_fiber *f, struct sched_cond *c, int all)
+{
+    while (c->waiters != NULL) {
+        struct sched_fiber *w = c->waiters;
+
+        c->waiters = w->next_waiter;
+        w->next_waiter = NULL;
+        make_runnable(w, STATUS_OK);
+        if (!all)
+            break;
+    }
+    step(f);
+}
+
+static void sim_sleep(struct sched_fiber *f, int64_t ns)
+{
+    f->block = BLOCK_SLEEP;
+    f->deadline = f->sim->now + ns;
+    block(f);
+}
+
+static void *fiber_main(void *arg)
+{
+    struct sched_fiber *f = arg;
+    struct sim *sim = f->sim;
+    int i = 0;
+
+    self = f->thread;
+    await_baton(sim, f);
+    f->thread->result = f->thread->fn(f->thread->arg);
+    f->state = FIBER_DONE;
+    for (i = 0; i < sim->nfibers; i++) {
+        struct sched_fiber *w = sim->fibers[i];
+
+        if (w->state == FIBER_BLOCKED && w->block == BLOCK_JOIN &&
+            w->target == f)
+            make_runnable(w, STATUS_OK);
+    }
+    schedule(f); /* never comes back: f is done */
+    return NULL;
+}
+
+static enum status new_fiber(struct sim *sim, struct sched_thread *t,
+                             struct sched_fiber **out)
+{
+    struct sched_fiber *f = NULL;
+
+    if (sim->nfibers == SCHED_SIM_MAX_THREADS)
+        return STATUS_RESOURCE_EXHAUSTED;
+    f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    f->sim = sim;
+    f->thread = t;
+    f->id = sim->nfibers;
+    f->state = FIBER_RUNNABLE;
+    snprintf(f->name, sizeof f->name, "%s", t->name);
+    check(pthread_cond_init(&f->go, NULL), "pthread_cond_init");
+    t->fiber = f;
+    sim->fibers[sim->nfibers++] = f;
+    *out = f;
+    return STATUS_OK;
+}
+
+static enum status start_pthread(struct sched_fiber *f)
+{
+    pthread_attr_t attr;
+    int rc = 0;
+
+    check(pthread_attr_init(&attr), "pthread_attr_init");
+    check(pthread_attr_setstacksize(&attr, SCHED_STACK_SIZE),
+          "pthread_attr_setstacksize");
+    rc = pthread_create(&f->tid, &attr, fiber_main, f);
+    check(pthread_attr_destroy(&attr), "pthread_attr_destroy");
+    if (rc == EAGAIN)
+        return STATUS_RESOURCE_EXHAUSTED;
+    check(rc, "pthread_create");
+    f->started = 1;
+    return STATUS_OK;
+}
+
+static enum status sim_thread_start(struct sched_fiber *f,
+                                    struct sched_thread *t)
+{
+    struct sched_fiber *child = NULL;
+    enum status st = new_fiber(f->sim, t, &child);
+
+    if (st == STATUS_OK)
+        st = start_pthread(child);
+    if (st != STATUS_OK) {
+        if (child != NULL) /* never ran: it counts as done */
+            child->state = FIBER_DONE;
+        return st;
+    }
+    schedule(f);
+    return STATUS_OK;
+}
+
+static enum status sim_thread_join(struct sched_fiber *f,
+                                   struct sched_thread *t)
+{
+    while (t->fiber->state != FIBER_DONE) {
+        f->block = BLOCK_JOIN;
+        f->target = t->fiber;
+        block(f);
+    }
+    return t->result;
+}
+
+/* ---- SIM mode: running a simulation ------------------------------------- */
+
+static void sim_free(struct sim *sim)
+{
+    int i = 0;
+
+    for (i = 0; i < sim->nfibers; i++) {
+        struct sched_fiber *f = sim->fibers[i];
+
+        if (f->started)
+            check(pthread_join(f->tid, NULL), "pthread_join");
+        check(pthread_cond_destroy(&f->go), "pthread_cond_destroy");
+        free(f);
+    }
+    check(pthread_cond_destroy(&sim->main_go), "pthread_cond_destroy");
+    check(pthread_mutex_destroy(&sim->mu), "pthread_mutex_destroy");
+}
+
+enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
+                          void *arg, enum status *out_status,
+                          struct sched_sim_result *r)
+{
+    struct sim sim;
+    struct sched_thread main_thread;
+    struct sched_fiber *root = NULL;
+    enum status st = STATUS_OK;
+
+    memset(r, 0, sizeof *r);
+    memset(&sim, 0, sizeof sim);
+    memset(&main_thread, 0, sizeof main_thread);
+    check(pthread_mutex_init(&sim.mu, NULL), "pthread_mutex_init");
+    check(pthread_cond_init(&sim.main_go, NULL), "pthread_cond_init");
+    sim.opts = o;
+    sim.r = r;
+    sim.rng = o->seed * 2 + 1; /* xorshift needs a non-zero state */
+    sim.max_steps = o->max_steps ? o->max_steps : 10000000;
+    sim.now = 1000000000; /* virtual time starts at 1 s, never at 0 */
+    main_thread.fn = fn;
+    main_thread.arg = arg;
+    snprintf(main_thread.name, sizeof main_thread.name, "main");
+    st = new_fiber(&sim, &main_thread, &root);
+    if (st == STATUS_OK)
+        st = start_pthread(root);
+    if (st == STATUS_OK) {
+        pass_baton(&sim, root);
+        check(pthread_mutex_lock(&sim.mu), "pthread_mutex_lock");
+        /* The baton comes back (running == NULL) only when all are done. */
+        while (sim.running != NULL)
+            check(pthread_cond_wait(&sim.main_go, &sim.mu),
+                  "pthread_cond_wait");
+        check(pthread_mutex_unlock(&sim.mu), "pthread_mutex_unlock");
+        *out_status = main_thread.result;
+        r->now_ns = sim.now;
+    }
+    sim_free(&sim);
+    if (st == STATUS_OK && sim.failed)
+        st = STATUS_RESOURCE_EXHAUSTED;
+    return st;
+}
+
+void sched_sim_result_free(struct sched_sim_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->decisions);
+    r->decisions = NULL;
+    r->ndecisions = 0;
+}
+
+size_t sched_schedule_format(const struct sched_decision *d, size_t n,
+                             char *buf, size_t cap)
+{
+    size_t len = 0;
+    size_t k = 0;
+
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    for (k = 0; k < n && len + 1 < cap; k++) {
+        if (d[k].chosen == in_order(d[k].runnable, d[k].current))
+            continue;
+        len += (size_t)snprintf(buf + len, cap - len, "%s%zu:%d",
+                                len ? "," : "", k, d[k].chosen);
+    }
+    if (len == 0)
+        len = (size_t)snprintf(buf, cap, "-");
+    return len < cap ? len : cap - 1;
+}
+
+enum status sched_schedule_parse(const char *s, int8_t **out_forced,
+                                 size_t *out_n)
+{
+    int8_t *forced = NULL;
+    size_t n = 0;
+    long long last = -1;
+    const char *p = s;
+
+    if (strcmp(s, "-") == 0) {
+        *out_forced = NULL;
+        *out_n = 0;
+        return STATUS_OK;
+    }
+    while (*p != '\0') {
+        char *end = NULL;
+        long long k = strtoll(p, &end, 10);
+        long long t = 0;
+
+        if (end == p || *end != ':' || k <= last || k > 100000000)
+            goto bad;
+        p = end + 1;
+        t = strtoll(p, &end, 10);
+        if (end == p || t < 0 || t >= SCHED_SIM_MAX_THREADS ||
+            (*end != ',' && *end != '\0'))
+            goto bad;
+        if ((size_t)k >= n) {
+            int8_t *grown = realloc(forced, (size_t)k + 1);
+
+            if (grown == NULL) {
+                free(forced);
+                return STATUS_RESOURCE_EXHAUSTED;
+            }
+            memset(grown + n, -1, (size_t)k + 1 - n);
+            forced = grown;
+            n = (size_t)k + 1;
+        }
+        forced[k] = (int8_t)t;
+        last = k;
+        p = *end == ',' ? end + 1 : end;
+        if (*end == ',' && *p == '\0')
+            goto bad;
+    }
+    if (n == 0)
+        goto bad;
+    *out_forced = forced;
+    *out_n = n;
+    return STATUS_OK;
+bad:
+    free(forced);
+    return STATUS_INVALID_ARGUMENT;
+}
+
+/* ---- the wrappers: SIM mode when the caller is simulated, else OS ------- */
+
 void sched_mutex_init(struct sched_mutex *m)
 {
+    m->owner = NULL;
+    m->quiet = 0;
     check(pthread_mutex_init(&m->mu, NULL), "pthread_mutex_init");
+}
+
+void sched_mutex_init_quiet(struct sched_mutex *m)
+{
+    sched_mutex_init(m);
+    m->quiet = 1;
 }
 
 void sched_mutex_destroy(struct sched_mutex *m)
@@ -40,18 +793,35 @@ void sched_mutex_destroy(struct sched_mutex *m)
 
 void sched_mutex_lock(struct sched_mutex *m)
 {
-    check(pthread_mutex_lock(&m->mu), "pthread_mutex_lock");
+    struct sched_fiber *f = me();
+
+    if (f != NULL && m->quiet)
+        return; /* one thread runs at a time: nothing to exclude */
+    if (f != NULL)
+        sim_mutex_lock(f, m);
+    else
+        check(pthread_mutex_lock(&m->mu), "pthread_mutex_lock");
 }
 
 void sched_mutex_unlock(struct sched_mutex *m)
 {
-    check(pthread_mutex_unlock(&m->mu), "pthread_mutex_unlock");
+    struct sched_fiber *f = me();
+
+    if (f != NULL && m->quiet)
+        return;
+    if (f != NULL)
+        sim_mutex_unlock(f, m);
+    else
+        check(pthread_mutex_unlock(&m->mu), "pthread_mutex_unlock");
 }
 
 void sched_cond_init(struct sched_cond *c)
 {
     pthread_condattr_t attr;
 
+    c->waiters = NULL;
+    c->describe = NULL;
+    c->describe_obj = NULL;
     check(pthread_condattr_init(&attr), "pthread_condattr_init");
     check(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC),
           "pthread_condattr_setclock");
@@ -64,19 +834,29 @@ void sched_cond_destroy(struct sched_cond *c)
     check(pthread_cond_destroy(&c->cv), "pthread_cond_destroy");
 }
 
-void sched_cond_wait(struct sched_cond *c, struct sched_mutex *m)
+void sched_cond_describe(struct sched_cond *c, sched_describe_fn fn,
+                         const void *obj)
 {
-    check(pthread_cond_wait(&c->cv, &m->mu), "pthread_cond_wait");
+    c->describe = fn;
+    c->describe_obj = obj;
+}
+
+enum status sched_cond_wait(struct sched_cond *c, struct sched_mutex *m)
+{
+    return sched_cond_timedwait(c, m, SCHED_NO_DEADLINE);
 }
 
 enum status sched_cond_timedwait(struct sched_cond *c, struct sched_mutex *m,
                                  int64_t deadline_ns)
 {
+    struct sched_fiber *f = me();
     struct timespec ts;
-    int rc;
+    int rc = 0;
 
+    if (f != NULL)
+        return sim_cond_wait(f, c, m, deadline_ns);
     if (deadline_ns == SCHED_NO_DEADLINE) {
-        sched_cond_wait(c, m);
+        check(pthread_cond_wait(&c->cv, &m->mu), "pthread_cond_wait");
         return STATUS_OK;
     }
     if (deadline_ns < 0)
@@ -92,18 +872,31 @@ enum status sched_cond_timedwait(struct sched_cond *c, struct sched_mutex *m,
 
 void sched_cond_signal(struct sched_cond *c)
 {
-    check(pthread_cond_signal(&c->cv), "pthread_cond_signal");
+    struct sched_fiber *f = me();
+
+    if (f != NULL)
+        sim_cond_wake(f, c, 0);
+    else
+        check(pthread_cond_signal(&c->cv), "pthread_cond_signal");
 }
 
 void sched_cond_broadcast(struct sched_cond *c)
 {
-    check(pthread_cond_broadcast(&c->cv), "pthread_cond_broadcast");
+    struct sched_fiber *f = me();
+
+    if (f != NULL)
+        sim_cond_wake(f, c, 1);
+    else
+        check(pthread_cond_broadcast(&c->cv), "pthread_cond_broadcast");
 }
 
 int64_t sched_now_ns(void)
 {
+    struct sched_fiber *f = me();
     struct timespec ts;
 
+    if (f != NULL)
+        return f->sim->now;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         check(errno, "clock_gettime");
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -111,10 +904,15 @@ int64_t sched_now_ns(void)
 
 void sched_sleep_ns(int64_t ns)
 {
+    struct sched_fiber *f = me();
     struct timespec ts;
 
     if (ns <= 0)
         return;
+    if (f != NULL) {
+        sim_sleep(f, ns);
+        return;
+    }
     ts.tv_sec = (time_t)(ns / 1000000000);
     ts.tv_nsec = (long)(ns % 1000000000);
     /* Restart after a signal with whatever time was left. */
@@ -134,13 +932,17 @@ static void *trampoline(void *arg)
 enum status sched_thread_start(struct sched_thread *t, const char *name,
                                sched_fn fn, void *arg)
 {
+    struct sched_fiber *f = me();
     pthread_attr_t attr;
-    int rc;
+    int rc = 0;
 
     t->fn = fn;
     t->arg = arg;
     t->result = STATUS_UNKNOWN;
+    t->fiber = NULL;
     snprintf(t->name, sizeof t->name, "%s", name);
+    if (f != NULL)
+        return sim_thread_start(f, t);
     check(pthread_attr_init(&attr), "pthread_attr_init");
     check(pthread_attr_setstacksize(&attr, SCHED_STACK_SIZE),
           "pthread_attr_setstacksize");
@@ -154,6 +956,10 @@ enum status sched_thread_start(struct sched_thread *t, const char *name,
 
 enum status sched_thread_join(struct sched_thread *t)
 {
+    struct sched_fiber *f = me();
+
+    if (f != NULL)
+        return sim_thread_join(f, t);
     check(pthread_join(t->tid, NULL), "pthread_join");
     return t->result;
 }

@@ -198,8 +198,11 @@ static enum status call_over(struct stream *s, struct status_detail *why)
 static enum status fail_call(struct stream *s, enum status code,
                              struct status_detail *why)
 {
-    context_cancel(s->ctx, code,
-                   why != NULL && why->text[0] != '\0' ? why->text : NULL);
+    /* A bare status name is no explanation: let the context word it. */
+    int worded = why != NULL && why->text[0] != '\0' &&
+                 strcmp(why->text, status_name(code)) != 0;
+
+    context_cancel(s->ctx, code, worded ? why->text : NULL);
     return call_over(s, why);
 }
 

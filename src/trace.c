@@ -38,7 +38,7 @@ struct trace *trace_create(void)
 
     if (t == NULL)
         return NULL;
-    sched_mutex_init(&t->mu);
+    sched_mutex_init_quiet(&t->mu);
     t->t0_ns = sched_now_ns();
     return t;
 }
@@ -80,7 +80,13 @@ static void record(struct trace *t, enum trace_kind kind, const char *dir,
     sched_mutex_lock(&t->mu);
     e = append_locked(t);
     if (e != NULL) {
-        e->t_ns = sched_now_ns() - t->t0_ns;
+        /* SIM mode: the step count, so the same seed prints the same. */
+        if (sched_simulated()) {
+            e->t_ns = (int64_t)sched_sim_step();
+            t->steps = 1;
+        } else {
+            e->t_ns = sched_now_ns() - t->t0_ns;
+        }
         e->kind = kind;
         snprintf(e->thread, sizeof e->thread, "%s", sched_self_name());
         snprintf(e->dir, sizeof e->dir, "%s", dir != NULL ? dir : "");
@@ -326,7 +332,8 @@ static void print_left(FILE *out, const char *cell, int colour,
     }
 }
 
-static void print_event(FILE *out, const struct trace_event *e, int colour)
+static void print_event(FILE *out, const struct trace_event *e, int steps,
+                        int colour)
 {
     char words[2 * TRACE_TEXT_MAX];
     char cell[2 * TRACE_TEXT_MAX + SCHED_NAME_MAX + 4];
@@ -340,7 +347,7 @@ static void print_event(FILE *out, const struct trace_event *e, int colour)
         snprintf(cell, sizeof cell, "%-4s %s", role, words);
     else
         snprintf(cell, sizeof cell, "%s", words);
-    fprintf(out, "%6lld  ", (long long)(e->t_ns / 1000));
+    fprintf(out, "%6lld  ", (long long)(steps ? e->t_ns : e->t_ns / 1000));
     if (lane < 0) {
         print_left(out, cell, colour, colour_of(e));
         return;
@@ -357,11 +364,12 @@ void trace_print_timeline(struct trace *t, FILE *out, int colour)
     static const char rule[] = "----------------------------------------";
     size_t i = 0;
 
-    fprintf(out, "%6s  %-*s | %s\n", "t(us)", LANE, "client", "server");
+    fprintf(out, "%6s  %-*s | %s\n", t->steps ? "step" : "t(us)", LANE,
+            "client", "server");
     fprintf(out, "%.6s  %.*s-+-%.*s\n", rule, LANE, rule, LANE - 1, rule);
     sched_mutex_lock(&t->mu);
     for (i = 0; i < t->n; i++)
-        print_event(out, &t->events[i], colour);
+        print_event(out, &t->events[i], t->steps, colour);
     sched_mutex_unlock(&t->mu);
 }
 

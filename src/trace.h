@@ -16,7 +16,9 @@
  *   Which lane an event belongs to follows from the thread's name: names
  *   starting with "client" go left, names starting with "server" go right,
  *   anything else spans the middle (for example "main").
- *   Times are nanoseconds since trace_create, printed as microseconds.
+ *   Times are nanoseconds since trace_create, printed as microseconds; in
+ *   SIM mode they are the simulator's step count, so the same seed prints
+ *   the same timeline.
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -71,6 +73,7 @@ struct trace {
     struct trace_event *events;
     size_t n, cap;
     int64_t t0_ns;
+    int steps; /* recorded in SIM mode: t_ns holds steps */
     struct trace_wire wires[TRACE_WIRES];
 };
 

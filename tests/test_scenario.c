@@ -1,12 +1,12 @@
 /*
  * Tests for the lesson scenarios: each one ends the way its lesson says,
  * with the counts the lesson quotes, and its invariants hold at the edges
- * (one message, one-byte pipes, many messages).
+ * (one message, one-byte pipes, many messages) and under many schedules.
  *
- * The scenarios run real threads (OS mode). Only concurrent-senders
- * depends on the interleaving: a run may happen to stay clean, so its test
- * runs it until the bug shows (it shows in nearly every run at the default
- * 64-byte pipes) and checks what every run must satisfy.
+ * Most tests run in SIM mode (the deterministic scheduler: same seed, same
+ * run). The _os tests run the same scenarios on real threads; there only
+ * concurrent-senders depends on the interleaving, so its test runs it until
+ * the bug shows (it shows in nearly every run at the default 64-byte pipes).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "support.h"
 #include "trace.h"
 
 /* A scenario run with its own trace, freed by done(). */
@@ -42,19 +43,42 @@ static struct run *run_opts(const char *name, struct scenario_options o)
     return run;
 }
 
+/* SIM mode with seed 1, the default of `duplex run`. */
 static struct run *run_plain(const char *name, int fix)
 {
     struct scenario_options o;
 
     memset(&o, 0, sizeof o);
     o.fix = fix;
+    o.seed = 1;
+    return run_opts(name, o);
+}
+
+static struct run *run_seed(const char *name, uint64_t seed)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.seed = seed;
     return run_opts(name, o);
 }
 
 static void done(struct run *run)
 {
+    scenario_result_free(&run->r);
     trace_destroy(run->t);
     free(run);
+}
+
+/* Runs name on real threads. */
+static struct run *run_os(const char *name, int fix)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.os = 1;
+    o.fix = fix;
+    return run_opts(name, o);
 }
 
 static void assert_report_has(const struct run *run, const char *words)
@@ -69,7 +93,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 8);
+    assert_int_equal(scenario_count(), 9);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -183,7 +207,7 @@ static void test_scenario_forgot_close_send_fixed(void **state)
     done(run);
 }
 
-static void test_scenario_concurrent_senders_garble(void **state)
+static void test_scenario_concurrent_senders_garble_os(void **state)
 {
     struct run *run = NULL;
     int runs = 0;
@@ -192,7 +216,7 @@ static void test_scenario_concurrent_senders_garble(void **state)
     (void)state;
     /* Real threads: run until the interleaving shows (nearly always 1). */
     for (runs = 0; runs < 50 && !garbled; runs++) {
-        run = run_plain("concurrent-senders", 0);
+        run = run_os("concurrent-senders", 0);
         assert_string_equal(run->r.broken, "");
         assert_true(run->code == SCENARIO_EXIT_GARBLED ||
                     run->code == SCENARIO_EXIT_OK);
@@ -326,9 +350,7 @@ static void test_scenario_documented_exit_codes(void **state)
         const struct scenario *sc = scenario_at(i);
         struct run *run = NULL;
 
-        if (strcmp(sc->name, "concurrent-senders") == 0)
-            continue; /* interleaving-dependent: tested above */
-        run = run_plain(sc->name, 0);
+        run = run_seed(sc->name, 1);
         assert_int_equal(run->code, sc->expected);
         done(run);
         if (sc->fix_summary == NULL)
@@ -373,6 +395,219 @@ static void test_scenario_say_stops_when_full(void **state)
     free(r);
 }
 
+/* ---- SIM mode: determinism, deadlocks, virtual time, many seeds -------- */
+
+/* The timeline of a run, as text (the caller frees it). */
+static char *timeline_of(struct run *run)
+{
+    struct sink s;
+    char *text = NULL;
+
+    trace_print_timeline(run->t, sink_open(&s), 0);
+    text = strdup(sink_text(&s));
+    sink_free(&s);
+    assert_non_null(text);
+    return text;
+}
+
+static void test_scenario_same_seed_same_run(void **state)
+{
+    size_t i = 0;
+    size_t k = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        struct run *a = run_seed(scenario_at(i)->name, 7);
+        struct run *b = run_seed(scenario_at(i)->name, 7);
+        char *ta = timeline_of(a);
+        char *tb = timeline_of(b);
+
+        assert_string_equal(ta, tb);
+        assert_string_equal(a->r.report, b->r.report);
+        assert_int_equal(a->r.sim.steps, b->r.sim.steps);
+        assert_int_equal(a->r.sim.ndecisions, b->r.sim.ndecisions);
+        for (k = 0; k < a->r.sim.ndecisions; k++) {
+            const struct sched_decision *da = &a->r.sim.decisions[k];
+            const struct sched_decision *db = &b->r.sim.decisions[k];
+
+            assert_int_equal(da->runnable, db->runnable);
+            assert_int_equal(da->current, db->current);
+            assert_int_equal(da->chosen, db->chosen);
+        }
+        /* The timeline counts steps, not microseconds. */
+        assert_non_null(strstr(ta, "  step  client"));
+        free(ta);
+        free(tb);
+        done(a);
+        done(b);
+    }
+}
+
+static void test_scenario_forgot_close_send_deadlocks(void **state)
+{
+    struct run *run = run_plain("forgot-close-send", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_int_equal(run->r.status, STATUS_DEADLOCK);
+    assert_int_equal(run->r.sim.deadlocked, 1);
+    assert_string_equal(run->r.sim.report,
+                        "deadlock: server waits for data on c2s (empty, "
+                        "writer open); client/recv waits for data on s2c "
+                        "(empty, writer open). Nobody can write: did the "
+                        "client forget stream_close_send?");
+    /* Everything unwound: every echo made it, no time passed. */
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 3);
+    assert_int_equal(run->r.sim.now_ns, 1000000000);
+    done(run);
+}
+
+/* A 5 s deadline passes at once, at the same virtual time every run. */
+static void test_scenario_deadline_is_virtual_and_exact(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct scenario_options o;
+        struct run *run = NULL;
+
+        memset(&o, 0, sizeof o);
+        o.seed = seed;
+        o.timeout_ms = 5000;
+        run = run_opts("forgot-close-send", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+        assert_int_equal(run->r.sim.deadlocked, 0);
+        assert_int_equal(run->r.sim.now_ns, 1000000000 + 5000000000LL);
+        done(run);
+    }
+}
+
+static void test_scenario_quota_loses_a_wake_up(void **state)
+{
+    struct run *run = run_plain("concurrent-senders-quota", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_non_null(strstr(run->r.sim.report,
+                           "waits for a send-quota wake-up (quota 12 bytes, "
+                           "no token: the other sender took it)"));
+    assert_non_null(strstr(run->r.report, "lost wake-up"));
+    assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/* Every seed of every scenario keeps its invariants. */
+static void test_scenario_many_seeds(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        int fix = 0;
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++) {
+            struct scenario_options o;
+            int showed = 0;
+            uint64_t seed = 0;
+
+            memset(&o, 0, sizeof o);
+            o.fix = fix;
+            o.messages = sc->default_messages > 20 ? 20 : 0;
+            for (seed = 1; seed <= 150; seed++) {
+                struct run *run = NULL;
+
+                o.seed = seed;
+                run = run_opts(sc->name, o);
+                if (run->r.broken[0] != '\0')
+                    fail_msg("%s%s seed %llu: %s", sc->name,
+                             fix ? " --fix" : "", (unsigned long long)seed,
+                             run->r.broken);
+                if (sc->racy && !fix) {
+                    /* The bug shows in some schedules, never anything else. */
+                    assert_true(run->code == SCENARIO_EXIT_OK ||
+                                run->code == (int)sc->expected);
+                    showed += run->code == (int)sc->expected;
+                } else if (run->code != (int)scenario_expected(sc, &o)) {
+                    fail_msg("%s%s seed %llu: exit %d, expected %d", sc->name,
+                             fix ? " --fix" : "", (unsigned long long)seed,
+                             run->code, (int)scenario_expected(sc, &o));
+                }
+                done(run);
+            }
+            if (sc->racy && !fix)
+                assert_true(showed > 0);
+        }
+    }
+}
+
+/* ---- OS mode: the same scenarios on real threads ------------------------ */
+
+static void test_scenario_every_scenario_os(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        struct scenario_options o;
+        struct run *run = NULL;
+
+        memset(&o, 0, sizeof o);
+        o.os = 1;
+        if (sc->racy)
+            continue; /* interleaving-dependent: see the _os tests */
+        run = run_opts(sc->name, o);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(run->r.simulated, 0);
+        assert_int_equal(run->code, (int)scenario_expected(sc, &o));
+        /* Real time: the timeline counts microseconds. */
+        {
+            char *text = timeline_of(run);
+
+            assert_non_null(strstr(text, " t(us)  client"));
+            free(text);
+        }
+        done(run);
+    }
+}
+
+/* On real threads the quota bug hides: every run ends OK or at the
+ * 200 ms deadline, never with a broken invariant. */
+static void test_scenario_quota_os_is_bounded(void **state)
+{
+    struct run *run = run_os("concurrent-senders-quota", 0);
+
+    (void)state;
+    assert_string_equal(run->r.broken, "");
+    assert_true(run->code == SCENARIO_EXIT_OK ||
+                run->code == SCENARIO_EXIT_STATUS);
+    done(run);
+    run = run_os("concurrent-senders-quota", 1);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    done(run);
+}
+
+static void test_scenario_check_options(void **state)
+{
+    struct scenario_options o;
+    struct status_detail why;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(scenario_check(scenario_find("cancel-vs-drain"), &o, &why),
+                     STATUS_OK);
+    o.capacity = 16;
+    assert_int_equal(scenario_check(scenario_find("cancel-vs-drain"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "cancel-vs-drain needs --capacity of at "
+                                  "least 175 bytes to buffer 5 updates");
+    assert_int_equal(scenario_check(scenario_find("echo"), &o, &why),
+                     STATUS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,7 +618,7 @@ int main(void)
         cmocka_unit_test(test_scenario_chat_follows_the_state_machine),
         cmocka_unit_test(test_scenario_forgot_close_send_hits_the_deadline),
         cmocka_unit_test(test_scenario_forgot_close_send_fixed),
-        cmocka_unit_test(test_scenario_concurrent_senders_garble),
+        cmocka_unit_test(test_scenario_concurrent_senders_garble_os),
         cmocka_unit_test(test_scenario_concurrent_senders_fixed_is_clean),
         cmocka_unit_test(test_scenario_error_propagation_first_error_wins),
         cmocka_unit_test(test_scenario_error_propagation_one_message),
@@ -395,6 +630,14 @@ int main(void)
         cmocka_unit_test(test_scenario_documented_exit_codes),
         cmocka_unit_test(test_scenario_exit_code_mapping),
         cmocka_unit_test(test_scenario_say_stops_when_full),
+        cmocka_unit_test(test_scenario_same_seed_same_run),
+        cmocka_unit_test(test_scenario_forgot_close_send_deadlocks),
+        cmocka_unit_test(test_scenario_deadline_is_virtual_and_exact),
+        cmocka_unit_test(test_scenario_quota_loses_a_wake_up),
+        cmocka_unit_test(test_scenario_many_seeds),
+        cmocka_unit_test(test_scenario_every_scenario_os),
+        cmocka_unit_test(test_scenario_quota_os_is_bounded),
+        cmocka_unit_test(test_scenario_check_options),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,62 @@
+/*
+ * explore: run a scenario under many schedules and count the ones that
+ * break it.
+ *
+ * Two ways, as systematic concurrency testers do:
+ *   - bounded exhaustive (the default): every schedule with at most K
+ *     preemptions, depth first. A preemption is a switch away from a thread
+ *     that could have gone on; switches at blocking points are free. Most
+ *     concurrency bugs need only one or two (Musuvathi and Qadeer's
+ *     iterative context bounding, as in CHESS and loom).
+ *   - random: the seeds 1..N of SCHED_RANDOM.
+ * Each schedule is checked with scenario_expected(): an invariant broken,
+ * a garbled stream, a deadlock or a final status the scenario does not
+ * document makes it a failing schedule. The first one is kept, with the
+ * replay string that reproduces it.
+ */
+#ifndef EXPLORE_H
+#define EXPLORE_H
+
+#include <stdint.h>
+
+#include "scenario.h"
+
+/* Messages per scenario when exploring, unless given: keeps runs short. */
+#define EXPLORE_DEFAULT_MESSAGES 2
+
+struct explore_options {
+    struct scenario_options base; /* messages, capacity, fix, timeout */
+    int max_preemptions;          /* the bound K */
+    uint64_t seeds;               /* > 0: random exploration instead */
+    uint64_t max_schedules;       /* stop after this many; 0: 100000 */
+};
+
+#define EXPLORE_REPLAY_MAX 2048
+
+struct explore_result {
+    uint64_t schedules;
+    uint64_t failing;
+    int complete;        /* every schedule within the bound ran */
+    double seconds;      /* wall time spent */
+    uint64_t by_exit[6]; /* schedules per exit code 0..5 */
+    int have_failure;
+    char replay[EXPLORE_REPLAY_MAX]; /* first failing schedule, replayable */
+    uint64_t failing_seed;           /* random exploration: its seed */
+    struct scenario_result first;    /* what the first failing run did */
+};
+
+/*
+ * Explores sc. Returns one of:
+ *   STATUS_OK                  explored; see *r
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory or threads
+ *   STATUS_INVALID_ARGUMENT    the options do not fit the scenario (the
+ *                              words are in r->first.why)
+ * Free r with explore_result_free.
+ */
+enum status explore_run(const struct scenario *sc,
+                        const struct explore_options *o,
+                        struct explore_result *r);
+
+void explore_result_free(struct explore_result *r);
+
+#endif /* EXPLORE_H */

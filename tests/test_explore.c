@@ -1,0 +1,277 @@
+/*
+ * Tests for explore: the bounded search finds the schedules that break
+ * the racy scenarios, replays them exactly, and finds none in the correct
+ * ones; random exploration and the schedule limit behave as documented.
+ *
+ * The runs are kept small (one or two messages, low bounds) so the whole
+ * file stays fast, also under the sanitizers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore.h"
+#include "scenario.h"
+
+static struct explore_result *explore_limit(const char *name, int bound,
+                                            int messages, int fix,
+                                            uint64_t limit)
+{
+    const struct scenario *sc = scenario_find(name);
+    struct explore_options o;
+    struct explore_result *r = calloc(1, sizeof *r);
+
+    assert_non_null(sc);
+    assert_non_null(r);
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = bound;
+    o.base.messages = messages;
+    o.base.fix = fix;
+    o.max_schedules = limit;
+    assert_int_equal(explore_run(sc, &o, r), STATUS_OK);
+    return r;
+}
+
+static struct explore_result *explore(const char *name, int bound, int messages,
+                                      int fix)
+{
+    return explore_limit(name, bound, messages, fix, 0);
+}
+
+static void done(struct explore_result *r)
+{
+    explore_result_free(r);
+    free(r);
+}
+
+static uint64_t sum_by_exit(const struct explore_result *r)
+{
+    uint64_t sum = 0;
+    int i = 0;
+
+    for (i = 0; i < 6; i++)
+        sum += r->by_exit[i];
+    return sum;
+}
+
+/* Replays r's first failing schedule and returns the run's exit code. */
+static int replay(const char *name, int messages,
+                  const struct explore_result *r)
+{
+    struct scenario_options o;
+    struct scenario_result *run = calloc(1, sizeof *run);
+    int8_t *forced = NULL;
+    size_t n = 0;
+    int code = 0;
+
+    assert_non_null(run);
+    assert_int_equal(sched_schedule_parse(r->replay, &forced, &n), STATUS_OK);
+    memset(&o, 0, sizeof o);
+    o.messages = messages;
+    o.strategy = SCHED_IN_ORDER;
+    o.forced = forced;
+    o.nforced = n;
+    scenario_run(scenario_find(name), &o, run);
+    assert_int_equal(run->sim.diverged, 0);
+    code = (int)scenario_exit_code(run);
+    scenario_result_free(run);
+    free(run);
+    free(forced);
+    return code;
+}
+
+static void test_explore_finds_the_garbled_schedule(void **state)
+{
+    struct explore_result *r = explore("concurrent-senders", 1, 1, 0);
+
+    (void)state;
+    assert_int_equal(r->complete, 1);
+    assert_true(r->schedules > 1);
+    assert_true(r->failing > 0);
+    assert_true(r->failing < r->schedules);
+    assert_int_equal(r->have_failure, 1);
+    assert_int_equal(r->first.garbled, 1);
+    assert_int_equal(sum_by_exit(r), r->schedules);
+    assert_int_equal(r->by_exit[SCENARIO_EXIT_GARBLED], r->failing);
+    /* The replay string makes the same run again: garbled, exactly. */
+    assert_string_not_equal(r->replay, "-");
+    assert_int_equal(replay("concurrent-senders", 1, r), SCENARIO_EXIT_GARBLED);
+    done(r);
+}
+
+/*
+ * Without preemptions, the only switches are where a thread blocks: a
+ * sender keeps the pipe between its header and its payload, so none of
+ * these schedules garbles.
+ */
+static void test_explore_bound_zero_never_preempts(void **state)
+{
+    struct explore_result *r = explore("concurrent-senders", 0, 1, 0);
+
+    (void)state;
+    assert_int_equal(r->complete, 1);
+    assert_true(r->schedules > 1);
+    assert_int_equal(r->failing, 0);
+    done(r);
+}
+
+static void test_explore_fixed_senders_never_garble(void **state)
+{
+    /* Four threads and a queue: the first 3,000 schedules of bound 1. */
+    struct explore_result *r =
+        explore_limit("concurrent-senders", 1, 1, 1, 3000);
+
+    (void)state;
+    assert_int_equal(r->schedules, 3000);
+    assert_int_equal(r->failing, 0);
+    assert_int_equal(r->have_failure, 0);
+    done(r);
+}
+
+static void test_explore_finds_the_lost_wake_up(void **state)
+{
+    struct explore_result *r = explore("concurrent-senders-quota", 1, 2, 0);
+
+    (void)state;
+    assert_true(r->failing > 0);
+    assert_int_equal(r->first.sim.deadlocked, 1);
+    assert_non_null(strstr(r->first.sim.report, "send-quota wake-up"));
+    assert_int_equal(replay("concurrent-senders-quota", 2, r),
+                     SCENARIO_EXIT_DEADLOCK);
+    done(r);
+}
+
+static void test_explore_fixed_quota_never_deadlocks(void **state)
+{
+    struct explore_result *r = explore("concurrent-senders-quota", 1, 2, 1);
+
+    (void)state;
+    assert_int_equal(r->complete, 1);
+    assert_int_equal(r->failing, 0);
+    assert_int_equal(r->by_exit[SCENARIO_EXIT_OK], r->schedules);
+    done(r);
+}
+
+/*
+ * The correct scenarios end as documented in every schedule: bound 2 for
+ * the small runs, bound 1 for the longer ones (`duplex explore` does bound
+ * 2 for all; the README has the counts).
+ */
+static void test_explore_correct_scenarios_never_fail(void **state)
+{
+    static const struct {
+        const char *name;
+        int bound;
+        int messages;
+    } cases[] = {
+        {"echo", 1, 1},
+        {"chat", 1, 1},
+        {"error-propagation", 1, 1},
+        {"cancel-vs-drain", 2, 3},
+        {"backpressure", 2, 1},
+        {"send-after-eof", 2, 1},
+    };
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct explore_result *r =
+            explore(cases[i].name, cases[i].bound, cases[i].messages, 0);
+
+        if (r->failing != 0)
+            fail_msg("%s: %llu of %llu schedules failed, first %s",
+                     cases[i].name, (unsigned long long)r->failing,
+                     (unsigned long long)r->schedules, r->replay);
+        assert_int_equal(r->complete, 1);
+        assert_true(r->schedules > 1);
+        done(r);
+    }
+}
+
+/* forgot-close-send is about a deadlock: every schedule has one. */
+static void test_explore_forgot_close_send_deadlocks_always(void **state)
+{
+    struct explore_result *r = explore("forgot-close-send", 1, 1, 0);
+
+    (void)state;
+    assert_int_equal(r->failing, 0);
+    assert_int_equal(r->by_exit[SCENARIO_EXIT_DEADLOCK], r->schedules);
+    done(r);
+}
+
+static void test_explore_random_seeds(void **state)
+{
+    const struct scenario *sc = scenario_find("concurrent-senders");
+    struct explore_options o;
+    struct explore_result *r = calloc(1, sizeof *r);
+
+    (void)state;
+    assert_non_null(r);
+    memset(&o, 0, sizeof o);
+    o.seeds = 30;
+    o.base.messages = 2;
+    assert_int_equal(explore_run(sc, &o, r), STATUS_OK);
+    assert_int_equal(r->schedules, 30);
+    assert_int_equal(r->complete, 1);
+    assert_true(r->failing > 0);
+    assert_true(r->failing_seed >= 1 && r->failing_seed <= 30);
+    done(r);
+}
+
+static void test_explore_stops_at_the_limit(void **state)
+{
+    const struct scenario *sc = scenario_find("echo");
+    struct explore_options o;
+    struct explore_result *r = calloc(1, sizeof *r);
+
+    (void)state;
+    assert_non_null(r);
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = 2;
+    o.max_schedules = 5;
+    o.base.messages = 1;
+    assert_int_equal(explore_run(sc, &o, r), STATUS_OK);
+    assert_int_equal(r->schedules, 5);
+    assert_int_equal(r->complete, 0);
+    done(r);
+}
+
+static void test_explore_rejects_options_that_do_not_fit(void **state)
+{
+    const struct scenario *sc = scenario_find("cancel-vs-drain");
+    struct explore_options o;
+    struct explore_result *r = calloc(1, sizeof *r);
+
+    (void)state;
+    assert_non_null(r);
+    memset(&o, 0, sizeof o);
+    o.base.capacity = 16;
+    o.base.messages = 5;
+    assert_int_equal(explore_run(sc, &o, r), STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(r->first.why.text, "--capacity"));
+    assert_int_equal(r->schedules, 0);
+    done(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_explore_finds_the_garbled_schedule),
+        cmocka_unit_test(test_explore_bound_zero_never_preempts),
+        cmocka_unit_test(test_explore_fixed_senders_never_garble),
+        cmocka_unit_test(test_explore_finds_the_lost_wake_up),
+        cmocka_unit_test(test_explore_fixed_quota_never_deadlocks),
+        cmocka_unit_test(test_explore_correct_scenarios_never_fail),
+        cmocka_unit_test(test_explore_forgot_close_send_deadlocks_always),
+        cmocka_unit_test(test_explore_random_seeds),
+        cmocka_unit_test(test_explore_stops_at_the_limit),
+        cmocka_unit_test(test_explore_rejects_options_that_do_not_fit),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
