@@ -45,7 +45,9 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  list              the scenarios, and what each one shows\n"
-    "  run SCENARIO      run a scenario on real threads, print its timeline\n"
+    "  run SCENARIO      run a scenario (simulated, seed 1; --os for real\n"
+    "                    threads) and print its timeline\n"
+    "  explore SCENARIO  run it under many schedules, count the failing ones\n"
     "  decode            dissect gRPC frames read from stdin\n"
     "  help [COMMAND]    this text, or a command's options\n"
     "\n"
@@ -56,6 +58,8 @@ static const char usage_main[] =
     "  3  the call ended with a gRPC error status (decode: a receiver\n"
     "     would fail the call)\n"
     "  4  the stream was garbled (frames from two senders interleaved)\n"
+    "  5  deadlock: no thread could ever run again (simulated runs)\n"
+    "  (explore: 0 no schedule failed, 1 some did, 2 usage)\n"
     "\n"
     "Colour is used on a terminal unless NO_COLOR is set.\n"
     "Start with: duplex run echo\n";
@@ -63,9 +67,12 @@ static const char usage_main[] =
 static const char usage_run[] =
     "usage: duplex run SCENARIO [options]\n"
     "\n"
-    "Runs SCENARIO on real threads and prints a two-lane timeline (client |\n"
-    "server) of its frames, half-closes and EOFs, then what happened.\n"
-    "`duplex list` shows the scenarios.\n"
+    "Runs SCENARIO and prints a two-lane timeline (client | server) of its\n"
+    "frames, half-closes and EOFs, then what happened. By default the run is\n"
+    "simulated: a deterministic scheduler picks who runs at every lock and\n"
+    "wait from a seed, so the same seed prints the same run, time is\n"
+    "virtual, and a hang is a deadlock report. `duplex list` shows the\n"
+    "scenarios.\n"
     "\n"
     "options:\n"
     "  --messages N       messages to send (1..10000000; default: per\n"
@@ -73,13 +80,19 @@ static const char usage_run[] =
     "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k or m\n"
     "                     allowed; default: per scenario, else 65536)\n"
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
-    "                     default: none, 200 for forgot-close-send)\n"
+    "                     default: none; with --os, 200 for the scenarios\n"
+    "                     that would hang)\n"
     "  --trace KIND       timeline (default), hexdump, both, or none\n"
     "  --fix              run the corrected variant, where there is one\n"
+    "  --seed N           the simulator's seed (default 1)\n"
+    "  --replay SCHEDULE  replay a schedule printed by `duplex explore`\n"
+    "  --os               real threads and real time instead (one of\n"
+    "                     --seed, --replay and --os)\n"
     "  -h, --help         this text\n"
     "\n"
     "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
-    "4 garbled stream. Each scenario's expected code is in `duplex list`.\n";
+    "4 garbled stream, 5 deadlock. Each scenario's code at seed 1 is in\n"
+    "`duplex list`.\n";
 
 static const char usage_decode[] =
     "usage: duplex decode [options] < INPUT\n"
@@ -200,14 +213,14 @@ static int cmd_list(struct cli *c, int argc, char **argv)
     }
     if (argc > 1)
         return usage_error(c, "list", "unexpected argument '%s'", argv[1]);
-    fprintf(c->out, "%-20s %-5s %s\n", "scenario", "exit", "what it shows");
+    fprintf(c->out, "%-24s %-4s %s\n", "scenario", "exit", "what it shows");
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
-        fprintf(c->out, "%-20s %-5d %s\n", sc->name, (int)sc->expected,
+        fprintf(c->out, "%-24s %-4d %s\n", sc->name, (int)sc->expected,
                 sc->summary);
         if (sc->fix_summary != NULL)
-            fprintf(c->out, "%-20s %-5d %s\n", "  --fix", (int)sc->expected_fix,
+            fprintf(c->out, "%-24s %-4d %s\n", "  --fix", (int)sc->expected_fix,
                     sc->fix_summary);
     }
     return 0;
@@ -488,6 +501,7 @@ struct explore_args {
 static int parse_explore(struct cli *c, int argc, char **argv,
                          struct explore_args *a)
 {
+    int bounded = 0;
     int i = 0;
 
     memset(a, 0, sizeof *a);
@@ -506,6 +520,7 @@ static int parse_explore(struct cli *c, int argc, char **argv,
                 return usage_error(c, "explore",
                                    "--max-preemptions wants 0 to 8");
             a->o.max_preemptions = (int)n;
+            bounded = 1;
         } else if ((m = take_option(argc, argv, &i, "--seeds", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 10000000, 0, &n))
                 return usage_error(c, "explore", "--seeds wants 1 to 10000000");
@@ -547,6 +562,10 @@ static int parse_explore(struct cli *c, int argc, char **argv,
     if (a->name == NULL)
         return usage_error(c, "explore",
                            "which scenario? `duplex list` shows them");
+    if (a->o.seeds > 0 && bounded)
+        return usage_error(c, "explore",
+                           "--max-preemptions is for the bounded search; "
+                           "--seeds explores at random instead");
     return -1;
 }
 
@@ -645,7 +664,7 @@ static int cmd_explore(struct cli *c, int argc, char **argv)
             "explored %llu schedules%s: %llu failing (%.1f%%), %.0f "
             "schedules/s\n",
             (unsigned long long)r->schedules,
-            r->complete ? "" : " (stopped at --max-schedules)",
+            r->complete ? "" : " (stopped at the --max-schedules limit)",
             (unsigned long long)r->failing,
             r->schedules ? 100.0 * (double)r->failing / (double)r->schedules
                          : 0.0,

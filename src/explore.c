@@ -128,10 +128,13 @@ static enum status explore_random(const struct scenario *sc,
                                   struct explore_result *r)
 {
     struct scenario_options so = o->base;
+    uint64_t limit = o->max_schedules ? o->max_schedules : UINT64_MAX;
     uint64_t seed = 0;
 
     so.strategy = SCHED_RANDOM;
     for (seed = 1; seed <= o->seeds; seed++) {
+        if (r->schedules >= limit)
+            return STATUS_OK; /* not complete */
         so.seed = seed;
         scenario_run(sc, &so, run);
         if (run->usage_error)

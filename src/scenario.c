@@ -1387,6 +1387,17 @@ const struct scenario *scenario_find(const char *name)
     return NULL;
 }
 
+/* The words for a status that came without any (Go's, where Go has them). */
+static const char *words_for(enum status st)
+{
+    switch (st) {
+    case STATUS_CANCELLED: return "context canceled";
+    case STATUS_DEADLINE_EXCEEDED: return "context deadline exceeded";
+    case STATUS_DEADLOCK: return "no thread could ever run again";
+    default: return status_name(st);
+    }
+}
+
 /* What sched_sim_run runs: the scenario's body as the "main" thread. */
 struct sim_job {
     const struct entry *e;
@@ -1434,10 +1445,9 @@ enum status scenario_run(const struct scenario *sc,
     r->status = o.os ? e->body(sc, &o, r) : run_simulated(e, &o, r);
     if (r->status == STATUS_OK)
         status_detail_clear(&r->why);
-    else if (r->status == STATUS_DEADLOCK)
-        status_detail_set(&r->why, r->status, "no thread could ever run again");
-    else if (r->why.code != r->status || r->why.text[0] == '\0')
-        status_detail_set(&r->why, r->status, "%s", status_name(r->status));
+    else if (r->why.code != r->status || r->why.text[0] == '\0' ||
+             strcmp(r->why.text, status_name(r->status)) == 0)
+        status_detail_set(&r->why, r->status, "%s", words_for(r->status));
     return r->status;
 }
 

@@ -348,7 +348,8 @@ static int pick(struct sim *sim, uint64_t runnable, int current)
     int i = 0;
 
     if (k < o->nforced && o->forced[k] >= 0) {
-        if (runnable >> o->forced[k] & 1)
+        if (o->forced[k] < SCHED_SIM_MAX_THREADS &&
+            (runnable >> o->forced[k] & 1))
             return o->forced[k];
         sim->r->diverged = 1;
     }
@@ -683,6 +684,10 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
         check(pthread_mutex_unlock(&sim.mu), "pthread_mutex_unlock");
         *out_status = main_thread.result;
         r->now_ns = sim.now;
+        /* Forced choices past the run's last decision did not fit it. */
+        for (size_t k = r->ndecisions; k < o->nforced; k++)
+            if (o->forced[k] >= 0)
+                r->diverged = 1;
     }
     sim_free(&sim);
     if (st == STATUS_OK && sim.failed)
@@ -734,15 +739,20 @@ enum status sched_schedule_parse(const char *s, int8_t **out_forced,
     }
     while (*p != '\0') {
         char *end = NULL;
-        long long k = strtoll(p, &end, 10);
+        long long k = 0;
         long long t = 0;
 
-        if (end == p || *end != ':' || k <= last || k > 100000000)
+        /* Digits only: strtoll alone would take blanks and signs too. */
+        if (*p < '0' || *p > '9')
+            goto bad;
+        k = strtoll(p, &end, 10);
+        if (*end != ':' || k <= last || k > 100000000)
             goto bad;
         p = end + 1;
+        if (*p < '0' || *p > '9')
+            goto bad;
         t = strtoll(p, &end, 10);
-        if (end == p || t < 0 || t >= SCHED_SIM_MAX_THREADS ||
-            (*end != ',' && *end != '\0'))
+        if (t >= SCHED_SIM_MAX_THREADS || (*end != ',' && *end != '\0'))
             goto bad;
         if ((size_t)k >= n) {
             int8_t *grown = realloc(forced, (size_t)k + 1);

@@ -205,7 +205,7 @@ struct sched_sim_result {
     uint64_t steps;                   /* scheduling points passed */
     int64_t now_ns;                   /* virtual time at the end */
     int deadlocked;                   /* the run found a deadlock */
-    int diverged;                     /* a forced choice was not runnable */
+    int diverged;                     /* a forced choice did not fit */
     char report[SCHED_REPORT_MAX];    /* the deadlock report, or "" */
     struct sched_decision *decisions; /* every decision, in order */
     size_t ndecisions;

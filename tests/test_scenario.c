@@ -516,7 +516,7 @@ static void test_scenario_many_seeds(void **state)
             memset(&o, 0, sizeof o);
             o.fix = fix;
             o.messages = sc->default_messages > 20 ? 20 : 0;
-            for (seed = 1; seed <= 150; seed++) {
+            for (seed = 1; seed <= 300; seed++) {
                 struct run *run = NULL;
 
                 o.seed = seed;
