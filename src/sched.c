@@ -261,6 +261,8 @@ static void write_report(struct sim *sim)
                 (pass == 0 && f->block == BLOCK_JOIN))
                 continue;
             describe_wait(f, what, sizeof what, &kind);
+            if (kind != SCHED_WAIT_DATA && kind != SCHED_WAIT_ROOM)
+                kind = SCHED_WAIT_OTHER; /* a callback's stray value */
             counts[kind]++;
             snprintf(line, sizeof line, "%s%s waits for %s", listed ? "; " : "",
                      f->name, what);
@@ -539,7 +541,9 @@ static void sim_cond_wake(struct sched_fiber *f, struct sched_cond *c, int all)
 static void sim_sleep(struct sched_fiber *f, int64_t ns)
 {
     f->block = BLOCK_SLEEP;
-    f->deadline = f->sim->now + ns;
+    /* A sleep past the end of time ends just before it: no overflow. */
+    f->deadline = ns < SCHED_NO_DEADLINE - f->sim->now ? f->sim->now + ns
+                                                       : SCHED_NO_DEADLINE - 1;
     block(f);
 }
 
