@@ -95,52 +95,98 @@ static long backtrack(const struct sched_decision *d, size_t n, int bound,
     return found;
 }
 
-/* Checks one run; keeps the first failure. Returns 1 if it failed. */
-static int judge(const struct scenario *sc, const struct explore_options *o,
-                 struct scenario_result *run, uint64_t seed,
-                 struct explore_result *r)
-{
-    enum scenario_exit code = scenario_exit_code(run);
-    int failed =
-        code != scenario_expected(sc, &o->base) || run->broken[0] != '\0';
+/*
+ * What is explored: a scenario (with its documented outcome as the check)
+ * or any function with a check of its own. One run of it at a time.
+ */
+struct target {
+    const struct explore_options *o;
+    const struct scenario *sc;   /* a scenario, or NULL */
+    struct scenario_result *run; /* the scenario's last run */
+    sched_fn fn;                 /* else: a function, its arg, its check */
+    void *arg;
+    explore_check_fn check;
+    enum status st;              /* the function's last status */
+    struct sched_sim_result sim; /* the function's last run */
+};
 
+/* Runs one schedule; returns the run's record (decisions and all). */
+static struct sched_sim_result *target_run(struct target *t,
+                                           const struct sched_sim_options *so)
+{
+    struct scenario_options opts;
+
+    if (t->sc == NULL) {
+        if (sched_sim_run(so, t->fn, t->arg, &t->st, &t->sim) != STATUS_OK)
+            t->st = STATUS_RESOURCE_EXHAUSTED;
+        return &t->sim;
+    }
+    opts = t->o->base;
+    opts.strategy = so->strategy;
+    opts.seed = so->seed;
+    opts.forced = so->forced;
+    opts.nforced = so->nforced;
+    scenario_run(t->sc, &opts, t->run);
+    return &t->run->sim;
+}
+
+static void target_free(struct target *t)
+{
+    if (t->sc != NULL)
+        scenario_result_free(t->run);
+    else
+        sched_sim_result_free(&t->sim);
+}
+
+/* Counts the last run; keeps the first failure. Returns 1 if it failed. */
+static int judge(struct target *t, uint64_t seed, struct explore_result *r)
+{
+    struct sched_sim_result *sim = t->sc ? &t->run->sim : &t->sim;
+    int failed = 0;
+
+    if (t->sc != NULL) {
+        enum scenario_exit code = scenario_exit_code(t->run);
+
+        failed = code != scenario_expected(t->sc, &t->o->base) ||
+                 t->run->broken[0] != '\0';
+        if ((int)code >= 0 && (int)code < 6)
+            r->by_exit[code]++;
+    } else {
+        failed = t->check(t->arg, t->st, sim);
+    }
     r->schedules++;
-    if ((int)code >= 0 && (int)code < 6)
-        r->by_exit[code]++;
     if (!failed)
         return 0;
     r->failing++;
     if (!r->have_failure) {
         r->have_failure = 1;
         r->failing_seed = seed;
-        sched_schedule_format(run->sim.decisions, run->sim.ndecisions,
-                              r->replay, sizeof r->replay);
-        r->first = *run;
-        run->sim.decisions = NULL; /* r->first owns them now */
-        run->sim.ndecisions = 0;
+        sched_schedule_format(sim->decisions, sim->ndecisions, r->replay,
+                              sizeof r->replay);
+        if (t->sc != NULL) {
+            r->first = *t->run;
+            t->run->sim.decisions = NULL; /* r->first owns them now */
+            t->run->sim.ndecisions = 0;
+        }
     }
     return 1;
 }
 
-static enum status explore_random(const struct scenario *sc,
-                                  const struct explore_options *o,
-                                  struct scenario_result *run,
-                                  struct explore_result *r)
+static enum status explore_random(struct target *t, struct explore_result *r)
 {
-    struct scenario_options so = o->base;
-    uint64_t limit = o->max_schedules ? o->max_schedules : UINT64_MAX;
+    uint64_t limit = t->o->max_schedules ? t->o->max_schedules : UINT64_MAX;
+    struct sched_sim_options so;
     uint64_t seed = 0;
 
+    memset(&so, 0, sizeof so);
     so.strategy = SCHED_RANDOM;
-    for (seed = 1; seed <= o->seeds; seed++) {
+    for (seed = 1; seed <= t->o->seeds; seed++) {
         if (r->schedules >= limit)
             return STATUS_OK; /* not complete */
         so.seed = seed;
-        scenario_run(sc, &so, run);
-        if (run->usage_error)
-            return STATUS_INVALID_ARGUMENT;
-        judge(sc, o, run, seed, r);
-        scenario_result_free(run);
+        target_run(t, &so);
+        judge(t, seed, r);
+        target_free(t);
     }
     r->complete = 1;
     return STATUS_OK;
@@ -162,46 +208,47 @@ static int prefix_preemptions(const struct sched_decision *d, size_t n)
  * of which only those with exactly `bound` are judged (the others were in
  * an earlier pass). Returns 0 when the pass ended, 1 at the limit.
  */
-static int bounded_pass(const struct scenario *sc,
-                        const struct explore_options *o, int bound,
-                        uint64_t limit, struct scenario_result *run,
+static int bounded_pass(struct target *t, int bound, uint64_t limit,
                         struct explore_result *r)
 {
-    struct scenario_options so = o->base;
+    struct sched_sim_options so;
     int8_t *forced = NULL;
     size_t cap = 0;
     long n = 0;
     int stopped = 0;
 
+    memset(&so, 0, sizeof so);
     so.strategy = SCHED_IN_ORDER;
     for (;;) {
+        struct sched_sim_result *sim = NULL;
+
         so.forced = forced;
         so.nforced = (size_t)n;
-        scenario_run(sc, &so, run);
-        if (prefix_preemptions(run->sim.decisions, (size_t)n) == bound)
-            judge(sc, o, run, 0, r);
+        sim = target_run(t, &so);
+        if (prefix_preemptions(sim->decisions, (size_t)n) == bound)
+            judge(t, 0, r);
         if (r->schedules >= limit) {
             stopped = 1;
             break;
         }
-        if (run->sim.ndecisions > cap) {
-            int8_t *grown = realloc(forced, run->sim.ndecisions);
+        if (sim->ndecisions > cap) {
+            int8_t *grown = realloc(forced, sim->ndecisions);
 
             if (grown == NULL) {
                 stopped = 1;
                 break;
             }
             forced = grown;
-            cap = run->sim.ndecisions;
+            cap = sim->ndecisions;
         }
-        n = backtrack(run->sim.decisions, run->sim.ndecisions, bound, forced);
-        scenario_result_free(run);
+        n = backtrack(sim->decisions, sim->ndecisions, bound, forced);
+        target_free(t);
         if (n < 0) {
             stopped = n != -1;
             break;
         }
     }
-    scenario_result_free(run);
+    target_free(t);
     free(forced);
     return stopped;
 }
@@ -211,45 +258,64 @@ static int bounded_pass(const struct scenario *sc,
  * 1, then 2, ... up to the bound, so the bugs that need the fewest
  * preemptions (most of them) show first, even when a limit cuts the search.
  */
-static enum status explore_bounded(const struct scenario *sc,
-                                   const struct explore_options *o,
-                                   struct scenario_result *run,
-                                   struct explore_result *r)
+static enum status explore_bounded(struct target *t, struct explore_result *r)
 {
-    uint64_t limit = o->max_schedules ? o->max_schedules : 100000;
-    struct status_detail why;
+    uint64_t limit = t->o->max_schedules ? t->o->max_schedules : 100000;
     int bound = 0;
 
-    if (scenario_check(sc, &o->base, &why) != STATUS_OK) {
-        run->why = why;
-        run->usage_error = 1;
-        return STATUS_INVALID_ARGUMENT;
-    }
-    for (bound = 0; bound <= o->max_preemptions; bound++)
-        if (bounded_pass(sc, o, bound, limit, run, r))
+    for (bound = 0; bound <= t->o->max_preemptions; bound++)
+        if (bounded_pass(t, bound, limit, r))
             return STATUS_OK;
     r->complete = 1;
     return STATUS_OK;
+}
+
+static enum status explore_target(struct target *t, struct explore_result *r)
+{
+    double start = now_seconds();
+    enum status st =
+        t->o->seeds > 0 ? explore_random(t, r) : explore_bounded(t, r);
+
+    r->seconds = now_seconds() - start;
+    return st;
 }
 
 enum status explore_run(const struct scenario *sc,
                         const struct explore_options *o,
                         struct explore_result *r)
 {
-    struct scenario_result *run = calloc(1, sizeof *run);
-    double start = now_seconds();
+    struct target t;
     enum status st = STATUS_OK;
 
     memset(r, 0, sizeof *r);
-    if (run == NULL)
+    memset(&t, 0, sizeof t);
+    if (scenario_check(sc, &o->base, &r->first.why) != STATUS_OK) {
+        r->first.usage_error = 1;
+        return STATUS_INVALID_ARGUMENT;
+    }
+    t.o = o;
+    t.sc = sc;
+    t.run = calloc(1, sizeof *t.run);
+    if (t.run == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
-    st = o->seeds > 0 ? explore_random(sc, o, run, r)
-                      : explore_bounded(sc, o, run, r);
-    if (st == STATUS_INVALID_ARGUMENT)
-        r->first = *run;
-    r->seconds = now_seconds() - start;
-    free(run);
+    st = explore_target(&t, r);
+    free(t.run);
     return st;
+}
+
+enum status explore_function(sched_fn fn, void *arg, explore_check_fn check,
+                             const struct explore_options *o,
+                             struct explore_result *r)
+{
+    struct target t;
+
+    memset(r, 0, sizeof *r);
+    memset(&t, 0, sizeof t);
+    t.o = o;
+    t.fn = fn;
+    t.arg = arg;
+    t.check = check;
+    return explore_target(&t, r);
 }
 
 void explore_result_free(struct explore_result *r)

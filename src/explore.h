@@ -58,6 +58,25 @@ enum status explore_run(const struct scenario *sc,
                         const struct explore_options *o,
                         struct explore_result *r);
 
+/*
+ * Says whether one simulated run of an explored function failed: arg is
+ * the function's argument, st what the function returned, sim the run's
+ * record (deadlocked, steps, ...). Returns 1 for a failing run, else 0.
+ */
+typedef int (*explore_check_fn)(void *arg, enum status st,
+                                const struct sched_sim_result *sim);
+
+/*
+ * Explores fn(arg) run as a simulation's main thread, judging each run
+ * with check (o->base is not used; everything else is as for
+ * explore_run). fn must start from the same state every run: reset
+ * what it uses at its start. r->first and r->by_exit stay empty.
+ * Returns STATUS_OK (see *r). Free r with explore_result_free.
+ */
+enum status explore_function(sched_fn fn, void *arg, explore_check_fn check,
+                             const struct explore_options *o,
+                             struct explore_result *r);
+
 void explore_result_free(struct explore_result *r);
 
 #endif /* EXPLORE_H */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "explore.h"
+#include "sched.h"
 #include "scenario.h"
 
 static struct explore_result *explore_limit(const char *name, int bound,
@@ -258,6 +259,82 @@ static void test_explore_rejects_options_that_do_not_fit(void **state)
     done(r);
 }
 
+/*
+ * explore_function: a lost update. Two threads each read a shared counter
+ * under a lock, then write it back plus one under the lock again: a switch
+ * between the two loses an increment. One preemption finds it.
+ */
+struct counter {
+    struct sched_mutex mu;
+    int value;
+};
+
+static enum status add_one(void *arg)
+{
+    struct counter *c = arg;
+    int seen = 0;
+
+    sched_mutex_lock(&c->mu);
+    seen = c->value;
+    sched_mutex_unlock(&c->mu);
+    sched_mutex_lock(&c->mu); /* the bug: the read and write are apart */
+    c->value = seen + 1;
+    sched_mutex_unlock(&c->mu);
+    return STATUS_OK;
+}
+
+static enum status two_adders(void *arg)
+{
+    struct counter *c = arg;
+    struct sched_thread a;
+    struct sched_thread b;
+
+    c->value = 0; /* every run starts from the same state */
+    sched_thread_start(&a, "adder-a", add_one, c);
+    sched_thread_start(&b, "adder-b", add_one, c);
+    sched_thread_join(&a);
+    sched_thread_join(&b);
+    return STATUS_OK;
+}
+
+static int lost_an_update(void *arg, enum status st,
+                          const struct sched_sim_result *sim)
+{
+    const struct counter *c = arg;
+
+    (void)sim;
+    return st != STATUS_OK || c->value != 2;
+}
+
+static void test_explore_function_finds_a_lost_update(void **state)
+{
+    struct counter c;
+    struct explore_options o;
+    struct explore_result r;
+
+    (void)state;
+    sched_mutex_init(&c.mu);
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = 0;
+    assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
+                     STATUS_OK);
+    assert_int_equal(r.failing, 0); /* in order, each adds in one go */
+    explore_result_free(&r);
+    o.max_preemptions = 1;
+    assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
+                     STATUS_OK);
+    assert_int_equal(r.complete, 1);
+    assert_true(r.failing > 0);
+    assert_string_not_equal(r.replay, "-");
+    explore_result_free(&r);
+    o.seeds = 50;
+    assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
+                     STATUS_OK);
+    assert_int_equal(r.schedules, 50);
+    explore_result_free(&r);
+    sched_mutex_destroy(&c.mu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_explore_random_seeds),
         cmocka_unit_test(test_explore_stops_at_the_limit),
         cmocka_unit_test(test_explore_rejects_options_that_do_not_fit),
+        cmocka_unit_test(test_explore_function_finds_a_lost_update),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
