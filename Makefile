@@ -28,7 +28,8 @@ TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
 
-.PHONY: all demo test check deps coverage asan tsan clean format help golden
+.PHONY: all demo test check deps coverage asan tsan clean format help golden \
+        exercises exercise watch reset verify
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -44,6 +45,12 @@ help:
 	@echo '  make asan        every test under AddressSanitizer + UBSan'
 	@echo '  make tsan        every test under ThreadSanitizer'
 	@echo '  make golden      write tests/golden/ again from `duplex run`'
+	@echo '  make exercises   the exercise table (Exercise | Status | Link)'
+	@echo '  make exercise EX=frames   build and test one, with hints'
+	@echo '  make watch EX=frames      test again on every save'
+	@echo '  make reset EX=frames      put the starter back (asks first)'
+	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
+	@echo '  make verify      starters fail, solutions pass (+ASan, TSan)'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -89,8 +96,25 @@ check: $(DUPLEX) $(TESTS)
 golden: $(DUPLEX)
 	DUPLEX=$(DUPLEX) sh tests/golden.sh update
 
+# With EX=NAME: the coverage of your exercise file, no gate.
 coverage: deps
-	@sh tests/coverage.sh
+	@if [ -n "$(EX)" ]; then bash exercises/run.sh coverage "$(EX)"; \
+	 else sh tests/coverage.sh; fi
+
+exercises: deps
+	@bash exercises/run.sh list
+
+exercise: deps
+	@bash exercises/run.sh run "$(EX)"
+
+watch: deps
+	@bash exercises/run.sh watch "$(EX)"
+
+reset:
+	@bash exercises/run.sh reset "$(EX)"
+
+verify: deps
+	@bash exercises/run.sh verify
 
 asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan OPT='-O1 -g' \

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# The exercise runner behind `make exercises`, `make exercise EX=...`,
+# `make watch`, `make reset`, `make verify` and `make coverage EX=...`.
+#
+#   run.sh list            the status table (Exercise | Status | Link)
+#   run.sh run NAME        build and test one; on failure the first failing
+#                          check (expected vs actual) and a hint
+#   run.sh watch NAME      run again on every save (inotifywait, or polling)
+#   run.sh reset NAME      put the starter back (asks first; YES=1 skips)
+#   run.sh coverage NAME   your NAME.c's line and branch coverage (no gate)
+#   run.sh verify          every starter compiles and fails, every solution
+#                          passes, also under ASan+UBSan and (threaded
+#                          ones) ThreadSanitizer
+#
+# Progress lives in exercises/.progress (one line per exercise: name,
+# result, failed runs), so it survives between runs and `make clean`.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+WEEK=exercises/month-05/week-1
+SOLUTIONS=exercises/solutions
+PROGRESS=exercises/.progress
+CC=${CC:-cc}
+STD="-std=c11 -D_POSIX_C_SOURCE=200809L"
+WARN="-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes"
+TIMEOUT=${TIMEOUT:-120}
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then
+    GREEN=$'\033[32m' RED=$'\033[31m' BOLD=$'\033[1m' OFF=$'\033[0m'
+else
+    GREEN="" RED="" BOLD="" OFF=""
+fi
+
+die() { echo "exercises: $*" >&2; exit 2; }
+
+names() { # every exercise, in the order of its folder name
+    local d
+    for d in "$WEEK"/*/; do
+        [ -f "$d/README.md" ] && basename "$d"
+    done
+}
+
+exists() { [ -n "${1:-}" ] && [ -f "$WEEK/$1/README.md" ]; }
+
+need_name() {
+    exists "${1:-}" && return 0
+    if [ -z "${1:-}" ]; then
+        echo "exercises: which exercise? say EX=NAME; they are:" >&2
+    else
+        echo "exercises: no exercise '$1'; they are:" >&2
+    fi
+    names | sed 's/^/  /' >&2
+    exit 2
+}
+
+threaded() { grep -q '^threaded: yes' "$WEEK/$1/README.md"; }
+
+# ---- progress -------------------------------------------------------------
+
+progress_get() { # progress_get NAME FIELD(2=result,3=fails)
+    [ -f "$PROGRESS" ] || return 0
+    awk -v n="$1" -v f="$2" '$1 == n { v = $f } END { if (v != "") print v }' \
+        "$PROGRESS"
+}
+
+progress_set() { # progress_set NAME RESULT FAILS
+    local tmp="$PROGRESS.tmp"
+    { [ -f "$PROGRESS" ] && awk -v n="$1" '$1 != n' "$PROGRESS"
+      echo "$1 $2 $3"; } >"$tmp" && mv "$tmp" "$PROGRESS"
+}
+
+status_of() {
+    case "$(progress_get "$1" 2)" in
+    pass) echo "✅" ;;
+    fail) echo "❌" ;;
+    *) echo "not started" ;;
+    esac
+}
+
+cmd_list() {
+    local n total=0 passed=0 bar="" i
+    echo "| Exercise | Status | Link |"
+    echo "|---|---|---|"
+    for n in $(names); do
+        total=$((total + 1))
+        [ "$(progress_get "$n" 2)" = pass ] && passed=$((passed + 1))
+        echo "| $n | $(status_of "$n") | $WEEK/$n/ |"
+    done
+    for i in $(seq 1 "$total"); do
+        if [ "$i" -le "$passed" ]; then bar="$bar#"; else bar="$bar-"; fi
+    done
+    echo
+    echo "progress: [${GREEN}${bar}${OFF}] $passed/$total passed"
+    [ "$passed" -lt "$total" ] &&
+        echo "next: make exercise EX=$(for n in $(names); do
+            [ "$(progress_get "$n" 2)" = pass ] || { echo "$n"; break; }
+        done)"
+    return 0
+}
+
+# ---- building and running -------------------------------------------------
+
+# lib BUILD [SAN]: makes sure BUILD/libduplex.a exists (with SAN, the
+# sanitizer build `make asan` / `make tsan` use).
+lib() {
+    if [ -n "${2:-}" ]; then
+        make -s --no-print-directory BUILD="$1" OPT="-O1 -g" SAN="$2" \
+            "$1/libduplex.a" >/dev/null
+    else
+        make -s --no-print-directory "$1/libduplex.a" >/dev/null
+    fi || die "could not build $1/libduplex.a"
+}
+
+# build NAME SOURCE OUT BUILD SAN EXTRA: compiles SOURCE with the test.
+build() {
+    local name=$1 src=$2 out=$3 b=$4 san=$5 extra=${6:-}
+    mkdir -p "$(dirname "$out")"
+    # shellcheck disable=SC2086 # the flag lists are word lists
+    $CC $STD $WARN $extra -O0 -g -pthread $san -Isrc -Iexercises \
+        -I"$WEEK/$name" "$src" "$WEEK/$name/test_$name.c" "$b/libduplex.a" \
+        -lcmocka -o "$out"
+}
+
+# Prints the first failing test's checks from a cmocka log.
+first_failure() {
+    awk '/^\[ RUN      \]/ { name = $4; buf = ""; next }
+         /^\[  FAILED  \]/ && name != "" { print "failing: " name; printf "%s", buf; exit }
+         /^\[       OK \]/ { name = ""; buf = ""; next }
+         { buf = buf "  " $0 "\n" }' "$1"
+}
+
+hint() { # hint NAME LEVEL: the text under "## Hint LEVEL", blank lines cut
+    awk -v want="## Hint $2" '$0 == want { on = 1; next } /^## Hint/ { on = 0 }
+         on && NF { print }' "$WEEK/$1/hints.md"
+}
+
+cmd_run() {
+    local name=$1 out log fails
+    need_name "$name"
+    lib build ""
+    out=build/exercises/$name/test
+    log=build/exercises/$name/last.log
+    mkdir -p "build/exercises/$name"
+    echo "${BOLD}exercise $name${OFF}: building"
+    if ! build "$name" "$WEEK/$name/$name.c" "$out" build "" 2>"$log.cc"; then
+        cat "$log.cc"
+        echo "${RED}$name does not compile yet${OFF}: fix the errors above."
+        return 1
+    fi
+    if timeout "$TIMEOUT" "$out" >"$log" 2>&1; then
+        fails=$(progress_get "$name" 3)
+        progress_set "$name" pass "${fails:-0}"
+        grep -E '^\[  PASSED  \]' "$log"
+        echo "${GREEN}✅ $name passes.${OFF}"
+        echo "A solution to compare with: $SOLUTIONS/$name.c"
+        echo "The hints, for the record:"
+        for level in 1 2 3; do echo "  hint $level:"; hint "$name" "$level" | sed 's/^/    /'; done
+        return 0
+    fi
+    fails=$(progress_get "$name" 3)
+    fails=$(( ${fails:-0} + 1 ))
+    progress_set "$name" fail "$fails"
+    first_failure "$log"
+    grep -E '^\[  PASSED  \]|FAILED TEST' "$log"
+    echo "${RED}❌ $name: not yet.${OFF} Full output: $log"
+    level=$(( fails < 3 ? fails : 3 ))
+    echo "hint $level of 3 (each failing run shows the next):"
+    hint "$name" "$level" | sed 's/^/  /'
+    return 1
+}
+
+cmd_watch() {
+    local name=$1 file
+    need_name "$name"
+    file=$WEEK/$name/$name.c
+    echo "watching $file (Ctrl-C to stop)"
+    cmd_run "$name"
+    if command -v inotifywait >/dev/null 2>&1; then
+        while inotifywait -qq -e close_write -e moved_to "$WEEK/$name"; do
+            cmd_run "$name"
+        done
+    else
+        echo "(inotifywait not found: checking every second)"
+        local last now
+        last=$(stat -c %Y "$file")
+        while sleep 1; do
+            now=$(stat -c %Y "$file")
+            [ "$now" != "$last" ] && { last=$now; cmd_run "$name"; }
+        done
+    fi
+}
+
+cmd_reset() {
+    local name=$1 file answer
+    need_name "$name"
+    file=$WEEK/$name/$name.c
+    git rev-parse --git-dir >/dev/null 2>&1 ||
+        die "reset needs the git checkout the starter came from"
+    if [ "${YES:-}" != 1 ]; then
+        printf 'Put the starter back in %s? Your changes there are lost. [y/N] ' "$file"
+        read -r answer || answer=""
+        case $answer in y | Y | yes) ;; *) echo "left as it is"; return 0 ;; esac
+    fi
+    git checkout -- "$file" && progress_set "$name" new 0 &&
+        echo "$file is the starter again"
+}
+
+cmd_coverage() {
+    local name=$1 dir out
+    need_name "$name"
+    command -v lcov >/dev/null 2>&1 || sh tests/deps.sh coverage
+    lib build ""
+    dir=build/exercises/$name/coverage
+    out=build/exercises/$name/test-cov
+    rm -rf "$dir" && mkdir -p "$dir"
+    # Only your file is built with --coverage: the report is about it.
+    $CC $STD $WARN -O0 -g --coverage -pthread -Isrc -Iexercises -I"$WEEK/$name" \
+        -c "$WEEK/$name/$name.c" -o "$dir/$name.o" || return 1
+    # shellcheck disable=SC2086
+    $CC $STD $WARN -O0 -g -pthread -Isrc -Iexercises -I"$WEEK/$name" \
+        "$dir/$name.o" "$WEEK/$name/test_$name.c" build/libduplex.a \
+        -lcmocka --coverage -o "$out" || return 1
+    timeout "$TIMEOUT" "$out" >"$dir/test.log" 2>&1
+    echo "tests: $(grep -E '^\[  (PASSED|FAILED)  \]' "$dir/test.log" | head -1)"
+    lcov --quiet --capture --directory "$dir" --rc lcov_branch_coverage=1 \
+        --output-file "$dir/cov.info" 2>"$dir/lcov.log" || { cat "$dir/lcov.log"; return 1; }
+    genhtml --quiet --branch-coverage --output-directory "$dir/html" \
+        "$dir/cov.info" 2>>"$dir/lcov.log"
+    lcov --summary "$dir/cov.info" --rc lcov_branch_coverage=1 2>&1 |
+        grep -E 'lines|branches'
+    echo "report: $dir/html/index.html (no gate: this is for you to read)"
+}
+
+# ---- verify ---------------------------------------------------------------
+
+verify_one() {
+    local name=$1
+    local b=build/verify/$name why=""
+    local asan="-fsanitize=address,undefined -fno-sanitize-recover=all"
+    build "$name" "$WEEK/$name/$name.c" "$b/starter" build "" -Werror \
+        2>"$b.cc" || why="the starter does not compile"
+    if [ -z "$why" ] && timeout "$TIMEOUT" "$b/starter" >"$b.starter.log" 2>&1; then
+        why="the starter passes its tests"
+    fi
+    [ -z "$why" ] && ! build "$name" "$SOLUTIONS/$name.c" "$b/solution" build "" \
+        -Werror 2>>"$b.cc" && why="the solution does not compile"
+    [ -z "$why" ] && ! timeout "$TIMEOUT" "$b/solution" >"$b.solution.log" 2>&1 &&
+        why="the solution fails its tests"
+    [ -z "$why" ] && ! build "$name" "$SOLUTIONS/$name.c" "$b/asan" build/asan "$asan" \
+        2>>"$b.cc" && why="the solution does not build with ASan"
+    [ -z "$why" ] && ! timeout "$TIMEOUT" "$b/asan" >"$b.asan.log" 2>&1 &&
+        why="the solution fails under ASan+UBSan"
+    if [ -z "$why" ] && threaded "$name"; then
+        build "$name" "$SOLUTIONS/$name.c" "$b/tsan" build/tsan -fsanitize=thread \
+            2>>"$b.cc" || why="the solution does not build with TSan"
+        [ -z "$why" ] && ! timeout "$TIMEOUT" "$b/tsan" >"$b.tsan.log" 2>&1 &&
+            why="the solution fails under ThreadSanitizer"
+    fi
+    if [ -n "$why" ]; then
+        echo "not ok - verify $name: $why (logs: build/verify/$name.*)"
+        return 1
+    fi
+    echo "ok - verify $name: starter fails, solution passes" \
+        "(plain, ASan+UBSan$(threaded "$name" && echo ", TSan"))"
+}
+
+cmd_verify() {
+    local n passed=0 failed=0
+    lib build ""
+    lib build/asan "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    lib build/tsan -fsanitize=thread
+    mkdir -p build/verify
+    for n in $(names); do
+        mkdir -p "build/verify/$n"
+        if verify_one "$n"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}
+
+case "${1:-}" in
+list) cmd_list ;;
+run) cmd_run "${2:-}" ;;
+watch) cmd_watch "${2:-}" ;;
+reset) cmd_reset "${2:-}" ;;
+coverage) cmd_coverage "${2:-}" ;;
+verify) cmd_verify ;;
+*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
