@@ -49,8 +49,7 @@ static inline void ex_check_status(const char *what, enum status want,
 }
 
 /* Fails unless got == want (numbers). */
-static inline void ex_check_int(const char *what, long long want,
-                                long long got)
+static inline void ex_check_int(const char *what, long long want, long long got)
 {
     if (want == got)
         return;

@@ -187,6 +187,8 @@ static enum status explore_random(struct target *t, struct explore_result *r)
         target_run(t, &so);
         judge(t, seed, r);
         target_free(t);
+        if (t->o->stop_on_failure && r->failing)
+            return STATUS_OK; /* not complete */
     }
     r->complete = 1;
     return STATUS_OK;
@@ -227,7 +229,7 @@ static int bounded_pass(struct target *t, int bound, uint64_t limit,
         sim = target_run(t, &so);
         if (prefix_preemptions(sim->decisions, (size_t)n) == bound)
             judge(t, 0, r);
-        if (r->schedules >= limit) {
+        if (r->schedules >= limit || (t->o->stop_on_failure && r->failing)) {
             stopped = 1;
             break;
         }

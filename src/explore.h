@@ -28,6 +28,7 @@ struct explore_options {
     struct scenario_options base; /* messages, capacity, fix, timeout */
     int max_preemptions;          /* the bound K */
     uint64_t seeds;               /* > 0: random exploration instead */
+    int stop_on_failure;          /* stop at the first failing schedule */
     uint64_t max_schedules;       /* stop after this many; 0: 100000
                                      (random: 0 means all the seeds) */
 };

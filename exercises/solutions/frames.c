@@ -15,8 +15,8 @@ void ex_put_header(uint8_t out[5], uint8_t flag, uint32_t len)
     out[4] = (uint8_t)len;
 }
 
-size_t ex_encode(uint8_t flag, const void *payload, uint32_t len,
-                 uint8_t *out, size_t cap)
+size_t ex_encode(uint8_t flag, const void *payload, uint32_t len, uint8_t *out,
+                 size_t cap)
 {
     if (cap < 5 || cap - 5 < len)
         return 0;
@@ -26,8 +26,8 @@ size_t ex_encode(uint8_t flag, const void *payload, uint32_t len,
     return 5 + (size_t)len;
 }
 
-enum status ex_decode_header(const uint8_t in[5], uint32_t max,
-                             uint8_t *flag, uint32_t *len)
+enum status ex_decode_header(const uint8_t in[5], uint32_t max, uint8_t *flag,
+                             uint32_t *len)
 {
     uint32_t n = (uint32_t)in[1] << 24 | (uint32_t)in[2] << 16 |
                  (uint32_t)in[3] << 8 | (uint32_t)in[4];

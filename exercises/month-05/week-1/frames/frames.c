@@ -14,8 +14,8 @@ void ex_put_header(uint8_t out[5], uint8_t flag, uint32_t len)
     (void)len;
 }
 
-size_t ex_encode(uint8_t flag, const void *payload, uint32_t len,
-                 uint8_t *out, size_t cap)
+size_t ex_encode(uint8_t flag, const void *payload, uint32_t len, uint8_t *out,
+                 size_t cap)
 {
     /* TODO: refuse (return 0) when 5 + len bytes do not fit in cap; else
      * write the header with ex_put_header, copy the payload after it, and
@@ -28,8 +28,8 @@ size_t ex_encode(uint8_t flag, const void *payload, uint32_t len,
     return 0;
 }
 
-enum status ex_decode_header(const uint8_t in[5], uint32_t max,
-                             uint8_t *flag, uint32_t *len)
+enum status ex_decode_header(const uint8_t in[5], uint32_t max, uint8_t *flag,
+                             uint32_t *len)
 {
     /* TODO: rebuild the length from in[1..4] (big-endian); check it against
      * max, then check the flag; set *flag and *len only when all is well. */

@@ -84,9 +84,9 @@ static void test_frames_decode_reads_what_encode_wrote(void **state)
         uint8_t flag = 0xee;
         uint32_t len = 0xeeeeeeee;
 
-        ex_check_status("decoding a good header", STATUS_OK,
-                        ex_decode_header(rows[i].bytes, 0xffffffffu, &flag,
-                                         &len));
+        ex_check_status(
+            "decoding a good header", STATUS_OK,
+            ex_decode_header(rows[i].bytes, 0xffffffffu, &flag, &len));
         ex_check_int("the decoded flag", rows[i].flag, flag);
         ex_check_int("the decoded length", rows[i].len, len);
     }

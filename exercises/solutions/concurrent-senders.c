@@ -1,0 +1,63 @@
+/*
+ * A solution to the concurrent-senders exercise: a lock around the whole
+ * stream_send, so each frame goes in whole. (One sender thread fed by a
+ * queue is the other fix; the concurrent-senders scenario's --fix uses it.)
+ */
+#include "concurrent-senders.h"
+
+#include "sched.h"
+
+struct shared {
+    struct stream *s;
+    struct sched_mutex send_mu; /* held for a whole frame */
+};
+
+struct producer {
+    struct shared *sh;
+    int who;
+    int n;
+};
+
+static enum status produce(void *arg)
+{
+    struct producer *p = arg;
+    enum status st = STATUS_OK;
+    char text[7];
+    int i = 0;
+
+    for (i = 1; i <= p->n && st == STATUS_OK; i++) {
+        ex_message(p->who, i, text);
+        sched_mutex_lock(&p->sh->send_mu);
+        st = stream_send(&p->sh->s->client, text, 6, NULL);
+        sched_mutex_unlock(&p->sh->send_mu);
+    }
+    return st;
+}
+
+enum status ex_send_both(struct stream *s, int n)
+{
+    struct shared sh;
+    struct producer a = {&sh, 0, n};
+    struct producer b = {&sh, 1, n};
+    struct sched_thread ta;
+    struct sched_thread tb;
+    enum status sa = STATUS_OK;
+    enum status sb = STATUS_OK;
+
+    sh.s = s;
+    sched_mutex_init(&sh.send_mu);
+    if (sched_thread_start(&ta, "client/send-a", produce, &a) != STATUS_OK) {
+        sched_mutex_destroy(&sh.send_mu);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    if (sched_thread_start(&tb, "client/send-b", produce, &b) != STATUS_OK) {
+        sched_thread_join(&ta);
+        sched_mutex_destroy(&sh.send_mu);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    sa = sched_thread_join(&ta);
+    sb = sched_thread_join(&tb);
+    sched_mutex_destroy(&sh.send_mu);
+    stream_close_send(&s->client);
+    return sa != STATUS_OK ? sa : sb;
+}
