@@ -4,6 +4,10 @@
  *   duplex list
  *   duplex run SCENARIO [--messages N] [--capacity BYTES] [--timeout MS]
  *                       [--trace timeline|hexdump|both|none] [--fix]
+ *                       [--seed N | --replay SCHEDULE | --os]
+ *   duplex explore SCENARIO [--max-preemptions K | --seeds N]
+ *                       [--max-schedules N] [--messages N] [--capacity B]
+ *                       [--timeout MS] [--fix]
  *   duplex decode [--hex|--raw] [--max-recv BYTES] [--encoding NAME]
  *
  * Design

@@ -4,8 +4,11 @@
  *
  *   echo                 the Day-117 bidirectional echo (the demo)
  *   chat                 JOIN -> WELCOME -> TEXT -> ACK session state machine
- *   forgot-close-send    the client never half-closes; a deadline ends it
+ *   forgot-close-send    the client never half-closes: a deadlock (SIM),
+ *                        or DEADLINE_EXCEEDED with a deadline
  *   concurrent-senders   two threads send on one stream: garbled frames
+ *   concurrent-senders-quota  two senders share grpc-go's send quota: a
+ *                        lost wake-up hangs one
  *   error-propagation    errgroup: first error wins, cancels the sender
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
