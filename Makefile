@@ -29,7 +29,7 @@ TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
 
 .PHONY: all demo test check deps coverage asan tsan clean format help golden \
-        exercises exercise watch reset verify
+        exercises exercise watch reset verify notes
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -51,6 +51,7 @@ help:
 	@echo '  make reset EX=frames      put the starter back (asks first)'
 	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
 	@echo '  make verify      starters fail, solutions pass (+ASan, TSan)'
+	@echo '  make notes       check the notes'"'"' [[links]]; draw them (graphviz)'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -90,7 +91,13 @@ check: $(DUPLEX) $(TESTS)
 	done; \
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
+	sh tests/notes.sh check || failed=1; \
 	exit $$failed
+
+# The notes' link check, and a picture of the links (with graphviz).
+notes:
+	sh tests/notes.sh check
+	sh tests/notes.sh graph
 
 # Writes tests/golden/ again from `duplex run` (read the diff, then commit).
 golden: $(DUPLEX)
