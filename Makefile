@@ -92,6 +92,7 @@ check: $(DUPLEX) $(TESTS)
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
 	exit $$failed
 
 # The notes' link check, and a picture of the links (with graphviz).
