@@ -22,14 +22,14 @@ DUPLEX_LDFLAGS := $(SAN) -pthread
 
 LIB_SRCS := src/status.c src/sched.c src/trace.c src/pipe.c src/frame.c \
             src/context.c src/stream.c src/group.c src/scenario.c \
-            src/explore.c src/cli.c
+            src/explore.c src/recall.c src/cli.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
 
 .PHONY: all demo test check deps coverage asan tsan clean format help golden \
-        exercises exercise watch reset verify notes
+        exercises exercise watch reset verify notes recall recall-drill
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -52,6 +52,8 @@ help:
 	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
 	@echo '  make verify      starters fail, solutions pass (+ASan, TSan)'
 	@echo '  make notes       check the notes'"'"' [[links]]; draw them (graphviz)'
+	@echo '  make recall      every lesson card names a test, and it passes'
+	@echo '  make recall-drill  the active-recall drill (duplex recall)'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -94,6 +96,13 @@ check: $(DUPLEX) $(TESTS)
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
 	exit $$failed
+
+# Every active-recall card in lesson/ is proven by a passing test.
+recall: $(DUPLEX) $(TESTS)
+	DUPLEX=$(DUPLEX) BUILD=$(BUILD) TIMEOUT=$(TIMEOUT) sh tests/recall.sh
+
+recall-drill: $(DUPLEX)
+	$(DUPLEX) recall
 
 # The notes' link check, and a picture of the links (with graphviz).
 notes:

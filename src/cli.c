@@ -9,6 +9,7 @@
  *                       [--max-schedules N] [--messages N] [--capacity B]
  *                       [--timeout MS] [--fix]
  *   duplex decode [--hex|--raw] [--max-recv BYTES] [--encoding NAME]
+ *   duplex recall [--lessons DIR] [--seed N] [--limit N] [--list]
  *
  * Design
  *   cli_main() takes its streams as arguments, so the tests run the real
@@ -33,6 +34,7 @@
 
 #include "explore.h"
 #include "frame.h"
+#include "recall.h"
 #include "scenario.h"
 #include "trace.h"
 
@@ -53,6 +55,7 @@ static const char usage_main[] =
     "                    threads) and print its timeline\n"
     "  explore SCENARIO  run it under many schedules, count the failing ones\n"
     "  decode            dissect gRPC frames read from stdin\n"
+    "  recall            drill the lessons' active-recall cards\n"
     "  help [COMMAND]    this text, or a command's options\n"
     "\n"
     "exit codes:\n"
@@ -913,12 +916,117 @@ out:
     return code;
 }
 
+/* ---- recall ------------------------------------------------------------- */
+
+static const char usage_recall[] =
+    "usage: duplex recall [options]\n"
+    "\n"
+    "Drills the lessons' active-recall cards (each '### Q:' card under\n"
+    "'## Active Recall' in lesson/*.md) with Leitner boxes. A card shows its\n"
+    "question; answer it in your head, press Enter to see the answer and the\n"
+    "test that proves it, then grade yourself:\n"
+    "  a  again  back to box 1: tomorrow\n"
+    "  h  hard   same box\n"
+    "  g  good   next box\n"
+    "  e  easy   two boxes up\n"
+    "Boxes 1 to 5 come back after 1, 2, 4, 8 and 16 days. Cards due (most\n"
+    "overdue first) come before new ones. q quits; every grade is saved at\n"
+    "once.\n"
+    "\n"
+    "options:\n"
+    "  --lessons DIR  the lesson pages (default: lesson)\n"
+    "  --limit N      at most N cards this session (1..100000)\n"
+    "  --seed N       shuffle the cards that tie, the same way for the same N\n"
+    "  --list         print every card with its box, due day and proof\n"
+    "  -h, --help     this text\n"
+    "\n"
+    "Progress is kept in recall.state under $DUPLEX_STATE_DIR, else\n"
+    "$XDG_STATE_HOME/duplex, else ~/.local/state/duplex. $DUPLEX_TODAY sets\n"
+    "today (a day number: days since 1970-01-01).\n"
+    "When stdin is not a terminal, each line is one key (an empty line is\n"
+    "Enter), so a script can drive the drill; the end of input stops it.\n"
+    "\n"
+    "exit codes: 0 done (or quit), 1 the progress file cannot be read or\n"
+    "written, 2 usage (a bad option or no lesson directory).\n";
+
+/* Returns -1 when parsed, else the exit code (help or usage error). */
+static int parse_recall(struct cli *c, int argc, char **argv,
+                        struct recall_options *o)
+{
+    int i = 0;
+
+    memset(o, 0, sizeof *o);
+    for (i = 1; i < argc; i++) {
+        const char *v = NULL;
+        long long n = 0;
+        int m = 0;
+
+        if (is_help(argv[i])) {
+            fputs(usage_recall, c->out);
+            return 0;
+        }
+        if ((m = take_option(argc, argv, &i, "--lessons", &v)) != 0) {
+            if (m < 0 || v[0] == '\0')
+                return usage_error(c, "recall",
+                                   "--lessons wants a directory, e.g. lesson");
+            o->lessons = v;
+        } else if ((m = take_option(argc, argv, &i, "--limit", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 100000, 0, &n))
+                return usage_error(c, "recall",
+                                   "--limit wants a whole number from 1 to "
+                                   "100000");
+            o->plan.limit = (size_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--seed", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 0, 9007199254740991LL, 0, &n))
+                return usage_error(c, "recall",
+                                   "--seed wants a whole number from 0 "
+                                   "to 9007199254740991");
+            o->plan.seed = (uint64_t)n;
+            o->plan.seeded = 1;
+        } else if (take_option(argc, argv, &i, "--list", NULL)) {
+            o->list = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error(c, "recall", "unknown option '%s'", argv[i]);
+        } else {
+            return usage_error(c, "recall", "unexpected argument '%s'",
+                               argv[i]);
+        }
+    }
+    if (o->list && (o->plan.limit > 0 || o->plan.seeded))
+        return usage_error(c, "recall",
+                           "--list prints every card; --limit and --seed "
+                           "choose a drill's cards");
+    return -1;
+}
+
+static int cmd_recall(struct cli *c, int argc, char **argv)
+{
+    struct recall_options o;
+    struct recall_io io = {c->in, c->out, c->err, c->colour};
+    struct status_detail why;
+    enum status st = STATUS_OK;
+    int code = parse_recall(c, argc, argv, &o);
+
+    if (code >= 0)
+        return code;
+    status_detail_clear(&why);
+    st = recall_command(&o, &io, &why);
+    if (st == STATUS_OK)
+        return 0;
+    /* No lesson directory, or a bad $DUPLEX_TODAY: the way it was run. */
+    if (st == STATUS_NOT_FOUND || st == STATUS_INVALID_ARGUMENT)
+        return usage_error(c, "recall", "%s", why.text);
+    fprintf(c->err, "duplex recall: %s\n", why.text);
+    return 1;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static int is_command(const char *name)
 {
     return strcmp(name, "list") == 0 || strcmp(name, "run") == 0 ||
-           strcmp(name, "explore") == 0 || strcmp(name, "decode") == 0;
+           strcmp(name, "explore") == 0 || strcmp(name, "decode") == 0 ||
+           strcmp(name, "recall") == 0;
 }
 
 static int use_colour(FILE *out)
@@ -961,6 +1069,8 @@ static int dispatch(struct cli *c, int argc, char **argv)
         return cmd_explore(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "decode") == 0)
         return cmd_decode(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "recall") == 0)
+        return cmd_recall(c, argc - 1, argv + 1);
     return usage_error(c, NULL, "no command '%s'", argv[1]);
 }
 
