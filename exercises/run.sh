@@ -33,10 +33,19 @@ fi
 
 die() { echo "exercises: $*" >&2; exit 2; }
 
-names() { # every exercise, in the order of its folder name
-    local d
+# The order of the lessons; a folder not listed comes after, by name.
+ORDER="frames partial-reads half-close bidi-echo chat errgroup
+       drain-before-cancel deadlines concurrent-senders"
+
+names() { # every exercise, in lesson order
+    local n d
+    for n in $ORDER; do
+        [ -f "$WEEK/$n/README.md" ] && echo "$n"
+    done
     for d in "$WEEK"/*/; do
-        [ -f "$d/README.md" ] && basename "$d"
+        n=$(basename "$d")
+        [ -f "$d/README.md" ] && ! echo " $ORDER " | tr -s ' \n' ' ' |
+            grep -q " $n " && echo "$n"
     done
 }
 

@@ -23,7 +23,7 @@
  *   count, so a "# comment" in a shell example ends nothing.
  *
  *   Ids. A card's id is its file's name without ".md" and a hash of its
- *   question: "day-115-half-close#3f2a9c1e". Adding, removing or moving
+ *   question: "day-116-half-close#3f2a9c1e". Adding, removing or moving
  *   cards keeps every other card's progress; rewording a question makes it
  *   a new card, which is what a new question is.
  *
@@ -75,7 +75,7 @@
 
 /* One card, as the lesson wrote it. Every string is owned by the deck. */
 struct recall_card {
-    char *id;         /* "day-115-half-close#3f2a9c1e" */
+    char *id;         /* "day-116-half-close#3f2a9c1e" */
     char *question;   /* the text after "### Q:" */
     char *answer;     /* one paragraph, its lines joined by spaces */
     char *proof_test; /* "test_stream_recv_after_close_send" */

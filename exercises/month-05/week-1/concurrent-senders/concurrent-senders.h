@@ -9,7 +9,7 @@
 /* Producer who's (0: A, 1: B) message i (from 1): 6 bytes, "A:0001". */
 static inline void ex_message(int who, int i, char out[7])
 {
-    snprintf(out, 7, "%c:%04d", 'A' + who, i % 10000);
+    snprintf(out, 7, "%c:%04u", 'A' + who, (unsigned)i % 10000u);
 }
 
 /*

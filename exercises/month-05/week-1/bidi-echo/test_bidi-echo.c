@@ -1,0 +1,273 @@
+/*
+ * Tests for the bidi-echo exercise. The test is the echo server ("server":
+ * each message back as "echo: <text>", then OK at EOF), on 16-byte pipes,
+ * so neither direction can hold the whole conversation. Your client runs
+ * on a thread named "client", under duplex's deterministic scheduler: once
+ * in order, then under every schedule with at most 1 preemption
+ * (explore_function; a few thousand schedules).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bidi-echo.h"
+#include "ex_check.h"
+#include "explore.h"
+#include "sched.h"
+
+#define MAX_MSGS 4
+#define SMALL 16 /* bytes per pipe: less than a third of either direction */
+
+static const char *const four[MAX_MSGS] = {"one", "two", "three", "four"};
+
+/* One call: the test's echo server against your client. */
+struct run {
+    /* The setup. */
+    const char *const *msgs;
+    int n;
+    size_t capacity;
+    /* What happened; reset at the start of every run. */
+    enum status st; /* what ex_echo_client returned */
+    int got;
+    char echoes[MAX_MSGS][EX_ECHO_MAX];
+    enum status server; /* how the server's loop ended */
+    int server_got;
+};
+
+struct server {
+    struct stream *s;
+    struct run *run;
+};
+
+static enum status echo_server(void *arg)
+{
+    struct server *sv = arg;
+    struct stream_end *e = &sv->s->server;
+    struct frame_msg msg = {0};
+    char out[64];
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
+        int len = snprintf(out, sizeof out, "echo: %.*s", (int)msg.length,
+                           (const char *)msg.data);
+
+        sv->run->server_got++;
+        st = stream_send(e, out, (size_t)len, NULL);
+        if (st != STATUS_OK)
+            break;
+    }
+    if (st == STATUS_EOF)
+        st = stream_finish(e, STATUS_OK, NULL);
+    frame_msg_free(&msg);
+    sv->run->server = st;
+    return STATUS_OK;
+}
+
+static enum status client(void *arg)
+{
+    struct server *sv = arg; /* the same stream and run */
+    struct run *r = sv->run;
+
+    r->st = ex_echo_client(sv->s, r->msgs, r->n, r->echoes, &r->got);
+    return STATUS_OK;
+}
+
+static enum status one_call(void *arg)
+{
+    struct run *r = arg;
+    struct stream_options o;
+    struct stream *s = NULL;
+    struct sched_thread t;
+    struct sched_thread c;
+    struct server sv;
+
+    r->st = r->server = STATUS_UNKNOWN;
+    r->got = -1;
+    r->server_got = 0;
+    memset(r->echoes, 0, sizeof r->echoes);
+    memset(&o, 0, sizeof o);
+    o.capacity = r->capacity;
+    if (stream_create(NULL, &o, &s) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    sv.s = s;
+    sv.run = r;
+    if (sched_thread_start(&t, "server", echo_server, &sv) != STATUS_OK) {
+        stream_destroy(s);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    if (sched_thread_start(&c, "client", client, &sv) == STATUS_OK)
+        sched_thread_join(&c);
+    else
+        stream_cancel(&s->client); /* no client: end the server's wait */
+    sched_thread_join(&t);
+    stream_destroy(s);
+    return STATUS_OK;
+}
+
+/* The first echo that is not "echo: " + its message, or -1. */
+static int first_wrong_echo(const struct run *r)
+{
+    char want[EX_ECHO_MAX];
+    int i = 0;
+
+    for (i = 0; i < r->n; i++) {
+        snprintf(want, sizeof want, "echo: %s", r->msgs[i]);
+        if (strcmp(want, r->echoes[i]) != 0)
+            return i;
+    }
+    return -1;
+}
+
+static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
+{
+    const struct run *r = arg;
+
+    return st != STATUS_OK || sim->deadlocked || r->st != STATUS_OK ||
+           r->got != r->n || first_wrong_echo(r) >= 0 || r->server != STATUS_OK;
+}
+
+/* Says what the run did, next to what it should have done. */
+static void explain(const struct run *r, const struct sched_sim_result *sim,
+                    const char *schedule)
+{
+    int wrong = first_wrong_echo(r);
+
+    print_error("check: ex_echo_client gets all %d echoes, in order, with "
+                "%zu-byte pipes (%s)\n"
+                "  expected: OK, %d echoes; the server ends with OK\n",
+                r->n, r->capacity, schedule, r->n);
+    if (sim->deadlocked) {
+        print_error("  actual:   a deadlock: the server read %d message(s) "
+                    "and waits for room on s2c, and your client waits too. "
+                    "Who reads s2c while the sender waits for room on "
+                    "c2s?\n  simulator: %s\n",
+                    r->server_got, sim->report);
+        return;
+    }
+    print_error("  actual:   %s, %d echoes; the server ends with %s\n",
+                status_name(r->st), r->got, status_name(r->server));
+    if (wrong >= 0)
+        print_error("  echo %d: expected \"echo: %s\", got \"%s\"\n", wrong + 1,
+                    r->msgs[wrong], r->echoes[wrong]);
+}
+
+static void run_in_order(struct run *r)
+{
+    struct sched_sim_options so;
+    struct sched_sim_result sim;
+    enum status st = STATUS_OK;
+    int failed = 0;
+
+    memset(&so, 0, sizeof so);
+    so.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
+    failed = broken(r, st, &sim);
+    if (failed)
+        explain(r, &sim, "in-order schedule");
+    sched_sim_result_free(&sim);
+    if (failed)
+        fail();
+}
+
+static void test_bidi_echo_all_echoes_arrive_in_order(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.capacity = SMALL;
+    run_in_order(&r);
+}
+
+static void test_bidi_echo_every_schedule_gets_every_echo(void **state)
+{
+    struct explore_options o;
+    struct explore_result res;
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.capacity = SMALL;
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = 1;
+    o.stop_on_failure = 1;
+    assert_int_equal(explore_function(one_call, &r, broken, &o, &res),
+                     STATUS_OK);
+    if (res.failing > 0) {
+        struct sched_sim_options so;
+        struct sched_sim_result sim;
+        int8_t *forced = NULL;
+        size_t n = 0;
+        enum status st = STATUS_OK;
+        char schedule[EXPLORE_REPLAY_MAX + 64];
+
+        /* Replay the first failing schedule to say what it did. */
+        memset(&so, 0, sizeof so);
+        so.strategy = SCHED_IN_ORDER;
+        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
+                         STATUS_OK);
+        so.forced = forced;
+        so.nforced = n;
+        assert_int_equal(sched_sim_run(&so, one_call, &r, &st, &sim),
+                         STATUS_OK);
+        snprintf(schedule, sizeof schedule,
+                 "schedule %s, found after %llu schedules",
+                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
+                 (unsigned long long)res.schedules);
+        free(forced);
+        explain(&r, &sim, schedule);
+        sched_sim_result_free(&sim);
+    }
+    ex_check_int("failing schedules", 0, (long long)res.failing);
+    ex_check_int("the search covered every schedule up to 1 preemption", 1,
+                 res.complete);
+    print_message("explored %llu schedules\n",
+                  (unsigned long long)res.schedules);
+    explore_result_free(&res);
+}
+
+static void test_bidi_echo_works_with_big_pipes(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.capacity = 0; /* 64 KiB: everything fits, any client works */
+    run_in_order(&r);
+}
+
+static void test_bidi_echo_no_messages_no_echoes(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 0;
+    r.capacity = SMALL;
+    run_in_order(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bidi_echo_all_echoes_arrive_in_order),
+        cmocka_unit_test(test_bidi_echo_every_schedule_gets_every_echo),
+        cmocka_unit_test(test_bidi_echo_works_with_big_pipes),
+        cmocka_unit_test(test_bidi_echo_no_messages_no_echoes),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,349 @@
+/*
+ * Tests for the half-close exercise. The uploader runs on a thread
+ * ("client"), the counter on another ("server"), over a 16-byte pipe,
+ * under duplex's deterministic scheduler (SIM mode). On real threads a
+ * missing half-close hangs for ever; here it is a deadlock: the simulator
+ * sees that nobody can ever run again, wakes everyone with STATUS_DEADLOCK,
+ * and reports who waited for what.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ex_check.h"
+#include "explore.h"
+#include "half-close.h"
+#include "sched.h"
+
+#define CAPACITY 16
+
+static const char *const three[] = {"alpha", "bravo", "charlie"};
+
+/* One run: your uploader on "client", your counter (or not) on "server". */
+struct run {
+    /* The setup. */
+    const char *const *msgs;
+    int n;
+    int hang_up; /* the server reads one frame, then closes its end */
+    /* What happened; reset at the start of every run. */
+    struct pipe *p;
+    enum status upload;
+    enum status count;
+    int frames;
+    size_t bytes;
+};
+
+static enum status uploader(void *arg)
+{
+    struct run *r = arg;
+
+    r->upload = ex_upload(r->p, r->msgs, r->n);
+    return STATUS_OK;
+}
+
+static enum status counter(void *arg)
+{
+    struct run *r = arg;
+    struct frame_msg msg = {0};
+
+    if (!r->hang_up) {
+        r->count = ex_count(r->p, &r->frames, &r->bytes);
+        return STATUS_OK;
+    }
+    r->count = frame_read(r->p, NULL, &msg, NULL);
+    pipe_close_read(r->p);
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+static enum status one_upload(void *arg)
+{
+    struct run *r = arg;
+    struct sched_thread client;
+    struct sched_thread server;
+
+    r->upload = r->count = STATUS_UNKNOWN;
+    r->frames = -1;
+    r->bytes = 0;
+    if (pipe_create(CAPACITY, "c2s", NULL, &r->p) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    if (sched_thread_start(&client, "client", uploader, r) != STATUS_OK) {
+        pipe_destroy(r->p);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    if (sched_thread_start(&server, "server", counter, r) != STATUS_OK) {
+        sched_thread_join(&client);
+        pipe_destroy(r->p);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    sched_thread_join(&client);
+    sched_thread_join(&server);
+    pipe_destroy(r->p);
+    r->p = NULL;
+    return STATUS_OK;
+}
+
+static size_t total_bytes(const char *const *msgs, int n)
+{
+    size_t sum = 0;
+    int i = 0;
+
+    for (i = 0; i < n; i++)
+        sum += strlen(msgs[i]);
+    return sum;
+}
+
+static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
+{
+    const struct run *r = arg;
+
+    return st != STATUS_OK || sim->deadlocked || r->upload != STATUS_OK ||
+           r->count != STATUS_OK || r->frames != r->n ||
+           r->bytes != total_bytes(r->msgs, r->n);
+}
+
+/* Says what the run did, next to what it should have done. */
+static void explain(const struct run *r, const struct sched_sim_result *sim,
+                    const char *schedule)
+{
+    print_error("check: ex_upload sends %d frame(s) and half-closes; "
+                "ex_count counts them and ends at the clean EOF (%s)\n"
+                "  expected: ex_upload OK, ex_count OK, %d frame(s), %zu "
+                "bytes\n"
+                "  actual:   ex_upload %s, ex_count %s, %d frame(s), %zu "
+                "bytes\n",
+                r->n, schedule, r->n, total_bytes(r->msgs, r->n),
+                status_name(r->upload), status_name(r->count), r->frames,
+                r->bytes);
+    if (sim->deadlocked)
+        print_error("  deadlock: did you forget to half-close? The "
+                    "uploader returned, and the counter waited for ever for "
+                    "a next frame.\n  simulator: %s\n",
+                    sim->report);
+}
+
+/* Runs r once, in order; explains it if it broke. */
+static void run_in_order(struct run *r)
+{
+    struct sched_sim_options so;
+    struct sched_sim_result sim;
+    enum status st = STATUS_OK;
+    int failed = 0;
+
+    memset(&so, 0, sizeof so);
+    so.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&so, one_upload, r, &st, &sim), STATUS_OK);
+    failed = broken(r, st, &sim);
+    if (failed)
+        explain(r, &sim, "in-order schedule");
+    sched_sim_result_free(&sim);
+    if (failed)
+        fail();
+}
+
+static void test_half_close_upload_then_count_ends_cleanly(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = three;
+    r.n = 3;
+    run_in_order(&r);
+}
+
+static void test_half_close_every_schedule_ends_cleanly(void **state)
+{
+    struct explore_options o;
+    struct explore_result res;
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = three;
+    r.n = 3;
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = 2;
+    o.stop_on_failure = 1;
+    assert_int_equal(explore_function(one_upload, &r, broken, &o, &res),
+                     STATUS_OK);
+    if (res.failing > 0) {
+        struct sched_sim_options so;
+        struct sched_sim_result sim;
+        int8_t *forced = NULL;
+        size_t n = 0;
+        enum status st = STATUS_OK;
+        char schedule[EXPLORE_REPLAY_MAX + 64];
+
+        /* Replay the first failing schedule to say what it did. */
+        memset(&so, 0, sizeof so);
+        so.strategy = SCHED_IN_ORDER;
+        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
+                         STATUS_OK);
+        so.forced = forced;
+        so.nforced = n;
+        assert_int_equal(sched_sim_run(&so, one_upload, &r, &st, &sim),
+                         STATUS_OK);
+        snprintf(schedule, sizeof schedule,
+                 "schedule %s, found after %llu schedules",
+                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
+                 (unsigned long long)res.schedules);
+        free(forced);
+        explain(&r, &sim, schedule);
+        sched_sim_result_free(&sim);
+    }
+    ex_check_int("failing schedules", 0, (long long)res.failing);
+    ex_check_int("the search covered every schedule up to 2 preemptions", 1,
+                 res.complete);
+    print_message("explored %llu schedules\n",
+                  (unsigned long long)res.schedules);
+    explore_result_free(&res);
+}
+
+static void test_half_close_nothing_to_upload_still_ends(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = three;
+    r.n = 0;
+    run_in_order(&r);
+}
+
+static void test_half_close_empty_messages_are_frames(void **state)
+{
+    static const char *const msgs[] = {"", "x", ""};
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = msgs;
+    r.n = 3;
+    run_in_order(&r);
+}
+
+/* The counter alone, on bytes the test wrote and half-closed itself. */
+struct counted {
+    const uint8_t *bytes;
+    size_t len;
+    enum status st;
+    int frames;
+    size_t total;
+};
+
+static enum status count_prepared(void *arg)
+{
+    struct counted *c = arg;
+    struct pipe *p = NULL;
+
+    c->st = STATUS_UNKNOWN;
+    c->frames = -1;
+    c->total = 0;
+    if (pipe_create(0, "c2s", NULL, &p) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    pipe_write(p, c->bytes, c->len, NULL);
+    pipe_close_write(p);
+    c->st = ex_count(p, &c->frames, &c->total);
+    pipe_destroy(p);
+    return STATUS_OK;
+}
+
+static void count(struct counted *c)
+{
+    struct sched_sim_options so;
+    struct sched_sim_result sim;
+    enum status st = STATUS_OK;
+
+    memset(&so, 0, sizeof so);
+    so.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&so, count_prepared, c, &st, &sim),
+                     STATUS_OK);
+    if (sim.deadlocked)
+        print_error("note: ex_count deadlocked on a half-closed pipe: it "
+                    "read on after EOF?\n  %s\n",
+                    sim.report);
+    sched_sim_result_free(&sim);
+}
+
+static void test_half_close_counter_returns_ok_at_eof(void **state)
+{
+    static const uint8_t two[] = {0x00, 0x00, 0x00, 0x00, 0x02, 'h', 'i', 0x00,
+                                  0x00, 0x00, 0x00, 0x03, 'y',  'o', 'u'};
+    struct counted c;
+
+    (void)state;
+    memset(&c, 0, sizeof c);
+    c.bytes = two;
+    c.len = sizeof two;
+    count(&c);
+    ex_check_status("ex_count over 2 frames, then EOF: EOF between frames "
+                    "is the clean end",
+                    STATUS_OK, c.st);
+    ex_check_int("frames counted", 2, c.frames);
+    ex_check_int("payload bytes counted", 5, (long long)c.total);
+}
+
+static void test_half_close_counter_reports_a_frame_cut_short(void **state)
+{
+    static const uint8_t cut[] = {0x00, 0x00, 0x00, 0x00, 0x02,
+                                  'h',  'i',  0x00, 0x00, 0x00};
+    struct counted c;
+
+    (void)state;
+    memset(&c, 0, sizeof c);
+    c.bytes = cut;
+    c.len = sizeof cut;
+    count(&c);
+    ex_check_status("ex_count over 1 frame and 3 bytes of a header, then "
+                    "EOF (unexpected EOF)",
+                    STATUS_INTERNAL, c.st);
+    ex_check_int("whole frames counted", 1, c.frames);
+}
+
+static void test_half_close_uploader_stops_when_reader_hangs_up(void **state)
+{
+    static const char *const four[] = {"message1", "message2", "message3",
+                                       "message4"};
+    struct run r;
+    struct sched_sim_options so;
+    struct sched_sim_result sim;
+    enum status st = STATUS_OK;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.hang_up = 1;
+    memset(&so, 0, sizeof so);
+    so.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&so, one_upload, &r, &st, &sim), STATUS_OK);
+    if (sim.deadlocked)
+        print_error("note: this run deadlocked: %s\n", sim.report);
+    sched_sim_result_free(&sim);
+    ex_check_status("the reader read one frame of 4", STATUS_OK, r.count);
+    ex_check_status("ex_upload after the reader closed its end (the 52 "
+                    "bytes cannot all fit in a 16-byte pipe)",
+                    STATUS_CLOSED, r.upload);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_half_close_upload_then_count_ends_cleanly),
+        cmocka_unit_test(test_half_close_every_schedule_ends_cleanly),
+        cmocka_unit_test(test_half_close_nothing_to_upload_still_ends),
+        cmocka_unit_test(test_half_close_empty_messages_are_frames),
+        cmocka_unit_test(test_half_close_counter_returns_ok_at_eof),
+        cmocka_unit_test(test_half_close_counter_reports_a_frame_cut_short),
+        cmocka_unit_test(test_half_close_uploader_stops_when_reader_hangs_up),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
