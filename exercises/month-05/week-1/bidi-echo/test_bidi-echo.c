@@ -13,11 +13,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bidi-echo.h"
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 #include "sched.h"
 
@@ -133,9 +133,10 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
 }
 
 /* Says what the run did, next to what it should have done. */
-static void explain(const struct run *r, const struct sched_sim_result *sim,
+static void explain(void *arg, const struct sched_sim_result *sim,
                     const char *schedule)
 {
+    const struct run *r = arg;
     int wrong = first_wrong_echo(r);
 
     print_error("check: ex_echo_client gets all %d echoes, in order, with "
@@ -157,24 +158,6 @@ static void explain(const struct run *r, const struct sched_sim_result *sim,
                     r->msgs[wrong], r->echoes[wrong]);
 }
 
-static void run_in_order(struct run *r)
-{
-    struct sched_sim_options so;
-    struct sched_sim_result sim;
-    enum status st = STATUS_OK;
-    int failed = 0;
-
-    memset(&so, 0, sizeof so);
-    so.strategy = SCHED_IN_ORDER;
-    assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
-    failed = broken(r, st, &sim);
-    if (failed)
-        explain(r, &sim, "in-order schedule");
-    sched_sim_result_free(&sim);
-    if (failed)
-        fail();
-}
-
 static void test_bidi_echo_all_echoes_arrive_in_order(void **state)
 {
     struct run r;
@@ -184,13 +167,11 @@ static void test_bidi_echo_all_echoes_arrive_in_order(void **state)
     r.msgs = four;
     r.n = 4;
     r.capacity = SMALL;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_bidi_echo_every_schedule_gets_every_echo(void **state)
 {
-    struct explore_options o;
-    struct explore_result res;
     struct run r;
 
     (void)state;
@@ -198,42 +179,7 @@ static void test_bidi_echo_every_schedule_gets_every_echo(void **state)
     r.msgs = four;
     r.n = 4;
     r.capacity = SMALL;
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 1;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(one_call, &r, broken, &o, &res),
-                     STATUS_OK);
-    if (res.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-        char schedule[EXPLORE_REPLAY_MAX + 64];
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
-                         STATUS_OK);
-        so.forced = forced;
-        so.nforced = n;
-        assert_int_equal(sched_sim_run(&so, one_call, &r, &st, &sim),
-                         STATUS_OK);
-        snprintf(schedule, sizeof schedule,
-                 "schedule %s, found after %llu schedules",
-                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
-                 (unsigned long long)res.schedules);
-        free(forced);
-        explain(&r, &sim, schedule);
-        sched_sim_result_free(&sim);
-    }
-    ex_check_int("failing schedules", 0, (long long)res.failing);
-    ex_check_int("the search covered every schedule up to 1 preemption", 1,
-                 res.complete);
-    print_message("explored %llu schedules\n",
-                  (unsigned long long)res.schedules);
-    explore_result_free(&res);
+    ex_explore_all(one_call, &r, broken, explain, 1);
 }
 
 static void test_bidi_echo_works_with_big_pipes(void **state)
@@ -245,7 +191,7 @@ static void test_bidi_echo_works_with_big_pipes(void **state)
     r.msgs = four;
     r.n = 4;
     r.capacity = 0; /* 64 KiB: everything fits, any client works */
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_bidi_echo_no_messages_no_echoes(void **state)
@@ -257,7 +203,7 @@ static void test_bidi_echo_no_messages_no_echoes(void **state)
     r.msgs = four;
     r.n = 0;
     r.capacity = SMALL;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 int main(void)

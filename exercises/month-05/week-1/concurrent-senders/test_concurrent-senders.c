@@ -15,6 +15,7 @@
 
 #include "concurrent-senders.h"
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 #include "sched.h"
 
@@ -96,49 +97,30 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
            run->bad != 0 || run->got[0] != MESSAGES || run->got[1] != MESSAGES;
 }
 
+/* Says what a failing schedule did: what the server got. */
+static void explain(void *arg, const struct sched_sim_result *sim,
+                    const char *schedule)
+{
+    const struct run *run = arg;
+
+    print_error(
+        "check: every schedule up to 2 preemptions delivers %d whole "
+        "message(s) from A and from B\n"
+        "  expected: 0 failing schedules\n"
+        "  actual:   %s:\n"
+        "    server got A %d, B %d, bad %d%s%s\n%s%s%s",
+        MESSAGES, schedule, run->got[0], run->got[1], run->bad,
+        run->bad ? ": " : "", run->first_bad, sim->deadlocked ? "    " : "",
+        sim->deadlocked ? sim->report : "", sim->deadlocked ? "\n" : "");
+}
+
 static void
 test_concurrent_senders_every_schedule_delivers_whole_frames(void **state)
 {
-    struct explore_options o;
-    struct explore_result r;
     struct run run;
 
     (void)state;
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 2;
-    o.stop_on_failure = 1; /* one failing schedule is enough to show */
-    assert_int_equal(explore_function(one_call, &run, broken, &o, &r),
-                     STATUS_OK);
-    if (r.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        sched_schedule_parse(r.replay, &forced, &n);
-        so.forced = forced;
-        so.nforced = n;
-        sched_sim_run(&so, one_call, &run, &st, &sim);
-        print_error("check: every schedule up to 2 preemptions delivers "
-                    "%d whole message(s) from A and from B\n"
-                    "  expected: 0 failing schedules\n"
-                    "  actual:   a failing schedule (%s), found after %llu "
-                    "schedules:\n"
-                    "    server got A %d, B %d, bad %d%s%s\n%s%s",
-                    MESSAGES, r.replay, (unsigned long long)r.schedules,
-                    run.got[0], run.got[1], run.bad, run.bad ? ": " : "",
-                    run.first_bad, sim.deadlocked ? "    " : "",
-                    sim.deadlocked ? sim.report : "");
-        sched_sim_result_free(&sim);
-        free(forced);
-    }
-    ex_check_int("failing schedules", 0, (long long)r.failing);
-    ex_check_int("the search covered every schedule", 1, r.complete);
-    explore_result_free(&r);
+    ex_explore_all(one_call, &run, broken, explain, 2);
 }
 
 int main(void)

@@ -15,11 +15,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "deadlines.h"
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 
 #define MS 1000000LL /* nanoseconds */
@@ -189,9 +189,10 @@ static const char *describe(const struct run *r, char *buf, size_t cap)
 }
 
 /* Says what the run did, next to what it should have done. */
-static void explain(const struct run *r, const struct sched_sim_result *sim,
+static void explain(void *arg, const struct sched_sim_result *sim,
                     const char *schedule)
 {
+    const struct run *r = arg;
     struct want w = want_of(r);
     char setup[160];
 
@@ -216,24 +217,6 @@ static void explain(const struct run *r, const struct sched_sim_result *sim,
                 r->elapsed % MS != 0 ? " and some" : "", r->request);
 }
 
-static void run_in_order(struct run *r)
-{
-    struct sched_sim_options so;
-    struct sched_sim_result sim;
-    enum status st = STATUS_OK;
-    int failed = 0;
-
-    memset(&so, 0, sizeof so);
-    so.strategy = SCHED_IN_ORDER;
-    assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
-    failed = broken(r, st, &sim);
-    if (failed)
-        explain(r, &sim, "in-order schedule");
-    sched_sim_result_free(&sim);
-    if (failed)
-        fail();
-}
-
 static void test_deadlines_silent_server_ends_at_the_deadline(void **state)
 {
     struct run r;
@@ -241,54 +224,17 @@ static void test_deadlines_silent_server_ends_at_the_deadline(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     r.timeout_ns = 200 * MS;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_deadlines_every_schedule_ends_at_the_deadline(void **state)
 {
-    struct explore_options o;
-    struct explore_result res;
     struct run r;
 
     (void)state;
     memset(&r, 0, sizeof r);
     r.timeout_ns = 200 * MS;
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 2;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(one_call, &r, broken, &o, &res),
-                     STATUS_OK);
-    if (res.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-        char schedule[EXPLORE_REPLAY_MAX + 64];
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
-                         STATUS_OK);
-        so.forced = forced;
-        so.nforced = n;
-        assert_int_equal(sched_sim_run(&so, one_call, &r, &st, &sim),
-                         STATUS_OK);
-        snprintf(schedule, sizeof schedule,
-                 "schedule %s, found after %llu schedules",
-                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
-                 (unsigned long long)res.schedules);
-        free(forced);
-        explain(&r, &sim, schedule);
-        sched_sim_result_free(&sim);
-    }
-    ex_check_int("failing schedules", 0, (long long)res.failing);
-    ex_check_int("the search covered every schedule up to 2 preemptions", 1,
-                 res.complete);
-    print_message("explored %llu schedules\n",
-                  (unsigned long long)res.schedules);
-    explore_result_free(&res);
+    ex_explore_all(one_call, &r, broken, explain, 2);
 }
 
 static void test_deadlines_quick_server_answers_in_time(void **state)
@@ -299,7 +245,7 @@ static void test_deadlines_quick_server_answers_in_time(void **state)
     memset(&r, 0, sizeof r);
     r.quick = 1;
     r.timeout_ns = 200 * MS;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_deadlines_parent_deadline_comes_first(void **state)
@@ -310,7 +256,7 @@ static void test_deadlines_parent_deadline_comes_first(void **state)
     memset(&r, 0, sizeof r);
     r.timeout_ns = 200 * MS;
     r.parent_deadline = 50 * MS;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_deadlines_own_deadline_comes_first(void **state)
@@ -321,7 +267,7 @@ static void test_deadlines_own_deadline_comes_first(void **state)
     memset(&r, 0, sizeof r);
     r.timeout_ns = 80 * MS;
     r.parent_deadline = 5000 * MS;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_deadlines_parent_cancel_ends_the_call(void **state)
@@ -332,7 +278,7 @@ static void test_deadlines_parent_cancel_ends_the_call(void **state)
     memset(&r, 0, sizeof r);
     r.timeout_ns = 200 * MS;
     r.parent_cancel = 30 * MS;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 int main(void)

@@ -15,11 +15,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "drain-before-cancel.h"
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 #include "sched.h"
 
@@ -135,9 +135,10 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
 }
 
 /* Says what the run did, next to what it should have done. */
-static void explain(const struct run *r, const struct sched_sim_result *sim,
+static void explain(void *arg, const struct sched_sim_result *sim,
                     const char *schedule)
 {
+    const struct run *r = arg;
     int wrong = first_wrong_update(r);
 
     print_error("check: the server sends %d updates and finishes with %s; "
@@ -171,24 +172,6 @@ static void explain(const struct run *r, const struct sched_sim_result *sim,
         print_error("  update %d: got \"%s\"\n", wrong + 1, r->updates[wrong]);
 }
 
-static void run_in_order(struct run *r)
-{
-    struct sched_sim_options so;
-    struct sched_sim_result sim;
-    enum status st = STATUS_OK;
-    int failed = 0;
-
-    memset(&so, 0, sizeof so);
-    so.strategy = SCHED_IN_ORDER;
-    assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
-    failed = broken(r, st, &sim);
-    if (failed)
-        explain(r, &sim, "in-order schedule");
-    sched_sim_result_free(&sim);
-    if (failed)
-        fail();
-}
-
 static void setup(struct run *r, int sends, enum status finish, int max)
 {
     memset(r, 0, sizeof *r);
@@ -203,53 +186,16 @@ static void test_drain_before_cancel_reads_every_update(void **state)
 
     (void)state;
     setup(&r, UPDATES, STATUS_OK, UPDATES);
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_drain_before_cancel_every_schedule_loses_nothing(void **state)
 {
-    struct explore_options o;
-    struct explore_result res;
     struct run r;
 
     (void)state;
     setup(&r, UPDATES, STATUS_OK, UPDATES);
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 2;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(one_call, &r, broken, &o, &res),
-                     STATUS_OK);
-    if (res.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-        char schedule[EXPLORE_REPLAY_MAX + 64];
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
-                         STATUS_OK);
-        so.forced = forced;
-        so.nforced = n;
-        assert_int_equal(sched_sim_run(&so, one_call, &r, &st, &sim),
-                         STATUS_OK);
-        snprintf(schedule, sizeof schedule,
-                 "schedule %s, found after %llu schedules",
-                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
-                 (unsigned long long)res.schedules);
-        free(forced);
-        explain(&r, &sim, schedule);
-        sched_sim_result_free(&sim);
-    }
-    ex_check_int("failing schedules", 0, (long long)res.failing);
-    ex_check_int("the search covered every schedule up to 2 preemptions", 1,
-                 res.complete);
-    print_message("explored %llu schedules\n",
-                  (unsigned long long)res.schedules);
-    explore_result_free(&res);
+    ex_explore_all(one_call, &r, broken, explain, 2);
 }
 
 static void test_drain_before_cancel_keeps_the_servers_error(void **state)
@@ -258,7 +204,7 @@ static void test_drain_before_cancel_keeps_the_servers_error(void **state)
 
     (void)state;
     setup(&r, 3, STATUS_UNAVAILABLE, UPDATES);
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_drain_before_cancel_reads_past_a_full_array(void **state)
@@ -267,7 +213,7 @@ static void test_drain_before_cancel_reads_past_a_full_array(void **state)
 
     (void)state;
     setup(&r, UPDATES, STATUS_OK, 1); /* room for 1, still read all 5 */
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 int main(void)

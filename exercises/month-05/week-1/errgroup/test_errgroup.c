@@ -16,11 +16,11 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "errgroup.h"
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 
 #define N 3
@@ -106,9 +106,11 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
 }
 
 /* Says what the run did, next to what it should have done. */
-static void explain(const struct run *r, const struct sched_sim_result *sim,
+static void explain(void *arg, const struct sched_sim_result *sim,
                     const char *schedule)
 {
+    const struct run *r = arg;
+
     if (r->garble)
         print_error("check: the server garbles echo %d: your receiver's "
                     "INVALID_ARGUMENT cancels the call, and it is the "
@@ -132,66 +134,6 @@ static void explain(const struct run *r, const struct sched_sim_result *sim,
                 status_name(r->st), r->why.text, status_name(r->server));
 }
 
-static void run_in_order(struct run *r)
-{
-    struct sched_sim_options so;
-    struct sched_sim_result sim;
-    enum status st = STATUS_OK;
-    int failed = 0;
-
-    memset(&so, 0, sizeof so);
-    so.strategy = SCHED_IN_ORDER;
-    assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
-    failed = broken(r, st, &sim);
-    if (failed)
-        explain(r, &sim, "in-order schedule");
-    sched_sim_result_free(&sim);
-    if (failed)
-        fail();
-}
-
-static void explore_all(struct run *r)
-{
-    struct explore_options o;
-    struct explore_result res;
-
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 1;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(one_call, r, broken, &o, &res),
-                     STATUS_OK);
-    if (res.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-        char schedule[EXPLORE_REPLAY_MAX + 64];
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
-                         STATUS_OK);
-        so.forced = forced;
-        so.nforced = n;
-        assert_int_equal(sched_sim_run(&so, one_call, r, &st, &sim), STATUS_OK);
-        snprintf(schedule, sizeof schedule,
-                 "schedule %s, found after %llu schedules",
-                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
-                 (unsigned long long)res.schedules);
-        free(forced);
-        explain(r, &sim, schedule);
-        sched_sim_result_free(&sim);
-    }
-    ex_check_int("failing schedules", 0, (long long)res.failing);
-    ex_check_int("the search covered every schedule up to 1 preemption", 1,
-                 res.complete);
-    print_message("explored %llu schedules\n",
-                  (unsigned long long)res.schedules);
-    explore_result_free(&res);
-}
-
 static void test_errgroup_bad_echo_is_the_first_error(void **state)
 {
     struct run r;
@@ -199,7 +141,7 @@ static void test_errgroup_bad_echo_is_the_first_error(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     r.garble = 2;
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_errgroup_every_schedule_returns_the_first_error(void **state)
@@ -209,7 +151,7 @@ static void test_errgroup_every_schedule_returns_the_first_error(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     r.garble = 2;
-    explore_all(&r);
+    ex_explore_all(one_call, &r, broken, explain, 1);
 }
 
 static void test_errgroup_good_echoes_end_ok(void **state)
@@ -218,7 +160,7 @@ static void test_errgroup_good_echoes_end_ok(void **state)
 
     (void)state;
     memset(&r, 0, sizeof r);
-    run_in_order(&r);
+    ex_run_in_order(one_call, &r, broken, explain);
 }
 
 static void test_errgroup_every_schedule_of_a_good_call_ends_ok(void **state)
@@ -227,7 +169,7 @@ static void test_errgroup_every_schedule_of_a_good_call_ends_ok(void **state)
 
     (void)state;
     memset(&r, 0, sizeof r);
-    explore_all(&r);
+    ex_explore_all(one_call, &r, broken, explain, 1);
 }
 
 int main(void)

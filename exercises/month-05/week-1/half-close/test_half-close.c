@@ -13,10 +13,10 @@
 #include <cmocka.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ex_check.h"
+#include "ex_explore.h"
 #include "explore.h"
 #include "half-close.h"
 #include "sched.h"
@@ -109,9 +109,11 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
 }
 
 /* Says what the run did, next to what it should have done. */
-static void explain(const struct run *r, const struct sched_sim_result *sim,
+static void explain(void *arg, const struct sched_sim_result *sim,
                     const char *schedule)
 {
+    const struct run *r = arg;
+
     print_error("check: ex_upload sends %d frame(s) and half-closes; "
                 "ex_count counts them and ends at the clean EOF (%s)\n"
                 "  expected: ex_upload OK, ex_count OK, %d frame(s), %zu "
@@ -128,25 +130,6 @@ static void explain(const struct run *r, const struct sched_sim_result *sim,
                     sim->report);
 }
 
-/* Runs r once, in order; explains it if it broke. */
-static void run_in_order(struct run *r)
-{
-    struct sched_sim_options so;
-    struct sched_sim_result sim;
-    enum status st = STATUS_OK;
-    int failed = 0;
-
-    memset(&so, 0, sizeof so);
-    so.strategy = SCHED_IN_ORDER;
-    assert_int_equal(sched_sim_run(&so, one_upload, r, &st, &sim), STATUS_OK);
-    failed = broken(r, st, &sim);
-    if (failed)
-        explain(r, &sim, "in-order schedule");
-    sched_sim_result_free(&sim);
-    if (failed)
-        fail();
-}
-
 static void test_half_close_upload_then_count_ends_cleanly(void **state)
 {
     struct run r;
@@ -155,55 +138,18 @@ static void test_half_close_upload_then_count_ends_cleanly(void **state)
     memset(&r, 0, sizeof r);
     r.msgs = three;
     r.n = 3;
-    run_in_order(&r);
+    ex_run_in_order(one_upload, &r, broken, explain);
 }
 
 static void test_half_close_every_schedule_ends_cleanly(void **state)
 {
-    struct explore_options o;
-    struct explore_result res;
     struct run r;
 
     (void)state;
     memset(&r, 0, sizeof r);
     r.msgs = three;
     r.n = 3;
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = 2;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(one_upload, &r, broken, &o, &res),
-                     STATUS_OK);
-    if (res.failing > 0) {
-        struct sched_sim_options so;
-        struct sched_sim_result sim;
-        int8_t *forced = NULL;
-        size_t n = 0;
-        enum status st = STATUS_OK;
-        char schedule[EXPLORE_REPLAY_MAX + 64];
-
-        /* Replay the first failing schedule to say what it did. */
-        memset(&so, 0, sizeof so);
-        so.strategy = SCHED_IN_ORDER;
-        assert_int_equal(sched_schedule_parse(res.replay, &forced, &n),
-                         STATUS_OK);
-        so.forced = forced;
-        so.nforced = n;
-        assert_int_equal(sched_sim_run(&so, one_upload, &r, &st, &sim),
-                         STATUS_OK);
-        snprintf(schedule, sizeof schedule,
-                 "schedule %s, found after %llu schedules",
-                 strcmp(res.replay, "-") == 0 ? "in order" : res.replay,
-                 (unsigned long long)res.schedules);
-        free(forced);
-        explain(&r, &sim, schedule);
-        sched_sim_result_free(&sim);
-    }
-    ex_check_int("failing schedules", 0, (long long)res.failing);
-    ex_check_int("the search covered every schedule up to 2 preemptions", 1,
-                 res.complete);
-    print_message("explored %llu schedules\n",
-                  (unsigned long long)res.schedules);
-    explore_result_free(&res);
+    ex_explore_all(one_upload, &r, broken, explain, 2);
 }
 
 static void test_half_close_nothing_to_upload_still_ends(void **state)
@@ -214,7 +160,7 @@ static void test_half_close_nothing_to_upload_still_ends(void **state)
     memset(&r, 0, sizeof r);
     r.msgs = three;
     r.n = 0;
-    run_in_order(&r);
+    ex_run_in_order(one_upload, &r, broken, explain);
 }
 
 static void test_half_close_empty_messages_are_frames(void **state)
@@ -226,7 +172,7 @@ static void test_half_close_empty_messages_are_frames(void **state)
     memset(&r, 0, sizeof r);
     r.msgs = msgs;
     r.n = 3;
-    run_in_order(&r);
+    ex_run_in_order(one_upload, &r, broken, explain);
 }
 
 /* The counter alone, on bytes the test wrote and half-closed itself. */
