@@ -95,6 +95,7 @@ check: $(DUPLEX) $(TESTS)
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
 	exit $$failed
 
 # Every active-recall card in lesson/ is proven by a passing test.
