@@ -111,7 +111,6 @@ static enum status latch_wait(struct latch *l)
 struct call {
     struct stream *s;
     struct stream_options so;
-    const struct scenario_options *opts;
     struct scenario_result *r;
     int n; /* messages the scenario is about */
     int fix;
@@ -128,7 +127,6 @@ struct call {
     int client_got;
     enum status sender_end;
     enum status receiver_end;
-    struct status_detail final; /* the call's final status */
 };
 
 struct task {
@@ -158,7 +156,6 @@ static void call_init(struct call *c, const struct scenario *sc,
                       struct scenario_result *r)
 {
     memset(c, 0, sizeof *c);
-    c->opts = o;
     c->r = r;
     c->fix = o->fix;
     c->n = o->messages > 0 ? o->messages : sc->default_messages;
@@ -204,7 +201,6 @@ static enum status run_call(struct call *c, sched_fn server,
     st = group_wait(g, &c->r->why);
     sched_thread_join(&srv);
     c->r->stats = stream_get_stats(c->s);
-    stream_final_status(c->s, &c->final);
     stream_destroy(c->s);
     c->s = NULL;
     group_destroy(g);
