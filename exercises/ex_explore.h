@@ -60,6 +60,9 @@ static inline void ex_run_in_order(sched_fn fn, void *arg,
         fail();
 }
 
+/* Far more than any exercise needs at bound 2: the search must finish. */
+#define EX_MAX_SCHEDULES 5000000
+
 /*
  * Runs fn(arg) under every schedule with at most bound preemptions
  * (explore_function), stopping at the first one broken says failed. That
@@ -77,6 +80,7 @@ static inline void ex_explore_all(sched_fn fn, void *arg,
 
     memset(&o, 0, sizeof o);
     o.max_preemptions = bound;
+    o.max_schedules = EX_MAX_SCHEDULES;
     o.stop_on_failure = 1;
     assert_int_equal(explore_function(fn, arg, broken, &o, &res), STATUS_OK);
     if (res.failing > 0) {

@@ -9,14 +9,22 @@
  *
  * Design, SIM mode
  *   A simulated run (struct sim) owns its threads (struct sched_fiber). Each
- *   runs on a real pthread, but only the one holding the baton runs: every
- *   other one waits on its own condition variable for sim->running to name
- *   it. At each scheduling point the running thread calls schedule(), which
- *   picks who runs next (the strategy, or a forced choice) and hands the
- *   baton over. So the simulated mutexes and condition variables need no
- *   atomics: only one thread ever touches them at a time, and each hand-off
- *   is an ordinary pthread mutex + condition operation, which gives the
- *   sanitizers the happens-before edges they need.
+ *   is a user-level context (ucontext: its own stack and saved registers),
+ *   and all of them take turns on the one OS thread that called
+ *   sched_sim_run. At each scheduling point the running thread calls
+ *   schedule(), which picks who runs next (the strategy, or a forced choice)
+ *   and switches to it with swapcontext. So the simulated mutexes and
+ *   condition variables need no atomics: only one thread ever runs, and a
+ *   switch costs about as much as a function call and one system call,
+ *   instead of a futex wake-up and a trip through the kernel's scheduler.
+ *
+ *   A simulated thread runs on a worker: a context with an mmap'ed stack
+ *   (a guard page below it) whose loop runs one thread's function, then
+ *   parks. Parked workers wait in a per-OS-thread pool for the next thread
+ *   to run, since exploration starts tens of thousands of runs a second,
+ *   and a worker that parks at the same depth every time keeps the
+ *   sanitizers' shadow stacks balanced. ASan, TSan and Valgrind are told
+ *   about every stack and every switch, so they follow each thread.
  *
  *   A simulated thread is RUNNABLE, BLOCKED (on a mutex, a condition, a
  *   sleep or a join) or DONE. When nothing is runnable:
@@ -26,22 +34,60 @@
  *       written, and every condition waiter wakes with STATUS_DEADLOCK; from
  *       then on every condition wait returns STATUS_DEADLOCK at once, so the
  *       code unwinds, joins its threads and ends;
- *     - else everyone is done, and the baton goes back to sched_sim_run.
+ *     - else everyone is done, and control goes back to sched_sim_run.
  *
  *   The thread-local pointer self names the running thread (OS and SIM); it
  *   is the only per-thread state in duplex.
  *
  * Locking (SIM mode)
- *   sim->mu guards sim->running and is held only to pass the baton. All
- *   other simulator state is touched only by the baton holder.
+ *   None: a run's state is touched only by the simulated thread that is
+ *   running, on the OS thread that called sched_sim_run.
  */
+/* MAP_ANONYMOUS and the ucontext calls are outside POSIX 2008. */
+#define _DEFAULT_SOURCE
+
 #include "sched.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCHED_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SCHED_TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCHED_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define SCHED_TSAN 1
+#endif
+#endif
+#ifdef SCHED_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef SCHED_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+/* Valgrind follows a switch to another stack only if told where stacks are. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef VALGRIND_STACK_REGISTER
+#define VALGRIND_STACK_REGISTER(start, end) 0
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#endif
 
 static _Thread_local struct sched_thread *self;
 
@@ -66,6 +112,15 @@ enum block_kind {
 
 struct sim;
 
+/* Where a simulated thread runs: see worker_get. */
+struct worker {
+    ucontext_t ctx;        /* its registers while it is not running */
+    char *base;            /* the guard page; the stack is the rest */
+    unsigned vg_id;        /* Valgrind's name for the stack (0 outside it) */
+    void *asan_fake_stack; /* ASan's bookkeeping across a switch */
+    void *tsan_fiber;      /* TSan's record of the context (costly to make) */
+};
+
 struct sched_fiber {
     struct sim *sim;
     struct sched_thread *thread; /* the caller's record: fn, arg, result */
@@ -79,15 +134,17 @@ struct sched_fiber {
     int64_t deadline;                /* BLOCK_COND / BLOCK_SLEEP */
     enum status woke;                /* OK, DEADLINE_EXCEEDED or DEADLOCK */
     struct sched_fiber *next_waiter; /* in cond->waiters */
-    pthread_cond_t go;               /* signalled when sim->running == this */
-    pthread_t tid;
-    int started; /* tid is a live pthread to join */
+    struct worker *w;                /* where it runs */
 };
 
 struct sim {
-    pthread_mutex_t mu;          /* guards running; see Locking */
-    pthread_cond_t main_go;      /* signalled when the run is over */
-    struct sched_fiber *running; /* the baton; NULL: back to sim_run */
+    ucontext_t main_ctx;         /* sched_sim_run's, while fibers run */
+    const void *main_stack;      /* its stack, for ASan (bottom, size) */
+    size_t main_stack_size;
+    void *main_fake_stack;
+    void *main_tsan_fiber;
+    struct sched_thread *caller; /* self in sched_sim_run's context */
+    struct sched_fiber *running; /* NULL: sched_sim_run's own context */
     struct sched_fiber *fibers[SCHED_SIM_MAX_THREADS];
     int nfibers;
     const struct sched_sim_options *opts;
@@ -127,25 +184,178 @@ static uint64_t next_random(struct sim *sim)
     return sim->rng * 2685821657736338717ULL;
 }
 
-/* Hands the baton to next (NULL: back to sched_sim_run). */
-static void pass_baton(struct sim *sim, struct sched_fiber *next)
+/* ---- SIM mode: stacks and switches ------------------------------------- */
+
+/*
+ * Workers: a stack of SCHED_STACK_SIZE bytes above one PROT_NONE guard page
+ * (an overflow faults at once instead of writing over a neighbour), and the
+ * context that runs on it. A worker is used again rather than unmapped: an
+ * mmap, its page faults and a TSan fiber cost more than a whole short run.
+ * A parked worker is suspended inside worker_main's loop, so its context
+ * must stay where it is: the pool holds pointers.
+ */
+#define STACK_GUARD 4096
+#define WORKER_POOL SCHED_SIM_MAX_THREADS
+
+static _Thread_local struct worker *worker_pool[WORKER_POOL];
+static _Thread_local int workers_parked;
+
+static void worker_main(void);
+
+#ifdef SCHED_TSAN
+/*
+ * In the child of a fork, TSan no longer knows the parent's fibers, so the
+ * parked workers cannot run there: leave them (only under TSan).
+ */
+static void forget_workers(void)
 {
-    check(pthread_mutex_lock(&sim->mu), "pthread_mutex_lock");
-    sim->running = next;
-    if (next != NULL)
-        check(pthread_cond_signal(&next->go), "pthread_cond_signal");
-    else
-        check(pthread_cond_signal(&sim->main_go), "pthread_cond_signal");
-    check(pthread_mutex_unlock(&sim->mu), "pthread_mutex_unlock");
+    workers_parked = 0;
 }
 
-/* Waits until the baton names f. */
-static void await_baton(struct sim *sim, struct sched_fiber *f)
+static void watch_forks(void)
 {
-    check(pthread_mutex_lock(&sim->mu), "pthread_mutex_lock");
-    while (sim->running != f)
-        check(pthread_cond_wait(&f->go, &sim->mu), "pthread_cond_wait");
-    check(pthread_mutex_unlock(&sim->mu), "pthread_mutex_unlock");
+    check(pthread_atfork(NULL, NULL, forget_workers), "pthread_atfork");
+}
+
+static pthread_once_t forks_watched = PTHREAD_ONCE_INIT;
+#endif
+
+/* Makes *ctx a context that enters worker_main on stack. */
+static void make_context(ucontext_t *ctx, char *stack)
+{
+    /* getcontext returns only once here: nothing is ever switched to it. */
+    if (getcontext(ctx) != 0)
+        check(errno, "getcontext");
+    ctx->uc_stack.ss_sp = stack;
+    ctx->uc_stack.ss_size = SCHED_STACK_SIZE;
+    ctx->uc_link = NULL; /* worker_main never returns */
+    makecontext(ctx, worker_main, 0);
+}
+
+static struct worker *worker_get(void)
+{
+    struct worker *w = NULL;
+
+#ifdef SCHED_TSAN
+    check(pthread_once(&forks_watched, watch_forks), "pthread_once");
+#endif
+    if (workers_parked > 0)
+        return worker_pool[--workers_parked];
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->base = mmap(NULL, STACK_GUARD + SCHED_STACK_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (w->base == MAP_FAILED) {
+        free(w);
+        return NULL;
+    }
+    if (mprotect(w->base, STACK_GUARD, PROT_NONE) != 0)
+        check(errno, "mprotect");
+    w->vg_id = VALGRIND_STACK_REGISTER(w->base + STACK_GUARD,
+                                       w->base + STACK_GUARD + SCHED_STACK_SIZE);
+#ifdef SCHED_TSAN
+    w->tsan_fiber = __tsan_create_fiber(0);
+#endif
+    make_context(&w->ctx, w->base + STACK_GUARD);
+    return w;
+}
+
+/* Parks w, whose thread is done, for the next run (or unmaps it). */
+static void worker_put(struct worker *w)
+{
+    if (workers_parked < WORKER_POOL) {
+        worker_pool[workers_parked++] = w;
+        return;
+    }
+    VALGRIND_STACK_DEREGISTER(w->vg_id);
+#ifdef SCHED_TSAN
+    __tsan_destroy_fiber(w->tsan_fiber);
+#endif
+    if (munmap(w->base, STACK_GUARD + SCHED_STACK_SIZE) != 0)
+        check(errno, "munmap");
+    free(w);
+}
+
+/*
+ * swapcontext, except under ASan: its interceptor only warns that it cannot
+ * follow the switch, and switch_to tells it about every switch itself. So
+ * go around it with the two calls it does not intercept: getcontext
+ * returns a second time when someone loads save, and then back is 1.
+ */
+static void swap(ucontext_t *save, const ucontext_t *load)
+{
+#ifdef SCHED_ASAN
+    volatile int back = 0;
+
+    if (getcontext(save) != 0)
+        check(errno, "getcontext");
+    if (back)
+        return;
+    back = 1;
+    setcontext(load);
+    check(errno, "setcontext"); /* setcontext returns only on failure */
+#else
+    if (swapcontext(save, load) != 0)
+        check(errno, "swapcontext");
+#endif
+}
+
+#ifdef SCHED_ASAN
+/*
+ * Tells ASan the switch is over. The first switch of a run comes from
+ * sched_sim_run's context: that is when its stack becomes known.
+ */
+static void asan_arrived(struct sim *sim, void *fake_stack)
+{
+    const void *bottom = NULL;
+    size_t size = 0;
+
+    __sanitizer_finish_switch_fiber(fake_stack, &bottom, &size);
+    if (sim->main_stack == NULL) {
+        sim->main_stack = bottom;
+        sim->main_stack_size = size;
+    }
+}
+#endif
+
+/*
+ * Switches from the running context (fiber from, or sched_sim_run's when
+ * NULL) to fiber to (or sched_sim_run's when NULL). Returns when someone
+ * switches back to from's worker: for a thread that is done, when the
+ * worker runs its next thread.
+ */
+static void switch_to(struct sim *sim, struct sched_fiber *from,
+                      struct sched_fiber *to)
+{
+    ucontext_t *save = from != NULL ? &from->w->ctx : &sim->main_ctx;
+    ucontext_t *load = to != NULL ? &to->w->ctx : &sim->main_ctx;
+#ifdef SCHED_ASAN
+    void **fake = from != NULL ? &from->w->asan_fake_stack
+                               : &sim->main_fake_stack;
+#endif
+
+    sim->running = to;
+    self = to != NULL ? to->thread : sim->caller;
+#ifdef SCHED_ASAN
+    __sanitizer_start_switch_fiber(
+        fake, to != NULL ? to->w->base + STACK_GUARD : sim->main_stack,
+        to != NULL ? SCHED_STACK_SIZE : sim->main_stack_size);
+#endif
+#ifdef SCHED_TSAN
+    __tsan_switch_to_fiber(to != NULL ? to->w->tsan_fiber
+                                      : sim->main_tsan_fiber,
+                           0);
+#endif
+    swap(save, load);
+    /*
+     * Back, maybe in a later run: a worker resumes here with its next
+     * thread, so from and sim may name a run that is over. Only the worker
+     * (fake points into it) and self are current.
+     */
+#ifdef SCHED_ASAN
+    asan_arrived(from != NULL ? self->fiber->sim : sim, *fake);
+#endif
 }
 
 static void make_runnable(struct sched_fiber *f, enum status woke)
@@ -425,11 +635,10 @@ static void schedule(struct sched_fiber *f)
     int current = f->state == FIBER_RUNNABLE ? f->id : -1;
     struct sched_fiber *next = NULL;
     int chosen = 0;
-    int done = 0;
 
     step(f);
     if (set == 0) { /* everyone is done: f is the last, and is DONE */
-        pass_baton(sim, NULL);
+        switch_to(sim, f, NULL);
         return;
     }
     chosen = (set & (set - 1)) == 0 ? in_order(set, current)
@@ -437,13 +646,8 @@ static void schedule(struct sched_fiber *f)
     if ((set & (set - 1)) != 0)
         record(sim, set, current, chosen);
     next = sim->fibers[chosen];
-    if (next == f)
-        return;
-    /* Read f's state before the baton goes: after, next owns the world. */
-    done = f->state == FIBER_DONE;
-    pass_baton(sim, next);
-    if (!done)
-        await_baton(sim, f);
+    if (next != f)
+        switch_to(sim, f, next);
 }
 
 /* Blocks the calling fiber until made runnable; returns why it woke. */
@@ -547,25 +751,32 @@ static void sim_sleep(struct sched_fiber *f, int64_t ns)
     block(f);
 }
 
-static void *fiber_main(void *arg)
+/*
+ * A worker's loop: run the thread that switch_to has just made self, let
+ * everyone else go on, and park, which returns when the worker is given its
+ * next thread (in this run's pool or a later run's).
+ */
+static void worker_main(void)
 {
-    struct sched_fiber *f = arg;
-    struct sim *sim = f->sim;
-    int i = 0;
+#ifdef SCHED_ASAN
+    asan_arrived(self->fiber->sim, NULL); /* later arrivals: in switch_to */
+#endif
+    for (;;) {
+        struct sched_fiber *f = self->fiber;
+        struct sim *sim = f->sim;
+        int i = 0;
 
-    self = f->thread;
-    await_baton(sim, f);
-    f->thread->result = f->thread->fn(f->thread->arg);
-    f->state = FIBER_DONE;
-    for (i = 0; i < sim->nfibers; i++) {
-        struct sched_fiber *w = sim->fibers[i];
+        f->thread->result = f->thread->fn(f->thread->arg);
+        f->state = FIBER_DONE;
+        for (i = 0; i < sim->nfibers; i++) {
+            struct sched_fiber *w = sim->fibers[i];
 
-        if (w->state == FIBER_BLOCKED && w->block == BLOCK_JOIN &&
-            w->target == f)
-            make_runnable(w, STATUS_OK);
+            if (w->state == FIBER_BLOCKED && w->block == BLOCK_JOIN &&
+                w->target == f)
+                make_runnable(w, STATUS_OK);
+        }
+        schedule(f); /* f is done: comes back with the worker's next thread */
     }
-    schedule(f); /* never comes back: f is done */
-    return NULL;
 }
 
 static enum status new_fiber(struct sim *sim, struct sched_thread *t,
@@ -578,32 +789,22 @@ static enum status new_fiber(struct sim *sim, struct sched_thread *t,
     f = calloc(1, sizeof *f);
     if (f == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
+    f->w = worker_get();
+    if (f->w == NULL) {
+        free(f);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
     f->sim = sim;
     f->thread = t;
     f->id = sim->nfibers;
     f->state = FIBER_RUNNABLE;
     snprintf(f->name, sizeof f->name, "%s", t->name);
-    check(pthread_cond_init(&f->go, NULL), "pthread_cond_init");
+#ifdef SCHED_TSAN
+    __tsan_set_fiber_name(f->w->tsan_fiber, f->name);
+#endif
     t->fiber = f;
     sim->fibers[sim->nfibers++] = f;
     *out = f;
-    return STATUS_OK;
-}
-
-static enum status start_pthread(struct sched_fiber *f)
-{
-    pthread_attr_t attr;
-    int rc = 0;
-
-    check(pthread_attr_init(&attr), "pthread_attr_init");
-    check(pthread_attr_setstacksize(&attr, SCHED_STACK_SIZE),
-          "pthread_attr_setstacksize");
-    rc = pthread_create(&f->tid, &attr, fiber_main, f);
-    check(pthread_attr_destroy(&attr), "pthread_attr_destroy");
-    if (rc == EAGAIN)
-        return STATUS_RESOURCE_EXHAUSTED;
-    check(rc, "pthread_create");
-    f->started = 1;
     return STATUS_OK;
 }
 
@@ -613,13 +814,8 @@ static enum status sim_thread_start(struct sched_fiber *f,
     struct sched_fiber *child = NULL;
     enum status st = new_fiber(f->sim, t, &child);
 
-    if (st == STATUS_OK)
-        st = start_pthread(child);
-    if (st != STATUS_OK) {
-        if (child != NULL) /* never ran: it counts as done */
-            child->state = FIBER_DONE;
+    if (st != STATUS_OK)
         return st;
-    }
     schedule(f);
     return STATUS_OK;
 }
@@ -644,13 +840,9 @@ static void sim_free(struct sim *sim)
     for (i = 0; i < sim->nfibers; i++) {
         struct sched_fiber *f = sim->fibers[i];
 
-        if (f->started)
-            check(pthread_join(f->tid, NULL), "pthread_join");
-        check(pthread_cond_destroy(&f->go), "pthread_cond_destroy");
+        worker_put(f->w);
         free(f);
     }
-    check(pthread_cond_destroy(&sim->main_go), "pthread_cond_destroy");
-    check(pthread_mutex_destroy(&sim->mu), "pthread_mutex_destroy");
 }
 
 enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
@@ -665,27 +857,22 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
     memset(r, 0, sizeof *r);
     memset(&sim, 0, sizeof sim);
     memset(&main_thread, 0, sizeof main_thread);
-    check(pthread_mutex_init(&sim.mu, NULL), "pthread_mutex_init");
-    check(pthread_cond_init(&sim.main_go, NULL), "pthread_cond_init");
     sim.opts = o;
     sim.r = r;
     sim.rng = o->seed * 2 + 1; /* xorshift needs a non-zero state */
     sim.max_steps = o->max_steps ? o->max_steps : 10000000;
     sim.now = 1000000000; /* virtual time starts at 1 s, never at 0 */
+    sim.caller = self;
+#ifdef SCHED_TSAN
+    sim.main_tsan_fiber = __tsan_get_current_fiber();
+#endif
     main_thread.fn = fn;
     main_thread.arg = arg;
     snprintf(main_thread.name, sizeof main_thread.name, "main");
     st = new_fiber(&sim, &main_thread, &root);
-    if (st == STATUS_OK)
-        st = start_pthread(root);
     if (st == STATUS_OK) {
-        pass_baton(&sim, root);
-        check(pthread_mutex_lock(&sim.mu), "pthread_mutex_lock");
-        /* The baton comes back (running == NULL) only when all are done. */
-        while (sim.running != NULL)
-            check(pthread_cond_wait(&sim.main_go, &sim.mu),
-                  "pthread_cond_wait");
-        check(pthread_mutex_unlock(&sim.mu), "pthread_mutex_unlock");
+        /* Comes back only when every simulated thread is done. */
+        switch_to(&sim, NULL, root);
         *out_status = main_thread.result;
         r->now_ns = sim.now;
         /* Forced choices past the run's last decision did not fit it. */

@@ -7,7 +7,7 @@
  * your receiver rejects echo 2, the sender is blocked on c2s, or about to
  * be, and only a cancel can wake it (and the server). Your client runs
  * under duplex's deterministic scheduler, once in order, then under every
- * schedule with at most 1 preemption (explore_function).
+ * schedule with at most 2 preemptions (explore_function).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,7 +151,7 @@ static void test_errgroup_every_schedule_returns_the_first_error(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     r.garble = 2;
-    ex_explore_all(one_call, &r, broken, explain, 1);
+    ex_explore_all(one_call, &r, broken, explain, 2);
 }
 
 static void test_errgroup_good_echoes_end_ok(void **state)
@@ -169,7 +169,7 @@ static void test_errgroup_every_schedule_of_a_good_call_ends_ok(void **state)
 
     (void)state;
     memset(&r, 0, sizeof r);
-    ex_explore_all(one_call, &r, broken, explain, 1);
+    ex_explore_all(one_call, &r, broken, explain, 2);
 }
 
 int main(void)
