@@ -13,6 +13,7 @@ WERROR   ?= -Werror
 OPT      ?= -O2 -g
 SAN      ?=
 TIMEOUT  ?= 120
+FUZZ_SECONDS ?= 10
 
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -29,7 +30,8 @@ TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
 
 .PHONY: all demo test check deps coverage asan tsan clean format help golden \
-        exercises exercise watch reset verify notes recall recall-drill
+        exercises exercise watch reset verify notes recall recall-drill \
+        bench fuzz model valgrind stress
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -54,6 +56,11 @@ help:
 	@echo '  make notes       check the notes'"'"' [[links]]; draw them (graphviz)'
 	@echo '  make recall      every lesson card names a test, and it passes'
 	@echo '  make recall-drill  the active-recall drill (duplex recall)'
+	@echo '  make bench       speed and memory, side by side with pipe(2) etc.'
+	@echo '  make fuzz        libFuzzer on the decoders and streams (FUZZ_SECONDS=10)'
+	@echo '  make model       SPIN checks the half-close and two-sender models'
+	@echo '  make valgrind    every scenario under Valgrind memcheck'
+	@echo '  make stress      every scenario across many seeds, OS runs under TSan'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -141,6 +148,26 @@ asan: deps
 tsan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/tsan OPT='-O1 -g' \
 	  SAN='-fsanitize=thread'
+
+# Benchmarks: a table, and one machine-readable bench=... line per figure.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libduplex.a
+	@mkdir -p $(@D)
+	$(CC) $(DUPLEX_CFLAGS) -Isrc $(CFLAGS) $< $(BUILD)/libduplex.a -o $@
+
+bench: $(DUPLEX) $(BUILD)/bench/bench
+	@BUILD=$(BUILD) DUPLEX=$(DUPLEX) sh bench/run.sh
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+model:
+	@sh tests/model/run.sh
+
+valgrind: $(DUPLEX)
+	@DUPLEX=$(DUPLEX) sh tests/valgrind.sh
+
+stress:
+	@sh tests/stress.sh
 
 format:
 	clang-format -i src/*.[ch] tests/*.c

@@ -261,13 +261,8 @@ static struct worker *worker_get(void)
     return w;
 }
 
-/* Parks w, whose thread is done, for the next run (or unmaps it). */
-static void worker_put(struct worker *w)
+static void worker_free(struct worker *w)
 {
-    if (workers_parked < WORKER_POOL) {
-        worker_pool[workers_parked++] = w;
-        return;
-    }
     VALGRIND_STACK_DEREGISTER(w->vg_id);
 #ifdef SCHED_TSAN
     __tsan_destroy_fiber(w->tsan_fiber);
@@ -275,6 +270,47 @@ static void worker_put(struct worker *w)
     if (munmap(w->base, STACK_GUARD + SCHED_STACK_SIZE) != 0)
         check(errno, "munmap");
     free(w);
+}
+
+/*
+ * The pool goes when its OS thread does: at thread exit (a key's
+ * destructor) or, for the thread that calls exit, at exit. So Valgrind
+ * and LeakSanitizer find nothing left over.
+ */
+static void workers_release(void)
+{
+    while (workers_parked > 0)
+        worker_free(worker_pool[--workers_parked]);
+}
+
+static void workers_release_key(void *unused)
+{
+    (void)unused;
+    workers_release();
+}
+
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_setup(void)
+{
+    check(pthread_key_create(&pool_key, workers_release_key),
+          "pthread_key_create");
+    if (atexit(workers_release) != 0)
+        check(ENOMEM, "atexit");
+}
+
+/* Parks w, whose thread is done, for the next run (or unmaps it). */
+static void worker_put(struct worker *w)
+{
+    if (workers_parked == WORKER_POOL) {
+        worker_free(w);
+        return;
+    }
+    check(pthread_once(&pool_once, pool_setup), "pthread_once");
+    if (workers_parked == 0) /* a non-NULL value makes the destructor run */
+        check(pthread_setspecific(pool_key, worker_pool), "pthread_setspecific");
+    worker_pool[workers_parked++] = w;
 }
 
 /*
