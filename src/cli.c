@@ -86,6 +86,8 @@ static const char usage_run[] =
     "                     scenario)\n"
     "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k or m\n"
     "                     allowed; default: per scenario, else 65536)\n"
+    "  --clients N        hub only: clients, one stream each (1..10000;\n"
+    "                     default 3; at most 20 when simulated)\n"
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
     "                     default: none; with --os, 200 for the scenarios\n"
     "                     that would hang)\n"
@@ -289,6 +291,12 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
                                    "to 1073741824 (1g), e.g. 64 "
                                    "or 64k");
             a->opts.capacity = (size_t)n;
+        } else if ((m = take_option(argc, argv, &i, "--clients", &v)) != 0) {
+            if (m < 0 || !parse_number(v, 1, 10000, 0, &n))
+                return usage_error(c, "run",
+                                   "--clients wants a whole number "
+                                   "from 1 to 10000");
+            a->opts.clients = (int)n;
         } else if ((m = take_option(argc, argv, &i, "--timeout", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 3600000, 0, &n))
                 return usage_error(c, "run",

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "group.h"
 #include "pipe.h"
@@ -1280,6 +1281,371 @@ run_concurrent_senders_quota(const struct scenario *sc,
     return st;
 }
 
+/* ---- hub ---------------------------------------------------------------- */
+
+/*
+ * A chat hub: every client holds one stream to the hub, and the hub sends
+ * each client's messages to every other client. Fan-in: one reader thread
+ * per stream ("server/read<i>") turns the N streams into one queue, the
+ * inbox. Fan-out: one loop ("server/hub") takes each message from the inbox
+ * and sends it on every other stream. Each client has a sender and a
+ * receiver thread, so a client never waits to receive while it sends.
+ *
+ * No cycle of waits: the hub loop waits for room on s2c, which only the
+ * client's receiver drains; that receiver waits for nothing else.
+ * Shutdown: each client half-closes; its reader posts the EOF; once every
+ * client is done and the inbox is empty, everything is sent, and the hub
+ * ends every stream with OK, so each receiver drains and sees EOF.
+ */
+#define HUB_INBOX 64 /* queued messages; readers wait when it is full */
+#define HUB_TEXT 24  /* "c1000 m10000000" fits */
+#define HUB_TRACED 4 /* more clients than this: no timeline */
+
+struct hub_item {
+    int from;      /* the client it came from */
+    enum status st; /* OK: text is a message; else the stream's end */
+    int len;
+    char text[HUB_TEXT];
+};
+
+struct hub {
+    int n; /* clients */
+    int m; /* messages each */
+    struct stream **s;
+    struct scenario_result *r;
+    struct sched_mutex mu; /* guards the inbox */
+    struct sched_cond readable;
+    struct sched_cond writable;
+    struct hub_item inbox[HUB_INBOX];
+    unsigned head, count;
+    uint64_t forwarded;  /* messages the hub loop sent (its thread only) */
+    int *next;           /* next[i * n + k]: the m client i expects from k */
+    uint64_t *got;       /* messages client i received */
+    enum status *client_end; /* what client i's receiver ended with */
+};
+
+struct hub_arg {
+    struct hub *h;
+    int i;
+};
+
+static void hub_post(struct hub *h, const struct hub_item *it)
+{
+    sched_mutex_lock(&h->mu);
+    while (h->count == HUB_INBOX)
+        if (sched_cond_wait(&h->writable, &h->mu) == STATUS_DEADLOCK)
+            break; /* SIM unwinding: the report says why */
+    if (h->count < HUB_INBOX) {
+        h->inbox[(h->head + h->count) % HUB_INBOX] = *it;
+        h->count++;
+        sched_cond_signal(&h->readable);
+    }
+    sched_mutex_unlock(&h->mu);
+}
+
+/* Takes everything in the inbox (at least one item) into items. */
+static enum status hub_take(struct hub *h, struct hub_item *items,
+                            unsigned *n)
+{
+    enum status st = STATUS_OK;
+
+    *n = 0;
+    sched_mutex_lock(&h->mu);
+    while (h->count == 0 && st == STATUS_OK)
+        st = sched_cond_wait(&h->readable, &h->mu);
+    while (h->count > 0) {
+        items[(*n)++] = h->inbox[h->head];
+        h->head = (h->head + 1) % HUB_INBOX;
+        h->count--;
+    }
+    if (*n > 0) {
+        sched_cond_broadcast(&h->writable);
+        st = STATUS_OK;
+    }
+    sched_mutex_unlock(&h->mu);
+    return st;
+}
+
+/* Fan-in: client i's messages into the inbox, then how its stream ended. */
+static enum status hub_reader(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct stream_end *e = &a->h->s[a->i]->server;
+    struct frame_msg msg = {0};
+    struct hub_item it;
+    enum status st = STATUS_OK;
+
+    memset(&it, 0, sizeof it);
+    it.from = a->i;
+    while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
+        if (msg.length >= HUB_TEXT) {
+            broken(a->h->r, "hub got a %zu-byte message from client %d",
+                   (size_t)msg.length, a->i + 1);
+            continue;
+        }
+        it.len = (int)msg.length;
+        memcpy(it.text, msg.data, msg.length);
+        hub_post(a->h, &it);
+    }
+    frame_msg_free(&msg);
+    it.st = st;
+    it.len = 0;
+    hub_post(a->h, &it);
+    return STATUS_OK;
+}
+
+/*
+ * Fan-out: each message to every other client, then end every stream. It
+ * takes the whole inbox at once and gives each client all of it in a row:
+ * one wake-up of that client's receiver per batch, not per message, and
+ * each sender's messages stay in order.
+ */
+static enum status hub_loop(void *arg)
+{
+    struct hub *h = arg;
+    struct hub_item batch[HUB_INBOX];
+    enum status *sent = calloc((size_t)h->n, sizeof *sent);
+    unsigned n = 0;
+    unsigned k = 0;
+    int done = 0;
+    int j = 0;
+
+    if (sent == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    while (done < h->n && hub_take(h, batch, &n) == STATUS_OK) {
+        for (j = 0; j < h->n; j++) {
+            for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
+                if (batch[k].st != STATUS_OK || batch[k].from == j)
+                    continue;
+                sent[j] = stream_send(&h->s[j]->server, batch[k].text,
+                                      (size_t)batch[k].len, NULL);
+                h->forwarded += sent[j] == STATUS_OK;
+            }
+        }
+        for (k = 0; k < n; k++)
+            done += batch[k].st != STATUS_OK; /* client from half-closed */
+    }
+    for (j = 0; j < h->n; j++)
+        stream_finish(&h->s[j]->server, STATUS_OK, NULL);
+    free(sent);
+    return STATUS_OK;
+}
+
+static int hub_text(char *out, size_t cap, int client, int m)
+{
+    return snprintf(out, cap, "c%d m%d", client + 1, m + 1);
+}
+
+static enum status hub_sender(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct stream_end *e = &a->h->s[a->i]->client;
+    char text[HUB_TEXT];
+    enum status st = STATUS_OK;
+    int m = 0;
+
+    for (m = 0; m < a->h->m && st == STATUS_OK; m++) {
+        int len = hub_text(text, sizeof text, a->i, m);
+
+        st = stream_send(e, text, (size_t)len, NULL);
+    }
+    if (st == STATUS_OK)
+        st = stream_close_send(e);
+    return st;
+}
+
+/* Every other client's messages, each sender's in order, exactly once. */
+static enum status hub_receiver(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct hub *h = a->h;
+    struct stream_end *e = &h->s[a->i]->client;
+    int *next = h->next + (size_t)a->i * (size_t)h->n;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
+        char text[HUB_TEXT];
+        int k = 0;
+        int m = 0;
+
+        snprintf(text, sizeof text, "%.*s",
+                 (int)(msg.length < HUB_TEXT ? msg.length : HUB_TEXT - 1),
+                 (const char *)msg.data);
+        if (sscanf(text, "c%d m%d", &k, &m) != 2 || k < 1 || k > h->n ||
+            k - 1 == a->i)
+            broken(h->r, "client %d got \"%s\"", a->i + 1, text);
+        else if (m != next[k - 1] + 1)
+            broken(h->r, "client %d got \"%s\" after c%d m%d", a->i + 1, text,
+                   k, next[k - 1]);
+        else
+            next[k - 1] = m;
+        h->got[a->i]++;
+    }
+    frame_msg_free(&msg);
+    h->client_end[a->i] = st;
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+/* Client i got every other client's m messages. */
+static void hub_check(struct hub *h)
+{
+    int i = 0;
+    int k = 0;
+
+    for (i = 0; i < h->n; i++) {
+        if (h->client_end[i] != STATUS_EOF)
+            continue; /* the status says why */
+        for (k = 0; k < h->n; k++)
+            if (k != i && h->next[(size_t)i * (size_t)h->n + (size_t)k] != h->m)
+                broken(h->r, "client %d got %d of client %d's %d messages",
+                       i + 1, h->next[(size_t)i * (size_t)h->n + (size_t)k],
+                       k + 1, h->m);
+    }
+}
+
+static void hub_free(struct hub *h)
+{
+    int i = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++)
+        stream_destroy(h->s[i]);
+    free(h->s);
+    free(h->next);
+    free(h->got);
+    free(h->client_end);
+    sched_cond_destroy(&h->writable);
+    sched_cond_destroy(&h->readable);
+    sched_mutex_destroy(&h->mu);
+}
+
+static long hub_peak_rss_kib(void)
+{
+    struct rusage ru;
+
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* Starts the threads: 3 per client and the hub loop; joins those started. */
+static enum status hub_threads(struct hub *h, struct hub_arg *args,
+                               struct sched_thread *th, int *started)
+{
+    char name[SCHED_NAME_MAX];
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    st = sched_thread_start(&th[0], "server/hub", hub_loop, h);
+    *started = st == STATUS_OK;
+    for (i = 0; i < h->n && st == STATUS_OK; i++) {
+        static const sched_fn fns[3] = {hub_reader, hub_receiver, hub_sender};
+        static const char *const fmt[3] = {"server/read%d", "client%d/recv",
+                                           "client%d/send"};
+        int k = 0;
+
+        args[i].h = h;
+        args[i].i = i;
+        for (k = 0; k < 3 && st == STATUS_OK; k++) {
+            snprintf(name, sizeof name, fmt[k], i + 1);
+            st = sched_thread_start(&th[*started], name, fns[k], &args[i]);
+            *started += st == STATUS_OK;
+        }
+    }
+    return st;
+}
+
+static enum status run_hub(const struct scenario *sc,
+                           const struct scenario_options *o,
+                           struct scenario_result *r)
+{
+    struct hub h;
+    struct stream_options so;
+    struct hub_arg *args = NULL;
+    struct sched_thread *th = NULL;
+    int64_t t0 = sched_now_ns();
+    enum status st = STATUS_OK;
+    int started = 0;
+    int i = 0;
+
+    memset(&h, 0, sizeof h);
+    memset(&so, 0, sizeof so);
+    h.n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
+    h.m = o->messages > 0 ? o->messages : sc->default_messages;
+    h.r = r;
+    so.capacity = o->capacity > 0 ? o->capacity : sc->default_capacity;
+    so.trace = h.n <= HUB_TRACED ? o->trace : NULL;
+    sched_mutex_init(&h.mu);
+    sched_cond_init(&h.readable);
+    sched_cond_init(&h.writable);
+    h.s = calloc((size_t)h.n, sizeof *h.s);
+    h.next = calloc((size_t)h.n * (size_t)h.n, sizeof *h.next);
+    h.got = calloc((size_t)h.n, sizeof *h.got);
+    h.client_end = calloc((size_t)h.n, sizeof *h.client_end);
+    args = calloc((size_t)h.n, sizeof *args);
+    th = calloc((size_t)h.n * 3 + 1, sizeof *th);
+    if (h.s == NULL || h.next == NULL || h.got == NULL ||
+        h.client_end == NULL || args == NULL || th == NULL)
+        st = STATUS_RESOURCE_EXHAUSTED;
+    for (i = 0; i < h.n && st == STATUS_OK; i++)
+        st = stream_create(NULL, &so, &h.s[i]);
+    if (st == STATUS_OK)
+        st = hub_threads(&h, args, th, &started);
+    if (st != STATUS_OK) { /* end every call: whoever started can finish */
+        for (i = 0; h.s != NULL && i < h.n; i++)
+            if (h.s[i] != NULL)
+                stream_cancel(&h.s[i]->client);
+        /* The hub loop waits for every reader's end: post the missing. */
+        for (i = 0; started > 0 && i < h.n; i++) {
+            struct hub_item end = {.from = i, .st = STATUS_CANCELLED};
+
+            if (1 + 3 * i >= started) /* th[1 + 3i] is client i's reader */
+                hub_post(&h, &end);
+        }
+    }
+    for (i = 0; i < started; i++) {
+        enum status t = sched_thread_join(&th[i]);
+
+        if (st == STATUS_OK && t != STATUS_OK)
+            st = t;
+    }
+    if (st == STATUS_OK)
+        hub_check(&h);
+    for (i = 0; h.s != NULL && i < h.n; i++) {
+        struct stream_stats one;
+        int d = 0;
+
+        if (h.s[i] == NULL)
+            continue;
+        one = stream_get_stats(h.s[i]);
+        for (d = 0; d < 2; d++) {
+            r->stats.sent[d] += one.sent[d];
+            r->stats.received[d] += one.received[d];
+            r->stats.bytes_discarded[d] += one.bytes_discarded[d];
+            r->stats.write_waits[d] += one.write_waits[d];
+            r->stats.read_waits[d] += one.read_waits[d];
+        }
+    }
+    scenario_say(r, "%d client%s each sent %d message%s on its own stream, "
+                    "then CloseSend", h.n, h.n == 1 ? "" : "s", h.m,
+                 h.m == 1 ? "" : "s");
+    scenario_say(r, "server/hub sent each to the %d other client%s: %llu "
+                    "messages delivered (%d x %d x %d)",
+                 h.n - 1, h.n == 2 ? "" : "s", (unsigned long long)h.forwarded,
+                 h.n, h.m, h.n - 1);
+    scenario_say(r, "every client got every other client's messages once, "
+                    "each sender's in order, then EOF");
+    if (h.n > HUB_TRACED && o->trace != NULL)
+        scenario_say(r, "(no timeline with more than %d clients)", HUB_TRACED);
+    if (o->os)
+        scenario_say(r, "%d threads and %d streams; wall time %.1f ms; "
+                        "peak RSS %.1f MiB",
+                     3 * h.n + 1, h.n, (double)(sched_now_ns() - t0) / 1e6,
+                     (double)hub_peak_rss_kib() / 1024);
+    hub_free(&h);
+    free(args);
+    free(th);
+    return st;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 struct entry {
@@ -1359,6 +1725,12 @@ static const struct entry table[] = {
       .default_messages = 3,
       .expected = SCENARIO_EXIT_OK},
      run_send_after_eof},
+    {{.name = "hub",
+      .summary = "a chat hub: N clients, each message to every other client",
+      .default_messages = 2,
+      .default_capacity = 4096,
+      .expected = SCENARIO_EXIT_OK},
+     run_hub},
 };
 
 #define NSCENARIOS (sizeof table / sizeof table[0])
@@ -1463,6 +1835,15 @@ enum status scenario_check(const struct scenario *sc,
                                  "%s needs --messages %d or more to show "
                                  "its lesson",
                                  sc->name, sc->min_messages);
+    if (opts->clients > 0 && strcmp(sc->name, "hub") != 0)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "--clients is for the hub scenario");
+    if (strcmp(sc->name, "hub") == 0 && !opts->os &&
+        opts->clients > SCENARIO_HUB_SIM_MAX)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "a simulated hub has at most %d clients "
+                                 "(3 threads each); use --os for more",
+                                 SCENARIO_HUB_SIM_MAX);
     if (strcmp(sc->name, "cancel-vs-drain") == 0 && cap < need)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "cancel-vs-drain needs --capacity of at "

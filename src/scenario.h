@@ -12,6 +12,8 @@
  *   error-propagation    errgroup: first error wins, cancels the sender
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
+ *   hub                  N clients, one stream each, to a hub that sends
+ *                        every message to every other client
  *   send-after-eof       the server sends after it saw the client's EOF
  *
  * A scenario runs real threads through sched, records into a trace, checks
@@ -57,6 +59,7 @@ enum scenario_exit {
 
 struct scenario_options {
     int messages;        /* 0: the scenario's default */
+    int clients;         /* hub only: clients (0: SCENARIO_HUB_CLIENTS) */
     size_t capacity;     /* bytes per pipe; 0: the scenario's default */
     int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
     int fix;             /* run the corrected variant (where there is one) */
@@ -69,6 +72,10 @@ struct scenario_options {
 };
 
 #define SCENARIO_REPORT_MAX 4096
+
+/* The hub's clients by default, and at most in SIM mode (3 threads each). */
+#define SCENARIO_HUB_CLIENTS 3
+#define SCENARIO_HUB_SIM_MAX ((SCHED_SIM_MAX_THREADS - 2) / 3)
 
 struct scenario_result {
     enum status status;               /* the outcome, as the client saw it */

@@ -280,11 +280,16 @@ static int lane_of(const char *thread)
     return 0;
 }
 
-/* "client/send" -> "send", "server" -> "". */
+/*
+ * "client/send" -> "send", "server" -> "", and with several clients (the
+ * hub) "client2/send" -> "2/send".
+ */
 static const char *role_of(const char *thread)
 {
     const char *slash = strchr(thread, '/');
 
+    if (lane_of(thread) != 0 && thread[6] != '/' && thread[6] != '\0')
+        return thread + 6;
     return slash != NULL ? slash + 1 : "";
 }
 

@@ -93,7 +93,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 9);
+    assert_int_equal(scenario_count(), 10);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -498,6 +498,92 @@ static void test_scenario_quota_loses_a_wake_up(void **state)
     done(run);
 }
 
+/* ---- hub --------------------------------------------------------------- */
+
+static struct scenario_options hub_opts(int clients, int messages)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.clients = clients;
+    o.messages = messages;
+    o.seed = 1;
+    return o;
+}
+
+/* Every message reaches every other client once: the counters agree. */
+static void assert_hub_delivered(const struct run *run, int n, int m)
+{
+    if (run->r.broken[0] != '\0')
+        fail_msg("hub: %s", run->r.broken);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_int_equal(run->r.stats.sent[STREAM_C2S], (uint64_t)(n * m));
+    assert_int_equal(run->r.stats.received[STREAM_C2S], (uint64_t)(n * m));
+    assert_int_equal(run->r.stats.sent[STREAM_S2C], (uint64_t)(n * m * (n - 1)));
+    assert_int_equal(run->r.stats.received[STREAM_S2C],
+                     (uint64_t)(n * m * (n - 1)));
+}
+
+static void test_scenario_hub_delivers_to_every_other_client(void **state)
+{
+    struct run *run = run_opts("hub", hub_opts(4, 3));
+
+    (void)state;
+    assert_hub_delivered(run, 4, 3);
+    assert_report_has(run, "4 clients each sent 3 messages");
+    assert_report_has(run, "36 messages delivered (4 x 3 x 3)");
+    done(run);
+}
+
+/* Each receiver checks each sender's order and that nothing is missing. */
+static void test_scenario_hub_many_seeds_keep_order(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 200; seed++) {
+        struct scenario_options o = hub_opts(5, 4);
+        struct run *run = NULL;
+
+        o.seed = seed;
+        o.capacity = 16; /* two frames at most: the hub waits on full pipes */
+        run = run_opts("hub", o);
+        assert_hub_delivered(run, 5, 4);
+        done(run);
+    }
+}
+
+static void test_scenario_hub_on_real_threads(void **state)
+{
+    struct scenario_options o = hub_opts(50, 5);
+    struct run *run = NULL;
+
+    (void)state;
+    o.os = 1;
+    run = run_opts("hub", o);
+    assert_hub_delivered(run, 50, 5);
+    assert_report_has(run, "151 threads and 50 streams");
+    done(run);
+}
+
+static void test_scenario_hub_options_are_checked(void **state)
+{
+    struct scenario_options o = hub_opts(SCENARIO_HUB_SIM_MAX + 1, 1);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(scenario_check(scenario_find("hub"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_has(why.text, "use --os for more");
+    o.os = 1;
+    assert_int_equal(scenario_check(scenario_find("hub"), &o, &why),
+                     STATUS_OK);
+    o.clients = 2;
+    assert_int_equal(scenario_check(scenario_find("echo"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_has(why.text, "--clients is for the hub scenario");
+}
+
 /* Every seed of every scenario keeps its invariants. */
 static void test_scenario_many_seeds(void **state)
 {
@@ -635,6 +721,10 @@ int main(void)
         cmocka_unit_test(test_scenario_deadline_is_virtual_and_exact),
         cmocka_unit_test(test_scenario_quota_loses_a_wake_up),
         cmocka_unit_test(test_scenario_many_seeds),
+        cmocka_unit_test(test_scenario_hub_delivers_to_every_other_client),
+        cmocka_unit_test(test_scenario_hub_many_seeds_keep_order),
+        cmocka_unit_test(test_scenario_hub_on_real_threads),
+        cmocka_unit_test(test_scenario_hub_options_are_checked),
         cmocka_unit_test(test_scenario_every_scenario_os),
         cmocka_unit_test(test_scenario_quota_os_is_bounded),
         cmocka_unit_test(test_scenario_check_options),
