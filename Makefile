@@ -72,7 +72,7 @@ $(BUILD)/src/%.o: src/%.c
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(DUPLEX_CFLAGS) -Isrc $(CFLAGS) -c $< -o $@
+	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libduplex.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -99,6 +99,7 @@ check: $(DUPLEX) $(TESTS)
 	  DUPLEX=$(DUPLEX) timeout $(TIMEOUT) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
 	done; \
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
@@ -152,7 +153,7 @@ tsan: deps
 # Benchmarks: a table, and one machine-readable bench=... line per figure.
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libduplex.a
 	@mkdir -p $(@D)
-	$(CC) $(DUPLEX_CFLAGS) -Isrc $(CFLAGS) $< $(BUILD)/libduplex.a -o $@
+	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) $< $(BUILD)/libduplex.a -o $@
 
 bench: $(DUPLEX) $(BUILD)/bench/bench
 	@BUILD=$(BUILD) DUPLEX=$(DUPLEX) sh bench/run.sh

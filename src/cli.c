@@ -84,8 +84,8 @@ static const char usage_run[] =
     "options:\n"
     "  --messages N       messages to send (1..10000000; default: per\n"
     "                     scenario)\n"
-    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k or m\n"
-    "                     allowed; default: per scenario, else 65536)\n"
+    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m or\n"
+    "                     g allowed; default: per scenario, else 65536)\n"
     "  --clients N        hub only: clients, one stream each (1..10000;\n"
     "                     default 3; at most 20 when simulated)\n"
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
@@ -167,6 +167,10 @@ static int parse_number(const char *s, long long lo, long long hi, int suffixes,
     } else if (suffixes && (*end == 'm' || *end == 'M') &&
                v <= hi / (1024 * 1024)) {
         v *= 1024 * 1024;
+        end++;
+    } else if (suffixes && (*end == 'g' || *end == 'G') &&
+               v <= hi / (1024 * 1024 * 1024)) {
+        v *= 1024 * 1024 * 1024;
         end++;
     }
     if (*end != '\0' || v < lo || v > hi)
@@ -810,7 +814,8 @@ static enum status dissect_ready(struct decoder *d)
         off += FRAME_HEADER_LEN + h.length;
         d->frames++;
     }
-    memmove(d->buf, d->buf + off, d->len - off);
+    if (off > 0) /* (buf is NULL while no byte has come) */
+        memmove(d->buf, d->buf + off, d->len - off);
     d->len -= off;
     d->offset += off;
     return STATUS_OK;
@@ -1059,6 +1064,9 @@ static int dispatch(struct cli *c, int argc, char **argv)
 
         if (!is_command(argv[2]))
             return usage_error(c, NULL, "no command '%s'", argv[2]);
+        if (argc > 3)
+            return usage_error(c, NULL, "help takes one command ('%s', "
+                                        "then '%s')", argv[2], argv[3]);
         return dispatch(c, 3, again);
     }
     if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
@@ -1066,6 +1074,9 @@ static int dispatch(struct cli *c, int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
+        if (argc > 2)
+            return usage_error(c, NULL, "--version takes nothing after it "
+                                        "('%s')", argv[2]);
         fprintf(c->out, "duplex %s\n", VERSION);
         return 0;
     }

@@ -17,6 +17,17 @@
  *   writers_waiting while they wait, so the other side only pays for a
  *   wake-up when somebody is actually asleep.
  *
+ *   Spin, then sleep (OS mode only). Going to sleep on a condition and
+ *   being woken costs two system calls and a trip through the kernel's
+ *   scheduler: tens of microseconds on a busy machine, far more than the
+ *   other thread usually needs to write the next message. So a reader that
+ *   finds the pipe empty (or a writer that finds it full) first lets go of
+ *   the lock and watches the counters for a moment (spin_for_change), and
+ *   only sleeps if nothing moved. The counters, and the epoch that close,
+ *   abort and deadline changes bump, are written under mu but with atomic
+ *   stores, so the watcher may read them without it. The simulator never
+ *   spins: there only one thread runs, and a lock is a scheduling point.
+ *
  * Locking
  *   mu guards the whole struct. The trace lock may be taken while mu is
  *   held (trace is a leaf). No other lock is ever taken under mu.
@@ -24,6 +35,7 @@
 #include "pipe.h"
 
 #include <assert.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +121,42 @@ static size_t buffered_locked(const struct pipe *p)
     return (size_t)(p->nwrite - p->nread);
 }
 
+/* Atomic reads and writes of the fields a spinning thread watches. */
+static uint64_t load(const uint64_t *v)
+{
+    return __atomic_load_n(v, __ATOMIC_ACQUIRE);
+}
+
+/* Needs mu held: only holders of mu write these. */
+static void advance(uint64_t *v, uint64_t by)
+{
+    __atomic_store_n(v, *v + by, __ATOMIC_RELEASE);
+}
+
+/*
+ * OS mode: watches *counter and the epoch until one moves, for a while,
+ * without the lock. Needs mu held; lets go of it meanwhile, so the caller
+ * must test every condition again, moved or not: a change just after the
+ * last look is not seen here, and its wake-up went to nobody.
+ */
+static void spin_for_change(struct pipe *p, const uint64_t *counter)
+{
+    uint64_t was = *counter;
+    uint64_t epoch = p->epoch;
+    int moved = 0;
+    int i = 0;
+
+    if (sched_simulated())
+        return;
+    sched_mutex_unlock(&p->mu);
+    for (i = 0; i < PIPE_SPINS && !moved; i++) {
+        moved = load(counter) != was || load(&p->epoch) != epoch;
+        if (!moved && i % PIPE_YIELD_EVERY == PIPE_YIELD_EVERY - 1)
+            sched_yield(); /* two cores, three threads: let the peer in */
+    }
+    sched_mutex_lock(&p->mu);
+}
+
 static int deadline_passed(int64_t deadline_ns)
 {
     return deadline_ns != SCHED_NO_DEADLINE && sched_now_ns() >= deadline_ns;
@@ -123,7 +171,7 @@ static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
     memcpy(p->buf + at, src, first);
     memcpy(p->buf, src + first, n - first);
     trace_wire(p->trace, p->name, src, n);
-    p->nwrite += n;
+    advance(&p->nwrite, n);
     p->stats.written += n;
     if (p->readers_waiting > 0)
         sched_cond_broadcast(&p->readable);
@@ -137,7 +185,7 @@ static void copy_out_locked(struct pipe *p, uint8_t *dst, size_t n)
 
     memcpy(dst, p->buf + at, first);
     memcpy(dst + first, p->buf, n - first);
-    p->nread += n;
+    advance(&p->nread, n);
     p->stats.read += n;
     if (p->writers_waiting > 0)
         sched_cond_broadcast(&p->writable);
@@ -149,6 +197,7 @@ static void copy_out_locked(struct pipe *p, uint8_t *dst, size_t n)
  */
 static enum status wait_room_locked(struct pipe *p, size_t need)
 {
+    int spun = 0;
     int waited = 0;
     enum status st = STATUS_OK;
 
@@ -173,6 +222,13 @@ static enum status wait_room_locked(struct pipe *p, size_t need)
             trace_event(p->trace, TRACE_BLOCK, p->name, 0, (uint32_t)need,
                         STATUS_OK, "pipe full (%zu/%zu bytes)",
                         buffered_locked(p), p->cap);
+        }
+        if (!spun) {
+            /* The lock was let go: whatever happened meanwhile (even a
+             * wake-up nobody sent, as nobody slept), test it all again. */
+            spin_for_change(p, &p->nread);
+            spun = 1;
+            continue;
         }
         p->writers_waiting++;
         st = sched_cond_timedwait(&p->writable, &p->mu, p->write_deadline);
@@ -230,6 +286,7 @@ out:
  */
 static enum status wait_data_locked(struct pipe *p)
 {
+    int spun = 0;
     int waited = 0;
     enum status st = STATUS_OK;
 
@@ -257,6 +314,11 @@ static enum status wait_data_locked(struct pipe *p)
             p->stats.read_waits++;
             trace_event(p->trace, TRACE_BLOCK, p->name, 0, 0, STATUS_OK,
                         "pipe empty");
+        }
+        if (!spun) {
+            spin_for_change(p, &p->nwrite); /* as in wait_room_locked */
+            spun = 1;
+            continue;
         }
         p->readers_waiting++;
         st = sched_cond_timedwait(&p->readable, &p->mu, p->read_deadline);
@@ -298,6 +360,7 @@ out:
 /* Wakes everybody: the state changed in a way every waiter must see. */
 static void wake_all_locked(struct pipe *p)
 {
+    advance(&p->epoch, 1);
     sched_cond_broadcast(&p->readable);
     sched_cond_broadcast(&p->writable);
 }
@@ -316,7 +379,7 @@ void pipe_close_read(struct pipe *p)
     if (p->readopen) {
         p->readopen = 0;
         p->stats.discarded += buffered_locked(p);
-        p->nread = p->nwrite;
+        advance(&p->nread, buffered_locked(p));
     }
     wake_all_locked(p);
     sched_mutex_unlock(&p->mu);
@@ -332,7 +395,7 @@ size_t pipe_close_with_error(struct pipe *p, enum status reason)
         p->err = reason;
         dropped = buffered_locked(p);
         p->stats.discarded += dropped;
-        p->nread = p->nwrite;
+        advance(&p->nread, dropped);
         wake_all_locked(p);
     }
     sched_mutex_unlock(&p->mu);
@@ -343,6 +406,7 @@ void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns)
 {
     sched_mutex_lock(&p->mu);
     p->read_deadline = deadline_ns;
+    advance(&p->epoch, 1);
     sched_cond_broadcast(&p->readable);
     sched_mutex_unlock(&p->mu);
 }
@@ -351,6 +415,7 @@ void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
 {
     sched_mutex_lock(&p->mu);
     p->write_deadline = deadline_ns;
+    advance(&p->epoch, 1);
     sched_cond_broadcast(&p->writable);
     sched_mutex_unlock(&p->mu);
 }

@@ -17,10 +17,12 @@
  *     written before it, then STATUS_EOF, and EOF is sticky.
  *   - pipe_close_with_error aborts (HTTP/2's RST_STREAM): both ends fail at
  *     once with that status and buffered bytes are discarded. The first
- *     close error wins.
+ *     close error wins, and it wins over STATUS_CLOSED and STATUS_EOF,
+ *     whichever close came first.
  *   - Writing after the read end is gone gives STATUS_CLOSED, never a signal.
- *   - A zero-length write is a no-op that returns STATUS_OK: it never looks
- *     like EOF. A zero-length read returns STATUS_OK at once, too.
+ *   - A zero-length write is a no-op that returns STATUS_OK in every
+ *     state, even after a close or an abort: it never looks like EOF. A
+ *     zero-length read returns STATUS_OK at once, in every state, too.
  *   - Atomicity follows POSIX PIPE_BUF: a write of at most
  *     pipe_atomic_limit() bytes enters the pipe in one piece, never
  *     interleaved with another writer's bytes. A larger write may be.
@@ -44,6 +46,15 @@ struct trace;
 
 /* Writes of at most this many bytes are atomic (Linux's PIPE_BUF). */
 #define PIPE_ATOMIC 4096
+
+/* How long a reader or writer watches for the other side (OS mode) before
+ * it sleeps: checks of the counters, a sched_yield every 64. */
+#ifndef PIPE_SPINS
+#define PIPE_SPINS 2048
+#endif
+#ifndef PIPE_YIELD_EVERY
+#define PIPE_YIELD_EVERY 64
+#endif
 
 /* Capacity used when a caller passes 0. */
 #define PIPE_DEFAULT_CAPACITY (64 * 1024)
@@ -76,6 +87,7 @@ struct pipe {
     int64_t write_deadline;   /* absolute ns, or SCHED_NO_DEADLINE */
     unsigned readers_waiting; /* threads waiting on readable */
     unsigned writers_waiting; /* threads waiting on writable */
+    uint64_t epoch;           /* bumped by close, abort and deadline changes */
     struct pipe_stats stats;
     struct trace *trace; /* may be NULL */
     char name[8];        /* "c2s", "s2c": used in the trace */
@@ -121,7 +133,8 @@ enum status pipe_write(struct pipe *p, const void *buf, size_t len,
 /*
  * Reads up to len bytes into buf. Blocks while the pipe is empty and the
  * write end is open; woken by data, by the half-close, by abort, or by the
- * read deadline. Returns as soon as at least one byte is there.
+ * read deadline. Returns as soon as at least one byte is there. buf may
+ * be NULL only when len is 0.
  * Returns one of:
  *   STATUS_OK                 *out_n (1..len, or 0 when len is 0) bytes read
  *   STATUS_EOF                the writer half-closed and every byte was read
@@ -142,7 +155,8 @@ void pipe_close_write(struct pipe *p);
 
 /*
  * The reader is gone: buffered bytes are discarded, waiting and later
- * writers get STATUS_CLOSED. Idempotent. Thread-safe.
+ * writers get STATUS_CLOSED. Later reads get STATUS_CLOSED too, even after
+ * the writer's half-close. Idempotent. Thread-safe.
  */
 void pipe_close_read(struct pipe *p);
 

@@ -59,6 +59,10 @@ void trace_destroy(struct trace *t)
 /* Returns a fresh slot for an event, or NULL if memory ran out. */
 static struct trace_event *append_locked(struct trace *t)
 {
+    if (t->n == TRACE_MAX_EVENTS) {
+        t->dropped++;
+        return NULL;
+    }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
         struct trace_event *grown = realloc(t->events, cap * sizeof *grown);
@@ -375,6 +379,11 @@ void trace_print_timeline(struct trace *t, FILE *out, int colour)
     sched_mutex_lock(&t->mu);
     for (i = 0; i < t->n; i++)
         print_event(out, &t->events[i], t->steps, colour);
+    if (t->dropped > 0)
+        fprintf(out,
+                "%6s  ... and %llu more events, not kept (a timeline keeps "
+                "the first %d; --trace none skips it)\n",
+                "", (unsigned long long)t->dropped, TRACE_MAX_EVENTS);
     sched_mutex_unlock(&t->mu);
 }
 

@@ -68,10 +68,17 @@ struct trace_wire {
     uint64_t total; /* bytes seen, kept or not */
 };
 
+/*
+ * Events kept: a run of a million messages would otherwise hold gigabytes
+ * of timeline nobody reads. The rest are counted, and the timeline says so.
+ */
+#define TRACE_MAX_EVENTS 8192
+
 struct trace {
     struct sched_mutex mu; /* guards everything below; a leaf lock */
     struct trace_event *events;
     size_t n, cap;
+    uint64_t dropped; /* events past TRACE_MAX_EVENTS, not kept */
     int64_t t0_ns;
     int steps; /* recorded in SIM mode: t_ns holds steps */
     struct trace_wire wires[TRACE_WIRES];
