@@ -37,8 +37,9 @@ static int cancel_locked(struct context *c, enum status reason,
 
     if (c->err != STATUS_OK)
         return 0;
-    c->err = reason;
     snprintf(c->text, sizeof c->text, "%s", text);
+    /* Atomic, and after text: context_err may read err without the lock. */
+    __atomic_store_n(&c->err, reason, __ATOMIC_RELEASE);
     for (child = c->children; child != NULL; child = child->next) {
         sched_mutex_lock(&child->mu);
         cancel_locked(child, reason, text);
@@ -134,6 +135,15 @@ enum status context_err(struct context *c, struct status_detail *why)
 {
     enum status st = STATUS_OK;
 
+    /*
+     * OS mode, the common case without the lock: live, with no deadline to
+     * test. Every send and recv asks, from both ends of a call, so the lock
+     * would bounce between cores. The simulator takes it: a lock is where
+     * it may switch threads, and exploration should keep that choice.
+     */
+    if (!sched_simulated() && c->deadline == SCHED_NO_DEADLINE &&
+        __atomic_load_n(&c->err, __ATOMIC_ACQUIRE) == STATUS_OK)
+        return STATUS_OK;
     sched_mutex_lock(&c->mu);
     if (c->err == STATUS_OK && c->deadline != SCHED_NO_DEADLINE &&
         sched_now_ns() >= c->deadline)

@@ -54,8 +54,33 @@ static void set_final_locked(struct stream *s, enum status code,
 {
     if (s->has_final)
         return;
-    s->has_final = 1;
     status_detail_set(&s->final, code, "%s", text != NULL ? text : "");
+    __atomic_store_n(&s->has_final, 1, __ATOMIC_RELEASE); /* see flag() */
+}
+
+/*
+ * Lock-free reads in OS mode. has_final, send_closed and finished are set
+ * under mu with atomic stores, so OS mode may read them without it: every
+ * send and recv asks, from both ends of the call, and the lock would bounce
+ * between cores. The simulator keeps the lock: a lock is where it may
+ * switch threads, and exploration keeps those choices (and every replay
+ * string stays valid).
+ */
+static int flag(const int *f)
+{
+    return __atomic_load_n(f, __ATOMIC_ACQUIRE);
+}
+
+/* Adds one to a counter of s->stats; in OS mode without the lock, as above. */
+static void count(struct stream *s, uint64_t *counter)
+{
+    if (!sched_simulated()) {
+        __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    sched_mutex_lock(&s->mu);
+    (*counter)++;
+    sched_mutex_unlock(&s->mu);
 }
 
 /* The context watch: the call is torn down (RST_STREAM both ways). */
@@ -213,10 +238,15 @@ static enum status send_allowed(struct stream_end *e, struct status_detail *why)
     int closed = 0;
     int finished = 0;
 
-    sched_mutex_lock(&s->mu);
-    closed = s->send_closed;
-    finished = s->finished;
-    sched_mutex_unlock(&s->mu);
+    if (!sched_simulated()) {
+        closed = flag(&s->send_closed);
+        finished = flag(&s->finished);
+    } else {
+        sched_mutex_lock(&s->mu);
+        closed = s->send_closed;
+        finished = s->finished;
+        sched_mutex_unlock(&s->mu);
+    }
     if (e->side == STREAM_CLIENT && closed)
         return status_detail_set(why, STATUS_INTERNAL,
                                  "SendMsg called after CloseSend");
@@ -248,9 +278,7 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
                 (uint32_t)len);
     st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
     if (st == STATUS_OK) {
-        sched_mutex_lock(&s->mu);
-        s->stats.sent[d]++;
-        sched_mutex_unlock(&s->mu);
+        count(s, &s->stats.sent[d]);
         return STATUS_OK;
     }
     if (st == STATUS_CLOSED) {
@@ -336,16 +364,15 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
     if (why == NULL)
         why = &local; /* recv_failed wants the words of a bad frame */
     status_detail_clear(why);
-    if (e->side == STREAM_CLIENT && stream_final_status(s, NULL) != STATUS_OK)
+    if (e->side == STREAM_CLIENT && (sched_simulated() || flag(&s->has_final)) &&
+        stream_final_status(s, NULL) != STATUS_OK)
         return call_over(s, why);
     if (context_err(s->ctx, NULL) != STATUS_OK)
         return call_over(s, why);
     st = frame_read(s->pipes[d], &s->limits, msg, why);
     if (st != STATUS_OK)
         return recv_failed(e, st, why);
-    sched_mutex_lock(&s->mu);
-    s->stats.received[d]++;
-    sched_mutex_unlock(&s->mu);
+    count(s, &s->stats.received[d]);
     trace_frame(s->trace, TRACE_RECV, dir_names[d], msg->flag, msg->data,
                 msg->length);
     return STATUS_OK;
@@ -360,7 +387,7 @@ enum status stream_close_send(struct stream_end *e)
         return STATUS_FAILED_PRECONDITION;
     sched_mutex_lock(&s->mu);
     already = s->send_closed;
-    s->send_closed = 1;
+    __atomic_store_n(&s->send_closed, 1, __ATOMIC_RELEASE); /* see flag() */
     sched_mutex_unlock(&s->mu);
     if (!already) {
         trace_event(s->trace, TRACE_CLOSE_SEND, "c2s", 0, 0, STATUS_OK,
@@ -381,8 +408,8 @@ enum status stream_finish(struct stream_end *e, enum status code,
     sched_mutex_lock(&s->mu);
     already = s->finished;
     if (!already) {
-        s->finished = 1;
         status_detail_set(&s->trailer, code, "%s", text != NULL ? text : "");
+        __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE); /* see flag() */
     }
     sched_mutex_unlock(&s->mu);
     if (already)
@@ -404,8 +431,14 @@ struct stream_stats stream_get_stats(struct stream *s)
     struct stream_stats st;
     int d = 0;
 
+    memset(&st, 0, sizeof st);
     sched_mutex_lock(&s->mu);
-    st = s->stats;
+    for (d = 0; d < 2; d++) { /* sent and received: see count() */
+        st.sent[d] = __atomic_load_n(&s->stats.sent[d], __ATOMIC_RELAXED);
+        st.received[d] =
+            __atomic_load_n(&s->stats.received[d], __ATOMIC_RELAXED);
+        st.bytes_discarded[d] = s->stats.bytes_discarded[d];
+    }
     sched_mutex_unlock(&s->mu);
     for (d = 0; d < 2; d++) {
         struct pipe_stats ps = pipe_get_stats(s->pipes[d]);
