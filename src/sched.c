@@ -43,8 +43,11 @@
  *   None: a run's state is touched only by the simulated thread that is
  *   running, on the OS thread that called sched_sim_run.
  */
-/* MAP_ANONYMOUS and the ucontext calls are outside POSIX 2008. */
-#define _DEFAULT_SOURCE
+/*
+ * MAP_ANONYMOUS and the ucontext calls are outside POSIX 2008, and so is
+ * glibc's adaptive mutex (see sched_mutex_init).
+ */
+#define _GNU_SOURCE
 
 #include "sched.h"
 
@@ -1010,11 +1013,25 @@ bad:
 
 /* ---- the wrappers: SIM mode when the caller is simulated, else OS ------- */
 
+/*
+ * Where glibc has it, an adaptive mutex: a thread that finds it held spins
+ * a little before it sleeps in the kernel. duplex's critical sections are
+ * a few loads and a memcpy, so the holder is nearly always about to let go,
+ * and sleeping would cost far more than waiting.
+ */
 void sched_mutex_init(struct sched_mutex *m)
 {
+    pthread_mutexattr_t attr;
+
     m->owner = NULL;
     m->quiet = 0;
-    check(pthread_mutex_init(&m->mu, NULL), "pthread_mutex_init");
+    check(pthread_mutexattr_init(&attr), "pthread_mutexattr_init");
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    check(pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP),
+          "pthread_mutexattr_settype");
+#endif
+    check(pthread_mutex_init(&m->mu, &attr), "pthread_mutex_init");
+    check(pthread_mutexattr_destroy(&attr), "pthread_mutexattr_destroy");
 }
 
 void sched_mutex_init_quiet(struct sched_mutex *m)
