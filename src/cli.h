@@ -12,7 +12,8 @@
 
 /*
  * Runs `duplex argv[1] ...`, reading in (for decode) and printing to out
- * and err. Returns the exit code (see `duplex --help`).
+ * and err. Returns the exit code (see `duplex --help`): no command (argc
+ * below 2) or an unknown one prints the usage to err and returns 2.
  */
 int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
 

@@ -80,8 +80,9 @@ enum status context_create_with_deadline(struct context *parent,
 void context_destroy(struct context *c);
 
 /*
- * Makes c done with reason (not STATUS_OK) and text (may be NULL: then
- * Go's wording for CANCELLED and DEADLINE_EXCEEDED, else the status name).
+ * Makes c done with reason and text (may be NULL: then Go's wording for
+ * CANCELLED and DEADLINE_EXCEEDED, else the status name). reason must not
+ * be STATUS_OK (assert).
  * Cancels every child with the same reason, runs every watch once, wakes
  * every context_wait. Does nothing if c is already done.
  * Returns 1 if this call made c done, 0 if it already was. Thread-safe.

@@ -291,6 +291,13 @@ enum status explore_run(const struct scenario *sc,
 
     memset(r, 0, sizeof *r);
     memset(&t, 0, sizeof t);
+    if (o->max_preemptions < 0 || o->base.os) {
+        status_detail_set(&r->first.why, STATUS_INVALID_ARGUMENT, "%s",
+                          o->base.os ? "exploration is simulated: no os"
+                                     : "max_preemptions below 0");
+        r->first.usage_error = 1;
+        return STATUS_INVALID_ARGUMENT;
+    }
     if (scenario_check(sc, &o->base, &r->first.why) != STATUS_OK) {
         r->first.usage_error = 1;
         return STATUS_INVALID_ARGUMENT;

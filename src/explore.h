@@ -78,6 +78,7 @@ enum status explore_function(sched_fn fn, void *arg, explore_check_fn check,
                              const struct explore_options *o,
                              struct explore_result *r);
 
+/* Frees what r holds (the first failing run's record). NULL is a no-op. */
 void explore_result_free(struct explore_result *r);
 
 #endif /* EXPLORE_H */

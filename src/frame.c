@@ -14,6 +14,7 @@
  */
 #include "frame.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,7 @@ enum status frame_decode_header(const uint8_t in[FRAME_HEADER_LEN],
 enum status frame_encode(uint8_t flag, const void *payload, size_t length,
                          uint8_t *out, size_t out_cap, size_t *out_len)
 {
+    assert(payload != NULL || length == 0);
     if (length > UINT32_MAX || out_cap < FRAME_HEADER_LEN ||
         out_cap - FRAME_HEADER_LEN < length)
         return STATUS_RESOURCE_EXHAUSTED;
@@ -139,6 +141,7 @@ enum status frame_write(struct pipe *p, uint8_t flag, const void *payload,
     uint8_t hdr[FRAME_HEADER_LEN];
     enum status st = frame_check_send(length, max_send, why);
 
+    assert(payload != NULL || length == 0);
     if (st != STATUS_OK)
         return st;
     frame_encode_header(hdr, flag, (uint32_t)length);
@@ -193,6 +196,7 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
     struct frame_header h;
     enum status st = STATUS_OK;
 
+    assert(msg != NULL);
     st = read_full(p, raw, sizeof raw, 1, why);
     if (st != STATUS_OK)
         return st;

@@ -77,7 +77,7 @@ enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
     if (sched_thread_start(&t->thread, name, run_task, t) != STATUS_OK) {
         free(t);
         status_detail_set(&why, STATUS_RESOURCE_EXHAUSTED,
-                          "cannot start thread %s", name);
+                          "cannot start thread %s", name != NULL ? name : "thread");
         offer_error(g, STATUS_RESOURCE_EXHAUSTED, &why);
         return STATUS_RESOURCE_EXHAUSTED;
     }

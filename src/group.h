@@ -65,7 +65,11 @@ enum status group_go(struct group *g, const char *name, group_fn fn, void *arg);
  */
 enum status group_wait(struct group *g, struct status_detail *why);
 
-/* Frees g and its context. Call group_wait first. NULL is a no-op. */
+/*
+ * Frees g and its context. NULL is a no-op. Call group_wait first, and
+ * destroy every stream and context made under group_context(g) first too:
+ * the group's context must have no children left (assert).
+ */
 void group_destroy(struct group *g);
 
 #endif /* GROUP_H */

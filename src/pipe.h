@@ -115,7 +115,8 @@ size_t pipe_atomic_limit(const struct pipe *p);
 /*
  * Writes len bytes from buf. Blocks while the pipe is full; woken when a
  * reader makes room, when the read end closes, on abort, or when the write
- * deadline passes. buf may be NULL only when len is 0.
+ * deadline passes. p must not be NULL, and buf may be NULL only when len
+ * is 0 (assert).
  * *out_n (may be NULL) receives how many bytes entered the pipe, on success
  * (len) and on failure (the part accepted before it failed), like Go's Write.
  * Returns one of:
@@ -133,8 +134,8 @@ enum status pipe_write(struct pipe *p, const void *buf, size_t len,
 /*
  * Reads up to len bytes into buf. Blocks while the pipe is empty and the
  * write end is open; woken by data, by the half-close, by abort, or by the
- * read deadline. Returns as soon as at least one byte is there. buf may
- * be NULL only when len is 0.
+ * read deadline. Returns as soon as at least one byte is there. p must
+ * not be NULL, and buf may be NULL only when len is 0 (assert).
  * Returns one of:
  *   STATUS_OK                 *out_n (1..len, or 0 when len is 0) bytes read
  *   STATUS_EOF                the writer half-closed and every byte was read
@@ -161,9 +162,10 @@ void pipe_close_write(struct pipe *p);
 void pipe_close_read(struct pipe *p);
 
 /*
- * Aborts the pipe with reason (not STATUS_OK): both ends fail at once with
- * reason, and buffered bytes are discarded. The first reason wins: a later
- * call changes nothing. Wakes every waiting reader and writer.
+ * Aborts the pipe with reason: both ends fail at once with reason, and
+ * buffered bytes are discarded. reason must not be STATUS_OK (assert).
+ * The first reason wins: a later call changes nothing. Wakes every waiting
+ * reader and writer.
  * Returns the number of bytes this call discarded. Thread-safe.
  */
 size_t pipe_close_with_error(struct pipe *p, enum status reason);

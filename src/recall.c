@@ -276,7 +276,13 @@ int recall_box_days(int box)
 
 int recall_box_after(int box, enum recall_grade g)
 {
-    int next = box;
+    int next = 0;
+
+    if (box < RECALL_BOX_MIN) /* a box that is not one: start over */
+        box = RECALL_BOX_MIN;
+    if (box > RECALL_BOX_MAX)
+        box = RECALL_BOX_MAX;
+    next = box;
 
     if (g == RECALL_AGAIN)
         next = RECALL_BOX_MIN;

@@ -165,11 +165,12 @@ int recall_box_days(int box);
 
 /*
  * The box a card in box moves to when graded g: again 1, hard box, good
- * box + 1, easy box + 2, at most RECALL_BOX_MAX. A new card is box 1.
+ * box + 1, easy box + 2, at most RECALL_BOX_MAX. A new card is box 1. A
+ * box outside 1..RECALL_BOX_MAX counts as the nearest one.
  */
 int recall_box_after(int box, enum recall_grade g);
 
-/* "again", "hard", "good" or "easy". */
+/* "again", "hard", "good" or "easy"; "?" for a value that is none. */
 const char *recall_grade_name(enum recall_grade g);
 
 /*

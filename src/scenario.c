@@ -1808,10 +1808,22 @@ enum status scenario_run(const struct scenario *sc,
                          const struct scenario_options *opts,
                          struct scenario_result *r)
 {
-    const struct entry *e = (const struct entry *)(const void *)sc;
+    const struct entry *e = NULL;
     struct scenario_options o = *opts;
+    size_t i = 0;
 
     memset(r, 0, sizeof *r);
+    for (i = 0; i < NSCENARIOS; i++) /* only the table's own, not a copy */
+        if (sc == &table[i].sc)
+            e = &table[i];
+    if (e == NULL || scenario_check(sc, opts, &r->why) != STATUS_OK) {
+        if (e == NULL)
+            status_detail_set(&r->why, STATUS_INVALID_ARGUMENT,
+                              "not one of scenario_at's scenarios");
+        r->usage_error = 1;
+        r->status = STATUS_INVALID_ARGUMENT;
+        return r->status;
+    }
     /* On real threads a forgotten CloseSend hangs: bound it. */
     if (o.os && sc->needs_deadline && o.timeout_ms <= 0)
         o.timeout_ms = 200;

@@ -106,7 +106,10 @@ struct scenario {
                                         only: exploration counts those */
 };
 
-/* The scenarios, in lesson order. */
+/*
+ * The scenarios, in lesson order. scenario_at(i) is NULL when i is
+ * scenario_count() or more.
+ */
 size_t scenario_count(void);
 const struct scenario *scenario_at(size_t i);
 
@@ -116,7 +119,10 @@ const struct scenario *scenario_find(const char *name);
 /*
  * Runs sc with opts and fills *r (zeroed first).
  * Returns r->status: STATUS_OK, or the gRPC status the call ended with, or
- * STATUS_RESOURCE_EXHAUSTED when a thread or memory could not be had.
+ * STATUS_RESOURCE_EXHAUSTED when a thread or memory could not be had, or
+ * STATUS_INVALID_ARGUMENT when cancel-vs-drain's opts fail scenario_check
+ * (r->usage_error is set and r->why says what to change; the other
+ * scenarios do not check their options here).
  */
 enum status scenario_run(const struct scenario *sc,
                          const struct scenario_options *opts,

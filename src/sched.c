@@ -1194,7 +1194,7 @@ enum status sched_thread_start(struct sched_thread *t, const char *name,
     t->arg = arg;
     t->result = STATUS_UNKNOWN;
     t->fiber = NULL;
-    snprintf(t->name, sizeof t->name, "%s", name);
+    snprintf(t->name, sizeof t->name, "%s", name != NULL ? name : "thread");
     if (f != NULL)
         return sim_thread_start(f, t);
     check(pthread_attr_init(&attr), "pthread_attr_init");

@@ -107,6 +107,12 @@ void sched_mutex_init(struct sched_mutex *m);
  */
 void sched_mutex_init_quiet(struct sched_mutex *m);
 void sched_mutex_destroy(struct sched_mutex *m);
+
+/*
+ * Locking a mutex the calling thread already holds, or unlocking one it
+ * does not hold, is a bug: in SIM mode sched aborts with a message naming
+ * the thread (OS mode does not check).
+ */
 void sched_mutex_lock(struct sched_mutex *m);
 void sched_mutex_unlock(struct sched_mutex *m);
 
@@ -158,7 +164,9 @@ void sched_sleep_ns(int64_t ns);
  * *t must stay alive until sched_thread_join.
  * Returns one of:
  *   STATUS_OK                  the thread is running
- *   STATUS_RESOURCE_EXHAUSTED  the system refused another thread
+ *   STATUS_RESOURCE_EXHAUSTED  the system refused another thread; in SIM
+ *                              mode, also when the run already has
+ *                              SCHED_SIM_MAX_THREADS threads
  */
 enum status sched_thread_start(struct sched_thread *t, const char *name,
                                sched_fn fn, void *arg);
@@ -215,7 +223,8 @@ struct sched_sim_result {
 
 /*
  * Runs fn(arg) as the "main" thread of a simulated run, with every thread
- * it starts, until all have finished. Blocks the caller meanwhile.
+ * it starts, until all have finished. Blocks the caller meanwhile. A run
+ * that passes o->max_steps steps aborts with a message (a livelock).
  * Returns one of:
  *   STATUS_OK                  the run ended; fn's status is in *out_status
  *   STATUS_RESOURCE_EXHAUSTED  no memory or no thread for the simulator
@@ -227,6 +236,7 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
                           void *arg, enum status *out_status,
                           struct sched_sim_result *r);
 
+/* Frees r's decisions and empties the list. NULL is a no-op. */
 void sched_sim_result_free(struct sched_sim_result *r);
 
 /* 1 when the calling thread runs under the simulator, else 0. */
@@ -252,8 +262,10 @@ size_t sched_schedule_format(const struct sched_decision *d, size_t n,
  * Returns one of:
  *   STATUS_OK                *out_forced / *out_n are set
  *   STATUS_INVALID_ARGUMENT  not a replay string (a "k:t,k:t" list with k
- *                            increasing and t < SCHED_SIM_MAX_THREADS)
+ *                            increasing, k <= 100,000,000 and
+ *                            t < SCHED_SIM_MAX_THREADS)
  *   STATUS_RESOURCE_EXHAUSTED out of memory
+ * *out_forced and *out_n are untouched on failure.
  * A replay string only says where a run left SCHED_IN_ORDER, so replay it
  * with that strategy.
  */

@@ -139,8 +139,14 @@ enum status stream_create(struct context *parent,
     s->server.stream = s;
     s->server.side = STREAM_SERVER;
     sched_mutex_init(&s->mu);
-    if (opts->timeout_ns > 0)
-        deadline = sched_now_ns() + opts->timeout_ns;
+    if (opts->timeout_ns != 0) { /* negative: already over, as in Go */
+        int64_t now = sched_now_ns();
+
+        deadline = opts->timeout_ns < 0 ? now
+                   : opts->timeout_ns < SCHED_NO_DEADLINE - now
+                       ? now + opts->timeout_ns
+                       : SCHED_NO_DEADLINE; /* too far to matter: never */
+    }
     st = make_pipes(s, opts->capacity);
     if (st == STATUS_OK)
         st = context_create_with_deadline(parent, deadline, &s->ctx);
@@ -263,6 +269,7 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
     int d = dir_out(e->side);
     enum status st = STATUS_OK;
 
+    assert(buf != NULL || len == 0);
     if (context_err(s->ctx, NULL) != STATUS_OK)
         return call_over(s, why);
     st = send_allowed(e, why);
@@ -361,6 +368,7 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
     struct status_detail local;
     enum status st = STATUS_OK;
 
+    assert(msg != NULL);
     if (why == NULL)
         why = &local; /* recv_failed wants the words of a bad frame */
     status_detail_clear(why);

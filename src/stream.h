@@ -59,7 +59,8 @@ struct stream_end {
 
 struct stream_options {
     size_t capacity;     /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
-    int64_t timeout_ns;  /* deadline relative to creation; 0: none */
+    int64_t timeout_ns;  /* deadline relative to creation; 0: none;
+                            negative: already passed (as in Go) */
     uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
     uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
     struct trace *trace; /* may be NULL */
@@ -140,7 +141,11 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
  * Returns one of:
  *   STATUS_OK        *msg holds the next message
  *   STATUS_EOF       server: the client half-closed and everything was read;
- *                    client: the server finished with OK
+ *                    client: the server finished with OK; either end,
+ *                    "the call has ended": the call already has its final
+ *                    status, OK (a later cancel changes nothing)
+ *   STATUS_INTERNAL  server: "RecvMsg called after the call ended" (after
+ *                    its own stream_finish)
  *   any gRPC code    client: the server finished with that code; or the
  *                    call was torn down (CANCELLED, DEADLINE_EXCEEDED, or a
  *                    bad frame's INTERNAL / RESOURCE_EXHAUSTED)
@@ -163,7 +168,9 @@ enum status stream_close_send(struct stream_end *e);
  * already sent, and stops reading c2s.
  * Returns one of:
  *   STATUS_OK                   done
- *   STATUS_FAILED_PRECONDITION  called on the client end, or twice
+ *   STATUS_FAILED_PRECONDITION  called on the client end, or twice, or code
+ *                               is not one of gRPC's codes 0..16 (the call
+ *                               goes on as if it had not been called)
  */
 enum status stream_finish(struct stream_end *e, enum status code,
                           const char *text);

@@ -191,6 +191,8 @@ size_t trace_count(struct trace *t, enum trace_kind kind)
     size_t i = 0;
     size_t n = 0;
 
+    if (t == NULL)
+        return 0;
     sched_mutex_lock(&t->mu);
     for (i = 0; i < t->n; i++)
         n += t->events[i].kind == kind;
@@ -243,6 +245,7 @@ static void describe(const struct trace_event *e, char *out, size_t cap)
     const char *sep = e->text[0] ? ": " : "";
     const char *dsep = e->dir[0] ? " " : "";
 
+    snprintf(out, cap, "?"); /* a kind that is not one */
     switch (e->kind) {
     case TRACE_SEND:
     case TRACE_RECV:
@@ -373,6 +376,8 @@ void trace_print_timeline(struct trace *t, FILE *out, int colour)
     static const char rule[] = "----------------------------------------";
     size_t i = 0;
 
+    if (t == NULL)
+        return;
     fprintf(out, "%6s  %-*s | %s\n", t->steps ? "step" : "t(us)", LANE,
             "client", "server");
     fprintf(out, "%.6s  %.*s-+-%.*s\n", rule, LANE, rule, LANE - 1, rule);
@@ -469,6 +474,8 @@ void trace_print_hexdump(struct trace *t, FILE *out, int colour)
 {
     int i = 0;
 
+    if (t == NULL)
+        return;
     sched_mutex_lock(&t->mu);
     for (i = 0; i < TRACE_WIRES; i++) {
         const struct trace_wire *w = &t->wires[i];

@@ -115,10 +115,14 @@ void trace_frame(struct trace *t, enum trace_kind kind, const char *dir,
 void trace_wire(struct trace *t, const char *name, const uint8_t *buf,
                 size_t len);
 
-/* Counts events of a kind (for tests and summaries). Thread-safe. */
+/* Counts events of a kind (for tests and summaries). Thread-safe; a NULL
+ * t has none, and the print functions below print nothing for it. */
 size_t trace_count(struct trace *t, enum trace_kind kind);
 
-/* Returns the upper-case name of an event kind ("SEND", "CLOSE_SEND"). */
+/*
+ * Returns the upper-case name of an event kind ("SEND", "CLOSE_SEND"), or
+ * "?" for a value that is not an enum trace_kind.
+ */
 const char *trace_kind_name(enum trace_kind kind);
 
 /*
