@@ -124,7 +124,9 @@ int context_cancel(struct context *c, enum status reason, const char *text)
 {
     int did = 0;
 
-    assert(reason != STATUS_OK);
+    assert(c != NULL);
+    assert((reason != STATUS_OK && status_is_grpc(reason)) ||
+           reason == STATUS_DEADLOCK);
     sched_mutex_lock(&c->mu);
     did = cancel_locked(c, reason, text != NULL ? text : default_text(reason));
     sched_mutex_unlock(&c->mu);
@@ -186,8 +188,12 @@ int64_t context_deadline(struct context *c)
 enum status context_watch(struct context *c, struct context_watch *w)
 {
     enum status st = STATUS_OK;
+    const struct context_watch *on = NULL;
 
+    assert(c != NULL && w != NULL);
     sched_mutex_lock(&c->mu);
+    for (on = c->watches; on != NULL; on = on->next)
+        assert(on != w); /* registered twice: it would run twice */
     st = c->err;
     if (st == STATUS_OK) {
         w->next = c->watches;

@@ -81,8 +81,9 @@ void context_destroy(struct context *c);
 
 /*
  * Makes c done with reason and text (may be NULL: then Go's wording for
- * CANCELLED and DEADLINE_EXCEEDED, else the status name). reason must not
- * be STATUS_OK (assert).
+ * CANCELLED and DEADLINE_EXCEEDED, else the status name). reason must be
+ * a gRPC error code (1..16) or STATUS_DEADLOCK, never OK, EOF or CLOSED
+ * (assert).
  * Cancels every child with the same reason, runs every watch once, wakes
  * every context_wait. Does nothing if c is already done.
  * Returns 1 if this call made c done, 0 if it already was. Thread-safe.

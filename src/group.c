@@ -10,6 +10,7 @@
  */
 #include "group.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 enum status group_create(struct context *parent, struct group **out)
@@ -120,6 +121,7 @@ void group_destroy(struct group *g)
 {
     if (g == NULL)
         return;
+    assert(g->tasks == NULL); /* group_wait first: its threads still run */
     context_destroy(g->ctx);
     sched_mutex_destroy(&g->mu);
     free(g);

@@ -66,9 +66,10 @@ enum status group_go(struct group *g, const char *name, group_fn fn, void *arg);
 enum status group_wait(struct group *g, struct status_detail *why);
 
 /*
- * Frees g and its context. NULL is a no-op. Call group_wait first, and
- * destroy every stream and context made under group_context(g) first too:
- * the group's context must have no children left (assert).
+ * Frees g and its context. NULL is a no-op. Call group_wait first (a task
+ * not waited for is an assert), and destroy every stream and context made
+ * under group_context(g) first too: the group's context must have no
+ * children left (assert).
  */
 void group_destroy(struct group *g);
 

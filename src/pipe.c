@@ -389,7 +389,9 @@ size_t pipe_close_with_error(struct pipe *p, enum status reason)
 {
     size_t dropped = 0;
 
-    assert(reason != STATUS_OK);
+    assert(p != NULL);
+    assert((reason != STATUS_OK && status_is_grpc(reason)) ||
+           reason == STATUS_DEADLOCK);
     sched_mutex_lock(&p->mu);
     if (p->err == STATUS_OK) {
         p->err = reason;

@@ -163,7 +163,9 @@ void pipe_close_read(struct pipe *p);
 
 /*
  * Aborts the pipe with reason: both ends fail at once with reason, and
- * buffered bytes are discarded. reason must not be STATUS_OK (assert).
+ * buffered bytes are discarded. reason must be a gRPC error code (1..16)
+ * or STATUS_DEADLOCK: an abort with EOF would look like a half-close
+ * (assert).
  * The first reason wins: a later call changes nothing. Wakes every waiting
  * reader and writer.
  * Returns the number of bytes this call discarded. Thread-safe.

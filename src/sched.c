@@ -1194,6 +1194,7 @@ enum status sched_thread_start(struct sched_thread *t, const char *name,
     t->arg = arg;
     t->result = STATUS_UNKNOWN;
     t->fiber = NULL;
+    t->joined = 0;
     snprintf(t->name, sizeof t->name, "%s", name != NULL ? name : "thread");
     if (f != NULL)
         return sim_thread_start(f, t);
@@ -1212,9 +1213,13 @@ enum status sched_thread_join(struct sched_thread *t)
 {
     struct sched_fiber *f = me();
 
+    if (t->joined) /* pthread_join twice is undefined: answer again */
+        return t->result;
     if (f != NULL)
-        return sim_thread_join(f, t);
-    check(pthread_join(t->tid, NULL), "pthread_join");
+        sim_thread_join(f, t);
+    else
+        check(pthread_join(t->tid, NULL), "pthread_join");
+    t->joined = 1;
     return t->result;
 }
 

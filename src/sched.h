@@ -95,6 +95,7 @@ struct sched_thread {
     enum status result; /* fn's return value, valid after join */
     char name[SCHED_NAME_MAX];
     struct sched_fiber *fiber; /* SIM mode, else NULL */
+    int joined;                /* sched_thread_join has returned */
 };
 
 void sched_mutex_init(struct sched_mutex *m);
@@ -171,7 +172,10 @@ void sched_sleep_ns(int64_t ns);
 enum status sched_thread_start(struct sched_thread *t, const char *name,
                                sched_fn fn, void *arg);
 
-/* Waits for t to finish and returns the status its function returned. */
+/*
+ * Waits for t to finish and returns the status its function returned. A
+ * second join returns the same status at once.
+ */
 enum status sched_thread_join(struct sched_thread *t);
 
 /* The calling thread's name: the one given to sched_thread_start, or "main". */

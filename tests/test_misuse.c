@@ -172,6 +172,39 @@ static void destroy_group_before_its_stream(void)
     }
 }
 
+static void abort_pipe_with_eof(void)
+{
+    struct pipe *p = NULL;
+
+    if (pipe_create(8, "t", NULL, &p) == STATUS_OK)
+        pipe_close_with_error(p, STATUS_EOF); /* would look like a half-close */
+}
+
+static void watch_twice(void)
+{
+    static struct context_watch w = {no_op_watch, NULL, NULL};
+    struct context *c = NULL;
+
+    if (context_create(NULL, &c) == STATUS_OK &&
+        context_watch(c, &w) == STATUS_OK)
+        context_watch(c, &w);
+}
+
+static enum status waiter_task(void *arg, struct status_detail *why)
+{
+    (void)why;
+    return context_wait(arg); /* never cancelled: still running */
+}
+
+static void destroy_group_not_waited(void)
+{
+    struct group *g = NULL;
+
+    if (group_create(NULL, &g) == STATUS_OK &&
+        group_go(g, "waiter", waiter_task, group_context(g)) == STATUS_OK)
+        group_destroy(g);
+}
+
 static void test_misuse_asserts_stop_the_program(void **state)
 {
     static const struct {
@@ -194,6 +227,11 @@ static void test_misuse_asserts_stop_the_program(void **state)
          "unwatch before destroying"},
         {"group_destroy(g) before a stream under it",
          destroy_group_before_its_stream, "destroy the children first"},
+        {"pipe_close_with_error(p, STATUS_EOF)", abort_pipe_with_eof,
+         "status_is_grpc(reason)"},
+        {"context_watch(c, w) twice", watch_twice, "on != w"},
+        {"group_destroy(g) without group_wait", destroy_group_not_waited,
+         "g->tasks == NULL"},
     };
     char err[1024];
     size_t i = 0;
@@ -1394,6 +1432,44 @@ static void test_misuse_scenario_copy_and_big_simulated_hub(void **state)
     scenario_result_free(&r);
 }
 
+static enum status returns_aborted(void *arg)
+{
+    (void)arg;
+    return STATUS_ABORTED;
+}
+
+static enum status join_twice_sim(void *arg)
+{
+    struct sched_thread t;
+
+    (void)arg;
+    assert_int_equal(sched_thread_start(&t, "once", returns_aborted, NULL),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_ABORTED);
+    assert_int_equal(sched_thread_join(&t), STATUS_ABORTED);
+    return STATUS_OK;
+}
+
+static void test_misuse_join_twice_answers_again(void **state)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result r;
+    struct sched_thread t;
+    enum status st = STATUS_UNKNOWN;
+
+    (void)state;
+    assert_int_equal(sched_thread_start(&t, NULL, returns_aborted, NULL),
+                     STATUS_OK);
+    assert_string_equal(t.name, "thread"); /* NULL name: a plain one */
+    assert_int_equal(sched_thread_join(&t), STATUS_ABORTED);
+    assert_int_equal(sched_thread_join(&t), STATUS_ABORTED);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(sched_sim_run(&o, join_twice_sim, NULL, &st, &r),
+                     STATUS_OK);
+    assert_int_equal(st, STATUS_OK);
+    sched_sim_result_free(&r);
+}
+
 static void test_misuse_null_trace_and_odd_boxes(void **state)
 {
     (void)state;
@@ -1449,6 +1525,7 @@ int main(void)
         cmocka_unit_test(test_misuse_explore_bound_below_zero_and_os),
         cmocka_unit_test(test_misuse_scenario_copy_and_big_simulated_hub),
         cmocka_unit_test(test_misuse_null_trace_and_odd_boxes),
+        cmocka_unit_test(test_misuse_join_twice_answers_again),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
