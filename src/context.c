@@ -63,8 +63,10 @@ enum status context_create_with_deadline(struct context *parent,
                                          int64_t deadline_ns,
                                          struct context **out)
 {
-    struct context *c = calloc(1, sizeof *c);
+    struct context *c = NULL;
 
+    assert(out != NULL);
+    c = calloc(1, sizeof *c);
     if (c == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
     sched_mutex_init(&c->mu);
@@ -135,6 +137,7 @@ int context_cancel(struct context *c, enum status reason, const char *text)
 
 enum status context_err(struct context *c, struct status_detail *why)
 {
+    assert(c != NULL);
     enum status st = STATUS_OK;
 
     /*
@@ -160,6 +163,7 @@ enum status context_err(struct context *c, struct status_detail *why)
 
 enum status context_wait(struct context *c)
 {
+    assert(c != NULL);
     enum status st = STATUS_OK;
 
     sched_mutex_lock(&c->mu);
@@ -177,6 +181,7 @@ enum status context_wait(struct context *c)
 
 int64_t context_deadline(struct context *c)
 {
+    assert(c != NULL);
     int64_t d = 0;
 
     sched_mutex_lock(&c->mu);
@@ -205,6 +210,7 @@ enum status context_watch(struct context *c, struct context_watch *w)
 
 void context_unwatch(struct context *c, struct context_watch *w)
 {
+    assert(c != NULL && w != NULL);
     struct context_watch **pp = NULL;
 
     sched_mutex_lock(&c->mu);

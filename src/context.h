@@ -24,6 +24,10 @@
  *   then whatever a watch function takes (a stream's watch takes its
  *   stream's lock, then pipe locks, one at a time). A watch function must not
  *   touch any context. Nothing takes these locks in the other order.
+ *
+ * A NULL handle (the object a function works on, or an out-parameter) is a
+ * programmer's mistake: every function here asserts against it. Only the
+ * destroy function takes NULL, as a no-op.
  */
 #ifndef CONTEXT_H
 #define CONTEXT_H

@@ -15,8 +15,10 @@
 
 enum status group_create(struct context *parent, struct group **out)
 {
-    struct group *g = calloc(1, sizeof *g);
+    struct group *g = NULL;
 
+    assert(out != NULL);
+    g = calloc(1, sizeof *g);
     if (g == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
     if (context_create(parent, &g->ctx) != STATUS_OK) {
@@ -31,6 +33,7 @@ enum status group_create(struct context *parent, struct group **out)
 
 struct context *group_context(struct group *g)
 {
+    assert(g != NULL);
     return g->ctx;
 }
 
@@ -64,6 +67,7 @@ static enum status run_task(void *arg)
 
 enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
 {
+    assert(g != NULL && fn != NULL);
     struct group_task *t = calloc(1, sizeof *t);
     struct status_detail why;
 
@@ -91,6 +95,7 @@ enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
 
 enum status group_wait(struct group *g, struct status_detail *why)
 {
+    assert(g != NULL);
     struct group_task *t = NULL;
     enum status st = STATUS_OK;
 

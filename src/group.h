@@ -9,6 +9,10 @@
  *     in a stream created under it wake with STATUS_CANCELLED.
  *   - group_wait joins every task and returns the first error. A sibling's
  *     CANCELLED, caused by that first error, never replaces it.
+ *
+ * A NULL handle (the object a function works on, or an out-parameter) is a
+ * programmer's mistake: every function here asserts against it. Only the
+ * destroy function takes NULL, as a no-op.
  */
 #ifndef GROUP_H
 #define GROUP_H

@@ -367,6 +367,7 @@ static void wake_all_locked(struct pipe *p)
 
 void pipe_close_write(struct pipe *p)
 {
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     p->writeopen = 0;
     wake_all_locked(p);
@@ -375,6 +376,7 @@ void pipe_close_write(struct pipe *p)
 
 void pipe_close_read(struct pipe *p)
 {
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     if (p->readopen) {
         p->readopen = 0;
@@ -406,6 +408,7 @@ size_t pipe_close_with_error(struct pipe *p, enum status reason)
 
 void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns)
 {
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     p->read_deadline = deadline_ns;
     advance(&p->epoch, 1);
@@ -415,6 +418,7 @@ void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns)
 
 void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
 {
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     p->write_deadline = deadline_ns;
     advance(&p->epoch, 1);
@@ -424,6 +428,7 @@ void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
 
 size_t pipe_buffered(struct pipe *p)
 {
+    assert(p != NULL);
     size_t n = 0;
 
     sched_mutex_lock(&p->mu);
@@ -434,6 +439,7 @@ size_t pipe_buffered(struct pipe *p)
 
 struct pipe_stats pipe_get_stats(struct pipe *p)
 {
+    assert(p != NULL);
     struct pipe_stats s;
 
     sched_mutex_lock(&p->mu);

@@ -32,6 +32,10 @@
  *     STATUS_DEADLINE_EXCEEDED, and so does every later one until the
  *     deadline is moved. Setting a deadline wakes the calls already waiting
  *     so they see it. A deadline does not close the pipe.
+ *
+ * A NULL handle (the object a function works on, or an out-parameter) is a
+ * programmer's mistake: every function here asserts against it. Only the
+ * destroy function takes NULL, as a no-op.
  */
 #ifndef PIPE_H
 #define PIPE_H

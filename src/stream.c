@@ -125,6 +125,7 @@ enum status stream_create(struct context *parent,
     enum status st = STATUS_OK;
     int d = 0;
 
+    assert(out != NULL);
     if (opts == NULL)
         opts = &defaults;
     s = calloc(1, sizeof *s);
@@ -189,6 +190,7 @@ void stream_destroy(struct stream *s)
 
 enum status stream_final_status(struct stream *s, struct status_detail *why)
 {
+    assert(s != NULL);
     enum status st = STATUS_OK;
 
     sched_mutex_lock(&s->mu);
@@ -265,6 +267,7 @@ static enum status send_allowed(struct stream_end *e, struct status_detail *why)
 enum status stream_send(struct stream_end *e, const void *buf, size_t len,
                         struct status_detail *why)
 {
+    assert(e != NULL);
     struct stream *s = e->stream;
     int d = dir_out(e->side);
     enum status st = STATUS_OK;
@@ -363,6 +366,7 @@ static enum status recv_failed(struct stream_end *e, enum status st,
 enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
                         struct status_detail *why)
 {
+    assert(e != NULL);
     struct stream *s = e->stream;
     int d = dir_in(e->side);
     struct status_detail local;
@@ -388,6 +392,7 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
 
 enum status stream_close_send(struct stream_end *e)
 {
+    assert(e != NULL);
     struct stream *s = e->stream;
     int already = 0;
 
@@ -408,6 +413,7 @@ enum status stream_close_send(struct stream_end *e)
 enum status stream_finish(struct stream_end *e, enum status code,
                           const char *text)
 {
+    assert(e != NULL);
     struct stream *s = e->stream;
     int already = 0;
 
@@ -431,11 +437,13 @@ enum status stream_finish(struct stream_end *e, enum status code,
 
 void stream_cancel(struct stream_end *e)
 {
+    assert(e != NULL);
     context_cancel(e->stream->ctx, STATUS_CANCELLED, NULL);
 }
 
 struct stream_stats stream_get_stats(struct stream *s)
 {
+    assert(s != NULL);
     struct stream_stats st;
     int d = 0;
 

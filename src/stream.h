@@ -32,6 +32,10 @@
  *   - A receiver that gets a bad frame fails the call with the frame's
  *     status (INTERNAL or RESOURCE_EXHAUSTED), as grpc-go does.
  *   - Order holds within a direction, never across the two.
+ *
+ * A NULL handle (the object a function works on, or an out-parameter) is a
+ * programmer's mistake: every function here asserts against it. Only the
+ * destroy function takes NULL, as a no-op.
  */
 #ifndef STREAM_H
 #define STREAM_H

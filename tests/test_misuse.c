@@ -205,6 +205,21 @@ static void destroy_group_not_waited(void)
         group_destroy(g);
 }
 
+static void send_on_null_end(void)
+{
+    stream_send(NULL, "x", 1, NULL);
+}
+
+static void ask_null_context(void)
+{
+    context_err(NULL, NULL);
+}
+
+static void wait_on_null_group(void)
+{
+    group_wait(NULL, NULL);
+}
+
 static void test_misuse_asserts_stop_the_program(void **state)
 {
     static const struct {
@@ -230,6 +245,9 @@ static void test_misuse_asserts_stop_the_program(void **state)
         {"pipe_close_with_error(p, STATUS_EOF)", abort_pipe_with_eof,
          "status_is_grpc(reason)"},
         {"context_watch(c, w) twice", watch_twice, "on != w"},
+        {"stream_send(NULL, ...)", send_on_null_end, "e != NULL"},
+        {"context_err(NULL, ...)", ask_null_context, "c != NULL"},
+        {"group_wait(NULL, ...)", wait_on_null_group, "g != NULL"},
         {"group_destroy(g) without group_wait", destroy_group_not_waited,
          "g->tasks == NULL"},
     };
