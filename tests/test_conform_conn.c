@@ -916,38 +916,94 @@ static void test_nettest_FutureTimeout(void **state)
 /* ------------------------------------------------------------------ */
 
 /*
+ * Runs body(arg) simulated (seed 1) and checks it ended cleanly. The two
+ * tests that compare when a call returned with a deadline run this way:
+ * time is virtual, so the comparison is exact whatever the machine's load,
+ * and body only records, the test asserts afterwards.
+ */
+static void run_simulated(sched_fn body, void *arg)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result res;
+    enum status st = STATUS_UNKNOWN;
+
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    assert_int_equal(sched_sim_run(&o, body, arg, &st, &res), STATUS_OK);
+    assert_false(res.deadlocked);
+    assert_int_equal(st, STATUS_OK);
+    sched_sim_result_free(&res);
+}
+
+/* Reads (or writes) c until a call fails; opens moved after the first OK. */
+struct looper {
+    struct conn *c;
+    int writes;
+    struct latch *moved;
+    uint64_t calls;
+    enum status st;
+    int64_t returned_ns;
+};
+
+/* What a read and a write waiting on c1 saw, and when. */
+struct two_waits {
+    struct timed r;
+    struct timed w;
+    struct looper lr;
+    struct looper lw;
+    int blocked;          /* both were seen waiting in their pipes */
+    enum status joined[2];
+    int64_t old_deadline;
+    int64_t new_deadline;
+    enum status drained;  /* CloseTimeout: c2's read_full after the close */
+    size_t got;
+};
+
+static enum status moved_earlier_body(void *arg)
+{
+    struct two_waits *m = arg;
+    struct conn_pair cp;
+    struct sched_thread t[2];
+
+    pair_open(&cp, 4096);
+    m->old_deadline = in_ms(10000);
+    conn_set_deadline(&cp.c1, m->old_deadline);
+    start_timed(&t[0], &m->r, &cp.c1, 0, NULL, NULL);
+    start_timed(&t[1], &m->w, &cp.c1, 1, NULL, NULL);
+    m->blocked = await_read_waits(cp.c1.in, 1) &&
+                 await_write_waits(cp.c1.out, 1);
+    m->new_deadline = in_ms(10);
+    conn_set_deadline(&cp.c1, m->new_deadline);
+    m->joined[0] = sched_thread_join(&t[0]);
+    m->joined[1] = sched_thread_join(&t[1]);
+    pair_close(&cp);
+    return STATUS_OK;
+}
+
+/*
  * Not a nettest case of its own (PresentTimeout and ConcurrentMethods
  * touch it): a deadline moved earlier while a read and a write wait ends
  * them at the new deadline, well before the old one.
  */
 static void test_nettest_deadline_moved_earlier_ends_waits(void **state)
 {
-    struct conn_pair cp;
-    struct timed r;
-    struct timed w;
-    struct sched_thread t[2];
-    int64_t old_deadline = 0;
-    int64_t new_deadline = 0;
+    struct two_waits m;
 
     (void)state;
-    pair_open(&cp, 4096);
-    old_deadline = in_ms(10000);
-    conn_set_deadline(&cp.c1, old_deadline);
-    start_timed(&t[0], &r, &cp.c1, 0, NULL, NULL);
-    start_timed(&t[1], &w, &cp.c1, 1, NULL, NULL);
-    assert_true(await_read_waits(cp.c1.in, 1));
-    assert_true(await_write_waits(cp.c1.out, 1));
-    new_deadline = in_ms(10);
-    conn_set_deadline(&cp.c1, new_deadline);
-    assert_int_equal(sched_thread_join(&t[0]), STATUS_OK);
-    assert_int_equal(sched_thread_join(&t[1]), STATUS_OK);
-    assert_int_equal(r.st, STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(w.st, STATUS_DEADLINE_EXCEEDED);
-    assert_true(r.returned_ns >= new_deadline);
-    assert_true(w.returned_ns >= new_deadline);
-    assert_true(r.returned_ns < old_deadline);
-    assert_true(w.returned_ns < old_deadline);
-    pair_close(&cp);
+    memset(&m, 0, sizeof m);
+    run_simulated(moved_earlier_body, &m);
+    assert_true(m.blocked);
+    assert_int_equal(m.joined[0], STATUS_OK);
+    assert_int_equal(m.joined[1], STATUS_OK);
+    assert_int_equal(m.r.st, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(m.w.st, STATUS_DEADLINE_EXCEEDED);
+    assert_true(m.r.returned_ns >= m.new_deadline);
+    assert_true(m.w.returned_ns >= m.new_deadline);
+    assert_true(m.r.returned_ns < m.old_deadline);
+    assert_true(m.w.returned_ns < m.old_deadline);
+    /* Virtual time: not just before the old one, at the new one exactly. */
+    assert_int_equal(m.r.returned_ns, m.new_deadline);
+    assert_int_equal(m.w.returned_ns, m.new_deadline);
 }
 
 /*
@@ -1023,16 +1079,6 @@ static void test_nettest_deadline_moved_later_keeps_waiting(void **state)
 /* CloseTimeout                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Reads (or writes) c until a call fails; opens moved after the first OK. */
-struct looper {
-    struct conn *c;
-    int writes;
-    struct latch *moved;
-    uint64_t calls;
-    enum status st;
-    int64_t returned_ns;
-};
-
 static enum status looper_main(void *arg)
 {
     struct looper *l = arg;
@@ -1103,37 +1149,47 @@ static void test_nettest_CloseTimeout(void **state)
  * both under a deadline 10 s ahead. Closing c1 wakes both at once with
  * CLOSED, long before the deadline.
  */
-static void test_nettest_CloseTimeout_wakes_timed_waits(void **state)
+static enum status close_timeout_body(void *arg)
 {
+    struct two_waits *m = arg;
     struct conn_pair cp;
-    struct looper r;
-    struct looper w;
     struct sched_thread t[2];
     uint8_t buf[8192];
-    size_t got = 0;
-    int64_t deadline = 0;
+
+    pair_open(&cp, 4096);
+    m->old_deadline = in_ms(10000);
+    conn_set_deadline(&cp.c1, m->old_deadline);
+    start_looper(&t[0], &m->lr, &cp.c1, 0, NULL);
+    start_looper(&t[1], &m->lw, &cp.c1, 1, NULL);
+    m->blocked = await_read_waits(cp.c1.in, 1) &&
+                 await_write_waits(cp.c1.out, 1);
+    conn_close(&cp.c1);
+    m->joined[0] = sched_thread_join(&t[0]);
+    m->joined[1] = sched_thread_join(&t[1]);
+    /* c2 still drains what c1 wrote before closing, then gets EOF. */
+    m->drained = read_full(&cp.c2, buf, sizeof buf, &m->got);
+    pair_close(&cp);
+    return STATUS_OK;
+}
+
+static void test_nettest_CloseTimeout_wakes_timed_waits(void **state)
+{
+    struct two_waits m;
 
     (void)state;
-    pair_open(&cp, 4096);
-    deadline = in_ms(10000);
-    conn_set_deadline(&cp.c1, deadline);
-    start_looper(&t[0], &r, &cp.c1, 0, NULL);
-    start_looper(&t[1], &w, &cp.c1, 1, NULL);
-    assert_true(await_read_waits(cp.c1.in, 1));
-    assert_true(await_write_waits(cp.c1.out, 1));
-    conn_close(&cp.c1);
-    assert_int_equal(sched_thread_join(&t[0]), STATUS_OK);
-    assert_int_equal(sched_thread_join(&t[1]), STATUS_OK);
-    assert_int_equal(r.st, STATUS_CLOSED);
-    assert_int_equal(r.calls, 0);
-    assert_int_equal(w.st, STATUS_CLOSED);
-    assert_int_equal(w.calls, 4096 / CHUNK);
-    assert_true(r.returned_ns < deadline);
-    assert_true(w.returned_ns < deadline);
-    /* c2 still drains what c1 wrote before closing, then gets EOF. */
-    assert_int_equal(read_full(&cp.c2, buf, sizeof buf, &got), STATUS_EOF);
-    assert_int_equal(got, 4096);
-    pair_close(&cp);
+    memset(&m, 0, sizeof m);
+    run_simulated(close_timeout_body, &m);
+    assert_true(m.blocked);
+    assert_int_equal(m.joined[0], STATUS_OK);
+    assert_int_equal(m.joined[1], STATUS_OK);
+    assert_int_equal(m.lr.st, STATUS_CLOSED);
+    assert_int_equal(m.lr.calls, 0);
+    assert_int_equal(m.lw.st, STATUS_CLOSED);
+    assert_int_equal(m.lw.calls, 4096 / CHUNK);
+    assert_true(m.lr.returned_ns < m.old_deadline);
+    assert_true(m.lw.returned_ns < m.old_deadline);
+    assert_int_equal(m.drained, STATUS_EOF);
+    assert_int_equal(m.got, 4096);
 }
 
 /* ------------------------------------------------------------------ */
