@@ -24,58 +24,13 @@
 cd "$(dirname "$0")/.." || exit 1
 
 DUPLEX=${DUPLEX:-build/duplex}
-passed=0
-failed=0
-
-tmp=${TMPDIR:-/tmp}/duplex-cli-flags.$$
-rm -rf "$tmp"
-mkdir "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
+tap_name=cli-flags tap_out=5 tap_err=5
+. tests/tap.sh
 
 # `duplex recall` keeps its boxes here, not in the user's home.
 DUPLEX_STATE_DIR=$tmp/state
 export DUPLEX_STATE_DIR
 unset DUPLEX_TODAY
-
-# within SECONDS CMD...: runs CMD, killed after SECONDS (status 124).
-if timeout --foreground 5 true 2>/dev/null; then
-    within() { t=$1; shift; timeout --foreground "$t" "$@"; }
-elif command -v timeout >/dev/null 2>&1; then
-    within() { t=$1; shift; timeout "$t" "$@"; }
-else
-    within() { shift; "$@"; }
-fi
-
-if [ -t 1 ] && [ -z "${NO_COLOR+set}" ] && [ "${TERM:-}" != dumb ]; then
-    green=$(printf '\033[32m')
-    red=$(printf '\033[31m')
-    plain=$(printf '\033[0m')
-else
-    green=""
-    red=""
-    plain=""
-fi
-
-ok() {
-    passed=$((passed + 1))
-    printf '%s\n' "${green}ok${plain} - $1"
-}
-
-# not_ok NAME WHY: WHY, then what the command printed, behind "#".
-not_ok() {
-    failed=$((failed + 1))
-    printf '%s\n' "${red}not ok${plain} - $1"
-    printf '%s\n' "$2" | sed 's/^/#   /'
-    if [ -s "$tmp/out" ]; then
-        echo "#   stdout:"
-        head -n 5 "$tmp/out" | sed 's/^/#     /'
-    fi
-    if [ -s "$tmp/err" ]; then
-        echo "#   stderr:"
-        head -n 5 "$tmp/err" | sed 's/^/#     /'
-    fi
-}
 
 [ -x "$DUPLEX" ] || {
     not_ok "$DUPLEX is an executable" "make build/duplex first"

@@ -42,58 +42,12 @@ RACY="concurrent-senders concurrent-senders-quota"
 TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS }halt_on_error=1 exitcode=66"
 export TSAN_OPTIONS
 
-passed=0
-failed=0
 seeds_run=0
 os_runs=0
 start=$(date +%s)
 
-tmp=${TMPDIR:-/tmp}/duplex-stress.$$
-rm -rf "$tmp"
-mkdir "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-# within SECONDS CMD...: runs CMD, killed after SECONDS (status 124), so a
-# hang fails instead of stalling CI. --foreground keeps CMD in the
-# terminal's process group: Ctrl-C still stops it.
-if timeout --foreground 5 true 2>/dev/null; then
-    within() { t=$1; shift; timeout --foreground "$t" "$@"; }
-elif command -v timeout >/dev/null 2>&1; then
-    within() { t=$1; shift; timeout "$t" "$@"; }
-else
-    within() { shift; "$@"; }
-fi
-
-if [ -t 1 ] && [ -z "${NO_COLOR+set}" ] && [ "${TERM:-}" != dumb ]; then
-    green=$(printf '\033[32m')
-    red=$(printf '\033[31m')
-    plain=$(printf '\033[0m')
-else
-    green=""
-    red=""
-    plain=""
-fi
-
-ok() {
-    passed=$((passed + 1))
-    printf '%s\n' "${green}ok${plain} - $1"
-}
-
-# not_ok NAME WHY: WHY, then the last command's output, behind "#".
-not_ok() {
-    failed=$((failed + 1))
-    printf '%s\n' "${red}not ok${plain} - $1"
-    printf '%s\n' "$2" | sed 's/^/#   /'
-    if [ -s "$tmp/out" ]; then
-        echo "#   stdout:"
-        head -n 20 "$tmp/out" | sed 's/^/#     /'
-    fi
-    if [ -s "$tmp/err" ]; then
-        echo "#   stderr:"
-        head -n 40 "$tmp/err" | sed 's/^/#     /'
-    fi
-}
+tap_name=stress tap_out=20 tap_err=40
+. tests/tap.sh
 
 finish() {
     echo "# seeds run (simulated): $seeds_run; OS runs under TSan: $os_runs"

@@ -33,51 +33,11 @@ VG_FLAGS="--tool=memcheck --leak-check=full --show-leak-kinds=all
 # counts how often the simulator finds it.
 RACY="concurrent-senders concurrent-senders-quota"
 
-passed=0
-failed=0
 runs=0
 start=$(date +%s)
 
-tmp=${TMPDIR:-/tmp}/duplex-valgrind.$$
-rm -rf "$tmp"
-mkdir "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT PIPE TERM
-
-# within SECONDS CMD...: runs CMD, killed after SECONDS (status 124), so a
-# hang fails instead of stalling CI (a memcheck run is 20 to 50 times
-# slower than a plain one). --foreground keeps CMD in the terminal's
-# process group: Ctrl-C still stops it.
-if timeout --foreground 5 true 2>/dev/null; then
-    within() { t=$1; shift; timeout --foreground "$t" "$@"; }
-elif command -v timeout >/dev/null 2>&1; then
-    within() { t=$1; shift; timeout "$t" "$@"; }
-else
-    within() { shift; "$@"; }
-fi
-
-if [ -t 1 ] && [ -z "${NO_COLOR+set}" ] && [ "${TERM:-}" != dumb ]; then
-    green=$(printf '\033[32m')
-    red=$(printf '\033[31m')
-    plain=$(printf '\033[0m')
-else
-    green=""
-    red=""
-    plain=""
-fi
-
-ok() {
-    passed=$((passed + 1))
-    printf '%s\n' "${green}ok${plain} - $1"
-}
-
-# not_ok NAME WHY: WHY is printed below, each line behind "#   ". Names
-# go out with printf: echo would turn a decode input's "\000" into a byte.
-not_ok() {
-    failed=$((failed + 1))
-    printf '%s\n' "${red}not ok${plain} - $1"
-    printf '%s\n' "$2" | sed 's/^/#   /'
-}
+tap_name=valgrind
+. tests/tap.sh
 
 finish() {
     echo "# runs under memcheck: $runs"
