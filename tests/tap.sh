@@ -11,7 +11,7 @@
 passed=0
 failed=0
 
-tmp=${TMPDIR:-/tmp}/duplex-$tap_name.$$
+tmp=${TMPDIR:-/tmp}/duplex-${tap_name:?set tap_name first}.$$
 rm -rf "$tmp"
 mkdir "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
