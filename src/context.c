@@ -137,14 +137,16 @@ int context_cancel(struct context *c, enum status reason, const char *text)
 
 enum status context_err(struct context *c, struct status_detail *why)
 {
-    assert(c != NULL);
     enum status st = STATUS_OK;
 
+    assert(c != NULL);
     /*
      * OS mode, the common case without the lock: live, with no deadline to
      * test. Every send and recv asks, from both ends of a call, so the lock
-     * would bounce between cores. The simulator takes it: a lock is where
-     * it may switch threads, and exploration should keep that choice.
+     * would bounce between cores. The simulator takes the lock: cancel
+     * holds it across scheduling points (it locks children and runs the
+     * watches), so unlike the stream's flags (sched_sim_point) a reader
+     * here may have to wait, and exploration should see that.
      */
     if (!sched_simulated() && c->deadline == SCHED_NO_DEADLINE &&
         __atomic_load_n(&c->err, __ATOMIC_ACQUIRE) == STATUS_OK)
@@ -163,9 +165,9 @@ enum status context_err(struct context *c, struct status_detail *why)
 
 enum status context_wait(struct context *c)
 {
-    assert(c != NULL);
     enum status st = STATUS_OK;
 
+    assert(c != NULL);
     sched_mutex_lock(&c->mu);
     while (c->err == STATUS_OK) {
         enum status woke = sched_cond_timedwait(&c->done, &c->mu, c->deadline);
@@ -181,9 +183,9 @@ enum status context_wait(struct context *c)
 
 int64_t context_deadline(struct context *c)
 {
-    assert(c != NULL);
     int64_t d = 0;
 
+    assert(c != NULL);
     sched_mutex_lock(&c->mu);
     d = c->deadline;
     sched_mutex_unlock(&c->mu);
@@ -210,9 +212,9 @@ enum status context_watch(struct context *c, struct context_watch *w)
 
 void context_unwatch(struct context *c, struct context_watch *w)
 {
-    assert(c != NULL && w != NULL);
     struct context_watch **pp = NULL;
 
+    assert(c != NULL && w != NULL);
     sched_mutex_lock(&c->mu);
     for (pp = &c->watches; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == w) {

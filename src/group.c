@@ -67,10 +67,10 @@ static enum status run_task(void *arg)
 
 enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
 {
-    assert(g != NULL && fn != NULL);
     struct group_task *t = calloc(1, sizeof *t);
     struct status_detail why;
 
+    assert(g != NULL && fn != NULL);
     if (t == NULL) {
         status_detail_set(&why, STATUS_RESOURCE_EXHAUSTED, "out of memory");
         offer_error(g, STATUS_RESOURCE_EXHAUSTED, &why);
@@ -95,10 +95,10 @@ enum status group_go(struct group *g, const char *name, group_fn fn, void *arg)
 
 enum status group_wait(struct group *g, struct status_detail *why)
 {
-    assert(g != NULL);
     struct group_task *t = NULL;
     enum status st = STATUS_OK;
 
+    assert(g != NULL);
     sched_mutex_lock(&g->mu);
     t = g->tasks;
     g->tasks = NULL;

@@ -428,9 +428,9 @@ void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
 
 size_t pipe_buffered(struct pipe *p)
 {
-    assert(p != NULL);
     size_t n = 0;
 
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     n = buffered_locked(p);
     sched_mutex_unlock(&p->mu);
@@ -439,9 +439,9 @@ size_t pipe_buffered(struct pipe *p)
 
 struct pipe_stats pipe_get_stats(struct pipe *p)
 {
-    assert(p != NULL);
     struct pipe_stats s;
 
+    assert(p != NULL);
     sched_mutex_lock(&p->mu);
     s = p->stats;
     sched_mutex_unlock(&p->mu);

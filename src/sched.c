@@ -714,6 +714,16 @@ static void sim_mutex_lock(struct sched_fiber *f, struct sched_mutex *m)
     m->owner = f;
 }
 
+void sched_sim_point(void)
+{
+    struct sched_fiber *f = me();
+
+    if (f != NULL) { /* sim_mutex_lock and sim_mutex_unlock, with no mutex */
+        schedule(f);
+        step(f);
+    }
+}
+
 static void release(struct sim *sim, struct sched_mutex *m)
 {
     int i = 0;
@@ -859,15 +869,13 @@ static enum status sim_thread_start(struct sched_fiber *f,
     return STATUS_OK;
 }
 
-static enum status sim_thread_join(struct sched_fiber *f,
-                                   struct sched_thread *t)
+static void sim_thread_join(struct sched_fiber *f, struct sched_thread *t)
 {
     while (t->fiber->state != FIBER_DONE) {
         f->block = BLOCK_JOIN;
         f->target = t->fiber;
         block(f);
     }
-    return t->result;
 }
 
 /* ---- SIM mode: running a simulation ------------------------------------- */

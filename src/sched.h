@@ -247,6 +247,16 @@ void sched_sim_result_free(struct sched_sim_result *r);
 int sched_simulated(void);
 
 /*
+ * For a lock-free read of state that is written under a lock: in SIM mode,
+ * the scheduling point (and the two steps) that locking and unlocking an
+ * uncontended mutex would be, so exploration still switches threads there
+ * and every schedule and replay string stays the same; in OS mode, nothing.
+ * Use it only where that mutex is never held across a scheduling point, so
+ * the lock could never have blocked.
+ */
+void sched_sim_point(void);
+
+/*
  * The simulated step count (scheduling points so far) of the running
  * simulation, or 0 in OS mode. Traces use it as their clock in SIM mode.
  */

@@ -59,28 +59,24 @@ static void set_final_locked(struct stream *s, enum status code,
 }
 
 /*
- * Lock-free reads in OS mode. has_final, send_closed and finished are set
- * under mu with atomic stores, so OS mode may read them without it: every
- * send and recv asks, from both ends of the call, and the lock would bounce
- * between cores. The simulator keeps the lock: a lock is where it may
- * switch threads, and exploration keeps those choices (and every replay
- * string stays valid).
+ * Lock-free reads. has_final, send_closed and finished are set under mu
+ * with atomic stores (after what they guard, which never changes again),
+ * so they are read without it: every send and recv asks, from both ends of
+ * the call, and the lock would bounce between cores. Where the lock used
+ * to be, sched_sim_point() keeps the simulator's scheduling point, so no
+ * schedule changed. (No critical section on mu holds a scheduling point,
+ * so that lock never blocked anyone.)
  */
 static int flag(const int *f)
 {
     return __atomic_load_n(f, __ATOMIC_ACQUIRE);
 }
 
-/* Adds one to a counter of s->stats; in OS mode without the lock, as above. */
-static void count(struct stream *s, uint64_t *counter)
+/* Adds one to a counter of s->stats, without the lock as above. */
+static void count(uint64_t *counter)
 {
-    if (!sched_simulated()) {
-        __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    sched_mutex_lock(&s->mu);
-    (*counter)++;
-    sched_mutex_unlock(&s->mu);
+    sched_sim_point();
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
 /* The context watch: the call is torn down (RST_STREAM both ways). */
@@ -191,16 +187,12 @@ void stream_destroy(struct stream *s)
 enum status stream_final_status(struct stream *s, struct status_detail *why)
 {
     assert(s != NULL);
-    enum status st = STATUS_OK;
-
-    sched_mutex_lock(&s->mu);
-    if (s->has_final) {
-        st = s->final.code;
-        if (why != NULL)
-            *why = s->final;
-    }
-    sched_mutex_unlock(&s->mu);
-    return st;
+    sched_sim_point(); /* see flag() */
+    if (!flag(&s->has_final))
+        return STATUS_OK;
+    if (why != NULL) /* final never changes once has_final is set */
+        *why = s->final;
+    return s->final.code;
 }
 
 /*
@@ -246,15 +238,9 @@ static enum status send_allowed(struct stream_end *e, struct status_detail *why)
     int closed = 0;
     int finished = 0;
 
-    if (!sched_simulated()) {
-        closed = flag(&s->send_closed);
-        finished = flag(&s->finished);
-    } else {
-        sched_mutex_lock(&s->mu);
-        closed = s->send_closed;
-        finished = s->finished;
-        sched_mutex_unlock(&s->mu);
-    }
+    sched_sim_point(); /* see flag() */
+    closed = flag(&s->send_closed);
+    finished = flag(&s->finished);
     if (e->side == STREAM_CLIENT && closed)
         return status_detail_set(why, STATUS_INTERNAL,
                                  "SendMsg called after CloseSend");
@@ -267,11 +253,13 @@ static enum status send_allowed(struct stream_end *e, struct status_detail *why)
 enum status stream_send(struct stream_end *e, const void *buf, size_t len,
                         struct status_detail *why)
 {
-    assert(e != NULL);
-    struct stream *s = e->stream;
-    int d = dir_out(e->side);
+    struct stream *s = NULL;
+    int d = 0;
     enum status st = STATUS_OK;
 
+    assert(e != NULL);
+    s = e->stream;
+    d = dir_out(e->side);
     assert(buf != NULL || len == 0);
     if (context_err(s->ctx, NULL) != STATUS_OK)
         return call_over(s, why);
@@ -288,7 +276,7 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
                 (uint32_t)len);
     st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
     if (st == STATUS_OK) {
-        count(s, &s->stats.sent[d]);
+        count(&s->stats.sent[d]);
         return STATUS_OK;
     }
     if (st == STATUS_CLOSED) {
@@ -366,25 +354,26 @@ static enum status recv_failed(struct stream_end *e, enum status st,
 enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
                         struct status_detail *why)
 {
-    assert(e != NULL);
-    struct stream *s = e->stream;
-    int d = dir_in(e->side);
+    struct stream *s = NULL;
+    int d = 0;
     struct status_detail local;
     enum status st = STATUS_OK;
 
+    assert(e != NULL);
+    s = e->stream;
+    d = dir_in(e->side);
     assert(msg != NULL);
     if (why == NULL)
         why = &local; /* recv_failed wants the words of a bad frame */
     status_detail_clear(why);
-    if (e->side == STREAM_CLIENT && (sched_simulated() || flag(&s->has_final)) &&
-        stream_final_status(s, NULL) != STATUS_OK)
+    if (e->side == STREAM_CLIENT && stream_final_status(s, NULL) != STATUS_OK)
         return call_over(s, why);
     if (context_err(s->ctx, NULL) != STATUS_OK)
         return call_over(s, why);
     st = frame_read(s->pipes[d], &s->limits, msg, why);
     if (st != STATUS_OK)
         return recv_failed(e, st, why);
-    count(s, &s->stats.received[d]);
+    count(&s->stats.received[d]);
     trace_frame(s->trace, TRACE_RECV, dir_names[d], msg->flag, msg->data,
                 msg->length);
     return STATUS_OK;
@@ -392,10 +381,11 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
 
 enum status stream_close_send(struct stream_end *e)
 {
-    assert(e != NULL);
-    struct stream *s = e->stream;
+    struct stream *s = NULL;
     int already = 0;
 
+    assert(e != NULL);
+    s = e->stream;
     if (e->side != STREAM_CLIENT)
         return STATUS_FAILED_PRECONDITION;
     sched_mutex_lock(&s->mu);
@@ -413,10 +403,11 @@ enum status stream_close_send(struct stream_end *e)
 enum status stream_finish(struct stream_end *e, enum status code,
                           const char *text)
 {
-    assert(e != NULL);
-    struct stream *s = e->stream;
+    struct stream *s = NULL;
     int already = 0;
 
+    assert(e != NULL);
+    s = e->stream;
     if (e->side != STREAM_SERVER || !status_is_grpc(code))
         return STATUS_FAILED_PRECONDITION;
     sched_mutex_lock(&s->mu);
@@ -443,10 +434,10 @@ void stream_cancel(struct stream_end *e)
 
 struct stream_stats stream_get_stats(struct stream *s)
 {
-    assert(s != NULL);
     struct stream_stats st;
     int d = 0;
 
+    assert(s != NULL);
     memset(&st, 0, sizeof st);
     sched_mutex_lock(&s->mu);
     for (d = 0; d < 2; d++) { /* sent and received: see count() */

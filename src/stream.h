@@ -84,7 +84,9 @@ struct stream_stats {
 /*
  * Locking: mu guards the fields after it. Lock order: the context's lock,
  * then mu, then one pipe lock at a time (the watch runs under the context's
- * lock). Counters are updated under mu.
+ * lock). send_closed, finished and has_final are written under mu with
+ * atomic stores and read without it; stats.sent and stats.received are
+ * atomic counters; bytes_discarded is updated under mu.
  */
 struct stream {
     struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
