@@ -10,6 +10,14 @@
  *
  *   Children and watches are intrusive singly-linked lists: the context owns
  *   no memory but itself.
+ *
+ *   No timer thread ends a context at its deadline, so a context can sit
+ *   past its deadline with err still OK until somebody looks. Every
+ *   function that looks at a context or ends it first settles that
+ *   (expire_locked), so what anybody sees is what a timer would have done:
+ *   a cancel that comes after the deadline finds the context already done
+ *   with DEADLINE_EXCEEDED. A child's deadline is never later than its
+ *   parent's, so a child needs to look only at its own.
  */
 #include "context.h"
 
@@ -28,15 +36,15 @@ static const char *default_text(enum status reason)
     }
 }
 
-/* Makes c done and walks down. Needs c->mu held. */
 static int cancel_locked(struct context *c, enum status reason,
-                         const char *text)
+                         const char *text);
+
+/* Makes the live c done and walks down. Needs c->mu held. */
+static void end_locked(struct context *c, enum status reason, const char *text)
 {
     struct context *child = NULL;
     struct context_watch *w = NULL;
 
-    if (c->err != STATUS_OK)
-        return 0;
     snprintf(c->text, sizeof c->text, "%s", text);
     /* Atomic, and after text: context_err may read err without the lock. */
     __atomic_store_n(&c->err, reason, __ATOMIC_RELEASE);
@@ -56,6 +64,36 @@ static int cancel_locked(struct context *c, enum status reason,
         w = next;
     }
     sched_cond_broadcast(&c->done);
+}
+
+/*
+ * A deadline is a reason from the moment it passes, whether anybody looked
+ * or not: if c is live and its deadline has passed, makes c done with
+ * DEADLINE_EXCEEDED now. Every path that looks at c or ends it calls this
+ * first, so a later reason never overtakes the deadline. Returns 1 if it
+ * ended c. Needs c->mu held.
+ */
+static int expire_locked(struct context *c)
+{
+    if (c->err != STATUS_OK || c->deadline == SCHED_NO_DEADLINE ||
+        sched_now_ns() < c->deadline)
+        return 0;
+    end_locked(c, STATUS_DEADLINE_EXCEEDED,
+               default_text(STATUS_DEADLINE_EXCEEDED));
+    return 1;
+}
+
+/*
+ * Makes c done with reason, unless it is done already or its deadline has
+ * passed (then the deadline is the reason). Returns 1 if c ended with
+ * reason. Needs c->mu held.
+ */
+static int cancel_locked(struct context *c, enum status reason,
+                         const char *text)
+{
+    if (c->err != STATUS_OK || expire_locked(c))
+        return 0;
+    end_locked(c, reason, text);
     return 1;
 }
 
@@ -152,10 +190,7 @@ enum status context_err(struct context *c, struct status_detail *why)
         __atomic_load_n(&c->err, __ATOMIC_ACQUIRE) == STATUS_OK)
         return STATUS_OK;
     sched_mutex_lock(&c->mu);
-    if (c->err == STATUS_OK && c->deadline != SCHED_NO_DEADLINE &&
-        sched_now_ns() >= c->deadline)
-        cancel_locked(c, STATUS_DEADLINE_EXCEEDED,
-                      default_text(STATUS_DEADLINE_EXCEEDED));
+    expire_locked(c);
     st = c->err;
     if (st != STATUS_OK)
         status_detail_set(why, st, "%s", c->text);
@@ -169,10 +204,14 @@ enum status context_wait(struct context *c)
 
     assert(c != NULL);
     sched_mutex_lock(&c->mu);
+    expire_locked(c);
     while (c->err == STATUS_OK) {
         enum status woke = sched_cond_timedwait(&c->done, &c->mu, c->deadline);
 
-        /* A deadlock (SIM mode) ends the wait like a cancel, to unwind. */
+        /*
+         * The deadline passed, or a deadlock (SIM mode) ends the wait like
+         * a cancel, to unwind; a deadline that passed wins either way.
+         */
         if (woke != STATUS_OK)
             cancel_locked(c, woke, default_text(woke));
     }
@@ -201,6 +240,7 @@ enum status context_watch(struct context *c, struct context_watch *w)
     sched_mutex_lock(&c->mu);
     for (on = c->watches; on != NULL; on = on->next)
         assert(on != w); /* registered twice: it would run twice */
+    expire_locked(c);    /* a passed deadline refuses it, like a cancel */
     st = c->err;
     if (st == STATUS_OK) {
         w->next = c->watches;

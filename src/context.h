@@ -4,7 +4,10 @@
  * A context is either live or done. It becomes done exactly once: when
  * somebody cancels it, when its parent becomes done, or when its deadline
  * passes. The first reason wins and sticks, as in Go ("context canceled",
- * "context deadline exceeded").
+ * "context deadline exceeded"). A deadline that has passed is the first
+ * reason even if nobody has noticed it yet: a cancel that comes after it,
+ * from any path, finds the context done with DEADLINE_EXCEEDED, as it would
+ * in Go, where a timer ends the context at its deadline.
  *
  * Design
  *   - Contexts form a tree. Cancelling a context cancels all its children,
@@ -18,6 +21,11 @@
  *     stream also gives the deadline to its pipes, so a send or recv blocked
  *     on a pipe wakes up at the deadline by itself. No timer thread runs.
  *     A child's deadline is never later than its parent's.
+ *   - So that nobody can tell that no timer runs, every function that looks
+ *     at a context or ends it (context_cancel, a parent's cancel reaching a
+ *     child, context_err, context_wait, context_watch) first ends it with
+ *     DEADLINE_EXCEEDED if its deadline has passed. Only the fields
+ *     themselves may still say "live" until then.
  *
  * Locking
  *   Each context has its own mu. Locks are taken parent first, then child,
@@ -61,7 +69,8 @@ struct context {
 /*
  * Creates a context under parent (NULL: a root that is never cancelled by
  * anyone else). It inherits the parent's deadline, and is done at once if
- * the parent is.
+ * the parent is (a parent whose deadline has passed hands the child that
+ * deadline, so the child reads as done too).
  * Returns one of:
  *   STATUS_OK                  *out is the new context
  *   STATUS_RESOURCE_EXHAUSTED  out of memory; *out untouched
@@ -88,9 +97,13 @@ void context_destroy(struct context *c);
  * CANCELLED and DEADLINE_EXCEEDED, else the status name). reason must be
  * a gRPC error code (1..16) or STATUS_DEADLOCK, never OK, EOF or CLOSED
  * (assert).
- * Cancels every child with the same reason, runs every watch once, wakes
- * every context_wait. Does nothing if c is already done.
- * Returns 1 if this call made c done, 0 if it already was. Thread-safe.
+ * Cancels every child with the same reason (a child whose own, earlier
+ * deadline has passed ends with DEADLINE_EXCEEDED instead), runs every watch
+ * once, wakes every context_wait. Does nothing if c is already done. If c's
+ * deadline has passed, c was done first by its deadline: it ends (if
+ * nobody had noticed yet) with DEADLINE_EXCEEDED, not with reason.
+ * Returns 1 if this call made c done with reason, 0 if it already was done
+ * (its deadline included). Thread-safe.
  */
 int context_cancel(struct context *c, enum status reason, const char *text);
 
@@ -103,7 +116,8 @@ enum status context_err(struct context *c, struct status_detail *why);
 
 /*
  * Blocks until c is done (cancelled, parent done, or deadline passed), like
- * `<-ctx.Done()`. Returns the reason. Thread-safe.
+ * `<-ctx.Done()`; returns at once if it is, or if its deadline has passed.
+ * Returns the reason. Thread-safe.
  */
 enum status context_wait(struct context *c);
 
@@ -112,7 +126,8 @@ int64_t context_deadline(struct context *c);
 
 /*
  * Registers w: w->fn(w->arg, reason, text) will run once when c becomes
- * done, on the thread that cancels it. If c is already done, nothing is
+ * done, on the thread that cancels it. If c is already done, or its deadline
+ * has passed (then this call ends c, running the other watches), nothing is
  * registered and the reason is returned; else STATUS_OK. w must stay alive
  * until context_unwatch or until it has run. Thread-safe.
  */

@@ -18,6 +18,19 @@
  *   the client's recv reaches the end of s2c, or the teardown's reason.
  *   Whichever comes first sticks.
  *
+ *   A frame is two pipe writes (see frame_write), so a close_send on
+ *   another thread could land between them and cut the frame: the server
+ *   would fail the call with "unexpected EOF". Instead, a client send
+ *   counts itself in `sending` before it tests send_closed, until its
+ *   frame_write returns; close_send sets send_closed, then waits on
+ *   sends_done while sending > 0. Each side writes its own variable, then
+ *   reads the other's, sequentially consistent, so at least one of them
+ *   sees the other (Dekker's handshake): the send fails as after
+ *   CloseSend, or close_send waits for its frame. A send ends on every
+ *   path (a teardown aborts the pipes, a finish closes c2s), so the wait
+ *   does too. Only a close_send that finds a send in flight takes a lock
+ *   the plain paths do not: no schedule of a correct program changes.
+ *
  * Locking
  *   Order: context lock (the watch runs under it), then mu, then one pipe
  *   lock at a time. Blocking pipe calls are made with no stream lock held.
@@ -25,6 +38,7 @@
 #include "stream.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +113,19 @@ static void teardown(void *arg, enum status reason, const char *text)
                 "%s (dropped c2s %zu B, s2c %zu B)", text, lost[0], lost[1]);
 }
 
+/* For a deadlock report: what a close_send waiting on sends_done waits for. */
+static enum sched_wait_kind describe_close_send(const void *obj, char *buf,
+                                                size_t cap)
+{
+    const struct stream *s = obj;
+
+    snprintf(buf, cap,
+             "the send in flight on c2s to end (%d sending), to half-close "
+             "after it",
+             __atomic_load_n(&s->sending, __ATOMIC_SEQ_CST));
+    return SCHED_WAIT_OTHER;
+}
+
 static enum status make_pipes(struct stream *s, size_t capacity)
 {
     int d = 0;
@@ -136,6 +163,8 @@ enum status stream_create(struct context *parent,
     s->server.stream = s;
     s->server.side = STREAM_SERVER;
     sched_mutex_init(&s->mu);
+    sched_cond_init(&s->sends_done);
+    sched_cond_describe(&s->sends_done, describe_close_send, s);
     if (opts->timeout_ns != 0) { /* negative: already over, as in Go */
         int64_t now = sched_now_ns();
 
@@ -150,11 +179,13 @@ enum status stream_create(struct context *parent,
     if (st != STATUS_OK) {
         pipe_destroy(s->pipes[0]);
         pipe_destroy(s->pipes[1]);
+        sched_cond_destroy(&s->sends_done);
         sched_mutex_destroy(&s->mu);
         free(s);
         return st;
     }
     deadline = context_deadline(s->ctx);
+    s->deadline = deadline;
     for (d = 0; d < 2; d++) {
         pipe_set_read_deadline(s->pipes[d], deadline);
         pipe_set_write_deadline(s->pipes[d], deadline);
@@ -180,6 +211,7 @@ void stream_destroy(struct stream *s)
     context_destroy(s->ctx);
     pipe_destroy(s->pipes[0]);
     pipe_destroy(s->pipes[1]);
+    sched_cond_destroy(&s->sends_done);
     sched_mutex_destroy(&s->mu);
     free(s);
 }
@@ -188,6 +220,10 @@ enum status stream_final_status(struct stream *s, struct status_detail *why)
 {
     assert(s != NULL);
     sched_sim_point(); /* see flag() */
+    /* A passed deadline nobody noticed: notice it (the teardown sets final). */
+    if (!flag(&s->has_final) && s->deadline != SCHED_NO_DEADLINE &&
+        sched_now_ns() >= s->deadline)
+        context_err(s->ctx, NULL);
     if (!flag(&s->has_final))
         return STATUS_OK;
     if (why != NULL) /* final never changes once has_final is set */
@@ -231,16 +267,17 @@ static enum status fail_call(struct stream *s, enum status code,
     return call_over(s, why);
 }
 
-/* Checks the ends' state before a send. Returns OK or the misuse status. */
-static enum status send_allowed(struct stream_end *e, struct status_detail *why)
+/*
+ * Checks the ends' state for a send. Returns OK or the misuse status.
+ * send_closed is read sequentially consistent: see send_start.
+ */
+static enum status send_permitted(struct stream_end *e,
+                                  struct status_detail *why)
 {
     struct stream *s = e->stream;
-    int closed = 0;
-    int finished = 0;
+    int closed = __atomic_load_n(&s->send_closed, __ATOMIC_SEQ_CST);
+    int finished = flag(&s->finished);
 
-    sched_sim_point(); /* see flag() */
-    closed = flag(&s->send_closed);
-    finished = flag(&s->finished);
     if (e->side == STREAM_CLIENT && closed)
         return status_detail_set(why, STATUS_INTERNAL,
                                  "SendMsg called after CloseSend");
@@ -250,44 +287,71 @@ static enum status send_allowed(struct stream_end *e, struct status_detail *why)
     return STATUS_OK;
 }
 
-enum status stream_send(struct stream_end *e, const void *buf, size_t len,
-                        struct status_detail *why)
+/* send_permitted at a scheduling point, as a locked read would be. */
+static enum status send_allowed(struct stream_end *e, struct status_detail *why)
 {
-    struct stream *s = NULL;
-    int d = 0;
+    sched_sim_point(); /* see flag() */
+    return send_permitted(e, why);
+}
+
+/*
+ * Ends a client send that send_start let in (or refused); wakes a
+ * close_send that waits for the last one. Needs no lock: the lock is only
+ * for the wake-up, and only taken when somebody waits (see stream.c's
+ * Design).
+ */
+static void send_end(struct stream_end *e)
+{
+    struct stream *s = e->stream;
+
+    if (e->side != STREAM_CLIENT)
+        return;
+    if (__atomic_sub_fetch(&s->sending, 1, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&s->close_waiting, __ATOMIC_SEQ_CST)) {
+        sched_mutex_lock(&s->mu);
+        sched_cond_broadcast(&s->sends_done);
+        sched_mutex_unlock(&s->mu);
+    }
+}
+
+/*
+ * Starts a send: a client send counts itself in flight, then tests
+ * send_closed (close_send does the opposite: sets send_closed, then counts
+ * the sends in flight). Returns OK (the send is in flight until send_end)
+ * or the misuse status (it is not).
+ */
+static enum status send_start(struct stream_end *e, struct status_detail *why)
+{
+    struct stream *s = e->stream;
     enum status st = STATUS_OK;
 
-    assert(e != NULL);
-    s = e->stream;
-    d = dir_out(e->side);
-    assert(buf != NULL || len == 0);
-    if (context_err(s->ctx, NULL) != STATUS_OK)
-        return call_over(s, why);
-    st = send_allowed(e, why);
-    if (st == STATUS_OK)
-        st = frame_check_send(len, s->max_send, why);
-    if (st != STATUS_OK) {
-        trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
-                    "%s", why != NULL ? why->text : status_name(st));
-        return st;
-    }
-    /* Traced before the write, so the SEND always precedes its RECV. */
-    trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
-                (uint32_t)len);
-    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
-    if (st == STATUS_OK) {
-        count(&s->stats.sent[d]);
-        return STATUS_OK;
-    }
+    sched_sim_point(); /* see flag() */
+    if (e->side == STREAM_CLIENT)
+        __atomic_add_fetch(&s->sending, 1, __ATOMIC_SEQ_CST);
+    st = send_permitted(e, why);
+    if (st != STATUS_OK)
+        send_end(e);
+    return st;
+}
+
+/* frame_write failed: returns what stream.h documents, with the words. */
+static enum status send_failed(struct stream_end *e, enum status st, size_t len,
+                               struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    int d = dir_out(e->side);
+
     if (st == STATUS_CLOSED) {
         /*
-         * An end closed while this send waited. If it was our own end
-         * (close_send or finish on another thread: a misuse), say so as a
-         * later send would, never with a bare CLOSED. Otherwise the server
-         * finished and stopped reading: the client gets EOF, as in grpc-go.
+         * An end closed while this send waited. On the server it was its
+         * own end (finish on another thread: a misuse): say so as a later
+         * send would, never with a bare CLOSED. On the client it was the
+         * server, which finished and stopped reading, never our own
+         * close_send (that waits for this send, so send_closed may be set
+         * without being the cause): EOF, as in grpc-go.
          */
         st = send_allowed(e, why);
-        if (st == STATUS_OK)
+        if (st == STATUS_OK || e->side == STREAM_CLIENT)
             st = status_detail_set(why, STATUS_EOF,
                                    "the server ended the call; "
                                    "stream_recv returns its status");
@@ -305,6 +369,47 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
     }
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
                 "send: %s", why != NULL ? why->text : status_name(st));
+    return st;
+}
+
+enum status stream_send(struct stream_end *e, const void *buf, size_t len,
+                        struct status_detail *why)
+{
+    struct stream *s = NULL;
+    int d = 0;
+    enum status st = STATUS_OK;
+
+    assert(e != NULL);
+    s = e->stream;
+    d = dir_out(e->side);
+    assert(buf != NULL || len == 0);
+    if (context_err(s->ctx, NULL) != STATUS_OK)
+        return call_over(s, why);
+    st = send_start(e, why);
+    if (st == STATUS_OK) {
+        st = frame_check_send(len, s->max_send, why);
+        if (st != STATUS_OK)
+            send_end(e);
+    }
+    if (st != STATUS_OK) {
+        trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
+                    "%s", why != NULL ? why->text : status_name(st));
+        return st;
+    }
+    /* Traced before the write, so the SEND always precedes its RECV. */
+    trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
+                (uint32_t)len);
+    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
+    if (st == STATUS_OK)
+        count(&s->stats.sent[d]);
+    else
+        st = send_failed(e, st, len, why);
+    /*
+     * The frame is whole in the pipe, or it failed and what cut it has
+     * already ended c2s for good (a teardown, the server's finish): either
+     * way a close_send waiting for this send may half-close now.
+     */
+    send_end(e);
     return st;
 }
 
@@ -379,6 +484,22 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
     return STATUS_OK;
 }
 
+/*
+ * Waits until no client send is in flight, so that the half-close comes
+ * after their frames (see the Design above). Needs mu held.
+ */
+static void await_sends_locked(struct stream *s)
+{
+    enum status woke = STATUS_OK;
+
+    __atomic_store_n(&s->close_waiting, 1, __ATOMIC_SEQ_CST);
+    /* Anything but OK is a deadlock (SIM mode): give up, to unwind. */
+    while (woke == STATUS_OK &&
+           __atomic_load_n(&s->sending, __ATOMIC_SEQ_CST) > 0)
+        woke = sched_cond_wait(&s->sends_done, &s->mu);
+    __atomic_store_n(&s->close_waiting, 0, __ATOMIC_SEQ_CST);
+}
+
 enum status stream_close_send(struct stream_end *e)
 {
     struct stream *s = NULL;
@@ -390,7 +511,10 @@ enum status stream_close_send(struct stream_end *e)
         return STATUS_FAILED_PRECONDITION;
     sched_mutex_lock(&s->mu);
     already = s->send_closed;
-    __atomic_store_n(&s->send_closed, 1, __ATOMIC_RELEASE); /* see flag() */
+    /* Sequentially consistent: see send_start. */
+    __atomic_store_n(&s->send_closed, 1, __ATOMIC_SEQ_CST);
+    if (!already)
+        await_sends_locked(s);
     sched_mutex_unlock(&s->mu);
     if (!already) {
         trace_event(s->trace, TRACE_CLOSE_SEND, "c2s", 0, 0, STATUS_OK,

@@ -18,6 +18,13 @@
  *   - stream_close_send is CloseSend: the server's recv returns every
  *     message sent before it, then STATUS_EOF. It is idempotent. A send
  *     after it fails with STATUS_INTERNAL "SendMsg called after CloseSend".
+ *     grpc-go says CloseSend must not be called concurrently with SendMsg;
+ *     duplex makes it safe, like libuv's shutdown: a close_send that finds
+ *     another thread's send in flight waits for that send, so the
+ *     half-close comes after the frame and never cuts one. Each send is
+ *     either before the half-close (its frame arrives whole) or after it
+ *     (it fails as above), never half of each. This orders a close against
+ *     sends only; it does not order two senders against each other.
  *   - The server may keep sending after it saw EOF. It ends the call with
  *     stream_finish(code, text). The client's recv returns every message
  *     the server sent, then STATUS_EOF when code is OK, else that code and
@@ -86,7 +93,10 @@ struct stream_stats {
  * then mu, then one pipe lock at a time (the watch runs under the context's
  * lock). send_closed, finished and has_final are written under mu with
  * atomic stores and read without it; stats.sent and stats.received are
- * atomic counters; bytes_discarded is updated under mu.
+ * atomic counters; bytes_discarded is updated under mu. sending and
+ * close_waiting are atomic (sequentially consistent, see stream.c): a
+ * sender touches them without mu, and takes mu only to wake a close_send
+ * that waits on sends_done.
  */
 struct stream {
     struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
@@ -97,8 +107,12 @@ struct stream {
     struct trace *trace;
     struct stream_end client;
     struct stream_end server;
+    int64_t deadline; /* the call's deadline, fixed at creation */
     struct sched_mutex mu;
+    struct sched_cond sends_done; /* a close_send waits for sending == 0 */
     int send_closed;              /* the client called stream_close_send */
+    int sending;                  /* client sends in flight (see stream.c) */
+    int close_waiting;            /* a close_send waits on sends_done */
     int finished;                 /* the server called stream_finish */
     struct status_detail trailer; /* what the server finished with */
     int has_final;                /* the call has its final status */
@@ -135,7 +149,9 @@ void stream_destroy(struct stream *s);
  *   STATUS_RESOURCE_EXHAUSTED  len > max_send; nothing was sent
  *   STATUS_CANCELLED, STATUS_DEADLINE_EXCEEDED, or the status a bad frame
  *                              failed the call with: the call is over
- * why (may be NULL) gets the words. Thread-safe with one recv in parallel.
+ * why (may be NULL) gets the words. Thread-safe with one recv in parallel,
+ * and with a close_send in parallel (the send is then wholly before the
+ * half-close or fails as after it); not with another send on the same end.
  */
 enum status stream_send(struct stream_end *e, const void *buf, size_t len,
                         struct status_detail *why);
@@ -161,7 +177,12 @@ enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
                         struct status_detail *why);
 
 /*
- * Client only: half-closes c2s (CloseSend). Idempotent.
+ * Client only: half-closes c2s (CloseSend). Idempotent. From the moment it
+ * is called, a send that starts fails (see stream_send). A send already in
+ * flight on another thread (a misuse in grpc-go) is not cut: close_send
+ * blocks until that send returns, that is until its frame is whole in the
+ * pipe (the peer reads it, then EOF), or the call is torn down (cancel,
+ * deadline, the server's finish), and half-closes after it.
  * Returns one of:
  *   STATUS_OK                   done (or done before)
  *   STATUS_FAILED_PRECONDITION  called on the server end
@@ -186,7 +207,10 @@ void stream_cancel(struct stream_end *e);
 
 /*
  * The call's final status: OK until it has one (the client read the end of
- * s2c, or the call was torn down), then the first one. why may be NULL.
+ * s2c, or the call was torn down), then the first one. A deadline that has
+ * passed is a teardown even if no operation has noticed it yet: it is
+ * noticed here (and the call torn down) when the call has no final status.
+ * why may be NULL.
  */
 enum status stream_final_status(struct stream *s, struct status_detail *why);
 

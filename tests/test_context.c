@@ -9,12 +9,22 @@
  *     its parent's;
  *   - context_err notices a passed deadline; context_wait returns when
  *     another thread cancels, or when the deadline passes;
+ *   - a deadline that has passed is the first reason even if nobody has
+ *     noticed it yet: a later cancel (of the context, or of its parent),
+ *     context_watch and context_wait all find the context done with
+ *     DEADLINE_EXCEEDED;
  *   - watches (Go's AfterFunc) run exactly once, and can be removed.
  *
  * Threads: a worker never calls a cmocka assert (an assert on a worker thread
  * kills the binary silently). It stores what it saw in a struct; the test
  * joins it, then asserts. Threads are ordered with a latch (support.h says
  * why), never a sleep.
+ *
+ * Where a deadline must pass between two steps of a test, the steps run
+ * simulated (simulate() below): virtual time stands still while the body
+ * runs and moves only when it sleeps, so "before the deadline" and "after
+ * it" are facts, not guesses about a loaded machine. A simulated body does
+ * not assert either; it records, and the test asserts afterwards.
  */
 /* cmocka.h needs these four first, in this order: keep them unsorted. */
 /* clang-format off */
@@ -31,6 +41,8 @@
 #include "sched.h"
 #include "status.h"
 #include "support.h"
+
+#define MS (INT64_C(1000000))
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -51,6 +63,31 @@ static void watch_record(void *arg, enum status reason, const char *text)
     log->reason = reason;
     strncpy(log->text, text, sizeof log->text - 1);
     log->text[sizeof log->text - 1] = '\0';
+}
+
+/* Sets w up to record into log, emptied first. */
+static void watch_init(struct context_watch *w, struct watch_log *log)
+{
+    memset(log, 0, sizeof *log);
+    w->fn = watch_record;
+    w->arg = log;
+    w->next = NULL;
+}
+
+/* Runs fn(arg) as a simulated run's main thread; fn must return OK. */
+static void simulate(sched_fn fn, void *arg)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result r;
+    enum status out = STATUS_UNKNOWN;
+
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    o.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&o, fn, arg, &out, &r), STATUS_OK);
+    assert_int_equal(r.deadlocked, 0);
+    sched_sim_result_free(&r);
+    assert_int_equal(out, STATUS_OK);
 }
 
 /* ------------------------------------------------------------------ */
@@ -297,38 +334,242 @@ static void test_context_child_deadline_is_the_earlier(void **state)
     context_destroy(parent);
 }
 
-static void test_context_err_notices_passed_deadline(void **state)
+/* What notice_main saw, in its order. */
+struct notice {
+    enum status watched; /* context_watch on the child, before the deadline */
+    enum status field;   /* c->err after the deadline, before anyone looked */
+    enum status err;     /* context_err(c) */
+    struct status_detail d;
+    struct watch_log log; /* the child's watch */
+    int cancelled;        /* context_cancel(c) afterwards */
+};
+
+static enum status notice_main(void *arg)
 {
+    struct notice *n = arg;
     struct context *c = NULL;
     struct context *child = NULL;
-    struct context_watch w = {watch_record, NULL, NULL};
-    struct watch_log log;
+    struct context_watch w;
+
+    watch_init(&w, &n->log);
+    if (context_create_with_deadline(NULL, sched_now_ns() + MS, &c) !=
+            STATUS_OK ||
+        context_create(c, &child) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    n->watched = context_watch(child, &w);
+    sched_sleep_ns(2 * MS); /* virtual time: now the deadline has passed */
+    n->field = c->err;
+    n->err = context_err(c, &n->d);
+    n->cancelled = context_cancel(c, STATUS_CANCELLED, NULL);
+    context_destroy(child);
+    context_destroy(c);
+    return STATUS_OK;
+}
+
+static void test_context_err_notices_passed_deadline(void **state)
+{
+    struct notice n;
+
+    (void)state;
+    memset(&n, 0, sizeof n);
+    simulate(notice_main, &n);
+    assert_int_equal(n.watched, STATUS_OK);
+
+    /* Nobody noticed yet: the fields still say live. */
+    assert_int_equal(n.field, STATUS_OK);
+
+    assert_int_equal(n.err, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(n.d.code, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(n.d.text, "context deadline exceeded");
+
+    /* Noticing it cancelled c like any cancel: the child's watch ran. */
+    assert_int_equal(n.log.calls, 1);
+    assert_int_equal(n.log.reason, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(n.log.text, "context deadline exceeded");
+    assert_int_equal(n.cancelled, 0);
+}
+
+/*
+ * The deadline has passed and nobody noticed: a cancel comes second. It
+ * finds c done with DEADLINE_EXCEEDED, and says it changed nothing.
+ */
+static void test_context_cancel_after_passed_deadline(void **state)
+{
+    struct context *c = NULL;
     struct status_detail d;
 
     (void)state;
-    memset(&log, 0, sizeof log);
-    w.arg = &log;
     /* A deadline already in the past: no waiting, no timing. */
     assert_int_equal(context_create_with_deadline(NULL, sched_now_ns() - 1, &c),
                      STATUS_OK);
-    assert_int_equal(context_create(c, &child), STATUS_OK);
-    assert_int_equal(context_watch(child, &w), STATUS_OK);
+    assert_int_equal(c->err, STATUS_OK); /* not noticed yet */
 
-    /* Nobody noticed yet: the fields still say live. */
-    assert_int_equal(c->err, STATUS_OK);
-
-    assert_int_equal(context_err(c, &d), STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(d.code, STATUS_DEADLINE_EXCEEDED);
-    assert_string_equal(d.text, "context deadline exceeded");
-
-    /* Noticing it cancelled c like any cancel: the child's watch ran. */
-    assert_int_equal(log.calls, 1);
-    assert_int_equal(log.reason, STATUS_DEADLINE_EXCEEDED);
-    assert_string_equal(log.text, "context deadline exceeded");
     assert_int_equal(context_cancel(c, STATUS_CANCELLED, NULL), 0);
-
-    context_destroy(child);
+    assert_int_equal(c->err, STATUS_DEADLINE_EXCEEDED); /* the cancel saw it */
+    assert_int_equal(context_err(c, &d), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(d.text, "context deadline exceeded");
+    /* Whatever the reason and text given. */
+    assert_int_equal(context_cancel(c, STATUS_ABORTED, "later"), 0);
+    assert_int_equal(context_err(c, &d), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(d.text, "context deadline exceeded");
     context_destroy(c);
+}
+
+/* A child under a parent whose deadline has passed has passed it too. */
+static void test_context_child_cancel_after_parent_deadline(void **state)
+{
+    struct context *parent = NULL;
+    struct context *child = NULL;
+    struct status_detail d;
+
+    (void)state;
+    assert_int_equal(
+        context_create_with_deadline(NULL, sched_now_ns() - 1, &parent),
+        STATUS_OK);
+    assert_int_equal(context_create(parent, &child), STATUS_OK);
+    assert_int_equal(parent->err, STATUS_OK); /* nobody noticed */
+    assert_int_equal(child->err, STATUS_OK);
+
+    assert_int_equal(context_cancel(child, STATUS_ABORTED, "stop"), 0);
+    assert_int_equal(context_err(child, &d), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(d.text, "context deadline exceeded");
+    assert_int_equal(context_cancel(parent, STATUS_CANCELLED, NULL), 0);
+    assert_int_equal(context_err(parent, &d), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(d.text, "context deadline exceeded");
+    context_destroy(child);
+    context_destroy(parent);
+}
+
+/* What after_deadline_main saw: one watch per context of a small tree. */
+struct late {
+    int cancelled;           /* context_cancel(root) */
+    struct watch_log log[3]; /* root, child (earlier deadline), grandchild */
+    enum status watched;     /* context_watch(child) after its deadline */
+    struct watch_log refused;
+    enum status waited; /* context_wait(child) after its deadline */
+};
+
+/*
+ * root (no deadline) > child (deadline 1 ms) > grandchild. The child's
+ * deadline passes unnoticed; then root is cancelled.
+ */
+static enum status after_deadline_main(void *arg)
+{
+    struct late *l = arg;
+    struct context *ctx[3] = {NULL, NULL, NULL};
+    struct context_watch w[3];
+    struct context_watch extra;
+    int i = 0;
+
+    if (context_create(NULL, &ctx[0]) != STATUS_OK ||
+        context_create_with_deadline(ctx[0], sched_now_ns() + MS, &ctx[1]) !=
+            STATUS_OK ||
+        context_create(ctx[1], &ctx[2]) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    for (i = 0; i < 3; i++) {
+        watch_init(&w[i], &l->log[i]);
+        if (context_watch(ctx[i], &w[i]) != STATUS_OK)
+            return STATUS_INTERNAL;
+    }
+    sched_sleep_ns(2 * MS); /* the child's deadline passes, unnoticed */
+    l->cancelled = context_cancel(ctx[0], STATUS_CANCELLED, NULL);
+    watch_init(&extra, &l->refused);
+    l->watched = context_watch(ctx[1], &extra);
+    l->waited = context_wait(ctx[1]);
+    context_unwatch(ctx[1], &extra); /* still registered: a bug */
+    for (i = 2; i >= 0; i--)
+        context_destroy(ctx[i]);
+    return STATUS_OK;
+}
+
+static void test_context_parent_cancel_after_child_deadline(void **state)
+{
+    struct late l;
+
+    (void)state;
+    memset(&l, 0, sizeof l);
+    simulate(after_deadline_main, &l);
+    assert_int_equal(l.cancelled, 1);
+    assert_int_equal(l.log[0].calls, 1);
+    assert_int_equal(l.log[0].reason, STATUS_CANCELLED);
+    /* The child's own deadline came first: it, and what is under it. */
+    assert_int_equal(l.log[1].calls, 1);
+    assert_int_equal(l.log[1].reason, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(l.log[1].text, "context deadline exceeded");
+    assert_int_equal(l.log[2].calls, 1);
+    assert_int_equal(l.log[2].reason, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(l.log[2].text, "context deadline exceeded");
+    /* Done is done: a later watch is refused, a wait returns at once. */
+    assert_int_equal(l.watched, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(l.refused.calls, 0);
+    assert_int_equal(l.waited, STATUS_DEADLINE_EXCEEDED);
+}
+
+/* What watch_late_main saw. */
+struct watch_late {
+    enum status first;  /* context_watch before the deadline */
+    enum status second; /* context_watch after it, nobody having looked */
+    struct watch_log log[2];
+    int registered;     /* watches still registered afterwards */
+    enum status waited; /* context_wait on a second such context */
+    struct watch_log wait_log;
+};
+
+static enum status watch_late_main(void *arg)
+{
+    struct watch_late *wl = arg;
+    struct context *c = NULL;
+    struct context *d = NULL;
+    struct context_watch w[2];
+    struct context_watch wd;
+    const struct context_watch *on = NULL;
+
+    if (context_create_with_deadline(NULL, sched_now_ns() + MS, &c) !=
+            STATUS_OK ||
+        context_create_with_deadline(NULL, sched_now_ns() + MS, &d) !=
+            STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    watch_init(&w[0], &wl->log[0]);
+    watch_init(&w[1], &wl->log[1]);
+    watch_init(&wd, &wl->wait_log);
+    wl->first = context_watch(c, &w[0]);
+    if (context_watch(d, &wd) != STATUS_OK)
+        return STATUS_INTERNAL;
+    sched_sleep_ns(2 * MS);
+    wl->second = context_watch(c, &w[1]);
+    for (on = c->watches; on != NULL; on = on->next)
+        wl->registered++;
+    wl->waited = context_wait(d);
+    /* In case they are still registered (a bug): destroy asserts. */
+    context_unwatch(c, &w[0]);
+    context_unwatch(c, &w[1]);
+    context_destroy(d);
+    context_destroy(c);
+    return STATUS_OK;
+}
+
+/*
+ * context_watch on a context whose deadline has passed, nobody having
+ * looked: the context is done, so the watch is refused, and the watches
+ * registered before it run with DEADLINE_EXCEEDED, then and there.
+ * context_wait on such a context returns at once and runs them too.
+ */
+static void test_context_watch_after_passed_deadline_is_refused(void **state)
+{
+    struct watch_late wl;
+
+    (void)state;
+    memset(&wl, 0, sizeof wl);
+    simulate(watch_late_main, &wl);
+    assert_int_equal(wl.first, STATUS_OK);
+    assert_int_equal(wl.second, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(wl.registered, 0);
+    assert_int_equal(wl.log[0].calls, 1);
+    assert_int_equal(wl.log[0].reason, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(wl.log[1].calls, 0); /* refused: never runs */
+    assert_int_equal(wl.waited, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(wl.wait_log.calls, 1);
+    assert_int_equal(wl.wait_log.reason, STATUS_DEADLINE_EXCEEDED);
 }
 
 static void test_context_err_leaves_detail_alone_while_live(void **state)
@@ -560,6 +801,10 @@ int main(void)
         cmocka_unit_test(test_context_child_of_done_parent_is_done_at_once),
         cmocka_unit_test(test_context_child_deadline_is_the_earlier),
         cmocka_unit_test(test_context_err_notices_passed_deadline),
+        cmocka_unit_test(test_context_cancel_after_passed_deadline),
+        cmocka_unit_test(test_context_child_cancel_after_parent_deadline),
+        cmocka_unit_test(test_context_parent_cancel_after_child_deadline),
+        cmocka_unit_test(test_context_watch_after_passed_deadline_is_refused),
         cmocka_unit_test(test_context_err_leaves_detail_alone_while_live),
         cmocka_unit_test(test_context_wait_returns_when_another_thread_cancels),
         cmocka_unit_test(test_context_wait_wakes_through_parent_cancel),

@@ -7,11 +7,15 @@
  *   - stream_close_send is CloseSend: the server drains, then gets EOF;
  *     the server may send after it; stream_finish ends the call with a
  *     status the client's recv reports after the last message, for ever;
+ *   - a stream_close_send that races with a send on another thread never
+ *     cuts its frame: on real threads and in 2,000 simulated schedules,
+ *     the server reads every message whole, then EOF;
  *   - misuse gets a status: a send after CloseSend, finishing twice or on
  *     the wrong end;
  *   - a cancel from either end, the deadline, or the parent context wakes
  *     every blocked send and recv on both ends, and buffered messages are
  *     lost (counted); draining first loses nothing and keeps the final OK;
+ *   - a deadline that passed unnoticed comes before a later cancel;
  *   - a bad frame or a too-large message fails the call with grpc-go's
  *     exact words;
  *   - the counters and the trace say what happened.
@@ -23,6 +27,10 @@
  * a short sleep between polls: await_read_waits and await_write_waits, in
  * support.h. Deadlines are bounds on how long a blocked
  * call can stay blocked, never something the test times.
+ * await_close_waiting polls the stream's close_waiting flag the same way,
+ * to know that a close_send waits for a send in flight. Tests that need a
+ * deadline behind them at an exact point, or many schedules of a race, run
+ * simulated (sched_sim_run: virtual time, seeded schedules).
  */
 /* cmocka.h needs these four first, in this order: keep them unsorted. */
 /* clang-format off */
@@ -33,6 +41,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "context.h"
@@ -556,54 +565,487 @@ static void test_stream_finish_wakes_blocked_client_send(void **state)
     stream_destroy(s);
 }
 
+/* Runs stream_close_send on a worker thread. */
+static enum status op_close_send(void *arg)
+{
+    struct op *o = arg;
+
+    o->st = stream_close_send(o->e);
+    return STATUS_OK;
+}
+
 /*
- * Misuse: one thread is in stream_send while another thread of the same end
- * closes it. The send wakes with the status a later send would get, and
- * the peer finds the frame cut short ("unexpected EOF") and fails the call.
+ * Polls until a stream_close_send on s waits for a send in flight: 1 then,
+ * 0 if that never happens (about 20 s). close_waiting is set under the
+ * stream's lock just before the wait, as a pipe's wait counters are.
  */
-static void close_during_blocked_send(enum stream_side side)
+static int await_close_waiting(struct stream *s)
+{
+    int polls = 0;
+
+    for (polls = 0; polls < POLL_TRIES; polls++) {
+        if (__atomic_load_n(&s->close_waiting, __ATOMIC_SEQ_CST))
+            return 1;
+        sched_sleep_ns(POLL_NS);
+    }
+    return 0;
+}
+
+/*
+ * A misuse in grpc-go (CloseSend concurrently with SendMsg): one client
+ * thread is blocked in stream_send, the pipe full, while another calls
+ * stream_close_send. The half-close waits for the frame in flight, so the
+ * server reads the message whole, then EOF, and the call goes on; a send
+ * that starts after the close_send fails as usual.
+ */
+static void test_stream_close_send_during_blocked_send(void **state)
+{
+    static const uint8_t big[100] = {1, 2, 3};
+    struct stream *s = new_stream(NULL, 16, 0);
+    struct op send, close;
+    struct sched_thread ts, tc;
+    struct frame_msg msg = {0};
+    struct status_detail why;
+
+    (void)state;
+    op_init(&send, &s->client, big, sizeof big);
+    start_thread(&ts, "client/send", op_send, &send);
+    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
+    op_init(&close, &s->client, NULL, 0);
+    start_thread(&tc, "client/close", op_close_send, &close);
+    assert_true(await_close_waiting(s)); /* the close waits for the frame */
+
+    /* 16 of the frame's 105 bytes are in the pipe; reading frees the rest. */
+    assert_int_equal(stream_recv(&s->server, &msg, &why), STATUS_OK);
+    assert_int_equal(msg.length, sizeof big);
+    assert_memory_equal(msg.data, big, sizeof big);
+    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    sched_thread_join(&ts);
+    sched_thread_join(&tc);
+    assert_int_equal(send.st, STATUS_OK);
+    assert_int_equal(close.st, STATUS_OK);
+
+    assert_int_equal(send_str(&s->client, "late", &why), STATUS_INTERNAL);
+    assert_string_equal(why.text, "SendMsg called after CloseSend");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 1);
+    assert_int_equal(stream_get_stats(s).received[STREAM_C2S], 1);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+}
+
+/*
+ * A close_send that waits for a send in flight is not stuck with it: when
+ * the call is torn down (`how` 0: a cancel) or the server finishes (1),
+ * the send ends, and the close_send with it.
+ */
+static void close_send_waiting_then(int how)
 {
     static const uint8_t big[100];
     struct stream *s = new_stream(NULL, 16, 0);
-    struct stream_end *e = side == STREAM_CLIENT ? &s->client : &s->server;
-    struct stream_end *peer = side == STREAM_CLIENT ? &s->server : &s->client;
-    int d = side == STREAM_CLIENT ? STREAM_C2S : STREAM_S2C;
+    struct op send, close;
+    struct sched_thread ts, tc;
+
+    op_init(&send, &s->client, big, sizeof big);
+    start_thread(&ts, "client/send", op_send, &send);
+    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
+    op_init(&close, &s->client, NULL, 0);
+    start_thread(&tc, "client/close", op_close_send, &close);
+    assert_true(await_close_waiting(s));
+
+    if (how == 0)
+        stream_cancel(&s->server);
+    else
+        assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    sched_thread_join(&ts);
+    sched_thread_join(&tc);
+    assert_int_equal(close.st, STATUS_OK);
+    assert_int_equal(send.st, how == 0 ? STATUS_CANCELLED : STATUS_EOF);
+    if (how == 0)
+        recv_status(&s->client, STATUS_CANCELLED, "context canceled");
+    else
+        recv_status(&s->client, STATUS_EOF,
+                    "the server finished the call with OK");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    stream_destroy(s);
+}
+
+static void test_stream_close_send_waiting_ends_on_cancel(void **state)
+{
+    (void)state;
+    close_send_waiting_then(0);
+}
+
+static void test_stream_close_send_waiting_ends_on_finish(void **state)
+{
+    (void)state;
+    close_send_waiting_then(1);
+}
+
+/* What close_deadline_main saw. */
+struct close_deadline {
+    enum status created;
+    struct op send, close;
+    enum status server_recv;
+    struct status_detail server_why;
+};
+
+/* A send blocked on a full pipe, a close_send waiting for it, a deadline. */
+static enum status close_deadline_main(void *arg)
+{
+    static const uint8_t big[100];
+    struct close_deadline *cd = arg;
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct sched_thread ts, tc;
+    struct frame_msg msg = {0};
+
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = 16;
+    opts.timeout_ns = 50 * MS;
+    cd->created = stream_create(NULL, &opts, &s);
+    if (cd->created != STATUS_OK)
+        return cd->created;
+    op_init(&cd->send, &s->client, big, sizeof big);
+    op_init(&cd->close, &s->client, NULL, 0);
+    sched_thread_start(&ts, "client/send", op_send, &cd->send);
+    sched_thread_start(&tc, "client/close", op_close_send, &cd->close);
+    sched_thread_join(&ts);
+    sched_thread_join(&tc);
+    cd->server_recv = stream_recv(&s->server, &msg, &cd->server_why);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+    return STATUS_OK;
+}
+
+/*
+ * Nobody reads, and the call has a deadline: at the deadline the send
+ * fails, the call is torn down, and the close_send waiting for that send
+ * returns. The server finds the call over at its deadline, never a frame
+ * cut by the half-close. Simulated, in many schedules; in those where the
+ * close_send comes first, the send fails as after CloseSend and the
+ * server reads a clean EOF.
+ */
+static void test_stream_close_send_waiting_ends_at_deadline(void **state)
+{
+    struct sched_sim_options o;
+    uint64_t seed = 0;
+    int waited = 0; /* schedules where the close_send waited for the send */
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.strategy = SCHED_RANDOM;
+    for (seed = 1; seed <= 200; seed++) {
+        struct sched_sim_result res;
+        struct close_deadline cd;
+        enum status out = STATUS_UNKNOWN;
+
+        memset(&res, 0, sizeof res);
+        memset(&cd, 0, sizeof cd);
+        o.seed = seed;
+        assert_int_equal(
+            sched_sim_run(&o, close_deadline_main, &cd, &out, &res), STATUS_OK);
+        assert_int_equal(out, STATUS_OK);
+        assert_int_equal(res.deadlocked, 0);
+        assert_int_equal(cd.close.st, STATUS_OK);
+        if (cd.send.st == STATUS_INTERNAL) { /* the close came first */
+            assert_string_equal(cd.send.why.text,
+                                "SendMsg called after CloseSend");
+            assert_int_equal(cd.server_recv, STATUS_EOF);
+            assert_string_equal(cd.server_why.text, "client half-closed");
+        } else {
+            assert_int_equal(cd.send.st, STATUS_DEADLINE_EXCEEDED);
+            assert_int_equal(cd.server_recv, STATUS_DEADLINE_EXCEEDED);
+            assert_string_equal(cd.server_why.text,
+                                "context deadline exceeded");
+            waited++;
+        }
+        sched_sim_result_free(&res);
+    }
+    assert_true(waited > 0);
+}
+
+/*
+ * Misuse: the server is in stream_send while another server thread calls
+ * stream_finish. The send wakes with the status a later send would get,
+ * and the client finds the frame cut short ("unexpected EOF") and fails
+ * the call. (Unlike close_send, finish does not wait for a send in flight.)
+ */
+static void test_stream_finish_during_blocked_server_send(void **state)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 0);
     struct op send;
     struct sched_thread t;
 
-    op_init(&send, e, big, sizeof big);
+    (void)state;
+    op_init(&send, &s->server, big, sizeof big);
     start_thread(&t, "sender", op_send, &send);
-    assert_true(await_write_waits(s->pipes[d], 1));
+    assert_true(await_write_waits(s->pipes[STREAM_S2C], 1));
 
-    if (side == STREAM_CLIENT)
-        assert_int_equal(stream_close_send(e), STATUS_OK);
-    else
-        assert_int_equal(stream_finish(e, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
     sched_thread_join(&t);
 
     assert_int_equal(send.st, STATUS_INTERNAL);
     assert_int_equal(send.why.code, STATUS_INTERNAL);
-    assert_string_equal(send.why.text,
-                        side == STREAM_CLIENT
-                            ? "SendMsg called after CloseSend"
-                            : "SendMsg called after the call ended");
+    assert_string_equal(send.why.text, "SendMsg called after the call ended");
     /* 16 of the frame's 105 bytes made it: the peer sees a cut frame. */
-    recv_status(peer, STATUS_INTERNAL, "unexpected EOF");
+    recv_status(&s->client, STATUS_INTERNAL, "unexpected EOF");
     assert_int_equal(stream_final_status(s, NULL), STATUS_INTERNAL);
-    assert_int_equal(stream_get_stats(s).sent[d], 0);
+    assert_int_equal(stream_get_stats(s).sent[STREAM_S2C], 0);
     stream_destroy(s);
 }
 
-static void test_stream_close_send_during_blocked_send(void **state)
+/*
+ * The race itself: a client thread sends 1-byte messages while another
+ * calls stream_close_send, and the server reads. Whatever the order, each
+ * send is wholly before the half-close (the server reads it) or after it
+ * (it fails with "SendMsg called after CloseSend"); the server reads every
+ * message whole and in order, then EOF, never a cut frame's INTERNAL.
+ */
+enum { RACE_MSGS = 64 };
+
+struct race {
+    struct stream *s;
+    uint32_t n;           /* messages to try */
+    struct latch first;   /* the closer waits for the first send */
+    int use_latch;        /* 0: the closer goes at once (simulated) */
+    uint32_t sent;        /* sends that returned OK */
+    enum status send_end; /* the first send that failed, or OK */
+    struct status_detail send_why;
+    enum status close_st;
+    uint32_t got; /* messages the server read */
+    long bad_at;  /* first message not what was sent, or -1 */
+    enum status recv_end;
+    struct status_detail recv_why;
+};
+
+static enum status race_sender(void *arg)
 {
-    (void)state;
-    close_during_blocked_send(STREAM_CLIENT);
+    struct race *r = arg;
+    uint32_t i = 0;
+
+    r->send_end = STATUS_OK;
+    for (i = 0; i < r->n; i++) {
+        uint8_t b = (uint8_t)i;
+
+        r->send_end = stream_send(&r->s->client, &b, 1, &r->send_why);
+        if (r->send_end != STATUS_OK)
+            break;
+        r->sent++;
+        if (i == 0 && r->use_latch)
+            latch_open(&r->first);
+    }
+    if (i == 0 && r->use_latch)
+        latch_open(&r->first); /* never leave the closer waiting */
+    return STATUS_OK;
 }
 
-static void test_stream_finish_during_blocked_server_send(void **state)
+static enum status race_closer(void *arg)
 {
+    struct race *r = arg;
+
+    if (r->use_latch)
+        latch_wait(&r->first);
+    r->close_st = stream_close_send(&r->s->client);
+    return STATUS_OK;
+}
+
+static enum status race_receiver(void *arg)
+{
+    struct race *r = arg;
+    struct frame_msg msg = {0};
+
+    r->bad_at = -1;
+    while ((r->recv_end = stream_recv(&r->s->server, &msg, &r->recv_why)) ==
+           STATUS_OK) {
+        if (r->bad_at < 0 &&
+            (msg.length != 1 || msg.data[0] != (uint8_t)r->got))
+            r->bad_at = (long)r->got;
+        r->got++;
+    }
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+/* One race on s: three threads, joined. */
+static void race_run(struct race *r)
+{
+    struct sched_thread t[3];
+
+    sched_thread_start(&t[0], "server", race_receiver, r);
+    sched_thread_start(&t[1], "client/send", race_sender, r);
+    sched_thread_start(&t[2], "client/close", race_closer, r);
+    sched_thread_join(&t[2]);
+    sched_thread_join(&t[1]);
+    sched_thread_join(&t[0]);
+}
+
+/* 1 when r ended as the contract says; else writes why into buf. */
+static int race_ok(const struct race *r, char *buf, size_t cap)
+{
+    if (r->close_st != STATUS_OK)
+        snprintf(buf, cap, "close_send returned %s", status_name(r->close_st));
+    else if (r->recv_end != STATUS_EOF ||
+             strcmp(r->recv_why.text, "client half-closed") != 0)
+        snprintf(buf, cap, "the server's recv ended with %s \"%s\"",
+                 status_name(r->recv_end), r->recv_why.text);
+    else if (r->bad_at >= 0)
+        snprintf(buf, cap, "message %ld arrived garbled", r->bad_at);
+    else if (r->got != r->sent)
+        snprintf(buf, cap, "%u sent, %u received", r->sent, r->got);
+    else if (r->sent < r->n &&
+             (r->send_end != STATUS_INTERNAL ||
+              strcmp(r->send_why.text, "SendMsg called after CloseSend") != 0))
+        snprintf(buf, cap, "a send failed with %s \"%s\"",
+                 status_name(r->send_end), r->send_why.text);
+    else if (stream_final_status(r->s, NULL) != STATUS_OK)
+        snprintf(buf, cap, "the call ended with %s",
+                 status_name(stream_final_status(r->s, NULL)));
+    else
+        return 1;
+    return 0;
+}
+
+static void test_stream_close_send_racing_send_threads(void **state)
+{
+    enum { ROUNDS = 1000 };
+    int i = 0;
+
     (void)state;
-    close_during_blocked_send(STREAM_SERVER);
+    for (i = 0; i < ROUNDS; i++) {
+        /* 1 to 7 bytes of pipe: a 6-byte frame often waits half-way. */
+        struct stream *s = new_stream(NULL, (size_t)(1 + i % 7), 0);
+        struct race r;
+        char why[512];
+
+        memset(&r, 0, sizeof r);
+        r.s = s;
+        r.n = RACE_MSGS;
+        r.use_latch = 1;
+        latch_init(&r.first);
+        race_run(&r);
+        if (!race_ok(&r, why, sizeof why))
+            fail_msg("round %d (pipe of %d B): %s", i, 1 + i % 7, why);
+        latch_destroy(&r.first);
+        stream_destroy(s);
+    }
+}
+
+/* The same race, simulated: one run per seed, a result per run. */
+struct race_sim {
+    size_t capacity;
+    struct race r;
+    enum status created;
+};
+
+static enum status race_sim_main(void *arg)
+{
+    struct race_sim *rs = arg;
+    struct stream_options opts;
+
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = rs->capacity;
+    memset(&rs->r, 0, sizeof rs->r);
+    rs->r.n = 4;
+    rs->created = stream_create(NULL, &opts, &rs->r.s);
+    if (rs->created != STATUS_OK)
+        return rs->created;
+    race_run(&rs->r);
+    return STATUS_OK;
+}
+
+static void test_stream_close_send_racing_send_sim_seeds(void **state)
+{
+    enum { SEEDS = 2000 };
+    struct sched_sim_options o;
+    uint64_t seed = 0;
+    int mid_stream = 0; /* runs where the close landed between sends */
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.strategy = SCHED_RANDOM;
+    for (seed = 1; seed <= SEEDS; seed++) {
+        struct race_sim rs;
+        struct sched_sim_result res;
+        enum status out = STATUS_UNKNOWN;
+        char why[512];
+
+        memset(&rs, 0, sizeof rs);
+        memset(&res, 0, sizeof res);
+        rs.capacity = 1 + seed % 7;
+        o.seed = seed;
+        assert_int_equal(sched_sim_run(&o, race_sim_main, &rs, &out, &res),
+                         STATUS_OK);
+        assert_int_equal(out, STATUS_OK);
+        if (res.deadlocked)
+            fail_msg("seed %llu: %s", (unsigned long long)seed, res.report);
+        if (!race_ok(&rs.r, why, sizeof why))
+            fail_msg("seed %llu (pipe of %zu B): %s", (unsigned long long)seed,
+                     rs.capacity, why);
+        mid_stream += rs.r.sent > 0 && rs.r.sent < rs.r.n;
+        sched_sim_result_free(&res);
+        stream_destroy(rs.r.s);
+    }
+    /* The seeds did put the close between the sends, many times. */
+    assert_true(mid_stream > SEEDS / 10);
+}
+
+/* What close_deadlock_main saw. */
+struct close_deadlock {
+    enum status created;
+    struct op send, close;
+};
+
+static enum status close_deadlock_main(void *arg)
+{
+    static const uint8_t big[100];
+    struct close_deadlock *cd = arg;
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct sched_thread ts, tc;
+
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = 16;
+    cd->created = stream_create(NULL, &opts, &s);
+    if (cd->created != STATUS_OK)
+        return cd->created;
+    op_init(&cd->send, &s->client, big, sizeof big);
+    op_init(&cd->close, &s->client, NULL, 0);
+    sched_thread_start(&ts, "client/send", op_send, &cd->send);
+    sched_thread_start(&tc, "client/close", op_close_send, &cd->close);
+    sched_thread_join(&ts);
+    sched_thread_join(&tc);
+    stream_destroy(s);
+    return STATUS_OK;
+}
+
+/*
+ * Nobody reads, so the send in flight never ends, and neither does the
+ * close_send that waits for it: the simulator's deadlock report says what
+ * each waits for.
+ */
+static void test_stream_close_send_waiting_in_deadlock_report(void **state)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result res;
+    struct close_deadlock cd;
+    enum status out = STATUS_UNKNOWN;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    memset(&res, 0, sizeof res);
+    memset(&cd, 0, sizeof cd);
+    o.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&o, close_deadlock_main, &cd, &out, &res),
+                     STATUS_OK);
+    assert_int_equal(out, STATUS_OK);
+    assert_int_equal(res.deadlocked, 1);
+    assert_has(res.report, "client/close waits for the send in flight on c2s "
+                           "to end (1 sending), to half-close after it");
+    assert_has(res.report, "client/send waits for room on c2s");
+    assert_int_equal(cd.close.st, STATUS_OK); /* it unwound */
+    sched_sim_result_free(&res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -927,6 +1369,108 @@ static void test_stream_inherits_parent_deadline(void **state)
                 "context deadline exceeded");
     stream_destroy(s);
     context_destroy(parent);
+}
+
+/*
+ * The deadline passes and nothing notices it (no operation is running);
+ * then somebody cancels. The deadline came first, so it is the call's
+ * final status, as in grpc-go, where a timer ends the call at its
+ * deadline. Real time: the test waits until the deadline is behind it.
+ */
+static void test_stream_cancel_after_deadline_is_deadline_exceeded(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, 1 * MS);
+    struct status_detail why;
+
+    (void)state;
+    while (sched_now_ns() < context_deadline(s->ctx))
+        sched_sleep_ns(MS);
+    stream_cancel(&s->client);
+    assert_int_equal(stream_final_status(s, &why), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(why.text, "context deadline exceeded");
+    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    recv_status(&s->client, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    stream_destroy(s);
+}
+
+/* What late_cancel_main saw: [0] cancelled late, [1] only asked. */
+struct late_cancel {
+    enum status created[2];
+    enum status final[2];
+    struct status_detail why[2];
+    int64_t slept; /* virtual time from creation to the final statuses */
+};
+
+/*
+ * Issue #10's case, simulated: a 50 ms timeout, 100 ms of (virtual) sleep,
+ * then stream_cancel. A second call of the same kind is only asked for its
+ * final status.
+ */
+static enum status late_cancel_main(void *arg)
+{
+    struct late_cancel *lc = arg;
+    struct stream_options opts;
+    struct stream *s[2] = {NULL, NULL};
+    int i = 0;
+
+    memset(&opts, 0, sizeof opts);
+    opts.timeout_ns = 50 * MS;
+    lc->slept = sched_now_ns();
+    for (i = 0; i < 2; i++)
+        lc->created[i] = stream_create(NULL, &opts, &s[i]);
+    if (lc->created[0] != STATUS_OK || lc->created[1] != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    sched_sleep_ns(100 * MS);
+    stream_cancel(&s[0]->client);
+    lc->slept = sched_now_ns() - lc->slept;
+    for (i = 0; i < 2; i++) {
+        lc->final[i] = stream_final_status(s[i], &lc->why[i]);
+        stream_destroy(s[i]);
+    }
+    return STATUS_OK;
+}
+
+static void test_stream_deadline_first_in_virtual_time(void **state)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result res;
+    struct late_cancel lc;
+    enum status out = STATUS_UNKNOWN;
+    int i = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    memset(&res, 0, sizeof res);
+    memset(&lc, 0, sizeof lc);
+    o.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&o, late_cancel_main, &lc, &out, &res),
+                     STATUS_OK);
+    assert_int_equal(out, STATUS_OK);
+    assert_true(lc.slept == 100 * MS); /* exactly: virtual time */
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(lc.final[i], STATUS_DEADLINE_EXCEEDED);
+        assert_string_equal(lc.why[i].text, "context deadline exceeded");
+    }
+    sched_sim_result_free(&res);
+}
+
+/* A call whose deadline has passed before it starts is over at once. */
+static void test_stream_created_past_its_deadline(void **state)
+{
+    struct stream *s = new_stream(NULL, 0, -1);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(stream_final_status(s, &why), STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(why.text, "context deadline exceeded");
+    stream_cancel(&s->server);
+    assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
+    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    stream_destroy(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1262,6 +1806,12 @@ int main(void)
         cmocka_unit_test(test_stream_finish_wakes_blocked_client_send),
         cmocka_unit_test(test_stream_close_send_during_blocked_send),
         cmocka_unit_test(test_stream_finish_during_blocked_server_send),
+        cmocka_unit_test(test_stream_close_send_waiting_ends_on_cancel),
+        cmocka_unit_test(test_stream_close_send_waiting_ends_on_finish),
+        cmocka_unit_test(test_stream_close_send_waiting_ends_at_deadline),
+        cmocka_unit_test(test_stream_close_send_racing_send_threads),
+        cmocka_unit_test(test_stream_close_send_racing_send_sim_seeds),
+        cmocka_unit_test(test_stream_close_send_waiting_in_deadlock_report),
         cmocka_unit_test(test_stream_client_cancel_wakes_blocked_recvs),
         cmocka_unit_test(test_stream_server_cancel_wakes_blocked_recvs),
         cmocka_unit_test(test_stream_client_cancel_wakes_blocked_senders),
@@ -1274,6 +1824,10 @@ int main(void)
         cmocka_unit_test(test_stream_parent_cancel_tears_down),
         cmocka_unit_test(test_stream_under_cancelled_parent_fails_every_op),
         cmocka_unit_test(test_stream_inherits_parent_deadline),
+        cmocka_unit_test(
+            test_stream_cancel_after_deadline_is_deadline_exceeded),
+        cmocka_unit_test(test_stream_deadline_first_in_virtual_time),
+        cmocka_unit_test(test_stream_created_past_its_deadline),
         cmocka_unit_test(test_stream_bad_frames_fail_the_call),
         cmocka_unit_test(test_stream_max_recv_is_inclusive_then_fails),
         cmocka_unit_test(test_stream_max_recv_on_client),
