@@ -19,14 +19,24 @@
  *   Keys: on a terminal the drill switches off line editing and echo, so
  *   a single key grades (and prints its own echo: the same transcript as
  *   a scripted run). ISIG is off too, so Ctrl-C arrives as a key and quits
- *   through the same path as q: the terminal is always restored, with no
- *   signal handler and no global.
+ *   through the same path as q. A signal sent from outside (SIGTERM from
+ *   kill, SIGHUP from a closed terminal window) cannot take that path: a
+ *   handler puts the terminal back and lets the signal end the process.
+ *   The terminal it restores is this file's one global, since a handler
+ *   can reach nothing else.
+ *
+ *   The state file is read whole into memory, then split into lines, so
+ *   that running out of memory is an error and not an early end of file,
+ *   and so that its bytes are at hand for the .bak copy. An index by id
+ *   (open addressing, linear probing) keeps loading and merging linear.
  */
 #include "recall.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,12 +144,65 @@ static const char *slash(const char *dir)
     return n > 0 && dir[n - 1] == '/' ? "" : "/";
 }
 
+/*
+ * The length of the character at p if a terminal only shows it: 1 for a
+ * tab or printable ASCII, 2 to 4 for well-formed UTF-8 that is not a C1
+ * control (U+0080..U+009F); 0 for a control byte, DEL or broken UTF-8.
+ */
+static size_t printable_len(const unsigned char *p)
+{
+    size_t n = 0, i = 0;
+
+    if (*p == '\t' || (*p >= 0x20 && *p < 0x7f))
+        return 1;
+    if (*p >= 0xc2 && *p <= 0xdf)
+        n = 2;
+    else if (*p >= 0xe0 && *p <= 0xef)
+        n = 3;
+    else if (*p >= 0xf0 && *p <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    for (i = 1; i < n; i++) /* stops at the NUL, a non-continuation byte */
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xe0 && p[1] < 0xa0) ||
+        (p[0] == 0xed && p[1] > 0x9f) || (p[0] == 0xf0 && p[1] < 0x90) ||
+        (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0; /* C1, overlong, surrogate, or past U+10FFFF */
+    return n;
+}
+
+/*
+ * Prints text to f with every byte a terminal would act on (ESC, BEL,
+ * backspace, a C1 control...) shown as \xNN: what is quoted from a file
+ * may hold anything, and must not move the cursor or recolour the screen.
+ */
+static void print_escaped(FILE *f, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+
+    while (*p != '\0') {
+        size_t n = printable_len(p);
+
+        if (n == 0) {
+            fprintf(f, "\\x%02x", *p);
+            n = 1;
+        } else {
+            fwrite(p, 1, n, f);
+        }
+        p += n;
+    }
+}
+
 /* Prints a problem and what was done about it to warn (NULL: nowhere). */
 static void report(FILE *warn, const struct status_detail *why,
                    const char *what)
 {
-    if (warn != NULL)
-        fprintf(warn, "%s; %s\n", why->text, what);
+    if (warn == NULL)
+        return;
+    print_escaped(warn, why->text);
+    fprintf(warn, "; %s\n", what);
 }
 
 /* 64-bit FNV-1a: ids and seeded ties, the same on every machine. */
@@ -184,6 +247,8 @@ static enum status errno_status(int e)
 {
     if (e == EACCES || e == EPERM || e == EROFS)
         return STATUS_PERMISSION_DENIED;
+    if (e == ENOMEM)
+        return STATUS_RESOURCE_EXHAUSTED;
     return STATUS_UNAVAILABLE;
 }
 
@@ -747,15 +812,65 @@ enum status recall_state_path(char **out_path, struct status_detail *why)
     return STATUS_OK;
 }
 
-static struct recall_entry *state_entry(const struct recall_state *s,
-                                        const char *id)
+/* The first and last days a state file holds. */
+static int64_t day_clamp(int64_t day)
+{
+    return day < 0 ? 0 : day > RECALL_DAY_MAX ? RECALL_DAY_MAX : day;
+}
+
+/*
+ * The slot of id in s's index: the one that holds it, or the free one
+ * where it would go, counting in *probes the slots looked at. There is a
+ * free slot: s->nslots is a power of two, more than twice s->count.
+ */
+static size_t index_slot(const struct recall_state *s, const char *id,
+                         size_t *probes)
+{
+    size_t mask = s->nslots - 1;
+    size_t i = (size_t)hash(id) & mask;
+
+    for (;; i = (i + 1) & mask) {
+        size_t k = s->slots[i];
+
+        (*probes)++;
+        if (k == 0 || strcmp(s->entries[k - 1].id, id) == 0)
+            return i;
+    }
+}
+
+/* Makes room in s's index for one more entry (doubling it, rehashing). */
+static void index_reserve(struct recall_state *s)
 {
     size_t i = 0;
 
+    if (2 * (s->count + 1) < s->nslots)
+        return;
+    free(s->slots);
+    s->nslots = s->nslots > 0 ? 2 * s->nslots : 64;
+    s->slots = must(calloc(s->nslots, sizeof *s->slots));
     for (i = 0; i < s->count; i++)
-        if (strcmp(s->entries[i].id, id) == 0)
-            return &s->entries[i];
-    return NULL;
+        s->slots[index_slot(s, s->entries[i].id, &s->probes)] = i + 1;
+}
+
+/* The entry of id in s, or NULL, counting the work in *probes. */
+static struct recall_entry *state_lookup(const struct recall_state *s,
+                                         const char *id, size_t *probes)
+{
+    size_t k = 0;
+
+    if (s->nslots == 0)
+        return NULL;
+    k = s->slots[index_slot(s, id, probes)];
+    return k > 0 ? &s->entries[k - 1] : NULL;
+}
+
+/* The entry of id in s, or NULL: for readers, who keep no count. */
+static struct recall_entry *state_entry(const struct recall_state *s,
+                                        const char *id)
+{
+    size_t probes = 0;
+
+    return state_lookup(s, id, &probes);
 }
 
 const struct recall_entry *recall_state_find(const struct recall_state *s,
@@ -764,16 +879,27 @@ const struct recall_entry *recall_state_find(const struct recall_state *s,
     return state_entry(s, id);
 }
 
-static struct recall_entry *state_add(struct recall_state *s, const char *id,
-                                      size_t n, int box, int64_t due)
+/*
+ * Adds an entry for id, a new string that s owns from then on. Returns it,
+ * or NULL when s has id already (and then the caller keeps the string).
+ */
+static struct recall_entry *state_add(struct recall_state *s, char *id, int box,
+                                      int64_t due)
 {
     struct recall_entry *e = NULL;
+    size_t slot = 0;
 
+    index_reserve(s);
+    slot = index_slot(s, id, &s->probes);
+    if (s->slots[slot] != 0)
+        return NULL;
     s->entries = grow(s->entries, sizeof *s->entries, s->count, &s->cap);
     e = &s->entries[s->count++];
-    e->id = copy_n(id, n);
+    memset(e, 0, sizeof *e);
+    e->id = id;
     e->box = box;
     e->due = due;
+    s->slots[slot] = s->count;
     return e;
 }
 
@@ -819,7 +945,7 @@ static enum status state_line(struct recall_state *s, const char *path,
             lineno, (long long)RECALL_DAY_MAX, (int)(n[2] > 20 ? 20 : n[2]),
             f[2]);
     id = copy_n(f[0], n[0]);
-    if (state_entry(s, id) != NULL) {
+    if (state_add(s, id, (int)box, due) == NULL) {
         status_detail_set(why, STATUS_INVALID_ARGUMENT,
                           "%s:%d: a second line for %.100s (the first one "
                           "counts)",
@@ -827,56 +953,142 @@ static enum status state_line(struct recall_state *s, const char *path,
         free(id);
         return STATUS_INVALID_ARGUMENT;
     }
-    free(id);
-    state_add(s, f[0], n[0], (int)box, due);
     return STATUS_OK;
 }
 
-/* Reads every line of f into s; bad lines go to warn. 0 on a read error. */
-static int state_read(struct recall_state *s, FILE *f, const char *path,
-                      FILE *warn)
+/* Reads the lines of a state file's text into s; bad lines go to warn. */
+static void state_parse(struct recall_state *s, char *text, size_t len,
+                        const char *path, FILE *warn)
 {
     struct status_detail why;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = 0;
+    char *line = text;
+    char *end = text + len;
     int lineno = 0;
 
-    errno = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
+    while (line < end) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        char *stop = nl != NULL ? nl : end;
+        char was = 0;
+
+        while (stop > line && stop[-1] == '\r')
+            stop--;
+        /* The line as a string for a moment; text stays as it was read. */
+        was = *stop;
+        *stop = '\0';
         if (state_line(s, path, ++lineno, line, &why) != STATUS_OK) {
             report(warn, &why, "line skipped");
             s->skipped++;
         }
+        *stop = was;
+        line = nl != NULL ? nl + 1 : end;
     }
-    free(line);
-    return !ferror(f);
+}
+
+/* A file's bytes, as file_read found them. */
+struct file_bytes {
+    char *text; /* len bytes and a NUL; NULL when there is no file */
+    size_t len;
+    mode_t mode; /* its permission bits */
+};
+
+/* Doubles the room of *text. 0, or ENOMEM (and *text is as it was). */
+static int more_room(char **text, size_t *cap)
+{
+    char *more = *cap <= SIZE_MAX / 2 ? realloc(*text, 2 * *cap) : NULL;
+
+    if (more == NULL)
+        return ENOMEM;
+    *text = more;
+    *cap *= 2;
+    return 0;
+}
+
+/*
+ * Reads fd to its end into a new string, starting with cap bytes of room.
+ * Returns 0, or an errno value: ENOMEM when it does not fit in memory,
+ * which is a failure here and not an abort (see recall.h).
+ */
+static int read_all(int fd, size_t cap, char **out_text, size_t *out_len)
+{
+    char *text = malloc(cap);
+    size_t len = 0;
+    int e = text == NULL ? ENOMEM : 0;
+
+    while (e == 0) {
+        ssize_t n = 0;
+
+        if (len + 1 == cap && (e = more_room(&text, &cap)) != 0)
+            break;
+        n = read(fd, text + len, cap - len - 1);
+        if (n == 0)
+            break;
+        if (n > 0)
+            len += (size_t)n;
+        else if (errno != EINTR)
+            e = errno;
+    }
+    if (e != 0) {
+        free(text);
+        return e;
+    }
+    text[len] = '\0';
+    *out_text = text;
+    *out_len = len;
+    return 0;
+}
+
+/*
+ * Reads the whole file at path into *out (text NULL when there is no
+ * file). Returns 0 or an errno value, with *out_partial set when the file
+ * opened but could not be read whole.
+ */
+static int file_read(const char *path, struct file_bytes *out, int *out_partial)
+{
+    struct file_bytes b = {NULL, 0, 0};
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+
+    *out_partial = fd >= 0;
+    if (fd >= 0 && fstat(fd, &sb) != 0)
+        e = errno;
+    if (fd >= 0 && e == 0) {
+        /* Room for the bytes, the NUL, and one more to find the end in. */
+        b.mode = sb.st_mode & 0777;
+        e = read_all(fd, sb.st_size > 0 ? (size_t)sb.st_size + 2 : 4096,
+                     &b.text, &b.len);
+    }
+    if (fd >= 0)
+        close(fd);
+    if (e == ENOENT && fd < 0)
+        e = 0; /* no file: nothing to read */
+    if (e == 0)
+        *out = b;
+    return e;
 }
 
 enum status recall_state_load(const char *path, FILE *warn,
                               struct recall_state **out_state,
                               struct status_detail *why)
 {
+    struct file_bytes b;
     struct recall_state *s = NULL;
-    FILE *f = fopen(path, "r");
-    int e = errno;
+    int partial = 0;
+    int e = file_read(path, &b, &partial);
 
-    if (f == NULL && e != ENOENT)
+    /* Keeping half a file would lose the rest at the next save. */
+    if (e != 0 && partial)
+        return status_detail_set(why, errno_status(e),
+                                 "cannot read all of %s: %s; it is left as "
+                                 "it is",
+                                 path, strerror(e));
+    if (e != 0)
         return status_detail_set(why, errno_status(e), "cannot read %s: %s",
                                  path, strerror(e));
     s = must(calloc(1, sizeof *s));
-    if (f != NULL && !state_read(s, f, path, warn)) {
-        /* Keeping half a file would lose the rest at the next save. */
-        e = errno;
-        fclose(f);
-        recall_state_destroy(s);
-        return status_detail_set(why, errno_status(e), "cannot read %s: %s",
-                                 path, strerror(e));
-    }
-    if (f != NULL)
-        fclose(f);
+    if (b.text != NULL)
+        state_parse(s, b.text, b.len, path, warn);
+    free(b.text);
     *out_state = s;
     return STATUS_OK;
 }
@@ -890,6 +1102,7 @@ void recall_state_destroy(struct recall_state *s)
     for (i = 0; i < s->count; i++)
         free(s->entries[i].id);
     free(s->entries);
+    free(s->slots);
     free(s);
 }
 
@@ -991,21 +1204,24 @@ static int write_synced(int fd, const char *p, size_t len)
     return fsync(fd) == 0;
 }
 
-enum status recall_state_save(const struct recall_state *s, const char *path,
-                              struct status_detail *why)
+/*
+ * Writes len bytes of text to path atomically, with permissions mode: to
+ * a temporary file in dir (path's directory), flushed to disk, renamed
+ * over path. On failure path is untouched and the temporary file removed.
+ */
+static enum status file_replace(const char *path, const char *dir,
+                                const char *text, size_t len, mode_t mode,
+                                struct status_detail *why)
 {
-    char *dir = dir_of(path);
     char *tmp = format("%s.XXXXXX", path);
-    size_t len = 0;
-    char *text = state_text(s, &len);
-    enum status st = make_dirs(dir, why);
-    int fd = -1;
+    enum status st = STATUS_OK;
+    int fd = mkstemp(tmp);
 
-    if (st == STATUS_OK && (fd = mkstemp(tmp)) < 0)
+    if (fd < 0) {
         st = status_detail_set(why, errno_status(errno),
                                "cannot write in %s: %s", dir, strerror(errno));
-    if (fd >= 0) {
-        int ok = write_synced(fd, text, len);
+    } else {
+        int ok = fchmod(fd, mode) == 0 && write_synced(fd, text, len);
         int e = errno;
 
         if (close(fd) != 0 && ok) {
@@ -1022,9 +1238,163 @@ enum status recall_state_save(const struct recall_state *s, const char *path,
                                    path, strerror(e));
         }
     }
-    free(text);
     free(tmp);
-    free(dir);
+    return st;
+}
+
+/* A save in progress (recall_state_save). */
+struct save {
+    char *dir;                 /* the state file's directory */
+    char *lock;                /* path.lock */
+    int lock_fd;               /* -1 until the lock is held */
+    struct file_bytes old;     /* the file as it is (text NULL: none) */
+    struct recall_state *disk; /* what it holds, then what is written */
+};
+
+/* Waits for an fcntl lock on fd. 0, or -1 with errno. */
+static int lock_wait(int fd)
+{
+    struct flock fl;
+
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (fcntl(fd, F_SETLKW, &fl) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+/*
+ * Takes the save lock: an fcntl write lock on v->lock, made if missing.
+ * Its holder removes the file before letting go, so a save that waited on
+ * a removed file tries again on the one now there. fcntl locks belong to
+ * processes: this orders drills, and a drill that dies lets go (the file
+ * it leaves is harmless: the next save locks it, then removes it).
+ */
+static enum status lock_take(struct save *v, struct status_detail *why)
+{
+    struct stat held, now;
+
+    for (;;) {
+        int fd = open(v->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        int e = 0;
+
+        if (fd < 0 || lock_wait(fd) != 0 || fstat(fd, &held) != 0) {
+            e = errno;
+            if (fd >= 0)
+                close(fd);
+            return status_detail_set(why, errno_status(e),
+                                     "cannot write in %s: %s", v->dir,
+                                     strerror(e));
+        }
+        if (stat(v->lock, &now) == 0 && now.st_dev == held.st_dev &&
+            now.st_ino == held.st_ino) {
+            v->lock_fd = fd;
+            return STATUS_OK;
+        }
+        close(fd);
+    }
+}
+
+/* Reads path again, under the lock: what another drill saved is in it. */
+static enum status save_reread(struct save *v, const char *path,
+                               struct status_detail *why)
+{
+    int partial = 0;
+    int e = file_read(path, &v->old, &partial);
+
+    if (e != 0)
+        return status_detail_set(why, errno_status(e), "cannot save %s: %s%s",
+                                 path, strerror(e),
+                                 partial ? " (it cannot be read again whole, "
+                                           "so it is left as it is)"
+                                         : "");
+    v->disk = must(calloc(1, sizeof *v->disk));
+    if (v->old.text != NULL)
+        state_parse(v->disk, v->old.text, v->old.len, path, NULL);
+    return STATUS_OK;
+}
+
+/* Sets the entry of e->id in s to e's box and due day. */
+static void state_put(struct recall_state *s, const struct recall_entry *e)
+{
+    struct recall_entry *to = state_lookup(s, e->id, &s->probes);
+
+    if (to == NULL)
+        to = state_add(s, copy(e->id), e->box, e->due);
+    to->box = e->box;
+    to->due = e->due;
+}
+
+/*
+ * Puts the unsaved grades of s in v->disk and writes it over path, after
+ * keeping the old file as path.bak if it had lines that were skipped.
+ */
+static enum status save_write(struct save *v, const struct recall_state *s,
+                              const char *path, struct status_detail *why)
+{
+    mode_t mode = v->old.text != NULL ? v->old.mode : 0600;
+    enum status st = STATUS_OK;
+    char *text = NULL;
+    size_t len = 0, i = 0;
+
+    for (i = 0; i < s->count; i++)
+        if (s->entries[i].unsaved)
+            state_put(v->disk, &s->entries[i]);
+    if (v->disk->skipped > 0) {
+        char *bak = format("%s%s", path, RECALL_BACKUP_SUFFIX);
+
+        st = file_replace(bak, v->dir, v->old.text, v->old.len, mode, why);
+        free(bak);
+    }
+    if (st == STATUS_OK) {
+        text = state_text(v->disk, &len);
+        st = file_replace(path, v->dir, text, len, mode, why);
+    }
+    free(text);
+    return st;
+}
+
+/* s becomes from, what a save wrote; from gets what s had, to destroy. */
+static void state_take(struct recall_state *s, struct recall_state *from)
+{
+    struct recall_state was = *s;
+
+    *s = *from;
+    s->skipped = was.skipped;
+    s->backed_up = from->skipped;
+    s->probes = was.probes + from->probes;
+    *from = was;
+}
+
+enum status recall_state_save(struct recall_state *s, const char *path,
+                              struct status_detail *why)
+{
+    struct save v;
+    enum status st = STATUS_OK;
+
+    memset(&v, 0, sizeof v);
+    v.dir = dir_of(path);
+    v.lock = format("%s.lock", path);
+    v.lock_fd = -1;
+    st = make_dirs(v.dir, why);
+    if (st == STATUS_OK)
+        st = lock_take(&v, why);
+    if (st == STATUS_OK)
+        st = save_reread(&v, path, why);
+    if (st == STATUS_OK)
+        st = save_write(&v, s, path, why);
+    if (st == STATUS_OK)
+        state_take(s, v.disk);
+    if (v.lock_fd >= 0) {
+        unlink(v.lock); /* before letting go: see lock_take */
+        close(v.lock_fd);
+    }
+    recall_state_destroy(v.disk);
+    free(v.old.text);
+    free(v.lock);
+    free(v.dir);
     return st;
 }
 
@@ -1033,12 +1403,14 @@ const struct recall_entry *recall_state_grade(struct recall_state *s,
                                               enum recall_grade g,
                                               int64_t today)
 {
-    struct recall_entry *e = state_entry(s, id);
+    struct recall_entry *e = state_lookup(s, id, &s->probes);
 
     if (e == NULL)
-        e = state_add(s, id, strlen(id), RECALL_BOX_MIN, today);
+        e = state_add(s, copy(id), RECALL_BOX_MIN, 0);
     e->box = recall_box_after(e->box, g);
-    e->due = today + recall_box_days(e->box);
+    /* Never a day the next load would reject. */
+    e->due = day_clamp(day_clamp(today) + recall_box_days(e->box));
+    e->unsaved = 1;
     return e;
 }
 
@@ -1198,6 +1570,20 @@ void recall_list(const struct recall_deck *deck, const struct recall_state *s,
 
 /* ---- the drill ---------------------------------------------------------- */
 
+/* The signals sent from outside that end a drill (their default action). */
+static const int drill_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+enum { DRILL_SIGNALS = sizeof drill_signals / sizeof drill_signals[0] };
+
+/*
+ * The terminal that drill_on_signal puts back: the one global here (see
+ * Keys above). Written before the handlers go in, then only read.
+ */
+static struct {
+    int fd;
+    struct termios saved;
+} tty_to_restore;
+
 /* A drill in progress. */
 struct drill {
     const struct recall_deck *deck;
@@ -1207,20 +1593,58 @@ struct drill {
     const struct recall_io *io;
     int tty;              /* io->in is a terminal, in non-canonical mode */
     struct termios saved; /* the terminal's settings before the drill */
-    char *line;           /* getline's buffer, when reading lines */
+    struct sigaction before[DRILL_SIGNALS]; /* the handlers drill_raw hid */
+    int caught[DRILL_SIGNALS]; /* drill_raw put drill_on_signal there */
+    sigset_t held;             /* drill_signals: held during a save */
+    char *line;                /* getline's buffer, when reading lines */
     size_t linecap;
     size_t graded[RECALL_EASY + 1]; /* cards graded, per grade */
 };
+
+/*
+ * Puts the terminal back and lets the signal do what it came to do: its
+ * default action is back (SA_RESETHAND), and it is delivered again as the
+ * handler returns. Only async-signal-safe calls.
+ */
+static void drill_on_signal(int sig)
+{
+    tcsetattr(tty_to_restore.fd, TCSANOW, &tty_to_restore.saved);
+    raise(sig);
+}
+
+/* Catches drill_signals while the terminal is raw; an ignored one stays. */
+static void drill_catch(struct drill *d, int fd)
+{
+    struct sigaction sa;
+    size_t i = 0;
+
+    tty_to_restore.fd = fd;
+    tty_to_restore.saved = d->saved;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = drill_on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < DRILL_SIGNALS; i++) {
+        sigaction(drill_signals[i], NULL, &d->before[i]);
+        d->caught[i] = d->before[i].sa_handler != SIG_IGN &&
+                       sigaction(drill_signals[i], &sa, NULL) == 0;
+    }
+}
 
 /* Puts a terminal in non-canonical mode without echo or signals. */
 static void drill_raw(struct drill *d)
 {
     int fd = fileno(d->io->in);
     struct termios raw;
+    size_t i = 0;
 
+    sigemptyset(&d->held);
+    for (i = 0; i < DRILL_SIGNALS; i++)
+        sigaddset(&d->held, drill_signals[i]);
     d->tty = fd >= 0 && isatty(fd) && tcgetattr(fd, &d->saved) == 0;
     if (!d->tty)
         return;
+    drill_catch(d, fd);
     raw = d->saved;
     raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
     raw.c_cc[VMIN] = 1;
@@ -1228,10 +1652,16 @@ static void drill_raw(struct drill *d)
     tcsetattr(fd, TCSANOW, &raw);
 }
 
+/* The terminal first, then the handlers: a signal between finds it done. */
 static void drill_restore(struct drill *d)
 {
+    size_t i = 0;
+
     if (d->tty)
         tcsetattr(fileno(d->io->in), TCSANOW, &d->saved);
+    for (i = 0; i < DRILL_SIGNALS; i++)
+        if (d->caught[i])
+            sigaction(drill_signals[i], &d->before[i], NULL);
     free(d->line);
 }
 
@@ -1333,6 +1763,29 @@ static enum status ask_grade(struct drill *d, enum recall_grade *out_grade,
     }
 }
 
+/*
+ * Saves the grade just given, holding drill_signals meanwhile: one that
+ * comes then ends the drill after the save, not in the middle of it.
+ */
+static enum status drill_save(struct drill *d, struct status_detail *why)
+{
+    struct recall_state *s = d->state;
+    sigset_t was;
+    enum status st = STATUS_OK;
+
+    sigprocmask(SIG_BLOCK, &d->held, &was);
+    st = recall_state_save(s, d->path, why);
+    if (st == STATUS_OK && s->backed_up > 0)
+        fprintf(d->io->out,
+                "%s had %zu line%s that could not be read: it is kept as "
+                "%s%s\n",
+                d->path, s->backed_up, s->backed_up == 1 ? "" : "s", d->path,
+                RECALL_BACKUP_SUFFIX);
+    fflush(d->io->out);
+    sigprocmask(SIG_SETMASK, &was, NULL);
+    return st;
+}
+
 /* Shows card k of the plan and grades it. Returns STATUS_OK to go on. */
 static enum status drill_card(struct drill *d, const struct recall_card *c,
                               size_t k, size_t n, struct status_detail *why)
@@ -1363,7 +1816,7 @@ static enum status drill_card(struct drill *d, const struct recall_card *c,
     fprintf(io->out, "%s -> %s%s%s\n", recall_grade_name(g),
             paint(io, "\033[36m"), what, paint(io, "\033[0m"));
     d->graded[g]++;
-    return recall_state_save(d->state, d->path, why);
+    return drill_save(d, why);
 }
 
 /* When the next cards of deck are due (new cards are due today). */

@@ -41,10 +41,19 @@
  *   $HOME/.local/state/duplex, as recall.state. A bad line is reported as
  *   FILE:LINE and skipped; the good lines are kept, and so are the lines of
  *   cards that no lesson has any more (a lesson being edited, another
- *   --lessons directory). It is written whole to a temporary file in the
- *   same directory and renamed over the old one, so a crash leaves either
- *   the old file or the new one, never half of one. Two drills at once
- *   are not coordinated: the last save wins.
+ *   --lessons directory). A file that cannot be read to its end (a read
+ *   error, not memory enough) is an error, never half a state: saving half
+ *   would lose the rest.
+ *
+ *   Saving. Every grade is saved at once. A save takes a lock (an fcntl
+ *   lock on recall.state.lock, dropped by the kernel if the drill dies),
+ *   reads the file again, puts in the cards graded since the last save and
+ *   writes the whole to a temporary file in the same directory, renamed
+ *   over the old one: a crash leaves either the old file or the new one,
+ *   never half of one, and two drills at once lose no grade (a card graded
+ *   in both keeps the later grade). The new file keeps the old one's
+ *   permissions. A file that had bad lines is first kept as
+ *   recall.state.bak, since the lines skipped are not written again.
  *
  *   Order. A session holds the cards due today or earlier, most overdue
  *   first, then lower box first, then the new cards. Ties keep the
@@ -53,7 +62,10 @@
  *
  * Running out of memory aborts (with a message): there is nothing a
  * learner could do about it mid-drill, and it keeps every other path
- * testable. Nothing here is shared between threads.
+ * testable. Reading the state file is the exception: a file too big for
+ * memory is a failing status, and the file is left as it is. Nothing here
+ * is shared between threads; the one global is the terminal a signal
+ * handler puts back.
  */
 #ifndef RECALL_H
 #define RECALL_H
@@ -91,11 +103,15 @@ struct recall_deck {
     size_t skipped; /* malformed cards and unreadable files, each reported */
 };
 
+/* The suffix of the copy kept of a state file that had bad lines. */
+#define RECALL_BACKUP_SUFFIX ".bak"
+
 /* A card's progress. */
 struct recall_entry {
     char *id;
     int box;     /* RECALL_BOX_MIN..RECALL_BOX_MAX */
-    int64_t due; /* the day it comes back */
+    int64_t due; /* the day it comes back, 0..RECALL_DAY_MAX */
+    int unsaved; /* graded since the state was loaded or last saved */
 };
 
 /* Every card's progress, as the state file holds it. */
@@ -103,7 +119,13 @@ struct recall_state {
     struct recall_entry *entries; /* in file order, then as graded */
     size_t count;
     size_t cap;
-    size_t skipped; /* bad lines left out, each reported */
+    size_t skipped;   /* bad lines left out, each reported */
+    size_t backed_up; /* the last save kept the file it replaced as
+                         PATH.bak: the bad lines it had, else 0 */
+    size_t *slots;    /* the index by id: entries index + 1, 0 when free */
+    size_t nslots;    /* a power of two, more than twice count (or 0) */
+    size_t probes;    /* slots looked at by loads, grades and saves: the
+                         work of finding ids, which tests see is linear */
 };
 
 enum recall_grade { RECALL_AGAIN, RECALL_HARD, RECALL_GOOD, RECALL_EASY };
@@ -207,13 +229,16 @@ void recall_day_date(int64_t day, char *buf, size_t size);
 enum status recall_state_path(char **out_path, struct status_detail *why);
 
 /*
- * Reads the state file at path. A missing file is an empty state. A bad
- * line is reported on warn (when not NULL) as "FILE:LINE: what is wrong;
- * line skipped", counted in skipped, and left out; the good lines are kept.
+ * Reads the state file at path, in time linear in its size. A missing file
+ * is an empty state. A bad line is reported on warn (when not NULL) as
+ * "FILE:LINE: what is wrong; line skipped", with the bytes a terminal would
+ * act on shown as \xNN, counted in skipped, and left out; the good lines
+ * are kept. A file read only in part is a failure, never a shorter state.
  * Returns one of:
- *   STATUS_OK                 *out_state is a new state
- *   STATUS_PERMISSION_DENIED  the file exists but may not be read
- *   STATUS_UNAVAILABLE        it cannot be read for another reason
+ *   STATUS_OK                  *out_state is a new state
+ *   STATUS_PERMISSION_DENIED   the file exists but may not be read
+ *   STATUS_RESOURCE_EXHAUSTED  there is not memory enough to read it whole
+ *   STATUS_UNAVAILABLE         it cannot be read for another reason
  * with the reason in why. The caller owns the state: recall_state_destroy.
  */
 enum status recall_state_load(const char *path, FILE *warn,
@@ -221,17 +246,30 @@ enum status recall_state_load(const char *path, FILE *warn,
                               struct status_detail *why);
 
 /*
- * Writes s to path atomically: to a temporary file in the same directory,
- * flushed to disk, then renamed over path. The directories on the way are
- * created (mode 0700) when missing. Lines are sorted by id. On failure the
- * old file is untouched and no temporary file is left.
+ * Saves s to path (see Saving above). Under the lock path.lock (removed
+ * after), it reads path again (a missing file counts as empty), puts in
+ * the entries of s that are unsaved, and writes the result atomically: to
+ * a temporary file in the same directory, flushed to disk, with the old
+ * file's permissions (0600 for a new file), then renamed over path. Lines
+ * are sorted by id. If path had bad lines, it is first kept, bytes and
+ * permissions, as path.bak (replacing an older one) and s->backed_up says
+ * how many; else s->backed_up is 0. The directories on the way are
+ * created (mode 0700) when missing. Blocks while another save holds the
+ * lock.
+ * On success s holds what was written: the entries another drill saved
+ * are in it, none is unsaved, and pointers to its entries from before are
+ * no longer valid. On failure s and the old file are untouched (a .bak
+ * may have been written) and no temporary file is left.
  * Returns one of:
- *   STATUS_OK                 path holds s
- *   STATUS_PERMISSION_DENIED  a directory or the file may not be written
- *   STATUS_UNAVAILABLE        another error (disk full, path is a directory)
+ *   STATUS_OK                  path holds s
+ *   STATUS_PERMISSION_DENIED   a directory or the file may not be written
+ *   STATUS_RESOURCE_EXHAUSTED  path cannot be read again whole for lack of
+ *                              memory (it is left as it is)
+ *   STATUS_UNAVAILABLE         another error (disk full, path is a
+ *                              directory, path cannot be read whole)
  * with the reason in why.
  */
-enum status recall_state_save(const struct recall_state *s, const char *path,
+enum status recall_state_save(struct recall_state *s, const char *path,
                               struct status_detail *why);
 
 /*
@@ -250,8 +288,10 @@ const struct recall_entry *recall_state_find(const struct recall_state *s,
 
 /*
  * Grades card id on day today: moves it to its next box (recall_box_after)
- * and makes it due recall_box_days(box) days later. A card not in s is
- * added. Returns the card's progress, which lives in s.
+ * and makes it due recall_box_days(box) days later, but never after
+ * RECALL_DAY_MAX, the last day a state file holds (nor before day 0). A
+ * card not in s is added. The entry is unsaved until recall_state_save.
+ * Returns the card's progress, which lives in s until the next save.
  */
 const struct recall_entry *recall_state_grade(struct recall_state *s,
                                               const char *id,
@@ -280,10 +320,14 @@ void recall_list(const struct recall_deck *deck, const struct recall_state *s,
 /*
  * Drills the cards of plan: shows each question, waits for Enter, shows
  * the answer and its proof, asks for a grade and saves s to path after
- * every grade. q (or Ctrl-C, Ctrl-D on a terminal) quits; the end of input
- * stops the same way. What was graded is saved either way. Blocks reading
- * io->in. A terminal is put in non-canonical mode without echo for the
- * drill and always restored.
+ * every grade (saying so on io->out when the save kept a .bak). q (or
+ * Ctrl-C, Ctrl-D on a terminal) quits; the end of input stops the same
+ * way. What was graded is saved either way. Blocks reading io->in. A
+ * terminal is put in non-canonical mode without echo for the drill and
+ * always restored: also when SIGHUP, SIGINT, SIGQUIT or SIGTERM ends the
+ * process mid-drill (a handler puts the terminal back, then the signal
+ * does what it would have done; one that is ignored stays ignored). One
+ * that comes while a grade is being saved waits for the save to end.
  * Returns one of:
  *   STATUS_OK     the session ended (all cards done, quit, or end of input)
  *   what recall_state_save returns, when a save fails (the drill stops)

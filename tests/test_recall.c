@@ -8,10 +8,12 @@
  * 20000 (2024-10-04) unless a test travels in time.
  *
  * The drill is run through cli_main, as a learner runs it, with a
- * tmpfile() as stdin: not a terminal, so each line is one key. One test
- * gives it a pseudo-terminal instead, to see single keys work and the
- * terminal come back as it was. posix_openpt and nftw are X/Open
- * functions, hence _XOPEN_SOURCE.
+ * tmpfile() as stdin: not a terminal, so each line is one key. Some tests
+ * give it a pseudo-terminal instead, to see single keys work and the
+ * terminal come back as it was, also when a signal ends the drill (in a
+ * child process, which the signal kills). Another child process stands
+ * for a second drill saving at the same time. posix_openpt and nftw are
+ * X/Open functions, hence _XOPEN_SOURCE.
  */
 #define _XOPEN_SOURCE 700
 
@@ -24,10 +26,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -1097,6 +1101,210 @@ static void test_recall_state_save_is_atomic(void **state)
     recall_state_destroy(s);
 }
 
+static void test_recall_state_escapes_what_a_terminal_would_act_on(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct recall_deck *d = NULL;
+    struct status_detail why;
+    struct sink w;
+
+    /*
+     * ESC sequences (clear the screen, set the window title), BEL,
+     * backspace, a C1 CSI in UTF-8, a lone byte and a cut sequence go out
+     * as \xNN; a tab and well-formed UTF-8 (é, an emoji) as they are.
+     */
+    assert_int_equal(recall_state_prepare(f->state, &why), STATUS_OK);
+    put(f->root, "state/recall.state",
+        "\033[2J\033]0;pwned\007\b \xc2\x9b"
+        "31m caf\xc3\xa9\t\xf0\x9f\x99\x82\n"
+        "\xff \xe2\x82 x\n");
+    sink_open(&w);
+    assert_int_equal(recall_state_load(f->state, w.f, &s, &why), STATUS_OK);
+    sink_text(&w);
+    assert_text(w.text,
+                "{}:1: a line reads 'CARD-ID BOX DUE-DAY', not "
+                "'\\x1b[2J\\x1b]0;pwned\\x07\\x08 \\xc2\\x9b31m caf\xc3\xa9\t"
+                "\xf0\x9f\x99\x82'; line skipped\n"
+                "{}:2: the box is 1 to 5, not '\\xe2\\x82'; line skipped\n",
+                f->state);
+    sink_free(&w);
+    recall_state_destroy(s);
+    /* The lessons' warnings go through the same door. */
+    d = load_text(f,
+                  "## Active Recall\n"
+                  "### Q: A question\n"
+                  "A: An answer.\n"
+                  "Proof: \033[8m`test_a` in `tests/test_a.c`\n",
+                  "{}/x.md:4: a proof reads 'Proof: `test_name` in "
+                  "`tests/file.c`', not 'Proof: \\x1b[8m`test_a` in "
+                  "`tests/test_a.c`'; card skipped\n");
+    recall_deck_destroy(d);
+}
+
+static void test_recall_state_loads_in_linear_work(void **state)
+{
+    enum { LINES = 100000 };
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct status_detail why;
+    FILE *fp = NULL;
+    size_t before = 0;
+    char id[32];
+    int i = 0;
+
+    assert_int_equal(recall_state_prepare(f->state, &why), STATUS_OK);
+    fp = fopen(f->state, "w");
+    assert_non_null(fp);
+    for (i = 0; i < LINES; i++)
+        fprintf(fp, "day-%03d#%08x %d %d\n", i % 1000,
+                (unsigned)i * 2654435761u, 1 + i % 5, 20000 + i % 16);
+    fprintf(fp, "day-000#00000000 1 1\n"); /* a second line for line 1 */
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(recall_state_load(f->state, NULL, &s, &why), STATUS_OK);
+    assert_int_equal(s->count, LINES);
+    assert_int_equal(s->skipped, 1);
+    /*
+     * Finding each id among those before it, one by one, looks at
+     * LINES * LINES / 2 = 5,000,000,000 ids. The index looks at a slot or
+     * two per id, and at each id again when it doubles: a few per line.
+     */
+    if (s->probes > 5 * LINES)
+        fail_msg("%zu slots looked at to load %d lines", s->probes, LINES);
+    snprintf(id, sizeof id, "day-%03d#%08x", (LINES - 1) % 1000,
+             (unsigned)(LINES - 1) * 2654435761u);
+    assert_int_equal(recall_state_find(s, id)->due, 20000 + (LINES - 1) % 16);
+    /* A save reads the file again: linear too. */
+    before = s->probes;
+    recall_state_grade(s, "day-000#00000000", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_OK);
+    if (s->probes - before > 5 * LINES)
+        fail_msg("%zu slots looked at to save %d lines", s->probes - before,
+                 LINES);
+    assert_int_equal(s->count, LINES);
+    assert_int_equal(recall_state_find(s, "day-000#00000000")->box, 2);
+    recall_state_destroy(s);
+}
+
+static void test_recall_state_save_merges_what_another_drill_saved(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *a = state_of(f, "old#1 1 5\n");
+    struct recall_state *b = NULL;
+    struct status_detail why;
+
+    /* Two drills load the same file. */
+    assert_int_equal(recall_state_load(f->state, NULL, &b, &why), STATUS_OK);
+    recall_state_grade(a, "x#1", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(a, f->state, &why), STATUS_OK);
+    assert_int_equal(a->entries[0].unsaved + a->entries[1].unsaved, 0);
+    recall_state_grade(b, "y#1", RECALL_EASY, 20000);
+    assert_int_equal(recall_state_save(b, f->state, &why), STATUS_OK);
+    /* The second save keeps the first one's grade, and now holds it. */
+    assert_state(f, "old#1 1 5\nx#1 2 20002\ny#1 3 20004\n");
+    assert_int_equal(b->count, 3);
+    assert_int_equal(recall_state_find(b, "x#1")->due, 20002);
+    /*
+     * A card graded in both keeps the later grade: b's earlier grade of
+     * y#1 was saved, so b's next save does not bring it back.
+     */
+    recall_state_grade(a, "y#1", RECALL_AGAIN, 20001);
+    assert_int_equal(recall_state_save(a, f->state, &why), STATUS_OK);
+    recall_state_grade(b, "old#1", RECALL_GOOD, 20001);
+    assert_int_equal(recall_state_save(b, f->state, &why), STATUS_OK);
+    assert_state(f, "old#1 2 20003\nx#1 2 20002\ny#1 1 20002\n");
+    /* A failed save changes nothing: the grade stays to be saved... */
+    recall_state_grade(a, "z#1", RECALL_HARD, 20001);
+    assert_int_equal(recall_state_save(a, f->lessons, &why),
+                     STATUS_UNAVAILABLE);
+    assert_int_equal(a->count, 4);
+    assert_int_equal(recall_state_find(a, "old#1")->box, 1);
+    assert_int_equal(recall_state_find(a, "z#1")->unsaved, 1);
+    /* ...by the next save that works. */
+    assert_int_equal(recall_state_save(a, f->state, &why), STATUS_OK);
+    assert_state(f, "old#1 2 20003\nx#1 2 20002\ny#1 1 20002\nz#1 1 20002\n");
+    recall_state_destroy(b);
+    recall_state_destroy(a);
+}
+
+/* Sleeps ms milliseconds: the pace of a poll, never what a result hangs on. */
+static void pause_ms(long ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* 1 when /proc/locks shows process pid waiting for a POSIX lock. */
+static int waits_for_a_lock(pid_t pid)
+{
+    FILE *fp = fopen("/proc/locks", "r");
+    char line[256];
+    int found = 0;
+
+    while (fp != NULL && !found && fgets(line, sizeof line, fp) != NULL) {
+        int who = 0;
+
+        found = sscanf(line, "%*d: -> %*s %*s %*s %d", &who) == 1 &&
+                who == (int)pid;
+    }
+    if (fp != NULL)
+        fclose(fp);
+    return found;
+}
+
+static void test_recall_state_save_waits_for_another_save(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = state_of(f, "old#1 1 5\n");
+    struct flock fl;
+    char lock[400];
+    int fd = -1, status = 0, waiting = 0, i = 0;
+    pid_t pid = 0;
+
+    if (access("/proc/locks", R_OK) != 0) {
+        print_message("no /proc/locks to see a save wait for the lock\n");
+        recall_state_destroy(s);
+        skip();
+    }
+    /* This test holds the lock, as a save in another drill would. */
+    snprintf(lock, sizeof lock, "%s.lock", f->state);
+    fd = open(lock, O_RDWR | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    assert_int_equal(fcntl(fd, F_SETLK, &fl), 0);
+    recall_state_grade(s, "mine#1", RECALL_GOOD, 20000);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(recall_state_save(s, f->state, NULL) == STATUS_OK ? 0 : 1);
+    /* Until the child waits for the lock (about 20 s at most). */
+    for (i = 0; i < 2000 && !waiting; i++) {
+        waiting = waits_for_a_lock(pid);
+        if (!waiting && waitpid(pid, &status, WNOHANG) == pid)
+            fail_msg("the save did not wait for the lock (status %d)", status);
+        if (!waiting)
+            pause_ms(10);
+    }
+    if (!waiting)
+        kill(pid, SIGKILL);
+    assert_true(waiting);
+    /* The other drill saves its grade, then lets go as a save does. */
+    put(f->state_dir, "recall.state", "old#1 1 5\nother#1 3 20004\n");
+    assert_int_equal(unlink(lock), 0);
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_state(f, "mine#1 2 20002\nold#1 1 5\nother#1 3 20004\n");
+    /* And the lock file went with the lock. */
+    assert_int_equal(access(lock, F_OK), -1);
+    recall_state_destroy(s);
+}
+
 /* ---- the plan ----------------------------------------------------------- */
 
 /* A deck of n cards "c0".."c<n-1>" in lesson x.md, without a file. */
@@ -1661,6 +1869,111 @@ static void test_recall_cli_reports_a_bad_state_and_keeps_the_rest(void **state)
     run_free(&r);
 }
 
+static void test_recall_cli_keeps_a_file_with_bad_lines_as_bak(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    struct stat sb;
+    static const char text[] = "# mine\n" ID_CLOSE " 9 20000\nother#1 1 5\n"
+                               "not a line\n";
+    char bak[400], want[1024];
+    char *old = NULL;
+    const char *said = NULL;
+
+    put(f->lessons, "day-1.md", day1);
+    assert_int_equal(recall_state_prepare(f->state, NULL), STATUS_OK);
+    put(f->root, "state/recall.state", text);
+    assert_int_equal(chmod(f->state, 0640), 0);
+    drill(f, &r, "\ng\n\ng\n");
+    /* The first save keeps the file as it was, and says where. */
+    snprintf(bak, sizeof bak, "%s.bak", f->state);
+    snprintf(want, sizeof want,
+             "good -> box 2, due in 2 days\n"
+             "%s had 2 lines that could not be read: it is kept as %s\n",
+             f->state, bak);
+    assert_has(r.out, want);
+    said = strstr(r.out, "could not be read");
+    assert_null(strstr(said + 1, "could not be read"));
+    old = slurp(bak);
+    assert_non_null(old);
+    assert_string_equal(old, text);
+    free(old);
+    assert_int_equal(stat(bak, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    assert_state(f, ID_AFTER " 2 20002\n" ID_CLOSE " 2 20002\nother#1 1 5\n");
+    run_free(&r);
+    /* A file with no bad lines is replaced with no copy. */
+    assert_int_equal(unlink(bak), 0);
+    assert_int_equal(setenv("DUPLEX_TODAY", "20002", 1), 0);
+    drill(f, &r, "\ng\n");
+    assert_int_equal(access(bak, F_OK), -1);
+    assert_null(strstr(r.out, "could not be read"));
+    run_free(&r);
+}
+
+static void test_recall_cli_grades_on_the_last_day(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = calloc(1, sizeof *s);
+    struct run r;
+
+    /* No due day past the last one a state file holds. */
+    assert_non_null(s);
+    assert_int_equal(
+        recall_state_grade(s, "x#1", RECALL_EASY, RECALL_DAY_MAX)->due,
+        RECALL_DAY_MAX);
+    assert_int_equal(
+        recall_state_grade(s, "x#2", RECALL_GOOD, RECALL_DAY_MAX - 1)->due,
+        RECALL_DAY_MAX);
+    assert_int_equal(recall_state_grade(s, "x#3", RECALL_HARD, -9)->due, 1);
+    recall_state_destroy(s);
+    /* The drill on that day writes what the next run reads. */
+    put(f->lessons, "day-2.md", day2);
+    assert_int_equal(setenv("DUPLEX_TODAY", "100000000", 1), 0);
+    drill(f, &r, "\ne\n");
+    assert_has(r.out, "easy -> box 3, due today\n");
+    assert_state(f, ID_FRAME " 3 100000000\n");
+    run_free(&r);
+    recall(&r, "", (const char *[]){"--list", "--lessons", f->lessons, NULL});
+    assert_int_equal(r.code, 0);
+    assert_string_equal(r.err, "");
+    assert_has(r.out, "box 3, due today (day 100000000, ");
+    run_free(&r);
+}
+
+static void test_recall_cli_keeps_the_state_file_mode(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct status_detail why;
+    struct run r;
+    struct stat sb;
+
+    put(f->lessons, "day-2.md", day2);
+    s = state_of(f, "other#1 1 5\n");
+    /* A file made read-only stays read-only. */
+    assert_int_equal(chmod(f->state, 0444), 0);
+    drill(f, &r, "\ng\n");
+    assert_int_equal(stat(f->state, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0444);
+    assert_state(f, ID_FRAME " 2 20002\nother#1 1 5\n");
+    run_free(&r);
+    /* A file shared with a group stays shared. */
+    assert_int_equal(chmod(f->state, 0640), 0);
+    recall_state_grade(s, "mine#1", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_OK);
+    assert_int_equal(stat(f->state, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    assert_state(f, ID_FRAME " 2 20002\nmine#1 2 20002\nother#1 1 5\n");
+    recall_state_destroy(s);
+    /* A new file is the learner's own. */
+    assert_int_equal(unlink(f->state), 0);
+    drill(f, &r, "\ng\n");
+    assert_int_equal(stat(f->state, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    run_free(&r);
+}
+
 /* ---- the drill, through the library ------------------------------------- */
 
 /* The deck and state of a test that calls recall_drill itself. */
@@ -1835,6 +2148,102 @@ static void test_recall_drill_on_a_terminal(void **state)
     api_close(&a);
 }
 
+/*
+ * Opens a pseudo-terminal: its master in *master, its other end in *tty.
+ * Returns 0 when there is none to open, having said why.
+ */
+static int pty_open(int *master, int *tty)
+{
+    const char *name = NULL;
+
+    *tty = -1;
+    *master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (*master >= 0 && grantpt(*master) == 0 && unlockpt(*master) == 0 &&
+        (name = ptsname(*master)) != NULL)
+        *tty = open(name, O_RDWR | O_NOCTTY);
+    if (*tty >= 0)
+        return 1;
+    print_message("no pseudo-terminal to drill on\n");
+    if (*master >= 0)
+        close(*master);
+    return 0;
+}
+
+/* The child's side: a drill on the terminal tty, until a signal ends it. */
+static void drill_until_killed(struct fx *f, struct api *a, int tty, int sig)
+{
+    FILE *in = fdopen(tty, "r");
+    FILE *out = fopen("/dev/null", "w");
+    struct recall_io io = {in, out, out, 0};
+    sigset_t set;
+
+    /* Whatever the test runner was given (nohup ignores SIGHUP). */
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    if (in != NULL && out != NULL)
+        recall_drill(a->deck, a->state, f->state, &a->plan, 20000, &io, NULL);
+    _exit(3);
+}
+
+/*
+ * A drill on a pseudo-terminal, in a child process, gets sig from outside
+ * once it made the terminal raw. It must die of sig, as a program that
+ * does not handle it would, and leave the terminal as it found it.
+ */
+static void drill_killed_by(struct fx *f, int sig)
+{
+    struct api a;
+    struct termios before, now;
+    tcflag_t modes = ICANON | ECHO | ISIG;
+    int master = -1, tty = -1, status = 0, raw = 0, i = 0;
+    pid_t pid = 0;
+
+    if (!pty_open(&master, &tty))
+        skip();
+    assert_int_equal(tcgetattr(tty, &before), 0);
+    before.c_lflag |= modes;
+    assert_int_equal(tcsetattr(tty, TCSANOW, &before), 0);
+    api_open(f, &a);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        drill_until_killed(f, &a, tty, sig);
+    /* Until the drill made the terminal raw (about 20 s at most). */
+    for (i = 0; i < 2000 && !raw; i++) {
+        assert_int_equal(tcgetattr(tty, &now), 0);
+        raw = (now.c_lflag & ICANON) == 0;
+        if (!raw && waitpid(pid, &status, WNOHANG) == pid)
+            fail_msg("the drill ended by itself (status %d)", status);
+        if (!raw)
+            pause_ms(10);
+    }
+    assert_int_equal(kill(pid, raw ? sig : SIGKILL), 0);
+    assert_true(raw);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), sig);
+    assert_int_equal(tcgetattr(tty, &now), 0);
+    tcsetattr(tty, TCSANOW, &before);
+    assert_int_equal(now.c_lflag & modes, modes);
+    assert_int_equal(now.c_cc[VMIN], before.c_cc[VMIN]);
+    close(tty);
+    close(master);
+    api_close(&a);
+}
+
+static void test_recall_drill_restores_the_terminal_on_sigterm(void **state)
+{
+    drill_killed_by(*state, SIGTERM);
+}
+
+static void test_recall_drill_restores_the_terminal_on_sighup(void **state)
+{
+    drill_killed_by(*state, SIGHUP);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1866,6 +2275,10 @@ int main(void)
         T(test_recall_state_unreadable_file_fails),
         T(test_recall_state_save_creates_directories),
         T(test_recall_state_save_is_atomic),
+        T(test_recall_state_escapes_what_a_terminal_would_act_on),
+        T(test_recall_state_loads_in_linear_work),
+        T(test_recall_state_save_merges_what_another_drill_saved),
+        T(test_recall_state_save_waits_for_another_save),
         T(test_recall_plan_orders_due_then_new),
         T(test_recall_plan_seed_shuffles_ties_reproducibly),
         T(test_recall_cli_drill_transcript),
@@ -1884,10 +2297,15 @@ int main(void)
         T(test_recall_cli_bad_environment),
         T(test_recall_cli_state_directory_is_checked_first),
         T(test_recall_cli_reports_a_bad_state_and_keeps_the_rest),
+        T(test_recall_cli_keeps_a_file_with_bad_lines_as_bak),
+        T(test_recall_cli_grades_on_the_last_day),
+        T(test_recall_cli_keeps_the_state_file_mode),
         T(test_recall_drill_in_colour),
         T(test_recall_drill_stops_when_saving_fails),
         T(test_recall_drill_reports_unreadable_keys),
         T(test_recall_drill_on_a_terminal),
+        T(test_recall_drill_restores_the_terminal_on_sigterm),
+        T(test_recall_drill_restores_the_terminal_on_sighup),
     };
 #undef T
 
