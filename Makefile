@@ -12,7 +12,7 @@ BUILD    ?= build
 WERROR   ?= -Werror
 OPT      ?= -O2 -g
 SAN      ?=
-TIMEOUT  ?= 120
+IDLE     ?= 60
 FUZZ_SECONDS ?= 10
 
 STD      := -std=c11 -D_POSIX_C_SOURCE=200809L
@@ -28,6 +28,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 DUPLEX   := $(BUILD)/duplex
+HANGCHECK := $(BUILD)/hangcheck
 
 .PHONY: all demo test check deps coverage asan tsan clean format help golden \
         exercises exercise watch reset verify notes recall recall-drill \
@@ -64,7 +65,8 @@ help:
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
-	@echo '           OPT (default -O2 -g), TIMEOUT (seconds per test binary)'
+	@echo '           OPT (default -O2 -g), IDLE (seconds a test may use no CPU'
+	@echo '           before it counts as hung; default 60)'
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -83,6 +85,13 @@ $(DUPLEX): $(BUILD)/src/duplex.o $(BUILD)/libduplex.a
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libduplex.a
 	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $^ -lcmocka -o $@
 
+# The hang checker that runs every test: it kills a command that stopped
+# using CPU (a deadlock), never one that is merely slow on a busy machine.
+# Built without sanitizers: it watches the tests, it is not one.
+$(HANGCHECK): tests/hangcheck.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(WERROR) -O2 $(CFLAGS) $< -o $@
+
 demo: $(DUPLEX)
 	$(DUPLEX) run echo
 
@@ -92,14 +101,19 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-# Each binary runs under timeout, so a deadlock fails instead of hanging.
-check: $(DUPLEX) $(TESTS)
-	@failed=0; for t in $(TESTS); do \
+# Each binary runs under hangcheck, so a deadlock fails instead of hanging,
+# and a busy machine never fails a test.
+check: $(DUPLEX) $(TESTS) $(HANGCHECK)
+	@export HANGCHECK=$(HANGCHECK); \
+	failed=0; for t in $(TESTS); do \
 	  echo "== $$t"; \
-	  DUPLEX=$(DUPLEX) timeout $(TIMEOUT) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
+	  DUPLEX=$(DUPLEX) $(HANGCHECK) --idle $(IDLE) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
 	done; \
+	sh tests/hangcheck.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
@@ -107,8 +121,9 @@ check: $(DUPLEX) $(TESTS)
 	exit $$failed
 
 # Every active-recall card in lesson/ is proven by a passing test.
-recall: $(DUPLEX) $(TESTS)
-	DUPLEX=$(DUPLEX) BUILD=$(BUILD) TIMEOUT=$(TIMEOUT) sh tests/recall.sh
+recall: $(DUPLEX) $(TESTS) $(HANGCHECK)
+	DUPLEX=$(DUPLEX) BUILD=$(BUILD) HANGCHECK=$(HANGCHECK) IDLE=$(IDLE) \
+	  sh tests/recall.sh
 
 recall-drill: $(DUPLEX)
 	$(DUPLEX) recall
@@ -164,11 +179,11 @@ fuzz:
 model:
 	@sh tests/model/run.sh
 
-valgrind: $(DUPLEX)
-	@DUPLEX=$(DUPLEX) sh tests/valgrind.sh
+valgrind: $(DUPLEX) $(HANGCHECK)
+	@DUPLEX=$(DUPLEX) HANGCHECK=$(HANGCHECK) sh tests/valgrind.sh
 
-stress:
-	@sh tests/stress.sh
+stress: $(HANGCHECK)
+	@HANGCHECK=$(HANGCHECK) sh tests/stress.sh
 
 format:
 	clang-format -i src/*.[ch] tests/*.c
@@ -176,4 +191,5 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/src/duplex.d $(TESTS:=.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/duplex.d $(TESTS:=.d) \
+         $(wildcard $(BUILD)/bench/*.d)

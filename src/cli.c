@@ -20,7 +20,14 @@
  *
  *   `duplex decode` reads its input as it arrives and judges each header as
  *   soon as its 5 bytes are in, as a receiver does: an oversize length is
- *   reported before any payload byte is awaited.
+ *   reported before any payload byte is awaited. It holds a frame whole
+ *   before printing it; running out of memory for one is what a receiver
+ *   would fail the call with, RESOURCE_EXHAUSTED (exit 3).
+ *
+ *   A simulated run is stopped as a livelock once it has taken
+ *   SCHED_SIM_MAX_STEPS steps (exit 6), so `run` and `explore` first
+ *   measure what a message costs with these options (cli_sim_fit) and
+ *   refuse, as a usage error that gives the limit, more messages than fit.
  */
 #include "cli.h"
 
@@ -66,6 +73,8 @@ static const char usage_main[] =
     "     would fail the call)\n"
     "  4  the stream was garbled (frames from two senders interleaved)\n"
     "  5  deadlock: no thread could ever run again (simulated runs)\n"
+    "  6  livelock: a simulated run was still going after 10000000 steps;\n"
+    "     the report names the threads that kept running\n"
     "  (explore: 0 no schedule failed, 1 some did, 2 usage)\n"
     "\n"
     "Colour is used on a terminal unless NO_COLOR is set.\n"
@@ -83,7 +92,8 @@ static const char usage_run[] =
     "\n"
     "options:\n"
     "  --messages N       messages to send (1..10000000; default: per\n"
-    "                     scenario)\n"
+    "                     scenario); simulated, as many as fit in 10000000\n"
+    "                     steps (measured on 100 first; it says how many)\n"
     "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m or\n"
     "                     g allowed; default: per scenario, else 65536)\n"
     "  --clients N        hub only: clients, one stream each (1..10000;\n"
@@ -100,8 +110,8 @@ static const char usage_run[] =
     "  -h, --help         this text\n"
     "\n"
     "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
-    "4 garbled stream, 5 deadlock. Each scenario's code at seed 1 is in\n"
-    "`duplex list`.\n";
+    "4 garbled stream, 5 deadlock. 6 livelock: still going after 10000000\n"
+    "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n";
 
 static const char usage_decode[] =
     "usage: duplex decode [options] < INPUT\n"
@@ -122,7 +132,8 @@ static const char usage_decode[] =
     "  -h, --help         this text\n"
     "\n"
     "example: printf '\\x00\\x00\\x00\\x00\\x02hi' | duplex decode\n"
-    "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail.\n";
+    "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail\n"
+    "(out of memory too: RESOURCE_EXHAUSTED).\n";
 
 struct cli {
     FILE *in, *out, *err;
@@ -211,19 +222,36 @@ static int is_help(const char *a)
     return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
 }
 
+/*
+ * When argv[i] is -h or --help, prints text on out and returns 0, unless
+ * something follows it: that is a usage error, as it is after `help
+ * COMMAND` and --version. Returns -1 when argv[i] asks for no help.
+ */
+static int give_help(struct cli *c, const char *cmd, int argc, char **argv,
+                     int i, const char *text)
+{
+    if (!is_help(argv[i]))
+        return -1;
+    if (i + 1 < argc)
+        return usage_error(c, cmd, "%s takes nothing after it ('%s')", argv[i],
+                           argv[i + 1]);
+    fputs(text, c->out);
+    return 0;
+}
+
 /* ---- list --------------------------------------------------------------- */
+
+static const char usage_list[] =
+    "usage: duplex list\n\nLists the scenarios `duplex run` knows, with the "
+    "exit code each one ends\nwith (and with --fix, where it has one).\n";
 
 static int cmd_list(struct cli *c, int argc, char **argv)
 {
     size_t i = 0;
+    int code = argc > 1 ? give_help(c, "list", argc, argv, 1, usage_list) : -1;
 
-    if (argc > 1 && is_help(argv[1])) {
-        fputs("usage: duplex list\n\nLists the scenarios `duplex run` "
-              "knows, with the exit code each one ends\nwith (and with "
-              "--fix, where it has one).\n",
-              c->out);
-        return 0;
-    }
+    if (code >= 0)
+        return code;
     if (argc > 1)
         return usage_error(c, "list", "unexpected argument '%s'", argv[1]);
     fprintf(c->out, "%-24s %-4s %s\n", "scenario", "exit", "what it shows");
@@ -278,10 +306,8 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
         long long n = 0;
         int m = 0;
 
-        if (is_help(argv[i])) {
-            fputs(usage_run, c->out);
-            return 0;
-        }
+        if ((m = give_help(c, "run", argc, argv, i, usage_run)) >= 0)
+            return m;
         if ((m = take_option(argc, argv, &i, "--messages", &v)) != 0) {
             if (m < 0 || !parse_number(v, 1, 10000000, 0, &n))
                 return usage_error(c, "run",
@@ -363,6 +389,13 @@ static void print_result(struct cli *c, const struct scenario_result *r,
 {
     int good = code == SCENARIO_EXIT_OK;
 
+    if (code == SCENARIO_EXIT_LIVELOCK) { /* the call never ended: it has no status */
+        fprintf(c->out, "%sresult: livelock: stopped after %llu steps",
+                paint(c, "\033[1;31m"), (unsigned long long)r->sim.steps);
+        fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
+        return;
+    }
+
     fprintf(c->out, "%sresult: %s",
             paint(c, good ? "\033[1;32m" : "\033[1;31m"),
             status_name(r->status));
@@ -394,21 +427,111 @@ static void print_mode(struct cli *c, const struct run_args *a)
                 (unsigned long long)a->opts.seed);
 }
 
+/* Where a replayed schedule stopped fitting the run, and why. */
+static void print_divergence(struct cli *c, const struct scenario_options *o,
+                             const struct sched_sim_result *s)
+{
+    size_t k = s->diverged_at;
+    int forced = k < o->nforced ? o->forced[k] : -1;
+    int listed = 0;
+    int i = 0;
+
+    if (k >= s->ndecisions) {
+        fprintf(c->out,
+                "note: the schedule chooses thread %d at decision %zu, but "
+                "this run made only %zu decisions\n",
+                forced, k, s->ndecisions);
+        return;
+    }
+    fprintf(c->out,
+            "note: the schedule chooses thread %d at decision %zu, where "
+            "only threads ",
+            forced, k);
+    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++) {
+        uint64_t later = s->decisions[k].runnable >> i >> 1;
+        const char *sep = listed == 0 ? "" : later == 0 ? " and " : ", ";
+
+        if (!(s->decisions[k].runnable >> i & 1))
+            continue;
+        fprintf(c->out, "%s%d", sep, i);
+        listed++;
+    }
+    fputs(" could run\n", c->out);
+}
+
 /* After the narration: the simulator's account of the run. */
-static void print_sim(struct cli *c, const struct scenario_result *r)
+static void print_sim(struct cli *c, const struct scenario_options *o,
+                      const struct scenario_result *r)
 {
     if (!r->simulated)
         return;
-    if (r->sim.deadlocked)
+    if (r->sim.deadlocked || r->sim.livelocked)
         fprintf(c->out, "%s%s%s\n", paint(c, "\033[31m"), r->sim.report,
                 paint(c, "\033[0m"));
-    if (r->sim.diverged)
+    if (r->sim.diverged) {
+        print_divergence(c, o, &r->sim);
         fputs("note: the replayed schedule did not fit this run (other "
               "options?); it went on in order\n",
               c->out);
+    }
     fprintf(c->out, "simulated: %llu steps, %lld ms of virtual time\n",
             (unsigned long long)r->sim.steps,
             (long long)((r->sim.now_ns - 1000000000) / 1000000));
+}
+
+enum status cli_sim_fit(const struct scenario *sc,
+                        const struct scenario_options *opts, uint64_t max_steps,
+                        struct cli_fit *out)
+{
+    struct scenario_options pilot = *opts;
+    struct scenario_result *r = calloc(1, sizeof *r);
+    uint64_t steps = 0;
+
+    if (r == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    pilot.messages = CLI_FIT_PILOT;
+    pilot.trace = NULL;
+    pilot.os = 0;
+    scenario_run(sc, &pilot, r);
+    steps = r->sim.steps > 0 ? r->sim.steps : 1;
+    out->pilot_messages = CLI_FIT_PILOT;
+    out->pilot_steps = r->sim.steps;
+    /* Room for 3/2 of the pilot's steps per message. */
+    out->max_messages =
+        (long long)(max_steps * 2 * CLI_FIT_PILOT / (3 * steps));
+    scenario_result_free(r);
+    free(r);
+    return STATUS_OK;
+}
+
+/*
+ * A simulated run that is still going after SCHED_SIM_MAX_STEPS steps is
+ * stopped as a livelock, so more messages than fit in them are refused
+ * before the run (see cli_sim_fit). Returns -1 when o's messages fit, else
+ * the exit code.
+ */
+static int check_fit(struct cli *c, const char *cmd, const struct scenario *sc,
+                     const struct scenario_options *o)
+{
+    int n = o->messages > 0 ? o->messages : sc->default_messages;
+    struct cli_fit fit;
+
+    if (o->os || n <= CLI_FIT_PILOT)
+        return -1;
+    if (cli_sim_fit(sc, o, SCHED_SIM_MAX_STEPS, &fit) != STATUS_OK) {
+        fprintf(c->err, "duplex %s: out of memory\n", cmd);
+        return 1;
+    }
+    if (n <= fit.max_messages)
+        return -1;
+    return usage_error(
+        c, cmd,
+        "--messages %d does not fit a simulated run of %s "
+        "with these options: %d messages took %llu steps, "
+        "and a run stops at %d steps, so at most %lld fit%s",
+        n, sc->name, fit.pilot_messages, (unsigned long long)fit.pilot_steps,
+        SCHED_SIM_MAX_STEPS, fit.max_messages,
+        strcmp(cmd, "run") == 0 ? " (--os takes any number)" : "");
 }
 
 static int run_scenario(struct cli *c, struct run_args *a,
@@ -420,6 +543,8 @@ static int run_scenario(struct cli *c, struct run_args *a,
 
     if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
         return usage_error(c, "run", "%s", why.text);
+    if ((code = check_fit(c, "run", sc, &a->opts)) >= 0)
+        return code;
     /* Title and seed before the run: a crash still leaves them on screen. */
     fprintf(c->out, "%sduplex run %s%s%s: %s\n", paint(c, "\033[1m"), sc->name,
             a->opts.fix ? " --fix" : "", paint(c, "\033[0m"),
@@ -438,9 +563,37 @@ static int run_scenario(struct cli *c, struct run_args *a,
     if (a->views & VIEW_HEXDUMP)
         trace_print_hexdump(t, c->out, c->colour);
     fprintf(c->out, "\n%s", r->report);
-    print_sim(c, r);
+    print_sim(c, &a->opts, r);
     print_result(c, r, code);
     return code;
+}
+
+/*
+ * Finds the first decision k of a replay string that no run can reach (one
+ * decision a step at most, and SCHED_SIM_MAX_STEPS steps): returns the
+ * length of its digits and points *at to them, or returns 0. Only the
+ * numbers before each ':' are read; sched_schedule_parse judges the rest.
+ */
+static int replay_past_the_end(const char *s, const char **at)
+{
+    const char *p = s;
+
+    while (*p != '\0') {
+        const char *digits = p;
+        long long k = 0;
+
+        for (; *p >= '0' && *p <= '9'; p++) /* (stops growing past the max) */
+            k = k < SCHED_SIM_MAX_STEPS ? k * 10 + (*p - '0') : k;
+        if (*p == ':' && k >= SCHED_SIM_MAX_STEPS) {
+            *at = digits;
+            return (int)(p - digits);
+        }
+        p = strchr(p, ',');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    return 0;
 }
 
 static int cmd_run(struct cli *c, int argc, char **argv)
@@ -463,6 +616,15 @@ static int cmd_run(struct cli *c, int argc, char **argv)
     if (a.opts.fix && sc->fix_summary == NULL)
         return usage_error(c, "run", "'%s' has no --fix variant", sc->name);
     if (a.replay != NULL) {
+        const char *k = NULL;
+        int klen = replay_past_the_end(a.replay, &k);
+
+        if (klen > 0)
+            return usage_error(c, "run",
+                               "--replay %s: decision %.*s is past the end "
+                               "of any simulated run (one decision a step "
+                               "at most, and a run stops at %d steps)",
+                               a.replay, klen, k, SCHED_SIM_MAX_STEPS);
         if (sched_schedule_parse(a.replay, &forced, &a.opts.nforced) !=
             STATUS_OK)
             return usage_error(c, "run",
@@ -494,17 +656,19 @@ static const char usage_explore[] =
     "usage: duplex explore SCENARIO [options]\n"
     "\n"
     "Runs SCENARIO under many schedules of the simulator and counts the ones\n"
-    "that break it: a garbled or lost message, a deadlock or a final status\n"
-    "the scenario does not document. By default it tries every schedule\n"
-    "with at most K preemptions (a switch away from a thread that could\n"
-    "have gone on), depth first; --seeds N tries N random schedules instead.\n"
-    "It prints the first failing schedule with the command that replays it.\n"
+    "that break it: a garbled or lost message, a deadlock, a livelock or a\n"
+    "final status the scenario does not document. By default it tries every\n"
+    "schedule with at most K preemptions (a switch away from a thread that\n"
+    "could have gone on), depth first; --seeds N tries N random schedules\n"
+    "instead. It prints the first failing schedule with the command that\n"
+    "replays it.\n"
     "\n"
     "options:\n"
     "  --max-preemptions K  the bound (0..8; default 2)\n"
     "  --seeds N            random exploration: seeds 1..N (1..10000000)\n"
     "  --max-schedules N    stop after N schedules (default 100000)\n"
-    "  --messages N         messages per sender (default 2: small runs)\n"
+    "  --messages N         messages per sender (default 2: small runs; as\n"
+    "                       many as fit in 10000000 steps, measured)\n"
     "  --capacity BYTES     bytes each pipe holds (default: per scenario)\n"
     "  --timeout MS         the call's deadline in virtual milliseconds\n"
     "  --fix                explore the corrected variant\n"
@@ -530,10 +694,8 @@ static int parse_explore(struct cli *c, int argc, char **argv,
         long long n = 0;
         int m = 0;
 
-        if (is_help(argv[i])) {
-            fputs(usage_explore, c->out);
-            return 0;
-        }
+        if ((m = give_help(c, "explore", argc, argv, i, usage_explore)) >= 0)
+            return m;
         if ((m = take_option(argc, argv, &i, "--max-preemptions", &v)) != 0) {
             if (m < 0 || !parse_number(v, 0, 8, 0, &n))
                 return usage_error(c, "explore",
@@ -627,13 +789,14 @@ static void print_failure(struct cli *c, const struct explore_args *a,
     fputc('\n', c->out);
     if (f->broken[0] != '\0')
         fprintf(c->out, "  broken: %s\n", f->broken);
-    if (f->sim.deadlocked)
+    if (f->sim.deadlocked || f->sim.livelocked)
         fprintf(c->out, "  %s\n", f->sim.report);
 }
 
 static int cmd_explore(struct cli *c, int argc, char **argv)
 {
     struct explore_args a;
+    struct scenario_options pilot;
     const struct scenario *sc = NULL;
     struct explore_result *r = NULL;
     struct status_detail why;
@@ -653,6 +816,12 @@ static int cmd_explore(struct cli *c, int argc, char **argv)
                                 : EXPLORE_DEFAULT_MESSAGES;
     if (scenario_check(sc, &a.o.base, &why) != STATUS_OK)
         return usage_error(c, "explore", "%s", why.text);
+    /* Measured as exploration runs: in order, else seeded. */
+    pilot = a.o.base;
+    pilot.strategy = a.o.seeds > 0 ? SCHED_RANDOM : SCHED_IN_ORDER;
+    pilot.seed = 1;
+    if ((code = check_fit(c, "explore", sc, &pilot)) >= 0)
+        return code;
     r = calloc(1, sizeof *r);
     if (r == NULL) {
         fprintf(c->err, "duplex explore: out of memory\n");
@@ -744,8 +913,25 @@ static int push_byte(struct decoder *d, uint8_t b)
     return 1;
 }
 
-/* Adds a chunk of input. Returns 0 on bad hex or no memory (said). */
-static int push_input(struct decoder *d, const uint8_t *p, size_t n)
+/* Says that ch is no hex digit: as itself when printable, else its value. */
+static void bad_hex_digit(struct decoder *d, uint8_t ch)
+{
+    if (isprint(ch))
+        fprintf(d->c->err, "duplex decode: '%c' is not a hex digit ", ch);
+    else
+        fprintf(d->c->err, "duplex decode: byte 0x%02X is not a hex digit ",
+                ch);
+    fputs("(use --raw for bytes)\n", d->c->err);
+}
+
+/*
+ * Adds a chunk of input.
+ * Returns one of:
+ *   STATUS_OK                  taken
+ *   STATUS_INVALID_ARGUMENT    hex mode: a byte that is no hex digit (said)
+ *   STATUS_RESOURCE_EXHAUSTED  no memory to hold it (not said yet)
+ */
+static enum status push_input(struct decoder *d, const uint8_t *p, size_t n)
 {
     size_t i = 0;
 
@@ -756,7 +942,7 @@ static int push_input(struct decoder *d, const uint8_t *p, size_t n)
 
         if (d->mode == 'r') {
             if (!push_byte(d, p[i]))
-                return 0;
+                return STATUS_RESOURCE_EXHAUSTED;
             continue;
         }
         /*
@@ -771,21 +957,42 @@ static int push_input(struct decoder *d, const uint8_t *p, size_t n)
         }
         v = hex_value(p[i]);
         if (v < 0) {
-            fprintf(d->c->err,
-                    "duplex decode: '%c' is not a hex digit "
-                    "(use --raw for bytes)\n",
-                    isprint(p[i]) ? p[i] : '?');
-            return 0;
+            bad_hex_digit(d, p[i]);
+            return STATUS_INVALID_ARGUMENT;
         }
         if (d->nibble < 0) {
             d->nibble = v;
         } else if (!push_byte(d, (uint8_t)(d->nibble << 4 | v))) {
-            return 0;
+            return STATUS_RESOURCE_EXHAUSTED;
         } else {
             d->nibble = -1;
         }
     }
-    return 1;
+    return STATUS_OK;
+}
+
+/*
+ * No memory for the next byte: the frame being read cannot be held, so a
+ * receiver would fail the call, and so does decode, with the frame so far.
+ */
+static enum status decode_out_of_memory(struct decoder *d)
+{
+    char why[160];
+
+    if (d->len >= FRAME_HEADER_LEN)
+        snprintf(why, sizeof why,
+                 "out of memory holding a %lu-byte message (%zu bytes of "
+                 "it read)",
+                 (unsigned long)frame_get_u32(d->buf + 1),
+                 d->len - FRAME_HEADER_LEN);
+    else
+        snprintf(why, sizeof why, "out of memory after %zu bytes of input",
+                 d->offset + d->len);
+    trace_print_bad(d->c->out, d->offset, d->buf, d->len,
+                    STATUS_RESOURCE_EXHAUSTED, why, d->c->colour);
+    fprintf(d->c->err, "duplex decode: %s\n", why);
+    d->done = 1;
+    return STATUS_RESOURCE_EXHAUSTED;
 }
 
 /*
@@ -855,10 +1062,9 @@ static int parse_decode(struct cli *c, int argc, char **argv, struct decoder *d)
         long long n = 0;
         int m = 0;
 
-        if (is_help(argv[i])) {
-            fputs(usage_decode, c->out);
-            return 0;
-        } else if (take_option(argc, argv, &i, "--hex", NULL)) {
+        if ((m = give_help(c, "decode", argc, argv, i, usage_decode)) >= 0)
+            return m;
+        if (take_option(argc, argv, &i, "--hex", NULL)) {
             d->mode = 'h';
         } else if (take_option(argc, argv, &i, "--raw", NULL)) {
             d->mode = 'r';
@@ -912,9 +1118,16 @@ static int cmd_decode(struct cli *c, int argc, char **argv)
         }
         if (n == 0)
             break;
-        if (!push_input(&d, chunk, (size_t)n)) {
-            code = d.mode == 'h' ? EXIT_USAGE : 1;
+        st = push_input(&d, chunk, (size_t)n);
+        if (st == STATUS_INVALID_ARGUMENT) {
+            code = EXIT_USAGE;
             goto out;
+        }
+        if (st == STATUS_RESOURCE_EXHAUSTED) {
+            st = dissect_ready(&d); /* the frames that did come whole */
+            if (!d.done)
+                st = decode_out_of_memory(&d);
+            break;
         }
         st = dissect_ready(&d);
         if (d.done)
@@ -974,10 +1187,8 @@ static int parse_recall(struct cli *c, int argc, char **argv,
         long long n = 0;
         int m = 0;
 
-        if (is_help(argv[i])) {
-            fputs(usage_recall, c->out);
-            return 0;
-        }
+        if ((m = give_help(c, "recall", argc, argv, i, usage_recall)) >= 0)
+            return m;
         if ((m = take_option(argc, argv, &i, "--lessons", &v)) != 0) {
             if (m < 0 || v[0] == '\0')
                 return usage_error(c, "recall",
@@ -1069,10 +1280,12 @@ static int dispatch(struct cli *c, int argc, char **argv)
                                         "then '%s')", argv[2], argv[3]);
         return dispatch(c, 3, again);
     }
-    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "help") == 0) {
         fputs(usage_main, c->out);
         return 0;
     }
+    if (is_help(argv[1]))
+        return give_help(c, NULL, argc, argv, 1, usage_main);
     if (strcmp(argv[1], "--version") == 0) {
         if (argc > 2)
             return usage_error(c, NULL, "--version takes nothing after it "

@@ -147,9 +147,11 @@ static int judge(struct target *t, uint64_t seed, struct explore_result *r)
     if (t->sc != NULL) {
         enum scenario_exit code = scenario_exit_code(t->run);
 
+        /* A run stopped as a livelock never ended: it fails whatever its
+         * scenario expects. */
         failed = code != scenario_expected(t->sc, &t->o->base) ||
-                 t->run->broken[0] != '\0';
-        if ((int)code >= 0 && (int)code < 6)
+                 t->run->broken[0] != '\0' || t->run->sim.livelocked;
+        if ((int)code >= 0 && (int)code <= SCENARIO_EXIT_LIVELOCK)
             r->by_exit[code]++;
     } else {
         failed = t->check(t->arg, t->st, sim);

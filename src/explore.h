@@ -40,7 +40,7 @@ struct explore_result {
     uint64_t failing;
     int complete;        /* every schedule within the bound ran */
     double seconds;      /* wall time spent */
-    uint64_t by_exit[6]; /* schedules per exit code 0..5 */
+    uint64_t by_exit[7]; /* schedules per exit code 0..6 */
     int have_failure;
     char replay[EXPLORE_REPLAY_MAX]; /* first failing schedule, replayable */
     uint64_t failing_seed;           /* random exploration: its seed */

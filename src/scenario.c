@@ -15,9 +15,24 @@
  *   order, for example "cancel only after every update is buffered"; no
  *   scenario sleeps to order threads. The backpressure scenario sleeps to
  *   play a slow receiver, which is what it is about.
+ *
+ *   No wait outlives its call. A thread waits either in a stream call,
+ *   which the call's cancellation wakes, or in a handshake (a latch, a
+ *   queue, the send quota) for a sibling that waits the same way, so a
+ *   cancel reaches every waiter. The one wait no cancel would end is for
+ *   a sibling that never started: when a thread cannot start (a `ulimit
+ *   -u`, no memory), the run cancels the call and aborts every handshake
+ *   (call_abort), so each waiter leaves with CANCELLED; the run then ends
+ *   with RESOURCE_EXHAUSTED "could not start thread NAME: REASON".
+ *
+ *   Narration is measured: each line reports this run's counters, and a
+ *   claim ("finished with OK", "nothing was lost", "in order") is made
+ *   only when this run checked it. A run that could not start all its
+ *   threads checks nothing and says only what it counted (say_short).
  */
 #include "scenario.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +86,8 @@ static void broken(struct scenario_result *r, const char *fmt, ...)
 struct latch {
     struct sched_mutex mu;
     struct sched_cond opened;
-    int count; /* open when it reaches 0 */
+    int count;   /* open when it reaches 0 */
+    int aborted; /* the run gave up (call_abort): waiters leave */
 };
 
 static void latch_init(struct latch *l, int count)
@@ -95,16 +111,129 @@ static void latch_count_down(struct latch *l)
     sched_mutex_unlock(&l->mu);
 }
 
-/* Returns STATUS_OK when open, or STATUS_DEADLOCK (SIM mode) to unwind. */
+/* Wakes every waiter for good: the thread that would open it is gone. */
+static void latch_abort(struct latch *l)
+{
+    sched_mutex_lock(&l->mu);
+    l->aborted = 1;
+    sched_cond_broadcast(&l->opened);
+    sched_mutex_unlock(&l->mu);
+}
+
+/*
+ * Returns STATUS_OK when open, STATUS_CANCELLED when aborted first, or
+ * STATUS_DEADLOCK (SIM mode) to unwind.
+ */
 static enum status latch_wait(struct latch *l)
 {
     enum status st = STATUS_OK;
 
     sched_mutex_lock(&l->mu);
-    while (l->count > 0 && st == STATUS_OK)
+    while (l->count > 0 && !l->aborted && st == STATUS_OK)
         st = sched_cond_wait(&l->opened, &l->mu);
+    if (st == STATUS_OK && l->count > 0)
+        st = STATUS_CANCELLED;
     sched_mutex_unlock(&l->mu);
     return st;
+}
+
+/* ---- starting threads --------------------------------------------------- */
+
+/* The threads a run starts, and what kept it from starting them all. */
+struct starts {
+    int refuse;               /* scenario_options.refuse_thread (a test hook) */
+    int tried;                /* starts attempted */
+    int started;              /* threads that started */
+    struct status_detail why; /* the first failure; code OK while none */
+};
+
+static void starts_init(struct starts *s, const struct scenario_options *o)
+{
+    memset(s, 0, sizeof *s);
+    s->refuse = o->refuse_thread;
+    status_detail_clear(&s->why);
+}
+
+/* Counts an attempt: 1 when the test hook refuses it, with errno set. */
+static int starts_refused(struct starts *s)
+{
+    if (++s->tried != s->refuse)
+        return 0;
+    errno = EAGAIN; /* what pthread_create says at a `ulimit -u` */
+    return 1;
+}
+
+/*
+ * Counts the start of thread name that returned st; on failure keeps the
+ * first reason, in errno's words. Returns st.
+ */
+static enum status starts_note(struct starts *s, enum status st,
+                               const char *name)
+{
+    int err = errno;
+    char reason[64];
+
+    if (st == STATUS_OK) {
+        s->started++;
+        return st;
+    }
+    if (s->why.code != STATUS_OK)
+        return st;
+    if (strerror_r(err, reason, sizeof reason) != 0)
+        snprintf(reason, sizeof reason, "error %d", err);
+    status_detail_set(&s->why, STATUS_RESOURCE_EXHAUSTED,
+                      "could not start thread %s: %s", name, reason);
+    return st;
+}
+
+static enum status start_thread(struct starts *s, struct sched_thread *t,
+                                const char *name, sched_fn fn, void *arg)
+{
+    enum status st = STATUS_RESOURCE_EXHAUSTED;
+
+    if (!starts_refused(s))
+        st = sched_thread_start(t, name, fn, arg);
+    return starts_note(s, st, name);
+}
+
+/*
+ * Like start_thread, for a task of g. group_go fails only where
+ * sched_thread_start or calloc did, and both set errno; what group_go
+ * does after that (a free, a message, a cancel) sets no errno when it
+ * succeeds.
+ */
+static enum status start_task(struct starts *s, struct group *g,
+                              const char *name, group_fn fn, void *arg)
+{
+    enum status st = STATUS_RESOURCE_EXHAUSTED;
+
+    if (!starts_refused(s))
+        st = group_go(g, name, fn, arg);
+    return starts_note(s, st, name);
+}
+
+/*
+ * The narration of a run that could not start whole: what it counted, and
+ * no more. needed is how many threads a whole run starts.
+ */
+static void say_short(struct scenario_result *r, const struct starts *s,
+                      int needed)
+{
+    const struct stream_stats *t = &r->stats;
+
+    scenario_say(r, "%d of the %d threads this run needs started, then: %s",
+                 s->started, needed, s->why.text);
+    if (s->started > 0)
+        scenario_say(r,
+                     "the run was cancelled and they returned; counted "
+                     "until then: c2s %llu sent, %llu received; s2c %llu "
+                     "sent, %llu received",
+                     (unsigned long long)t->sent[STREAM_C2S],
+                     (unsigned long long)t->received[STREAM_C2S],
+                     (unsigned long long)t->sent[STREAM_S2C],
+                     (unsigned long long)t->received[STREAM_S2C]);
+    scenario_say(r, "a run without all its threads checks none of the "
+                    "lesson's invariants");
 }
 
 /* ---- one call ----------------------------------------------------------- */
@@ -118,6 +247,10 @@ struct call {
     int forget_close_send; /* the bug of forgot-close-send */
     int (*text)(int i, char *out, size_t cap); /* message i's text */
     struct latch latch;                        /* scenario-specific handshake */
+    void (*abort)(struct call *c); /* aborts the scenario's other handshakes
+                                      (NULL: it has none) */
+    struct starts starts;          /* the threads run_call started */
+    int threads;                   /* the threads a whole run starts */
     /* the server's view */
     int server_got;
     int server_sent;
@@ -125,6 +258,7 @@ struct call {
     struct status_detail server_why;
     /* the client's view */
     int client_sent;
+    int closed_send; /* its stream_close_send returned OK */
     int client_got;
     enum status sender_end;
     enum status receiver_end;
@@ -171,11 +305,54 @@ static void call_init(struct call *c, const struct scenario *sc,
     c->sender_end = STATUS_OK;
     c->receiver_end = STATUS_OK;
     latch_init(&c->latch, 1);
+    starts_init(&c->starts, o);
+}
+
+/*
+ * A thread could not start: ends the call, so that every thread that did
+ * start returns. The cancel wakes each stream call; the handshakes wait
+ * for threads, not for the stream, so they are aborted here (a sibling
+ * that never started would never open them).
+ */
+static void call_abort(struct call *c)
+{
+    stream_cancel(&c->s->client);
+    latch_abort(&c->latch);
+    if (c->abort != NULL)
+        c->abort(c);
+}
+
+/* 1 when the call could not start all its threads (it checked nothing). */
+static int call_short(const struct call *c)
+{
+    return c->starts.started < c->threads;
+}
+
+/*
+ * The call is over: frees its handshake and returns its outcome, st, or
+ * what kept it from starting whole (then RESOURCE_EXHAUSTED, and said).
+ */
+static enum status call_finish(struct call *c, enum status st)
+{
+    latch_destroy(&c->latch);
+    if (call_short(c)) {
+        if (c->starts.why.code == STATUS_OK) /* before any thread */
+            status_detail_set(&c->starts.why, STATUS_RESOURCE_EXHAUSTED,
+                              "out of memory");
+        c->r->why = c->starts.why;
+        st = c->starts.why.code;
+        say_short(c->r, &c->starts, c->threads);
+    }
+    c->r->status = st;
+    return st;
 }
 
 /*
  * Runs server on a thread named "server" and each task in a group, then
- * waits for all. Returns the group's first error (its words in r->why).
+ * waits for all. Returns the group's first error (its words in r->why),
+ * or RESOURCE_EXHAUSTED when a thread could not start: the tasks after it
+ * are not started, and the call is aborted (call_abort) so that those
+ * started return.
  */
 static enum status run_call(struct call *c, sched_fn server,
                             const struct task *tasks, size_t ntasks)
@@ -185,29 +362,30 @@ static enum status run_call(struct call *c, sched_fn server,
     enum status st = STATUS_OK;
     size_t i = 0;
 
+    c->threads = 1 + (int)ntasks;
     if (group_create(NULL, &g) != STATUS_OK)
-        return STATUS_RESOURCE_EXHAUSTED;
+        return call_finish(c, STATUS_RESOURCE_EXHAUSTED);
     st = stream_create(group_context(g), &c->so, &c->s);
     if (st == STATUS_OK) {
-        st = sched_thread_start(&srv, "server", server, c);
+        st = start_thread(&c->starts, &srv, "server", server, c);
         if (st != STATUS_OK)
             stream_destroy(c->s);
     }
     if (st != STATUS_OK) {
         group_destroy(g);
-        return st;
+        return call_finish(c, st);
     }
-    for (i = 0; i < ntasks; i++)
-        group_go(g, tasks[i].name, tasks[i].fn, c);
+    for (i = 0; i < ntasks && st == STATUS_OK; i++)
+        st = start_task(&c->starts, g, tasks[i].name, tasks[i].fn, c);
+    if (st != STATUS_OK) /* a thread is missing: nobody may wait for it */
+        call_abort(c);
     st = group_wait(g, &c->r->why);
     sched_thread_join(&srv);
     c->r->stats = stream_get_stats(c->s);
     stream_destroy(c->s);
     c->s = NULL;
     group_destroy(g);
-    latch_destroy(&c->latch);
-    c->r->status = st;
-    return st;
+    return call_finish(c, st);
 }
 
 /* Messages sent in a direction that its receiver never got. */
@@ -276,6 +454,20 @@ static enum status client_sender(void *arg, struct status_detail *why)
     return stream_close_send(&c->s->client);
 }
 
+/*
+ * client_sender as a task, noting whether it half-closed: it calls
+ * stream_close_send last, only after sending all n, and returns its status.
+ */
+static enum status send_then_close(void *arg, struct status_detail *why)
+{
+    struct call *c = arg;
+    enum status st = client_sender(c, why);
+
+    c->closed_send =
+        st == STATUS_OK && c->sender_end == STATUS_OK && !c->forget_close_send;
+    return st;
+}
+
 /* Client receiver: every echo, in order, then the call's end. */
 static enum status echo_receiver(void *arg, struct status_detail *why)
 {
@@ -297,6 +489,32 @@ static enum status echo_receiver(void *arg, struct status_detail *why)
     return st == STATUS_EOF ? STATUS_OK : st;
 }
 
+/* How the client's sender ended: its count, and CloseSend if it called it. */
+static void say_client_sent(struct scenario_result *r, const struct call *c,
+                            const char *who)
+{
+    if (c->closed_send)
+        scenario_say(r,
+                     "%s sent %d messages, then CloseSend (half-close of "
+                     "c2s)",
+                     who, c->client_sent);
+    else
+        scenario_say(r, "%s sent %d messages, then ended with %s", who,
+                     c->client_sent, status_name(c->sender_end));
+}
+
+/* How the echo server ended: OK only after EOF (see echo_server). */
+static void say_server_echoed(struct scenario_result *r, const struct call *c)
+{
+    if (c->server_end == STATUS_OK)
+        scenario_say(r,
+                     "server echoed %d, saw EOF on c2s, and finished with OK",
+                     c->server_sent);
+    else
+        scenario_say(r, "server echoed %d, then ended with %s", c->server_sent,
+                     status_name(c->server_end));
+}
+
 static void check_echo_counts(struct call *c)
 {
     if (c->client_got != c->server_sent)
@@ -313,26 +531,28 @@ static enum status run_echo(const struct scenario *sc,
                             const struct scenario_options *o,
                             struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", client_sender},
+    static const struct task tasks[] = {{"client/send", send_then_close},
                                         {"client/recv", echo_receiver}};
     struct call c;
     enum status st = STATUS_OK;
 
     call_init(&c, sc, o, r);
     st = run_call(&c, echo_server, tasks, 2);
+    if (call_short(&c))
+        return st;
     if (st == STATUS_OK) { /* a deadline drops what was in flight */
         check_echo_counts(&c);
         if (c.client_sent != c.n)
             broken(r, "client sent %d of %d messages", c.client_sent, c.n);
     }
-    scenario_say(r,
-                 "client/send sent %d messages, then CloseSend "
-                 "(half-close of c2s)",
-                 c.client_sent);
-    scenario_say(r, "server echoed %d, saw EOF on c2s, and finished with OK",
-                 c.server_sent);
-    scenario_say(r, "client/recv got %d echoes in order, then EOF on s2c",
-                 c.client_got);
+    say_client_sent(r, &c, "client/send");
+    say_server_echoed(r, &c);
+    if (c.receiver_end == STATUS_EOF && r->broken[0] == '\0')
+        scenario_say(r, "client/recv got %d echoes in order, then EOF on s2c",
+                     c.client_got);
+    else
+        scenario_say(r, "client/recv got %d echoes, then %s", c.client_got,
+                     status_name(c.receiver_end));
     return st;
 }
 
@@ -342,7 +562,7 @@ static enum status run_forgot_close_send(const struct scenario *sc,
                                          const struct scenario_options *o,
                                          struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", client_sender},
+    static const struct task tasks[] = {{"client/send", send_then_close},
                                         {"client/recv", echo_receiver}};
     struct call c;
     enum status st = STATUS_OK;
@@ -352,27 +572,51 @@ static enum status run_forgot_close_send(const struct scenario *sc,
     c.forget_close_send = !c.fix;
     ms = c.so.timeout_ns / 1000000;
     st = run_call(&c, echo_server, tasks, 2);
-    check_echo_counts(&c);
-    if (c.fix) {
+    if (call_short(&c))
+        return st;
+    /* A deadline in mid-flow drops what was in flight: the counts differ. */
+    if (r->stats.bytes_discarded[STREAM_C2S] == 0 &&
+        r->stats.bytes_discarded[STREAM_S2C] == 0)
+        check_echo_counts(&c);
+    if (c.fix && c.closed_send && c.server_end == STATUS_OK) {
         scenario_say(r,
                      "client/send called stream_close_send after its %d "
                      "messages: the server saw EOF and finished",
                      c.client_sent);
         return st;
     }
-    scenario_say(r,
-                 "client/send sent %d messages and returned without "
-                 "calling stream_close_send",
-                 c.client_sent);
-    scenario_say(r,
-                 "server echoed all %d, then waited for EOF on c2s; "
-                 "client/recv waited for the server's status",
-                 c.server_sent);
-    if (st == STATUS_DEADLINE_EXCEEDED)
+    if (c.fix) {
+        say_client_sent(r, &c, "client/send");
+        say_server_echoed(r, &c);
+        return st;
+    }
+    if (c.sender_end == STATUS_OK)
+        scenario_say(r,
+                     "client/send sent %d messages and returned without "
+                     "calling stream_close_send",
+                     c.client_sent);
+    else
+        say_client_sent(r, &c, "client/send");
+    if ((st == STATUS_DEADLINE_EXCEEDED || st == STATUS_DEADLOCK) &&
+        c.server_sent == c.client_sent)
+        scenario_say(r,
+                     "server echoed all %d, then waited for EOF on c2s; "
+                     "client/recv waited for the server's status",
+                     c.server_sent);
+    else
+        say_server_echoed(r, &c);
+    if (st == STATUS_DEADLINE_EXCEEDED && c.server_end == st &&
+        c.receiver_end == st)
         scenario_say(r,
                      "nobody could move until the %lld ms deadline: every "
                      "blocked recv woke with DEADLINE_EXCEEDED",
                      (long long)ms);
+    else if (st == STATUS_DEADLINE_EXCEEDED)
+        scenario_say(r,
+                     "the %lld ms deadline ended the call: the server "
+                     "ended with %s, client/recv with %s",
+                     (long long)ms, status_name(c.server_end),
+                     status_name(c.receiver_end));
     else if (st == STATUS_DEADLOCK)
         scenario_say(r, "nobody could ever move: without a deadline that "
                         "is a hang (the simulator reports it as a deadlock)");
@@ -440,7 +684,7 @@ static enum status run_backpressure(const struct scenario *sc,
                                     const struct scenario_options *o,
                                     struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", client_sender},
+    static const struct task tasks[] = {{"client/send", send_then_close},
                                         {"client/recv", count_receiver}};
     struct call c;
     enum status st = STATUS_OK;
@@ -448,6 +692,8 @@ static enum status run_backpressure(const struct scenario *sc,
     call_init(&c, sc, o, r);
     c.text = chunk_text;
     st = run_call(&c, slow_server, tasks, 2);
+    if (call_short(&c))
+        return st;
     /* A deadline may end the call early, dropping what was in flight. */
     if (st == STATUS_OK &&
         (c.server_got != c.client_sent || c.client_sent != c.n))
@@ -467,10 +713,14 @@ static enum status run_backpressure(const struct scenario *sc,
                      "c2s never filled up, so client/send never waited: "
                      "try a --capacity smaller than %d chunks",
                      c.n);
-    scenario_say(r,
-                 "nothing was lost: %d sent, %d received. Backpressure "
-                 "slows the sender to the receiver's pace",
-                 c.client_sent, c.server_got);
+    if (st == STATUS_OK && c.server_got == c.client_sent)
+        scenario_say(r,
+                     "nothing was lost: %d sent, %d received. Backpressure "
+                     "slows the sender to the receiver's pace",
+                     c.client_sent, c.server_got);
+    else
+        scenario_say(r, "%d sent, %d received; the call ended with %s",
+                     c.client_sent, c.server_got, status_name(st));
     return st;
 }
 
@@ -491,8 +741,10 @@ static enum status after_eof_server(void *arg)
     if (st == STATUS_EOF) {
         len = snprintf(out, sizeof out, "you sent %d messages", c->server_got);
         st = stream_send(e, out, (size_t)len, &c->server_why);
+        c->server_sent += st == STATUS_OK;
         if (st == STATUS_OK)
             st = stream_send(e, "bye", 3, &c->server_why);
+        c->server_sent += st == STATUS_OK;
         if (st == STATUS_OK)
             st = stream_finish(e, STATUS_OK, NULL);
     }
@@ -507,7 +759,7 @@ static enum status after_eof_client(void *arg, struct status_detail *why)
     struct call *c = arg;
     struct frame_msg msg = {0};
     char want[TEXT_MAX];
-    enum status st = client_sender(c, why);
+    enum status st = send_then_close(c, why);
 
     if (st != STATUS_OK)
         return st;
@@ -533,19 +785,33 @@ static enum status run_send_after_eof(const struct scenario *sc,
 
     call_init(&c, sc, o, r);
     st = run_call(&c, after_eof_server, tasks, 1);
+    if (call_short(&c))
+        return st;
     if (st == STATUS_OK && c.client_got != 2)
         broken(r, "client got %d messages after CloseSend, not 2",
                c.client_got);
-    scenario_say(r, "client sent %d messages and half-closed at once",
-                 c.client_sent);
-    scenario_say(r,
-                 "server read %d, saw EOF, and still sent 2 messages: "
-                 "EOF closes one direction, not the call",
-                 c.server_got);
-    scenario_say(r,
-                 "client got both (%d) before its own EOF: the server's "
-                 "messages come first, then its status",
-                 c.client_got);
+    if (c.closed_send)
+        scenario_say(r, "client sent %d messages and half-closed at once",
+                     c.client_sent);
+    else
+        say_client_sent(r, &c, "client");
+    if (c.server_sent == 2)
+        scenario_say(r,
+                     "server read %d, saw EOF, and still sent 2 messages: "
+                     "EOF closes one direction, not the call",
+                     c.server_got);
+    else
+        scenario_say(r, "server read %d, sent %d, and ended with %s",
+                     c.server_got, c.server_sent, status_name(c.server_end));
+    if (c.client_got == 2 && c.receiver_end == STATUS_EOF &&
+        r->broken[0] == '\0')
+        scenario_say(r,
+                     "client got both (%d) before its own EOF: the "
+                     "server's messages come first, then its status",
+                     c.client_got);
+    else if (c.closed_send) /* else it never got to reading */
+        scenario_say(r, "client got %d of them, then %s", c.client_got,
+                     status_name(c.receiver_end));
     return st;
 }
 
@@ -615,25 +881,37 @@ static enum status run_cancel_vs_drain(const struct scenario *sc,
     }
     call_init(&c, sc, o, r);
     st = run_call(&c, updates_server, tasks, 1);
-    if ((uint64_t)c.client_got + lost(r, STREAM_S2C) != (uint64_t)c.n)
+    if (call_short(&c))
+        return st;
+    if ((uint64_t)c.client_got + lost(r, STREAM_S2C) != (uint64_t)c.server_sent)
         broken(r, "%d updates read + %llu lost != %d sent", c.client_got,
-               (unsigned long long)lost(r, STREAM_S2C), c.n);
-    scenario_say(r, "server sent %d updates and finished with OK",
-                 c.server_sent);
-    if (c.fix) {
+               (unsigned long long)lost(r, STREAM_S2C), c.server_sent);
+    if (c.server_end == STATUS_OK)
+        scenario_say(r, "server sent %d updates and finished with OK",
+                     c.server_sent);
+    else
+        scenario_say(r, "server sent %d updates, then ended with %s",
+                     c.server_sent, status_name(c.server_end));
+    if (c.fix && c.receiver_end == STATUS_EOF && lost(r, STREAM_S2C) == 0)
         scenario_say(r,
                      "client read all %d, saw EOF, then cancelled: the "
                      "call had already ended OK, so nothing was lost",
                      c.client_got);
-        return st;
+    else if (!c.fix && c.server_end == STATUS_OK && lost(r, STREAM_S2C) > 0) {
+        scenario_say(r,
+                     "client read %d, then cancelled with %llu updates "
+                     "(%llu bytes) still buffered in s2c: lost",
+                     c.client_got, (unsigned long long)lost(r, STREAM_S2C),
+                     (unsigned long long)r->stats.bytes_discarded[STREAM_S2C]);
+        scenario_say(r, "they had arrived; cancel is RST_STREAM and throws "
+                        "away what is buffered. Drain to EOF first: --fix");
+    } else {
+        scenario_say(r,
+                     "client read %d and ended with %s; %llu updates "
+                     "were lost",
+                     c.client_got, status_name(c.receiver_end),
+                     (unsigned long long)lost(r, STREAM_S2C));
     }
-    scenario_say(r,
-                 "client read %d, then cancelled with %llu updates "
-                 "(%llu bytes) still buffered in s2c: lost",
-                 c.client_got, (unsigned long long)lost(r, STREAM_S2C),
-                 (unsigned long long)r->stats.bytes_discarded[STREAM_S2C]);
-    scenario_say(r, "they had arrived; cancel is RST_STREAM and throws "
-                    "away what is buffered. Drain to EOF first: --fix");
     return st;
 }
 
@@ -663,13 +941,15 @@ static enum status run_error_propagation(const struct scenario *sc,
                                          const struct scenario_options *o,
                                          struct scenario_result *r)
 {
-    static const struct task tasks[] = {{"client/send", client_sender},
+    static const struct task tasks[] = {{"client/send", send_then_close},
                                         {"client/recv", failing_receiver}};
     struct call c;
     enum status st = STATUS_OK;
 
     call_init(&c, sc, o, r);
     st = run_call(&c, echo_server, tasks, 2);
+    if (call_short(&c))
+        return st;
     if (st != STATUS_INVALID_ARGUMENT && st != STATUS_DEADLINE_EXCEEDED)
         broken(r,
                "group_wait returned %s, not the first error "
@@ -679,19 +959,29 @@ static enum status run_error_propagation(const struct scenario *sc,
         c.sender_end != STATUS_DEADLINE_EXCEEDED && c.client_sent < c.n)
         broken(r, "the sender ended with %s, not CANCELLED",
                status_name(c.sender_end));
-    scenario_say(r, "client/recv failed first: %s: %s",
-                 status_name(c.receiver_end), r->why.text);
-    scenario_say(r, "the group cancelled its context; the call was torn "
-                    "down in both directions");
+    if (st == STATUS_INVALID_ARGUMENT && c.receiver_end == st)
+        scenario_say(r, "client/recv failed first: %s: %s",
+                     status_name(c.receiver_end), r->why.text);
+    else
+        scenario_say(r, "the call ended with %s: %s; client/recv with %s",
+                     status_name(st), r->why.text, status_name(c.receiver_end));
+    if (st == STATUS_INVALID_ARGUMENT &&
+        (c.sender_end == STATUS_CANCELLED || c.server_end == STATUS_CANCELLED))
+        scenario_say(r, "the group cancelled its context; the call was torn "
+                        "down in both directions");
     scenario_say(r,
                  "client/send had sent %d and ended with %s (blocked "
                  "%llu times on a full c2s)",
                  c.client_sent, status_name(c.sender_end),
                  (unsigned long long)r->stats.write_waits[STREAM_C2S]);
-    scenario_say(r,
-                 "server ended with %s; group_wait returned the first "
-                 "error, %s, not a sibling's CANCELLED",
-                 status_name(c.server_end), status_name(st));
+    if (st != STATUS_CANCELLED)
+        scenario_say(r,
+                     "server ended with %s; group_wait returned the first "
+                     "error, %s, not a sibling's CANCELLED",
+                     status_name(c.server_end), status_name(st));
+    else
+        scenario_say(r, "server ended with %s; group_wait returned %s",
+                     status_name(c.server_end), status_name(st));
     return st;
 }
 
@@ -769,7 +1059,10 @@ static enum status chat_sender(void *arg, struct status_detail *why)
         return STATUS_OK;
     if (st != STATUS_OK)
         return st;
-    return stream_close_send(e);
+    st = stream_close_send(e);
+    c->closed_send = st == STATUS_OK;
+    c->sender_end = st;
+    return st;
 }
 
 /* Client receiver: WELCOME, then ACK 1..n in order, then BYE, then EOF. */
@@ -807,19 +1100,38 @@ static enum status run_chat(const struct scenario *sc,
                                         {"client/recv", chat_receiver}};
     struct call c;
     enum status st = STATUS_OK;
+    int acks = 0;
 
     call_init(&c, sc, o, r);
     st = run_call(&c, chat_server, tasks, 2);
+    if (call_short(&c))
+        return st;
     if (st == STATUS_OK && c.client_got != c.n + 2)
         broken(r, "client got %d replies, not %d", c.client_got, c.n + 2);
+    if (r->broken[0] != '\0' || c.client_got == 0) {
+        scenario_say(r,
+                     "client sent %d, got %d replies; the session ended "
+                     "with %s",
+                     c.client_sent, c.client_got, status_name(st));
+        return st;
+    }
+    /* Every reply was the one expected (chat_receiver checks each). */
+    acks = c.client_got - 1 < c.n ? c.client_got - 1 : c.n;
     scenario_say(r, "JOIN -> WELCOME: the sender waits for the welcome "
                     "before it sends any TEXT");
-    scenario_say(r,
-                 "TEXT x%d -> ACK 1..%d, in order, while the sender "
-                 "keeps sending",
-                 c.n, c.n);
-    scenario_say(r, "CloseSend -> BYE, then the server's OK: the session "
-                    "state machine ended cleanly");
+    if (acks == c.n)
+        scenario_say(r,
+                     "TEXT x%d -> ACK 1..%d, in order, while the sender "
+                     "keeps sending",
+                     c.client_sent - 1, acks);
+    else
+        scenario_say(r, "TEXT x%d -> %d ACKs, in order", c.client_sent - 1,
+                     acks);
+    if (st == STATUS_OK && c.closed_send && c.receiver_end == STATUS_EOF)
+        scenario_say(r, "CloseSend -> BYE, then the server's OK: the session "
+                        "state machine ended cleanly");
+    else
+        scenario_say(r, "the session ended with %s", status_name(st));
     return st;
 }
 
@@ -834,6 +1146,7 @@ struct cs_queue {
     char items[16][CS_LEN + 1];
     int head, count;
     int producers; /* still producing; 0 and empty means done */
+    int aborted;   /* the run gave up (call_abort): nobody waits */
 };
 
 struct cs_call {
@@ -872,9 +1185,11 @@ static enum status cs_produce(struct cs_call *cs, int who,
             continue;
         }
         sched_mutex_lock(&cs->q.mu);
-        while (cs->q.count == 16 && st == STATUS_OK)
+        while (cs->q.count == 16 && !cs->q.aborted && st == STATUS_OK)
             st = sched_cond_wait(&cs->q.changed, &cs->q.mu);
-        if (st != STATUS_OK) { /* a deadlock (SIM mode): unwind */
+        if (st == STATUS_OK && cs->q.count == 16)
+            st = STATUS_CANCELLED;
+        if (st != STATUS_OK) { /* aborted, or a deadlock (SIM mode) */
             sched_mutex_unlock(&cs->q.mu);
             break;
         }
@@ -891,6 +1206,18 @@ static enum status cs_produce(struct cs_call *cs, int who,
     }
     latch_count_down(&c->latch);
     return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+/* call_abort's part for concurrent-senders: the gate and the queue. */
+static void cs_abort(struct call *c)
+{
+    struct cs_call *cs = (struct cs_call *)c;
+
+    latch_abort(&cs->gate);
+    sched_mutex_lock(&cs->q.mu);
+    cs->q.aborted = 1;
+    sched_cond_broadcast(&cs->q.changed);
+    sched_mutex_unlock(&cs->q.mu);
 }
 
 static enum status cs_producer_a(void *arg, struct status_detail *why)
@@ -913,8 +1240,11 @@ static enum status cs_sender(void *arg, struct status_detail *why)
 
     for (;;) {
         sched_mutex_lock(&cs->q.mu);
-        while (cs->q.count == 0 && cs->q.producers > 0 && waited == STATUS_OK)
+        while (cs->q.count == 0 && cs->q.producers > 0 && !cs->q.aborted &&
+               waited == STATUS_OK)
             waited = sched_cond_wait(&cs->q.changed, &cs->q.mu);
+        if (waited == STATUS_OK && cs->q.count == 0 && cs->q.producers > 0)
+            waited = STATUS_CANCELLED;
         if (cs->q.count == 0 || waited != STATUS_OK) {
             sched_mutex_unlock(&cs->q.mu);
             break;
@@ -1010,13 +1340,25 @@ static enum status cs_server(void *arg)
     }
     if (st == STATUS_EOF)
         st = stream_finish(e, STATUS_OK, NULL);
-    else if (st != STATUS_OK && cs->first_bad[0] == '\0')
+    else if (st != STATUS_OK && cs->first_bad[0] == '\0' &&
+             st != STATUS_CANCELLED && st != STATUS_DEADLINE_EXCEEDED &&
+             st != STATUS_DEADLOCK) /* those end the call from outside */
         snprintf(cs->first_bad, sizeof cs->first_bad,
                  "after %d good messages, a header: %s: %.120s", c->server_got,
                  status_name(st), c->server_why.text);
     c->server_end = st;
     frame_msg_free(&msg);
     return st;
+}
+
+/* The end of a run that neither garbled nor finished. */
+static void say_cs_ended(struct scenario_result *r, const struct cs_call *cs,
+                         enum status st)
+{
+    scenario_say(r,
+                 "server decoded %d messages intact, A's and B's each in "
+                 "order, then the call ended with %s",
+                 cs->c.server_got, status_name(st));
 }
 
 static enum status run_concurrent_senders(const struct scenario *sc,
@@ -1035,6 +1377,7 @@ static enum status run_concurrent_senders(const struct scenario *sc,
 
     memset(&cs, 0, sizeof cs);
     call_init(&cs.c, sc, o, r);
+    cs.c.abort = cs_abort;
     latch_destroy(&cs.c.latch);
     latch_init(&cs.c.latch, 2);
     latch_init(&cs.gate, 2);
@@ -1048,6 +1391,8 @@ static enum status run_concurrent_senders(const struct scenario *sc,
     sched_cond_destroy(&cs.q.changed);
     sched_mutex_destroy(&cs.q.mu);
     latch_destroy(&cs.gate);
+    if (call_short(&cs.c))
+        return st;
     r->garbled = cs.first_bad[0] != '\0';
     if (cs.c.fix && r->garbled)
         broken(r, "the fixed variant garbled the stream: %s", cs.first_bad);
@@ -1056,15 +1401,18 @@ static enum status run_concurrent_senders(const struct scenario *sc,
     if (cs.c.fix) {
         scenario_say(r, "client/make-a and client/make-b queue their "
                         "messages; only client/send calls stream_send");
-        scenario_say(r,
-                     "server decoded all %d messages intact, A's and B's "
-                     "each in order",
-                     cs.c.server_got);
+        if (st == STATUS_OK && cs.c.server_got == 2 * cs.c.n)
+            scenario_say(r,
+                         "server decoded all %d messages intact, A's and "
+                         "B's each in order",
+                         cs.c.server_got);
+        else
+            say_cs_ended(r, &cs, st);
         return st;
     }
     scenario_say(r, "client/send-a and client/send-b both call "
                     "stream_send: each frame is two writes (header, payload)");
-    if (!r->garbled) {
+    if (!r->garbled && st == STATUS_OK) {
         scenario_say(r,
                      "this run happened to stay clean (%d messages): the "
                      "bug is still there; run it again, or with more "
@@ -1072,11 +1420,21 @@ static enum status run_concurrent_senders(const struct scenario *sc,
                      cs.c.server_got);
         return st;
     }
+    if (!r->garbled) {
+        say_cs_ended(r, &cs, st);
+        return st;
+    }
     scenario_say(r, "server: %s", cs.first_bad);
-    scenario_say(r,
-                 "the garbled stream ends the call with %s; see the "
-                 "bytes with --trace hexdump",
-                 status_name(st));
+    if (st == STATUS_INTERNAL || st == STATUS_RESOURCE_EXHAUSTED)
+        scenario_say(r,
+                     "the garbled stream ends the call with %s; see the "
+                     "bytes with --trace hexdump",
+                     status_name(st));
+    else
+        scenario_say(r,
+                     "the call ended with %s; see the bytes with --trace "
+                     "hexdump",
+                     status_name(st));
     scenario_say(r, "no data race here (the pipe is locked): "
                     "ThreadSanitizer stays quiet, the framing still breaks");
     scenario_say(r, "fix: one sender thread; see `duplex run "
@@ -1104,6 +1462,7 @@ struct quota {
     long bytes;             /* may go below zero, as grpc-go's does */
     int token;              /* the one-slot channel */
     int fixed;
+    int aborted; /* the run gave up (call_abort): nobody waits */
 };
 
 static enum sched_wait_kind describe_quota(const void *obj, char *buf,
@@ -1121,7 +1480,10 @@ static enum sched_wait_kind describe_quota(const void *obj, char *buf,
     return SCHED_WAIT_OTHER;
 }
 
-/* Waits for quota until the call's deadline (grpc-go: until it is done). */
+/*
+ * Waits for quota until the call's deadline (grpc-go: until it is done),
+ * or until the run is aborted (STATUS_CANCELLED, see quota_abort).
+ */
 static enum status quota_get(struct quota *q, long n, int64_t deadline)
 {
     enum status st = STATUS_OK;
@@ -1137,6 +1499,12 @@ static enum status quota_get(struct quota *q, long n, int64_t deadline)
             if (st == STATUS_OK)
                 q->token = 0; /* taken: nobody else will see it */
         }
+    }
+    if (q->aborted) { /* see quota_abort: pass the token on, and leave */
+        q->token = 1;
+        sched_cond_broadcast(&q->wake);
+        if (st == STATUS_OK)
+            st = STATUS_CANCELLED;
     }
     if (st == STATUS_OK)
         q->bytes -= n;
@@ -1189,6 +1557,25 @@ static enum status quota_produce(struct quota_call *qc, int who,
     return st == STATUS_EOF ? STATUS_OK : st;
 }
 
+/*
+ * call_abort's part for concurrent-senders-quota. It wakes each waiter
+ * the way a replenish would (quota above 0, a token); quota_get then sees
+ * aborted, leaves with CANCELLED and puts the token back for the next
+ * waiter, so the one-slot channel leaves nobody behind.
+ */
+static void quota_abort(struct call *c)
+{
+    struct quota_call *qc = (struct quota_call *)c;
+
+    sched_mutex_lock(&qc->q.mu);
+    qc->q.aborted = 1;
+    if (qc->q.bytes <= 0)
+        qc->q.bytes = 1;
+    qc->q.token = 1;
+    sched_cond_broadcast(&qc->q.wake);
+    sched_mutex_unlock(&qc->q.mu);
+}
+
 static enum status quota_sender_a(void *arg, struct status_detail *why)
 {
     return quota_produce(arg, 0, why);
@@ -1229,6 +1616,26 @@ static enum sched_wait_kind describe_latch(const void *obj, char *buf,
     return SCHED_WAIT_OTHER;
 }
 
+/*
+ * Whether this run shows the lost wake-up: it ended waiting (a deadlock or
+ * the deadline) with quota left, no token, and a sender short.
+ */
+static int quota_lost_wake_up(const struct quota_call *qc, enum status st)
+{
+    return (st == STATUS_DEADLOCK || st == STATUS_DEADLINE_EXCEEDED) &&
+           qc->q.bytes > 0 && !qc->q.token &&
+           (qc->sent[0] < qc->c.n || qc->sent[1] < qc->c.n);
+}
+
+static void say_quota_ended(struct scenario_result *r,
+                            const struct quota_call *qc, enum status st)
+{
+    scenario_say(r,
+                 "the call ended with %s (sent: A %d, B %d; quota %ld "
+                 "bytes)",
+                 status_name(st), qc->sent[0], qc->sent[1], qc->q.bytes);
+}
+
 static enum status
 run_concurrent_senders_quota(const struct scenario *sc,
                              const struct scenario_options *o,
@@ -1242,6 +1649,7 @@ run_concurrent_senders_quota(const struct scenario *sc,
 
     memset(&qc, 0, sizeof qc);
     call_init(&qc.c, sc, o, r);
+    qc.c.abort = quota_abort;
     latch_destroy(&qc.c.latch);
     latch_init(&qc.c.latch, 2);
     sched_cond_describe(&qc.c.latch.opened, describe_latch, &qc.c.latch);
@@ -1256,6 +1664,8 @@ run_concurrent_senders_quota(const struct scenario *sc,
     sched_mutex_destroy(&qc.send_mu);
     sched_cond_destroy(&qc.q.wake);
     sched_mutex_destroy(&qc.q.mu);
+    if (call_short(&qc.c))
+        return st;
     if (st == STATUS_OK && qc.c.server_got != 2 * qc.c.n)
         broken(r, "server got %d of %d messages", qc.c.server_got, 2 * qc.c.n);
     scenario_say(r,
@@ -1263,24 +1673,29 @@ run_concurrent_senders_quota(const struct scenario *sc,
                  "(a lock: no garbling), and share a %d-byte send quota",
                  QUOTA_WINDOW);
     if (qc.q.fixed) {
-        scenario_say(r,
-                     "fixed: a waiter re-checks the quota under the lock "
-                     "and every waiter is woken: %d + %d messages sent",
-                     qc.sent[0], qc.sent[1]);
+        if (st == STATUS_OK)
+            scenario_say(r,
+                         "fixed: a waiter re-checks the quota under the lock "
+                         "and every waiter is woken: %d + %d messages sent",
+                         qc.sent[0], qc.sent[1]);
+        else
+            say_quota_ended(r, &qc, st);
         return st;
     }
     scenario_say(r, "the quota wakes one waiter, with a one-slot token, only "
                     "when it crosses from <= 0 to > 0 (grpc-go's writeQuota)");
-    if (st == STATUS_DEADLOCK || st == STATUS_DEADLINE_EXCEEDED)
+    if (quota_lost_wake_up(&qc, st))
         scenario_say(r,
                      "lost wake-up: one sender took the only token, the "
                      "quota stayed above 0, and the other waited %s "
                      "(sent: A %d, B %d)",
                      st == STATUS_DEADLOCK ? "forever" : "until the deadline",
                      qc.sent[0], qc.sent[1]);
-    else
+    else if (st == STATUS_OK)
         scenario_say(r, "this schedule was lucky: try other seeds, or `duplex "
                         "explore concurrent-senders-quota`");
+    else
+        say_quota_ended(r, &qc, st);
     scenario_say(r, "fix: re-check the quota under the lock and broadcast; "
                     "see `duplex run concurrent-senders-quota --fix`");
     return st;
@@ -1301,6 +1716,9 @@ run_concurrent_senders_quota(const struct scenario *sc,
  * Shutdown: each client half-closes; its reader posts the EOF; once every
  * client is done and the inbox is empty, everything is sent, and the hub
  * ends every stream with OK, so each receiver drains and sees EOF.
+ * A thread that cannot start ends the run: hub_abort cancels every call
+ * and wakes every inbox waiter for good, so the threads that did start
+ * return.
  */
 #define HUB_INBOX 64 /* queued messages; readers wait when it is full */
 #define HUB_TEXT 24  /* "c1000 m10000000" fits */
@@ -1318,13 +1736,17 @@ struct hub {
     int m; /* messages each */
     struct stream **s;
     struct scenario_result *r;
-    struct sched_mutex mu; /* guards the inbox */
+    struct starts starts;  /* the threads run_hub started */
+    struct sched_mutex mu; /* guards the inbox and aborted */
     struct sched_cond readable;
     struct sched_cond writable;
     struct hub_item inbox[HUB_INBOX];
     unsigned head, count;
+    int aborted;         /* hub_abort ran: nobody waits on the inbox */
     uint64_t forwarded;  /* messages the hub loop sent (its thread only) */
     int *next;           /* next[i * n + k]: the m client i expects from k */
+    int *sent;           /* messages client i sent (its sender only) */
+    int *closed;         /* client i's CloseSend returned OK */
     uint64_t *got;       /* messages client i received */
     enum status *client_end; /* what client i's receiver ended with */
 };
@@ -1334,10 +1756,29 @@ struct hub_arg {
     int i;
 };
 
+/*
+ * Ends every call and wakes every inbox waiter for good, so that each
+ * thread returns: a thread could not start, or the hub loop cannot run.
+ */
+static void hub_abort(struct hub *h)
+{
+    int i = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++)
+        if (h->s[i] != NULL)
+            stream_cancel(&h->s[i]->client);
+    sched_mutex_lock(&h->mu);
+    h->aborted = 1;
+    sched_cond_broadcast(&h->readable);
+    sched_cond_broadcast(&h->writable);
+    sched_mutex_unlock(&h->mu);
+}
+
+/* Queues it for the hub loop; after hub_abort, drops it rather than wait. */
 static void hub_post(struct hub *h, const struct hub_item *it)
 {
     sched_mutex_lock(&h->mu);
-    while (h->count == HUB_INBOX)
+    while (h->count == HUB_INBOX && !h->aborted)
         if (sched_cond_wait(&h->writable, &h->mu) == STATUS_DEADLOCK)
             break; /* SIM unwinding: the report says why */
     if (h->count < HUB_INBOX) {
@@ -1348,7 +1789,11 @@ static void hub_post(struct hub *h, const struct hub_item *it)
     sched_mutex_unlock(&h->mu);
 }
 
-/* Takes everything in the inbox (at least one item) into items. */
+/*
+ * Takes everything in the inbox (at least one item) into items.
+ * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty), or
+ * STATUS_DEADLOCK (SIM mode).
+ */
 static enum status hub_take(struct hub *h, struct hub_item *items,
                             unsigned *n)
 {
@@ -1356,7 +1801,7 @@ static enum status hub_take(struct hub *h, struct hub_item *items,
 
     *n = 0;
     sched_mutex_lock(&h->mu);
-    while (h->count == 0 && st == STATUS_OK)
+    while (h->count == 0 && !h->aborted && st == STATUS_OK)
         st = sched_cond_wait(&h->readable, &h->mu);
     while (h->count > 0) {
         items[(*n)++] = h->inbox[h->head];
@@ -1366,6 +1811,8 @@ static enum status hub_take(struct hub *h, struct hub_item *items,
     if (*n > 0) {
         sched_cond_broadcast(&h->writable);
         st = STATUS_OK;
+    } else if (st == STATUS_OK) {
+        st = STATUS_CANCELLED;
     }
     sched_mutex_unlock(&h->mu);
     return st;
@@ -1415,8 +1862,10 @@ static enum status hub_loop(void *arg)
     int done = 0;
     int j = 0;
 
-    if (sent == NULL)
+    if (sent == NULL) { /* nobody would forward: end the run */
+        hub_abort(h);
         return STATUS_RESOURCE_EXHAUSTED;
+    }
     while (done < h->n && hub_take(h, batch, &n) == STATUS_OK) {
         for (j = 0; j < h->n; j++) {
             for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
@@ -1453,9 +1902,12 @@ static enum status hub_sender(void *arg)
         int len = hub_text(text, sizeof text, a->i, m);
 
         st = stream_send(e, text, (size_t)len, NULL);
+        a->h->sent[a->i] += st == STATUS_OK;
     }
-    if (st == STATUS_OK)
+    if (st == STATUS_OK) {
         st = stream_close_send(e);
+        a->h->closed[a->i] = st == STATUS_OK;
+    }
     return st;
 }
 
@@ -1509,6 +1961,36 @@ static void hub_check(struct hub *h)
     }
 }
 
+/*
+ * Allocates h's tables and creates its n calls; on failure says so in
+ * h->starts.why. Returns STATUS_OK or STATUS_RESOURCE_EXHAUSTED.
+ */
+static enum status hub_create(struct hub *h, const struct stream_options *so)
+{
+    size_t n = (size_t)h->n;
+    size_t i = 0;
+
+    sched_mutex_init(&h->mu);
+    sched_cond_init(&h->readable);
+    sched_cond_init(&h->writable);
+    h->s = calloc(n, sizeof *h->s);
+    h->next = calloc(n * n, sizeof *h->next);
+    h->sent = calloc(n, sizeof *h->sent);
+    h->closed = calloc(n, sizeof *h->closed);
+    h->got = calloc(n, sizeof *h->got);
+    h->client_end = calloc(n, sizeof *h->client_end);
+    if (h->s == NULL || h->next == NULL || h->sent == NULL ||
+        h->closed == NULL || h->got == NULL || h->client_end == NULL)
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (stream_create(NULL, so, &h->s[i]) != STATUS_OK)
+            goto fail;
+    return STATUS_OK;
+fail:
+    return status_detail_set(&h->starts.why, STATUS_RESOURCE_EXHAUSTED,
+                             "out of memory");
+}
+
 static void hub_free(struct hub *h)
 {
     int i = 0;
@@ -1517,6 +1999,8 @@ static void hub_free(struct hub *h)
         stream_destroy(h->s[i]);
     free(h->s);
     free(h->next);
+    free(h->sent);
+    free(h->closed);
     free(h->got);
     free(h->client_end);
     sched_cond_destroy(&h->writable);
@@ -1531,31 +2015,103 @@ static long hub_peak_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
-/* Starts the threads: 3 per client and the hub loop; joins those started. */
+/* Starts the hub loop, then 3 threads per client, until one fails. */
 static enum status hub_threads(struct hub *h, struct hub_arg *args,
-                               struct sched_thread *th, int *started)
+                               struct sched_thread *th)
 {
+    static const sched_fn fns[3] = {hub_reader, hub_receiver, hub_sender};
+    static const char *const fmt[3] = {"server/read%d", "client%d/recv",
+                                       "client%d/send"};
     char name[SCHED_NAME_MAX];
     enum status st = STATUS_OK;
     int i = 0;
+    int k = 0;
 
-    st = sched_thread_start(&th[0], "server/hub", hub_loop, h);
-    *started = st == STATUS_OK;
+    st = start_thread(&h->starts, &th[0], "server/hub", hub_loop, h);
     for (i = 0; i < h->n && st == STATUS_OK; i++) {
-        static const sched_fn fns[3] = {hub_reader, hub_receiver, hub_sender};
-        static const char *const fmt[3] = {"server/read%d", "client%d/recv",
-                                           "client%d/send"};
-        int k = 0;
-
         args[i].h = h;
         args[i].i = i;
         for (k = 0; k < 3 && st == STATUS_OK; k++) {
             snprintf(name, sizeof name, fmt[k], i + 1);
-            st = sched_thread_start(&th[*started], name, fns[k], &args[i]);
-            *started += st == STATUS_OK;
+            st = start_thread(&h->starts, &th[h->starts.started], name, fns[k],
+                              &args[i]);
         }
     }
     return st;
+}
+
+/* Adds every call's counters into r->stats. */
+static void hub_stats(const struct hub *h, struct scenario_result *r)
+{
+    int i = 0;
+    int d = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++) {
+        struct stream_stats one;
+
+        if (h->s[i] == NULL)
+            continue;
+        one = stream_get_stats(h->s[i]);
+        for (d = 0; d < 2; d++) {
+            r->stats.sent[d] += one.sent[d];
+            r->stats.received[d] += one.received[d];
+            r->stats.bytes_discarded[d] += one.bytes_discarded[d];
+            r->stats.write_waits[d] += one.write_waits[d];
+            r->stats.read_waits[d] += one.read_waits[d];
+        }
+    }
+}
+
+/* The narration of a run that started every thread: only what it counted. */
+static void hub_say(const struct hub *h, struct scenario_result *r,
+                    enum status st)
+{
+    uint64_t want = (uint64_t)h->n * (uint64_t)h->m * (uint64_t)(h->n - 1);
+    uint64_t delivered = 0;
+    int all_sent = 0;
+    int closed = 0;
+    int eof = 0;
+    int i = 0;
+
+    for (i = 0; i < h->n; i++) {
+        all_sent += h->sent[i] == h->m;
+        closed += h->closed[i];
+        eof += h->client_end[i] == STATUS_EOF;
+        delivered += h->got[i];
+    }
+    if (all_sent == h->n && closed == h->n)
+        scenario_say(r,
+                     "%d client%s each sent %d message%s on its own "
+                     "stream, then CloseSend",
+                     h->n, h->n == 1 ? "" : "s", h->m, h->m == 1 ? "" : "s");
+    else
+        scenario_say(r,
+                     "%d of the %d clients sent all %d messages; %d "
+                     "called CloseSend",
+                     all_sent, h->n, h->m, closed);
+    if (h->forwarded == want && delivered == want)
+        scenario_say(r,
+                     "server/hub sent each to the %d other client%s: %llu "
+                     "messages delivered (%d x %d x %d)",
+                     h->n - 1, h->n == 2 ? "" : "s",
+                     (unsigned long long)h->forwarded, h->n, h->m, h->n - 1);
+    else
+        scenario_say(r,
+                     "server/hub forwarded %llu messages and the clients "
+                     "received %llu, of the %llu (%d x %d x %d) a whole "
+                     "run delivers",
+                     (unsigned long long)h->forwarded,
+                     (unsigned long long)delivered, (unsigned long long)want,
+                     h->n, h->m, h->n - 1);
+    if (st == STATUS_OK && eof == h->n && delivered == want &&
+        r->broken[0] == '\0')
+        scenario_say(r, "every client got every other client's messages "
+                        "once, each sender's in order, then EOF");
+    else
+        scenario_say(r,
+                     "%d of the %d clients got to EOF; the run ended "
+                     "with %s",
+                     eof, h->n, status_name(st));
 }
 
 static enum status run_hub(const struct scenario *sc,
@@ -1568,7 +2124,6 @@ static enum status run_hub(const struct scenario *sc,
     struct sched_thread *th = NULL;
     int64_t t0 = sched_now_ns();
     enum status st = STATUS_OK;
-    int started = 0;
     int i = 0;
 
     memset(&h, 0, sizeof h);
@@ -1576,74 +2131,43 @@ static enum status run_hub(const struct scenario *sc,
     h.n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
     h.m = o->messages > 0 ? o->messages : sc->default_messages;
     h.r = r;
+    starts_init(&h.starts, o);
     so.capacity = o->capacity > 0 ? o->capacity : sc->default_capacity;
     so.trace = h.n <= HUB_TRACED ? o->trace : NULL;
-    sched_mutex_init(&h.mu);
-    sched_cond_init(&h.readable);
-    sched_cond_init(&h.writable);
-    h.s = calloc((size_t)h.n, sizeof *h.s);
-    h.next = calloc((size_t)h.n * (size_t)h.n, sizeof *h.next);
-    h.got = calloc((size_t)h.n, sizeof *h.got);
-    h.client_end = calloc((size_t)h.n, sizeof *h.client_end);
     args = calloc((size_t)h.n, sizeof *args);
     th = calloc((size_t)h.n * 3 + 1, sizeof *th);
-    if (h.s == NULL || h.next == NULL || h.got == NULL ||
-        h.client_end == NULL || args == NULL || th == NULL)
-        st = STATUS_RESOURCE_EXHAUSTED;
-    for (i = 0; i < h.n && st == STATUS_OK; i++)
-        st = stream_create(NULL, &so, &h.s[i]);
+    st = hub_create(&h, &so);
+    if (st == STATUS_OK && (args == NULL || th == NULL))
+        st = status_detail_set(&h.starts.why, STATUS_RESOURCE_EXHAUSTED,
+                               "out of memory");
     if (st == STATUS_OK)
-        st = hub_threads(&h, args, th, &started);
-    if (st != STATUS_OK) { /* end every call: whoever started can finish */
-        for (i = 0; h.s != NULL && i < h.n; i++)
-            if (h.s[i] != NULL)
-                stream_cancel(&h.s[i]->client);
-        /* The hub loop waits for every reader's end: post the missing. */
-        for (i = 0; started > 0 && i < h.n; i++) {
-            struct hub_item end = {.from = i, .st = STATUS_CANCELLED};
-
-            if (1 + 3 * i >= started) /* th[1 + 3i] is client i's reader */
-                hub_post(&h, &end);
-        }
-    }
-    for (i = 0; i < started; i++) {
+        st = hub_threads(&h, args, th);
+    if (st != STATUS_OK)
+        hub_abort(&h);
+    for (i = 0; i < h.starts.started; i++) {
         enum status t = sched_thread_join(&th[i]);
 
         if (st == STATUS_OK && t != STATUS_OK)
             st = t;
     }
-    if (st == STATUS_OK)
-        hub_check(&h);
-    for (i = 0; h.s != NULL && i < h.n; i++) {
-        struct stream_stats one;
-        int d = 0;
-
-        if (h.s[i] == NULL)
-            continue;
-        one = stream_get_stats(h.s[i]);
-        for (d = 0; d < 2; d++) {
-            r->stats.sent[d] += one.sent[d];
-            r->stats.received[d] += one.received[d];
-            r->stats.bytes_discarded[d] += one.bytes_discarded[d];
-            r->stats.write_waits[d] += one.write_waits[d];
-            r->stats.read_waits[d] += one.read_waits[d];
-        }
+    hub_stats(&h, r);
+    if (h.starts.why.code != STATUS_OK) {
+        st = h.starts.why.code;
+        r->why = h.starts.why;
+        say_short(r, &h.starts, 3 * h.n + 1);
+    } else {
+        if (st == STATUS_OK)
+            hub_check(&h);
+        hub_say(&h, r, st);
     }
-    scenario_say(r, "%d client%s each sent %d message%s on its own stream, "
-                    "then CloseSend", h.n, h.n == 1 ? "" : "s", h.m,
-                 h.m == 1 ? "" : "s");
-    scenario_say(r, "server/hub sent each to the %d other client%s: %llu "
-                    "messages delivered (%d x %d x %d)",
-                 h.n - 1, h.n == 2 ? "" : "s", (unsigned long long)h.forwarded,
-                 h.n, h.m, h.n - 1);
-    scenario_say(r, "every client got every other client's messages once, "
-                    "each sender's in order, then EOF");
     if (h.n > HUB_TRACED && o->trace != NULL)
         scenario_say(r, "(no timeline with more than %d clients)", HUB_TRACED);
     if (o->os)
-        scenario_say(r, "%d threads and %d streams; wall time %.1f ms; "
-                        "peak RSS %.1f MiB",
-                     3 * h.n + 1, h.n, (double)(sched_now_ns() - t0) / 1e6,
+        scenario_say(r,
+                     "%d thread%s and %d streams; wall time %.1f ms; "
+                     "peak RSS %.1f MiB",
+                     h.starts.started, h.starts.started == 1 ? "" : "s", h.n,
+                     (double)(sched_now_ns() - t0) / 1e6,
                      (double)hub_peak_rss_kib() / 1024);
     hub_free(&h);
     free(args);
@@ -1893,6 +2417,8 @@ enum scenario_exit scenario_exit_code(const struct scenario_result *r)
         return SCENARIO_EXIT_USAGE;
     if (r->broken[0] != '\0')
         return SCENARIO_EXIT_BROKEN;
+    if (r->simulated && r->sim.livelocked)
+        return SCENARIO_EXIT_LIVELOCK;
     if (r->simulated && r->sim.deadlocked)
         return SCENARIO_EXIT_DEADLOCK;
     if (r->garbled)

@@ -30,6 +30,8 @@
  *   4  the stream was garbled: frames from two senders interleaved
  *   5  deadlock: no thread could ever run again (SIM mode's report says
  *      who waited for what)
+ *   6  livelock: a simulated run was still going at its step budget
+ *      (SIM mode's report says who kept running); the call never ended
  *
  * Modes: by default a scenario runs under the deterministic scheduler
  * (SIM mode, see sched.h) with a seed, so the same seed gives the same run
@@ -54,7 +56,8 @@ enum scenario_exit {
     SCENARIO_EXIT_USAGE = 2,
     SCENARIO_EXIT_STATUS = 3,
     SCENARIO_EXIT_GARBLED = 4,
-    SCENARIO_EXIT_DEADLOCK = 5
+    SCENARIO_EXIT_DEADLOCK = 5,
+    SCENARIO_EXIT_LIVELOCK = 6
 };
 
 struct scenario_options {
@@ -69,6 +72,9 @@ struct scenario_options {
     enum sched_strategy strategy; /* SIM: how to choose (default random) */
     const int8_t *forced; /* SIM: forced choices (replay, exploration) */
     size_t nforced;
+    int refuse_thread; /* tests: the run's thread start number refuse_thread
+                          (1: its first) fails as a `ulimit -u` would make
+                          it fail (EAGAIN); 0: none */
 };
 
 #define SCENARIO_REPORT_MAX 4096
@@ -123,6 +129,10 @@ const struct scenario *scenario_find(const char *name);
  * STATUS_INVALID_ARGUMENT when cancel-vs-drain's opts fail scenario_check
  * (r->usage_error is set and r->why says what to change; the other
  * scenarios do not check their options here).
+ * A thread that cannot start stops the run: the threads that did start are
+ * cancelled and joined (no wait in a scenario outlives its call), r->why
+ * says "could not start thread NAME: REASON", no invariant is checked, and
+ * the report says only what the run counted. Exit code 3.
  */
 enum status scenario_run(const struct scenario *sc,
                          const struct scenario_options *opts,

@@ -35,6 +35,11 @@
  *       then on every condition wait returns STATUS_DEADLOCK at once, so the
  *       code unwinds, joins its threads and ends;
  *     - else everyone is done, and control goes back to sched_sim_run.
+ *   Every step counts against the run's budget (max_steps). The step that
+ *   would pass it stops the run as a livelock: the report is written and
+ *   the running thread switches straight back to sched_sim_run, leaving
+ *   every unfinished thread where it is. Their workers are unmapped, not
+ *   parked: a stack stopped in mid-call cannot run another thread.
  *
  *   The thread-local pointer self names the running thread (OS and SIM); it
  *   is the only per-thread state in duplex.
@@ -138,6 +143,7 @@ struct sched_fiber {
     enum status woke;                /* OK, DEADLINE_EXCEEDED or DEADLOCK */
     struct sched_fiber *next_waiter; /* in cond->waiters */
     struct worker *w;                /* where it runs */
+    uint64_t last_step;              /* the run's step count at its last step */
 };
 
 struct sim {
@@ -154,7 +160,8 @@ struct sim {
     uint64_t rng;
     uint64_t max_steps;
     int64_t now;
-    int unwinding; /* a deadlock was found: waits fail */
+    int unwinding;               /* a deadlock was found: waits fail */
+    struct sched_fiber *stopper; /* the thread whose step passed max_steps */
     struct sched_sim_result *r;
     size_t decisions_cap;
     int failed; /* out of memory while recording */
@@ -273,6 +280,20 @@ static void worker_free(struct worker *w)
     if (munmap(w->base, STACK_GUARD + SCHED_STACK_SIZE) != 0)
         check(errno, "munmap");
     free(w);
+}
+
+/*
+ * Frees the worker of a thread stopped in mid-call (a livelock). Under ASan
+ * its stack still holds the poisoned red zones of the calls it was in:
+ * unpoison them, or a later mapping at that address would seem to
+ * overflow.
+ */
+static void worker_discard(struct worker *w)
+{
+#ifdef SCHED_ASAN
+    __asan_unpoison_memory_region(w->base + STACK_GUARD, SCHED_STACK_SIZE);
+#endif
+    worker_free(w);
 }
 
 /*
@@ -553,6 +574,67 @@ static int break_deadlock(struct sim *sim)
     return woken;
 }
 
+/* Appends the i-th of n names: "a", "a and b", "a, b and c". */
+static void append_name(char *buf, size_t cap, const char *name, int i, int n)
+{
+    append(buf, cap, i == 0 ? "" : i == n - 1 ? " and " : ", ");
+    append(buf, cap, name);
+}
+
+/* f has not finished and took a step in the last window steps. */
+static int kept_running(const struct sched_fiber *f, uint64_t steps,
+                        uint64_t window)
+{
+    return f->state != FIBER_DONE && f->last_step + window > steps;
+}
+
+/*
+ * Writes "livelock: after N steps (the budget), A and B kept running (each
+ * took steps in the last W); C waits for X." and a hint. A thread kept
+ * running when it took a step in the last tenth of the budget.
+ */
+static void write_livelock_report(struct sim *sim)
+{
+    char *out = sim->r->report;
+    uint64_t steps = sim->r->steps;
+    uint64_t window = sim->max_steps >= 10 ? sim->max_steps / 10 : 1;
+    enum sched_wait_kind kind = SCHED_WAIT_OTHER;
+    char what[192];
+    char line[256];
+    int running = 0;
+    int listed = 0;
+    int i = 0;
+
+    for (i = 0; i < sim->nfibers; i++)
+        running += kept_running(sim->fibers[i], steps, window);
+    snprintf(out, SCHED_REPORT_MAX, "livelock: after %llu steps (the budget), ",
+             (unsigned long long)steps);
+    for (i = 0; i < sim->nfibers; i++)
+        if (kept_running(sim->fibers[i], steps, window))
+            append_name(out, SCHED_REPORT_MAX, sim->fibers[i]->name, listed++,
+                        running);
+    snprintf(line, sizeof line, " kept running (%s steps in the last %llu)",
+             running == 1 ? "took" : "each took", (unsigned long long)window);
+    append(out, SCHED_REPORT_MAX, line);
+    for (i = 0; i < sim->nfibers; i++) {
+        const struct sched_fiber *f = sim->fibers[i];
+
+        if (f->state == FIBER_DONE || kept_running(f, steps, window))
+            continue;
+        if (f->state == FIBER_BLOCKED) {
+            describe_wait(f, what, sizeof what, &kind);
+            snprintf(line, sizeof line, "; %s waits for %s", f->name, what);
+        } else {
+            snprintf(line, sizeof line, "; %s could run but was not chosen",
+                     f->name);
+        }
+        append(out, SCHED_REPORT_MAX, line);
+    }
+    append(out, SCHED_REPORT_MAX,
+           ". Does a loop poll for something that never comes, or call "
+           "recv again after EOF?");
+}
+
 /* ---- SIM mode: choosing who runs next ----------------------------------- */
 
 static void record(struct sim *sim, uint64_t runnable, int current, int chosen)
@@ -590,6 +672,14 @@ static int in_order(uint64_t runnable, int current)
     return -1;
 }
 
+/* The forced choice at decision k did not fit; the first one is kept. */
+static void note_diverged(struct sched_sim_result *r, size_t k)
+{
+    if (!r->diverged)
+        r->diverged_at = k;
+    r->diverged = 1;
+}
+
 static int pick(struct sim *sim, uint64_t runnable, int current)
 {
     size_t k = sim->r->ndecisions;
@@ -602,7 +692,7 @@ static int pick(struct sim *sim, uint64_t runnable, int current)
         if (o->forced[k] < SCHED_SIM_MAX_THREADS &&
             (runnable >> o->forced[k] & 1))
             return o->forced[k];
-        sim->r->diverged = 1;
+        note_diverged(sim->r, k);
     }
     if (o->strategy == SCHED_IN_ORDER)
         return in_order(runnable, current);
@@ -645,21 +735,48 @@ static uint64_t runnable_set(struct sim *sim)
     }
 }
 
+/* 1 when every thread of the run is done (the last one is exiting). */
+static int all_done(const struct sim *sim)
+{
+    int i = 0;
+
+    for (i = 0; i < sim->nfibers; i++)
+        if (sim->fibers[i]->state != FIBER_DONE)
+            return 0;
+    return 1;
+}
+
+/*
+ * The run has taken its budget of steps and f wants another: a livelock.
+ * Writes the report and goes back to sched_sim_run for good, leaving every
+ * unfinished thread (f too) where it is.
+ */
+static void stop_livelocked(struct sim *sim, struct sched_fiber *f)
+{
+    f->last_step = sim->r->steps; /* it is running now */
+    sim->r->livelocked = 1;
+    sim->stopper = f;
+    write_livelock_report(sim);
+    switch_to(sim, f, NULL);
+    /* Nobody switches back to a stopped thread: its worker is unmapped. */
+    abort();
+}
+
 /*
  * A step that never switches: unlock, signal and broadcast. In code whose
  * shared state is under locks, a switch right after them can always be
  * moved to the next lock, wait or exit, so exploring it there too would
- * only repeat schedules.
+ * only repeat schedules. A step past the budget is not taken: the run
+ * stops instead, unless it is the last thread's exit (a run that ends is
+ * no livelock).
  */
 static void step(struct sched_fiber *f)
 {
-    if (++f->sim->r->steps > f->sim->max_steps) {
-        fprintf(stderr,
-                "duplex: simulated run passed %llu steps; a "
-                "livelock?\n",
-                (unsigned long long)f->sim->max_steps);
-        abort();
-    }
+    struct sim *sim = f->sim;
+
+    if (sim->r->steps >= sim->max_steps && !all_done(sim))
+        stop_livelocked(sim, f);
+    f->last_step = ++sim->r->steps;
 }
 
 /*
@@ -887,7 +1004,11 @@ static void sim_free(struct sim *sim)
     for (i = 0; i < sim->nfibers; i++) {
         struct sched_fiber *f = sim->fibers[i];
 
-        worker_put(f->w);
+        /* A thread stopped in mid-call (a livelock) leaves no usable stack. */
+        if (f->state == FIBER_DONE && f != sim->stopper)
+            worker_put(f->w);
+        else
+            worker_discard(f->w);
         free(f);
     }
 }
@@ -907,7 +1028,7 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
     sim.opts = o;
     sim.r = r;
     sim.rng = o->seed * 2 + 1; /* xorshift needs a non-zero state */
-    sim.max_steps = o->max_steps ? o->max_steps : 10000000;
+    sim.max_steps = o->max_steps ? o->max_steps : SCHED_SIM_MAX_STEPS;
     sim.now = 1000000000; /* virtual time starts at 1 s, never at 0 */
     sim.caller = self;
 #ifdef SCHED_TSAN
@@ -918,14 +1039,19 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
     snprintf(main_thread.name, sizeof main_thread.name, "main");
     st = new_fiber(&sim, &main_thread, &root);
     if (st == STATUS_OK) {
-        /* Comes back only when every simulated thread is done. */
+        /* Comes back when every simulated thread is done, or stopped. */
         switch_to(&sim, NULL, root);
-        *out_status = main_thread.result;
+        *out_status = r->livelocked ? STATUS_ABORTED : main_thread.result;
         r->now_ns = sim.now;
-        /* Forced choices past the run's last decision did not fit it. */
-        for (size_t k = r->ndecisions; k < o->nforced; k++)
-            if (o->forced[k] >= 0)
-                r->diverged = 1;
+        /*
+         * Forced choices past the last decision of a run that ended did not
+         * fit it (a stopped run might have come to them).
+         */
+        for (size_t k = r->ndecisions; k < o->nforced && !r->livelocked; k++)
+            if (o->forced[k] >= 0) {
+                note_diverged(r, k);
+                break;
+            }
     }
     sim_free(&sim);
     if (st == STATUS_OK && sim.failed)
@@ -984,7 +1110,7 @@ enum status sched_schedule_parse(const char *s, int8_t **out_forced,
         if (*p < '0' || *p > '9')
             goto bad;
         k = strtoll(p, &end, 10);
-        if (*end != ':' || k <= last || k > 100000000)
+        if (*end != ':' || k <= last || k >= SCHED_SIM_MAX_STEPS)
             goto bad;
         p = end + 1;
         if (*p < '0' || *p > '9')
@@ -1204,15 +1330,22 @@ enum status sched_thread_start(struct sched_thread *t, const char *name,
     t->fiber = NULL;
     t->joined = 0;
     snprintf(t->name, sizeof t->name, "%s", name != NULL ? name : "thread");
-    if (f != NULL)
-        return sim_thread_start(f, t);
+    if (f != NULL) {
+        enum status st = sim_thread_start(f, t);
+
+        if (st != STATUS_OK) /* in pthread_create's words: no resources */
+            errno = EAGAIN;
+        return st;
+    }
     check(pthread_attr_init(&attr), "pthread_attr_init");
     check(pthread_attr_setstacksize(&attr, SCHED_STACK_SIZE),
           "pthread_attr_setstacksize");
     rc = pthread_create(&t->tid, &attr, trampoline, t);
     check(pthread_attr_destroy(&attr), "pthread_attr_destroy");
-    if (rc == EAGAIN)
+    if (rc == EAGAIN) {
+        errno = rc; /* the caller's message can say why */
         return STATUS_RESOURCE_EXHAUSTED;
+    }
     check(rc, "pthread_create");
     return STATUS_OK;
 }

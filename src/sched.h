@@ -19,7 +19,9 @@
  *             the same step every time. When no thread can ever run again,
  *             that is a deadlock: sched writes a report of who waits for what,
  *             wakes every waiting thread with STATUS_DEADLOCK so the code
- *             unwinds, and the run ends cleanly.
+ *             unwinds, and the run ends cleanly. When threads go on
+ *             forever instead (a livelock), the run's step budget stops it,
+ *             and sched reports who kept running.
  *
  * Design
  *   - Wrappers for calls that "cannot fail" abort() when they do: a failed
@@ -167,7 +169,8 @@ void sched_sleep_ns(int64_t ns);
  *   STATUS_OK                  the thread is running
  *   STATUS_RESOURCE_EXHAUSTED  the system refused another thread; in SIM
  *                              mode, also when the run already has
- *                              SCHED_SIM_MAX_THREADS threads
+ *                              SCHED_SIM_MAX_THREADS threads (errno is
+ *                              EAGAIN then, as pthread_create says it)
  */
 enum status sched_thread_start(struct sched_thread *t, const char *name,
                                sched_fn fn, void *arg);
@@ -185,6 +188,13 @@ const char *sched_self_name(void);
 
 /* Most threads one simulated run may start (including its "main"). */
 #define SCHED_SIM_MAX_THREADS 64
+
+/*
+ * A simulated run's step budget unless its options give one: about a
+ * second of simulation. A run still going after that many steps is taken
+ * for a livelock and stopped (see sched_sim_run).
+ */
+#define SCHED_SIM_MAX_STEPS 10000000
 
 /*
  * One decision of a simulated run, at a scheduling point where more than
@@ -210,7 +220,7 @@ struct sched_sim_options {
     const int8_t *forced; /* choose forced[k] at decision k (when it is
                              runnable), then follow the strategy */
     size_t nforced;
-    uint64_t max_steps; /* 0: 10,000,000; a livelock guard */
+    uint64_t max_steps; /* the step budget; 0: SCHED_SIM_MAX_STEPS */
 };
 
 #define SCHED_REPORT_MAX 1024
@@ -219,18 +229,33 @@ struct sched_sim_result {
     uint64_t steps;                   /* scheduling points passed */
     int64_t now_ns;                   /* virtual time at the end */
     int deadlocked;                   /* the run found a deadlock */
+    int livelocked;                   /* it was stopped at its step budget */
     int diverged;                     /* a forced choice did not fit */
-    char report[SCHED_REPORT_MAX];    /* the deadlock report, or "" */
+    size_t diverged_at;               /* ... the first: its decision k */
+    char report[SCHED_REPORT_MAX];    /* the deadlock or livelock report,
+                                         or "" */
     struct sched_decision *decisions; /* every decision, in order */
     size_t ndecisions;
 };
 
 /*
  * Runs fn(arg) as the "main" thread of a simulated run, with every thread
- * it starts, until all have finished. Blocks the caller meanwhile. A run
- * that passes o->max_steps steps aborts with a message (a livelock).
+ * it starts, until all have finished. Blocks the caller meanwhile.
+ *
+ * A run still going when it has taken its budget of steps (o->max_steps)
+ * is a livelock: threads that keep running and never finish, such as a
+ * loop that polls for something that never comes. (The step in which the
+ * last thread exits is always taken: a run that ends is no livelock.) The
+ * run is stopped there: r->livelocked is set, r->report names the threads
+ * that kept taking steps and what the others wait for, and *out_status is
+ * STATUS_ABORTED. Unlike a deadlock's, a livelock's threads cannot be
+ * woken to unwind (a thread that never waits cannot be told to stop), so
+ * they are left where they were: their stacks are dropped, the locks they
+ * hold stay held, and memory they allocated is not freed.
+ *
  * Returns one of:
- *   STATUS_OK                  the run ended; fn's status is in *out_status
+ *   STATUS_OK                  the run ended (or was stopped); fn's status,
+ *                              or STATUS_ABORTED, is in *out_status
  *   STATUS_RESOURCE_EXHAUSTED  no memory or no thread for the simulator
  * r (not NULL) receives the run's record; free it with
  * sched_sim_result_free. Not reentrant: one simulated run per process at a
@@ -276,12 +301,15 @@ size_t sched_schedule_format(const struct sched_decision *d, size_t n,
  * Returns one of:
  *   STATUS_OK                *out_forced / *out_n are set
  *   STATUS_INVALID_ARGUMENT  not a replay string (a "k:t,k:t" list with k
- *                            increasing, k <= 100,000,000 and
+ *                            increasing, k < SCHED_SIM_MAX_STEPS and
  *                            t < SCHED_SIM_MAX_THREADS)
  *   STATUS_RESOURCE_EXHAUSTED out of memory
  * *out_forced and *out_n are untouched on failure.
  * A replay string only says where a run left SCHED_IN_ORDER, so replay it
- * with that strategy.
+ * with that strategy. A run makes at most one decision a step, so no run
+ * within the default budget has a decision SCHED_SIM_MAX_STEPS or later:
+ * the bound keeps *out_forced (one byte per decision up to the last k) to
+ * what a run can use.
  */
 enum status sched_schedule_parse(const char *s, int8_t **out_forced,
                                  size_t *out_n);

@@ -24,8 +24,11 @@ mkdir "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# timeout(1) turns a hang into a failure; without it, checks just run.
-if command -v timeout >/dev/null 2>&1; then
+# hangcheck (10 s without CPU) or timeout(1) (10 s) turns a hang into a
+# failure; without either, checks just run.
+if [ -x "${HANGCHECK:-}" ]; then
+    limit="$HANGCHECK --idle 10"
+elif command -v timeout >/dev/null 2>&1; then
     limit="timeout 10"
 else
     limit=""
@@ -382,6 +385,115 @@ if [ -w /dev/full ]; then
     else
         not_ok "list into a full disk exits 1" "exit $rc"
     fi
+fi
+
+# ---- --help takes nothing after it ----------------------------------------
+
+for cmd in list run explore decode recall; do
+    duplex "$cmd" --help extra
+    usage_error "$cmd --help extra: exit 2" \
+        "--help takes nothing after it ('extra')" "$cmd"
+done
+duplex --help extra
+if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] &&
+    grep -F -q "duplex: --help takes nothing after it ('extra')" "$tmp/err"
+then
+    ok "--help extra: exit 2"
+else
+    not_ok "--help extra: exit 2" "exit $rc"
+fi
+
+# ---- sizes a simulated run cannot take ---------------------------------------
+
+# A simulated run that is still going after 10,000,000 steps is stopped as
+# a livelock. Runs that would need more are refused before they start,
+# with the limit (this one used to die of SIGABRT after a second).
+duplex run echo --messages 300000 --trace none
+usage_error "run echo --messages 300000: refused, with the limit" \
+    "--messages 300000 does not fit a simulated run of echo"
+most=$(sed -n 's/.*so at most \([0-9]*\) fit.*/\1/p' "$tmp/err")
+
+# The limit is the biggest run accepted, and it runs to its end.
+name="run echo --messages LIMIT (the limit printed): runs, exit 0"
+if [ -z "$most" ]; then
+    not_ok "$name" "the message gives no limit"
+else
+    duplex run echo --messages "$most" --trace none
+    steps=$(sed -n 's/^simulated: \([0-9]*\) steps.*/\1/p' "$tmp/out")
+    if [ "$rc" = 0 ] && [ -n "$steps" ] && [ "$steps" -le 10000000 ]; then
+        ok "$name ($most messages, $steps steps)"
+    else
+        not_ok "$name" "exit $rc, steps '$steps', for $most messages"
+    fi
+    duplex run echo --messages $((most + 1)) --trace none
+    usage_error "run echo --messages LIMIT+1: refused" "so at most $most fit"
+fi
+
+# Every scenario of the list, with --fix where it has one, at the largest
+# --messages: refused before the run, never a signal.
+scenario=""
+while read -r first code rest; do
+    case $first in
+    scenario) continue ;;
+    --fix) args="$scenario --fix" ;;
+    *) scenario=$first; args=$first ;;
+    esac
+    # shellcheck disable=SC2086 # args is "NAME" or "NAME --fix"
+    duplex run $args --messages 10000000 --capacity 350m --trace none
+    usage_error "run $args --messages 10000000: refused, with the limit" \
+        "--messages 10000000 does not fit a simulated run of $scenario"
+done <"$tmp/list"
+
+duplex run hub --clients 20 --messages 1000 --capacity 1 --trace none
+usage_error "run hub --clients 20 --capacity 1 --messages 1000: refused" \
+    "so at most "
+duplex explore hub --messages 10000 --capacity 1
+usage_error "explore hub --messages 10000 --capacity 1: refused" \
+    "so at most " explore
+
+# A replay naming a decision no run reaches is refused before anything is
+# allocated for it (it used to take about 99 MB first).
+duplex run echo --replay 100000000:1
+usage_error "run echo --replay 100000000:1: refused at once" \
+    "decision 100000000 is past the end of any simulated run"
+
+# ---- out of memory -----------------------------------------------------------
+
+# decode holds a frame whole before it prints it, so a 2 GiB frame that
+# --max-recv allows needs 2 GiB. Under `ulimit -v` it runs out: that is
+# RESOURCE_EXHAUSTED, exit 3, with a message, in hex mode too. A sanitizer
+# reserves far more address space than such a limit allows, so a binary
+# that cannot start under it skips these checks and says why.
+vlimit=200000
+under_limit() {
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    $limit sh -c 'ulimit -v "$1" && shift && exec "$@"' sh "$vlimit" "$@"
+}
+if ! under_limit "$DUPLEX" --version >/dev/null 2>&1; then
+    echo "skip - decode out of memory: $DUPLEX does not start under" \
+        "ulimit -v $vlimit (built with a sanitizer?)"
+else
+    { printf '\000\000\000\000\002hi\000\200\000\000\000'
+        head -c 300000000 /dev/zero; } |
+        under_limit "$DUPLEX" decode --max-recv 4294967295 \
+            >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    expect "decode: out of memory is RESOURCE_EXHAUSTED, exit 3" 3 \
+        'flag=0 len=2 "hi"' \
+        "RESOURCE_EXHAUSTED: out of memory holding a 2147483648-byte message"
+    if grep -F -q "duplex decode: out of memory holding" "$tmp/err"; then
+        ok "decode: out of memory is said on stderr too"
+    else
+        not_ok "decode: out of memory is said on stderr too" "stderr lacks it"
+    fi
+    { printf '00 00 00 00 02 68 69 00 80 00 00 00 '
+        head -c 300000000 /dev/zero | tr '\000' '0'; } |
+        under_limit "$DUPLEX" decode --hex --max-recv 4294967295 \
+            >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    expect "decode --hex: out of memory is RESOURCE_EXHAUSTED, exit 3" 3 \
+        'flag=0 len=2 "hi"' \
+        "RESOURCE_EXHAUSTED: out of memory holding a 2147483648-byte message"
 fi
 
 echo "$passed passed, $failed failed"

@@ -299,6 +299,25 @@ usage|explore|cancel-vs-drain||explore cancel-vs-drain --messages 2
 usage|explore|cancel-vs-drain||explore cancel-vs-drain --capacity 16
 input|decode|not a hex digit|zz|decode --hex
 input|decode|not a hex digit|00 00 00 00 00 zz|decode --hex
+input|decode|byte 0x00 is not a hex digit|00\000|decode --hex
+input|decode|byte 0xC3 is not a hex digit|00 \303\251|decode --hex
+usage|list|--help takes nothing after it||list --help extra
+usage|list|-h takes nothing after it||list -h extra
+usage|run|--help takes nothing after it||run --help extra
+usage|run|-h takes nothing after it||run echo -h extra
+usage|run|--help takes nothing after it||run echo --help --os
+usage|explore|--help takes nothing after it||explore --help extra
+usage|explore|--help takes nothing after it||explore echo --help extra
+usage|decode|--help takes nothing after it||decode --help extra
+usage|decode|--help takes nothing after it||decode --help --hex
+usage|recall|--help takes nothing after it||recall --help extra
+usage||--help takes nothing after it||--help extra
+usage||-h takes nothing after it||-h extra
+usage|run|--messages 10000000 does not fit||run echo --messages 10000000
+usage|run|--messages 10000000 does not fit||run hub --messages 10000000 --clients 20
+usage|explore|--messages 10000 does not fit||explore hub --messages 10000 --capacity 1
+usage|run|decision 100000000 is past the end||run echo --replay 100000000:1
+usage|run|decision 10000000 is past the end||run echo --replay 3:1,10000000:0
 good|0|||--help
 good|0|||help
 good|0|||--version

@@ -230,7 +230,9 @@ excerpt_in() {
 # Runs CMD as the page quotes it: from the root, `duplex` is $DUPLEX, and
 # stdin is empty (never the plan being read).
 run_quoted() { # run_quoted CMD OUT ERR
-    if command -v timeout >/dev/null 2>&1; then
+    if [ -x "${HANGCHECK:-}" ]; then
+        limit="$HANGCHECK --idle 60"
+    elif command -v timeout >/dev/null 2>&1; then
         limit="timeout 300"
     else
         limit=""

@@ -30,7 +30,7 @@ LESSONS=${LESSONS:-lesson}
 [ "$LESSONS" = / ] || LESSONS=${LESSONS%/}
 BUILD=${BUILD:-build}
 DUPLEX=${DUPLEX:-$BUILD/duplex}
-TIMEOUT=${TIMEOUT:-120}
+IDLE=${IDLE:-60}
 export DUPLEX
 # cmocka's plain output, whatever the caller's environment asks for.
 CMOCKA_MESSAGE_OUTPUT=stdout
@@ -42,9 +42,12 @@ mkdir "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT PIPE TERM
 
-# timeout(1) turns a hanging test binary into a failure, where there is one.
-if command -v timeout >/dev/null 2>&1; then
-    limit="timeout $TIMEOUT"
+# hangcheck (IDLE seconds without CPU), or else timeout(1) (twice that),
+# turns a hanging test binary into a failure, where there is one.
+if [ -x "${HANGCHECK:-}" ]; then
+    limit="$HANGCHECK --idle $IDLE"
+elif command -v timeout >/dev/null 2>&1; then
+    limit="timeout $((IDLE * 2))"
 else
     limit=""
 fi

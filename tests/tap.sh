@@ -17,10 +17,19 @@ mkdir "$tmp" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT PIPE TERM
 
-# within SECONDS CMD...: runs CMD, killed after SECONDS (status 124), so a
-# hang fails instead of stalling CI. --foreground keeps CMD in the
-# terminal's process group: Ctrl-C still stops it.
-if timeout --foreground 5 true 2>/dev/null; then
+# within SECONDS CMD...: runs CMD, killed (status 124) when it hangs, so a
+# hang fails instead of stalling CI. With $HANGCHECK (make sets it), a hang
+# is SECONDS without using CPU, so a busy machine never fails a check;
+# else SECONDS of wall time. --foreground keeps CMD in the terminal's
+# process group: Ctrl-C still stops it.
+# HANGCHECK_MAX (seconds, default none) bounds a command that never idles.
+if [ -x "${HANGCHECK:-}" ]; then
+    within() {
+        t=$1
+        shift
+        "$HANGCHECK" --idle "$t" --max "${HANGCHECK_MAX:-0}" "$@"
+    }
+elif timeout --foreground 5 true 2>/dev/null; then
     within() { t=$1; shift; timeout --foreground "$t" "$@"; }
 elif command -v timeout >/dev/null 2>&1; then
     within() { t=$1; shift; timeout "$t" "$@"; }

@@ -1666,7 +1666,7 @@ static void test_cli_decode_bad_hex_digit_is_a_usage_error(void **state)
                       "bytes)\n");
     check_decode("00\001", 3, (const char *[]){"decode", "--hex", NULL}, 2,
                  decode_header,
-                 "duplex decode: '?' is not a hex digit (use --raw for "
+                 "duplex decode: byte 0x01 is not a hex digit (use --raw for "
                  "bytes)\n");
     /* "0x" is a prefix only at the start of a byte. */
     check_decode_text("10x0", (const char *[]){"decode", "--hex", NULL}, 2,
@@ -2161,6 +2161,291 @@ static void test_cli_run_on_a_terminal_uses_colour_unless_no_color(void **state)
     restore_env("TERM", term);
 }
 
+/* ---- help with words after it, and sizes a simulated run cannot take ---- */
+
+static void test_cli_help_with_anything_after_it_is_a_usage_error(void **state)
+{
+    static const struct usage_row rows[] = {
+        {{"list", "--help", "extra", NULL},
+         "duplex list: --help takes nothing after it ('extra')\n"
+         "Try 'duplex list --help'.\n"},
+        {{"list", "-h", "-h", NULL},
+         "duplex list: -h takes nothing after it ('-h')\n"
+         "Try 'duplex list --help'.\n"},
+        {{"run", "--help", "extra", NULL},
+         "duplex run: --help takes nothing after it ('extra')" TRY_RUN},
+        {{"run", "echo", "-h", "--messages", "3", NULL},
+         "duplex run: -h takes nothing after it ('--messages')" TRY_RUN},
+        {{"explore", "echo", "--help", "extra", NULL},
+         "duplex explore: --help takes nothing after it ('extra')\n"
+         "Try 'duplex explore --help'.\n"},
+        {{"decode", "--help", "extra", NULL},
+         "duplex decode: --help takes nothing after it ('extra')\n"
+         "Try 'duplex decode --help'.\n"},
+        {{"recall", "--help", "--list", NULL},
+         "duplex recall: --help takes nothing after it ('--list')\n"
+         "Try 'duplex recall --help'.\n"},
+        {{"--help", "extra", NULL},
+         "duplex: --help takes nothing after it ('extra')\n"
+         "Try 'duplex --help'.\n"},
+        {{"-h", "run", NULL},
+         "duplex: -h takes nothing after it ('run')\n"
+         "Try 'duplex --help'.\n"},
+    };
+    struct cli_run r;
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cli(&r, rows[i].args);
+        assert_usage_error(&r, rows[i].err);
+        cli_free(&r);
+    }
+    /* Help last on the line is still help. */
+    cli(&r, (const char *[]){"list", "--help", NULL});
+    assert_int_equal(r.code, 0);
+    assert_int_equal(strncmp(r.out, "usage: duplex list\n", 19), 0);
+    cli_free(&r);
+    cli(&r, (const char *[]){"run", "echo", "--messages", "3", "-h", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out, "6 livelock: still going after 10000000\nsteps");
+    cli_free(&r);
+    cli(&r, (const char *[]){"--help", NULL});
+    assert_has(r.out, "  6  livelock: a simulated run was still going after "
+                      "10000000 steps;\n");
+    cli_free(&r);
+}
+
+/* The usage error of a run of sc with o's options and n messages. */
+static void want_no_fit(char *buf, size_t cap, const char *cmd,
+                        const struct scenario *sc,
+                        const struct scenario_options *o, int n)
+{
+    struct cli_fit fit;
+
+    assert_int_equal(cli_sim_fit(sc, o, SCHED_SIM_MAX_STEPS, &fit), STATUS_OK);
+    assert_int_equal(fit.pilot_messages, CLI_FIT_PILOT);
+    assert_true(fit.max_messages < n);
+    snprintf(buf, cap,
+             "duplex %s: --messages %d does not fit a simulated run of %s "
+             "with these options: 100 messages took %llu steps, and a run "
+             "stops at 10000000 steps, so at most %lld fit%s\n"
+             "Try 'duplex %s --help'.\n",
+             cmd, n, sc->name, (unsigned long long)fit.pilot_steps,
+             fit.max_messages,
+             strcmp(cmd, "run") == 0 ? " (--os takes any number)" : "", cmd);
+}
+
+/*
+ * More messages than a simulated run can take are refused before the run,
+ * with the limit (it used to abort after 10,000,000 steps), and every
+ * scenario's, with and without --fix.
+ */
+static void test_cli_run_messages_past_the_step_budget_are_refused(void **state)
+{
+    struct scenario_options o;
+    char want[512];
+    struct cli_run r;
+    size_t i = 0;
+    int fix = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        /* cancel-vs-drain's s2c must hold every update: 35 bytes each. */
+        int drain = strcmp(sc->name, "cancel-vs-drain") == 0;
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++) {
+            const char *args[10];
+            int n = 0;
+
+            args[n++] = "run";
+            args[n++] = sc->name;
+            args[n++] = "--messages";
+            args[n++] = drain ? "1000000" : "10000000";
+            args[n++] = "--trace";
+            args[n++] = "none";
+            if (drain) {
+                args[n++] = "--capacity";
+                args[n++] = "35m";
+            }
+            if (fix)
+                args[n++] = "--fix";
+            args[n] = NULL;
+            memset(&o, 0, sizeof o);
+            o.capacity = drain ? 35 * 1024 * 1024 : 0;
+            o.fix = fix;
+            o.seed = 1;
+            want_no_fit(want, sizeof want, "run", sc, &o,
+                        drain ? 1000000 : 10000000);
+            cli(&r, args);
+            assert_usage_error(&r, want);
+            cli_free(&r);
+        }
+    }
+    /* The limit depends on the options: 1-byte pipes let fewer through. */
+    memset(&o, 0, sizeof o);
+    o.capacity = 1;
+    o.seed = 1;
+    want_no_fit(want, sizeof want, "run", scenario_find("echo"), &o, 300000);
+    cli(&r, (const char *[]){"run", "echo", "--messages", "300000",
+                             "--capacity", "1", NULL});
+    assert_usage_error(&r, want);
+    cli_free(&r);
+    /* And the way it runs: in order, for a replay. */
+    o.strategy = SCHED_IN_ORDER;
+    want_no_fit(want, sizeof want, "run", scenario_find("echo"), &o, 300000);
+    cli(&r, (const char *[]){"run", "echo", "--messages", "300000",
+                             "--capacity", "1", "--replay", "-", NULL});
+    assert_usage_error(&r, want);
+    cli_free(&r);
+}
+
+static void
+test_cli_explore_messages_past_the_step_budget_are_refused(void **state)
+{
+    struct scenario_options o;
+    char want[512];
+    struct cli_run r;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.messages = 10000;
+    o.capacity = 1;
+    o.strategy = SCHED_IN_ORDER;
+    o.seed = 1;
+    want_no_fit(want, sizeof want, "explore", scenario_find("hub"), &o, 10000);
+    cli(&r, (const char *[]){"explore", "hub", "--messages", "10000",
+                             "--capacity", "1", NULL});
+    assert_usage_error(&r, want);
+    cli_free(&r);
+}
+
+/*
+ * At the limit cli_sim_fit gives, a run ends within the budget: every
+ * scenario, with and without --fix, through 1-byte pipes and wide ones,
+ * seeded and in order. The budget here is small, so the runs are short;
+ * the limit scales with the budget, and so do the runs.
+ */
+static void test_cli_sim_fit_limit_runs_within_the_budget(void **state)
+{
+    enum { BUDGET = 100000 };
+    static const size_t capacities[] = {1, 1073741824};
+    struct scenario_result *res = calloc(1, sizeof *res);
+    size_t i = 0;
+    size_t c = 0;
+    int fix = 0;
+    int way = 0;
+
+    (void)state;
+    assert_non_null(res);
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++)
+            for (c = 0; c < 2; c++)
+                for (way = 0; way < 2; way++) {
+                    struct scenario_options o;
+                    struct cli_fit fit;
+
+                    memset(&o, 0, sizeof o);
+                    o.fix = fix;
+                    o.capacity = capacities[c];
+                    o.strategy = way ? SCHED_IN_ORDER : SCHED_RANDOM;
+                    o.seed = 1;
+                    assert_int_equal(cli_sim_fit(sc, &o, BUDGET, &fit),
+                                     STATUS_OK);
+                    o.messages = (int)fit.max_messages;
+                    if (o.messages <
+                        (sc->min_messages > 0 ? sc->min_messages : 1))
+                        continue; /* (not even one fits: none to try) */
+                    scenario_run(sc, &o, res);
+                    if (res->sim.steps > BUDGET || res->sim.livelocked)
+                        fail_msg("%s%s, capacity %zu, %s: %d messages took "
+                                 "%llu steps, over %d",
+                                 sc->name, fix ? " --fix" : "", o.capacity,
+                                 way ? "in order" : "seed 1", o.messages,
+                                 (unsigned long long)res->sim.steps, BUDGET);
+                    scenario_result_free(res);
+                }
+    }
+    free(res);
+}
+
+/* A schedule with a decision no run reaches is refused before allocating. */
+static void test_cli_run_replay_past_any_run_is_refused(void **state)
+{
+    struct cli_run r;
+
+    (void)state;
+    cli(&r, (const char *[]){"run", "echo", "--replay", "100000000:1", NULL});
+    assert_usage_error(&r, "duplex run: --replay 100000000:1: decision "
+                           "100000000 is past the end of any simulated run "
+                           "(one decision a step at most, and a run stops at "
+                           "10000000 steps)" TRY_RUN);
+    cli_free(&r);
+    cli(&r,
+        (const char *[]){"run", "echo", "--replay", "3:1,10000000:0", NULL});
+    assert_usage_error(&r, "duplex run: --replay 3:1,10000000:0: decision "
+                           "10000000 is past the end of any simulated run "
+                           "(one decision a step at most, and a run stops at "
+                           "10000000 steps)" TRY_RUN);
+    cli_free(&r);
+}
+
+/* A replay that does not fit says at which decision, and why. */
+static void
+test_cli_run_replay_names_the_decision_that_did_not_fit(void **state)
+{
+    struct scenario_options o;
+    struct scenario_result *res = calloc(1, sizeof *res);
+    char want[160];
+    struct cli_run r;
+
+    (void)state;
+    assert_non_null(res);
+    cli(&r, (const char *[]){"run", "echo", "--replay", "0:63", "--trace",
+                             "none", NULL});
+    assert_has(r.out, "\nnote: the schedule chooses thread 63 at decision 0, "
+                      "where only threads 0 and 1 could run\nnote: the "
+                      "replayed schedule did not fit this run ");
+    cli_free(&r);
+
+    /* Past the run's last decision: how many it made. */
+    memset(&o, 0, sizeof o);
+    o.strategy = SCHED_IN_ORDER;
+    scenario_run(scenario_find("echo"), &o, res);
+    snprintf(want, sizeof want,
+             "\nnote: the schedule chooses thread 1 at decision 9999999, but "
+             "this run made only %zu decisions\n",
+             res->sim.ndecisions);
+    cli(&r, (const char *[]){"run", "echo", "--replay", "9999999:1", "--trace",
+                             "none", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out, want);
+    cli_free(&r);
+    scenario_result_free(res);
+    free(res);
+}
+
+/* Bytes that are no hex digit are shown by value: NUL, and UTF-8's 0xC3. */
+static void test_cli_decode_hex_names_a_byte_that_is_no_digit(void **state)
+{
+    (void)state;
+    check_decode("00 \0", 4, (const char *[]){"decode", "--hex", NULL}, 2,
+                 decode_header,
+                 "duplex decode: byte 0x00 is not a hex digit (use --raw for "
+                 "bytes)\n");
+    check_decode_text("00 \303\251", (const char *[]){"decode", "--hex", NULL},
+                      2, decode_header,
+                      "duplex decode: byte 0xC3 is not a hex digit (use --raw "
+                      "for bytes)\n");
+    check_decode_text("00 \177", (const char *[]){"decode", "--hex", NULL}, 2,
+                      decode_header,
+                      "duplex decode: byte 0x7F is not a hex digit (use --raw "
+                      "for bytes)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2224,6 +2509,16 @@ int main(void)
         cmocka_unit_test(test_cli_output_to_a_file_has_no_colour),
         cmocka_unit_test(
             test_cli_run_on_a_terminal_uses_colour_unless_no_color),
+        cmocka_unit_test(test_cli_help_with_anything_after_it_is_a_usage_error),
+        cmocka_unit_test(
+            test_cli_run_messages_past_the_step_budget_are_refused),
+        cmocka_unit_test(
+            test_cli_explore_messages_past_the_step_budget_are_refused),
+        cmocka_unit_test(test_cli_sim_fit_limit_runs_within_the_budget),
+        cmocka_unit_test(test_cli_run_replay_past_any_run_is_refused),
+        cmocka_unit_test(
+            test_cli_run_replay_names_the_decision_that_did_not_fit),
+        cmocka_unit_test(test_cli_decode_hex_names_a_byte_that_is_no_digit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

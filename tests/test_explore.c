@@ -55,7 +55,7 @@ static uint64_t sum_by_exit(const struct explore_result *r)
     uint64_t sum = 0;
     int i = 0;
 
-    for (i = 0; i < 6; i++)
+    for (i = 0; i <= SCENARIO_EXIT_LIVELOCK; i++)
         sum += r->by_exit[i];
     return sum;
 }

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -676,6 +677,297 @@ static void test_scenario_quota_os_is_bounded(void **state)
     done(run);
 }
 
+/* ---- a thread that cannot start ----------------------------------------- */
+
+/* Runs name (its --fix with fix) with its thread start number k refused. */
+static struct run *run_refused(const char *name, int fix, int os, uint64_t seed,
+                               int k)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.fix = fix;
+    o.os = os;
+    o.seed = seed;
+    o.refuse_thread = k;
+    return run_opts(name, o);
+}
+
+/* Whether the run's reason is a refused thread start. */
+static int cut_short(const struct run *run)
+{
+    return strstr(run->r.why.text, "could not start thread ") != NULL;
+}
+
+/* The "counted until then" line says what the counters say. */
+static void assert_counted_line(const struct run *run, const char *line)
+{
+    const struct stream_stats *t = &run->r.stats;
+    char want[256];
+
+    snprintf(want, sizeof want,
+             "the run was cancelled and they returned; counted until "
+             "then: c2s %llu sent, %llu received; s2c %llu sent, %llu "
+             "received\n",
+             (unsigned long long)t->sent[STREAM_C2S],
+             (unsigned long long)t->received[STREAM_C2S],
+             (unsigned long long)t->sent[STREAM_S2C],
+             (unsigned long long)t->received[STREAM_S2C]);
+    if (strncmp(line, want, strlen(want)) != 0)
+        fail_msg("counted line is not \"%s\":\n%s", want, run->r.report);
+}
+
+/*
+ * Whether line (up to its newline) is one a cut-short run may say: one of
+ * say_short's, or the hub's count of its threads.
+ */
+static int says_only_counts(const char *line, int started)
+{
+    static const char *const fixed[] = {
+        "the run was cancelled and they returned; counted until then: ",
+        "a run without all its threads checks none of the lesson's "
+        "invariants\n"};
+    char threads[64];
+    int n = 0;
+    int needed = 0;
+    size_t i = 0;
+
+    for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strncmp(line, fixed[i], strlen(fixed[i])) == 0)
+            return 1;
+    snprintf(threads, sizeof threads, "%d thread%s and ", started,
+             started == 1 ? "" : "s");
+    return strncmp(line, threads, strlen(threads)) == 0 ||
+           sscanf(line, "%d of the %d threads this run needs ", &n, &needed) ==
+               2;
+}
+
+/* Every line of a cut-short report says what the run counted, and no more. */
+static void assert_only_counts(const struct run *run, int started)
+{
+    const char *line = run->r.report;
+
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+
+        assert_non_null(end);
+        if (!says_only_counts(line, started))
+            fail_msg("a cut-short run claims more than it counted:\n%s",
+                     run->r.report);
+        if (strncmp(line, "the run was cancelled", 21) == 0)
+            assert_counted_line(run, line);
+        line = end + 1;
+    }
+}
+
+/*
+ * A run whose thread start number k was refused: exit 3, the thread and
+ * the reason in why, no invariant checked, and a report of only what it
+ * counted. Returns how many threads the report says a whole run needs.
+ */
+static int assert_cut_short(const struct run *run, int k)
+{
+    char reason[STATUS_TEXT_MAX];
+    char first[STATUS_TEXT_MAX + 80];
+    int needed = 0;
+
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_RESOURCE_EXHAUSTED);
+    assert_int_equal(run->r.why.code, STATUS_RESOURCE_EXHAUSTED);
+    assert_int_equal(strncmp(run->r.why.text, "could not start thread ", 23),
+                     0);
+    snprintf(reason, sizeof reason, ": %s", strerror(EAGAIN));
+    assert_string_equal(
+        run->r.why.text + strlen(run->r.why.text) - strlen(reason), reason);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.garbled, 0);
+    assert_int_equal(run->r.sim.deadlocked, 0);
+    assert_int_equal(sscanf(run->r.report, "%*d of the %d threads", &needed),
+                     1);
+    snprintf(first, sizeof first,
+             "%d of the %d threads this run needs started, then: %s\n", k - 1,
+             needed, run->r.why.text);
+    assert_int_equal(strncmp(run->r.report, first, strlen(first)), 0);
+    assert_only_counts(run, k - 1);
+    return needed;
+}
+
+/*
+ * Refuses each thread start of every scenario in turn: each run ends at
+ * once (no waiter is left for a thread that never started), exit 3, and
+ * says only what it counted; one more and the run is whole, and the same
+ * as without the refusal.
+ */
+static void refuse_each_start(const struct scenario *sc, int fix, int os,
+                              uint64_t seed)
+{
+    int needed = -1;
+    int k = 0;
+
+    for (k = 1;; k++) {
+        struct run *run = run_refused(sc->name, fix, os, seed, k);
+        int n = 0;
+
+        if (!cut_short(run)) {
+            assert_int_equal(k - 1, needed);
+            assert_string_equal(run->r.broken, "");
+            done(run);
+            return;
+        }
+        n = assert_cut_short(run, k);
+        if (needed < 0)
+            needed = n;
+        assert_int_equal(n, needed);
+        assert_true(k <= needed);
+        done(run);
+    }
+}
+
+static void test_scenario_refused_thread_ends_the_run(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        int fix = 0;
+        uint64_t seed = 0;
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++)
+            for (seed = 1; seed <= 10; seed++)
+                refuse_each_start(sc, fix, 0, seed);
+    }
+}
+
+static void test_scenario_refused_thread_ends_the_run_os(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        int fix = 0;
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++)
+            refuse_each_start(sc, fix, 1, 0);
+    }
+}
+
+/* A refusal past the last thread changes nothing: same run, same words. */
+static void test_scenario_refusal_past_the_threads_is_no_refusal(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        struct run *plain = run_plain(sc->name, 0);
+        struct run *past = run_refused(sc->name, 0, 0, 1, 99);
+
+        assert_int_equal(past->code, plain->code);
+        assert_int_equal(past->code, (int)sc->expected);
+        assert_string_equal(past->r.report, plain->r.report);
+        assert_int_equal(past->r.sim.steps, plain->r.sim.steps);
+        done(plain);
+        done(past);
+    }
+}
+
+/* A hub cut short claims no delivery; a whole one counts its own. */
+static void test_scenario_hub_cut_short_claims_nothing(void **state)
+{
+    struct scenario_options o = hub_opts(4, 3);
+    struct run *run = NULL;
+    char want[64];
+    int k = 0;
+
+    (void)state;
+    for (k = 1; k <= 13; k++) { /* the hub loop, then 3 a client */
+        o.refuse_thread = k;
+        run = run_opts("hub", o);
+        assert_int_equal(assert_cut_short(run, k), 13);
+        assert_null(strstr(run->r.report, "every client got"));
+        assert_null(strstr(run->r.report, "delivered"));
+        done(run);
+    }
+    o.refuse_thread = 0;
+    run = run_opts("hub", o);
+    snprintf(want, sizeof want, ": %llu messages delivered (4 x 3 x 3)",
+             (unsigned long long)run->r.stats.received[STREAM_S2C]);
+    assert_report_has(run, want);
+    assert_report_has(run, "every client got every other client's");
+    done(run);
+}
+
+/* After a deadline the narration gives the counts, not "nothing lost". */
+static void test_scenario_deadline_narration_is_measured(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    char want[128];
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    o.timeout_ms = 5; /* the server reads a chunk every 2 ms */
+    run = run_opts("backpressure", o);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_null(strstr(run->r.report, "nothing was lost"));
+    snprintf(want, sizeof want,
+             "%llu sent, %llu received; the call ended with "
+             "DEADLINE_EXCEEDED",
+             (unsigned long long)run->r.stats.sent[STREAM_C2S],
+             (unsigned long long)run->r.stats.received[STREAM_C2S]);
+    assert_report_has(run, want);
+    assert_true(run->r.stats.received[STREAM_C2S] <
+                run->r.stats.sent[STREAM_C2S]);
+    done(run);
+}
+
+/*
+ * A deadline cuts each call short on real threads (1 ms for
+ * thousands of messages). Whatever the moment, the run breaks no invariant
+ * and claims no ending it did not have: those lines need the call's OK.
+ */
+static void test_scenario_deadline_mid_run_claims_no_ending(void **state)
+{
+    static const char *const endings[] = {
+        "then EOF on s2c", "ended cleanly", "nothing was lost",
+        "got both",        "decoded all",   "every waiter is woken",
+        "every client got"};
+    size_t i = 0;
+    size_t k = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++) {
+        const struct scenario *sc = scenario_at(i);
+        int fix = 0;
+
+        for (fix = 0; fix <= (sc->fix_summary != NULL); fix++) {
+            struct scenario_options o;
+            struct run *run = NULL;
+
+            memset(&o, 0, sizeof o);
+            o.os = 1;
+            o.fix = fix;
+            o.timeout_ms = 1;
+            o.messages = 3000;
+            o.capacity = 3000 * 40; /* cancel-vs-drain buffers them all */
+            run = run_opts(sc->name, o);
+            if (run->r.broken[0] != '\0')
+                fail_msg("%s%s: BROKEN %s", sc->name, fix ? " --fix" : "",
+                         run->r.broken);
+            for (k = 0; run->r.status != STATUS_OK && k < 7; k++)
+                if (strstr(run->r.report, endings[k]) != NULL)
+                    fail_msg("%s%s ended with %s, yet says \"%s\":\n%s",
+                             sc->name, fix ? " --fix" : "",
+                             status_name(run->r.status), endings[k],
+                             run->r.report);
+            done(run);
+        }
+    }
+}
+
 static void test_scenario_check_options(void **state)
 {
     struct scenario_options o;
@@ -728,6 +1020,12 @@ int main(void)
         cmocka_unit_test(test_scenario_every_scenario_os),
         cmocka_unit_test(test_scenario_quota_os_is_bounded),
         cmocka_unit_test(test_scenario_check_options),
+        cmocka_unit_test(test_scenario_refused_thread_ends_the_run),
+        cmocka_unit_test(test_scenario_refused_thread_ends_the_run_os),
+        cmocka_unit_test(test_scenario_refusal_past_the_threads_is_no_refusal),
+        cmocka_unit_test(test_scenario_hub_cut_short_claims_nothing),
+        cmocka_unit_test(test_scenario_deadline_narration_is_measured),
+        cmocka_unit_test(test_scenario_deadline_mid_run_claims_no_ending),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2611,7 +2611,10 @@ static void test_sim_thread_limit(void **state)
     sched_sim_result_free(&r);
 }
 
-/* max_steps is a livelock guard: passing it aborts, reaching it does not. */
+/*
+ * max_steps is a livelock guard: passing it stops the run as a livelock (no
+ * abort), reaching it does not, and neither does the step that ends the run.
+ */
 static enum status spin_root(void *arg)
 {
     struct sched_mutex *mu = arg;
@@ -2630,7 +2633,6 @@ static void test_sim_max_steps_guard(void **state)
     struct sched_sim_result r;
     struct sched_mutex mu;
     uint64_t steps = 0;
-    char err[512];
 
     (void)state;
     sched_mutex_init(&mu);
@@ -2642,10 +2644,27 @@ static void test_sim_max_steps_guard(void **state)
     o.max_steps = steps;
     assert_int_equal(run(&o, spin_root, &mu, &r), STATUS_OK);
     assert_int_equal(r.steps, steps);
+    assert_int_equal(r.livelocked, 0);
     sched_sim_result_free(&r);
+    /* Step 201 is main's exit, which ends the run: it is taken. */
     o.max_steps = steps - 1;
-    assert_true(run_in_child(&o, spin_root, &mu, err, sizeof err));
-    assert_has(err, "duplex: simulated run passed 200 steps; a livelock?");
+    assert_int_equal(run(&o, spin_root, &mu, &r), STATUS_OK);
+    assert_int_equal(r.steps, steps);
+    assert_int_equal(r.livelocked, 0);
+    sched_sim_result_free(&r);
+    /* Step 200 is main's last unlock: the run stops before it. */
+    sched_mutex_destroy(&mu);
+    sched_mutex_init(&mu);
+    o.max_steps = steps - 2;
+    assert_int_equal(run(&o, spin_root, &mu, &r), STATUS_ABORTED);
+    assert_int_equal(r.livelocked, 1);
+    assert_int_equal(r.steps, steps - 2);
+    assert_string_equal(r.report,
+                        "livelock: after 199 steps (the budget), main kept "
+                        "running (took steps in the last 19). Does a loop "
+                        "poll for something that never comes, or call recv "
+                        "again after EOF?");
+    sched_sim_result_free(&r);
     sched_mutex_destroy(&mu);
 }
 
@@ -2731,6 +2750,200 @@ static void test_sim_sleep_forever_does_not_wrap(void **state)
     sched_sim_result_free(&r);
 }
 
+/* ------------------------------------------------------------------ */
+/* Livelocks: the step budget stops the run and says who kept running */
+/* ------------------------------------------------------------------ */
+
+struct livelock {
+    struct sched_mutex mu;
+    struct sched_cond never; /* nobody signals it */
+    int stop;                /* nobody sets it */
+    int waiter_woke;         /* the waiter came out of its wait */
+};
+
+/* Polls a flag under a lock, forever: nobody ever sets it. */
+static enum status spin_forever(void *arg)
+{
+    struct livelock *l = arg;
+    int stop = 0;
+
+    while (!stop) {
+        sched_mutex_lock(&l->mu);
+        stop = l->stop;
+        sched_mutex_unlock(&l->mu);
+    }
+    return STATUS_OK;
+}
+
+static enum status wait_forever(void *arg)
+{
+    struct livelock *l = arg;
+
+    sched_mutex_lock(&l->mu);
+    sched_cond_wait(&l->never, &l->mu);
+    l->waiter_woke = 1;
+    sched_mutex_unlock(&l->mu);
+    return STATUS_OK;
+}
+
+static enum status livelock_root(void *arg)
+{
+    struct sched_thread t[3];
+
+    sched_thread_start(&t[0], "spin/1", spin_forever, arg);
+    sched_thread_start(&t[1], "spin/2", spin_forever, arg);
+    sched_thread_start(&t[2], "waiter", wait_forever, arg);
+    sched_thread_join(&t[0]);
+    sched_thread_join(&t[1]);
+    sched_thread_join(&t[2]);
+    return STATUS_OK;
+}
+
+/* Runs livelock_root under o with a fresh state; returns main's status. */
+static enum status run_livelock(struct sched_sim_options *o,
+                                struct sched_sim_result *r)
+{
+    struct livelock l;
+    enum status st = STATUS_OK;
+
+    memset(&l, 0, sizeof l);
+    sched_mutex_init(&l.mu);
+    sched_cond_init(&l.never);
+    o->max_steps = 10000;
+    st = run(o, livelock_root, &l, r);
+    assert_int_equal(l.waiter_woke, 0);
+    /* The stopped threads still hold what they held: nothing reuses l. */
+    sched_cond_destroy(&l.never);
+    sched_mutex_destroy(&l.mu);
+    return st;
+}
+
+static void test_sim_livelock_is_reported_not_aborted(void **state)
+{
+    struct sched_sim_options o = random_opts(3);
+    struct sched_sim_result r;
+    struct sched_mutex mu;
+
+    (void)state;
+    /* Random choices: both spinners keep taking steps to the end. */
+    assert_int_equal(run_livelock(&o, &r), STATUS_ABORTED);
+    assert_int_equal(r.livelocked, 1);
+    assert_int_equal(r.deadlocked, 0);
+    assert_int_equal(r.steps, 10000);
+    assert_string_equal(r.report,
+                        "livelock: after 10000 steps (the budget), spin/1 and "
+                        "spin/2 kept running (each took steps in the last "
+                        "1000); main waits for spin/1 to finish; waiter "
+                        "waits for a condition variable. Does a loop poll "
+                        "for something that never comes, or call recv again "
+                        "after EOF?");
+    assert_decisions_sane(&r);
+    sched_sim_result_free(&r);
+
+    /* In order: spin/1 never lets go, and spin/2 never gets a turn. */
+    o = in_order_opts();
+    assert_int_equal(run_livelock(&o, &r), STATUS_ABORTED);
+    assert_int_equal(r.livelocked, 1);
+    assert_has(r.report, "livelock: after 10000 steps (the budget), spin/1 "
+                         "kept running (took steps in the last 1000); main "
+                         "waits for spin/1 to finish; spin/2 could run but "
+                         "was not chosen; waiter could run but was not "
+                         "chosen.");
+    sched_sim_result_free(&r);
+
+    /* The simulator is whole again: the next run runs to its end. */
+    o = in_order_opts();
+    sched_mutex_init(&mu);
+    assert_int_equal(run(&o, spin_root, &mu, &r), STATUS_OK);
+    assert_int_equal(r.steps, 201);
+    assert_int_equal(r.livelocked, 0);
+    assert_string_equal(r.report, "");
+    sched_sim_result_free(&r);
+    sched_mutex_destroy(&mu);
+}
+
+/* A run that ends is no livelock, however many steps it took. */
+static void test_sim_budget_not_reached_is_no_livelock(void **state)
+{
+    struct sched_sim_options o = random_opts(5);
+    struct sched_sim_result r;
+    struct sched_mutex mu;
+
+    (void)state;
+    sched_mutex_init(&mu);
+    o.max_steps = 201;
+    assert_int_equal(run(&o, spin_root, &mu, &r), STATUS_OK);
+    assert_int_equal(r.livelocked, 0);
+    assert_int_equal(r.steps, 201);
+    sched_sim_result_free(&r);
+    sched_mutex_destroy(&mu);
+}
+
+/* A diverged run says at which decision the schedule stopped fitting. */
+static void test_sim_diverged_at_names_the_decision(void **state)
+{
+    struct sched_sim_options o = in_order_opts();
+    struct sched_sim_result base;
+    struct sched_sim_result r;
+    int8_t *forced = NULL;
+    size_t n = 0;
+
+    (void)state;
+    count_run(&o, 1, &base, NULL);
+    assert_true(base.ndecisions > 4);
+    /* A thread the run never started, at decision 3. */
+    run_forced_at(3, SCHED_SIM_MAX_THREADS - 1, &r);
+    assert_int_equal(r.diverged, 1);
+    assert_int_equal(r.diverged_at, 3);
+    sched_sim_result_free(&r);
+
+    /* Past the run's last decision: the first such choice is named. */
+    n = base.ndecisions + 5;
+    forced = malloc(n);
+    assert_non_null(forced);
+    memset(forced, -1, n);
+    forced[base.ndecisions + 2] = 0;
+    forced[base.ndecisions + 4] = 1;
+    o.forced = forced;
+    o.nforced = n;
+    count_run(&o, 1, &r, NULL);
+    assert_int_equal(r.diverged, 1);
+    assert_int_equal(r.diverged_at, base.ndecisions + 2);
+    sched_sim_result_free(&r);
+
+    /* Both: the one inside the run comes first. */
+    forced[1] = SCHED_SIM_MAX_THREADS - 1;
+    count_run(&o, 1, &r, NULL);
+    assert_int_equal(r.diverged_at, 1);
+    sched_sim_result_free(&r);
+    free(forced);
+    sched_sim_result_free(&base);
+}
+
+/*
+ * No run within the default budget reaches decision SCHED_SIM_MAX_STEPS
+ * (one decision a step at most), so a schedule that names it is refused
+ * before anything is allocated for it.
+ */
+static void test_sim_parse_is_bounded_by_the_budget(void **state)
+{
+    int8_t *forced = NULL;
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(sched_schedule_parse("10000000:1", &forced, &n),
+                     STATUS_INVALID_ARGUMENT);
+    assert_int_equal(sched_schedule_parse("100000000:1", &forced, &n),
+                     STATUS_INVALID_ARGUMENT);
+    assert_int_equal(sched_schedule_parse("3:1,10000000:0", &forced, &n),
+                     STATUS_INVALID_ARGUMENT);
+    assert_null(forced);
+    assert_int_equal(sched_schedule_parse("9999999:1", &forced, &n), STATUS_OK);
+    assert_int_equal(n, SCHED_SIM_MAX_STEPS);
+    assert_int_equal(forced[SCHED_SIM_MAX_STEPS - 1], 1);
+    free(forced);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2778,6 +2991,10 @@ int main(void)
         cmocka_unit_test(test_sim_max_steps_guard),
         cmocka_unit_test(test_sim_mutex_misuse_aborts),
         cmocka_unit_test(test_sim_result_free),
+        cmocka_unit_test(test_sim_livelock_is_reported_not_aborted),
+        cmocka_unit_test(test_sim_budget_not_reached_is_no_livelock),
+        cmocka_unit_test(test_sim_diverged_at_names_the_decision),
+        cmocka_unit_test(test_sim_parse_is_bounded_by_the_budget),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
