@@ -21,16 +21,32 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 DUPLEX_CFLAGS := $(STD) $(WARN) $(WERROR) $(OPT) $(SAN) -pthread -MMD -MP
 DUPLEX_LDFLAGS := $(SAN) -pthread
 
-LIB_SRCS := src/status.c src/sched.c src/trace.c src/pipe.c src/frame.c \
-            src/context.c src/stream.c src/group.c src/scenario.c \
-            src/explore.c src/recall.c src/cli.c
-LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
+# The layers of src/ (see src/README.md), lowest first. Each is one archive;
+# a layer uses only the layers before it, and a program links its own
+# layer and every one below: a core test links libduplex.a alone.
+LAYERS   := core view explore scenarios app
+srcs_of   = $(sort $(wildcard src/$(1)/*.c src/$(1)/*/*.c))
+objs_of   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(filter-out src/app/duplex.c,$(call srcs_of,$(1))))
+LIB_core      := $(BUILD)/libduplex.a
+LIB_view      := $(BUILD)/libduplex-view.a
+LIB_explore   := $(BUILD)/libduplex-explore.a
+LIB_scenarios := $(BUILD)/libduplex-scenarios.a
+LIB_app       := $(BUILD)/libduplex-app.a
+# Link lines, highest layer first (a static archive is searched once).
+LINK_core     := $(LIB_core)
+LINK_all      := $(LIB_app) $(LIB_scenarios) $(LIB_explore) $(LIB_view) $(LIB_core)
+LIB_OBJS := $(foreach l,$(LAYERS),$(call objs_of,$(l)))
+
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+# Tests of the core layer link the core archive and nothing else, which
+# proves the core needs nothing above it.
+CORE_TESTS := status sched sched_sim pipe frame context stream group trace \
+              conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
 
-.PHONY: all demo test check deps coverage asan tsan clean format help golden \
+.PHONY: all libs demo test check deps coverage asan tsan clean format help golden \
         exercises exercise watch reset verify notes recall recall-drill \
         bench fuzz model valgrind stress
 .DEFAULT_GOAL := all
@@ -68,22 +84,32 @@ help:
 	@echo '           OPT (default -O2 -g), IDLE (seconds a test may use no CPU'
 	@echo '           before it counts as hung; default 60)'
 
+# Includes name their folder ("core/pipe.h"): -iquote src, never -Isrc/core,
+# so no header of ours can stand in for a system one (<sched.h>).
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(DUPLEX_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libduplex.a: $(LIB_OBJS)
+$(foreach l,$(LAYERS),$(eval $(LIB_$(l)): $(call objs_of,$(l))))
+$(BUILD)/libduplex%.a:
+	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(DUPLEX): $(BUILD)/src/duplex.o $(BUILD)/libduplex.a
-	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $^ -o $@
+# Every layer's archive (the exercises link them all).
+libs: $(LINK_all)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libduplex.a
-	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $^ -lcmocka -o $@
+$(DUPLEX): $(BUILD)/src/app/duplex.o $(LINK_all)
+	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LINK_all) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: LINK = $(LINK_all)
+$(CORE_TESTS:%=$(BUILD)/tests/test_%): LINK = $(LINK_core)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LINK_all)
+	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LINK) $(LDLIBS) -lcmocka -o $@
 
 # The hang checker that runs every test: it kills a command that stopped
 # using CPU (a deadlock), never one that is merely slow on a busy machine.
@@ -166,9 +192,9 @@ tsan: deps
 	  SAN='-fsanitize=thread'
 
 # Benchmarks: a table, and one machine-readable bench=... line per figure.
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libduplex.a
+$(BUILD)/bench/%: bench/%.c $(LINK_all)
 	@mkdir -p $(@D)
-	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) $< $(BUILD)/libduplex.a -o $@
+	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) $(LDFLAGS) $< $(LINK_all) $(LDLIBS) -o $@
 
 bench: $(DUPLEX) $(BUILD)/bench/bench
 	@BUILD=$(BUILD) DUPLEX=$(DUPLEX) sh bench/run.sh
@@ -186,10 +212,10 @@ stress: $(HANGCHECK)
 	@HANGCHECK=$(HANGCHECK) sh tests/stress.sh
 
 format:
-	clang-format -i src/*.[ch] tests/*.c
+	clang-format -i src/*/*.[ch] src/*/*/*.[ch] tests/*.c
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD) build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/src/duplex.d $(TESTS:=.d) \
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/app/duplex.d $(TESTS:=.d) \
          $(wildcard $(BUILD)/bench/*.d)

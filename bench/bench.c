@@ -54,14 +54,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "explore.h"
-#include "frame.h"
-#include "pipe.h"
-#include "scenario.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
+#include "core/context.h"
+#include "explore/explore.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "scenarios/scenario.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
 
 #define NSIZES 3
 #define RUNS_MAX 99

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "status.h"
+#include "core/status.h"
 
 static inline void ex_print_hex(const char *label, const void *p, size_t n)
 {

@@ -28,8 +28,8 @@
 #include <string.h>
 
 #include "ex_check.h"
-#include "explore.h"
-#include "sched.h"
+#include "explore/explore.h"
+#include "core/sched.h"
 
 /* Prints what the run recorded in arg did, during the schedule named. */
 typedef void (*ex_explain_fn)(void *arg, const struct sched_sim_result *sim,

@@ -119,15 +119,21 @@ cmd_list() {
 
 # ---- building and running -------------------------------------------------
 
-# lib BUILD [SAN]: makes sure BUILD/libduplex.a exists (with SAN, the
-# sanitizer build `make asan` / `make tsan` use).
+# lib BUILD [SAN]: makes sure BUILD's archives exist, one per layer of
+# src/ (with SAN, the sanitizer build `make asan` / `make tsan` use).
 lib() {
     if [ -n "${2:-}" ]; then
         make -s --no-print-directory BUILD="$1" OPT="-O1 -g" SAN="$2" \
-            "$1/libduplex.a" >/dev/null
+            libs >/dev/null
     else
-        make -s --no-print-directory "$1/libduplex.a" >/dev/null
-    fi || die "could not build $1/libduplex.a"
+        make -s --no-print-directory libs >/dev/null
+    fi || die "could not build the archives in $1"
+}
+
+# archives BUILD: the link line of every layer's archive, highest first.
+archives() {
+    local l
+    for l in -app -scenarios -explore -view ""; do printf '%s ' "$1/libduplex$l.a"; done
 }
 
 # build NAME SOURCE OUT BUILD SAN EXTRA: compiles SOURCE with the test.
@@ -136,7 +142,7 @@ build() {
     mkdir -p "$(dirname "$out")"
     # shellcheck disable=SC2086 # the flag lists are word lists
     $CC $STD $WARN $extra -O0 -g -pthread $san -Isrc -Iexercises \
-        -I"$WEEK/$name" "$src" "$WEEK/$name/test_$name.c" "$b/libduplex.a" \
+        -I"$WEEK/$name" "$src" "$WEEK/$name/test_$name.c" $(archives "$b") \
         -lcmocka -o "$out"
 }
 
@@ -237,7 +243,7 @@ cmd_coverage() {
         -c "$WEEK/$name/$name.c" -o "$dir/$name.o" || return 1
     # shellcheck disable=SC2086
     $CC $STD $WARN -O0 -g -pthread -Isrc -Iexercises -I"$WEEK/$name" \
-        "$dir/$name.o" "$WEEK/$name/test_$name.c" build/libduplex.a \
+        "$dir/$name.o" "$WEEK/$name/test_$name.c" $(archives build) \
         -lcmocka --coverage -o "$out" || return 1
     limit "$out" >"$dir/test.log" 2>&1
     echo "tests: $(grep -E '^\[  (PASSED|FAILED)  \]' "$dir/test.log" | head -1)"

@@ -35,7 +35,7 @@ STRESS_SEEDS=${STRESS_SEEDS:-100000}
 STRESS_OS_RUNS=${STRESS_OS_RUNS:-10}
 
 # Scenarios whose bug shows in some schedules only (the racy flag in
-# src/scenario.c): exploring them must find failing seeds, and on real
+# src/scenarios/scenario.c): exploring them must find failing seeds, and on real
 # threads either outcome is right.
 RACY="concurrent-senders concurrent-senders-quota"
 

@@ -52,9 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 /* ------------------------------------------------------------------ */
 /* Handshakes                                                         */

@@ -38,10 +38,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "scenario.h"
+#include "app/cli.h"
+#include "scenarios/scenario.h"
 #include "support.h"
-#include "trace.h"
+#include "core/trace.h"
 
 /* The timeline's header line in SIM mode (the default): logical steps. */
 static const char timeline_header[] =

@@ -53,10 +53,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
 #include "support.h"
 
 #define MS (INT64_C(1000000))

@@ -42,9 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
 #include "support.h"
 
 /* What out_n holds before a call, to see whether the call touched it. */

@@ -1,5 +1,5 @@
 /*
- * test_context: cancellation and deadlines (src/context.h).
+ * test_context: cancellation and deadlines (src/core/context.h).
  *
  * What is checked, in the order of the header:
  *   - a context is live until it is done, and done exactly once: the first
@@ -37,9 +37,9 @@
 
 #include <string.h>
 
-#include "context.h"
-#include "sched.h"
-#include "status.h"
+#include "core/context.h"
+#include "core/sched.h"
+#include "core/status.h"
 #include "support.h"
 
 #define MS (INT64_C(1000000))

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore.h"
-#include "sched.h"
-#include "scenario.h"
+#include "explore/explore.h"
+#include "core/sched.h"
+#include "scenarios/scenario.h"
 
 static struct explore_result *explore_limit(const char *name, int bound,
                                             int messages, int fix,

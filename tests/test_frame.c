@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
 #include "support.h"
 
 /* Sentinels: what out-parameters hold before a call. */

@@ -1,5 +1,5 @@
 /*
- * test_group: errgroup for threads (src/group.h).
+ * test_group: errgroup for threads (src/core/group.h).
  *
  * What is checked, after golang.org/x/sync/errgroup:
  *   - group_wait joins every task; when all succeed it returns OK and
@@ -29,13 +29,13 @@
 
 #include <string.h>
 
-#include "context.h"
-#include "frame.h"
-#include "group.h"
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
+#include "core/context.h"
+#include "core/frame.h"
+#include "core/group.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
 #include "support.h"
 
 /* ------------------------------------------------------------------ */

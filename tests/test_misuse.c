@@ -31,18 +31,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "context.h"
-#include "explore.h"
-#include "frame.h"
-#include "group.h"
-#include "pipe.h"
-#include "recall.h"
-#include "scenario.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
-#include "trace.h"
+#include "app/cli.h"
+#include "core/context.h"
+#include "explore/explore.h"
+#include "core/frame.h"
+#include "core/group.h"
+#include "core/pipe.h"
+#include "app/recall.h"
+#include "scenarios/scenario.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
+#include "core/trace.h"
 #include "support.h"
 
 /* ------------------------------------------------------------------ */

@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
 #include "support.h"
-#include "trace.h"
+#include "core/trace.h"
 
 static const size_t caps[] = {1, 3, 65536};
 

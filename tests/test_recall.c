@@ -36,8 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "recall.h"
+#include "app/cli.h"
+#include "app/recall.h"
 #include "support.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
@@ -447,7 +447,7 @@ static void test_recall_deck_reports_malformed_proofs(void **state)
         "Proof: `test_a` in `tests/test_a.c` and more",
         "Proof: `test a` in `tests/test_a.c`",
         "Proof: `1test` in `tests/test_a.c`",
-        "Proof: `test_a` in `src/pipe.c`",
+        "Proof: `test_a` in `src/core/pipe.c`",
         "Proof: `test_a` in `tests/test_a.h`",
         "Proof: `test_a` in `tests/.c`",
         "Proof: `test_a` in `tests/sub/test_a.c`",

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "scenarios/scenario.h"
 #include "support.h"
-#include "trace.h"
+#include "core/trace.h"
 
 /* A scenario run with its own trace, freed by done(). */
 struct run {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "core/sched.h"
 
 /* A flag guarded by a mutex, with one condition variable for it. */
 struct flag {

@@ -33,8 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sched.h"
-#include "status.h"
+#include "core/sched.h"
+#include "core/status.h"
 #include "support.h"
 
 /* Virtual time at the start of every run, and one virtual second. */

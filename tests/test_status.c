@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "status.h"
+#include "core/status.h"
 
 struct code_row {
     enum status code;

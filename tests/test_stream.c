@@ -1,5 +1,5 @@
 /*
- * test_stream: one bidirectional call, grpc-go's contract (src/stream.h).
+ * test_stream: one bidirectional call, grpc-go's contract (src/core/stream.h).
  *
  * What is checked:
  *   - messages go through, in order within a direction, with one thread per
@@ -44,14 +44,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "context.h"
-#include "frame.h"
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
+#include "core/context.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
 #include "support.h"
-#include "trace.h"
+#include "core/trace.h"
 
 #define MS (INT64_C(1000000))
 

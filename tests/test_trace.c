@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "sched.h"
+#include "core/frame.h"
+#include "core/sched.h"
 #include "support.h"
-#include "trace.h"
+#include "core/trace.h"
 
 /* Where the lane separator '|' sits: time (6) + 2 blanks + lane (35) + 1. */
 #define BAR_COLUMN 44

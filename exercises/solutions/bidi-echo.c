@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "core/sched.h"
 
 struct sender {
     struct stream *s;

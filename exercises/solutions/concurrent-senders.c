@@ -5,7 +5,7 @@
  */
 #include "concurrent-senders.h"
 
-#include "sched.h"
+#include "core/sched.h"
 
 struct shared {
     struct stream *s;

@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frame.h"
-#include "status.h"
+#include "core/frame.h"
+#include "core/status.h"
 
 /*
  * Prints "fuzz_<harness>: <what broke>" to stderr and returns 1, so a check

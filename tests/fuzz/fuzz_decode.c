@@ -35,9 +35,9 @@
 
 #include "fuzz_common.h"
 
-#include "cli.h"
-#include "frame.h"
-#include "status.h"
+#include "app/cli.h"
+#include "core/frame.h"
+#include "core/status.h"
 
 int fuzz_decode_one(const uint8_t *data, size_t size);
 

@@ -35,11 +35,11 @@
 
 #include "fuzz_common.h"
 
-#include "frame.h"
-#include "pipe.h"
-#include "sched.h"
-#include "status.h"
-#include "trace.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/trace.h"
 
 int fuzz_frame_one(const uint8_t *data, size_t size);
 

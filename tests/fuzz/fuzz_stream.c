@@ -72,12 +72,12 @@
 
 #include "fuzz_common.h"
 
-#include "context.h"
-#include "frame.h"
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
-#include "trace.h"
+#include "core/context.h"
+#include "core/frame.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
+#include "core/trace.h"
 
 int fuzz_stream_one(const uint8_t *data, size_t size);
 

@@ -57,11 +57,11 @@ if ! links_fuzzer; then
 fi
 
 # 2. The harnesses: the library sources (not duplex.c, which has main) and
-# the harness, in one clang command. -iquote, not -I: src/sched.h must not
-# stand in for the system's <sched.h>.
+# the harness, in one clang command. Includes name their folder
+# ("core/pipe.h"), found through -iquote src.
 lib=""
-for f in src/*.c; do
-    [ "$f" = src/duplex.c ] || lib="$lib $f"
+for f in src/*/*.c src/*/*/*.c; do
+    [ -f "$f" ] && [ "$f" != src/app/duplex.c ] && lib="$lib $f"
 done
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

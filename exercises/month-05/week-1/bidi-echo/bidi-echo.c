@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "core/sched.h"
 
 enum status ex_echo_client(struct stream *s, const char *const *msgs, int n,
                            char echoes[][EX_ECHO_MAX], int *out_got)

@@ -2,7 +2,7 @@
 #ifndef EX_BIDI_ECHO_H
 #define EX_BIDI_ECHO_H
 
-#include "stream.h"
+#include "core/stream.h"
 
 /* Room for one echo, including its terminating NUL. */
 #define EX_ECHO_MAX 32

@@ -18,8 +18,8 @@
 #include "bidi-echo.h"
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
-#include "sched.h"
+#include "explore/explore.h"
+#include "core/sched.h"
 
 #define MAX_MSGS 4
 #define SMALL 16 /* bytes per pipe: less than a third of either direction */

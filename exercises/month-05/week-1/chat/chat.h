@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "status.h"
+#include "core/status.h"
 
 /* Room for a name, including its terminating NUL: names are 1..15 bytes. */
 #define EX_CHAT_NAME_MAX 16

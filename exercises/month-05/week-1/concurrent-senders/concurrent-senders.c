@@ -7,7 +7,7 @@
  */
 #include "concurrent-senders.h"
 
-#include "sched.h"
+#include "core/sched.h"
 
 struct producer {
     struct stream *s;

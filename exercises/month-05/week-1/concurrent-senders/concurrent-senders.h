@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "stream.h"
+#include "core/stream.h"
 
 /* Producer who's (0: A, 1: B) message i (from 1): 6 bytes, "A:0001". */
 static inline void ex_message(int who, int i, char out[7])

@@ -16,8 +16,8 @@
 #include "concurrent-senders.h"
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
-#include "sched.h"
+#include "explore/explore.h"
+#include "core/sched.h"
 
 #define MESSAGES 1
 

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#include "context.h"
-#include "sched.h"
-#include "stream.h"
+#include "core/context.h"
+#include "core/sched.h"
+#include "core/stream.h"
 
 /* Room for the reply, including its terminating NUL. */
 #define EX_REPLY_MAX 32

@@ -20,7 +20,7 @@
 #include "deadlines.h"
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
+#include "explore/explore.h"
 
 #define MS 1000000LL /* nanoseconds */
 

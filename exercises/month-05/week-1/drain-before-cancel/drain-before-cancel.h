@@ -2,7 +2,7 @@
 #ifndef EX_DRAIN_BEFORE_CANCEL_H
 #define EX_DRAIN_BEFORE_CANCEL_H
 
-#include "stream.h"
+#include "core/stream.h"
 
 /* Room for one update, including its terminating NUL. */
 #define EX_UPDATE_MAX 32

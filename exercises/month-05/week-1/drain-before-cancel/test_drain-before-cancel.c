@@ -20,8 +20,8 @@
 #include "drain-before-cancel.h"
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
-#include "sched.h"
+#include "explore/explore.h"
+#include "core/sched.h"
 
 #define UPDATES 5
 #define CAPACITY 64

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "group.h"
-#include "sched.h"
-#include "stream.h"
+#include "core/group.h"
+#include "core/sched.h"
+#include "core/stream.h"
 
 /*
  * The other side of the call, supplied by the tests: serve(s, arg) plays

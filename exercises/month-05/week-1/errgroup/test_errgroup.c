@@ -21,7 +21,7 @@
 #include "errgroup.h"
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
+#include "explore/explore.h"
 
 #define N 3
 #define CAPACITY 40

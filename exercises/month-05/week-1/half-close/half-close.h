@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "frame.h"
-#include "pipe.h"
-#include "status.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "core/status.h"
 
 /*
  * The uploader: writes msgs[0..n-1] to p, in order, each as one frame

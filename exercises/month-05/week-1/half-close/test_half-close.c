@@ -17,9 +17,9 @@
 
 #include "ex_check.h"
 #include "ex_explore.h"
-#include "explore.h"
+#include "explore/explore.h"
 #include "half-close.h"
-#include "sched.h"
+#include "core/sched.h"
 
 #define CAPACITY 16
 

@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
-#include "pipe.h"
-#include "status.h"
+#include "core/frame.h"
+#include "core/pipe.h"
+#include "core/status.h"
 
 /* The largest payload ex_read_frame accepts: this receiver's max_recv. */
 #define EX_FRAME_MAX 64

@@ -18,7 +18,7 @@
 
 #include "ex_check.h"
 #include "partial-reads.h"
-#include "sched.h"
+#include "core/sched.h"
 
 #define MAX_READS 4
 #define SCHEDULES 6 /* the in-order one, then seeds 1..5 */

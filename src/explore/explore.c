@@ -13,7 +13,7 @@
  *   The search keeps nothing but the current prefix, so memory stays flat
  *   however many schedules it visits.
  */
-#include "explore.h"
+#include "explore/explore.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,7 @@
  *   with DEADLINE_EXCEEDED. A child's deadline is never later than its
  *   parent's, so a child needs to look only at its own.
  */
-#include "context.h"
+#include "core/context.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -50,10 +50,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "context.h"
-#include "frame.h"
-#include "sched.h"
-#include "status.h"
+#include "core/context.h"
+#include "core/frame.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 struct pipe;
 struct trace;

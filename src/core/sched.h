@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "core/status.h"
 
 /* A deadline that never comes. */
 #define SCHED_NO_DEADLINE INT64_MAX

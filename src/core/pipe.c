@@ -32,7 +32,7 @@
  *   mu guards the whole struct. The trace lock may be taken while mu is
  *   held (trace is a leaf). No other lock is ever taken under mu.
  */
-#include "pipe.h"
+#include "core/pipe.h"
 
 #include <assert.h>
 #include <sched.h>
@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "core/trace.h"
 
 /*
  * What a blocked reader or writer waits for, in the words of a deadlock

@@ -30,7 +30,7 @@
  *   and so that its bytes are at hand for the .bak copy. An index by id
  *   (open addressing, linear probing) keeps loading and merging linear.
  */
-#include "recall.h"
+#include "app/recall.h"
 
 #include <ctype.h>
 #include <dirent.h>

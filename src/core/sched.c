@@ -54,7 +54,7 @@
  */
 #define _GNU_SOURCE
 
-#include "sched.h"
+#include "core/sched.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  *   Only the first offer is kept; the first also cancels the context, after
  *   the group's lock is released (the cancel runs watches).
  */
-#include "group.h"
+#include "core/group.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * without naming it here is a compiler warning (-Wswitch), and with -Werror
  * a build failure.
  */
-#include "status.h"
+#include "core/status.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -42,8 +42,8 @@
 
 #include <stdint.h>
 
-#include "sched.h"
-#include "status.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 struct context;
 

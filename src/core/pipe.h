@@ -43,8 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sched.h"
-#include "status.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 struct trace;
 

@@ -35,15 +35,15 @@
  *   Order: context lock (the watch runs under it), then mu, then one pipe
  *   lock at a time. Blocking pipe calls are made with no stream lock held.
  */
-#include "stream.h"
+#include "core/stream.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
-#include "trace.h"
+#include "core/pipe.h"
+#include "core/trace.h"
 
 static const char *const dir_names[2] = {"c2s", "s2c"};
 

@@ -16,13 +16,13 @@
  *   right, anything else across both. Within the client lane, the part of
  *   the name after "client/" says which thread it was ("send", "recv").
  */
-#include "trace.h"
+#include "core/trace.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "core/frame.h"
 
 #define LANE 35
 #define PREVIEW 18

@@ -44,9 +44,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sched.h"
-#include "status.h"
-#include "stream.h"
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/stream.h"
 
 struct trace;
 

@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sched.h"
-#include "status.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 enum trace_kind {
     TRACE_SEND,       /* a frame was written: flag, length */

@@ -17,9 +17,9 @@
 #ifndef GROUP_H
 #define GROUP_H
 
-#include "context.h"
-#include "sched.h"
-#include "status.h"
+#include "core/context.h"
+#include "core/sched.h"
+#include "core/status.h"
 
 struct group;
 

@@ -74,7 +74,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "status.h"
+#include "core/status.h"
 
 #define RECALL_BOX_MIN 1
 #define RECALL_BOX_MAX 5

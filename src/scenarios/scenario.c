@@ -30,7 +30,7 @@
  *   only when this run checked it. A run that could not start all its
  *   threads checks nothing and says only what it counted (say_short).
  */
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -39,10 +39,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "group.h"
-#include "pipe.h"
-#include "sched.h"
-#include "trace.h"
+#include "core/group.h"
+#include "core/pipe.h"
+#include "core/sched.h"
+#include "core/trace.h"
 
 #define TEXT_MAX 128
 

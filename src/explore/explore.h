@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 /* Messages per scenario when exploring, unless given: keeps runs short. */
 #define EXPLORE_DEFAULT_MESSAGES 2

@@ -12,13 +12,13 @@
  *   decoder and the pipe reader call it, so the two can never disagree
  *   about what is a bad frame.
  */
-#include "frame.h"
+#include "core/frame.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipe.h"
+#include "core/pipe.h"
 
 const struct frame_limits frame_default_limits = {FRAME_DEFAULT_MAX_RECV, NULL};
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "scenario.h"
+#include "scenarios/scenario.h"
 
 /*
  * Runs `duplex argv[1] ...`, reading in (for decode) and printing to out

@@ -29,7 +29,7 @@
  *   measure what a message costs with these options (cli_sim_fit) and
  *   refuse, as a usage error that gives the limit, more messages than fit.
  */
-#include "cli.h"
+#include "app/cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,11 +39,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "explore.h"
-#include "frame.h"
-#include "recall.h"
-#include "scenario.h"
-#include "trace.h"
+#include "explore/explore.h"
+#include "core/frame.h"
+#include "app/recall.h"
+#include "scenarios/scenario.h"
+#include "core/trace.h"
 
 #define VERSION "0.1.0"
 

@@ -3,7 +3,7 @@
  */
 #include <stdio.h>
 
-#include "cli.h"
+#include "app/cli.h"
 
 int main(int argc, char **argv)
 {
