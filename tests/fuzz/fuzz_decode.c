@@ -115,8 +115,13 @@ static int fd_push(struct fd_model *m, const uint8_t *p, size_t n,
         } else if ((p[i] == 'x' || p[i] == 'X') && m->nibble == 0) {
             m->nibble = -1; /* the '0' of "0x" */
         } else if (v < 0) {
-            snprintf(e->err, sizeof e->err, "'%c' is not a hex digit",
-                     isprint(p[i]) ? p[i] : '?');
+            /* Printable: as itself; else by value (never a raw byte). */
+            if (isprint(p[i]))
+                snprintf(e->err, sizeof e->err, "'%c' is not a hex digit",
+                         p[i]);
+            else
+                snprintf(e->err, sizeof e->err,
+                         "byte 0x%02X is not a hex digit", p[i]);
             return 2;
         } else if (m->nibble < 0) {
             m->nibble = v;
