@@ -40,9 +40,9 @@
 const size_t bench_sizes[NSIZES] = {16, 1024, 65536};
 const char *const bench_size_names[NSIZES] = {"16 B", "1 KiB", "64 KiB"};
 
-const struct figure *const bench_figures[] = {
-    &figure_pipe,  &figure_echo, &figure_pingpong,
-    &figure_codec, &figure_sim,  &figure_mem};
+const struct figure *const bench_figures[] = {&figure_pipe,     &figure_echo,
+                                              &figure_pingpong, &figure_codec,
+                                              &figure_sim,      &figure_mem};
 const size_t bench_nfigures = sizeof bench_figures / sizeof bench_figures[0];
 
 static const struct work full_work = {
@@ -272,8 +272,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     int code = -1;
     int i = 0;
 
-    o->duplex = env_duplex != NULL && *env_duplex ? env_duplex
-                                                   : "build/duplex";
+    o->duplex = env_duplex != NULL && *env_duplex ? env_duplex : "build/duplex";
     for (i = 1; i < argc && code < 0; i++)
         code = parse_option(argc, argv, &i, o);
     if (o->runs == 0)

@@ -32,8 +32,8 @@ struct echo_link {
     /* Receives one message into *out_data and *out_len, valid until the
      * next recv, or sets *out_eof at a clean end. NULL, or what went
      * wrong. */
-    const char *(*recv)(void *conn, const uint8_t **out_data,
-                        size_t *out_len, int *out_eof);
+    const char *(*recv)(void *conn, const uint8_t **out_data, size_t *out_len,
+                        int *out_eof);
     /* Sends one message. NULL, or what went wrong. */
     const char *(*send)(void *conn, const uint8_t *data, size_t len);
     /* After the last message: err is NULL after a clean end, else what
@@ -44,7 +44,7 @@ struct echo_link {
 struct echo_server {
     const struct echo_link *link;
     void *conn;
-    long echoed;      /* messages sent back */
+    long echoed;       /* messages sent back */
     char err[ERR_MAX]; /* what went wrong, or "" */
 };
 
@@ -55,23 +55,22 @@ enum status echo_server_main(void *arg);
 
 struct call {
     struct stream *s;
-    struct stream_end *client;
-    struct stream_end *server_end;
+    struct stream_end client_end; /* s's client end */
+    struct stream_end server_end; /* s's server end */
     const uint8_t *pattern;
-    size_t size;            /* bytes per message */
-    long msgs;              /* messages the client sends */
+    size_t size; /* bytes per message */
+    long msgs;   /* messages the client sends */
     struct echo_server server;
     struct frame_msg server_msg; /* the server's last message */
     struct status_detail server_why;
-    char server_text[ERR_MAX];   /* the server's last error, in words */
-    char send_err[ERR_MAX];      /* the client's sender's, or "" */
-    char recv_err[ERR_MAX];      /* the client's receiver's, or "" */
+    char server_text[ERR_MAX]; /* the server's last error, in words */
+    char send_err[ERR_MAX];    /* the client's sender's, or "" */
+    char recv_err[ERR_MAX];    /* the client's receiver's, or "" */
 };
 
 /* A stream of CAPACITY bytes per direction, for msgs messages of size
  * bytes from pattern. */
-void call_open(struct call *c, const uint8_t *pattern, size_t size,
-               long msgs);
+void call_open(struct call *c, const uint8_t *pattern, size_t size, long msgs);
 
 /* Starts the echo server on thread t, named "server". */
 void call_start_server(struct call *c, struct sched_thread *t);
@@ -101,7 +100,6 @@ void fd_call_start_server(struct fd_call *f, struct sched_thread *t);
 
 /* After the server is joined: client_err (NULL: none) and the server's
  * error are a failed check, named what; then frees f. */
-void fd_call_close(struct fd_call *f, const char *client_err,
-                   const char *what);
+void fd_call_close(struct fd_call *f, const char *client_err, const char *what);
 
 #endif /* BENCH_CALL_H */

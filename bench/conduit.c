@@ -24,8 +24,7 @@
 #include "core/status.h"
 #include "harness.h"
 
-const char *const via_names[VIA_COUNT] = {"duplex", "pipe(2)",
-                                          "socketpair(2)"};
+const char *const via_names[VIA_COUNT] = {"duplex", "pipe(2)", "socketpair(2)"};
 
 static void open_pipe2(struct conduit *c)
 {
@@ -185,8 +184,8 @@ const char *conduit_frame_send(struct conduit *c, const uint8_t *payload,
     return e != NULL ? e : conduit_write(c, payload, len);
 }
 
-const char *conduit_frame_recv(struct conduit *c, uint8_t *buf,
-                               size_t *out_len, int *out_eof)
+const char *conduit_frame_recv(struct conduit *c, uint8_t *buf, size_t *out_len,
+                               int *out_eof)
 {
     uint8_t raw[FRAME_HEADER_LEN];
     struct frame_header h;

@@ -30,12 +30,12 @@ extern const char *const via_names[VIA_COUNT];
 
 struct conduit {
     enum via via;
-    struct pipe *p;     /* VIA_DUPLEX */
-    int rfd;            /* the others: read end */
-    int wfd;            /* ... and write end */
-    int kernel_buffer;  /* bytes: F_GETPIPE_SZ, or SO_SNDBUF as the kernel
-                           reports it (it doubles what is asked); 0 for
-                           duplex */
+    struct pipe *p;    /* VIA_DUPLEX */
+    int rfd;           /* the others: read end */
+    int wfd;           /* ... and write end */
+    int kernel_buffer; /* bytes: F_GETPIPE_SZ, or SO_SNDBUF as the kernel
+                          reports it (it doubles what is asked); 0 for
+                          duplex */
 };
 
 /* Opens c through via. Failing is a failed check (check_failed). */
@@ -68,7 +68,7 @@ const char *conduit_frame_send(struct conduit *c, const uint8_t *payload,
  * or *out_eof set when the conduit ended cleanly before a header. Returns
  * NULL, or what went wrong (an EOF inside a frame, a bad header).
  */
-const char *conduit_frame_recv(struct conduit *c, uint8_t *buf,
-                               size_t *out_len, int *out_eof);
+const char *conduit_frame_recv(struct conduit *c, uint8_t *buf, size_t *out_len,
+                               int *out_eof);
 
 #endif /* BENCH_CONDUIT_H */

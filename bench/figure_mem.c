@@ -77,8 +77,7 @@ static double echo_peak_rss(const char *duplex, long messages)
     char out[64];
     ssize_t n = 0;
     int status = 0;
-    char *argv[5] = {"bench", "--peak-rss-helper", (char *)duplex, arg,
-                     NULL};
+    char *argv[5] = {"bench", "--peak-rss-helper", (char *)duplex, arg, NULL};
     int fd = -1;
     pid_t pid = 0;
 
@@ -277,8 +276,8 @@ static void lines(const struct bench *b)
 {
     bench_line("mem-rss", 0, b->r.rss[2].median, "KiB",
                full_count(b) ? "target-4MiB" : NULL, RSS_TARGET_KIB);
-    bench_line("mem-stream", PIPE_DEFAULT_CAPACITY,
-               b->r.stream_extra[0].median, "B", NULL, 0);
+    bench_line("mem-stream", PIPE_DEFAULT_CAPACITY, b->r.stream_extra[0].median,
+               "B", NULL, 0);
     bench_line("mem-stream", CAPACITY, b->r.stream_extra[1].median, "B", NULL,
                0);
 }

@@ -61,7 +61,7 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
                                const uint8_t **out_echo, size_t *out_len)
 {
     struct stream_client *sc = arg;
-    struct stream_end *e = sc->c->client;
+    struct stream_end *e = &sc->c->client_end;
     struct status_detail why;
     enum status st = STATUS_OK;
 
@@ -94,8 +94,8 @@ static void ping_stream_run(struct bench *b, int si, int64_t *lat)
     sc.c = &c;
     call_start_server(&c, &server);
     ping_loop(b, bench_sizes[si], trips, lat, stream_trip, &sc, what);
-    stream_close_send(c.client);
-    st = stream_recv(c.client, &sc.m, &why);
+    stream_close_send(&c.client_end);
+    st = stream_recv(&c.client_end, &sc.m, &why);
     sched_thread_join(&server);
     frame_msg_free(&sc.m);
     if (st != STATUS_EOF)
@@ -132,8 +132,7 @@ static void ping_fd_run(struct bench *b, int si, int64_t *lat)
 
     fd_call_open(&f);
     fd_call_start_server(&f, &server);
-    ping_loop(b, bench_sizes[si], b->w->ping_trips[si], lat, fd_trip, &f,
-              what);
+    ping_loop(b, bench_sizes[si], b->w->ping_trips[si], lat, fd_trip, &f, what);
     conduit_close_write(&f.c2s);
     e = conduit_frame_recv(&f.s2c, f.client_buf, &len, &eof);
     sched_thread_join(&server);
@@ -208,8 +207,8 @@ static void print(const struct bench *b)
         const struct summary(*p)[2] = b->r.ping[si];
 
         /* The medians, then the 99th percentiles. */
-        print_versus_row(w, bench_size_names[si], &p[0][0], &p[1][0],
-                         &p[0][1], &p[1][1]);
+        print_versus_row(w, bench_size_names[si], &p[0][0], &p[1][0], &p[0][1],
+                         &p[1][1]);
     }
     printf("\n");
 }
@@ -224,8 +223,8 @@ static void targets(const struct bench *b)
         snprintf(what, sizeof what, "ping-pong median <= Go io.Pipe's at %s",
                  bench_size_names[si]);
         ratio_target(b, r->go.ran, r->ping[si][0][0].median,
-                     go_value(&r->go, "pingpong-iopipe", bench_sizes[si], 1),
-                     1, 0, what, go_missing(&r->go));
+                     go_value(&r->go, "pingpong-iopipe", bench_sizes[si], 1), 1,
+                     0, what, go_missing(&r->go));
     }
     for (si = 0; si < NSIZES; si++) {
         snprintf(what, sizeof what, "ping-pong median <= 0.1x pipe(2)'s at %s",

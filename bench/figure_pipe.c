@@ -175,8 +175,8 @@ static void print(const struct bench *b)
     print_row(6, w, head);
     for (si = 0; si < NSIZES; si++) {
         const struct summary *s = r->pipe[si];
-        const char *row[6] = {bench_size_names[si], c[0], c[1], c[2], c[3],
-                              c[4]};
+        const char *row[6] = {
+            bench_size_names[si], c[0], c[1], c[2], c[3], c[4]};
 
         for (via = 0; via < VIA_COUNT; via++)
             fmt_cell(c[via], CELL_MAX, &s[via]);

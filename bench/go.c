@@ -160,8 +160,8 @@ static void print_go_echo(const struct bench *b)
         size_t size = bench_sizes[si];
         double d = b->r.echo[si].median;
         double io_pipe = go_value(g, "netpipe-echo", size, 0);
-        const char *row[6] = {bench_size_names[si], c[0], c[1], c[2], c[3],
-                              c[4]};
+        const char *row[6] = {
+            bench_size_names[si], c[0], c[1], c[2], c[3], c[4]};
 
         fmt_cell(c[0], CELL_MAX, &b->r.echo[si]);
         fmt_num(c[1], CELL_MAX, io_pipe);

@@ -50,8 +50,7 @@ void go_print(const struct bench *b);
 
 /* The value of peer at size (msgs_per_s, or median_us when median is
  * set), or 0 if none. */
-double go_value(const struct go *g, const char *peer, size_t size,
-                int median);
+double go_value(const struct go *g, const char *peer, size_t size, int median);
 
 /* The better of the two Go echoes at size: what duplex must beat 2x. */
 double go_best_echo(const struct go *g, size_t size);

@@ -71,8 +71,7 @@ void start_thread(struct sched_thread *t, const char *name, sched_fn fn,
         check_failed("cannot start thread %s", name);
 }
 
-pid_t child_start(const char *path, char *const argv[], int search,
-                  int *out_fd)
+pid_t child_start(const char *path, char *const argv[], int search, int *out_fd)
 {
     struct sigaction sa;
     int fds[2];

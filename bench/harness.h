@@ -29,9 +29,9 @@
 #include "core/sched.h"
 #include "core/status.h"
 
-#define RUNS_MAX 99          /* runs per figure, at most */
-#define WATCHDOG_SECONDS 180 /* longest a single run may take */
-#define MAX_SIZE (64 * 1024) /* the largest payload */
+#define RUNS_MAX 99                     /* runs per figure, at most */
+#define WATCHDOG_SECONDS 180            /* longest a single run may take */
+#define MAX_SIZE (64 * 1024)            /* the largest payload */
 #define PATTERN_PERIOD (17 * 64 * 1024) /* 1088 KiB: see Design */
 #define ERR_MAX (STATUS_TEXT_MAX + 128) /* what went wrong, in words */
 
