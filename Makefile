@@ -194,9 +194,15 @@ tsan: deps
 	  SAN='-fsanitize=thread'
 
 # Benchmarks: a table, and one machine-readable bench=... line per figure.
-$(BUILD)/bench/%: bench/%.c $(LINK_all)
+# One program from every bench/*.c (bench/bench.h says which does what).
+BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(sort $(wildcard bench/*.c)))
+
+$(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) $(LDFLAGS) $< $(LINK_all) $(LDLIBS) -o $@
+	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/bench: $(BENCH_OBJS) $(LINK_all)
+	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $(BENCH_OBJS) $(LINK_all) $(LDLIBS) -o $@
 
 bench: $(DUPLEX) $(BUILD)/bench/bench
 	@BUILD=$(BUILD) DUPLEX=$(DUPLEX) sh bench/run.sh

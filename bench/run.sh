@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/run.sh: what `make bench` runs. It checks that the binaries are
-# there, says which commit is measured, and runs bench/bench.c's program.
+# there, says which commit is measured, and runs the bench program (built
+# from bench/*.c; bench/README.md says which file does what).
 #
 #   make bench                                 every figure, 5 runs each
 #   BENCH_FLAGS=--quick make bench             small counts, 3 runs (CI)

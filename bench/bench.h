@@ -1,0 +1,174 @@
+/*
+ * bench.h: what the bench's files share: the run's settings and work, the
+ * results of every figure, and the figures themselves.
+ *
+ * The files:
+ *   bench.c            the command line and the order of a run
+ *   harness.[ch]       failed checks, clock, threads, watchdog, pattern,
+ *                      medians and spreads
+ *   table.[ch]         cells, rows and bench= lines
+ *   conduit.[ch]       one direction of bytes: duplex, pipe(2),
+ *                      socketpair(2)
+ *   call.[ch]          the echo server, through a stream or two pipe(2)s
+ *   figure_*.c         one file per figure: it measures, prints its
+ *                      section of the table, its targets and its bench=
+ *                      lines
+ *   go.[ch]            the Go peers: run once, parsed, section 7
+ *   report.c           the header, the targets and the bench= lines
+ *
+ * Design
+ *   - Every figure is the median of several runs (--runs), and the table
+ *     shows how far the farthest run was from it, so a reader can tell a
+ *     real difference from noise.
+ *   - A reference runs in the same round as duplex (duplex, pipe(2),
+ *     socketpair(2), then again), so a neighbour's compile slows them
+ *     alike and the ratios stay fair on a busy machine.
+ *   - Each figure checks its own result (see harness.h): every byte that
+ *     arrives is compared with what was sent, every echo with its message,
+ *     the exploration must find the bug it exists to find, and
+ *     stream_destroy must give back every byte.
+ *   - A figure is a row of struct figure; the run, the targets and the
+ *     bench= lines go through the rows in order, so adding a figure is one
+ *     file, one row in bench.c (and its name in the usage there), and its
+ *     results here.
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conduit.h"
+#include "go.h"
+#include "harness.h"
+
+#define NSIZES 3             /* payload sizes: 16 B, 1 KiB, 64 KiB */
+#define READ_BUF (64 * 1024) /* what a reader asks for at once */
+
+extern const size_t bench_sizes[NSIZES];
+extern const char *const bench_size_names[NSIZES];
+
+/*
+ * The work of one run. The full counts make `make bench` take one to two
+ * minutes on two busy cores; --quick does a tenth to a third, for CI.
+ */
+struct work {
+    double pipe_seconds;       /* a pipe run writes for this long: duplex
+                                  and the kernel differ tenfold in speed,
+                                  so a count would be too short for one or
+                                  too long for the other */
+    long echo_msgs[NSIZES];    /* messages echoed */
+    long ping_trips[NSIZES];   /* timed round trips */
+    long codec_frames[NSIZES]; /* frames encoded and decoded */
+    long sim_schedules;        /* explore_run's max_schedules */
+    long rss_messages;         /* the long echo of the memory figure */
+};
+
+struct results {
+    unsigned ran;                           /* figures measured: bit i is
+                                               bench_figures[i] */
+    struct summary pipe[NSIZES][VIA_COUNT]; /* MB/s */
+    int pipe2_capacity;                     /* F_GETPIPE_SZ */
+    int sock_sndbuf;                        /* SO_SNDBUF as the kernel
+                                               reports it */
+    struct summary echo[NSIZES];            /* messages/s */
+    struct summary ping[NSIZES][2][2];      /* [duplex, pipe(2)]
+                                               [median, p99], us */
+    struct summary codec[NSIZES][2];        /* ns/frame: codec, memcpy */
+    struct summary decode[NSIZES][2];       /* ns/frame: decode, memcpy */
+    struct summary sim;                     /* schedules/s */
+    int sim_messages;
+    struct summary rss[3];          /* KiB: 1 message, many,
+                                       the difference */
+    struct summary stream_extra[2]; /* C bytes at 64 KiB, 1 MiB */
+    struct go go;
+};
+
+struct options {
+    int runs;
+    int quick;
+    unsigned only;        /* figures to run: bit i is bench_figures[i] */
+    const char *go_peers; /* the Go peers' script, or NULL */
+    const char *duplex;   /* the duplex binary, for the RSS figure */
+};
+
+struct bench {
+    struct options o;
+    const struct work *w;
+    int color;        /* stdout is a terminal and NO_COLOR is unset */
+    int progress;     /* stderr is a terminal */
+    uint8_t *pattern; /* see harness.h */
+    uint8_t *readbuf; /* READ_BUF bytes */
+    struct watchdog dog;
+    struct results r;
+};
+
+/* One figure: what --only calls it, and what it does at each stage. */
+struct figure {
+    const char *name;
+    void (*measure)(struct bench *b);       /* fills its part of b->r */
+    void (*print)(const struct bench *b);   /* its section of the table */
+    void (*targets)(const struct bench *b); /* its lines under "targets" */
+    void (*lines)(const struct bench *b);   /* its bench= lines */
+};
+
+extern const struct figure figure_pipe;
+extern const struct figure figure_echo;
+extern const struct figure figure_pingpong;
+extern const struct figure figure_codec;
+extern const struct figure figure_sim;
+extern const struct figure figure_mem;
+
+/* The figures, in the order they run and print (bench.c). */
+extern const struct figure *const bench_figures[];
+extern const size_t bench_nfigures;
+
+/* The bit of b->r.ran and b->o.only for f. */
+unsigned figure_bit(const struct figure *f);
+
+/* 1 when f was measured in this run. */
+int figure_ran(const struct bench *b, const struct figure *f);
+
+/*
+ * The peak-RSS helper, run as `bench --peak-rss-helper DUPLEX N` by the
+ * memory figure (figure_mem.c says why): runs `DUPLEX run echo
+ * --messages N --os` with stdout to /dev/null and prints the child's peak
+ * RSS (KiB) on stdout. Returns the exit status: 0, or 1 (said on stderr).
+ */
+int mem_peak_rss_helper(const char *duplex, const char *messages);
+
+/*
+ * One line on stderr saying what is being measured, with the number of
+ * runs, when stderr is a terminal: a log file gets the table alone.
+ */
+void progress(const struct bench *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- report.c ----------------------------------------------------------- */
+
+/* The lines above the first section: runs, machine, load. */
+void print_header(const struct bench *b);
+
+/* One target line, "met", "NOT MET" (coloured on a terminal) or "n/a"
+ * when have is 0 (the figures it needs were not measured). */
+void print_target(const struct bench *b, int have, int met, const char *what,
+                  const char *got);
+
+/*
+ * A target on a ratio: met when value / ref >= need (at_least) or <= need.
+ * Without a value or a reference (or have 0), "n/a" and missing.
+ */
+void ratio_target(const struct bench *b, int have, double value, double ref,
+                  double need, int at_least, const char *what,
+                  const char *missing);
+
+/* Section 7: the Go peers, run now, or why not. */
+void report_go(struct bench *b);
+
+/* The targets of every figure measured, under the end's load average. */
+void print_targets(const struct bench *b);
+
+/* The bench= lines of every figure measured. */
+void print_bench_lines(const struct bench *b);
+
+#endif /* BENCH_BENCH_H */
