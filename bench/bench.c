@@ -807,7 +807,7 @@ static void call_open(struct call *c, const struct bench *b, size_t size,
 static enum status echo_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct status_detail why;
     struct frame_msg m;
     enum status st = STATUS_OK;
@@ -843,17 +843,18 @@ static enum status echo_sender(void *arg)
 
     status_detail_clear(&why);
     for (i = 0; i < c->msgs; i++) {
-        enum status st = stream_send(
-            &c->s->client, message(c->pattern, i, c->size), c->size, &why);
+        enum status st =
+            stream_send(stream_client(c->s), message(c->pattern, i, c->size),
+                        c->size, &why);
 
         if (st != STATUS_OK) {
             snprintf(c->send_err, ERR_MAX, "send %ld: %s %s", i,
                      status_name(st), why.text);
-            stream_cancel(&c->s->client);
+            stream_cancel(stream_client(c->s));
             return st;
         }
     }
-    return stream_close_send(&c->s->client);
+    return stream_close_send(stream_client(c->s));
 }
 
 /*
@@ -887,7 +888,7 @@ static enum status echo_receiver(void *arg)
     memset(&m, 0, sizeof m);
     status_detail_clear(&why);
     for (i = 0; i < c->msgs && c->recv_err[0] == '\0'; i++) {
-        st = stream_recv(&c->s->client, &m, &why);
+        st = stream_recv(stream_client(c->s), &m, &why);
         if (st != STATUS_OK)
             snprintf(c->recv_err, ERR_MAX, "echo %ld: %s %s", i,
                      status_name(st), why.text);
@@ -895,11 +896,11 @@ static enum status echo_receiver(void *arg)
             echo_check(c, i, &m, c->recv_err);
     }
     if (c->recv_err[0] == '\0' &&
-        (st = stream_recv(&c->s->client, &m, &why)) != STATUS_EOF)
+        (st = stream_recv(stream_client(c->s), &m, &why)) != STATUS_EOF)
         snprintf(c->recv_err, ERR_MAX, "after the last echo: %s %s, want EOF",
                  status_name(st), why.text);
     if (c->recv_err[0] != '\0')
-        stream_cancel(&c->s->client);
+        stream_cancel(stream_client(c->s));
     frame_msg_free(&m);
     return c->recv_err[0] ? STATUS_INTERNAL : STATUS_OK;
 }
@@ -1022,7 +1023,7 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
                                const uint8_t **out_echo, size_t *out_len)
 {
     struct stream_client *sc = arg;
-    struct stream_end *e = &sc->c->s->client;
+    struct stream_end *e = stream_client(sc->c->s);
     struct status_detail why;
     enum status st = STATUS_OK;
 
@@ -1056,8 +1057,8 @@ static void ping_stream_run(struct bench *b, int si, int64_t *lat)
     sc.c = &c;
     start_thread(&server, "server", echo_server, &c);
     ping_loop(b, sizes[si], trips, lat, stream_trip, &sc, what);
-    stream_close_send(&c.s->client);
-    st = stream_recv(&c.s->client, &sc.m, &why);
+    stream_close_send(stream_client(c.s));
+    st = stream_recv(stream_client(c.s), &sc.m, &why);
     sched_thread_join(&server);
     frame_msg_free(&sc.m);
     if (st != STATUS_EOF)
@@ -2020,8 +2021,8 @@ static void print_mem(const struct bench *b)
     printf("   (the structs alone are %zu B: a stream, two pipes, a context; "
            "the rest is\n"
            "   malloc's chunk headers and rounding)\n\n",
-           sizeof(struct stream) + 2 * sizeof(struct pipe) +
-               sizeof(struct context));
+           stream_struct_size() + 2 * pipe_struct_size() +
+               context_struct_size());
 }
 
 static void print_go_echo(const struct bench *b)

@@ -157,8 +157,8 @@ static void test_pipe_create_zero_capacity_uses_default(void **state)
 
     (void)state;
     assert_int_equal(pipe_create(0, NULL, NULL, &p), STATUS_OK);
-    assert_int_equal(p->cap, PIPE_DEFAULT_CAPACITY);
-    assert_string_equal(p->name, "pipe");
+    assert_int_equal(pipe_capacity(p), PIPE_DEFAULT_CAPACITY);
+    assert_string_equal(pipe_name(p), "pipe");
     assert_int_equal(pipe_buffered(p), 0);
     pipe_destroy(p);
 }
@@ -169,10 +169,10 @@ static void test_pipe_create_keeps_seven_characters_of_name(void **state)
 
     (void)state;
     assert_int_equal(pipe_create(8, "c2s", NULL, &p), STATUS_OK);
-    assert_string_equal(p->name, "c2s");
+    assert_string_equal(pipe_name(p), "c2s");
     pipe_destroy(p);
     assert_int_equal(pipe_create(8, "abcdefghij", NULL, &p), STATUS_OK);
-    assert_string_equal(p->name, "abcdefg");
+    assert_string_equal(pipe_name(p), "abcdefg");
     pipe_destroy(p);
 }
 
