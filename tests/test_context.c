@@ -128,6 +128,50 @@ static void test_context_destroy_null_is_noop(void **state)
     context_destroy(NULL);
 }
 
+/*
+ * context_get_info follows the tree and the watches as they change: the
+ * parent, how many children and watches, and the reason once there is one.
+ */
+static void test_context_get_info_follows_tree_and_watches(void **state)
+{
+    struct context *root = NULL;
+    struct context *kids[2] = {NULL, NULL};
+    struct watch_log log;
+    struct context_watch w;
+    struct context_info info;
+
+    (void)state;
+    assert_true(context_struct_size() > sizeof w);
+    assert_int_equal(context_create(NULL, &root), STATUS_OK);
+    info = context_get_info(root);
+    assert_null(info.parent);
+    assert_int_equal(info.children, 0);
+    assert_int_equal(info.watches, 0);
+    assert_int_equal(info.err, STATUS_OK);
+
+    assert_int_equal(context_create(root, &kids[0]), STATUS_OK);
+    assert_int_equal(context_create(root, &kids[1]), STATUS_OK);
+    watch_init(&w, &log);
+    assert_int_equal(context_watch(root, &w), STATUS_OK);
+    info = context_get_info(root);
+    assert_int_equal(info.children, 2);
+    assert_int_equal(info.watches, 1);
+    assert_ptr_equal(context_get_info(kids[1]).parent, root);
+
+    /* A cancel runs the watch (it is no longer held) and records why. */
+    assert_int_equal(context_cancel(root, STATUS_ABORTED, "stop"), 1);
+    info = context_get_info(root);
+    assert_int_equal(info.watches, 0);
+    assert_int_equal(info.err, STATUS_ABORTED);
+    assert_int_equal(context_get_info(kids[0]).err, STATUS_ABORTED);
+    assert_int_equal(log.calls, 1);
+
+    context_destroy(kids[0]);
+    assert_int_equal(context_get_info(root).children, 1);
+    context_destroy(kids[1]);
+    context_destroy(root);
+}
+
 static void test_context_destroy_middle_child_keeps_siblings(void **state)
 {
     struct context *root = NULL;
@@ -793,6 +837,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_context_create_destroy_root_and_child),
         cmocka_unit_test(test_context_destroy_null_is_noop),
+        cmocka_unit_test(test_context_get_info_follows_tree_and_watches),
         cmocka_unit_test(test_context_destroy_middle_child_keeps_siblings),
         cmocka_unit_test(test_context_cancel_default_texts),
         cmocka_unit_test(test_context_cancel_long_text_is_truncated),

@@ -220,6 +220,29 @@ static void wait_on_null_group(void)
     group_wait(NULL, NULL);
 }
 
+static void end_of_null_stream(void)
+{
+    stream_client(NULL);
+}
+
+static void pipe_of_no_direction(void)
+{
+    struct stream *s = NULL;
+
+    if (stream_create(NULL, NULL, &s) == STATUS_OK)
+        stream_pipe(s, 2);
+}
+
+static void info_of_null_context(void)
+{
+    context_get_info(NULL);
+}
+
+static void capacity_of_null_pipe(void)
+{
+    pipe_capacity(NULL);
+}
+
 static void test_misuse_asserts_stop_the_program(void **state)
 {
     static const struct {
@@ -248,6 +271,11 @@ static void test_misuse_asserts_stop_the_program(void **state)
         {"stream_send(NULL, ...)", send_on_null_end, "e != NULL"},
         {"context_err(NULL, ...)", ask_null_context, "c != NULL"},
         {"group_wait(NULL, ...)", wait_on_null_group, "g != NULL"},
+        {"stream_client(NULL)", end_of_null_stream, "s != NULL"},
+        {"stream_pipe(s, 2)", pipe_of_no_direction,
+         "dir == STREAM_C2S || dir == STREAM_S2C"},
+        {"context_get_info(NULL)", info_of_null_context, "c != NULL"},
+        {"pipe_capacity(NULL)", capacity_of_null_pipe, "p != NULL"},
         {"group_destroy(g) without group_wait", destroy_group_not_waited,
          "g->tasks == NULL"},
     };

@@ -182,6 +182,33 @@ static void test_pipe_destroy_null_is_noop(void **state)
     pipe_destroy(NULL);
 }
 
+/* The struct's size is there for memory estimates: it holds a name. */
+static void test_pipe_struct_size_is_known(void **state)
+{
+    (void)state;
+    assert_true(pipe_struct_size() > 8);
+}
+
+/* Each deadline reads back as last set, and setting one leaves the other. */
+static void test_pipe_deadlines_read_back(void **state)
+{
+    struct pipe *p = new_pipe(8);
+
+    (void)state;
+    assert_true(pipe_read_deadline(p) == SCHED_NO_DEADLINE);
+    assert_true(pipe_write_deadline(p) == SCHED_NO_DEADLINE);
+    pipe_set_read_deadline(p, 1234);
+    assert_true(pipe_read_deadline(p) == 1234);
+    assert_true(pipe_write_deadline(p) == SCHED_NO_DEADLINE);
+    pipe_set_write_deadline(p, 5678);
+    assert_true(pipe_read_deadline(p) == 1234);
+    assert_true(pipe_write_deadline(p) == 5678);
+    pipe_set_read_deadline(p, SCHED_NO_DEADLINE);
+    assert_true(pipe_read_deadline(p) == SCHED_NO_DEADLINE);
+    assert_true(pipe_write_deadline(p) == 5678);
+    pipe_destroy(p);
+}
+
 static void test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap(void **state)
 {
     /* {capacity, atomic limit}; capacity 0 is the default, 64 KiB. */
@@ -1019,6 +1046,8 @@ int main(void)
         cmocka_unit_test(test_pipe_create_zero_capacity_uses_default),
         cmocka_unit_test(test_pipe_create_keeps_seven_characters_of_name),
         cmocka_unit_test(test_pipe_destroy_null_is_noop),
+        cmocka_unit_test(test_pipe_struct_size_is_known),
+        cmocka_unit_test(test_pipe_deadlines_read_back),
         cmocka_unit_test(test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap),
         cmocka_unit_test(test_pipe_single_write_read),
         cmocka_unit_test(test_pipe_buffered_and_stats_count_bytes),

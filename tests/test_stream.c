@@ -275,6 +275,31 @@ static void test_stream_destroy_null_is_noop(void **state)
     stream_destroy(NULL);
 }
 
+/*
+ * The accessors name the parts of one call: two ends, a context under the
+ * parent, and a pipe per direction with the direction's name.
+ */
+static void test_stream_accessors_name_the_parts(void **state)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+
+    (void)state;
+    assert_true(stream_struct_size() >= 2 * sizeof(struct stream_end));
+    assert_int_equal(context_create(NULL, &parent), STATUS_OK);
+    s = new_stream(parent, 0, 0);
+    assert_ptr_not_equal(stream_client(s), stream_server(s));
+    assert_ptr_equal(context_get_info(stream_context(s)).parent, parent);
+    assert_string_equal(pipe_name(stream_pipe(s, STREAM_C2S)), "c2s");
+    assert_string_equal(pipe_name(stream_pipe(s, STREAM_S2C)), "s2c");
+
+    /* The parent's cancel reaches the call through that context. */
+    context_cancel(parent, STATUS_CANCELLED, NULL);
+    assert_int_equal(context_err(stream_context(s), NULL), STATUS_CANCELLED);
+    stream_destroy(s);
+    context_destroy(parent);
+}
+
 static void test_stream_side_name(void **state)
 {
     (void)state;
@@ -421,6 +446,8 @@ static void test_stream_close_send_drains_then_eof(void **state)
     recv_status(stream_server(s), STATUS_EOF, "client half-closed");
 
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 3);
+    /* No send was in flight: neither close_send waited. */
+    assert_int_equal(stream_get_stats(s).close_send_waits, 0);
     /* A misuse does not end the call. */
     assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
     assert_int_equal(context_err(stream_context(s), NULL), STATUS_OK);
@@ -637,6 +664,7 @@ static void test_stream_close_send_during_blocked_send(void **state)
     sched_thread_join(&tc);
     assert_int_equal(send.st, STATUS_OK);
     assert_int_equal(close.st, STATUS_OK);
+    assert_int_equal(stream_get_stats(s).close_send_waits, 1);
 
     assert_int_equal(send_str(stream_client(s), "late", &why), STATUS_INTERNAL);
     assert_string_equal(why.text, "SendMsg called after CloseSend");
@@ -1817,6 +1845,7 @@ int main(void)
         cmocka_unit_test(test_stream_create_defaults),
         cmocka_unit_test(test_stream_create_with_options),
         cmocka_unit_test(test_stream_destroy_null_is_noop),
+        cmocka_unit_test(test_stream_accessors_name_the_parts),
         cmocka_unit_test(test_stream_side_name),
         cmocka_unit_test(test_stream_round_trip_single_thread),
         cmocka_unit_test(test_stream_echo_with_three_threads),
