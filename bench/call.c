@@ -6,9 +6,9 @@
  *   The two links adapt each transport to echo_link: the stream's keeps
  *   the last message in the call (frame_msg reuses its buffer) and puts
  *   the status and its words in server_text; the pipes' reads each frame
- *   into server_buf. A stream's end is a struct stream_end, whose fields
- *   stream.h declares: call_open fills one per side, so nothing here
- *   reads inside struct stream.
+ *   into server_buf. call_open keeps the stream's two ends
+ *   (stream_client, stream_server), so nothing here reads inside struct
+ *   stream.
  */
 #include "call.h"
 
@@ -51,7 +51,7 @@ static const char *stream_link_recv(void *conn, const uint8_t **out_data,
 {
     struct call *c = conn;
     enum status st =
-        stream_recv(&c->server_end, &c->server_msg, &c->server_why);
+        stream_recv(c->server_end, &c->server_msg, &c->server_why);
 
     if (st == STATUS_EOF) {
         *out_eof = 1;
@@ -67,7 +67,7 @@ static const char *stream_link_recv(void *conn, const uint8_t **out_data,
 static const char *stream_link_send(void *conn, const uint8_t *data, size_t len)
 {
     struct call *c = conn;
-    enum status st = stream_send(&c->server_end, data, len, &c->server_why);
+    enum status st = stream_send(c->server_end, data, len, &c->server_why);
 
     return st == STATUS_OK ? NULL : stream_failed(c, "send", st);
 }
@@ -78,9 +78,9 @@ static void stream_link_end(void *conn, const char *err)
     struct call *c = conn;
 
     if (err == NULL)
-        stream_finish(&c->server_end, STATUS_OK, NULL);
+        stream_finish(c->server_end, STATUS_OK, NULL);
     else
-        stream_cancel(&c->server_end);
+        stream_cancel(c->server_end);
     frame_msg_free(&c->server_msg);
 }
 
@@ -96,10 +96,8 @@ void call_open(struct call *c, const uint8_t *pattern, size_t size, long msgs)
     so.capacity = CAPACITY;
     if (stream_create(NULL, &so, &c->s) != STATUS_OK)
         check_failed("stream_create: out of memory");
-    c->client_end.stream = c->s;
-    c->client_end.side = STREAM_CLIENT;
-    c->server_end.stream = c->s;
-    c->server_end.side = STREAM_SERVER;
+    c->client_end = stream_client(c->s);
+    c->server_end = stream_server(c->s);
     c->pattern = pattern;
     c->size = size;
     c->msgs = msgs;

@@ -55,8 +55,8 @@ enum status echo_server_main(void *arg);
 
 struct call {
     struct stream *s;
-    struct stream_end client_end; /* s's client end */
-    struct stream_end server_end; /* s's server end */
+    struct stream_end *client_end; /* stream_client(s) */
+    struct stream_end *server_end; /* stream_server(s) */
     const uint8_t *pattern;
     size_t size; /* bytes per message */
     long msgs;   /* messages the client sends */

@@ -26,16 +26,16 @@ static enum status echo_sender(void *arg)
     status_detail_clear(&why);
     for (i = 0; i < c->msgs; i++) {
         const uint8_t *msg = pattern_message(c->pattern, i, c->size);
-        enum status st = stream_send(&c->client_end, msg, c->size, &why);
+        enum status st = stream_send(c->client_end, msg, c->size, &why);
 
         if (st != STATUS_OK) {
             snprintf(c->send_err, ERR_MAX, "send %ld: %s %s", i,
                      status_name(st), why.text);
-            stream_cancel(&c->client_end);
+            stream_cancel(c->client_end);
             return st;
         }
     }
-    return stream_close_send(&c->client_end);
+    return stream_close_send(c->client_end);
 }
 
 /* Checks one received echo against message i; what is wrong goes in
@@ -64,7 +64,7 @@ static enum status echo_receiver(void *arg)
     memset(&m, 0, sizeof m);
     status_detail_clear(&why);
     for (i = 0; i < c->msgs && c->recv_err[0] == '\0'; i++) {
-        st = stream_recv(&c->client_end, &m, &why);
+        st = stream_recv(c->client_end, &m, &why);
         if (st != STATUS_OK)
             snprintf(c->recv_err, ERR_MAX, "echo %ld: %s %s", i,
                      status_name(st), why.text);
@@ -72,11 +72,11 @@ static enum status echo_receiver(void *arg)
             echo_check(c, i, &m);
     }
     if (c->recv_err[0] == '\0' &&
-        (st = stream_recv(&c->client_end, &m, &why)) != STATUS_EOF)
+        (st = stream_recv(c->client_end, &m, &why)) != STATUS_EOF)
         snprintf(c->recv_err, ERR_MAX, "after the last echo: %s %s, want EOF",
                  status_name(st), why.text);
     if (c->recv_err[0] != '\0')
-        stream_cancel(&c->client_end);
+        stream_cancel(c->client_end);
     frame_msg_free(&m);
     return c->recv_err[0] ? STATUS_INTERNAL : STATUS_OK;
 }

@@ -217,8 +217,8 @@ static void measure(struct bench *b)
  */
 static size_t stream_structs_bytes(void)
 {
-    return sizeof(struct stream) + 2 * sizeof(struct pipe) +
-           sizeof(struct context);
+    return stream_struct_size() + 2 * pipe_struct_size() +
+           context_struct_size();
 }
 
 static void print(const struct bench *b)

@@ -61,7 +61,7 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
                                const uint8_t **out_echo, size_t *out_len)
 {
     struct stream_client *sc = arg;
-    struct stream_end *e = &sc->c->client_end;
+    struct stream_end *e = sc->c->client_end;
     struct status_detail why;
     enum status st = STATUS_OK;
 
@@ -94,8 +94,8 @@ static void ping_stream_run(struct bench *b, int si, int64_t *lat)
     sc.c = &c;
     call_start_server(&c, &server);
     ping_loop(b, bench_sizes[si], trips, lat, stream_trip, &sc, what);
-    stream_close_send(&c.client_end);
-    st = stream_recv(&c.client_end, &sc.m, &why);
+    stream_close_send(c.client_end);
+    st = stream_recv(c.client_end, &sc.m, &why);
     sched_thread_join(&server);
     frame_msg_free(&sc.m);
     if (st != STATUS_EOF)

@@ -91,10 +91,10 @@ static void pair_open(struct conn_pair *cp, size_t capacity)
     opts.capacity = capacity;
     memset(cp, 0, sizeof *cp);
     assert_int_equal(stream_create(NULL, &opts, &cp->s), STATUS_OK);
-    cp->c1.out = cp->s->pipes[STREAM_C2S];
-    cp->c1.in = cp->s->pipes[STREAM_S2C];
-    cp->c2.out = cp->s->pipes[STREAM_S2C];
-    cp->c2.in = cp->s->pipes[STREAM_C2S];
+    cp->c1.out = stream_pipe(cp->s, STREAM_C2S);
+    cp->c1.in = stream_pipe(cp->s, STREAM_S2C);
+    cp->c2.out = stream_pipe(cp->s, STREAM_S2C);
+    cp->c2.in = stream_pipe(cp->s, STREAM_C2S);
 }
 
 /* nettest's stop: no thread may use the pair any more. */

@@ -210,7 +210,7 @@ struct server {
 static void server_init(struct server *s, struct stream *st, enum method m)
 {
     memset(s, 0, sizeof *s);
-    s->e = &st->server;
+    s->e = stream_server(st);
     s->method = m;
     s->end = STATUS_OK;
     s->send_st = STATUS_OK;
@@ -347,7 +347,7 @@ static enum status send_request(struct stream *s, const uint32_t *sizes,
     enum status st = STATUS_OK;
 
     assert_non_null(buf);
-    st = stream_send(&s->client, buf, len, NULL);
+    st = stream_send(stream_client(s), buf, len, NULL);
     free(buf);
     return st;
 }
@@ -358,7 +358,7 @@ static void expect_response(struct stream *s, uint32_t size)
     struct frame_msg msg = {0};
     struct status_detail why;
 
-    assert_int_equal(stream_recv(&s->client, &msg, &why), STATUS_OK);
+    assert_int_equal(stream_recv(stream_client(s), &msg, &why), STATUS_OK);
     assert_int_equal(msg.length, size);
     assert_true(all_zero(msg.data, msg.length));
     frame_msg_free(&msg);
@@ -370,7 +370,7 @@ static void expect_end(struct stream *s, enum status code, const char *text)
     struct frame_msg msg = {0};
     struct status_detail why;
 
-    assert_int_equal(stream_recv(&s->client, &msg, &why), code);
+    assert_int_equal(stream_recv(stream_client(s), &msg, &why), code);
     assert_int_equal(why.code, code);
     if (text != NULL)
         assert_string_equal(why.text, text);
@@ -425,7 +425,7 @@ static void check_ping_pong(size_t capacity)
             STATUS_OK);
         expect_response(s, response_sizes[i]);
     }
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     expect_success(s);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(srv.bad_request, 0);
@@ -461,7 +461,7 @@ static void test_interop_empty_stream(void **state)
 
     (void)state;
     start_server(&t, &srv, s, FULL_DUPLEX);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     expect_success(s);
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
     assert_int_equal(srv.requests, 0);
@@ -495,8 +495,8 @@ static void check_client_streaming(size_t capacity)
     for (i = 0; i < NSIZES; i++)
         assert_int_equal(send_request(s, NULL, 0, request_sizes[i], 0, NULL),
                          STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    assert_int_equal(stream_recv(&s->client, &msg, NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    assert_int_equal(stream_recv(stream_client(s), &msg, NULL), STATUS_OK);
     assert_int_equal(msg.length, 4);
     assert_int_equal(frame_get_u32(msg.data), AGGREGATED);
     frame_msg_free(&msg);
@@ -532,7 +532,7 @@ static void check_server_streaming(size_t capacity)
     start_server(&t, &srv, s, STREAMING_OUTPUT);
     assert_int_equal(send_request(s, response_sizes, NSIZES, 0, 0, NULL),
                      STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     for (i = 0; i < NSIZES; i++)
         expect_response(s, response_sizes[i]);
     expect_success(s);
@@ -570,8 +570,8 @@ static void test_interop_cancel_after_begin(void **state)
 
     (void)state;
     start_server(&t, &srv, s, STREAMING_INPUT);
-    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
-    stream_cancel(&s->client);
+    assert_true(await_read_waits(stream_pipe(s, STREAM_C2S), 1));
+    stream_cancel(stream_client(s));
     expect_end(s, STATUS_CANCELLED, "context canceled");
     expect_final(s, STATUS_CANCELLED, "context canceled");
     assert_int_equal(send_request(s, NULL, 0, request_sizes[0], 0, NULL),
@@ -603,7 +603,7 @@ static void test_interop_cancel_after_first_response(void **state)
     start_server(&t, &srv, s, FULL_DUPLEX);
     assert_int_equal(send_request(s, &size, 1, 27182, 0, NULL), STATUS_OK);
     expect_response(s, 31415);
-    stream_cancel(&s->client);
+    stream_cancel(stream_client(s));
     expect_end(s, STATUS_CANCELLED, "context canceled");
     expect_final(s, STATUS_CANCELLED, "context canceled");
     assert_int_equal(sched_thread_join(&t), STATUS_OK);
@@ -683,8 +683,8 @@ static enum status sleeping_body(void *arg)
     r->setup = sched_thread_start(&t, "server", server_main, &r->srv);
     if (r->setup != STATUS_OK)
         goto out;
-    r->send_st = stream_send(&s->client, req, len, NULL);
-    r->recv_st = stream_recv(&s->client, &msg, &r->recv_why);
+    r->send_st = stream_send(stream_client(s), req, len, NULL);
+    r->recv_st = stream_recv(stream_client(s), &msg, &r->recv_why);
     r->recv_ns = sched_now_ns();
     sched_thread_join(&t);
 out:
@@ -758,8 +758,8 @@ static void check_status_echo(enum method m)
     assert_int_equal(STATUS_UNKNOWN, 2);
     assert_int_equal(send_request(s, NULL, 0, 0, 2, test_status_message),
                      STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    while ((st = stream_recv(&s->client, &msg, &why)) == STATUS_OK)
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    while ((st = stream_recv(stream_client(s), &msg, &why)) == STATUS_OK)
         responses++;
     assert_int_equal(st, STATUS_UNKNOWN);
     assert_int_equal(why.code, STATUS_UNKNOWN);
@@ -805,8 +805,8 @@ static void check_half_duplex(size_t capacity)
         assert_int_equal(send_request(s, &response_sizes[i], 1, 0, 0, NULL),
                          STATUS_OK);
     assert_int_equal(stream_get_stats(s).sent[STREAM_S2C], 0);
-    assert_int_equal(pipe_buffered(s->pipes[STREAM_S2C]), 0);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(pipe_buffered(stream_pipe(s, STREAM_S2C)), 0);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     for (i = 0; i < NSIZES; i++)
         expect_response(s, response_sizes[i]);
     expect_success(s);
@@ -872,9 +872,9 @@ static enum status slow_body(void *arg)
     r->setup = sched_thread_start(&t, "server", server_main, &r->srv);
     if (r->setup != STATUS_OK)
         goto out;
-    r->send_st = stream_send(&s->client, req, len, NULL);
-    stream_close_send(&s->client);
-    while ((r->end = stream_recv(&s->client, &msg, NULL)) == STATUS_OK) {
+    r->send_st = stream_send(stream_client(s), req, len, NULL);
+    stream_close_send(stream_client(s));
+    while ((r->end = stream_recv(stream_client(s), &msg, NULL)) == STATUS_OK) {
         if (msg.length != SLOW_SIZE || !all_zero(msg.data, msg.length))
             r->bad++;
         r->received++;

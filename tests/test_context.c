@@ -113,12 +113,12 @@ static void test_context_create_destroy_root_and_child(void **state)
     assert_true(context_deadline(child) == SCHED_NO_DEADLINE);
 
     /* The child is linked under its parent. */
-    assert_ptr_equal(child->parent, root);
-    assert_ptr_equal(root->children, child);
+    assert_ptr_equal(context_get_info(child).parent, root);
+    assert_int_equal(context_get_info(root).children, 1);
 
     /* Children first: destroying the child unlinks it from the parent. */
     context_destroy(child);
-    assert_null(root->children);
+    assert_int_equal(context_get_info(root).children, 0);
     context_destroy(root);
 }
 
@@ -126,6 +126,50 @@ static void test_context_destroy_null_is_noop(void **state)
 {
     (void)state;
     context_destroy(NULL);
+}
+
+/*
+ * context_get_info follows the tree and the watches as they change: the
+ * parent, how many children and watches, and the reason once there is one.
+ */
+static void test_context_get_info_follows_tree_and_watches(void **state)
+{
+    struct context *root = NULL;
+    struct context *kids[2] = {NULL, NULL};
+    struct watch_log log;
+    struct context_watch w;
+    struct context_info info;
+
+    (void)state;
+    assert_true(context_struct_size() > sizeof w);
+    assert_int_equal(context_create(NULL, &root), STATUS_OK);
+    info = context_get_info(root);
+    assert_null(info.parent);
+    assert_int_equal(info.children, 0);
+    assert_int_equal(info.watches, 0);
+    assert_int_equal(info.err, STATUS_OK);
+
+    assert_int_equal(context_create(root, &kids[0]), STATUS_OK);
+    assert_int_equal(context_create(root, &kids[1]), STATUS_OK);
+    watch_init(&w, &log);
+    assert_int_equal(context_watch(root, &w), STATUS_OK);
+    info = context_get_info(root);
+    assert_int_equal(info.children, 2);
+    assert_int_equal(info.watches, 1);
+    assert_ptr_equal(context_get_info(kids[1]).parent, root);
+
+    /* A cancel runs the watch (it is no longer held) and records why. */
+    assert_int_equal(context_cancel(root, STATUS_ABORTED, "stop"), 1);
+    info = context_get_info(root);
+    assert_int_equal(info.watches, 0);
+    assert_int_equal(info.err, STATUS_ABORTED);
+    assert_int_equal(context_get_info(kids[0]).err, STATUS_ABORTED);
+    assert_int_equal(log.calls, 1);
+
+    context_destroy(kids[0]);
+    assert_int_equal(context_get_info(root).children, 1);
+    context_destroy(kids[1]);
+    context_destroy(root);
 }
 
 static void test_context_destroy_middle_child_keeps_siblings(void **state)
@@ -159,7 +203,7 @@ static void test_context_destroy_middle_child_keeps_siblings(void **state)
 
     context_destroy(kids[0]);
     context_destroy(kids[2]);
-    assert_null(root->children);
+    assert_int_equal(context_get_info(root).children, 0);
     context_destroy(root);
 }
 
@@ -358,7 +402,7 @@ static enum status notice_main(void *arg)
         return STATUS_RESOURCE_EXHAUSTED;
     n->watched = context_watch(child, &w);
     sched_sleep_ns(2 * MS); /* virtual time: now the deadline has passed */
-    n->field = c->err;
+    n->field = context_get_info(c).err;
     n->err = context_err(c, &n->d);
     n->cancelled = context_cancel(c, STATUS_CANCELLED, NULL);
     context_destroy(child);
@@ -402,10 +446,11 @@ static void test_context_cancel_after_passed_deadline(void **state)
     /* A deadline already in the past: no waiting, no timing. */
     assert_int_equal(context_create_with_deadline(NULL, sched_now_ns() - 1, &c),
                      STATUS_OK);
-    assert_int_equal(c->err, STATUS_OK); /* not noticed yet */
+    assert_int_equal(context_get_info(c).err, STATUS_OK); /* not noticed yet */
 
     assert_int_equal(context_cancel(c, STATUS_CANCELLED, NULL), 0);
-    assert_int_equal(c->err, STATUS_DEADLINE_EXCEEDED); /* the cancel saw it */
+    /* The cancel saw it. */
+    assert_int_equal(context_get_info(c).err, STATUS_DEADLINE_EXCEEDED);
     assert_int_equal(context_err(c, &d), STATUS_DEADLINE_EXCEEDED);
     assert_string_equal(d.text, "context deadline exceeded");
     /* Whatever the reason and text given. */
@@ -427,8 +472,9 @@ static void test_context_child_cancel_after_parent_deadline(void **state)
         context_create_with_deadline(NULL, sched_now_ns() - 1, &parent),
         STATUS_OK);
     assert_int_equal(context_create(parent, &child), STATUS_OK);
-    assert_int_equal(parent->err, STATUS_OK); /* nobody noticed */
-    assert_int_equal(child->err, STATUS_OK);
+    /* Nobody noticed. */
+    assert_int_equal(context_get_info(parent).err, STATUS_OK);
+    assert_int_equal(context_get_info(child).err, STATUS_OK);
 
     assert_int_equal(context_cancel(child, STATUS_ABORTED, "stop"), 0);
     assert_int_equal(context_err(child, &d), STATUS_DEADLINE_EXCEEDED);
@@ -522,7 +568,6 @@ static enum status watch_late_main(void *arg)
     struct context *d = NULL;
     struct context_watch w[2];
     struct context_watch wd;
-    const struct context_watch *on = NULL;
 
     if (context_create_with_deadline(NULL, sched_now_ns() + MS, &c) !=
             STATUS_OK ||
@@ -537,8 +582,7 @@ static enum status watch_late_main(void *arg)
         return STATUS_INTERNAL;
     sched_sleep_ns(2 * MS);
     wl->second = context_watch(c, &w[1]);
-    for (on = c->watches; on != NULL; on = on->next)
-        wl->registered++;
+    wl->registered = (int)context_get_info(c).watches;
     wl->waited = context_wait(d);
     /* In case they are still registered (a bug): destroy asserts. */
     context_unwatch(c, &w[0]);
@@ -732,8 +776,8 @@ static void test_context_watch_runs_once_with_reason(void **state)
         assert_string_equal(logs[i].text, "gone");
     }
     /* The watches were handed back: nothing is registered any more. */
-    assert_null(c->watches);
-    assert_null(child->watches);
+    assert_int_equal(context_get_info(c).watches, 0);
+    assert_int_equal(context_get_info(child).watches, 0);
     context_destroy(child);
     context_destroy(c);
 }
@@ -751,7 +795,7 @@ static void test_context_watch_on_done_context_is_refused(void **state)
     context_cancel(c, STATUS_DEADLINE_EXCEEDED, NULL);
 
     assert_int_equal(context_watch(c, &w), STATUS_DEADLINE_EXCEEDED);
-    assert_null(c->watches);        /* not registered */
+    assert_int_equal(context_get_info(c).watches, 0); /* not registered */
     assert_int_equal(log.calls, 0); /* and not run either */
     context_destroy(c);
 }
@@ -784,7 +828,7 @@ static void test_context_unwatch_removes_the_watch(void **state)
 
     /* After the cancel the list is empty: unwatching is still harmless. */
     context_unwatch(c, &w[0]);
-    assert_null(c->watches);
+    assert_int_equal(context_get_info(c).watches, 0);
     context_destroy(c);
 }
 
@@ -793,6 +837,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_context_create_destroy_root_and_child),
         cmocka_unit_test(test_context_destroy_null_is_noop),
+        cmocka_unit_test(test_context_get_info_follows_tree_and_watches),
         cmocka_unit_test(test_context_destroy_middle_child_keeps_siblings),
         cmocka_unit_test(test_context_cancel_default_texts),
         cmocka_unit_test(test_context_cancel_long_text_is_truncated),

@@ -114,7 +114,7 @@ static enum status recv_main(void *arg, struct status_detail *why)
     struct recv_task *t = arg;
     struct frame_msg msg = {0};
 
-    t->got = stream_recv(&t->s->server, &msg, &t->got_why);
+    t->got = stream_recv(stream_server(t->s), &msg, &t->got_why);
     frame_msg_free(&msg);
     *why = t->got_why;
     return t->got;
@@ -227,7 +227,7 @@ static void test_group_error_wakes_sibling_in_stream_recv(void **state)
 
     /* The server blocks in recv: nobody will ever send to it. */
     assert_int_equal(group_go(g, "server", recv_main, &rt), STATUS_OK);
-    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
+    assert_true(await_read_waits(stream_pipe(s, STREAM_C2S), 1));
 
     /* Another task fails: that cancels the group, and so the call. */
     assert_int_equal(group_go(g, "client", fail_main, &fail), STATUS_OK);

@@ -220,6 +220,29 @@ static void wait_on_null_group(void)
     group_wait(NULL, NULL);
 }
 
+static void end_of_null_stream(void)
+{
+    stream_client(NULL);
+}
+
+static void pipe_of_no_direction(void)
+{
+    struct stream *s = NULL;
+
+    if (stream_create(NULL, NULL, &s) == STATUS_OK)
+        stream_pipe(s, 2);
+}
+
+static void info_of_null_context(void)
+{
+    context_get_info(NULL);
+}
+
+static void capacity_of_null_pipe(void)
+{
+    pipe_capacity(NULL);
+}
+
 static void test_misuse_asserts_stop_the_program(void **state)
 {
     static const struct {
@@ -248,6 +271,11 @@ static void test_misuse_asserts_stop_the_program(void **state)
         {"stream_send(NULL, ...)", send_on_null_end, "e != NULL"},
         {"context_err(NULL, ...)", ask_null_context, "c != NULL"},
         {"group_wait(NULL, ...)", wait_on_null_group, "g != NULL"},
+        {"stream_client(NULL)", end_of_null_stream, "s != NULL"},
+        {"stream_pipe(s, 2)", pipe_of_no_direction,
+         "dir == STREAM_C2S || dir == STREAM_S2C"},
+        {"context_get_info(NULL)", info_of_null_context, "c != NULL"},
+        {"pipe_capacity(NULL)", capacity_of_null_pipe, "p != NULL"},
         {"group_destroy(g) without group_wait", destroy_group_not_waited,
          "g->tasks == NULL"},
     };
@@ -541,12 +569,12 @@ static void test_pipe_misuse_capacity_and_name_edges(void **state)
     (void)state;
     /* Capacity 0 is the default; a NULL name is "pipe"; long names cut. */
     assert_int_equal(pipe_create(0, NULL, NULL, &p), STATUS_OK);
-    assert_int_equal(p->cap, PIPE_DEFAULT_CAPACITY);
-    assert_string_equal(p->name, "pipe");
+    assert_int_equal(pipe_capacity(p), PIPE_DEFAULT_CAPACITY);
+    assert_string_equal(pipe_name(p), "pipe");
     assert_int_equal(pipe_atomic_limit(p), PIPE_ATOMIC);
     pipe_destroy(p);
     assert_int_equal(pipe_create(1, "a-long-name", NULL, &p), STATUS_OK);
-    assert_string_equal(p->name, "a-long-");
+    assert_string_equal(pipe_name(p), "a-long-");
     assert_int_equal(pipe_atomic_limit(p), 1);
     pipe_destroy(p);
 }
@@ -818,7 +846,7 @@ static void test_context_misuse_watch_after_done_and_stray_unwatch(void **state)
     assert_int_equal(runs, 0);
     /* A done context registers nothing and says why. */
     assert_int_equal(context_watch(c, &w), STATUS_DEADLINE_EXCEEDED);
-    assert_null(c->watches);
+    assert_int_equal(context_get_info(c).watches, 0);
     context_unwatch(c, &w);
     assert_int_equal(runs, 0);
     context_destroy(c); /* no watch left: no assert */
@@ -853,30 +881,31 @@ static void nothing(struct stream *s)
 
 static void close_send(struct stream *s)
 {
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
 }
 
 static void finish_ok(struct stream *s)
 {
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
 }
 
 static void finish_invalid(struct stream *s)
 {
     assert_int_equal(
-        stream_finish(&s->server, STATUS_INVALID_ARGUMENT, "bad name"),
+        stream_finish(stream_server(s), STATUS_INVALID_ARGUMENT, "bad name"),
         STATUS_OK);
 }
 
 static void cancel(struct stream *s)
 {
-    stream_cancel(&s->client);
+    stream_cancel(stream_client(s));
 }
 
 /* One client message of 3 bytes, over a max_recv of 2 (see the table). */
 static void oversize_message(struct stream *s)
 {
-    assert_int_equal(stream_send(&s->client, "abc", 3, NULL), STATUS_OK);
+    assert_int_equal(stream_send(stream_client(s), "abc", 3, NULL), STATUS_OK);
 }
 
 struct stream_case {
@@ -904,7 +933,7 @@ static struct stream *new_stream(const struct stream_case *c)
 
 static struct stream_end *end_of(struct stream *s, enum stream_side side)
 {
-    return side == STREAM_CLIENT ? &s->client : &s->server;
+    return side == STREAM_CLIENT ? stream_client(s) : stream_server(s);
 }
 
 static void test_stream_misuse_send_in_the_wrong_state(void **state)
@@ -998,21 +1027,23 @@ test_stream_misuse_close_send_and_finish_on_the_wrong_end(void **state)
     size_t i = 0;
 
     (void)state;
-    assert_int_equal(stream_close_send(&s->server), STATUS_FAILED_PRECONDITION);
-    assert_int_equal(stream_finish(&s->client, STATUS_OK, NULL),
+    assert_int_equal(stream_close_send(stream_server(s)),
+                     STATUS_FAILED_PRECONDITION);
+    assert_int_equal(stream_finish(stream_client(s), STATUS_OK, NULL),
                      STATUS_FAILED_PRECONDITION);
     for (i = 0; i < sizeof not_grpc / sizeof not_grpc[0]; i++)
-        if (stream_finish(&s->server, not_grpc[i], "x") !=
+        if (stream_finish(stream_server(s), not_grpc[i], "x") !=
             STATUS_FAILED_PRECONDITION)
             fail_msg("stream_finish took code %d", (int)not_grpc[i]);
     /* None of those ended the call: the server can still send and finish. */
-    assert_int_equal(stream_send(&s->server, "a", 1, NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL),
+    assert_int_equal(stream_send(stream_server(s), "a", 1, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
                      STATUS_FAILED_PRECONDITION);
     /* CloseSend is idempotent, even after the call ended. */
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     stream_destroy(s);
 }
 
@@ -1027,7 +1058,8 @@ static void test_stream_misuse_parent_already_done(void **state)
     context_cancel(parent, STATUS_CANCELLED, NULL);
     /* The call is created, and over before it starts. */
     assert_int_equal(stream_create(parent, NULL, &s), STATUS_OK);
-    assert_int_equal(stream_send(&s->client, "a", 1, &why), STATUS_CANCELLED);
+    assert_int_equal(stream_send(stream_client(s), "a", 1, &why),
+                     STATUS_CANCELLED);
     assert_string_equal(why.text, "context canceled");
     assert_int_equal(stream_final_status(s, NULL), STATUS_CANCELLED);
     stream_destroy(s);
@@ -1401,11 +1433,11 @@ static void test_misuse_stream_timeouts_past_and_far(void **state)
     memset(&o, 0, sizeof o);
     o.timeout_ns = INT64_MAX; /* "forever": no overflow, no deadline */
     assert_int_equal(stream_create(NULL, &o, &s), STATUS_OK);
-    assert_int_equal(stream_send(&s->client, "x", 1, NULL), STATUS_OK);
+    assert_int_equal(stream_send(stream_client(s), "x", 1, NULL), STATUS_OK);
     stream_destroy(s);
     o.timeout_ns = -1; /* a remaining time that went negative: over */
     assert_int_equal(stream_create(NULL, &o, &s), STATUS_OK);
-    assert_int_equal(stream_send(&s->client, "x", 1, &why),
+    assert_int_equal(stream_send(stream_client(s), "x", 1, &why),
                      STATUS_DEADLINE_EXCEEDED);
     stream_destroy(s);
 }

@@ -157,8 +157,8 @@ static void test_pipe_create_zero_capacity_uses_default(void **state)
 
     (void)state;
     assert_int_equal(pipe_create(0, NULL, NULL, &p), STATUS_OK);
-    assert_int_equal(p->cap, PIPE_DEFAULT_CAPACITY);
-    assert_string_equal(p->name, "pipe");
+    assert_int_equal(pipe_capacity(p), PIPE_DEFAULT_CAPACITY);
+    assert_string_equal(pipe_name(p), "pipe");
     assert_int_equal(pipe_buffered(p), 0);
     pipe_destroy(p);
 }
@@ -169,10 +169,10 @@ static void test_pipe_create_keeps_seven_characters_of_name(void **state)
 
     (void)state;
     assert_int_equal(pipe_create(8, "c2s", NULL, &p), STATUS_OK);
-    assert_string_equal(p->name, "c2s");
+    assert_string_equal(pipe_name(p), "c2s");
     pipe_destroy(p);
     assert_int_equal(pipe_create(8, "abcdefghij", NULL, &p), STATUS_OK);
-    assert_string_equal(p->name, "abcdefg");
+    assert_string_equal(pipe_name(p), "abcdefg");
     pipe_destroy(p);
 }
 
@@ -180,6 +180,33 @@ static void test_pipe_destroy_null_is_noop(void **state)
 {
     (void)state;
     pipe_destroy(NULL);
+}
+
+/* The struct's size is there for memory estimates: it holds a name. */
+static void test_pipe_struct_size_is_known(void **state)
+{
+    (void)state;
+    assert_true(pipe_struct_size() > 8);
+}
+
+/* Each deadline reads back as last set, and setting one leaves the other. */
+static void test_pipe_deadlines_read_back(void **state)
+{
+    struct pipe *p = new_pipe(8);
+
+    (void)state;
+    assert_true(pipe_read_deadline(p) == SCHED_NO_DEADLINE);
+    assert_true(pipe_write_deadline(p) == SCHED_NO_DEADLINE);
+    pipe_set_read_deadline(p, 1234);
+    assert_true(pipe_read_deadline(p) == 1234);
+    assert_true(pipe_write_deadline(p) == SCHED_NO_DEADLINE);
+    pipe_set_write_deadline(p, 5678);
+    assert_true(pipe_read_deadline(p) == 1234);
+    assert_true(pipe_write_deadline(p) == 5678);
+    pipe_set_read_deadline(p, SCHED_NO_DEADLINE);
+    assert_true(pipe_read_deadline(p) == SCHED_NO_DEADLINE);
+    assert_true(pipe_write_deadline(p) == 5678);
+    pipe_destroy(p);
 }
 
 static void test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap(void **state)
@@ -1019,6 +1046,8 @@ int main(void)
         cmocka_unit_test(test_pipe_create_zero_capacity_uses_default),
         cmocka_unit_test(test_pipe_create_keeps_seven_characters_of_name),
         cmocka_unit_test(test_pipe_destroy_null_is_noop),
+        cmocka_unit_test(test_pipe_struct_size_is_known),
+        cmocka_unit_test(test_pipe_deadlines_read_back),
         cmocka_unit_test(test_pipe_atomic_limit_is_min_of_pipe_atomic_and_cap),
         cmocka_unit_test(test_pipe_single_write_read),
         cmocka_unit_test(test_pipe_buffered_and_stats_count_bytes),

@@ -27,8 +27,9 @@
  * a short sleep between polls: await_read_waits and await_write_waits, in
  * support.h. Deadlines are bounds on how long a blocked
  * call can stay blocked, never something the test times.
- * await_close_waiting polls the stream's close_waiting flag the same way,
- * to know that a close_send waits for a send in flight. Tests that need a
+ * await_close_waiting polls the call's close_send_waits counter
+ * (stream_get_stats) the same way, to know that a close_send waits for a
+ * send in flight. Tests that need a
  * deadline behind them at an exact point, or many schedules of a race, run
  * simulated (sched_sim_run: virtual time, seeded schedules).
  */
@@ -224,15 +225,17 @@ static void test_stream_create_defaults(void **state)
 
     (void)state;
     assert_int_equal(stream_create(NULL, NULL, &s), STATUS_OK);
-    assert_int_equal(s->limits.max_recv, FRAME_DEFAULT_MAX_RECV);
-    assert_int_equal(s->max_send, FRAME_DEFAULT_MAX_SEND);
-    assert_int_equal(s->pipes[STREAM_C2S]->cap, PIPE_DEFAULT_CAPACITY);
-    assert_int_equal(s->pipes[STREAM_S2C]->cap, PIPE_DEFAULT_CAPACITY);
-    assert_true(context_deadline(s->ctx) == SCHED_NO_DEADLINE);
-    assert_ptr_equal(s->client.stream, s);
-    assert_ptr_equal(s->server.stream, s);
-    assert_int_equal(s->client.side, STREAM_CLIENT);
-    assert_int_equal(s->server.side, STREAM_SERVER);
+    assert_int_equal(stream_max_recv(s), FRAME_DEFAULT_MAX_RECV);
+    assert_int_equal(stream_max_send(s), FRAME_DEFAULT_MAX_SEND);
+    assert_int_equal(pipe_capacity(stream_pipe(s, STREAM_C2S)),
+                     PIPE_DEFAULT_CAPACITY);
+    assert_int_equal(pipe_capacity(stream_pipe(s, STREAM_S2C)),
+                     PIPE_DEFAULT_CAPACITY);
+    assert_true(context_deadline(stream_context(s)) == SCHED_NO_DEADLINE);
+    assert_ptr_equal(stream_client(s)->stream, s);
+    assert_ptr_equal(stream_server(s)->stream, s);
+    assert_int_equal(stream_client(s)->side, STREAM_CLIENT);
+    assert_int_equal(stream_server(s)->side, STREAM_SERVER);
     assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
     stream_destroy(s);
 }
@@ -251,18 +254,18 @@ static void test_stream_create_with_options(void **state)
     opts.max_recv = 10;
     opts.max_send = 20;
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
-    assert_int_equal(s->limits.max_recv, 10);
-    assert_int_equal(s->max_send, 20);
-    assert_int_equal(s->pipes[STREAM_C2S]->cap, 100);
-    assert_int_equal(s->pipes[STREAM_S2C]->cap, 100);
+    assert_int_equal(stream_max_recv(s), 10);
+    assert_int_equal(stream_max_send(s), 20);
+    assert_int_equal(pipe_capacity(stream_pipe(s, STREAM_C2S)), 100);
+    assert_int_equal(pipe_capacity(stream_pipe(s, STREAM_S2C)), 100);
 
     /* The timeout became the context's deadline, and each pipe's. */
-    dl = context_deadline(s->ctx);
+    dl = context_deadline(stream_context(s));
     assert_true(dl >= before + opts.timeout_ns);
-    assert_true(s->pipes[STREAM_C2S]->read_deadline == dl);
-    assert_true(s->pipes[STREAM_C2S]->write_deadline == dl);
-    assert_true(s->pipes[STREAM_S2C]->read_deadline == dl);
-    assert_true(s->pipes[STREAM_S2C]->write_deadline == dl);
+    assert_true(pipe_read_deadline(stream_pipe(s, STREAM_C2S)) == dl);
+    assert_true(pipe_write_deadline(stream_pipe(s, STREAM_C2S)) == dl);
+    assert_true(pipe_read_deadline(stream_pipe(s, STREAM_S2C)) == dl);
+    assert_true(pipe_write_deadline(stream_pipe(s, STREAM_S2C)) == dl);
     stream_destroy(s);
 }
 
@@ -270,6 +273,31 @@ static void test_stream_destroy_null_is_noop(void **state)
 {
     (void)state;
     stream_destroy(NULL);
+}
+
+/*
+ * The accessors name the parts of one call: two ends, a context under the
+ * parent, and a pipe per direction with the direction's name.
+ */
+static void test_stream_accessors_name_the_parts(void **state)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+
+    (void)state;
+    assert_true(stream_struct_size() >= 2 * sizeof(struct stream_end));
+    assert_int_equal(context_create(NULL, &parent), STATUS_OK);
+    s = new_stream(parent, 0, 0);
+    assert_ptr_not_equal(stream_client(s), stream_server(s));
+    assert_ptr_equal(context_get_info(stream_context(s)).parent, parent);
+    assert_string_equal(pipe_name(stream_pipe(s, STREAM_C2S)), "c2s");
+    assert_string_equal(pipe_name(stream_pipe(s, STREAM_S2C)), "s2c");
+
+    /* The parent's cancel reaches the call through that context. */
+    context_cancel(parent, STATUS_CANCELLED, NULL);
+    assert_int_equal(context_err(stream_context(s), NULL), STATUS_CANCELLED);
+    stream_destroy(s);
+    context_destroy(parent);
 }
 
 static void test_stream_side_name(void **state)
@@ -292,21 +320,24 @@ static void test_stream_round_trip_single_thread(void **state)
 
     (void)state;
     /* The pipes hold 64 KiB: nothing here ever blocks. */
-    assert_int_equal(send_str(&s->client, "ping", &why), STATUS_OK);
-    assert_int_equal(stream_send(&s->client, "", 0, &why), STATUS_OK);
-    recv_expect(&s->server, "ping");
-    recv_expect(&s->server, ""); /* a zero-length message is a message */
-    assert_int_equal(send_str(&s->server, "pong", NULL), STATUS_OK);
-    recv_expect(&s->client, "pong");
+    assert_int_equal(send_str(stream_client(s), "ping", &why), STATUS_OK);
+    assert_int_equal(stream_send(stream_client(s), "", 0, &why), STATUS_OK);
+    recv_expect(stream_server(s), "ping");
+    recv_expect(stream_server(s), ""); /* a zero-length message is a message */
+    assert_int_equal(send_str(stream_server(s), "pong", NULL), STATUS_OK);
+    recv_expect(stream_client(s), "pong");
 
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
 
     /* EOF is sticky, with or without a detail to fill. */
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
-    assert_int_equal(stream_recv(&s->client, &msg, NULL), STATUS_EOF);
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
+    assert_int_equal(stream_recv(stream_client(s), &msg, NULL), STATUS_EOF);
     assert_int_equal(stream_final_status(s, &why), STATUS_OK);
     assert_int_equal(why.code, STATUS_OK);
 
@@ -351,7 +382,7 @@ static void test_stream_echo_with_three_threads(void **state)
 {
     /* 64 bytes per pipe: every thread blocks often, in both directions. */
     struct stream *s = new_stream(NULL, 64, 0);
-    struct seq_tx tx = {&s->client, 2000, 0, STATUS_UNKNOWN};
+    struct seq_tx tx = {stream_client(s), 2000, 0, STATUS_UNKNOWN};
     struct seq_rx rx;
     struct echo srv;
     struct sched_thread t_tx, t_rx, t_srv;
@@ -359,9 +390,9 @@ static void test_stream_echo_with_three_threads(void **state)
 
     (void)state;
     memset(&rx, 0, sizeof rx);
-    rx.e = &s->client;
+    rx.e = stream_client(s);
     memset(&srv, 0, sizeof srv);
-    srv.e = &s->server;
+    srv.e = stream_server(s);
     start_thread(&t_srv, "server", echo_main, &srv);
     start_thread(&t_rx, "client/recv", seq_rx_main, &rx);
     start_thread(&t_tx, "client/send", seq_tx_main, &tx);
@@ -394,30 +425,32 @@ static void test_stream_close_send_drains_then_eof(void **state)
     struct status_detail why;
 
     (void)state;
-    assert_int_equal(send_str(&s->client, "one", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "two", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "three", NULL), STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "one", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "two", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "three", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
     /* Idempotent. */
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
 
     /* Sending after CloseSend is a misuse with grpc-go's words. */
-    assert_int_equal(send_str(&s->client, "four", &why), STATUS_INTERNAL);
+    assert_int_equal(send_str(stream_client(s), "four", &why), STATUS_INTERNAL);
     assert_int_equal(why.code, STATUS_INTERNAL);
     assert_string_equal(why.text, "SendMsg called after CloseSend");
-    assert_int_equal(send_str(&s->client, "four", NULL), STATUS_INTERNAL);
+    assert_int_equal(send_str(stream_client(s), "four", NULL), STATUS_INTERNAL);
 
     /* Every message sent before the half-close arrives, then EOF, twice. */
-    recv_expect(&s->server, "one");
-    recv_expect(&s->server, "two");
-    recv_expect(&s->server, "three");
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    recv_expect(stream_server(s), "one");
+    recv_expect(stream_server(s), "two");
+    recv_expect(stream_server(s), "three");
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
 
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 3);
+    /* No send was in flight: neither close_send waited. */
+    assert_int_equal(stream_get_stats(s).close_send_waits, 0);
     /* A misuse does not end the call. */
     assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
-    assert_int_equal(context_err(s->ctx, NULL), STATUS_OK);
+    assert_int_equal(context_err(stream_context(s), NULL), STATUS_OK);
     stream_destroy(s);
 }
 
@@ -426,10 +459,11 @@ static void test_stream_close_send_on_server_is_refused(void **state)
     struct stream *s = new_stream(NULL, 0, 0);
 
     (void)state;
-    assert_int_equal(stream_close_send(&s->server), STATUS_FAILED_PRECONDITION);
+    assert_int_equal(stream_close_send(stream_server(s)),
+                     STATUS_FAILED_PRECONDITION);
     /* Nothing was closed: the client can still send. */
-    assert_int_equal(send_str(&s->client, "still open", NULL), STATUS_OK);
-    recv_expect(&s->server, "still open");
+    assert_int_equal(send_str(stream_client(s), "still open", NULL), STATUS_OK);
+    recv_expect(stream_server(s), "still open");
     stream_destroy(s);
 }
 
@@ -438,20 +472,21 @@ static void test_stream_server_sends_after_eof(void **state)
     struct stream *s = new_stream(NULL, 0, 0);
 
     (void)state;
-    assert_int_equal(send_str(&s->client, "question", NULL), STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    recv_expect(&s->server, "question");
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    assert_int_equal(send_str(stream_client(s), "question", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    recv_expect(stream_server(s), "question");
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
 
     /* Half-closed is one direction only: the server keeps talking. */
-    assert_int_equal(send_str(&s->server, "answer 1", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->server, "answer 2", NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, "ignored"),
+    assert_int_equal(send_str(stream_server(s), "answer 1", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "answer 2", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, "ignored"),
                      STATUS_OK);
 
-    recv_expect(&s->client, "answer 1");
-    recv_expect(&s->client, "answer 2");
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    recv_expect(stream_client(s), "answer 1");
+    recv_expect(stream_client(s), "answer 2");
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
     stream_destroy(s);
 }
 
@@ -461,24 +496,25 @@ static void test_stream_finish_with_status_after_messages(void **state)
     struct status_detail why;
 
     (void)state;
-    assert_int_equal(send_str(&s->server, "partial 1", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->server, "partial 2", NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_NOT_FOUND, "no such key"),
-                     STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "partial 1", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "partial 2", NULL), STATUS_OK);
+    assert_int_equal(
+        stream_finish(stream_server(s), STATUS_NOT_FOUND, "no such key"),
+        STATUS_OK);
 
     /* Messages first, then the status, and the status for ever after. */
-    recv_expect(&s->client, "partial 1");
-    recv_expect(&s->client, "partial 2");
-    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
-    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
+    recv_expect(stream_client(s), "partial 1");
+    recv_expect(stream_client(s), "partial 2");
+    recv_status(stream_client(s), STATUS_NOT_FOUND, "no such key");
+    recv_status(stream_client(s), STATUS_NOT_FOUND, "no such key");
 
     assert_int_equal(stream_final_status(s, &why), STATUS_NOT_FOUND);
     assert_int_equal(why.code, STATUS_NOT_FOUND);
     assert_string_equal(why.text, "no such key");
 
     /* The status is final: a cancel afterwards changes nothing. */
-    stream_cancel(&s->client);
-    recv_status(&s->client, STATUS_NOT_FOUND, "no such key");
+    stream_cancel(stream_client(s));
+    recv_status(stream_client(s), STATUS_NOT_FOUND, "no such key");
     assert_int_equal(stream_final_status(s, NULL), STATUS_NOT_FOUND);
     stream_destroy(s);
 }
@@ -488,9 +524,9 @@ static void test_stream_finish_without_text(void **state)
     struct stream *s = new_stream(NULL, 0, 0);
 
     (void)state;
-    assert_int_equal(stream_finish(&s->server, STATUS_UNAVAILABLE, NULL),
+    assert_int_equal(stream_finish(stream_server(s), STATUS_UNAVAILABLE, NULL),
                      STATUS_OK);
-    recv_status(&s->client, STATUS_UNAVAILABLE, "");
+    recv_status(stream_client(s), STATUS_UNAVAILABLE, "");
     stream_destroy(s);
 }
 
@@ -501,26 +537,26 @@ static void test_stream_finish_misuse(void **state)
 
     (void)state;
     /* Only the server ends a call, and only with a gRPC code. */
-    assert_int_equal(stream_finish(&s->client, STATUS_OK, NULL),
+    assert_int_equal(stream_finish(stream_client(s), STATUS_OK, NULL),
                      STATUS_FAILED_PRECONDITION);
-    assert_int_equal(stream_finish(&s->server, STATUS_EOF, NULL),
+    assert_int_equal(stream_finish(stream_server(s), STATUS_EOF, NULL),
                      STATUS_FAILED_PRECONDITION);
-    assert_int_equal(stream_finish(&s->server, STATUS_CLOSED, NULL),
+    assert_int_equal(stream_finish(stream_server(s), STATUS_CLOSED, NULL),
                      STATUS_FAILED_PRECONDITION);
     /* None of those counted: the first real finish works... */
-    assert_int_equal(stream_finish(&s->server, STATUS_ABORTED, "first"),
+    assert_int_equal(stream_finish(stream_server(s), STATUS_ABORTED, "first"),
                      STATUS_OK);
     /* ...and a second one is refused and changes nothing. */
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, "second"),
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, "second"),
                      STATUS_FAILED_PRECONDITION);
 
     /* The server's end is over for sending and for receiving. */
-    assert_int_equal(send_str(&s->server, "late", &why), STATUS_INTERNAL);
+    assert_int_equal(send_str(stream_server(s), "late", &why), STATUS_INTERNAL);
     assert_string_equal(why.text, "SendMsg called after the call ended");
-    recv_status(&s->server, STATUS_INTERNAL,
+    recv_status(stream_server(s), STATUS_INTERNAL,
                 "RecvMsg called after the call ended");
 
-    recv_status(&s->client, STATUS_ABORTED, "first");
+    recv_status(stream_client(s), STATUS_ABORTED, "first");
     stream_destroy(s);
 }
 
@@ -530,13 +566,15 @@ static void test_stream_client_send_after_finish_is_eof(void **state)
     struct status_detail why;
 
     (void)state;
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
 
     /* As in grpc-go: the send says EOF; the recv tells the status. */
-    assert_int_equal(send_str(&s->client, "too late", &why), STATUS_EOF);
+    assert_int_equal(send_str(stream_client(s), "too late", &why), STATUS_EOF);
     assert_int_equal(why.code, STATUS_EOF);
-    assert_int_equal(send_str(&s->client, "too late", NULL), STATUS_EOF);
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(send_str(stream_client(s), "too late", NULL), STATUS_EOF);
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
     stream_destroy(s);
 }
@@ -550,17 +588,19 @@ static void test_stream_finish_wakes_blocked_client_send(void **state)
 
     (void)state;
     /* The client is stuck sending: the pipe is full and nobody reads. */
-    op_init(&csend, &s->client, big, sizeof big);
+    op_init(&csend, stream_client(s), big, sizeof big);
     start_thread(&tc, "client", op_send, &csend);
-    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
+    assert_true(await_write_waits(stream_pipe(s, STREAM_C2S), 1));
 
     /* The server may end the call at any time: the send wakes with EOF. */
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
     sched_thread_join(&tc);
     assert_int_equal(csend.st, STATUS_EOF);
     assert_string_equal(csend.why.text, "the server ended the call; "
                                         "stream_recv returns its status");
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
     stream_destroy(s);
 }
@@ -576,15 +616,15 @@ static enum status op_close_send(void *arg)
 
 /*
  * Polls until a stream_close_send on s waits for a send in flight: 1 then,
- * 0 if that never happens (about 20 s). close_waiting is set under the
- * stream's lock just before the wait, as a pipe's wait counters are.
+ * 0 if that never happens (about 20 s). close_send_waits goes up under the
+ * stream's lock just before the wait, as a pipe's wait counters do.
  */
 static int await_close_waiting(struct stream *s)
 {
     int polls = 0;
 
     for (polls = 0; polls < POLL_TRIES; polls++) {
-        if (__atomic_load_n(&s->close_waiting, __ATOMIC_SEQ_CST))
+        if (stream_get_stats(s).close_send_waits > 0)
             return 1;
         sched_sleep_ns(POLL_NS);
     }
@@ -608,24 +648,25 @@ static void test_stream_close_send_during_blocked_send(void **state)
     struct status_detail why;
 
     (void)state;
-    op_init(&send, &s->client, big, sizeof big);
+    op_init(&send, stream_client(s), big, sizeof big);
     start_thread(&ts, "client/send", op_send, &send);
-    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
-    op_init(&close, &s->client, NULL, 0);
+    assert_true(await_write_waits(stream_pipe(s, STREAM_C2S), 1));
+    op_init(&close, stream_client(s), NULL, 0);
     start_thread(&tc, "client/close", op_close_send, &close);
     assert_true(await_close_waiting(s)); /* the close waits for the frame */
 
     /* 16 of the frame's 105 bytes are in the pipe; reading frees the rest. */
-    assert_int_equal(stream_recv(&s->server, &msg, &why), STATUS_OK);
+    assert_int_equal(stream_recv(stream_server(s), &msg, &why), STATUS_OK);
     assert_int_equal(msg.length, sizeof big);
     assert_memory_equal(msg.data, big, sizeof big);
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
     sched_thread_join(&ts);
     sched_thread_join(&tc);
     assert_int_equal(send.st, STATUS_OK);
     assert_int_equal(close.st, STATUS_OK);
+    assert_int_equal(stream_get_stats(s).close_send_waits, 1);
 
-    assert_int_equal(send_str(&s->client, "late", &why), STATUS_INTERNAL);
+    assert_int_equal(send_str(stream_client(s), "late", &why), STATUS_INTERNAL);
     assert_string_equal(why.text, "SendMsg called after CloseSend");
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 1);
     assert_int_equal(stream_get_stats(s).received[STREAM_C2S], 1);
@@ -646,25 +687,26 @@ static void close_send_waiting_then(int how)
     struct op send, close;
     struct sched_thread ts, tc;
 
-    op_init(&send, &s->client, big, sizeof big);
+    op_init(&send, stream_client(s), big, sizeof big);
     start_thread(&ts, "client/send", op_send, &send);
-    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
-    op_init(&close, &s->client, NULL, 0);
+    assert_true(await_write_waits(stream_pipe(s, STREAM_C2S), 1));
+    op_init(&close, stream_client(s), NULL, 0);
     start_thread(&tc, "client/close", op_close_send, &close);
     assert_true(await_close_waiting(s));
 
     if (how == 0)
-        stream_cancel(&s->server);
+        stream_cancel(stream_server(s));
     else
-        assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+        assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                         STATUS_OK);
     sched_thread_join(&ts);
     sched_thread_join(&tc);
     assert_int_equal(close.st, STATUS_OK);
     assert_int_equal(send.st, how == 0 ? STATUS_CANCELLED : STATUS_EOF);
     if (how == 0)
-        recv_status(&s->client, STATUS_CANCELLED, "context canceled");
+        recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
     else
-        recv_status(&s->client, STATUS_EOF,
+        recv_status(stream_client(s), STATUS_EOF,
                     "the server finished the call with OK");
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
     stream_destroy(s);
@@ -706,13 +748,13 @@ static enum status close_deadline_main(void *arg)
     cd->created = stream_create(NULL, &opts, &s);
     if (cd->created != STATUS_OK)
         return cd->created;
-    op_init(&cd->send, &s->client, big, sizeof big);
-    op_init(&cd->close, &s->client, NULL, 0);
+    op_init(&cd->send, stream_client(s), big, sizeof big);
+    op_init(&cd->close, stream_client(s), NULL, 0);
     sched_thread_start(&ts, "client/send", op_send, &cd->send);
     sched_thread_start(&tc, "client/close", op_close_send, &cd->close);
     sched_thread_join(&ts);
     sched_thread_join(&tc);
-    cd->server_recv = stream_recv(&s->server, &msg, &cd->server_why);
+    cd->server_recv = stream_recv(stream_server(s), &msg, &cd->server_why);
     frame_msg_free(&msg);
     stream_destroy(s);
     return STATUS_OK;
@@ -779,18 +821,19 @@ static void test_stream_finish_during_blocked_server_send(void **state)
     struct sched_thread t;
 
     (void)state;
-    op_init(&send, &s->server, big, sizeof big);
+    op_init(&send, stream_server(s), big, sizeof big);
     start_thread(&t, "sender", op_send, &send);
-    assert_true(await_write_waits(s->pipes[STREAM_S2C], 1));
+    assert_true(await_write_waits(stream_pipe(s, STREAM_S2C), 1));
 
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
     sched_thread_join(&t);
 
     assert_int_equal(send.st, STATUS_INTERNAL);
     assert_int_equal(send.why.code, STATUS_INTERNAL);
     assert_string_equal(send.why.text, "SendMsg called after the call ended");
     /* 16 of the frame's 105 bytes made it: the peer sees a cut frame. */
-    recv_status(&s->client, STATUS_INTERNAL, "unexpected EOF");
+    recv_status(stream_client(s), STATUS_INTERNAL, "unexpected EOF");
     assert_int_equal(stream_final_status(s, NULL), STATUS_INTERNAL);
     assert_int_equal(stream_get_stats(s).sent[STREAM_S2C], 0);
     stream_destroy(s);
@@ -829,7 +872,7 @@ static enum status race_sender(void *arg)
     for (i = 0; i < r->n; i++) {
         uint8_t b = (uint8_t)i;
 
-        r->send_end = stream_send(&r->s->client, &b, 1, &r->send_why);
+        r->send_end = stream_send(stream_client(r->s), &b, 1, &r->send_why);
         if (r->send_end != STATUS_OK)
             break;
         r->sent++;
@@ -847,7 +890,7 @@ static enum status race_closer(void *arg)
 
     if (r->use_latch)
         latch_wait(&r->first);
-    r->close_st = stream_close_send(&r->s->client);
+    r->close_st = stream_close_send(stream_client(r->s));
     return STATUS_OK;
 }
 
@@ -857,8 +900,8 @@ static enum status race_receiver(void *arg)
     struct frame_msg msg = {0};
 
     r->bad_at = -1;
-    while ((r->recv_end = stream_recv(&r->s->server, &msg, &r->recv_why)) ==
-           STATUS_OK) {
+    while ((r->recv_end = stream_recv(stream_server(r->s), &msg,
+                                      &r->recv_why)) == STATUS_OK) {
         if (r->bad_at < 0 &&
             (msg.length != 1 || msg.data[0] != (uint8_t)r->got))
             r->bad_at = (long)r->got;
@@ -1010,8 +1053,8 @@ static enum status close_deadlock_main(void *arg)
     cd->created = stream_create(NULL, &opts, &s);
     if (cd->created != STATUS_OK)
         return cd->created;
-    op_init(&cd->send, &s->client, big, sizeof big);
-    op_init(&cd->close, &s->client, NULL, 0);
+    op_init(&cd->send, stream_client(s), big, sizeof big);
+    op_init(&cd->close, stream_client(s), NULL, 0);
     sched_thread_start(&ts, "client/send", op_send, &cd->send);
     sched_thread_start(&tc, "client/close", op_close_send, &cd->close);
     sched_thread_join(&ts);
@@ -1059,14 +1102,14 @@ static void cancel_wakes_blocked_recvs(enum stream_side who)
     struct op crecv, srecv;
     struct sched_thread tc, ts;
 
-    op_init(&crecv, &s->client, NULL, 0);
-    op_init(&srecv, &s->server, NULL, 0);
+    op_init(&crecv, stream_client(s), NULL, 0);
+    op_init(&srecv, stream_server(s), NULL, 0);
     start_thread(&tc, "client", op_recv, &crecv);
     start_thread(&ts, "server", op_recv, &srecv);
-    assert_true(await_read_waits(s->pipes[STREAM_S2C], 1));
-    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
+    assert_true(await_read_waits(stream_pipe(s, STREAM_S2C), 1));
+    assert_true(await_read_waits(stream_pipe(s, STREAM_C2S), 1));
 
-    stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
+    stream_cancel(who == STREAM_CLIENT ? stream_client(s) : stream_server(s));
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
@@ -1104,14 +1147,14 @@ static void cancel_wakes_blocked_senders(enum stream_side who)
     struct sched_thread tc, ts;
     struct stream_stats st;
 
-    op_init(&csend, &s->client, big, sizeof big);
-    op_init(&ssend, &s->server, big, sizeof big);
+    op_init(&csend, stream_client(s), big, sizeof big);
+    op_init(&ssend, stream_server(s), big, sizeof big);
     start_thread(&tc, "client", op_send, &csend);
     start_thread(&ts, "server", op_send, &ssend);
-    assert_true(await_write_waits(s->pipes[STREAM_C2S], 1));
-    assert_true(await_write_waits(s->pipes[STREAM_S2C], 1));
+    assert_true(await_write_waits(stream_pipe(s, STREAM_C2S), 1));
+    assert_true(await_write_waits(stream_pipe(s, STREAM_S2C), 1));
 
-    stream_cancel(who == STREAM_CLIENT ? &s->client : &s->server);
+    stream_cancel(who == STREAM_CLIENT ? stream_client(s) : stream_server(s));
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
@@ -1150,21 +1193,21 @@ static void test_stream_cancel_loses_buffered_messages(void **state)
 
     (void)state;
     /* 3 frames of 5 + 5 bytes to the server, 2 frames of 5 + 2 back. */
-    assert_int_equal(send_str(&s->client, "hello", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "world", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "again", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->server, "hi", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->server, "yo", NULL), STATUS_OK);
-    recv_expect(&s->server, "hello"); /* only one is read */
+    assert_int_equal(send_str(stream_client(s), "hello", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "world", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "again", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "hi", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "yo", NULL), STATUS_OK);
+    recv_expect(stream_server(s), "hello"); /* only one is read */
 
-    stream_cancel(&s->client);
+    stream_cancel(stream_client(s));
 
     /* Both ends, both operations: the call is over. */
-    recv_status(&s->server, STATUS_CANCELLED, "context canceled");
-    recv_status(&s->client, STATUS_CANCELLED, "context canceled");
-    assert_int_equal(send_str(&s->client, "x", &why), STATUS_CANCELLED);
+    recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
+    recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_CANCELLED);
     assert_string_equal(why.text, "context canceled");
-    assert_int_equal(send_str(&s->server, "x", NULL), STATUS_CANCELLED);
+    assert_int_equal(send_str(stream_server(s), "x", NULL), STATUS_CANCELLED);
 
     /* What was lost: sent minus received messages, and their bytes. */
     st = stream_get_stats(s);
@@ -1185,20 +1228,22 @@ static void test_stream_drain_then_cancel_loses_nothing(void **state)
     struct stream_stats st;
 
     (void)state;
-    assert_int_equal(send_str(&s->client, "a", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "b", NULL), STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    recv_expect(&s->server, "a");
-    recv_expect(&s->server, "b");
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
-    assert_int_equal(send_str(&s->server, "c", NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
-    recv_expect(&s->client, "c");
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
+    assert_int_equal(send_str(stream_client(s), "a", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "b", NULL), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    recv_expect(stream_server(s), "a");
+    recv_expect(stream_server(s), "b");
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
+    assert_int_equal(send_str(stream_server(s), "c", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    recv_expect(stream_client(s), "c");
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
 
     /* The client read the final status: the cancel comes too late to matter. */
-    stream_cancel(&s->client);
-    assert_int_equal(context_err(s->ctx, NULL), STATUS_CANCELLED);
+    stream_cancel(stream_client(s));
+    assert_int_equal(context_err(stream_context(s), NULL), STATUS_CANCELLED);
     assert_int_equal(stream_final_status(s, &why), STATUS_OK);
 
     st = stream_get_stats(s);
@@ -1208,8 +1253,8 @@ static void test_stream_drain_then_cancel_loses_nothing(void **state)
     assert_int_equal(st.bytes_discarded[STREAM_S2C], 0);
 
     /* Later operations read the call's OK end as EOF. */
-    recv_status(&s->client, STATUS_EOF, "the call has ended");
-    assert_int_equal(send_str(&s->client, "x", &why), STATUS_EOF);
+    recv_status(stream_client(s), STATUS_EOF, "the call has ended");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
     assert_string_equal(why.text, "the call has ended");
     stream_destroy(s);
 }
@@ -1226,8 +1271,8 @@ static void test_stream_deadline_wakes_blocked_recvs(void **state)
     struct sched_thread tc, ts;
 
     (void)state;
-    op_init(&crecv, &s->client, NULL, 0);
-    op_init(&srecv, &s->server, NULL, 0);
+    op_init(&crecv, stream_client(s), NULL, 0);
+    op_init(&srecv, stream_server(s), NULL, 0);
     start_thread(&tc, "client", op_recv, &crecv);
     start_thread(&ts, "server", op_recv, &srecv);
     sched_thread_join(&tc);
@@ -1239,11 +1284,13 @@ static void test_stream_deadline_wakes_blocked_recvs(void **state)
     assert_string_equal(srecv.why.text, "context deadline exceeded");
 
     /* The deadline ended the call: later operations say so at once. */
-    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
-    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+    assert_int_equal(send_str(stream_client(s), "x", NULL),
+                     STATUS_DEADLINE_EXCEEDED);
+    recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(context_err(s->ctx, NULL), STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(context_err(stream_context(s), NULL),
+                     STATUS_DEADLINE_EXCEEDED);
     frame_msg_free(&crecv.msg);
     frame_msg_free(&srecv.msg);
     stream_destroy(s);
@@ -1258,8 +1305,8 @@ static void test_stream_deadline_wakes_blocked_senders(void **state)
     struct status_detail why;
 
     (void)state;
-    op_init(&csend, &s->client, big, sizeof big);
-    op_init(&ssend, &s->server, big, sizeof big);
+    op_init(&csend, stream_client(s), big, sizeof big);
+    op_init(&ssend, stream_server(s), big, sizeof big);
     start_thread(&tc, "client", op_send, &csend);
     start_thread(&ts, "server", op_send, &ssend);
     sched_thread_join(&tc);
@@ -1286,10 +1333,10 @@ static void test_stream_deadline_wakes_sender_without_detail(void **state)
 
     (void)state;
     /* Nobody reads: this send blocks until the deadline, on this thread. */
-    assert_int_equal(stream_send(&s->client, big, sizeof big, NULL),
+    assert_int_equal(stream_send(stream_client(s), big, sizeof big, NULL),
                      STATUS_DEADLINE_EXCEEDED);
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
-    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+    recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     stream_destroy(s);
 }
@@ -1305,18 +1352,18 @@ static void test_stream_parent_cancel_tears_down(void **state)
     (void)state;
     assert_int_equal(context_create(NULL, &parent), STATUS_OK);
     s = new_stream(parent, 0, 0);
-    assert_int_equal(send_str(&s->server, "lost", NULL), STATUS_OK);
-    op_init(&srecv, &s->server, NULL, 0);
+    assert_int_equal(send_str(stream_server(s), "lost", NULL), STATUS_OK);
+    op_init(&srecv, stream_server(s), NULL, 0);
     start_thread(&ts, "server", op_recv, &srecv);
-    assert_true(await_read_waits(s->pipes[STREAM_C2S], 1));
+    assert_true(await_read_waits(stream_pipe(s, STREAM_C2S), 1));
 
     context_cancel(parent, STATUS_CANCELLED, "client went away");
     sched_thread_join(&ts);
 
     assert_int_equal(srecv.st, STATUS_CANCELLED);
     assert_string_equal(srecv.why.text, "client went away");
-    recv_status(&s->client, STATUS_CANCELLED, "client went away");
-    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_CANCELLED);
+    recv_status(stream_client(s), STATUS_CANCELLED, "client went away");
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_CANCELLED);
     assert_int_equal(stream_final_status(s, &why), STATUS_CANCELLED);
     assert_string_equal(why.text, "client went away");
     assert_int_equal(stream_get_stats(s).bytes_discarded[STREAM_S2C], 5 + 4);
@@ -1337,11 +1384,11 @@ static void test_stream_under_cancelled_parent_fails_every_op(void **state)
     context_cancel(parent, STATUS_CANCELLED, NULL);
     s = new_stream(parent, 0, 0);
 
-    assert_int_equal(send_str(&s->client, "x", &why), STATUS_CANCELLED);
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_CANCELLED);
     assert_string_equal(why.text, "context canceled");
-    assert_int_equal(send_str(&s->server, "x", &why), STATUS_CANCELLED);
-    recv_status(&s->client, STATUS_CANCELLED, "context canceled");
-    recv_status(&s->server, STATUS_CANCELLED, "context canceled");
+    assert_int_equal(send_str(stream_server(s), "x", &why), STATUS_CANCELLED);
+    recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
+    recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
     assert_int_equal(stream_final_status(s, NULL), STATUS_CANCELLED);
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
 
@@ -1360,12 +1407,13 @@ static void test_stream_inherits_parent_deadline(void **state)
     assert_int_equal(context_create_with_deadline(NULL, past, &parent),
                      STATUS_OK);
     s = new_stream(parent, 0, 0);
-    assert_true(context_deadline(s->ctx) == past);
+    assert_true(context_deadline(stream_context(s)) == past);
 
-    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
-    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+    assert_int_equal(send_str(stream_client(s), "x", NULL),
+                     STATUS_DEADLINE_EXCEEDED);
+    recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
-    recv_status(&s->client, STATUS_DEADLINE_EXCEEDED,
+    recv_status(stream_client(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     stream_destroy(s);
     context_destroy(parent);
@@ -1383,14 +1431,14 @@ static void test_stream_cancel_after_deadline_is_deadline_exceeded(void **state)
     struct status_detail why;
 
     (void)state;
-    while (sched_now_ns() < context_deadline(s->ctx))
+    while (sched_now_ns() < context_deadline(stream_context(s)))
         sched_sleep_ns(MS);
-    stream_cancel(&s->client);
+    stream_cancel(stream_client(s));
     assert_int_equal(stream_final_status(s, &why), STATUS_DEADLINE_EXCEEDED);
     assert_string_equal(why.text, "context deadline exceeded");
-    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+    recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
-    recv_status(&s->client, STATUS_DEADLINE_EXCEEDED,
+    recv_status(stream_client(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     stream_destroy(s);
 }
@@ -1423,7 +1471,7 @@ static enum status late_cancel_main(void *arg)
     if (lc->created[0] != STATUS_OK || lc->created[1] != STATUS_OK)
         return STATUS_RESOURCE_EXHAUSTED;
     sched_sleep_ns(100 * MS);
-    stream_cancel(&s[0]->client);
+    stream_cancel(stream_client(s[0]));
     lc->slept = sched_now_ns() - lc->slept;
     for (i = 0; i < 2; i++) {
         lc->final[i] = stream_final_status(s[i], &lc->why[i]);
@@ -1465,10 +1513,11 @@ static void test_stream_created_past_its_deadline(void **state)
     (void)state;
     assert_int_equal(stream_final_status(s, &why), STATUS_DEADLINE_EXCEEDED);
     assert_string_equal(why.text, "context deadline exceeded");
-    stream_cancel(&s->server);
+    stream_cancel(stream_server(s));
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(send_str(&s->client, "x", NULL), STATUS_DEADLINE_EXCEEDED);
-    recv_status(&s->server, STATUS_DEADLINE_EXCEEDED,
+    assert_int_equal(send_str(stream_client(s), "x", NULL),
+                     STATUS_DEADLINE_EXCEEDED);
+    recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     stream_destroy(s);
 }
@@ -1508,24 +1557,24 @@ static void test_stream_bad_frames_fail_the_call(void **state)
         struct status_detail why;
 
         /* The client waits for an answer that will never come. */
-        op_init(&crecv, &s->client, NULL, 0);
+        op_init(&crecv, stream_client(s), NULL, 0);
         start_thread(&tc, "client", op_recv, &crecv);
-        assert_true(await_read_waits(s->pipes[STREAM_S2C], 1));
+        assert_true(await_read_waits(stream_pipe(s, STREAM_S2C), 1));
 
         /* Bytes that are not what stream_send would write. */
-        assert_int_equal(pipe_write(s->pipes[STREAM_C2S], cases[i].bytes,
+        assert_int_equal(pipe_write(stream_pipe(s, STREAM_C2S), cases[i].bytes,
                                     cases[i].len, NULL),
                          STATUS_OK);
         if (cases[i].half_close)
-            assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-        recv_status(&s->server, cases[i].code, cases[i].text);
+            assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+        recv_status(stream_server(s), cases[i].code, cases[i].text);
 
         /* The receiver failed the call: the client's recv wakes with it. */
         sched_thread_join(&tc);
         assert_int_equal(crecv.st, cases[i].code);
         assert_string_equal(crecv.why.text, cases[i].text);
-        recv_status(&s->client, cases[i].code, cases[i].text);
-        assert_int_equal(send_str(&s->server, "x", NULL), cases[i].code);
+        recv_status(stream_client(s), cases[i].code, cases[i].text);
+        assert_int_equal(send_str(stream_server(s), "x", NULL), cases[i].code);
         assert_int_equal(stream_final_status(s, &why), cases[i].code);
         assert_string_equal(why.text, cases[i].text);
         assert_int_equal(stream_get_stats(s).received[STREAM_C2S], 0);
@@ -1545,13 +1594,13 @@ static void test_stream_max_recv_is_inclusive_then_fails(void **state)
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
 
     /* The send side has no such limit: both go out. */
-    assert_int_equal(send_str(&s->client, "abcd", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "abcde", NULL), STATUS_OK);
-    recv_expect(&s->server, "abcd"); /* exactly the limit is fine */
-    recv_status(&s->server, STATUS_RESOURCE_EXHAUSTED,
+    assert_int_equal(send_str(stream_client(s), "abcd", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "abcde", NULL), STATUS_OK);
+    recv_expect(stream_server(s), "abcd"); /* exactly the limit is fine */
+    recv_status(stream_server(s), STATUS_RESOURCE_EXHAUSTED,
                 "grpc: received message larger than max (5 vs. 4)");
     /* That failed the whole call. */
-    recv_status(&s->client, STATUS_RESOURCE_EXHAUSTED,
+    recv_status(stream_client(s), STATUS_RESOURCE_EXHAUSTED,
                 "grpc: received message larger than max (5 vs. 4)");
     assert_int_equal(stream_final_status(s, NULL), STATUS_RESOURCE_EXHAUSTED);
     stream_destroy(s);
@@ -1567,11 +1616,11 @@ static void test_stream_max_recv_on_client(void **state)
     memset(&opts, 0, sizeof opts);
     opts.max_recv = 2;
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
-    assert_int_equal(send_str(&s->server, "big", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "big", NULL), STATUS_OK);
     /* No detail asked for: the code alone still comes back. */
-    assert_int_equal(stream_recv(&s->client, &msg, NULL),
+    assert_int_equal(stream_recv(stream_client(s), &msg, NULL),
                      STATUS_RESOURCE_EXHAUSTED);
-    recv_status(&s->server, STATUS_RESOURCE_EXHAUSTED,
+    recv_status(stream_server(s), STATUS_RESOURCE_EXHAUSTED,
                 "grpc: received message larger than max (3 vs. 2)");
     stream_destroy(s);
 }
@@ -1587,21 +1636,21 @@ static void test_stream_max_send_sends_nothing(void **state)
     opts.max_send = 4;
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
 
-    assert_int_equal(send_str(&s->client, "abcde", &why),
+    assert_int_equal(send_str(stream_client(s), "abcde", &why),
                      STATUS_RESOURCE_EXHAUSTED);
     assert_int_equal(why.code, STATUS_RESOURCE_EXHAUSTED);
     assert_string_equal(why.text,
                         "trying to send message larger than max (5 vs. 4)");
-    assert_int_equal(send_str(&s->server, "abcdef", NULL),
+    assert_int_equal(send_str(stream_server(s), "abcdef", NULL),
                      STATUS_RESOURCE_EXHAUSTED);
 
     /* Not a byte reached either pipe, and the call goes on. */
-    assert_int_equal(pipe_buffered(s->pipes[STREAM_C2S]), 0);
-    assert_int_equal(pipe_buffered(s->pipes[STREAM_S2C]), 0);
+    assert_int_equal(pipe_buffered(stream_pipe(s, STREAM_C2S)), 0);
+    assert_int_equal(pipe_buffered(stream_pipe(s, STREAM_S2C)), 0);
     assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
     assert_int_equal(stream_final_status(s, NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "abcd", NULL), STATUS_OK);
-    recv_expect(&s->server, "abcd");
+    assert_int_equal(send_str(stream_client(s), "abcd", NULL), STATUS_OK);
+    recv_expect(stream_server(s), "abcd");
     stream_destroy(s);
 }
 
@@ -1613,16 +1662,16 @@ static void test_stream_order_holds_in_each_direction(void **state)
 {
     enum { N = 10000 };
     struct stream *s = new_stream(NULL, 64, 0);
-    struct seq_tx c_tx = {&s->client, N, 0, STATUS_UNKNOWN};
-    struct seq_tx s_tx = {&s->server, N, 0, STATUS_UNKNOWN};
+    struct seq_tx c_tx = {stream_client(s), N, 0, STATUS_UNKNOWN};
+    struct seq_tx s_tx = {stream_server(s), N, 0, STATUS_UNKNOWN};
     struct seq_rx c_rx, s_rx;
     struct sched_thread t[4];
 
     (void)state;
     memset(&c_rx, 0, sizeof c_rx);
     memset(&s_rx, 0, sizeof s_rx);
-    c_rx.e = &s->client;
-    s_rx.e = &s->server;
+    c_rx.e = stream_client(s);
+    s_rx.e = stream_server(s);
     /* Four threads: a sender and a receiver on each end, all at once. */
     start_thread(&t[0], "client/send", seq_tx_main, &c_tx);
     start_thread(&t[1], "client/recv", seq_rx_main, &c_rx);
@@ -1632,7 +1681,8 @@ static void test_stream_order_holds_in_each_direction(void **state)
     /* The server ends the call once it has sent all and read to EOF. */
     sched_thread_join(&t[2]);
     sched_thread_join(&t[3]);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
     sched_thread_join(&t[0]);
     sched_thread_join(&t[1]);
 
@@ -1669,7 +1719,7 @@ static void test_stream_stats_count_messages_and_waits(void **state)
 {
     /* 8 bytes of pipe for 25-byte frames: every payload must wait. */
     struct stream *s = new_stream(NULL, 8, 0);
-    struct many m = {&s->client, 10, STATUS_UNKNOWN};
+    struct many m = {stream_client(s), 10, STATUS_UNKNOWN};
     struct sched_thread t;
     struct frame_msg msg = {0};
     struct stream_stats st;
@@ -1678,7 +1728,7 @@ static void test_stream_stats_count_messages_and_waits(void **state)
     (void)state;
     start_thread(&t, "client", send_many, &m);
     for (i = 0; i < 10; i++) {
-        assert_int_equal(stream_recv(&s->server, &msg, NULL), STATUS_OK);
+        assert_int_equal(stream_recv(stream_server(s), &msg, NULL), STATUS_OK);
         assert_int_equal(msg.length, 20);
     }
     sched_thread_join(&t);
@@ -1725,19 +1775,21 @@ static void test_stream_trace_records_events(void **state)
     opts.trace = tr;
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
 
-    assert_int_equal(send_str(&s->client, "one", NULL), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "two", NULL), STATUS_OK);
-    recv_expect(&s->server, "one");
-    recv_expect(&s->server, "two");
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    assert_int_equal(stream_close_send(&s->client), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "late", NULL), STATUS_INTERNAL);
-    recv_status(&s->server, STATUS_EOF, "client half-closed");
-    assert_int_equal(send_str(&s->server, "three", NULL), STATUS_OK);
-    assert_int_equal(stream_finish(&s->server, STATUS_OK, NULL), STATUS_OK);
-    recv_expect(&s->client, "three");
-    recv_status(&s->client, STATUS_EOF, "the server finished the call with OK");
-    stream_cancel(&s->server);
+    assert_int_equal(send_str(stream_client(s), "one", NULL), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "two", NULL), STATUS_OK);
+    recv_expect(stream_server(s), "one");
+    recv_expect(stream_server(s), "two");
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "late", NULL), STATUS_INTERNAL);
+    recv_status(stream_server(s), STATUS_EOF, "client half-closed");
+    assert_int_equal(send_str(stream_server(s), "three", NULL), STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    recv_expect(stream_client(s), "three");
+    recv_status(stream_client(s), STATUS_EOF,
+                "the server finished the call with OK");
+    stream_cancel(stream_server(s));
 
     assert_int_equal(trace_count(tr, TRACE_SEND), 3);
     assert_int_equal(trace_count(tr, TRACE_RECV), 3);
@@ -1776,8 +1828,8 @@ static void test_stream_trace_counts_lost_bytes(void **state)
     memset(&opts, 0, sizeof opts);
     opts.trace = tr;
     assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
-    assert_int_equal(send_str(&s->client, "lost", NULL), STATUS_OK);
-    stream_cancel(&s->client);
+    assert_int_equal(send_str(stream_client(s), "lost", NULL), STATUS_OK);
+    stream_cancel(stream_client(s));
 
     ev = find_event(tr, TRACE_CANCEL);
     assert_non_null(ev);
@@ -1793,6 +1845,7 @@ int main(void)
         cmocka_unit_test(test_stream_create_defaults),
         cmocka_unit_test(test_stream_create_with_options),
         cmocka_unit_test(test_stream_destroy_null_is_noop),
+        cmocka_unit_test(test_stream_accessors_name_the_parts),
         cmocka_unit_test(test_stream_side_name),
         cmocka_unit_test(test_stream_round_trip_single_thread),
         cmocka_unit_test(test_stream_echo_with_three_threads),

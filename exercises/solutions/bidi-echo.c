@@ -24,9 +24,10 @@ static enum status send_all(void *arg)
     int i = 0;
 
     for (i = 0; i < c->n && st == STATUS_OK; i++)
-        st = stream_send(&c->s->client, c->msgs[i], strlen(c->msgs[i]), NULL);
+        st = stream_send(stream_client(c->s), c->msgs[i], strlen(c->msgs[i]),
+                         NULL);
     if (st == STATUS_OK)
-        st = stream_close_send(&c->s->client);
+        st = stream_close_send(stream_client(c->s));
     return st;
 }
 
@@ -42,7 +43,7 @@ enum status ex_echo_client(struct stream *s, const char *const *msgs, int n,
     *out_got = 0;
     if (sched_thread_start(&t, "client/send", send_all, &c) != STATUS_OK)
         return STATUS_RESOURCE_EXHAUSTED;
-    while ((st = stream_recv(&s->client, &msg, NULL)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(s), &msg, NULL)) == STATUS_OK) {
         if (*out_got < n)
             snprintf(echoes[*out_got], EX_ECHO_MAX, "%.*s", (int)msg.length,
                      (const char *)msg.data);

@@ -28,7 +28,7 @@ static enum status produce(void *arg)
     for (i = 1; i <= p->n && st == STATUS_OK; i++) {
         ex_message(p->who, i, text);
         sched_mutex_lock(&p->sh->send_mu);
-        st = stream_send(&p->sh->s->client, text, 6, NULL);
+        st = stream_send(stream_client(p->sh->s), text, 6, NULL);
         sched_mutex_unlock(&p->sh->send_mu);
     }
     return st;
@@ -58,6 +58,6 @@ enum status ex_send_both(struct stream *s, int n)
     sa = sched_thread_join(&ta);
     sb = sched_thread_join(&tb);
     sched_mutex_destroy(&sh.send_mu);
-    stream_close_send(&s->client);
+    stream_close_send(stream_client(s));
     return sa != STATUS_OK ? sa : sb;
 }

@@ -13,7 +13,7 @@ enum status ex_read_updates(struct stream *s, char updates[][EX_UPDATE_MAX],
     struct frame_msg msg = {0};
 
     *out_got = 0;
-    while (stream_recv(&s->client, &msg, NULL) == STATUS_OK) {
+    while (stream_recv(stream_client(s), &msg, NULL) == STATUS_OK) {
         if (*out_got < max)
             snprintf(updates[*out_got], EX_UPDATE_MAX, "%.*s", (int)msg.length,
                      (const char *)msg.data);
@@ -21,6 +21,6 @@ enum status ex_read_updates(struct stream *s, char updates[][EX_UPDATE_MAX],
     }
     frame_msg_free(&msg);
     /* The call has its final status now: the cancel only frees. */
-    stream_cancel(&s->client);
+    stream_cancel(stream_client(s));
     return stream_final_status(s, NULL);
 }

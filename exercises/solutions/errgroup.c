@@ -23,9 +23,10 @@ static enum status send_all(void *arg, struct status_detail *why)
     int i = 0;
 
     for (i = 0; i < c->n && st == STATUS_OK; i++)
-        st = stream_send(&c->s->client, c->msgs[i], strlen(c->msgs[i]), why);
+        st = stream_send(stream_client(c->s), c->msgs[i], strlen(c->msgs[i]),
+                         why);
     if (st == STATUS_OK)
-        st = stream_close_send(&c->s->client);
+        st = stream_close_send(stream_client(c->s));
     /* EOF: the server ended the call first; the receiver reports how. */
     return st == STATUS_EOF ? STATUS_OK : st;
 }
@@ -39,7 +40,7 @@ static enum status check_echoes(void *arg, struct status_detail *why)
     enum status st = STATUS_OK;
     int got = 0;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (got == c->n) {
             st = status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                    "echo %d: only %d messages were sent",

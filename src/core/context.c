@@ -26,6 +26,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * mu guards every field below it (lock order: see Locking in context.h).
+ * err is also read without it, atomically (see context_err); deadline is
+ * fixed at creation.
+ */
+struct context {
+    struct sched_mutex mu;
+    struct sched_cond done;   /* broadcast when err becomes non-OK */
+    struct context *parent;   /* NULL for a root */
+    struct context *children; /* first child; linked through next */
+    struct context *next;     /* next sibling in parent->children */
+    struct context_watch *watches;
+    enum status err;            /* STATUS_OK while live */
+    char text[STATUS_TEXT_MAX]; /* the reason, in words */
+    int64_t deadline;           /* absolute ns, or SCHED_NO_DEADLINE */
+};
+
 static const char *default_text(enum status reason)
 {
     switch (reason) {
@@ -160,6 +177,11 @@ void context_destroy(struct context *c)
     free(c);
 }
 
+size_t context_struct_size(void)
+{
+    return sizeof(struct context);
+}
+
 int context_cancel(struct context *c, enum status reason, const char *text)
 {
     int did = 0;
@@ -264,4 +286,23 @@ void context_unwatch(struct context *c, struct context_watch *w)
         }
     }
     sched_mutex_unlock(&c->mu);
+}
+
+struct context_info context_get_info(struct context *c)
+{
+    struct context_info info;
+    const struct context *child = NULL;
+    const struct context_watch *w = NULL;
+
+    assert(c != NULL);
+    memset(&info, 0, sizeof info);
+    sched_mutex_lock(&c->mu);
+    info.parent = c->parent;
+    for (child = c->children; child != NULL; child = child->next)
+        info.children++;
+    for (w = c->watches; w != NULL; w = w->next)
+        info.watches++;
+    info.err = c->err;
+    sched_mutex_unlock(&c->mu);
+    return info;
 }

@@ -40,11 +40,13 @@
 #ifndef CONTEXT_H
 #define CONTEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/sched.h"
 #include "core/status.h"
 
+/* A context lives on the heap (context_create); its fields are in context.c. */
 struct context;
 
 /* A function to call once when a context becomes done. See context_watch. */
@@ -52,18 +54,6 @@ struct context_watch {
     void (*fn)(void *arg, enum status reason, const char *text);
     void *arg;
     struct context_watch *next; /* owned by the context while registered */
-};
-
-struct context {
-    struct sched_mutex mu;
-    struct sched_cond done;   /* broadcast when err becomes non-OK */
-    struct context *parent;   /* NULL for a root */
-    struct context *children; /* first child; linked through next */
-    struct context *next;     /* next sibling in parent->children */
-    struct context_watch *watches;
-    enum status err;            /* STATUS_OK while live */
-    char text[STATUS_TEXT_MAX]; /* the reason, in words */
-    int64_t deadline;           /* absolute ns, or SCHED_NO_DEADLINE */
 };
 
 /*
@@ -91,6 +81,9 @@ enum status context_create_with_deadline(struct context *parent,
  * and no thread may be waiting on it (an assert checks the first two).
  */
 void context_destroy(struct context *c);
+
+/* The bytes of a struct context, like pipe_struct_size(). Never blocks. */
+size_t context_struct_size(void);
 
 /*
  * Makes c done with reason and text (may be NULL: then Go's wording for
@@ -135,5 +128,27 @@ enum status context_watch(struct context *c, struct context_watch *w);
 
 /* Removes w if still registered. Thread-safe. */
 void context_unwatch(struct context *c, struct context_watch *w);
+
+/*
+ * What context_get_info reports: c's place in its tree and what it holds,
+ * for tests, lessons, and a check before context_destroy (which wants no
+ * children and no watches).
+ */
+struct context_info {
+    struct context *parent; /* as given at creation; NULL for a root */
+    size_t children;        /* children created and not yet destroyed */
+    size_t watches;         /* registered, and not yet run nor removed */
+    enum status err;        /* the reason as recorded: STATUS_OK until
+                               something ends c, even past its deadline
+                               while nobody has looked (no timer runs: see
+                               Design). Callers want context_err, which
+                               notices the deadline. */
+};
+
+/*
+ * A snapshot of c (see struct context_info). Takes c's lock, briefly; it
+ * notices nothing, so a passed deadline stays unnoticed. Thread-safe.
+ */
+struct context_info context_get_info(struct context *c);
 
 #endif /* CONTEXT_H */

@@ -42,6 +42,28 @@
 
 #include "core/trace.h"
 
+/* mu guards every field below it (see Locking above). */
+struct pipe {
+    struct sched_mutex mu;
+    struct sched_cond readable; /* data arrived, writer closed, or abort */
+    struct sched_cond writable; /* room appeared, reader closed, or abort */
+    uint8_t *buf;
+    size_t cap;               /* bytes buf holds */
+    uint64_t nread;           /* bytes taken out, free-running */
+    uint64_t nwrite;          /* bytes put in, free-running */
+    int readopen;             /* read end still open */
+    int writeopen;            /* write end still open */
+    enum status err;          /* abort reason; STATUS_OK while none */
+    int64_t read_deadline;    /* absolute ns, or SCHED_NO_DEADLINE */
+    int64_t write_deadline;   /* absolute ns, or SCHED_NO_DEADLINE */
+    unsigned readers_waiting; /* threads waiting on readable */
+    unsigned writers_waiting; /* threads waiting on writable */
+    uint64_t epoch;           /* bumped by close, abort and deadline changes */
+    struct pipe_stats stats;
+    struct trace *trace; /* may be NULL */
+    char name[8];        /* "c2s", "s2c": used in the trace */
+};
+
 /*
  * What a blocked reader or writer waits for, in the words of a deadlock
  * report. Called only while every simulated thread is stopped.
@@ -111,9 +133,27 @@ void pipe_destroy(struct pipe *p)
     free(p);
 }
 
+size_t pipe_struct_size(void)
+{
+    return sizeof(struct pipe);
+}
+
 size_t pipe_atomic_limit(const struct pipe *p)
 {
     return p->cap < PIPE_ATOMIC ? p->cap : PIPE_ATOMIC;
+}
+
+/* cap and name never change after pipe_create: no lock. */
+size_t pipe_capacity(const struct pipe *p)
+{
+    assert(p != NULL);
+    return p->cap;
+}
+
+const char *pipe_name(const struct pipe *p)
+{
+    assert(p != NULL);
+    return p->name;
 }
 
 static size_t buffered_locked(const struct pipe *p)
@@ -424,6 +464,28 @@ void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns)
     advance(&p->epoch, 1);
     sched_cond_broadcast(&p->writable);
     sched_mutex_unlock(&p->mu);
+}
+
+int64_t pipe_read_deadline(struct pipe *p)
+{
+    int64_t d = 0;
+
+    assert(p != NULL);
+    sched_mutex_lock(&p->mu);
+    d = p->read_deadline;
+    sched_mutex_unlock(&p->mu);
+    return d;
+}
+
+int64_t pipe_write_deadline(struct pipe *p)
+{
+    int64_t d = 0;
+
+    assert(p != NULL);
+    sched_mutex_lock(&p->mu);
+    d = p->write_deadline;
+    sched_mutex_unlock(&p->mu);
+    return d;
 }
 
 size_t pipe_buffered(struct pipe *p)

@@ -72,30 +72,8 @@ struct pipe_stats {
     uint64_t read_waits;  /* times a reader found the pipe empty and waited */
 };
 
-/*
- * Locking: mu guards every field below it. It is never held while another
- * pipe's lock is taken; the trace lock may be taken under it (it is a leaf).
- */
-struct pipe {
-    struct sched_mutex mu;
-    struct sched_cond readable; /* data arrived, writer closed, or abort */
-    struct sched_cond writable; /* room appeared, reader closed, or abort */
-    uint8_t *buf;
-    size_t cap;               /* bytes buf holds */
-    uint64_t nread;           /* bytes taken out, free-running */
-    uint64_t nwrite;          /* bytes put in, free-running */
-    int readopen;             /* read end still open */
-    int writeopen;            /* write end still open */
-    enum status err;          /* abort reason; STATUS_OK while none */
-    int64_t read_deadline;    /* absolute ns, or SCHED_NO_DEADLINE */
-    int64_t write_deadline;   /* absolute ns, or SCHED_NO_DEADLINE */
-    unsigned readers_waiting; /* threads waiting on readable */
-    unsigned writers_waiting; /* threads waiting on writable */
-    uint64_t epoch;           /* bumped by close, abort and deadline changes */
-    struct pipe_stats stats;
-    struct trace *trace; /* may be NULL */
-    char name[8];        /* "c2s", "s2c": used in the trace */
-};
+/* A pipe lives on the heap (pipe_create); its fields are in pipe.c. */
+struct pipe;
 
 /*
  * Creates a pipe holding up to capacity bytes (0 means
@@ -113,8 +91,28 @@ enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
 /* Frees p and its buffer. NULL is a no-op. No thread may be using p. */
 void pipe_destroy(struct pipe *p);
 
+/*
+ * The bytes of a struct pipe, without its buffer (capacity bytes), like
+ * libuv's uv_loop_size(): for a memory estimate without knowing the layout.
+ * Never blocks.
+ */
+size_t pipe_struct_size(void);
+
 /* The size of the largest write that is atomic on p: min(PIPE_ATOMIC, cap). */
 size_t pipe_atomic_limit(const struct pipe *p);
+
+/*
+ * The bytes p holds: the capacity given to pipe_create (PIPE_DEFAULT_CAPACITY
+ * for 0). Never blocks. Thread-safe: fixed at creation.
+ */
+size_t pipe_capacity(const struct pipe *p);
+
+/*
+ * p's name, as given to pipe_create (cut to 7 characters; "pipe" for NULL).
+ * Never blocks. The string lives as long as p. Thread-safe: fixed at
+ * creation.
+ */
+const char *pipe_name(const struct pipe *p);
 
 /*
  * Writes len bytes from buf. Blocks while the pipe is full; woken when a
@@ -179,6 +177,14 @@ size_t pipe_close_with_error(struct pipe *p, enum status reason);
 /* Sets the read or write deadline (see the contract above). Thread-safe. */
 void pipe_set_read_deadline(struct pipe *p, int64_t deadline_ns);
 void pipe_set_write_deadline(struct pipe *p, int64_t deadline_ns);
+
+/*
+ * The read or write deadline as last set (absolute sched_now_ns() time), or
+ * SCHED_NO_DEADLINE. Never blocks for long (takes p's lock). Thread-safe
+ * (a snapshot).
+ */
+int64_t pipe_read_deadline(struct pipe *p);
+int64_t pipe_write_deadline(struct pipe *p);
 
 /* Bytes buffered right now. Thread-safe (a snapshot). */
 size_t pipe_buffered(struct pipe *p);

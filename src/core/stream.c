@@ -45,6 +45,39 @@
 #include "core/pipe.h"
 #include "core/trace.h"
 
+/*
+ * Locking: mu guards the fields after it. Lock order: the context's lock,
+ * then mu, then one pipe lock at a time (the watch runs under the context's
+ * lock). send_closed, finished and has_final are written under mu with
+ * atomic stores and read without it; stats.sent and stats.received are
+ * atomic counters; bytes_discarded and close_send_waits are updated
+ * under mu. sending and
+ * close_waiting are atomic (sequentially consistent, see stream.c): a
+ * sender touches them without mu, and takes mu only to wake a close_send
+ * that waits on sends_done.
+ */
+struct stream {
+    struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
+    struct context *ctx;        /* the call's context */
+    struct context_watch watch; /* aborts both pipes when ctx is done */
+    struct frame_limits limits; /* what each receiver accepts */
+    uint32_t max_send;
+    struct trace *trace;
+    struct stream_end client;
+    struct stream_end server;
+    int64_t deadline; /* the call's deadline, fixed at creation */
+    struct sched_mutex mu;
+    struct sched_cond sends_done; /* a close_send waits for sending == 0 */
+    int send_closed;              /* the client called stream_close_send */
+    int sending;                  /* client sends in flight (see stream.c) */
+    int close_waiting;            /* a close_send waits on sends_done */
+    int finished;                 /* the server called stream_finish */
+    struct status_detail trailer; /* what the server finished with */
+    int has_final;                /* the call has its final status */
+    struct status_detail final;   /* the first final status */
+    struct stream_stats stats;
+};
+
 static const char *const dir_names[2] = {"c2s", "s2c"};
 
 const char *stream_side_name(enum stream_side side)
@@ -214,6 +247,11 @@ void stream_destroy(struct stream *s)
     sched_cond_destroy(&s->sends_done);
     sched_mutex_destroy(&s->mu);
     free(s);
+}
+
+size_t stream_struct_size(void)
+{
+    return sizeof(struct stream);
 }
 
 enum status stream_final_status(struct stream *s, struct status_detail *why)
@@ -493,6 +531,8 @@ static void await_sends_locked(struct stream *s)
     enum status woke = STATUS_OK;
 
     __atomic_store_n(&s->close_waiting, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&s->sending, __ATOMIC_SEQ_CST) > 0)
+        s->stats.close_send_waits++; /* counted before it waits */
     /* Anything but OK is a deadlock (SIM mode): give up, to unwind. */
     while (woke == STATUS_OK &&
            __atomic_load_n(&s->sending, __ATOMIC_SEQ_CST) > 0)
@@ -570,6 +610,7 @@ struct stream_stats stream_get_stats(struct stream *s)
             __atomic_load_n(&s->stats.received[d], __ATOMIC_RELAXED);
         st.bytes_discarded[d] = s->stats.bytes_discarded[d];
     }
+    st.close_send_waits = s->stats.close_send_waits;
     sched_mutex_unlock(&s->mu);
     for (d = 0; d < 2; d++) {
         struct pipe_stats ps = pipe_get_stats(s->pipes[d]);
@@ -578,4 +619,42 @@ struct stream_stats stream_get_stats(struct stream *s)
         st.read_waits[d] = ps.read_waits;
     }
     return st;
+}
+
+struct stream_end *stream_client(struct stream *s)
+{
+    assert(s != NULL);
+    return &s->client;
+}
+
+struct stream_end *stream_server(struct stream *s)
+{
+    assert(s != NULL);
+    return &s->server;
+}
+
+/* ctx, the limits and the pipes never change after stream_create: no lock. */
+struct context *stream_context(struct stream *s)
+{
+    assert(s != NULL);
+    return s->ctx;
+}
+
+uint32_t stream_max_send(struct stream *s)
+{
+    assert(s != NULL);
+    return s->max_send;
+}
+
+uint32_t stream_max_recv(struct stream *s)
+{
+    assert(s != NULL);
+    return s->limits.max_recv;
+}
+
+struct pipe *stream_pipe(struct stream *s, int dir)
+{
+    assert(s != NULL);
+    assert(dir == STREAM_C2S || dir == STREAM_S2C);
+    return s->pipes[dir];
 }

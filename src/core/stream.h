@@ -60,9 +60,13 @@ struct trace;
 
 enum stream_side { STREAM_CLIENT = 0, STREAM_SERVER = 1 };
 
+/* A call lives on the heap (stream_create); its fields are in stream.c. */
 struct stream;
 
-/* One end of a call. stream_send / stream_recv act in its directions. */
+/*
+ * One end of a call: stream_client(s) or stream_server(s). stream_send and
+ * stream_recv act in its directions.
+ */
 struct stream_end {
     struct stream *stream;
     enum stream_side side;
@@ -86,38 +90,8 @@ struct stream_stats {
     uint64_t bytes_discarded[2]; /* bytes dropped by the teardown */
     uint64_t write_waits[2];     /* times a sender found its pipe full */
     uint64_t read_waits[2];      /* times a receiver found its pipe empty */
-};
-
-/*
- * Locking: mu guards the fields after it. Lock order: the context's lock,
- * then mu, then one pipe lock at a time (the watch runs under the context's
- * lock). send_closed, finished and has_final are written under mu with
- * atomic stores and read without it; stats.sent and stats.received are
- * atomic counters; bytes_discarded is updated under mu. sending and
- * close_waiting are atomic (sequentially consistent, see stream.c): a
- * sender touches them without mu, and takes mu only to wake a close_send
- * that waits on sends_done.
- */
-struct stream {
-    struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
-    struct context *ctx;        /* the call's context */
-    struct context_watch watch; /* aborts both pipes when ctx is done */
-    struct frame_limits limits; /* what each receiver accepts */
-    uint32_t max_send;
-    struct trace *trace;
-    struct stream_end client;
-    struct stream_end server;
-    int64_t deadline; /* the call's deadline, fixed at creation */
-    struct sched_mutex mu;
-    struct sched_cond sends_done; /* a close_send waits for sending == 0 */
-    int send_closed;              /* the client called stream_close_send */
-    int sending;                  /* client sends in flight (see stream.c) */
-    int close_waiting;            /* a close_send waits on sends_done */
-    int finished;                 /* the server called stream_finish */
-    struct status_detail trailer; /* what the server finished with */
-    int has_final;                /* the call has its final status */
-    struct status_detail final;   /* the first final status */
-    struct stream_stats stats;
+    uint64_t close_send_waits;   /* close_sends that found a client send in
+                                    flight and waited for it */
 };
 
 /*
@@ -135,6 +109,13 @@ enum status stream_create(struct context *parent,
 
 /* Frees s, its pipes and its context. NULL is a no-op. */
 void stream_destroy(struct stream *s);
+
+/*
+ * The bytes of a struct stream alone, like pipe_struct_size(). A call also
+ * holds two pipes (each pipe_struct_size() plus its capacity) and a
+ * context (context_struct_size()). Never blocks.
+ */
+size_t stream_struct_size(void);
 
 /*
  * Sends one message of len bytes (flag FRAME_FLAG_PLAIN) in e's direction.
@@ -216,6 +197,38 @@ enum status stream_final_status(struct stream *s, struct status_detail *why);
 
 /* A snapshot of the call's counters. Thread-safe. */
 struct stream_stats stream_get_stats(struct stream *s);
+
+/*
+ * The client's or the server's end of s, for stream_send and the others.
+ * Never blocks. The end lives as long as s. Thread-safe.
+ */
+struct stream_end *stream_client(struct stream *s);
+struct stream_end *stream_server(struct stream *s);
+
+/*
+ * The call's context, grpc-go's stream.Context(): a child of the parent
+ * given to stream_create, with the call's deadline. A server waits on it
+ * (context_wait) to learn that the call is over; stream_cancel cancels
+ * it. Never blocks. Owned by s: do not destroy it, and do not
+ * use it after stream_destroy. Thread-safe.
+ */
+struct context *stream_context(struct stream *s);
+
+/*
+ * The largest message s sends (max_send) and receives (max_recv), the
+ * defaults filled in. Never blocks. Thread-safe: fixed at creation.
+ */
+uint32_t stream_max_send(struct stream *s);
+uint32_t stream_max_recv(struct stream *s);
+
+/*
+ * The pipe that carries direction dir (STREAM_C2S or STREAM_S2C, else an
+ * assert): the wire under the frames, for tools and tests that look at it
+ * (pipe_get_stats, pipe_buffered) or put raw bytes on it. A pipe_read or
+ * pipe_write on it bypasses the framing: it takes bytes from, or puts
+ * bytes among, the call's frames. Never blocks. Owned by s. Thread-safe.
+ */
+struct pipe *stream_pipe(struct stream *s, int dir);
 
 /* "client" or "server". */
 const char *stream_side_name(enum stream_side side);

@@ -316,7 +316,7 @@ static void call_init(struct call *c, const struct scenario *sc,
  */
 static void call_abort(struct call *c)
 {
-    stream_cancel(&c->s->client);
+    stream_cancel(stream_client(c->s));
     latch_abort(&c->latch);
     if (c->abort != NULL)
         c->abort(c);
@@ -400,7 +400,7 @@ static uint64_t lost(const struct scenario_result *r, int dir)
 static enum status echo_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     char out[TEXT_MAX + 8];
     enum status st = STATUS_OK;
@@ -442,7 +442,7 @@ static enum status client_sender(void *arg, struct status_detail *why)
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
         int len = c->text(i, text, sizeof text);
 
-        st = stream_send(&c->s->client, text, (size_t)len, why);
+        st = stream_send(stream_client(c->s), text, (size_t)len, why);
         if (st == STATUS_OK)
             c->client_sent++;
     }
@@ -451,7 +451,7 @@ static enum status client_sender(void *arg, struct status_detail *why)
         return STATUS_OK;
     if (st != STATUS_OK || c->forget_close_send)
         return st;
-    return stream_close_send(&c->s->client);
+    return stream_close_send(stream_client(c->s));
 }
 
 /*
@@ -477,7 +477,7 @@ static enum status echo_receiver(void *arg, struct status_detail *why)
     char want[TEXT_MAX + 8];
     enum status st = STATUS_OK;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         message_text(c->client_got, text, sizeof text);
         snprintf(want, sizeof want, "echo: %s", text);
         if (!same_text(&msg, want))
@@ -636,7 +636,7 @@ static enum status run_forgot_close_send(const struct scenario *sc,
 static enum status slow_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     char out[TEXT_MAX];
     enum status st = STATUS_OK;
@@ -673,7 +673,7 @@ static enum status count_receiver(void *arg, struct status_detail *why)
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK)
         c->client_got++;
     c->receiver_end = st;
     frame_msg_free(&msg);
@@ -730,7 +730,7 @@ static enum status run_backpressure(const struct scenario *sc,
 static enum status after_eof_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     char out[TEXT_MAX];
     enum status st = STATUS_OK;
@@ -764,7 +764,7 @@ static enum status after_eof_client(void *arg, struct status_detail *why)
     if (st != STATUS_OK)
         return st;
     snprintf(want, sizeof want, "you sent %d messages", c->client_sent);
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (!same_text(&msg, c->client_got == 0 ? want : "bye"))
             broken(c->r, "message %d after CloseSend is wrong",
                    c->client_got + 1);
@@ -821,7 +821,7 @@ static enum status run_send_after_eof(const struct scenario *sc,
 static enum status updates_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     char out[TEXT_MAX];
     enum status st = STATUS_OK;
     int i = 0;
@@ -847,7 +847,7 @@ static enum status updates_server(void *arg)
 static enum status cancel_client(void *arg, struct status_detail *why)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->client;
+    struct stream_end *e = stream_client(c->s);
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
@@ -925,7 +925,7 @@ static enum status failing_receiver(void *arg, struct status_detail *why)
     int fail_at = c->n < 3 ? c->n : 3;
     enum status st = STATUS_OK;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (++c->client_got == fail_at) {
             st = status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                    "echo %d failed validation", fail_at);
@@ -997,7 +997,7 @@ static enum status run_error_propagation(const struct scenario *sc,
 static enum status chat_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     char name[32] = "";
     char out[TEXT_MAX];
@@ -1040,7 +1040,7 @@ static enum status chat_server(void *arg)
 static enum status chat_sender(void *arg, struct status_detail *why)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->client;
+    struct stream_end *e = stream_client(c->s);
     char text[TEXT_MAX];
     enum status st = stream_send(e, "JOIN alice", 10, why);
     int i = 0;
@@ -1073,7 +1073,7 @@ static enum status chat_receiver(void *arg, struct status_detail *why)
     char want[TEXT_MAX];
     enum status st = STATUS_OK;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (c->client_got == 0)
             snprintf(want, sizeof want, "WELCOME alice");
         else if (c->client_got <= c->n)
@@ -1181,7 +1181,7 @@ static enum status cs_produce(struct cs_call *cs, int who,
     for (i = 1; i <= c->n && st == STATUS_OK; i++) {
         cs_text(text, who, i);
         if (!c->fix) { /* the bug: both threads call stream_send */
-            st = stream_send(&c->s->client, text, CS_LEN, why);
+            st = stream_send(stream_client(c->s), text, CS_LEN, why);
             continue;
         }
         sched_mutex_lock(&cs->q.mu);
@@ -1255,10 +1255,11 @@ static enum status cs_sender(void *arg, struct status_detail *why)
         sched_cond_broadcast(&cs->q.changed);
         sched_mutex_unlock(&cs->q.mu);
         if (st == STATUS_OK) /* after a failure, keep draining the queue */
-            st = stream_send(&cs->c.s->client, text, CS_LEN, why);
+            st = stream_send(stream_client(cs->c.s), text, CS_LEN, why);
     }
     if (st == STATUS_OK)
-        st = waited != STATUS_OK ? waited : stream_close_send(&cs->c.s->client);
+        st = waited != STATUS_OK ? waited
+                                 : stream_close_send(stream_client(cs->c.s));
     return st == STATUS_EOF ? STATUS_OK : st;
 }
 
@@ -1271,9 +1272,9 @@ static enum status cs_closer(void *arg, struct status_detail *why)
 
     st = latch_wait(&c->latch);
     if (st == STATUS_OK && !c->fix)
-        stream_close_send(&c->s->client);
+        stream_close_send(stream_client(c->s));
     while (st == STATUS_OK &&
-           (st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK)
+           (st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK)
         c->client_got++;
     c->receiver_end = st;
     frame_msg_free(&msg);
@@ -1324,7 +1325,7 @@ static enum status cs_server(void *arg)
 {
     struct cs_call *cs = arg;
     struct call *c = &cs->c;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
@@ -1544,12 +1545,12 @@ static enum status quota_produce(struct quota_call *qc, int who,
     int i = 0;
 
     for (i = 1; i <= c->n && st == STATUS_OK; i++) {
-        st = quota_get(&qc->q, CS_LEN, context_deadline(c->s->ctx));
+        st = quota_get(&qc->q, CS_LEN, context_deadline(stream_context(c->s)));
         if (st != STATUS_OK)
             break;
         cs_text(text, who, i);
         sched_mutex_lock(&qc->send_mu);
-        st = stream_send(&c->s->client, text, CS_LEN, why);
+        st = stream_send(stream_client(c->s), text, CS_LEN, why);
         sched_mutex_unlock(&qc->send_mu);
         qc->sent[who] += st == STATUS_OK;
     }
@@ -1591,7 +1592,7 @@ static enum status quota_server(void *arg)
 {
     struct quota_call *qc = arg;
     struct call *c = &qc->c;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
@@ -1766,7 +1767,7 @@ static void hub_abort(struct hub *h)
 
     for (i = 0; h->s != NULL && i < h->n; i++)
         if (h->s[i] != NULL)
-            stream_cancel(&h->s[i]->client);
+            stream_cancel(stream_client(h->s[i]));
     sched_mutex_lock(&h->mu);
     h->aborted = 1;
     sched_cond_broadcast(&h->readable);
@@ -1822,7 +1823,7 @@ static enum status hub_take(struct hub *h, struct hub_item *items,
 static enum status hub_reader(void *arg)
 {
     struct hub_arg *a = arg;
-    struct stream_end *e = &a->h->s[a->i]->server;
+    struct stream_end *e = stream_server(a->h->s[a->i]);
     struct frame_msg msg = {0};
     struct hub_item it;
     enum status st = STATUS_OK;
@@ -1871,7 +1872,7 @@ static enum status hub_loop(void *arg)
             for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
                 if (batch[k].st != STATUS_OK || batch[k].from == j)
                     continue;
-                sent[j] = stream_send(&h->s[j]->server, batch[k].text,
+                sent[j] = stream_send(stream_server(h->s[j]), batch[k].text,
                                       (size_t)batch[k].len, NULL);
                 h->forwarded += sent[j] == STATUS_OK;
             }
@@ -1880,7 +1881,7 @@ static enum status hub_loop(void *arg)
             done += batch[k].st != STATUS_OK; /* client from half-closed */
     }
     for (j = 0; j < h->n; j++)
-        stream_finish(&h->s[j]->server, STATUS_OK, NULL);
+        stream_finish(stream_server(h->s[j]), STATUS_OK, NULL);
     free(sent);
     return STATUS_OK;
 }
@@ -1893,7 +1894,7 @@ static int hub_text(char *out, size_t cap, int client, int m)
 static enum status hub_sender(void *arg)
 {
     struct hub_arg *a = arg;
-    struct stream_end *e = &a->h->s[a->i]->client;
+    struct stream_end *e = stream_client(a->h->s[a->i]);
     char text[HUB_TEXT];
     enum status st = STATUS_OK;
     int m = 0;
@@ -1916,7 +1917,7 @@ static enum status hub_receiver(void *arg)
 {
     struct hub_arg *a = arg;
     struct hub *h = a->h;
-    struct stream_end *e = &h->s[a->i]->client;
+    struct stream_end *e = stream_client(h->s[a->i]);
     int *next = h->next + (size_t)a->i * (size_t)h->n;
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;

@@ -616,7 +616,7 @@ static void fs_misuse(struct fs_thread *th, uint8_t arg)
     else if (arg & 1)
         st = stream_finish(th->end, STATUS_EOF, "not a gRPC code");
     else
-        st = stream_close_send(&s->server);
+        st = stream_close_send(stream_server(s));
     fs_log(th, "wrong-side call", st, NULL);
     if (st != STATUS_FAILED_PRECONDITION)
         fs_violation(th->run, "a wrong-side call returned %s", status_name(st));
@@ -837,7 +837,7 @@ static enum status fs_main(void *arg)
         context_destroy(run->parent);
         return STATUS_RESOURCE_EXHAUSTED;
     }
-    run->deadline = context_deadline(run->s->ctx);
+    run->deadline = context_deadline(stream_context(run->s));
     run->torn = p->born_cancelled;
     if (p->born_cancelled && !fs_final(run, NULL))
         fs_violation(run, "a call made under a cancelled parent has no "
@@ -848,7 +848,8 @@ static enum status fs_main(void *arg)
         th->run = run;
         th->index = t;
         th->role = fs_layouts[p->layout][t];
-        th->end = fs_client(th->role) ? &run->s->client : &run->s->server;
+        th->end =
+            fs_client(th->role) ? stream_client(run->s) : stream_server(run->s);
         if (sched_thread_start(&th->t, fs_names[p->layout][t], fs_thread_main,
                                th) != STATUS_OK)
             break;

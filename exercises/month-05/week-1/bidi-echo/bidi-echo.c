@@ -24,12 +24,12 @@ enum status ex_echo_client(struct stream *s, const char *const *msgs, int n,
      * sending (and the half-close) to a thread of its own, named
      * "client/send" (sched_thread_start), and join it at the end. */
     for (i = 0; i < n && sent == STATUS_OK; i++)
-        sent = stream_send(&s->client, msgs[i], strlen(msgs[i]), NULL);
+        sent = stream_send(stream_client(s), msgs[i], strlen(msgs[i]), NULL);
     if (sent == STATUS_OK)
-        sent = stream_close_send(&s->client);
+        sent = stream_close_send(stream_client(s));
 
     *out_got = 0;
-    while ((st = stream_recv(&s->client, &msg, NULL)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(s), &msg, NULL)) == STATUS_OK) {
         if (*out_got < n)
             snprintf(echoes[*out_got], EX_ECHO_MAX, "%.*s", (int)msg.length,
                      (const char *)msg.data);

@@ -11,8 +11,8 @@
  * The client of an echo call on s (the server echoes each message as
  * "echo: <text>" and finishes with OK at EOF).
  *
- * Sends msgs[0..n-1] on s->client, in order (each string's bytes without
- * its NUL), from a sender thread of its own named "client/send", then
+ * Sends msgs[0..n-1] on stream_client(s), in order (each string's bytes
+ * without its NUL), from a sender thread of its own named "client/send", then
  * half-closes (stream_close_send). Meanwhile, on the calling thread,
  * receives echoes until the call ends: the i-th goes to echoes[i]
  * (NUL-terminated, cut to EX_ECHO_MAX - 1 bytes) while i < n, and

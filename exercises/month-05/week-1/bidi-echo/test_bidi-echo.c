@@ -48,7 +48,7 @@ struct server {
 static enum status echo_server(void *arg)
 {
     struct server *sv = arg;
-    struct stream_end *e = &sv->s->server;
+    struct stream_end *e = stream_server(sv->s);
     struct frame_msg msg = {0};
     char out[64];
     enum status st = STATUS_OK;
@@ -104,7 +104,7 @@ static enum status one_call(void *arg)
     if (sched_thread_start(&c, "client", client, &sv) == STATUS_OK)
         sched_thread_join(&c);
     else
-        stream_cancel(&s->client); /* no client: end the server's wait */
+        stream_cancel(stream_client(s)); /* no client: end the server's wait */
     sched_thread_join(&t);
     stream_destroy(s);
     return STATUS_OK;

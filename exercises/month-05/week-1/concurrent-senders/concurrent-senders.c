@@ -26,7 +26,7 @@ static enum status produce(void *arg)
         ex_message(p->who, i, text);
         /* TODO: two threads get here at once. Make sure one whole frame is
          * in the stream before the other thread's starts. */
-        st = stream_send(&p->s->client, text, 6, NULL);
+        st = stream_send(stream_client(p->s), text, 6, NULL);
     }
     return st;
 }
@@ -48,6 +48,6 @@ enum status ex_send_both(struct stream *s, int n)
     }
     sa = sched_thread_join(&ta);
     sb = sched_thread_join(&tb);
-    stream_close_send(&s->client);
+    stream_close_send(stream_client(s));
     return sa != STATUS_OK ? sa : sb;
 }

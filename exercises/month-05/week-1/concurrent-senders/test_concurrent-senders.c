@@ -40,7 +40,7 @@ static enum status check_messages(void *arg)
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
-    while ((st = stream_recv(&sv->s->server, &msg, NULL)) == STATUS_OK) {
+    while ((st = stream_recv(stream_server(sv->s), &msg, NULL)) == STATUS_OK) {
         char want[7];
         int who = msg.length == 6 ? msg.data[0] - 'A' : -1;
 
@@ -64,7 +64,7 @@ static enum status check_messages(void *arg)
     if (st != STATUS_EOF && sv->run->bad++ == 0)
         snprintf(sv->run->first_bad, sizeof sv->run->first_bad,
                  "the stream failed: %s", status_name(st));
-    return stream_finish(&sv->s->server, STATUS_OK, NULL);
+    return stream_finish(stream_server(sv->s), STATUS_OK, NULL);
 }
 
 static enum status one_call(void *arg)

@@ -18,9 +18,10 @@ static enum status talk(struct stream *s, const char *request,
 
     /* A send that fails (the call is over) leaves the status to the
      * receive below, as in grpc-go. */
-    if (stream_send(&s->client, request, strlen(request), NULL) == STATUS_OK)
-        stream_close_send(&s->client);
-    while ((st = stream_recv(&s->client, &msg, why)) == STATUS_OK) {
+    if (stream_send(stream_client(s), request, strlen(request), NULL) ==
+        STATUS_OK)
+        stream_close_send(stream_client(s));
+    while ((st = stream_recv(stream_client(s), &msg, why)) == STATUS_OK) {
         if (got++ == 0)
             snprintf(reply, EX_REPLY_MAX, "%.*s", (int)msg.length,
                      (const char *)msg.data);

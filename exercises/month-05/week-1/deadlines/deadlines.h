@@ -13,7 +13,8 @@
 
 /*
  * The other side of the call, supplied by the tests: serve(s, arg) plays
- * the server on s->server, on a thread of its own, for the whole call.
+ * the server on stream_server(s), on a thread of its own, for the whole
+ * call.
  */
 struct ex_server {
     enum status (*serve)(struct stream *s, void *arg);

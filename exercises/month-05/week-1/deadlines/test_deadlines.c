@@ -43,7 +43,7 @@ struct run {
 static enum status test_server(struct stream *s, void *arg)
 {
     struct run *r = arg;
-    struct stream_end *e = &s->server;
+    struct stream_end *e = stream_server(s);
     struct frame_msg msg = {0};
     enum status st = stream_recv(e, &msg, NULL);
 
@@ -56,7 +56,8 @@ static enum status test_server(struct stream *s, void *arg)
         if (st == STATUS_OK)
             st = stream_finish(e, STATUS_OK, NULL);
     } else if (st == STATUS_OK) {
-        st = context_wait(s->ctx); /* never answers: waits for the end */
+        /* Never answers: waits for the end. */
+        st = context_wait(stream_context(s));
     }
     r->server = st;
     return STATUS_OK;

@@ -17,13 +17,14 @@ enum status ex_read_updates(struct stream *s, char updates[][EX_UPDATE_MAX],
     /* TODO: two updates are not the end of the call. A cancel is
      * RST_STREAM: updates still on their way, or already waiting in s2c,
      * are thrown away. Read until stream_recv stops returning OK. */
-    while (*out_got < 2 && stream_recv(&s->client, &msg, NULL) == STATUS_OK) {
+    while (*out_got < 2 &&
+           stream_recv(stream_client(s), &msg, NULL) == STATUS_OK) {
         if (*out_got < max)
             snprintf(updates[*out_got], EX_UPDATE_MAX, "%.*s", (int)msg.length,
                      (const char *)msg.data);
         (*out_got)++;
     }
     frame_msg_free(&msg);
-    stream_cancel(&s->client); /* Go's `defer cancel()` */
+    stream_cancel(stream_client(s)); /* Go's `defer cancel()` */
     return stream_final_status(s, NULL);
 }

@@ -11,9 +11,9 @@
  * The client of a server-streaming call on s: the server sends updates,
  * then finishes the call with a status.
  *
- * Reads updates on s->client, in order, until stream_recv stops returning
- * OK (EOF when the server finished OK, else the call's status); update i
- * goes to updates[i] while i < max (NUL-terminated, cut to
+ * Reads updates on stream_client(s), in order, until stream_recv stops
+ * returning OK (EOF when the server finished OK, else the call's status);
+ * update i goes to updates[i] while i < max (NUL-terminated, cut to
  * EX_UPDATE_MAX - 1 bytes), and *out_got counts every update read. Then,
  * and only then, cancels the call (stream_cancel, Go's `defer cancel()`):
  * by that time the call has its final status, so the cancel frees what is

@@ -50,7 +50,7 @@ struct call {
 static enum status updates_server(void *arg)
 {
     struct call *c = arg;
-    struct stream_end *e = &c->s->server;
+    struct stream_end *e = stream_server(c->s);
     char out[EX_UPDATE_MAX];
     enum status st = STATUS_OK;
     int i = 0;
@@ -101,10 +101,11 @@ static enum status one_call(void *arg)
     if (sched_thread_start(&cli, "client", client, &c) == STATUS_OK)
         sched_thread_join(&cli);
     else
-        stream_cancel(&c.s->client); /* no client: end the server's wait */
+        /* No client: end the server's wait. */
+        stream_cancel(stream_client(c.s));
     sched_thread_join(&srv);
     r->final = stream_final_status(c.s, NULL);
-    r->ctx = context_err(c.s->ctx, NULL);
+    r->ctx = context_err(stream_context(c.s), NULL);
     r->discarded = stream_get_stats(c.s).bytes_discarded[STREAM_S2C];
     stream_destroy(c.s);
     return STATUS_OK;

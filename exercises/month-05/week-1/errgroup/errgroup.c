@@ -26,9 +26,10 @@ static enum status send_all(void *arg, struct status_detail *why)
     int i = 0;
 
     for (i = 0; i < c->n && st == STATUS_OK; i++)
-        st = stream_send(&c->s->client, c->msgs[i], strlen(c->msgs[i]), why);
+        st = stream_send(stream_client(c->s), c->msgs[i], strlen(c->msgs[i]),
+                         why);
     if (st == STATUS_OK)
-        st = stream_close_send(&c->s->client);
+        st = stream_close_send(stream_client(c->s));
     /* EOF: the server ended the call first; the receiver reports how. */
     return st == STATUS_EOF ? STATUS_OK : st;
 }
@@ -42,7 +43,7 @@ static enum status check_echoes(void *arg, struct status_detail *why)
     enum status st = STATUS_OK;
     int got = 0;
 
-    while ((st = stream_recv(&c->s->client, &msg, why)) == STATUS_OK) {
+    while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (got == c->n) {
             st = status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                    "echo %d: only %d messages were sent",
@@ -110,13 +111,13 @@ enum status ex_checked_echo(const struct ex_server *server, size_t capacity,
      * then group_wait for the first error) instead of two plain threads
      * that know nothing of each other. */
     if (sched_thread_start(&ts, "client/send", send_thread, &c) != STATUS_OK) {
-        stream_cancel(&s->client);
+        stream_cancel(stream_client(s));
         ex_server_join(&srv);
         stream_destroy(s);
         return STATUS_RESOURCE_EXHAUSTED;
     }
     if (sched_thread_start(&tr, "client/recv", recv_thread, &c) != STATUS_OK) {
-        stream_cancel(&s->client);
+        stream_cancel(stream_client(s));
         received = STATUS_RESOURCE_EXHAUSTED;
     } else {
         received = sched_thread_join(&tr);

@@ -44,7 +44,7 @@ struct run {
 static enum status echo_server(struct stream *s, void *arg)
 {
     struct run *r = arg;
-    struct stream_end *e = &s->server;
+    struct stream_end *e = stream_server(s);
     struct frame_msg msg = {0};
     char out[64];
     enum status st = STATUS_OK;
@@ -62,7 +62,7 @@ static enum status echo_server(struct stream *s, void *arg)
             break;
         if (r->server_got == r->garble) {
             /* Stalls: reads nothing more until the call is over. */
-            st = context_wait(s->ctx);
+            st = context_wait(stream_context(s));
             break;
         }
     }
