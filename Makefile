@@ -95,7 +95,7 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
 $(foreach l,$(LAYERS),$(eval $(LIB_$(l)): $(call objs_of,$(l))))
-$(BUILD)/libduplex%.a:
+$(LINK_all):
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
