@@ -22,6 +22,10 @@
  *   awaited (dissect_start, dissect_frames for each piece, dissect_end).
  *   The header checks are frame_decode_header's, so the dissector, the
  *   codec and the streams cannot disagree about what is a bad frame.
+ *   An input that ends inside a frame gets the receiver's text,
+ *   "unexpected EOF", as frame_read returns it; decode, whose reader wants
+ *   to know how much of the frame came, also asks for where it stopped
+ *   (say_where).
  *   The caller keeps the bytes: struct dissect holds only where the stream
  *   is and what to print, so dissect_frames says how many bytes it is done
  *   with and the caller keeps the rest for the next call.
@@ -87,8 +91,9 @@ enum status dissect_frames(struct dissect *d, const uint8_t *buf, size_t len,
 enum status dissect_end(struct dissect *d, const uint8_t *rest, size_t len);
 
 /*
- * The two kinds of line a dissection prints, for a caller that stops for a
- * reason of its own (decode runs out of memory for a frame).
+ * The two kinds of line a dissection is made of, for a caller that prints
+ * one itself: decode, out of memory for a frame, ends with a failure of
+ * its own at d->offset.
  *
  * dissect_print_frame prints the good frame found at offset: frame points
  * at its header, h is that header decoded, and the payload follows it.
