@@ -42,6 +42,7 @@
 #include "scenarios/scenario.h"
 #include "support.h"
 #include "core/trace.h"
+#include "view/timeline.h"
 
 /* The timeline's header line in SIM mode (the default): logical steps. */
 static const char timeline_header[] =
@@ -1228,7 +1229,7 @@ static void test_cli_run_replay_dash_is_the_in_order_schedule(void **state)
         o.trace = t;
         scenario_run(sc, &o, res);
         assert_int_equal(res->simulated, 1);
-        trace_print_timeline(t, sink_open(&timeline), 0);
+        timeline_print(t, sink_open(&timeline), 0);
         sink_text(&timeline);
 
         cli(&r, (const char *[]){"run", names[i], "--replay", "-", NULL});

@@ -43,6 +43,9 @@
 #include "core/status.h"
 #include "core/stream.h"
 #include "core/trace.h"
+#include "view/dissect.h"
+#include "view/hexdump.h"
+#include "view/timeline.h"
 #include "support.h"
 
 /* ------------------------------------------------------------------ */
@@ -1132,8 +1135,8 @@ static void test_trace_misuse_dissect_bad_bytes(void **state)
         struct sink out;
         size_t frames = 77;
 
-        if (trace_dissect((const uint8_t *)cases[i].bytes, cases[i].len, NULL,
-                          sink_open(&out), 0, &frames) != cases[i].want)
+        if (dissect_buffer((const uint8_t *)cases[i].bytes, cases[i].len, NULL,
+                           sink_open(&out), 0, &frames) != cases[i].want)
             fail_msg("case %zu: not %s", i, status_name(cases[i].want));
         assert_int_equal(frames, cases[i].frames);
         assert_has(sink_text(&out), cases[i].says);
@@ -1524,8 +1527,8 @@ static void test_misuse_null_trace_and_odd_boxes(void **state)
 {
     (void)state;
     assert_int_equal(trace_count(NULL, TRACE_SEND), 0);
-    trace_print_timeline(NULL, stdout, 0); /* prints nothing, no crash */
-    trace_print_hexdump(NULL, stdout, 0);
+    timeline_print(NULL, stdout, 0); /* prints nothing, no crash */
+    hexdump_print(NULL, stdout, 0);
     assert_int_equal(recall_box_after(0, RECALL_HARD), RECALL_BOX_MIN);
     assert_int_equal(recall_box_after(-3, RECALL_GOOD), RECALL_BOX_MIN + 1);
     assert_int_equal(recall_box_after(RECALL_BOX_MAX + 4, RECALL_HARD),

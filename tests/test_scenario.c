@@ -21,6 +21,7 @@
 #include "scenarios/scenario.h"
 #include "support.h"
 #include "core/trace.h"
+#include "view/timeline.h"
 
 /* A scenario run with its own trace, freed by done(). */
 struct run {
@@ -404,7 +405,7 @@ static char *timeline_of(struct run *run)
     struct sink s;
     char *text = NULL;
 
-    trace_print_timeline(run->t, sink_open(&s), 0);
+    timeline_print(run->t, sink_open(&s), 0);
     text = strdup(sink_text(&s));
     sink_free(&s);
     assert_non_null(text);

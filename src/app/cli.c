@@ -44,6 +44,9 @@
 #include "app/recall.h"
 #include "scenarios/scenario.h"
 #include "core/trace.h"
+#include "view/dissect.h"
+#include "view/hexdump.h"
+#include "view/timeline.h"
 
 #define VERSION "0.1.0"
 
@@ -557,11 +560,11 @@ static int run_scenario(struct cli *c, struct run_args *a,
     if (a->views)
         fputc('\n', c->out);
     if (a->views & VIEW_TIMELINE)
-        trace_print_timeline(t, c->out, c->colour);
+        timeline_print(t, c->out, c->colour);
     if (a->views == (VIEW_TIMELINE | VIEW_HEXDUMP))
         fputc('\n', c->out);
     if (a->views & VIEW_HEXDUMP)
-        trace_print_hexdump(t, c->out, c->colour);
+        hexdump_print(t, c->out, c->colour);
     fprintf(c->out, "\n%s", r->report);
     print_sim(c, &a->opts, r);
     print_result(c, r, code);
@@ -988,8 +991,8 @@ static enum status decode_out_of_memory(struct decoder *d)
     else
         snprintf(why, sizeof why, "out of memory after %zu bytes of input",
                  d->offset + d->len);
-    trace_print_bad(d->c->out, d->offset, d->buf, d->len,
-                    STATUS_RESOURCE_EXHAUSTED, why, d->c->colour);
+    dissect_print_bad(d->c->out, d->offset, d->buf, d->len,
+                      STATUS_RESOURCE_EXHAUSTED, why, d->c->colour);
     fprintf(d->c->err, "duplex decode: %s\n", why);
     d->done = 1;
     return STATUS_RESOURCE_EXHAUSTED;
@@ -1009,15 +1012,15 @@ static enum status dissect_ready(struct decoder *d)
         enum status st = frame_decode_header(d->buf + off, &d->lim, &h, &why);
 
         if (st != STATUS_OK) {
-            trace_print_bad(d->c->out, d->offset + off, d->buf + off,
-                            d->len - off, st, why.text, d->c->colour);
+            dissect_print_bad(d->c->out, d->offset + off, d->buf + off,
+                              d->len - off, st, why.text, d->c->colour);
             d->done = 1;
             return st;
         }
         if (d->len - off - FRAME_HEADER_LEN < h.length)
             break;
-        trace_print_frame(d->c->out, d->offset + off, d->buf + off, &h,
-                          d->c->colour);
+        dissect_print_frame(d->c->out, d->offset + off, d->buf + off, &h,
+                            d->c->colour);
         off += FRAME_HEADER_LEN + h.length;
         d->frames++;
     }
@@ -1048,8 +1051,8 @@ static enum status decode_end(struct decoder *d)
         snprintf(why, sizeof why, "unexpected EOF (payload: %zu of %lu bytes)",
                  d->len - FRAME_HEADER_LEN,
                  (unsigned long)frame_get_u32(d->buf + 1));
-    trace_print_bad(d->c->out, d->offset, d->buf, d->len, STATUS_INTERNAL, why,
-                    d->c->colour);
+    dissect_print_bad(d->c->out, d->offset, d->buf, d->len, STATUS_INTERNAL,
+                      why, d->c->colour);
     return STATUS_INTERNAL;
 }
 

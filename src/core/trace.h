@@ -1,31 +1,29 @@
 /*
- * trace: the event log of a run, and the two views a learner reads.
+ * trace: the event log of a run.
  *
  * Streams and pipes record what happens (a frame sent, a frame received, a
  * half-close, an EOF, a cancel, a thread blocking on a full or empty pipe and
- * waking again) together with the bytes that entered each pipe. After the
- * run, trace_print_timeline() draws a two-lane picture (client | server) and
- * trace_print_hexdump() dissects each pipe's bytes as gRPC frames
- * (flag | length | payload).
+ * waking again) together with the bytes that entered each pipe. The trace
+ * only records: the views in src/view draw it after the run (view/timeline.h
+ * the two-lane picture, view/hexdump.h each pipe's bytes as gRPC frames),
+ * through the read access at the end of this header.
  *
  * Design
  *   A trace is passed in wherever it is wanted (NULL means "do not record");
  *   there is no global log. Recording takes the trace's own lock, which is a
  *   leaf: callers may hold a pipe lock while recording, and the trace never
  *   calls out while holding its lock.
- *   Which lane an event belongs to follows from the thread's name: names
- *   starting with "client" go left, names starting with "server" go right,
- *   anything else spans the middle (for example "main").
- *   Times are nanoseconds since trace_create, printed as microseconds; in
- *   SIM mode they are the simulator's step count, so the same seed prints
- *   the same timeline.
+ *   The trace is a leaf of the library in a second sense: it knows sched and
+ *   status and nothing else, so every module may record into it (pipe,
+ *   frame and stream do) without the trace needing any of them.
+ *   Times are nanoseconds since trace_create; in SIM mode they are the
+ *   simulator's step count, so the same seed records the same times.
  */
 #ifndef TRACE_H
 #define TRACE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "core/sched.h"
 #include "core/status.h"
@@ -46,8 +44,11 @@ enum trace_kind {
 /* Payload preview and note text kept per event, including the NUL. */
 #define TRACE_TEXT_MAX 96
 
+/* Payload bytes a preview shows before it ends in "...". */
+#define TRACE_PREVIEW_BYTES 18
+
 struct trace_event {
-    int64_t t_ns; /* since trace_create */
+    int64_t t_ns; /* since trace_create, or SIM steps (trace_in_steps) */
     enum trace_kind kind;
     char thread[SCHED_NAME_MAX];
     char dir[8];        /* "c2s", "s2c" or "" */
@@ -102,7 +103,7 @@ void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
 
 /*
  * Records a frame event (SEND or RECV) with a printable preview of the
- * payload. Thread-safe; t may be NULL.
+ * payload (see trace_preview). Thread-safe; t may be NULL.
  */
 void trace_frame(struct trace *t, enum trace_kind kind, const char *dir,
                  uint8_t flag, const uint8_t *payload, uint32_t length);
@@ -116,7 +117,7 @@ void trace_wire(struct trace *t, const char *name, const uint8_t *buf,
                 size_t len);
 
 /* Counts events of a kind (for tests and summaries). Thread-safe; a NULL
- * t has none, and the print functions below print nothing for it. */
+ * t has none. */
 size_t trace_count(struct trace *t, enum trace_kind kind);
 
 /*
@@ -126,46 +127,39 @@ size_t trace_count(struct trace *t, enum trace_kind kind);
 const char *trace_kind_name(enum trace_kind kind);
 
 /*
- * Prints the two-lane timeline (client | server) of every event to out,
- * with ANSI colours when colour is non-zero. Call it after the threads that
- * record have been joined.
+ * Writes the preview a frame event keeps into out (cap bytes, at least 1):
+ * the payload's first TRACE_PREVIEW_BYTES bytes in double quotes, each
+ * byte that is not printable ASCII, and '"' itself, as '.', and "..." after
+ * the closing quote when the payload is longer. "\"\"" for an empty one.
+ * The views show payloads the same way.
  */
-void trace_print_timeline(struct trace *t, FILE *out, int colour);
+void trace_preview(char *out, size_t cap, const uint8_t *payload,
+                   uint32_t length);
 
 /*
- * Prints each pipe's bytes as frames: offset, flag, length, payload, and
- * where the bytes stop making sense as frames, why. Call after the run.
+ * Read access, for the views (src/view). These take no lock: call them once
+ * every thread that records into t has been joined (the join orders their
+ * records before these reads, and no event can move under a reader).
+ * trace_length, trace_dropped and trace_in_steps take a NULL t, which has
+ * kept nothing; the two _at functions want an index that exists.
  */
-void trace_print_hexdump(struct trace *t, FILE *out, int colour);
 
-struct frame_limits;
-struct frame_header;
+/* Returns how many events were kept (at most TRACE_MAX_EVENTS). */
+size_t trace_length(const struct trace *t);
 
-/*
- * Prints one frame found at offset: its header bytes, flag, length and a
- * payload preview (frame points at the header; h is its decoded header).
- */
-void trace_print_frame(FILE *out, size_t offset, const uint8_t *frame,
-                       const struct frame_header *h, int colour);
+/* Returns event i, 0 <= i < trace_length(t), in the order recorded. */
+const struct trace_event *trace_event_at(const struct trace *t, size_t i);
 
-/*
- * Prints where bytes stop being frames: up to 16 of the n bytes at offset,
- * then the status a receiver gets and its text.
- */
-void trace_print_bad(FILE *out, size_t offset, const uint8_t *rest, size_t n,
-                     enum status st, const char *text, int colour);
+/* Returns how many events came after TRACE_MAX_EVENTS and were not kept. */
+uint64_t trace_dropped(const struct trace *t);
+
+/* Returns non-zero when the events' t_ns hold SIM steps, not nanoseconds. */
+int trace_in_steps(const struct trace *t);
 
 /*
- * Dissects len bytes as a receiver would read them: each frame's offset,
- * header bytes, flag, length and payload, then the status a receiver gets
- * at the end (EOF for a clean end between frames, or the status of the
- * first bad frame, after which it stops, as a receiver fails the call).
- * lim may be NULL (the defaults). Returns that final status (STATUS_EOF
- * when every byte formed whole, valid frames) and sets *out_frames (may be
- * NULL) to the number of good frames.
+ * Returns wire slot i, 0 <= i < TRACE_WIRES, in the order the pipes were
+ * first seen; a slot not used has the name "" and no bytes.
  */
-enum status trace_dissect(const uint8_t *buf, size_t len,
-                          const struct frame_limits *lim, FILE *out, int colour,
-                          size_t *out_frames);
+const struct trace_wire *trace_wire_at(const struct trace *t, int i);
 
 #endif /* TRACE_H */

@@ -18,7 +18,7 @@
  *     5 + length (never past the end); on failure the out-parameters are
  *     untouched. frame_decode_header agrees at every frame boundary.
  *   - frame_encode gives back every good frame byte for byte.
- *   - trace_dissect finds the same frames and the same end.
+ *   - dissect_buffer finds the same frames and the same end.
  *   - frame_read, over a pipe fed in seeded chunks by another (simulated)
  *     thread, returns the same frames and the same final status, reads no
  *     byte past the frame that failed, and allocates nothing for a header
@@ -40,6 +40,7 @@
 #include "core/sched.h"
 #include "core/status.h"
 #include "core/trace.h"
+#include "view/dissect.h"
 
 int fuzz_frame_one(const uint8_t *data, size_t size);
 
@@ -230,7 +231,7 @@ static int ff_walk_wire(const struct ff_input *in, struct ff_walk *w)
     }
 }
 
-/* trace_dissect is the third decoder: it must agree with the walk. */
+/* dissect_buffer is the third decoder: it must agree with the walk. */
 static int ff_check_dissect(const struct ff_input *in, const struct ff_walk *w)
 {
     char *text = NULL;
@@ -242,20 +243,20 @@ static int ff_check_dissect(const struct ff_input *in, const struct ff_walk *w)
 
     if (out == NULL)
         return 0;
-    st = trace_dissect(in->wire, in->len, in->lim, out, (int)(in->seed & 1),
-                       &frames);
+    st = dissect_buffer(in->wire, in->len, in->lim, out, (int)(in->seed & 1),
+                        &frames);
     fclose(out);
     if (st != w->end || frames != w->n)
         failed = fuzz_fail("frame",
-                           "trace_dissect: %s after %zu frames, "
+                           "dissect_buffer: %s after %zu frames, "
                            "frame_decode: %s after %zu",
                            status_name(st), frames, status_name(w->end), w->n);
     else if (st == STATUS_EOF && strstr(text, "clean EOF") == NULL)
-        failed =
-            fuzz_fail("frame", "trace_dissect: no \"clean EOF\" in:\n%s", text);
-    else if (st != STATUS_EOF && strstr(text, w->text) == NULL)
-        failed = fuzz_fail("frame", "trace_dissect: no \"%s\" in:\n%s", w->text,
+        failed = fuzz_fail("frame", "dissect_buffer: no \"clean EOF\" in:\n%s",
                            text);
+    else if (st != STATUS_EOF && strstr(text, w->text) == NULL)
+        failed = fuzz_fail("frame", "dissect_buffer: no \"%s\" in:\n%s",
+                           w->text, text);
     free(text);
     return failed;
 }

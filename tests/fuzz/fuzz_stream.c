@@ -78,6 +78,7 @@
 #include "core/status.h"
 #include "core/stream.h"
 #include "core/trace.h"
+#include "view/timeline.h"
 
 int fuzz_stream_one(const uint8_t *data, size_t size);
 
@@ -919,7 +920,7 @@ static void fs_simulate(const struct fs_program *p, int verbose,
                     (unsigned long long)r.steps,
                     res->failed ? res->msg : "every invariant held", replay);
             if (run->trace != NULL)
-                trace_print_timeline(run->trace, stderr, 0);
+                timeline_print(run->trace, stderr, 0);
         }
         res->decisions = r.decisions; /* owned by res from here */
         res->ndecisions = r.ndecisions;
