@@ -1032,10 +1032,10 @@ static void test_pipe_trace_records_block_wake_and_bytes(void **state)
 
     assert_int_equal(trace_count(tr, TRACE_BLOCK), 2);
     assert_int_equal(trace_count(tr, TRACE_WAKE), 2);
-    assert_string_equal(tr->wires[0].name, "c2s");
-    assert_int_equal(tr->wires[0].len, 3);
-    assert_int_equal(tr->wires[0].total, 3);
-    assert_memory_equal(tr->wires[0].bytes, "abc", 3);
+    assert_string_equal(trace_wire_at(tr, 0)->name, "c2s");
+    assert_int_equal(trace_wire_at(tr, 0)->len, 3);
+    assert_int_equal(trace_wire_at(tr, 0)->total, 3);
+    assert_memory_equal(trace_wire_at(tr, 0)->bytes, "abc", 3);
     pipe_destroy(p);
     trace_destroy(tr);
 }

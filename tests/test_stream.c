@@ -1756,9 +1756,9 @@ static const struct trace_event *find_event(struct trace *t,
 {
     size_t i = 0;
 
-    for (i = 0; i < t->n; i++)
-        if (t->events[i].kind == kind)
-            return &t->events[i];
+    for (i = 0; i < trace_length(t); i++)
+        if (trace_event_at(t, i)->kind == kind)
+            return trace_event_at(t, i);
     return NULL;
 }
 

@@ -19,6 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct trace {
+    struct sched_mutex mu; /* guards everything below; a leaf lock */
+    struct trace_event *events;
+    size_t n, cap;
+    uint64_t dropped; /* events past TRACE_MAX_EVENTS, not kept */
+    int64_t t0_ns;
+    int steps; /* recorded in SIM mode: t_ns holds steps */
+    struct trace_wire wires[TRACE_WIRES];
+};
+
 struct trace *trace_create(void)
 {
     struct trace *t = calloc(1, sizeof *t);

@@ -75,15 +75,7 @@ struct trace_wire {
  */
 #define TRACE_MAX_EVENTS 8192
 
-struct trace {
-    struct sched_mutex mu; /* guards everything below; a leaf lock */
-    struct trace_event *events;
-    size_t n, cap;
-    uint64_t dropped; /* events past TRACE_MAX_EVENTS, not kept */
-    int64_t t0_ns;
-    int steps; /* recorded in SIM mode: t_ns holds steps */
-    struct trace_wire wires[TRACE_WIRES];
-};
+struct trace; /* private to trace.c */
 
 /*
  * Returns a new, empty trace, or NULL when out of memory.
