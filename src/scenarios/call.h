@@ -224,8 +224,9 @@ enum status run_body(const struct scenario *sc,
 /* ---- message text ------------------------------------------------------- */
 
 /*
- * Small helpers every scenario file uses, defined here so that each has
- * them under their short names.
+ * Small helpers every scenario file uses. They are static inline, so each
+ * file has them under these short names and the archive exports no
+ * symbol as common as `broken`.
  */
 
 /* The text of message i: a few words, then numbered ones. */

@@ -1,6 +1,7 @@
 /*
- * scenario: the named lesson scenarios, each a function tests and lessons
- * reuse.
+ * scenario: the named lesson scenarios, which tests and lessons reuse, each
+ * in its own file: src/scenarios/NAME.c (concurrent-senders-quota is
+ * quota.c).
  *
  *   echo                 the Day-117 bidirectional echo (the demo)
  *   chat                 JOIN -> WELCOME -> TEXT -> ACK session state machine
@@ -22,12 +23,11 @@
  * the call's counters, and a few lines of narration that say what happened
  * and why, in a learner's terms.
  *
- * Each scenario is one file in src/scenarios/ (echo.c, chat.c, ...) that
- * defines its struct scenario: what `duplex list` says of it, its defaults,
+ * A scenario's file defines its struct scenario: what `duplex list` says of it, its defaults,
  * its documented outcome, and its hooks, body (its threads, the invariants
  * it checks, its narration) and check (the options it cannot run with).
- * registry.c lists them in lesson order; the code here and in call.c (the
- * harness they share) names none of them.
+ * registry.c lists them in lesson order; scenario.c (what every scenario
+ * goes through) and call.c (the harness they share) name none of them.
  *
  * Exit codes (what `duplex run` returns, from scenario_exit_code):
  *   0  the call ended OK
