@@ -987,6 +987,101 @@ static void test_scenario_check_options(void **state)
                      STATUS_OK);
 }
 
+/*
+ * A scenario's own option checks go with its row, not its name: a copy
+ * under another name keeps them, a copy without its hook has none, and
+ * --clients goes to whichever row takes clients.
+ */
+static void test_scenario_checks_belong_to_the_row(void **state)
+{
+    struct scenario drain = *scenario_find("cancel-vs-drain");
+    struct scenario hub = *scenario_find("hub");
+    struct scenario_options o;
+    struct status_detail why;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.capacity = 16;
+    drain.name = "drain-copy";
+    assert_int_equal(scenario_check(&drain, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "drain-copy needs --capacity of at least "
+                                  "175 bytes to buffer 5 updates");
+    drain.check = NULL;
+    assert_int_equal(scenario_check(&drain, &o, &why), STATUS_OK);
+
+    memset(&o, 0, sizeof o);
+    o.clients = SCENARIO_HUB_SIM_MAX + 1;
+    hub.name = "hub-copy";
+    assert_int_equal(scenario_check(&hub, &o, &why), STATUS_INVALID_ARGUMENT);
+    assert_has(why.text, "use --os for more");
+    hub.takes_clients = 0;
+    assert_int_equal(scenario_check(&hub, &o, &why), STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "--clients is for the hub scenario");
+}
+
+/*
+ * cancel-vs-drain asks s2c for a 5-byte header and 30 bytes of text per
+ * update, the longest "update N of N" at the largest --messages with room
+ * to spare: exactly that much is enough, a byte less is not.
+ */
+static void test_scenario_cancel_vs_drain_room_is_exact(void **state)
+{
+    static const int counts[] = {3, 5, 1000, 10000000};
+    const struct scenario *sc = scenario_find("cancel-vs-drain");
+    struct scenario_options o;
+    struct status_detail why;
+    char want[128];
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        memset(&o, 0, sizeof o);
+        o.messages = counts[i];
+        o.capacity = (size_t)counts[i] * 35;
+        assert_int_equal(scenario_check(sc, &o, &why), STATUS_OK);
+        o.capacity--;
+        assert_int_equal(scenario_check(sc, &o, &why),
+                         STATUS_INVALID_ARGUMENT);
+        snprintf(want, sizeof want,
+                 "cancel-vs-drain needs --capacity of at least %zu bytes "
+                 "to buffer %d updates",
+                 (size_t)counts[i] * 35, counts[i]);
+        assert_string_equal(why.text, want);
+    }
+}
+
+/* At exactly that room, every update is buffered when the client cancels. */
+static void test_scenario_cancel_vs_drain_room_buffers_every_update(
+    void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    o.messages = 1000;
+    o.capacity = 1000 * 35;
+    run = run_opts("cancel-vs-drain", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_CANCELLED);
+    assert_int_equal(run->r.stats.sent[STREAM_S2C], 1000);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 2);
+    assert_report_has(run, "cancelled with 998 updates");
+    done(run);
+}
+
+/* Every row of the table runs through its own body. */
+static void test_scenario_every_row_has_a_body(void **state)
+{
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < scenario_count(); i++)
+        assert_non_null(scenario_at(i)->body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1021,6 +1116,10 @@ int main(void)
         cmocka_unit_test(test_scenario_every_scenario_os),
         cmocka_unit_test(test_scenario_quota_os_is_bounded),
         cmocka_unit_test(test_scenario_check_options),
+        cmocka_unit_test(test_scenario_checks_belong_to_the_row),
+        cmocka_unit_test(test_scenario_cancel_vs_drain_room_is_exact),
+        cmocka_unit_test(test_scenario_cancel_vs_drain_room_buffers_every_update),
+        cmocka_unit_test(test_scenario_every_row_has_a_body),
         cmocka_unit_test(test_scenario_refused_thread_ends_the_run),
         cmocka_unit_test(test_scenario_refused_thread_ends_the_run_os),
         cmocka_unit_test(test_scenario_refusal_past_the_threads_is_no_refusal),

@@ -1,6 +1,7 @@
 /*
- * scenario: the named lesson scenarios, each a function tests and lessons
- * reuse.
+ * scenario: the named lesson scenarios, which tests and lessons reuse, each
+ * in its own file: src/scenarios/NAME.c (concurrent-senders-quota is
+ * quota.c).
  *
  *   echo                 the Day-117 bidirectional echo (the demo)
  *   chat                 JOIN -> WELCOME -> TEXT -> ACK session state machine
@@ -21,6 +22,12 @@
  * fills a result: the outcome the client saw, whether the framing broke,
  * the call's counters, and a few lines of narration that say what happened
  * and why, in a learner's terms.
+ *
+ * A scenario's file defines its struct scenario: what `duplex list` says of it, its defaults,
+ * its documented outcome, and its hooks, body (its threads, the invariants
+ * it checks, its narration) and check (the options it cannot run with).
+ * registry.c lists them in lesson order; scenario.c (what every scenario
+ * goes through) and call.c (the harness they share) name none of them.
  *
  * Exit codes (what `duplex run` returns, from scenario_exit_code):
  *   0  the call ended OK
@@ -62,7 +69,8 @@ enum scenario_exit {
 
 struct scenario_options {
     int messages;        /* 0: the scenario's default */
-    int clients;         /* hub only: clients (0: SCENARIO_HUB_CLIENTS) */
+    int clients;         /* where the scenario takes_clients: how many
+                            (0: SCENARIO_HUB_CLIENTS) */
     size_t capacity;     /* bytes per pipe; 0: the scenario's default */
     int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
     int fix;             /* run the corrected variant (where there is one) */
@@ -97,6 +105,26 @@ struct scenario_result {
                                     report, decisions */
 };
 
+struct scenario;
+
+/*
+ * A scenario's body: runs it with o (defaults filled in from sc where o
+ * has none) and fills r: its status, counters, invariants and narration.
+ * Returns r->status. scenario_run calls it after every check.
+ */
+typedef enum status (*scenario_body_fn)(const struct scenario *sc,
+                                        const struct scenario_options *o,
+                                        struct scenario_result *r);
+
+/*
+ * A scenario's own option check, after the ones every scenario has.
+ * Returns STATUS_OK, or STATUS_INVALID_ARGUMENT with why saying what to
+ * change.
+ */
+typedef enum status (*scenario_check_fn)(const struct scenario *sc,
+                                         const struct scenario_options *o,
+                                         struct status_detail *why);
+
 struct scenario {
     const char *name;
     const char *summary;     /* one line, for `duplex list` */
@@ -110,6 +138,9 @@ struct scenario {
     enum scenario_exit expected_fix; /* ... with --fix */
     int racy;                        /* its bug shows in some schedules
                                         only: exploration counts those */
+    int takes_clients;               /* --clients: one stream per client */
+    scenario_body_fn body;           /* runs it */
+    scenario_check_fn check;         /* its own option check; NULL: none */
 };
 
 /*
@@ -126,9 +157,8 @@ const struct scenario *scenario_find(const char *name);
  * Runs sc with opts and fills *r (zeroed first).
  * Returns r->status: STATUS_OK, or the gRPC status the call ended with, or
  * STATUS_RESOURCE_EXHAUSTED when a thread or memory could not be had, or
- * STATUS_INVALID_ARGUMENT when cancel-vs-drain's opts fail scenario_check
- * (r->usage_error is set and r->why says what to change; the other
- * scenarios do not check their options here).
+ * STATUS_INVALID_ARGUMENT when sc is not one of scenario_at's or opts fail
+ * scenario_check (r->usage_error is set and r->why says what to change).
  * A thread that cannot start stops the run: the threads that did start are
  * cancelled and joined (no wait in a scenario outlives its call), r->why
  * says "could not start thread NAME: REASON", no invariant is checked, and
@@ -139,8 +169,10 @@ enum status scenario_run(const struct scenario *sc,
                          struct scenario_result *r);
 
 /*
- * Checks that opts fit sc before a run (for example, cancel-vs-drain needs
- * room in s2c for every update).
+ * Checks that opts fit sc before a run: the checks every scenario has
+ * (enough messages for its lesson, --clients only where it takes them),
+ * then sc's own (sc->check; for example, cancel-vs-drain needs room in s2c
+ * for every update).
  * Returns one of:
  *   STATUS_OK                the options fit
  *   STATUS_INVALID_ARGUMENT  they do not; why (not NULL) says what to change

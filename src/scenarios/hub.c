@@ -1,0 +1,532 @@
+/*
+ * hub: a chat hub. Every client holds one stream to the hub, and the hub
+ * sends each client's messages to every other client: N streams at once,
+ * fan-in and fan-out, and each sender's messages in order.
+ *
+ * Design
+ *   Fan-in: one reader thread per stream ("server/read<i>") turns the N
+ *   streams into one queue, the inbox. Fan-out: one loop ("server/hub")
+ *   takes each message from the inbox and sends it on every other
+ *   stream. Each client has a sender and a receiver thread, so a client
+ *   never waits to receive while it sends: 3 threads per client, and the
+ *   hub loop.
+ *
+ *   No cycle of waits: the hub loop waits for room on s2c, which only the
+ *   client's receiver drains; that receiver waits for nothing else.
+ *   Shutdown: each client half-closes; its reader posts the EOF; once
+ *   every client is done and the inbox is empty, everything is sent, and
+ *   the hub ends every stream with OK, so each receiver drains and sees
+ *   EOF.
+ *
+ *   Not one call but N, with no group: the harness's run_threads starts
+ *   the hub loop, then each client's threads, and joins them all. A
+ *   thread that cannot start ends the run: hub_abort cancels every call
+ *   and wakes every inbox waiter for good, so the threads that did start
+ *   return, and starts_finish says what the run counted.
+ */
+#include "scenarios/call.h"
+
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "scenarios/registry.h"
+
+#define HUB_INBOX 64 /* queued messages; readers wait when it is full */
+#define HUB_TEXT 24  /* "c1000 m10000000" fits */
+#define HUB_TRACED 4 /* more clients than this: no timeline */
+#define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
+
+struct hub_item {
+    int from;       /* the client it came from */
+    enum status st; /* OK: text is a message; else the stream's end */
+    int len;
+    char text[HUB_TEXT];
+};
+
+struct hub;
+
+/* What a client's threads get: the hub, and which client they are. */
+struct hub_arg {
+    struct hub *h;
+    int i;
+};
+
+struct hub {
+    int n; /* clients */
+    int m; /* messages each */
+    struct stream **s;
+    struct scenario_result *r;
+    struct starts starts;  /* the threads run_hub started */
+    struct sched_mutex mu; /* guards the inbox and aborted */
+    struct sched_cond readable;
+    struct sched_cond writable;
+    struct hub_item inbox[HUB_INBOX];
+    unsigned head, count;
+    int aborted;        /* hub_abort ran: nobody waits on the inbox */
+    uint64_t forwarded; /* messages the hub loop sent (its thread only) */
+    int *next;          /* next[i * n + k]: the m client i expects from k */
+    int *sent;          /* messages client i sent (its sender only) */
+    int *closed;        /* client i's CloseSend returned OK */
+    uint64_t *got;      /* messages client i received */
+    enum status *client_end;   /* what client i's receiver ended with */
+    struct hub_arg *args;      /* client i's threads' argument */
+    struct run_thread *thread; /* the hub loop, then 3 per client */
+};
+
+/* The threads a whole run starts. */
+static int hub_threads(const struct hub *h)
+{
+    return HUB_THREADS_EACH * h->n + 1;
+}
+
+/*
+ * Ends every call and wakes every inbox waiter for good, so that each
+ * thread returns: a thread could not start, or the hub loop cannot run.
+ */
+static void hub_abort(struct hub *h)
+{
+    int i = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++)
+        if (h->s[i] != NULL)
+            stream_cancel(stream_client(h->s[i]));
+    sched_mutex_lock(&h->mu);
+    h->aborted = 1;
+    sched_cond_broadcast(&h->readable);
+    sched_cond_broadcast(&h->writable);
+    sched_mutex_unlock(&h->mu);
+}
+
+/* hub_abort, as run_threads calls it. */
+static void hub_abort_run(void *arg)
+{
+    hub_abort(arg);
+}
+
+/* Queues it for the hub loop; after hub_abort, drops it rather than wait. */
+static void hub_post(struct hub *h, const struct hub_item *it)
+{
+    sched_mutex_lock(&h->mu);
+    while (h->count == HUB_INBOX && !h->aborted)
+        if (sched_cond_wait(&h->writable, &h->mu) == STATUS_DEADLOCK)
+            break; /* SIM unwinding: the report says why */
+    if (h->count < HUB_INBOX) {
+        h->inbox[(h->head + h->count) % HUB_INBOX] = *it;
+        h->count++;
+        sched_cond_signal(&h->readable);
+    }
+    sched_mutex_unlock(&h->mu);
+}
+
+/*
+ * Takes everything in the inbox (at least one item) into items.
+ * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty), or
+ * STATUS_DEADLOCK (SIM mode).
+ */
+static enum status hub_take(struct hub *h, struct hub_item *items,
+                            unsigned *n)
+{
+    enum status st = STATUS_OK;
+
+    *n = 0;
+    sched_mutex_lock(&h->mu);
+    while (h->count == 0 && !h->aborted && st == STATUS_OK)
+        st = sched_cond_wait(&h->readable, &h->mu);
+    while (h->count > 0) {
+        items[(*n)++] = h->inbox[h->head];
+        h->head = (h->head + 1) % HUB_INBOX;
+        h->count--;
+    }
+    if (*n > 0) {
+        sched_cond_broadcast(&h->writable);
+        st = STATUS_OK;
+    } else if (st == STATUS_OK) {
+        st = STATUS_CANCELLED;
+    }
+    sched_mutex_unlock(&h->mu);
+    return st;
+}
+
+/* Fan-in: client i's messages into the inbox, then how its stream ended. */
+static enum status hub_reader(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct stream_end *e = stream_server(a->h->s[a->i]);
+    struct frame_msg msg = {0};
+    struct hub_item it;
+    enum status st = STATUS_OK;
+
+    memset(&it, 0, sizeof it);
+    it.from = a->i;
+    while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
+        if (msg.length >= HUB_TEXT) {
+            broken(a->h->r, "hub got a %zu-byte message from client %d",
+                   (size_t)msg.length, a->i + 1);
+            continue;
+        }
+        it.len = (int)msg.length;
+        memcpy(it.text, msg.data, msg.length);
+        hub_post(a->h, &it);
+    }
+    frame_msg_free(&msg);
+    it.st = st;
+    it.len = 0;
+    hub_post(a->h, &it);
+    return STATUS_OK;
+}
+
+/*
+ * Fan-out: each message to every other client, then end every stream. It
+ * takes the whole inbox at once and gives each client all of it in a row:
+ * one wake-up of that client's receiver per batch, not per message, and
+ * each sender's messages stay in order.
+ */
+static enum status hub_loop(void *arg)
+{
+    struct hub *h = arg;
+    struct hub_item batch[HUB_INBOX];
+    enum status *sent = calloc((size_t)h->n, sizeof *sent);
+    unsigned n = 0;
+    unsigned k = 0;
+    int done = 0;
+    int j = 0;
+
+    if (sent == NULL) { /* nobody would forward: end the run */
+        hub_abort(h);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    while (done < h->n && hub_take(h, batch, &n) == STATUS_OK) {
+        for (j = 0; j < h->n; j++) {
+            for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
+                if (batch[k].st != STATUS_OK || batch[k].from == j)
+                    continue;
+                sent[j] = stream_send(stream_server(h->s[j]), batch[k].text,
+                                      (size_t)batch[k].len, NULL);
+                h->forwarded += sent[j] == STATUS_OK;
+            }
+        }
+        for (k = 0; k < n; k++)
+            done += batch[k].st != STATUS_OK; /* client from half-closed */
+    }
+    for (j = 0; j < h->n; j++)
+        stream_finish(stream_server(h->s[j]), STATUS_OK, NULL);
+    free(sent);
+    return STATUS_OK;
+}
+
+static int hub_text(char *out, size_t cap, int client, int m)
+{
+    return snprintf(out, cap, "c%d m%d", client + 1, m + 1);
+}
+
+static enum status hub_sender(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct stream_end *e = stream_client(a->h->s[a->i]);
+    char text[HUB_TEXT];
+    enum status st = STATUS_OK;
+    int m = 0;
+
+    for (m = 0; m < a->h->m && st == STATUS_OK; m++) {
+        int len = hub_text(text, sizeof text, a->i, m);
+
+        st = stream_send(e, text, (size_t)len, NULL);
+        a->h->sent[a->i] += st == STATUS_OK;
+    }
+    if (st == STATUS_OK) {
+        st = stream_close_send(e);
+        a->h->closed[a->i] = st == STATUS_OK;
+    }
+    return st;
+}
+
+/* Every other client's messages, each sender's in order, exactly once. */
+static enum status hub_receiver(void *arg)
+{
+    struct hub_arg *a = arg;
+    struct hub *h = a->h;
+    struct stream_end *e = stream_client(h->s[a->i]);
+    int *next = h->next + (size_t)a->i * (size_t)h->n;
+    struct frame_msg msg = {0};
+    enum status st = STATUS_OK;
+
+    while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
+        char text[HUB_TEXT];
+        int k = 0;
+        int m = 0;
+
+        snprintf(text, sizeof text, "%.*s",
+                 (int)(msg.length < HUB_TEXT ? msg.length : HUB_TEXT - 1),
+                 (const char *)msg.data);
+        if (sscanf(text, "c%d m%d", &k, &m) != 2 || k < 1 || k > h->n ||
+            k - 1 == a->i)
+            broken(h->r, "client %d got \"%s\"", a->i + 1, text);
+        else if (m != next[k - 1] + 1)
+            broken(h->r, "client %d got \"%s\" after c%d m%d", a->i + 1, text,
+                   k, next[k - 1]);
+        else
+            next[k - 1] = m;
+        h->got[a->i]++;
+    }
+    frame_msg_free(&msg);
+    h->client_end[a->i] = st;
+    return st == STATUS_EOF ? STATUS_OK : st;
+}
+
+/* Client i got every other client's m messages. */
+static void hub_check(struct hub *h)
+{
+    int i = 0;
+    int k = 0;
+
+    for (i = 0; i < h->n; i++) {
+        if (h->client_end[i] != STATUS_EOF)
+            continue; /* the status says why */
+        for (k = 0; k < h->n; k++)
+            if (k != i && h->next[(size_t)i * (size_t)h->n + (size_t)k] != h->m)
+                broken(h->r, "client %d got %d of client %d's %d messages",
+                       i + 1, h->next[(size_t)i * (size_t)h->n + (size_t)k],
+                       k + 1, h->m);
+    }
+}
+
+/*
+ * Lists the threads run_threads starts, in order: the hub loop, then each
+ * client's reader, receiver and sender.
+ */
+static void hub_list_threads(struct hub *h)
+{
+    static const sched_fn fns[HUB_THREADS_EACH] = {hub_reader, hub_receiver,
+                                                   hub_sender};
+    static const char *const fmt[HUB_THREADS_EACH] = {
+        "server/read%d", "client%d/recv", "client%d/send"};
+    struct run_thread *t = h->thread;
+    int i = 0;
+    int k = 0;
+
+    snprintf(t->name, sizeof t->name, "server/hub");
+    t->fn = hub_loop;
+    t->arg = h;
+    for (i = 0; i < h->n; i++) {
+        h->args[i].h = h;
+        h->args[i].i = i;
+        for (k = 0; k < HUB_THREADS_EACH; k++) {
+            t++;
+            snprintf(t->name, sizeof t->name, fmt[k], i + 1);
+            t->fn = fns[k];
+            t->arg = &h->args[i];
+        }
+    }
+}
+
+/*
+ * Sets h up for a run of sc with o: its tables, its n calls and its list
+ * of threads; on failure says so in h->starts.why. Whatever it did,
+ * hub_free undoes. Returns STATUS_OK or STATUS_RESOURCE_EXHAUSTED.
+ */
+static enum status hub_create(struct hub *h, const struct scenario *sc,
+                              const struct scenario_options *o,
+                              struct scenario_result *r)
+{
+    struct stream_options so;
+    size_t n = 0;
+    size_t i = 0;
+
+    memset(h, 0, sizeof *h);
+    memset(&so, 0, sizeof so);
+    h->n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
+    h->m = call_messages(sc, o);
+    h->r = r;
+    starts_init(&h->starts, o);
+    so.capacity = call_capacity(sc, o);
+    so.trace = h->n <= HUB_TRACED ? o->trace : NULL;
+    n = (size_t)h->n;
+    sched_mutex_init(&h->mu);
+    sched_cond_init(&h->readable);
+    sched_cond_init(&h->writable);
+    h->args = calloc(n, sizeof *h->args);
+    h->thread = calloc((size_t)hub_threads(h), sizeof *h->thread);
+    h->s = calloc(n, sizeof *h->s);
+    h->next = calloc(n * n, sizeof *h->next);
+    h->sent = calloc(n, sizeof *h->sent);
+    h->closed = calloc(n, sizeof *h->closed);
+    h->got = calloc(n, sizeof *h->got);
+    h->client_end = calloc(n, sizeof *h->client_end);
+    if (h->args == NULL || h->thread == NULL || h->s == NULL ||
+        h->next == NULL || h->sent == NULL || h->closed == NULL ||
+        h->got == NULL || h->client_end == NULL)
+        goto fail;
+    for (i = 0; i < n; i++)
+        if (stream_create(NULL, &so, &h->s[i]) != STATUS_OK)
+            goto fail;
+    hub_list_threads(h);
+    return STATUS_OK;
+fail:
+    return status_detail_set(&h->starts.why, STATUS_RESOURCE_EXHAUSTED,
+                             "out of memory");
+}
+
+static void hub_free(struct hub *h)
+{
+    int i = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++)
+        stream_destroy(h->s[i]);
+    free(h->s);
+    free(h->next);
+    free(h->sent);
+    free(h->closed);
+    free(h->got);
+    free(h->client_end);
+    free(h->args);
+    free(h->thread);
+    sched_cond_destroy(&h->writable);
+    sched_cond_destroy(&h->readable);
+    sched_mutex_destroy(&h->mu);
+}
+
+/* Adds every call's counters into r->stats. */
+static void hub_stats(const struct hub *h, struct scenario_result *r)
+{
+    int i = 0;
+    int d = 0;
+
+    for (i = 0; h->s != NULL && i < h->n; i++) {
+        struct stream_stats one;
+
+        if (h->s[i] == NULL)
+            continue;
+        one = stream_get_stats(h->s[i]);
+        for (d = 0; d < 2; d++) {
+            r->stats.sent[d] += one.sent[d];
+            r->stats.received[d] += one.received[d];
+            r->stats.bytes_discarded[d] += one.bytes_discarded[d];
+            r->stats.write_waits[d] += one.write_waits[d];
+            r->stats.read_waits[d] += one.read_waits[d];
+        }
+    }
+}
+
+/* The narration of a run that started every thread: only what it counted. */
+static void hub_say(const struct hub *h, struct scenario_result *r,
+                    enum status st)
+{
+    uint64_t want = (uint64_t)h->n * (uint64_t)h->m * (uint64_t)(h->n - 1);
+    uint64_t delivered = 0;
+    int all_sent = 0;
+    int closed = 0;
+    int eof = 0;
+    int i = 0;
+
+    for (i = 0; i < h->n; i++) {
+        all_sent += h->sent[i] == h->m;
+        closed += h->closed[i];
+        eof += h->client_end[i] == STATUS_EOF;
+        delivered += h->got[i];
+    }
+    if (all_sent == h->n && closed == h->n)
+        scenario_say(r,
+                     "%d client%s each sent %d message%s on its own "
+                     "stream, then CloseSend",
+                     h->n, h->n == 1 ? "" : "s", h->m, h->m == 1 ? "" : "s");
+    else
+        scenario_say(r,
+                     "%d of the %d clients sent all %d messages; %d "
+                     "called CloseSend",
+                     all_sent, h->n, h->m, closed);
+    if (h->forwarded == want && delivered == want)
+        scenario_say(r,
+                     "server/hub sent each to the %d other client%s: %llu "
+                     "messages delivered (%d x %d x %d)",
+                     h->n - 1, h->n == 2 ? "" : "s",
+                     (unsigned long long)h->forwarded, h->n, h->m, h->n - 1);
+    else
+        scenario_say(r,
+                     "server/hub forwarded %llu messages and the clients "
+                     "received %llu, of the %llu (%d x %d x %d) a whole "
+                     "run delivers",
+                     (unsigned long long)h->forwarded,
+                     (unsigned long long)delivered, (unsigned long long)want,
+                     h->n, h->m, h->n - 1);
+    if (st == STATUS_OK && eof == h->n && delivered == want &&
+        r->broken[0] == '\0')
+        scenario_say(r, "every client got every other client's messages "
+                        "once, each sender's in order, then EOF");
+    else
+        scenario_say(r,
+                     "%d of the %d clients got to EOF; the run ended "
+                     "with %s",
+                     eof, h->n, status_name(st));
+}
+
+static long hub_peak_rss_kib(void)
+{
+    struct rusage ru;
+
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* What the run left out (the timeline) and, on real threads, its cost. */
+static void hub_say_costs(const struct hub *h, const struct scenario_options *o,
+                          struct scenario_result *r, int64_t t0)
+{
+    if (h->n > HUB_TRACED && o->trace != NULL)
+        scenario_say(r, "(no timeline with more than %d clients)", HUB_TRACED);
+    if (o->os)
+        scenario_say(r,
+                     "%d thread%s and %d streams; wall time %.1f ms; "
+                     "peak RSS %.1f MiB",
+                     h->starts.started, h->starts.started == 1 ? "" : "s",
+                     h->n, (double)(sched_now_ns() - t0) / 1e6,
+                     (double)hub_peak_rss_kib() / 1024);
+}
+
+static enum status run_hub(const struct scenario *sc,
+                           const struct scenario_options *o,
+                           struct scenario_result *r)
+{
+    struct hub h;
+    int64_t t0 = sched_now_ns();
+    enum status st = hub_create(&h, sc, o, r);
+
+    if (st == STATUS_OK)
+        st = run_threads(&h.starts, h.thread, (size_t)hub_threads(&h),
+                         hub_abort_run, &h);
+    else
+        hub_abort(&h);
+    hub_stats(&h, r);
+    st = starts_finish(&h.starts, r, hub_threads(&h), st);
+    if (h.starts.started == hub_threads(&h)) {
+        if (st == STATUS_OK)
+            hub_check(&h);
+        hub_say(&h, r, st);
+    }
+    hub_say_costs(&h, o, r, t0);
+    hub_free(&h);
+    return st;
+}
+
+/* A simulated hub runs its threads as fibers: at most SCENARIO_HUB_SIM_MAX. */
+static enum status check_clients(const struct scenario *sc,
+                                 const struct scenario_options *o,
+                                 struct status_detail *why)
+{
+    (void)sc;
+    if (!o->os && o->clients > SCENARIO_HUB_SIM_MAX)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "a simulated hub has at most %d clients "
+                                 "(3 threads each); use --os for more",
+                                 SCENARIO_HUB_SIM_MAX);
+    return STATUS_OK;
+}
+
+const struct scenario scenario_hub = {
+    .name = "hub",
+    .summary = "a chat hub: N clients, each message to every other client",
+    .default_messages = 2,
+    .default_capacity = 4096,
+    .expected = SCENARIO_EXIT_OK,
+    .takes_clients = 1,
+    .body = run_hub,
+    .check = check_clients,
+};

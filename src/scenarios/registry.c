@@ -1,0 +1,47 @@
+/*
+ * registry: the table of scenarios, in lesson order (`duplex list` prints
+ * it in this order).
+ *
+ * Design
+ *   One row per scenario. A new scenario is one file that defines its
+ *   struct scenario, its declaration in registry.h, and its row here;
+ *   nothing else changes.
+ */
+#include "scenarios/registry.h"
+
+#include <string.h>
+
+static const struct scenario *const table[] = {
+    &scenario_echo,
+    &scenario_chat,
+    &scenario_forgot_close_send,
+    &scenario_concurrent_senders,
+    &scenario_concurrent_senders_quota,
+    &scenario_error_propagation,
+    &scenario_cancel_vs_drain,
+    &scenario_backpressure,
+    &scenario_send_after_eof,
+    &scenario_hub,
+};
+
+#define NSCENARIOS (sizeof table / sizeof table[0])
+
+size_t scenario_count(void)
+{
+    return NSCENARIOS;
+}
+
+const struct scenario *scenario_at(size_t i)
+{
+    return i < NSCENARIOS ? table[i] : NULL;
+}
+
+const struct scenario *scenario_find(const char *name)
+{
+    size_t i = 0;
+
+    for (i = 0; i < NSCENARIOS; i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}

@@ -1,0 +1,22 @@
+/*
+ * registry: every scenario, each defined in its own file (echo.c defines
+ * scenario_echo, ...); registry.c lists them in lesson order for
+ * scenario_at and scenario_find.
+ */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include "scenarios/scenario.h"
+
+extern const struct scenario scenario_echo;
+extern const struct scenario scenario_chat;
+extern const struct scenario scenario_forgot_close_send;
+extern const struct scenario scenario_concurrent_senders;
+extern const struct scenario scenario_concurrent_senders_quota;
+extern const struct scenario scenario_error_propagation;
+extern const struct scenario scenario_cancel_vs_drain;
+extern const struct scenario scenario_backpressure;
+extern const struct scenario scenario_send_after_eof;
+extern const struct scenario scenario_hub;
+
+#endif /* REGISTRY_H */
