@@ -38,22 +38,32 @@ static uint64_t next_random(struct strategy_random *r)
     return r->rng * 2685821657736338717ULL;
 }
 
+/* The index of the lowest bit set in set (set is not 0). */
+static int lowest_bit(uint64_t set)
+{
+    int i = 0;
+
+    while (!(set >> i & 1))
+        i++;
+    return i;
+}
+
+/* The n-th runnable thread (from 0, lowest first), n drawn uniformly. */
 static int random_choose(void *self, uint64_t runnable, int current, size_t k)
 {
     struct strategy_random *r = self;
-    int count = 0;
-    int n = 0;
-    int i = 0;
+    uint64_t rest = runnable;
+    uint64_t count = 0;
+    uint64_t n = 0;
 
     (void)current;
     (void)k;
-    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
-        count += (int)(runnable >> i & 1);
-    n = (int)(next_random(r) % (uint64_t)count);
-    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
-        if ((runnable >> i & 1) && n-- == 0)
-            return i;
-    return -1;
+    for (; rest != 0; rest &= rest - 1) /* each pass clears the lowest bit */
+        count++;
+    n = next_random(r) % count;
+    for (rest = runnable; n > 0; n--)
+        rest &= rest - 1;
+    return lowest_bit(rest);
 }
 
 const struct strategy *strategy_random_init(struct strategy_random *r,
