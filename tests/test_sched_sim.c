@@ -5,12 +5,12 @@
  * How these tests work
  *
  *   sched_sim_run runs a body as the "main" thread of a simulated run, on a
- *   pthread of its own, and every thread the body starts runs on another
- *   one. None of them may assert: a cmocka assert longjmps into the test
- *   runner, and from another thread's stack that is undefined behaviour.
- *   So every body writes what it saw into a struct, and the test asserts on
- *   that struct after sched_sim_run has returned (it joins every pthread of
- *   the run first, so the test reads the struct safely).
+ *   stack of its own (fiber.c), and every thread the body starts runs on
+ *   another one. None of them may assert: a cmocka assert longjmps into the
+ *   test runner, and from another stack that is undefined behaviour. So
+ *   every body writes what it saw into a struct, and the test asserts on
+ *   that struct after sched_sim_run has returned (every simulated thread
+ *   has finished by then, or was stopped, so nothing writes it any more).
  *
  *   Nothing here is put in order by sleeping: the scheduler itself decides
  *   who runs, one thread at a time, and virtual time moves only when every
