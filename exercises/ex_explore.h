@@ -74,8 +74,8 @@ static inline void ex_explore_all(sched_fn fn, void *arg,
                                   explore_check_fn broken,
                                   ex_explain_fn explain, int bound)
 {
-    struct explore_options o;
-    struct explore_result res;
+    struct explore_bounds o;
+    struct explore_summary res;
     char covered[80];
 
     memset(&o, 0, sizeof o);
@@ -114,7 +114,6 @@ static inline void ex_explore_all(sched_fn fn, void *arg,
     ex_check_int(covered, 1, res.complete);
     print_message("explored %llu schedules\n",
                   (unsigned long long)res.schedules);
-    explore_result_free(&res);
 }
 
 #endif /* EX_EXPLORE_H */

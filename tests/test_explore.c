@@ -1,7 +1,8 @@
 /*
- * Tests for explore: the bounded search finds the schedules that break
- * the racy scenarios, replays them exactly, and finds none in the correct
- * ones; random exploration and the schedule limit behave as documented.
+ * Tests for explore and explore_scenario: the bounded search finds the
+ * schedules that break the racy scenarios, replays them exactly, and finds
+ * none in the correct ones; random exploration and the schedule limit
+ * behave as documented; explore_function searches any function.
  *
  * The runs are kept small (one or two messages, low bounds) so the whole
  * file stays fast, also under the sanitizers.
@@ -15,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explore/explore.h"
 #include "core/sched.h"
+#include "explore/explore.h"
+#include "scenarios/explore_scenario.h"
 #include "scenarios/scenario.h"
 
 static struct explore_result *explore_limit(const char *name, int bound,
@@ -309,8 +311,8 @@ static int lost_an_update(void *arg, enum status st,
 static void test_explore_function_finds_a_lost_update(void **state)
 {
     struct counter c;
-    struct explore_options o;
-    struct explore_result r;
+    struct explore_bounds o;
+    struct explore_summary r;
 
     (void)state;
     sched_mutex_init(&c.mu);
@@ -319,19 +321,16 @@ static void test_explore_function_finds_a_lost_update(void **state)
     assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
                      STATUS_OK);
     assert_int_equal(r.failing, 0); /* in order, each adds in one go */
-    explore_result_free(&r);
     o.max_preemptions = 1;
     assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
                      STATUS_OK);
     assert_int_equal(r.complete, 1);
     assert_true(r.failing > 0);
     assert_string_not_equal(r.replay, "-");
-    explore_result_free(&r);
     o.seeds = 50;
     assert_int_equal(explore_function(two_adders, &c, lost_an_update, &o, &r),
                      STATUS_OK);
     assert_int_equal(r.schedules, 50);
-    explore_result_free(&r);
     sched_mutex_destroy(&c.mu);
 }
 

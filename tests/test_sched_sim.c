@@ -1,15 +1,16 @@
 /*
- * test_sched_sim: the deterministic scheduler of sched.c (SIM mode).
+ * test_sched_sim: the deterministic scheduler of SIM mode (sim.c, with
+ * strategy.c and schedule.c).
  *
  * How these tests work
  *
  *   sched_sim_run runs a body as the "main" thread of a simulated run, on a
- *   pthread of its own, and every thread the body starts runs on another
- *   one. None of them may assert: a cmocka assert longjmps into the test
- *   runner, and from another thread's stack that is undefined behaviour.
- *   So every body writes what it saw into a struct, and the test asserts on
- *   that struct after sched_sim_run has returned (it joins every pthread of
- *   the run first, so the test reads the struct safely).
+ *   stack of its own (fiber.c), and every thread the body starts runs on
+ *   another one. None of them may assert: a cmocka assert longjmps into the
+ *   test runner, and from another stack that is undefined behaviour. So
+ *   every body writes what it saw into a struct, and the test asserts on
+ *   that struct after sched_sim_run has returned (every simulated thread
+ *   has finished by then, or was stopped, so nothing writes it any more).
  *
  *   Nothing here is put in order by sleeping: the scheduler itself decides
  *   who runs, one thread at a time, and virtual time moves only when every
@@ -35,6 +36,7 @@
 
 #include "core/sched.h"
 #include "core/status.h"
+#include "core/strategy.h"
 #include "support.h"
 
 /* Virtual time at the start of every run, and one virtual second. */
@@ -2702,6 +2704,169 @@ static void test_sim_mutex_misuse_aborts(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Strategies (strategy.h)                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A strategy of the test's own: the highest-numbered runnable thread. It
+ * counts its calls and notes a k that is not the number of calls so far.
+ */
+struct highest {
+    struct strategy base;
+    size_t calls;
+    int wrong_k;
+};
+
+static int highest_choose(void *self, uint64_t runnable, int current, size_t k)
+{
+    struct highest *h = self;
+
+    (void)current;
+    h->wrong_k |= k != h->calls;
+    h->calls++;
+    return highest_other(runnable, -1);
+}
+
+static void highest_init(struct highest *h)
+{
+    memset(h, 0, sizeof *h);
+    h->base.choose = highest_choose;
+    h->base.self = h;
+}
+
+/* A custom strategy makes every decision, in order, instead of the seed. */
+static void test_sim_custom_strategy_makes_every_decision(void **state)
+{
+    struct sched_sim_options o = random_opts(3);
+    struct sched_sim_result r;
+    struct highest h;
+    size_t k = 0;
+
+    (void)state;
+    highest_init(&h);
+    o.custom = &h.base;
+    count_run(&o, 1, &r, NULL);
+    assert_true(r.ndecisions > 0);
+    assert_int_equal(h.calls, r.ndecisions);
+    assert_int_equal(h.wrong_k, 0);
+    for (k = 0; k < r.ndecisions; k++)
+        assert_int_equal(r.decisions[k].chosen,
+                         highest_other(r.decisions[k].runnable, -1));
+    sched_sim_result_free(&r);
+}
+
+/* Forced choices come first; the custom strategy makes the others. */
+static void test_sim_custom_strategy_after_forced(void **state)
+{
+    struct sched_sim_options o = in_order_opts();
+    struct sched_sim_result base;
+    struct sched_sim_result r;
+    struct highest h;
+    int8_t forced[1];
+
+    (void)state;
+    highest_init(&h);
+    o.custom = &h.base;
+    count_run(&o, 1, &base, NULL);
+    assert_true(base.decisions[0].chosen != lowest(base.decisions[0].runnable));
+    forced[0] = (int8_t)lowest(base.decisions[0].runnable);
+    o.forced = forced;
+    o.nforced = 1;
+    highest_init(&h);
+    count_run(&o, 1, &r, NULL);
+    assert_int_equal(r.diverged, 0);
+    assert_int_equal(r.decisions[0].chosen, forced[0]);
+    assert_int_equal(h.calls, r.ndecisions - 1);
+    assert_int_equal(h.wrong_k, 1); /* its first call was decision 1 */
+    sched_sim_result_free(&base);
+    sched_sim_result_free(&r);
+}
+
+/* SCHED_RANDOM and SCHED_IN_ORDER are strategy.h's, choice for choice. */
+static void test_sim_builtin_strategies_are_strategy_h(void **state)
+{
+    struct sched_sim_result a;
+    struct sched_sim_result b;
+    struct strategy_random random;
+    struct sched_sim_options o;
+    int way = 0;
+
+    (void)state;
+    for (way = 0; way < 2; way++) {
+        o = way ? random_opts(42) : in_order_opts();
+        count_run(&o, 0, &a, NULL);
+        o = random_opts(7); /* custom wins over strategy and seed */
+        o.custom =
+            way ? strategy_random_init(&random, 42) : strategy_in_order_get();
+        count_run(&o, 0, &b, NULL);
+        assert_true(a.ndecisions > 0);
+        assert_same_decisions(&a, &b);
+        sched_sim_result_free(&a);
+        sched_sim_result_free(&b);
+    }
+}
+
+static void test_sim_strategy_in_order_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(strategy_in_order(0x6, 2), 2);  /* current goes on */
+    assert_int_equal(strategy_in_order(0x6, 0), 1);  /* else the lowest */
+    assert_int_equal(strategy_in_order(0x6, -1), 1); /* it blocked */
+    assert_int_equal(strategy_in_order(UINT64_C(1) << 63, -1), 63);
+    assert_int_equal(strategy_in_order(0, 0), -1);
+}
+
+/* A prefix follows what fits, notes the first that does not, asks then. */
+static void test_sim_strategy_prefix_diverges_once(void **state)
+{
+    const int8_t forced[] = {3, -1, 5, 0};
+    struct strategy_prefix p;
+    const struct strategy *s =
+        strategy_prefix_init(&p, forced, 4, strategy_in_order_get());
+
+    (void)state;
+    assert_int_equal(s->choose(s->self, 0xa, 1, 0), 3);
+    assert_int_equal(s->choose(s->self, 0xa, 1, 1), 1); /* -1: in order */
+    assert_int_equal(p.diverged, 0);
+    assert_int_equal(s->choose(s->self, 0xa, 1, 2), 1); /* 5 cannot run */
+    assert_int_equal(p.diverged, 1);
+    assert_int_equal(p.diverged_at, 2);
+    assert_int_equal(s->choose(s->self, 0xa, 1, 3), 1); /* nor 0 */
+    assert_int_equal(p.diverged_at, 2);
+    assert_int_equal(s->choose(s->self, 0xa, -1, 9), 1); /* past the end */
+    strategy_prefix_init(&p, forced, 4, strategy_in_order_get());
+    strategy_prefix_end(&p, 4);
+    assert_int_equal(p.diverged, 0);
+    strategy_prefix_end(&p, 3); /* the run ended before forced[3] */
+    assert_int_equal(p.diverged, 1);
+    assert_int_equal(p.diverged_at, 3);
+}
+
+/* A strategy of one's own that chooses a thread that cannot run. */
+static int stuck_choose(void *self, uint64_t runnable, int current, size_t k)
+{
+    (void)self;
+    (void)current;
+    (void)k;
+    return highest_other(~runnable, -1);
+}
+
+static void test_sim_strategy_choosing_a_blocked_thread_aborts(void **state)
+{
+    struct sched_sim_options o = in_order_opts();
+    const struct strategy stuck = {stuck_choose, NULL};
+    struct count c;
+    char err[512];
+
+    (void)state;
+    o.custom = &stuck;
+    count_init(&c, 1);
+    assert_true(run_in_child(&o, count_root, &c, err, sizeof err));
+    assert_has(err, "duplex: the strategy chose thread 63, which cannot run");
+    count_destroy(&c);
+}
+
+/* ------------------------------------------------------------------ */
 /* sched_sim_result_free                                              */
 /* ------------------------------------------------------------------ */
 
@@ -2990,6 +3155,12 @@ int main(void)
         cmocka_unit_test(test_sim_thread_limit),
         cmocka_unit_test(test_sim_max_steps_guard),
         cmocka_unit_test(test_sim_mutex_misuse_aborts),
+        cmocka_unit_test(test_sim_custom_strategy_makes_every_decision),
+        cmocka_unit_test(test_sim_custom_strategy_after_forced),
+        cmocka_unit_test(test_sim_builtin_strategies_are_strategy_h),
+        cmocka_unit_test(test_sim_strategy_in_order_rule),
+        cmocka_unit_test(test_sim_strategy_prefix_diverges_once),
+        cmocka_unit_test(test_sim_strategy_choosing_a_blocked_thread_aborts),
         cmocka_unit_test(test_sim_result_free),
         cmocka_unit_test(test_sim_livelock_is_reported_not_aborted),
         cmocka_unit_test(test_sim_budget_not_reached_is_no_livelock),

@@ -61,7 +61,8 @@
 /* Stack size for threads started through sched (small: a hub runs 2,000). */
 #define SCHED_STACK_SIZE (256 * 1024)
 
-struct sched_fiber; /* a simulated thread (SIM mode), private to sched.c */
+struct sched_fiber; /* a simulated thread (SIM mode), private to sim.c */
+struct strategy;    /* who runs next (SIM mode), see strategy.h */
 
 /* What a condition's waiters wait for, for deadlock reports and hints. */
 enum sched_wait_kind {
@@ -208,6 +209,7 @@ struct sched_decision {
     int8_t chosen;     /* the thread that ran next */
 };
 
+/* The built-in strategies (strategy.h has them, and the interface). */
 enum sched_strategy {
     SCHED_RANDOM,  /* a seeded uniform choice at every point */
     SCHED_IN_ORDER /* go on with the current thread while it can, else
@@ -220,7 +222,9 @@ struct sched_sim_options {
     const int8_t *forced; /* choose forced[k] at decision k (when it is
                              runnable), then follow the strategy */
     size_t nforced;
-    uint64_t max_steps; /* the step budget; 0: SCHED_SIM_MAX_STEPS */
+    uint64_t max_steps;            /* the step budget; 0: SCHED_SIM_MAX_STEPS */
+    const struct strategy *custom; /* not NULL: followed instead of
+                                      strategy and seed */
 };
 
 #define SCHED_REPORT_MAX 1024

@@ -1,14 +1,18 @@
 /*
- * explore: depth-first search over schedules with a preemption bound.
+ * explore: depth-first search over schedules with a preemption bound, and
+ * random search over seeds.
  *
  * Design
  *   A schedule is the list of choices a run made at its decision points
- *   (sched.h's struct sched_decision). The search runs the scenario with a
- *   forced prefix and SCHED_IN_ORDER after it, then backtracks: from the
- *   last decision towards the first, it looks for the next choice not yet
- *   tried there whose preemptions, added to those before it, stay within
- *   the bound. Choices are tried in a fixed order (the in-order choice
- *   first, then the other threads by number), so every schedule runs once.
+ *   (sched.h's struct sched_decision), and each run's choices are made by
+ *   a strategy (core/strategy.h). The random search gives run n the random
+ *   strategy with seed n. The bounded search gives each run a prefix: the
+ *   choices forced for its first decisions, then in order. After a run it
+ *   backtracks: from the last decision towards the first, it looks for the
+ *   next choice not yet tried there whose preemptions, added to those
+ *   before it, stay within the bound. Choices are tried in a fixed order
+ *   (the in-order choice first, then the other threads by number), so
+ *   every schedule runs once.
  *
  *   The search keeps nothing but the current prefix, so memory stays flat
  *   however many schedules it visits.
@@ -19,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/strategy.h"
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -27,32 +33,23 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The in-order choice: go on with current if it can, else the first. */
-static int default_choice(const struct sched_decision *d)
-{
-    int i = 0;
-
-    if (d->current >= 0 && (d->runnable >> d->current & 1))
-        return d->current;
-    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++)
-        if (d->runnable >> i & 1)
-            return i;
-    return -1;
-}
-
 /*
- * The choice tried after `after` at decision d, in the order: the default
- * first, then the others by number. Returns -1 when there is none.
+ * The choice tried after `after` at decision d, in the order: the in-order
+ * choice first, then the others by number. Returns -1 when there is none.
  */
 static int next_choice(const struct sched_decision *d, int after)
 {
-    int def = default_choice(d);
+    int def = strategy_in_order(d->runnable, d->current);
+    uint64_t rest = d->runnable & ~(UINT64_C(1) << def);
     int i = 0;
 
-    for (i = after == def ? 0 : after + 1; i < SCHED_SIM_MAX_THREADS; i++)
-        if ((d->runnable >> i & 1) && i != def)
-            return i;
-    return -1;
+    if (after != def) /* only the threads numbered above after are left */
+        rest &= ~((UINT64_C(2) << after) - 1);
+    if (rest == 0)
+        return -1;
+    while (!(rest >> i & 1))
+        i++;
+    return i;
 }
 
 static int preempts(const struct sched_decision *d, int choice)
@@ -62,7 +59,7 @@ static int preempts(const struct sched_decision *d, int choice)
 
 /*
  * Turns the last run's decisions into the next prefix to force. Returns the
- * new prefix length, or -1 when the search is over.
+ * new prefix length, -1 when the search is over, or -2 out of memory.
  */
 static long backtrack(const struct sched_decision *d, size_t n, int bound,
                       int8_t *forced)
@@ -95,67 +92,13 @@ static long backtrack(const struct sched_decision *d, size_t n, int bound,
     return found;
 }
 
-/*
- * What is explored: a scenario (with its documented outcome as the check)
- * or any function with a check of its own. One run of it at a time.
- */
-struct target {
-    const struct explore_options *o;
-    const struct scenario *sc;   /* a scenario, or NULL */
-    struct scenario_result *run; /* the scenario's last run */
-    sched_fn fn;                 /* else: a function, its arg, its check */
-    void *arg;
-    explore_check_fn check;
-    enum status st;              /* the function's last status */
-    struct sched_sim_result sim; /* the function's last run */
-};
-
-/* Runs one schedule; returns the run's record (decisions and all). */
-static struct sched_sim_result *target_run(struct target *t,
-                                           const struct sched_sim_options *so)
-{
-    struct scenario_options opts;
-
-    if (t->sc == NULL) {
-        if (sched_sim_run(so, t->fn, t->arg, &t->st, &t->sim) != STATUS_OK)
-            t->st = STATUS_RESOURCE_EXHAUSTED;
-        return &t->sim;
-    }
-    opts = t->o->base;
-    opts.strategy = so->strategy;
-    opts.seed = so->seed;
-    opts.forced = so->forced;
-    opts.nforced = so->nforced;
-    scenario_run(t->sc, &opts, t->run);
-    return &t->run->sim;
-}
-
-static void target_free(struct target *t)
-{
-    if (t->sc != NULL)
-        scenario_result_free(t->run);
-    else
-        sched_sim_result_free(&t->sim);
-}
-
 /* Counts the last run; keeps the first failure. Returns 1 if it failed. */
-static int judge(struct target *t, uint64_t seed, struct explore_result *r)
+static int judge(const struct explore_target *t,
+                 const struct sched_sim_result *sim, uint64_t seed,
+                 struct explore_summary *r)
 {
-    struct sched_sim_result *sim = t->sc ? &t->run->sim : &t->sim;
-    int failed = 0;
+    int failed = t->judge(t->self);
 
-    if (t->sc != NULL) {
-        enum scenario_exit code = scenario_exit_code(t->run);
-
-        /* A run stopped as a livelock never ended: it fails whatever its
-         * scenario expects. */
-        failed = code != scenario_expected(t->sc, &t->o->base) ||
-                 t->run->broken[0] != '\0' || t->run->sim.livelocked;
-        if ((int)code >= 0 && (int)code <= SCENARIO_EXIT_LIVELOCK)
-            r->by_exit[code]++;
-    } else {
-        failed = t->check(t->arg, t->st, sim);
-    }
     r->schedules++;
     if (!failed)
         return 0;
@@ -165,35 +108,31 @@ static int judge(struct target *t, uint64_t seed, struct explore_result *r)
         r->failing_seed = seed;
         sched_schedule_format(sim->decisions, sim->ndecisions, r->replay,
                               sizeof r->replay);
-        if (t->sc != NULL) {
-            r->first = *t->run;
-            t->run->sim.decisions = NULL; /* r->first owns them now */
-            t->run->sim.ndecisions = 0;
-        }
+        t->keep(t->self);
     }
     return 1;
 }
 
-static enum status explore_random(struct target *t, struct explore_result *r)
+static void search_random(const struct explore_target *t,
+                          const struct explore_bounds *o,
+                          struct explore_summary *r)
 {
-    uint64_t limit = t->o->max_schedules ? t->o->max_schedules : UINT64_MAX;
+    uint64_t limit = o->max_schedules ? o->max_schedules : UINT64_MAX;
     struct sched_sim_options so;
     uint64_t seed = 0;
 
     memset(&so, 0, sizeof so);
     so.strategy = SCHED_RANDOM;
-    for (seed = 1; seed <= t->o->seeds; seed++) {
+    for (seed = 1; seed <= o->seeds; seed++) {
         if (r->schedules >= limit)
-            return STATUS_OK; /* not complete */
+            return; /* not complete */
         so.seed = seed;
-        target_run(t, &so);
-        judge(t, seed, r);
-        target_free(t);
-        if (t->o->stop_on_failure && r->failing)
-            return STATUS_OK; /* not complete */
+        judge(t, t->run(t->self, &so), seed, r);
+        t->release(t->self);
+        if (o->stop_on_failure && r->failing)
+            return; /* not complete */
     }
     r->complete = 1;
-    return STATUS_OK;
 }
 
 /* The preemptions a forced prefix makes (the in-order tail makes none). */
@@ -207,13 +146,30 @@ static int prefix_preemptions(const struct sched_decision *d, size_t n)
     return count;
 }
 
+/* Makes *forced hold at least n choices. Returns 0, or -1 out of memory. */
+static int reserve(int8_t **forced, size_t *cap, size_t n)
+{
+    int8_t *grown = NULL;
+
+    if (n <= *cap)
+        return 0;
+    grown = realloc(*forced, n);
+    if (grown == NULL)
+        return -1;
+    *forced = grown;
+    *cap = n;
+    return 0;
+}
+
 /*
  * One pass of the search: every schedule with at most `bound` preemptions,
  * of which only those with exactly `bound` are judged (the others were in
- * an earlier pass). Returns 0 when the pass ended, 1 at the limit.
+ * an earlier pass). Returns 0 when the pass ended, 1 when it stopped (at
+ * the limit, the first failure, or out of memory).
  */
-static int bounded_pass(struct target *t, int bound, uint64_t limit,
-                        struct explore_result *r)
+static int bounded_pass(const struct explore_target *t,
+                        const struct explore_bounds *o, int bound,
+                        uint64_t limit, struct explore_summary *r)
 {
     struct sched_sim_options so;
     int8_t *forced = NULL;
@@ -224,37 +180,25 @@ static int bounded_pass(struct target *t, int bound, uint64_t limit,
     memset(&so, 0, sizeof so);
     so.strategy = SCHED_IN_ORDER;
     for (;;) {
-        struct sched_sim_result *sim = NULL;
+        const struct sched_sim_result *sim = NULL;
 
         so.forced = forced;
         so.nforced = (size_t)n;
-        sim = target_run(t, &so);
+        sim = t->run(t->self, &so);
         if (prefix_preemptions(sim->decisions, (size_t)n) == bound)
-            judge(t, 0, r);
-        if (r->schedules >= limit || (t->o->stop_on_failure && r->failing)) {
+            judge(t, sim, 0, r);
+        if (r->schedules >= limit || (o->stop_on_failure && r->failing))
             stopped = 1;
+        else if (reserve(&forced, &cap, sim->ndecisions) != 0)
+            stopped = 1;
+        else
+            n = backtrack(sim->decisions, sim->ndecisions, bound, forced);
+        t->release(t->self);
+        if (stopped || n < 0)
             break;
-        }
-        if (sim->ndecisions > cap) {
-            int8_t *grown = realloc(forced, sim->ndecisions);
-
-            if (grown == NULL) {
-                stopped = 1;
-                break;
-            }
-            forced = grown;
-            cap = sim->ndecisions;
-        }
-        n = backtrack(sim->decisions, sim->ndecisions, bound, forced);
-        target_free(t);
-        if (n < 0) {
-            stopped = n != -1;
-            break;
-        }
     }
-    target_free(t);
     free(forced);
-    return stopped;
+    return stopped || n != -1;
 }
 
 /*
@@ -262,75 +206,84 @@ static int bounded_pass(struct target *t, int bound, uint64_t limit,
  * 1, then 2, ... up to the bound, so the bugs that need the fewest
  * preemptions (most of them) show first, even when a limit cuts the search.
  */
-static enum status explore_bounded(struct target *t, struct explore_result *r)
+static void search_bounded(const struct explore_target *t,
+                           const struct explore_bounds *o,
+                           struct explore_summary *r)
 {
-    uint64_t limit = t->o->max_schedules ? t->o->max_schedules : 100000;
+    uint64_t limit = o->max_schedules ? o->max_schedules : 100000;
     int bound = 0;
 
-    for (bound = 0; bound <= t->o->max_preemptions; bound++)
-        if (bounded_pass(t, bound, limit, r))
-            return STATUS_OK;
+    for (bound = 0; bound <= o->max_preemptions; bound++)
+        if (bounded_pass(t, o, bound, limit, r))
+            return;
     r->complete = 1;
+}
+
+enum status explore_search(const struct explore_target *t,
+                           const struct explore_bounds *o,
+                           struct explore_summary *r)
+{
+    double start = now_seconds();
+
+    memset(r, 0, sizeof *r);
+    if (o->seeds > 0)
+        search_random(t, o, r);
+    else
+        search_bounded(t, o, r);
+    r->seconds = now_seconds() - start;
     return STATUS_OK;
 }
 
-static enum status explore_target(struct target *t, struct explore_result *r)
-{
-    double start = now_seconds();
-    enum status st =
-        t->o->seeds > 0 ? explore_random(t, r) : explore_bounded(t, r);
+/* ---- exploring a function ----------------------------------------------- */
 
-    r->seconds = now_seconds() - start;
-    return st;
+struct function_target {
+    sched_fn fn;
+    void *arg;
+    explore_check_fn check;
+    enum status st;              /* fn's last status */
+    struct sched_sim_result sim; /* its last run */
+};
+
+static const struct sched_sim_result *
+function_run(void *self, const struct sched_sim_options *so)
+{
+    struct function_target *f = self;
+
+    if (sched_sim_run(so, f->fn, f->arg, &f->st, &f->sim) != STATUS_OK)
+        f->st = STATUS_RESOURCE_EXHAUSTED;
+    return &f->sim;
 }
 
-enum status explore_run(const struct scenario *sc,
-                        const struct explore_options *o,
-                        struct explore_result *r)
+static int function_judge(void *self)
 {
-    struct target t;
-    enum status st = STATUS_OK;
+    struct function_target *f = self;
 
-    memset(r, 0, sizeof *r);
-    memset(&t, 0, sizeof t);
-    if (o->max_preemptions < 0 || o->base.os) {
-        status_detail_set(&r->first.why, STATUS_INVALID_ARGUMENT, "%s",
-                          o->base.os ? "exploration is simulated: no os"
-                                     : "max_preemptions below 0");
-        r->first.usage_error = 1;
-        return STATUS_INVALID_ARGUMENT;
-    }
-    if (scenario_check(sc, &o->base, &r->first.why) != STATUS_OK) {
-        r->first.usage_error = 1;
-        return STATUS_INVALID_ARGUMENT;
-    }
-    t.o = o;
-    t.sc = sc;
-    t.run = calloc(1, sizeof *t.run);
-    if (t.run == NULL)
-        return STATUS_RESOURCE_EXHAUSTED;
-    st = explore_target(&t, r);
-    free(t.run);
-    return st;
+    return f->check(f->arg, f->st, &f->sim);
+}
+
+static void function_keep(void *self)
+{
+    (void)self; /* the replay string is all there is to keep */
+}
+
+static void function_release(void *self)
+{
+    struct function_target *f = self;
+
+    sched_sim_result_free(&f->sim);
 }
 
 enum status explore_function(sched_fn fn, void *arg, explore_check_fn check,
-                             const struct explore_options *o,
-                             struct explore_result *r)
+                             const struct explore_bounds *o,
+                             struct explore_summary *r)
 {
-    struct target t;
+    struct function_target f;
+    struct explore_target t = {function_run, function_judge, function_keep,
+                               function_release, &f};
 
-    memset(r, 0, sizeof *r);
-    memset(&t, 0, sizeof t);
-    t.o = o;
-    t.fn = fn;
-    t.arg = arg;
-    t.check = check;
-    return explore_target(&t, r);
-}
-
-void explore_result_free(struct explore_result *r)
-{
-    if (r != NULL)
-        scenario_result_free(&r->first);
+    memset(&f, 0, sizeof f);
+    f.fn = fn;
+    f.arg = arg;
+    f.check = check;
+    return explore_search(&t, o, r);
 }
