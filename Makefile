@@ -138,6 +138,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	  DUPLEX=$(DUPLEX) $(HANGCHECK) --idle $(IDLE) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
 	done; \
 	sh tests/hangcheck.sh || failed=1; \
+	BUILD=$(BUILD) SAN='$(SAN)' sh tests/layers.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "explore/explore.h"
+#include "scenarios/explore_scenario.h"
 #include "scenarios/scenario.h"
 #include "table.h"
 

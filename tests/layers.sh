@@ -12,7 +12,9 @@
 #      object of the layer is pulled in (--whole-archive) and nothing it
 #      needs may be missing, so a core test that links libduplex.a alone
 #      is no accident;
-#   3. a learner's file that includes <pthread.h> and <sched.h> first,
+#   3. core/trace is a leaf (nothing of pipe, frame, stream...), so the
+#      core has no cycle (pipe records into trace; frame reads pipes);
+#   4. a learner's file that includes <pthread.h> and <sched.h> first,
 #      then duplex's headers, compiles with the flags the exercises use
 #      (-Isrc): src/ has no sched.h of its own to shadow the system's.
 
@@ -91,6 +93,21 @@ for layer in core view explore scenarios app; do
             "$(grep -o "undefined reference to \`[^']*'" "$tmp/err" | sort -u | head -10)"
     fi
 done
+
+# The trace is a leaf: it records, and renders or decodes nothing, so the
+# pipe (which records into it) does not need the frame codec (which reads
+# pipes): no cycle inside the core.
+if [ -f "$BUILD/src/core/trace.o" ]; then
+    uses=$(nm -u "$BUILD/src/core/trace.o" |
+        grep -oE '\b(pipe|frame|context|stream|group)_[a-z_]+' | sort -u)
+    if [ -z "$uses" ]; then
+        ok "core/trace uses no other module of the core but sched and status"
+    else
+        not_ok "core/trace uses no other module of the core but sched and status" "$uses"
+    fi
+else
+    not_ok "$BUILD/src/core/trace.o exists" "make all first"
+fi
 
 # 3. A learner's file with the system's thread headers first.
 cat >"$tmp/learner.c" <<'EOF'

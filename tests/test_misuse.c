@@ -33,7 +33,7 @@
 
 #include "app/cli.h"
 #include "core/context.h"
-#include "explore/explore.h"
+#include "scenarios/explore_scenario.h"
 #include "core/frame.h"
 #include "core/group.h"
 #include "core/pipe.h"

@@ -39,7 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "explore/explore.h"
+#include "scenarios/explore_scenario.h"
 #include "core/frame.h"
 #include "app/recall.h"
 #include "scenarios/scenario.h"
