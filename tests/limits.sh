@@ -13,7 +13,7 @@
 #   - if a thread could not start: exit 3, a result line "result:
 #     RESOURCE_EXHAUSTED: could not start thread NAME: REASON (exit 3)",
 #     and a narration of nothing but what the run counted (the lines
-#     say_short in src/scenarios/scenario.c writes, and the hub's thread count): no
+#     say_short in src/scenarios/call.c writes, and the hub's thread count): no
 #     lesson claim, no "finished with OK", never exit 1, 4 or 5;
 #   - if every thread started: the row's exit code on real threads (as in
 #     tests/stress.sh: a deadlock becomes the 200 ms deadline's exit 3, and

@@ -34,8 +34,8 @@ DUPLEX_TSAN=${DUPLEX_TSAN:-build/tsan/duplex}
 STRESS_SEEDS=${STRESS_SEEDS:-100000}
 STRESS_OS_RUNS=${STRESS_OS_RUNS:-10}
 
-# Scenarios whose bug shows in some schedules only (the racy flag in
-# src/scenarios/scenario.c): exploring them must find failing seeds, and on real
+# Scenarios whose bug shows in some schedules only (the racy flag of their
+# row, in src/scenarios/concurrent-senders.c and quota.c): exploring them must find failing seeds, and on real
 # threads either outcome is right.
 RACY="concurrent-senders concurrent-senders-quota"
 

@@ -28,8 +28,8 @@ VALGRIND=${VALGRIND:-valgrind}
 VG_FLAGS="--tool=memcheck --leak-check=full --show-leak-kinds=all
   --errors-for-leak-kinds=all --error-exitcode=99 --track-fds=no"
 
-# Scenarios whose bug shows in some schedules only (the racy flag in
-# src/scenarios/scenario.c): on real threads either outcome is right. `make stress`
+# Scenarios whose bug shows in some schedules only (the racy flag of their
+# row, in src/scenarios/concurrent-senders.c and quota.c): on real threads either outcome is right. `make stress`
 # counts how often the simulator finds it.
 RACY="concurrent-senders concurrent-senders-quota"
 
@@ -96,7 +96,7 @@ a block from pthread_create is in use at exit: a thread was not joined"
     fi
     if grep -q "worker_get" "$tmp/vg" 2>/dev/null; then
         why="$why
-blocks from worker_get (src/core/sched.c) are in use at exit: parked simulator
+blocks from fiber_worker_get (src/core/fiber.c) are in use at exit: parked simulator
 workers were not released"
     fi
     not_ok "$name" "$why"
