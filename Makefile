@@ -95,7 +95,9 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
 $(foreach l,$(LAYERS),$(eval $(LIB_$(l)): $(call objs_of,$(l))))
-$(BUILD)/libduplex%.a:
+# One explicit rule for all: a pattern (libduplex%.a) would not match
+# libduplex.a, since a pattern's stem may not be empty.
+$(foreach l,$(LAYERS),$(LIB_$(l))):
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
