@@ -68,7 +68,7 @@ static const char usage_main[] =
 
 /* The commands, in the order `duplex --help` gives them. */
 static const struct cli_command *const commands[] = {
-    &cli_list_command, &cli_run_command,    &cli_explore_command,
+    &cli_list_command,   &cli_run_command,    &cli_explore_command,
     &cli_decode_command, &cli_recall_command,
 };
 
@@ -127,9 +127,8 @@ static int dispatch(struct cli *c, int argc, char **argv)
         return cli_help(c, NULL, argc, argv, 1, usage_main);
     if (strcmp(argv[1], "--version") == 0) {
         if (argc > 2)
-            return cli_usage_error(c, NULL,
-                                   "--version takes nothing after it ('%s')",
-                                   argv[2]);
+            return cli_usage_error(
+                c, NULL, "--version takes nothing after it ('%s')", argv[2]);
         fprintf(c->out, "duplex %s\n", VERSION);
         return 0;
     }

@@ -195,18 +195,13 @@ static int take_value(enum cli_opt opt, const char *v, struct cli_arg *arg)
     const struct cli_option *o = &options[opt];
 
     switch (o->value) {
-    case CLI_FLAG:
-        return 1;
+    case CLI_FLAG: return 1;
     case CLI_NUMBER:
     case CLI_BYTES:
         return parse_number(v, o->lo, o->hi, o->value == CLI_BYTES,
                             &arg->number);
-    case CLI_TEXT:
-        arg->text = v;
-        return 1;
-    case CLI_NAME:
-        arg->text = v;
-        return v[0] != '\0';
+    case CLI_TEXT: arg->text = v; return 1;
+    case CLI_NAME: arg->text = v; return v[0] != '\0';
     }
     return 0;
 }

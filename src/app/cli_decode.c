@@ -233,25 +233,17 @@ static enum status decode_end(struct decoder *d)
 }
 
 static const enum cli_opt decode_opts[] = {OPT_HEX, OPT_RAW, OPT_MAX_RECV,
-                                              OPT_ENCODING, OPT_END};
+                                           OPT_ENCODING, OPT_END};
 
 /* Stores one argument. Returns CLI_CONTINUE, or the usage error's code. */
 static int decode_take(struct cli *c, const struct cli_arg *arg,
                        struct decoder *d)
 {
     switch (arg->opt) {
-    case OPT_HEX:
-        d->mode = 'h';
-        break;
-    case OPT_RAW:
-        d->mode = 'r';
-        break;
-    case OPT_MAX_RECV:
-        d->lim.max_recv = (uint32_t)arg->number;
-        break;
-    case OPT_ENCODING:
-        d->lim.encoding = arg->text;
-        break;
+    case OPT_HEX: d->mode = 'h'; break;
+    case OPT_RAW: d->mode = 'r'; break;
+    case OPT_MAX_RECV: d->lim.max_recv = (uint32_t)arg->number; break;
+    case OPT_ENCODING: d->lim.encoding = arg->text; break;
     default: /* OPT_END: decode takes no other argument */
         return cli_usage_error(c, "decode", "unexpected argument '%s'",
                                arg->text);

@@ -64,12 +64,8 @@ static int explore_take(struct cli *c, const struct cli_arg *arg,
         a->o.max_preemptions = (int)arg->number;
         a->bounded = 1;
         break;
-    case OPT_SEEDS:
-        a->o.seeds = (uint64_t)arg->number;
-        break;
-    case OPT_MAX_SCHEDULES:
-        a->o.max_schedules = (uint64_t)arg->number;
-        break;
+    case OPT_SEEDS: a->o.seeds = (uint64_t)arg->number; break;
+    case OPT_MAX_SCHEDULES: a->o.max_schedules = (uint64_t)arg->number; break;
     default: /* OPT_END: no option of explore's */
         return cli_scenario_word(c, "explore", arg->text, &a->name);
     }

@@ -45,26 +45,20 @@ static const char usage_recall[] =
     "written, 2 usage (a bad option or no lesson directory).\n";
 
 static const enum cli_opt recall_opts[] = {OPT_LESSONS, OPT_LIMIT, OPT_SEED,
-                                              OPT_LIST, OPT_END};
+                                           OPT_LIST, OPT_END};
 
 /* Stores one argument. Returns CLI_CONTINUE, or the usage error's code. */
 static int recall_take(struct cli *c, const struct cli_arg *arg,
                        struct recall_options *o)
 {
     switch (arg->opt) {
-    case OPT_LESSONS:
-        o->lessons = arg->text;
-        break;
-    case OPT_LIMIT:
-        o->plan.limit = (size_t)arg->number;
-        break;
+    case OPT_LESSONS: o->lessons = arg->text; break;
+    case OPT_LIMIT: o->plan.limit = (size_t)arg->number; break;
     case OPT_SEED:
         o->plan.seed = (uint64_t)arg->number;
         o->plan.seeded = 1;
         break;
-    case OPT_LIST:
-        o->list = 1;
-        break;
+    case OPT_LIST: o->list = 1; break;
     default: /* OPT_END: recall takes no other argument */
         if (arg->text[0] == '-')
             return cli_usage_error(c, "recall", "unknown option '%s'",

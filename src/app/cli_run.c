@@ -85,14 +85,13 @@ static int parse_trace_view(const char *v, int *views)
 }
 
 /* Stores one argument. Returns CLI_CONTINUE, or the usage error's code. */
-static int run_take(struct cli *c, const struct cli_arg *arg, struct run_args *a)
+static int run_take(struct cli *c, const struct cli_arg *arg,
+                    struct run_args *a)
 {
     if (cli_scenario_option(arg, &a->opts))
         return CLI_CONTINUE;
     switch (arg->opt) {
-    case OPT_CLIENTS:
-        a->opts.clients = (int)arg->number;
-        break;
+    case OPT_CLIENTS: a->opts.clients = (int)arg->number; break;
     case OPT_TRACE:
         if (!parse_trace_view(arg->text, &a->views))
             return cli_bad_value(c, "run", OPT_TRACE);
@@ -101,12 +100,8 @@ static int run_take(struct cli *c, const struct cli_arg *arg, struct run_args *a
         a->opts.seed = (uint64_t)arg->number;
         a->seeded = 1;
         break;
-    case OPT_REPLAY:
-        a->replay = arg->text;
-        break;
-    case OPT_OS:
-        a->opts.os = 1;
-        break;
+    case OPT_REPLAY: a->replay = arg->text; break;
+    case OPT_OS: a->opts.os = 1; break;
     default: /* OPT_END: no option of run's */
         return cli_scenario_word(c, "run", arg->text, &a->name);
     }
@@ -323,8 +318,7 @@ static int run_replay(struct cli *c, struct run_args *a, int8_t **forced)
                                "of any simulated run (one decision a step "
                                "at most, and a run stops at %d steps)",
                                a->replay, klen, k, SCHED_SIM_MAX_STEPS);
-    if (sched_schedule_parse(a->replay, forced, &a->opts.nforced) !=
-        STATUS_OK)
+    if (sched_schedule_parse(a->replay, forced, &a->opts.nforced) != STATUS_OK)
         return cli_usage_error(c, "run",
                                "--replay wants a schedule like 3:1,17:0 "
                                "(as `duplex explore` prints it), not '%s'",

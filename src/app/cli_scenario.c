@@ -16,20 +16,11 @@ int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o)
 {
     switch (arg->opt) {
     case OPT_MESSAGES:
-    case OPT_EXPLORE_MESSAGES:
-        o->messages = (int)arg->number;
-        return 1;
-    case OPT_CAPACITY:
-        o->capacity = (size_t)arg->number;
-        return 1;
-    case OPT_TIMEOUT:
-        o->timeout_ms = arg->number;
-        return 1;
-    case OPT_FIX:
-        o->fix = 1;
-        return 1;
-    default:
-        return 0;
+    case OPT_EXPLORE_MESSAGES: o->messages = (int)arg->number; return 1;
+    case OPT_CAPACITY: o->capacity = (size_t)arg->number; return 1;
+    case OPT_TIMEOUT: o->timeout_ms = arg->number; return 1;
+    case OPT_FIX: o->fix = 1; return 1;
+    default: return 0;
     }
 }
 
@@ -45,8 +36,8 @@ int cli_scenario_word(struct cli *c, const char *cmd, const char *word,
     return CLI_CONTINUE;
 }
 
-int cli_scenario_find(struct cli *c, const char *cmd, const char *name,
-                      int fix, const struct scenario **out)
+int cli_scenario_find(struct cli *c, const char *cmd, const char *name, int fix,
+                      const struct scenario **out)
 {
     const struct scenario *sc = scenario_find(name);
 
@@ -59,8 +50,7 @@ int cli_scenario_find(struct cli *c, const char *cmd, const char *name,
     return CLI_CONTINUE;
 }
 
-int cli_scenario_fits(struct cli *c, const char *cmd,
-                      const struct scenario *sc,
+int cli_scenario_fits(struct cli *c, const char *cmd, const struct scenario *sc,
                       const struct scenario_options *o)
 {
     int n = o->messages > 0 ? o->messages : sc->default_messages;

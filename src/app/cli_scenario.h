@@ -37,8 +37,8 @@ int cli_scenario_word(struct cli *c, const char *cmd, const char *word,
  * Finds the scenario called name; with fix, it must have a --fix variant.
  * Returns CLI_CONTINUE and sets *out, or CLI_EXIT_USAGE.
  */
-int cli_scenario_find(struct cli *c, const char *cmd, const char *name,
-                      int fix, const struct scenario **out);
+int cli_scenario_find(struct cli *c, const char *cmd, const char *name, int fix,
+                      const struct scenario **out);
 
 /*
  * A simulated run that is still going after SCHED_SIM_MAX_STEPS steps is
@@ -47,8 +47,7 @@ int cli_scenario_find(struct cli *c, const char *cmd, const char *name,
  * fit (and always with --os), else the exit code: CLI_EXIT_USAGE, or 1
  * when there is no memory to measure.
  */
-int cli_scenario_fits(struct cli *c, const char *cmd,
-                      const struct scenario *sc,
+int cli_scenario_fits(struct cli *c, const char *cmd, const struct scenario *sc,
                       const struct scenario_options *o);
 
 #endif /* CLI_SCENARIO_H */
