@@ -9,8 +9,8 @@
  *
  *   A save (struct save) goes through its steps in order, each only when
  *   the one before it worked: make the directories, take the lock, read
- *   the file again, write the .bak and the new file; then the lock is let
- *   go and the state takes what was written.
+ *   the file again, write the .bak and the new file, and the state takes
+ *   what was written. The lock is let go whatever happened.
  */
 #include "app/recall/state.h"
 
