@@ -20,10 +20,10 @@
 # "N cards proven, M not" and "N passed, M failed". The exit status is 1
 # when a card is not proven, or when there are no cards at all.
 #
-# The cards are read here with the same rules as src/app/recall.c (a card is a
-# "### Q:" heading under "## Active Recall"; headings inside ``` fences do
-# not count). When $DUPLEX runs, `duplex recall --list` must find the very
-# same cards, so the two readers cannot drift apart unnoticed.
+# The cards are read here with the same rules as src/app/recall/cards.c (a
+# card is a "### Q:" heading under "## Active Recall"; headings inside ```
+# fences do not count). When $DUPLEX runs, `duplex recall --list` must find
+# the very same cards, so the two readers cannot drift apart unnoticed.
 
 LESSONS=${LESSONS:-lesson}
 # "lesson/" names the same files as "lesson", as duplex recall prints them.

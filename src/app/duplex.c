@@ -1,5 +1,5 @@
 /*
- * duplex: the command. Everything it does lives in cli.c.
+ * duplex: the command. Everything it does starts in cli.c.
  */
 #include <stdio.h>
 

@@ -1,0 +1,365 @@
+/*
+ * cli_run: `duplex run SCENARIO`, one run with its timeline and what
+ * happened.
+ *
+ * Design
+ *   The title and the way the run is scheduled are printed (and flushed)
+ *   before the run, so a crash still leaves them on screen; the trace,
+ *   the scenario's narration, the simulator's account and the result come
+ *   after it. By default a run is simulated with seed 1; --seed, --replay
+ *   and --os choose another way, one of them at most.
+ *
+ *   A --replay schedule is checked before the run: a decision no run can
+ *   reach (one decision a step at most, and SCHED_SIM_MAX_STEPS steps) is
+ *   a usage error, not a replay that quietly goes on in order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/cli_command.h"
+#include "app/cli_scenario.h"
+#include "core/trace.h"
+#include "view/hexdump.h"
+#include "view/timeline.h"
+#include "scenarios/scenario.h"
+
+static const char usage_run[] =
+    "usage: duplex run SCENARIO [options]\n"
+    "\n"
+    "Runs SCENARIO and prints a two-lane timeline (client | server) of its\n"
+    "frames, half-closes and EOFs, then what happened. By default the run is\n"
+    "simulated: a deterministic scheduler picks who runs at every lock and\n"
+    "wait from a seed, so the same seed prints the same run, time is\n"
+    "virtual, and a hang is a deadlock report. `duplex list` shows the\n"
+    "scenarios.\n"
+    "\n"
+    "options:\n"
+    "  --messages N       messages to send (1..10000000; default: per\n"
+    "                     scenario); simulated, as many as fit in 10000000\n"
+    "                     steps (measured on 100 first; it says how many)\n"
+    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m or\n"
+    "                     g allowed; default: per scenario, else 65536)\n"
+    "  --clients N        hub only: clients, one stream each (1..10000;\n"
+    "                     default 3; at most 20 when simulated)\n"
+    "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
+    "                     default: none; with --os, 200 for the scenarios\n"
+    "                     that would hang)\n"
+    "  --trace KIND       timeline (default), hexdump, both, or none\n"
+    "  --fix              run the corrected variant, where there is one\n"
+    "  --seed N           the simulator's seed (default 1)\n"
+    "  --replay SCHEDULE  replay a schedule printed by `duplex explore`\n"
+    "  --os               real threads and real time instead (one of\n"
+    "                     --seed, --replay and --os)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
+    "4 garbled stream, 5 deadlock. 6 livelock: still going after 10000000\n"
+    "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n";
+
+static const enum cli_opt run_opts[] = {
+    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT, OPT_TRACE,
+    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_FIX,     OPT_END};
+
+enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
+
+struct run_args {
+    const char *name;
+    struct scenario_options opts;
+    int views;
+    const char *replay; /* --replay's schedule, or NULL */
+    int seeded;         /* --seed was given */
+};
+
+static int parse_trace_view(const char *v, int *views)
+{
+    if (strcmp(v, "timeline") == 0)
+        *views = VIEW_TIMELINE;
+    else if (strcmp(v, "hexdump") == 0)
+        *views = VIEW_HEXDUMP;
+    else if (strcmp(v, "both") == 0)
+        *views = VIEW_TIMELINE | VIEW_HEXDUMP;
+    else if (strcmp(v, "none") == 0)
+        *views = 0;
+    else
+        return 0;
+    return 1;
+}
+
+/* Stores one argument. Returns CLI_CONTINUE, or the usage error's code. */
+static int run_take(struct cli *c, const struct cli_arg *arg,
+                    struct run_args *a)
+{
+    if (cli_scenario_option(arg, &a->opts))
+        return CLI_CONTINUE;
+    switch (arg->opt) {
+    case OPT_CLIENTS: a->opts.clients = (int)arg->number; break;
+    case OPT_TRACE:
+        if (!parse_trace_view(arg->text, &a->views))
+            return cli_bad_value(c, "run", OPT_TRACE);
+        break;
+    case OPT_SEED:
+        a->opts.seed = (uint64_t)arg->number;
+        a->seeded = 1;
+        break;
+    case OPT_REPLAY: a->replay = arg->text; break;
+    case OPT_OS: a->opts.os = 1; break;
+    default: /* OPT_END: no option of run's */
+        return cli_scenario_word(c, "run", arg->text, &a->name);
+    }
+    return CLI_CONTINUE;
+}
+
+/*
+ * Reads run's arguments into *a. Returns CLI_CONTINUE when they make a
+ * run, else the exit code (help or a usage error).
+ */
+static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
+{
+    struct cli_arg arg;
+    int code = CLI_CONTINUE;
+    int i = 0;
+
+    memset(a, 0, sizeof *a);
+    a->views = VIEW_TIMELINE;
+    for (i = 1; i < argc && code == CLI_CONTINUE; i++) {
+        code = cli_next_arg(c, &cli_run_command, argc, argv, &i, &arg);
+        if (code == CLI_CONTINUE)
+            code = run_take(c, &arg, a);
+    }
+    if (code != CLI_CONTINUE)
+        return code;
+    if (a->name == NULL)
+        return cli_usage_error(c, "run",
+                               "which scenario? `duplex list` shows "
+                               "them; start with `duplex run echo`");
+    if (a->opts.os + a->seeded + (a->replay != NULL) > 1)
+        return cli_usage_error(c, "run",
+                               "--os, --seed and --replay choose how to run: "
+                               "give one of them");
+    if (!a->seeded)
+        a->opts.seed = 1;
+    return CLI_CONTINUE;
+}
+
+static const char *paint(const struct cli *c, const char *code)
+{
+    return c->colour ? code : "";
+}
+
+static void print_result(struct cli *c, const struct scenario_result *r,
+                         int code)
+{
+    int good = code == SCENARIO_EXIT_OK;
+
+    if (code == SCENARIO_EXIT_LIVELOCK) { /* the call never ended: it has no status */
+        fprintf(c->out, "%sresult: livelock: stopped after %llu steps",
+                paint(c, "\033[1;31m"), (unsigned long long)r->sim.steps);
+        fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
+        return;
+    }
+
+    fprintf(c->out, "%sresult: %s",
+            paint(c, good ? "\033[1;32m" : "\033[1;31m"),
+            status_name(r->status));
+    if (r->why.text[0] != '\0' && r->status != STATUS_OK)
+        fprintf(c->out, ": %s", r->why.text);
+    if (r->garbled)
+        fputs(" (the stream was garbled)", c->out);
+    fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
+    if (r->broken[0] != '\0')
+        fprintf(c->out,
+                "BROKEN: %s -- duplex did not behave as its lesson "
+                "says; please report it\n",
+                r->broken);
+}
+
+/* The line under the title: how this run was scheduled. */
+static void print_mode(struct cli *c, const struct run_args *a)
+{
+    if (a->opts.os)
+        fputs("real threads (--os): timings and interleavings vary from run "
+              "to run\n",
+              c->out);
+    else if (a->replay != NULL)
+        fprintf(c->out, "simulated, replaying schedule %s\n", a->replay);
+    else
+        fprintf(c->out,
+                "simulated with seed %llu (same seed, same run; --os for "
+                "real threads)\n",
+                (unsigned long long)a->opts.seed);
+}
+
+/* Where a replayed schedule stopped fitting the run, and why. */
+static void print_divergence(struct cli *c, const struct scenario_options *o,
+                             const struct sched_sim_result *s)
+{
+    size_t k = s->diverged_at;
+    int forced = k < o->nforced ? o->forced[k] : -1;
+    int listed = 0;
+    int i = 0;
+
+    if (k >= s->ndecisions) {
+        fprintf(c->out,
+                "note: the schedule chooses thread %d at decision %zu, but "
+                "this run made only %zu decisions\n",
+                forced, k, s->ndecisions);
+        return;
+    }
+    fprintf(c->out,
+            "note: the schedule chooses thread %d at decision %zu, where "
+            "only threads ",
+            forced, k);
+    for (i = 0; i < SCHED_SIM_MAX_THREADS; i++) {
+        uint64_t later = s->decisions[k].runnable >> i >> 1;
+        const char *sep = listed == 0 ? "" : later == 0 ? " and " : ", ";
+
+        if (!(s->decisions[k].runnable >> i & 1))
+            continue;
+        fprintf(c->out, "%s%d", sep, i);
+        listed++;
+    }
+    fputs(" could run\n", c->out);
+}
+
+/* After the narration: the simulator's account of the run. */
+static void print_sim(struct cli *c, const struct scenario_options *o,
+                      const struct scenario_result *r)
+{
+    if (!r->simulated)
+        return;
+    if (r->sim.deadlocked || r->sim.livelocked)
+        fprintf(c->out, "%s%s%s\n", paint(c, "\033[31m"), r->sim.report,
+                paint(c, "\033[0m"));
+    if (r->sim.diverged) {
+        print_divergence(c, o, &r->sim);
+        fputs("note: the replayed schedule did not fit this run (other "
+              "options?); it went on in order\n",
+              c->out);
+    }
+    fprintf(c->out, "simulated: %llu steps, %lld ms of virtual time\n",
+            (unsigned long long)r->sim.steps,
+            (long long)((r->sim.now_ns - 1000000000) / 1000000));
+}
+
+static int run_scenario(struct cli *c, struct run_args *a,
+                        const struct scenario *sc, struct scenario_result *r,
+                        struct trace *t)
+{
+    struct status_detail why;
+    int code = 0;
+
+    if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
+        return cli_usage_error(c, "run", "%s", why.text);
+    if ((code = cli_scenario_fits(c, "run", sc, &a->opts)) != CLI_CONTINUE)
+        return code;
+    /* Title and seed before the run: a crash still leaves them on screen. */
+    fprintf(c->out, "%sduplex run %s%s%s: %s\n", paint(c, "\033[1m"), sc->name,
+            a->opts.fix ? " --fix" : "", paint(c, "\033[0m"),
+            a->opts.fix ? sc->fix_summary : sc->summary);
+    print_mode(c, a);
+    fflush(c->out);
+    a->opts.trace = t;
+    scenario_run(sc, &a->opts, r);
+    code = (int)scenario_exit_code(r);
+    if (a->views)
+        fputc('\n', c->out);
+    if (a->views & VIEW_TIMELINE)
+        timeline_print(t, c->out, c->colour);
+    if (a->views == (VIEW_TIMELINE | VIEW_HEXDUMP))
+        fputc('\n', c->out);
+    if (a->views & VIEW_HEXDUMP)
+        hexdump_print(t, c->out, c->colour);
+    fprintf(c->out, "\n%s", r->report);
+    print_sim(c, &a->opts, r);
+    print_result(c, r, code);
+    return code;
+}
+
+/*
+ * Finds the first decision k of a replay string that no run can reach (one
+ * decision a step at most, and SCHED_SIM_MAX_STEPS steps): returns the
+ * length of its digits and points *at to them, or returns 0. Only the
+ * numbers before each ':' are read; sched_schedule_parse judges the rest.
+ */
+static int replay_past_the_end(const char *s, const char **at)
+{
+    const char *p = s;
+
+    while (*p != '\0') {
+        const char *digits = p;
+        long long k = 0;
+
+        for (; *p >= '0' && *p <= '9'; p++) /* (stops growing past the max) */
+            k = k < SCHED_SIM_MAX_STEPS ? k * 10 + (*p - '0') : k;
+        if (*p == ':' && k >= SCHED_SIM_MAX_STEPS) {
+            *at = digits;
+            return (int)(p - digits);
+        }
+        p = strchr(p, ',');
+        if (p == NULL)
+            break;
+        p++;
+    }
+    return 0;
+}
+
+/*
+ * Reads --replay's schedule into a->opts: the run is forced to take its
+ * choices, and goes in order between them. Returns CLI_CONTINUE and sets
+ * *forced (to free), or the usage error's code.
+ */
+static int run_replay(struct cli *c, struct run_args *a, int8_t **forced)
+{
+    const char *k = NULL;
+    int klen = replay_past_the_end(a->replay, &k);
+
+    if (klen > 0)
+        return cli_usage_error(c, "run",
+                               "--replay %s: decision %.*s is past the end "
+                               "of any simulated run (one decision a step "
+                               "at most, and a run stops at %d steps)",
+                               a->replay, klen, k, SCHED_SIM_MAX_STEPS);
+    if (sched_schedule_parse(a->replay, forced, &a->opts.nforced) != STATUS_OK)
+        return cli_usage_error(c, "run",
+                               "--replay wants a schedule like 3:1,17:0 "
+                               "(as `duplex explore` prints it), not '%s'",
+                               a->replay);
+    a->opts.forced = *forced;
+    a->opts.strategy = SCHED_IN_ORDER;
+    return CLI_CONTINUE;
+}
+
+static int run_main(struct cli *c, int argc, char **argv)
+{
+    struct run_args a;
+    const struct scenario *sc = NULL;
+    struct scenario_result *r = NULL;
+    struct trace *t = NULL;
+    int8_t *forced = NULL;
+    int code = parse_run(c, argc, argv, &a);
+
+    if (code == CLI_CONTINUE)
+        code = cli_scenario_find(c, "run", a.name, a.opts.fix, &sc);
+    if (code == CLI_CONTINUE && a.replay != NULL)
+        code = run_replay(c, &a, &forced);
+    if (code != CLI_CONTINUE)
+        goto out;
+    r = calloc(1, sizeof *r);
+    t = a.views ? trace_create() : NULL;
+    if (r == NULL || (a.views && t == NULL)) {
+        fprintf(c->err, "duplex run: out of memory\n");
+        code = SCENARIO_EXIT_BROKEN;
+        goto out;
+    }
+    code = run_scenario(c, &a, sc, r, t);
+out:
+    scenario_result_free(r);
+    trace_destroy(t);
+    free(r);
+    free(forced);
+    return code;
+}
+
+const struct cli_command cli_run_command = {"run", usage_run, run_opts,
+                                            run_main};
