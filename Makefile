@@ -144,6 +144,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \

@@ -64,6 +64,8 @@ static const struct cli_option options[] = {
     [OPT_REPLAY] = {"--replay", CLI_TEXT, 0, 0,
                     "a schedule, as `duplex explore` prints it"},
     [OPT_OS] = {"--os", CLI_FLAG, 0, 0, ""},
+    [OPT_SVG] = {"--svg", CLI_NAME, 0, 0,
+                 "a file to write the picture to (- for stdout)"},
 
     /* explore */
     [OPT_MAX_PREEMPTIONS] = {"--max-preemptions", CLI_NUMBER, 0, 8,

@@ -12,7 +12,17 @@
  *   A --replay schedule is checked before the run: a decision no run can
  *   reach (one decision a step at most, and SCHED_SIM_MAX_STEPS steps) is
  *   a usage error, not a replay that quietly goes on in order.
+ *
+ *   --svg FILE draws the run as well (view/svg.h). FILE is opened before
+ *   the run, after every usage check, so a path that cannot be written
+ *   fails at once (exit 1, an I/O error, as for output that cannot be
+ *   written) and a usage error creates no file. "-" is stdout: the
+ *   picture goes there alone, and the text that would have gone there
+ *   goes to stderr. The picture's title is the command line without
+ *   --svg and its file, so the same command draws the same bytes,
+ *   whatever the file is called.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +31,7 @@
 #include "app/cli_scenario.h"
 #include "core/trace.h"
 #include "view/hexdump.h"
+#include "view/svg.h"
 #include "view/timeline.h"
 #include "scenarios/scenario.h"
 
@@ -51,15 +62,21 @@ static const char usage_run[] =
     "  --replay SCHEDULE  replay a schedule printed by `duplex explore`\n"
     "  --os               real threads and real time instead (one of\n"
     "                     --seed, --replay and --os)\n"
+    "  --svg FILE         also draw the run as an SVG sequence diagram into\n"
+    "                     FILE (a lifeline per thread, an arrow per frame,\n"
+    "                     what went wrong in red); FILE - means stdout, and\n"
+    "                     the text then goes to stderr\n"
     "  -h, --help         this text\n"
     "\n"
     "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
     "4 garbled stream, 5 deadlock. 6 livelock: still going after 10000000\n"
-    "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n";
+    "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n"
+    "1 too when the --svg FILE cannot be written (an I/O error).\n";
 
 static const enum cli_opt run_opts[] = {
     OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT, OPT_TRACE,
-    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_FIX,     OPT_END};
+    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_FIX,     OPT_SVG,
+    OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 
@@ -69,7 +86,13 @@ struct run_args {
     int views;
     const char *replay; /* --replay's schedule, or NULL */
     int seeded;         /* --seed was given */
+    const char *svg;    /* --svg's file, "-" for stdout, or NULL */
+    FILE *picture;      /* ... opened */
+    char title[512];    /* the picture's: the command line without --svg */
 };
+
+/* The exit code of a file that cannot be written: an I/O error. */
+enum { RUN_EXIT_IO = 1 };
 
 static int parse_trace_view(const char *v, int *views)
 {
@@ -104,10 +127,41 @@ static int run_take(struct cli *c, const struct cli_arg *arg,
         break;
     case OPT_REPLAY: a->replay = arg->text; break;
     case OPT_OS: a->opts.os = 1; break;
+    case OPT_SVG: a->svg = arg->text; break;
     default: /* OPT_END: no option of run's */
         return cli_scenario_word(c, "run", arg->text, &a->name);
     }
     return CLI_CONTINUE;
+}
+
+/* A word a shell reads as it is: no quotes needed in a title. */
+static int plain_word(const char *w)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789_.,:=/+-";
+
+    return w[0] != '\0' && strspn(w, plain) == strlen(w);
+}
+
+/*
+ * The picture's title: "duplex run" and the arguments after it, leaving
+ * out --svg and its file; a word with a blank or another character a
+ * shell reads in single quotes.
+ */
+static void make_title(char *out, size_t cap, int argc, char **argv)
+{
+    size_t n = (size_t)snprintf(out, cap, "duplex run");
+    int i = 0;
+
+    for (i = 1; i < argc && n < cap; i++) {
+        if (strcmp(argv[i], "--svg") == 0)
+            i++; /* and its file */
+        else if (strncmp(argv[i], "--svg=", 6) != 0)
+            n += (size_t)snprintf(out + n, cap - n,
+                                  plain_word(argv[i]) ? " %s" : " '%s'",
+                                  argv[i]);
+    }
 }
 
 /*
@@ -139,6 +193,7 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
                                "give one of them");
     if (!a->seeded)
         a->opts.seed = 1;
+    make_title(a->title, sizeof a->title, argc, argv);
     return CLI_CONTINUE;
 }
 
@@ -147,27 +202,33 @@ static const char *paint(const struct cli *c, const char *code)
     return c->colour ? code : "";
 }
 
+/* The result line's words: "result: OK (exit 0)". */
+static void result_words(const struct scenario_result *r, int code, char *out,
+                         size_t cap)
+{
+    int has_why = r->why.text[0] != '\0' && r->status != STATUS_OK;
+
+    if (code == SCENARIO_EXIT_LIVELOCK) /* the call never ended: no status */
+        snprintf(out, cap, "result: livelock: stopped after %llu steps "
+                           "(exit %d)",
+                 (unsigned long long)r->sim.steps, code);
+    else
+        snprintf(out, cap, "result: %s%s%s%s (exit %d)",
+                 status_name(r->status), has_why ? ": " : "",
+                 has_why ? r->why.text : "",
+                 r->garbled ? " (the stream was garbled)" : "", code);
+}
+
 static void print_result(struct cli *c, const struct scenario_result *r,
                          int code)
 {
-    int good = code == SCENARIO_EXIT_OK;
+    char words[STATUS_TEXT_MAX + 128];
 
-    if (code == SCENARIO_EXIT_LIVELOCK) { /* the call never ended: it has no status */
-        fprintf(c->out, "%sresult: livelock: stopped after %llu steps",
-                paint(c, "\033[1;31m"), (unsigned long long)r->sim.steps);
-        fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
-        return;
-    }
-
-    fprintf(c->out, "%sresult: %s",
-            paint(c, good ? "\033[1;32m" : "\033[1;31m"),
-            status_name(r->status));
-    if (r->why.text[0] != '\0' && r->status != STATUS_OK)
-        fprintf(c->out, ": %s", r->why.text);
-    if (r->garbled)
-        fputs(" (the stream was garbled)", c->out);
-    fprintf(c->out, " (exit %d)%s\n", code, paint(c, "\033[0m"));
-    if (r->broken[0] != '\0')
+    result_words(r, code, words, sizeof words);
+    fprintf(c->out, "%s%s%s\n",
+            paint(c, code == SCENARIO_EXIT_OK ? "\033[1;32m" : "\033[1;31m"),
+            words, paint(c, "\033[0m"));
+    if (code != SCENARIO_EXIT_LIVELOCK && r->broken[0] != '\0')
         fprintf(c->out,
                 "BROKEN: %s -- duplex did not behave as its lesson "
                 "says; please report it\n",
@@ -242,17 +303,97 @@ static void print_sim(struct cli *c, const struct scenario_options *o,
             (long long)((r->sim.now_ns - 1000000000) / 1000000));
 }
 
-static int run_scenario(struct cli *c, struct run_args *a,
-                        const struct scenario *sc, struct scenario_result *r,
-                        struct trace *t)
+/* The line under the picture's title: how the run was scheduled, and
+ * what the simulator counted. */
+static void mode_words(const struct run_args *a,
+                       const struct scenario_result *r, char *out, size_t cap)
 {
-    struct status_detail why;
+    long long ms = (long long)((r->sim.now_ns - 1000000000) / 1000000);
+
+    if (a->opts.os)
+        snprintf(out, cap, "real threads (--os): times in microseconds; "
+                           "interleavings vary from run to run");
+    else if (a->replay != NULL)
+        snprintf(out, cap,
+                 "simulated, replaying schedule %s: %llu steps, %lld ms of "
+                 "virtual time",
+                 a->replay, (unsigned long long)r->sim.steps, ms);
+    else
+        snprintf(out, cap,
+                 "simulated with seed %llu: %llu steps, %lld ms of virtual "
+                 "time",
+                 (unsigned long long)a->opts.seed,
+                 (unsigned long long)r->sim.steps, ms);
+}
+
+/*
+ * Opens --svg's file, if any, into a->picture. Returns CLI_CONTINUE, or
+ * RUN_EXIT_IO after saying why it cannot be written.
+ */
+static int open_picture(struct cli *c, struct run_args *a)
+{
+    if (a->svg == NULL)
+        return CLI_CONTINUE;
+    if (strcmp(a->svg, "-") == 0) {
+        a->picture = c->out;
+        return CLI_CONTINUE;
+    }
+    a->picture = fopen(a->svg, "w");
+    if (a->picture != NULL)
+        return CLI_CONTINUE;
+    fprintf(c->err, "duplex run: cannot write the picture to %s: %s\n",
+            a->svg, strerror(errno));
+    return RUN_EXIT_IO;
+}
+
+/*
+ * Draws the run into a->picture and closes it (not stdout: cli_main
+ * checks that). Returns code, or RUN_EXIT_IO when the picture could not
+ * be written.
+ */
+static int draw_picture(struct cli *c, struct run_args *a,
+                        const struct scenario *sc,
+                        const struct scenario_result *r,
+                        const struct trace *t, int code)
+{
+    char mode[SCHED_REPORT_MAX];
+    char outcome[STATUS_TEXT_MAX + 128];
+    int simulated_end = r->simulated && (r->sim.deadlocked || r->sim.livelocked);
+    struct svg_caption cap = {a->title, a->opts.fix ? sc->fix_summary
+                                                    : sc->summary,
+                              mode, outcome, code != SCENARIO_EXIT_OK,
+                              simulated_end ? r->sim.report : NULL};
+    enum status st = STATUS_OK;
+    int failed = 0;
+
+    if (a->picture == NULL)
+        return code;
+    mode_words(a, r, mode, sizeof mode);
+    result_words(r, code, outcome, sizeof outcome);
+    st = svg_write(a->picture, t, &cap);
+    errno = 0;
+    failed = ferror(a->picture);
+    if (a->picture != c->out && fclose(a->picture) != 0)
+        failed = 1;
+    a->picture = NULL;
+    if (st != STATUS_OK || failed) {
+        fprintf(c->err, "duplex run: cannot write the picture to %s: %s\n",
+                a->svg, st != STATUS_OK ? "out of memory"
+                        : errno != 0    ? strerror(errno)
+                                        : "write error");
+        return RUN_EXIT_IO;
+    }
+    return code;
+}
+
+/* The run and its text: title, trace, narration, the simulator's account
+ * and the result. Returns the run's exit code. */
+static int run_and_print(struct cli *c, struct run_args *a,
+                         const struct scenario *sc, struct scenario_result *r,
+                         struct trace *t)
+{
     int code = 0;
 
-    if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
-        return cli_usage_error(c, "run", "%s", why.text);
-    if ((code = cli_scenario_fits(c, "run", sc, &a->opts)) != CLI_CONTINUE)
-        return code;
     /* Title and seed before the run: a crash still leaves them on screen. */
     fprintf(c->out, "%sduplex run %s%s%s: %s\n", paint(c, "\033[1m"), sc->name,
             a->opts.fix ? " --fix" : "", paint(c, "\033[0m"),
@@ -274,6 +415,28 @@ static int run_scenario(struct cli *c, struct run_args *a,
     print_sim(c, &a->opts, r);
     print_result(c, r, code);
     return code;
+}
+
+static int run_scenario(struct cli *c, struct run_args *a,
+                        const struct scenario *sc, struct scenario_result *r,
+                        struct trace *t)
+{
+    struct status_detail why;
+    struct cli text = *c; /* where the text goes */
+    int code = 0;
+
+    if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
+        return cli_usage_error(c, "run", "%s", why.text);
+    if ((code = cli_scenario_fits(c, "run", sc, &a->opts)) != CLI_CONTINUE)
+        return code;
+    if ((code = open_picture(c, a)) != CLI_CONTINUE)
+        return code;
+    if (a->picture == c->out) { /* --svg -: stdout is the picture's */
+        text.out = c->err;
+        text.colour = 0;
+    }
+    code = run_and_print(&text, a, sc, r, t);
+    return draw_picture(c, a, sc, r, t, code);
 }
 
 /*
@@ -346,8 +509,8 @@ static int run_main(struct cli *c, int argc, char **argv)
     if (code != CLI_CONTINUE)
         goto out;
     r = calloc(1, sizeof *r);
-    t = a.views ? trace_create() : NULL;
-    if (r == NULL || (a.views && t == NULL)) {
+    t = a.views || a.svg != NULL ? trace_create() : NULL;
+    if (r == NULL || ((a.views || a.svg != NULL) && t == NULL)) {
         fprintf(c->err, "duplex run: out of memory\n");
         code = SCENARIO_EXIT_BROKEN;
         goto out;
