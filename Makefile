@@ -1,7 +1,7 @@
 # duplex: a framing and half-close simulator for gRPC-style bidi streaming.
 #
 #   make demo       build and run the bidirectional echo, with its timeline
-#   make test       install what is missing (cmocka), run every test
+#   make test       install what is missing (cmocka, xmllint), run every test
 #   make help       every target
 #
 # Your CFLAGS are added after ours; WERROR= turns warnings back into warnings.
@@ -47,6 +47,7 @@ DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
 
 .PHONY: all libs demo test check deps coverage asan tsan clean format help golden \
+        pictures \
         exercises exercise watch reset verify notes recall recall-drill \
         bench fuzz model valgrind stress
 .DEFAULT_GOAL := all
@@ -57,13 +58,14 @@ all: $(DUPLEX) $(TESTS)
 help:
 	@echo 'duplex targets:'
 	@echo '  make demo        run the Day-117 bidirectional echo (duplex run echo)'
-	@echo '  make test        install libcmocka-dev if missing, run every test'
+	@echo '  make test        install libcmocka-dev, xmllint if missing, run every test'
 	@echo '  make check       run the tests without installing anything'
 	@echo '  make coverage    tests with --coverage; lcov HTML in build/coverage/'
 	@echo '                   fails below 95% lines or 85% branches in src/'
 	@echo '  make asan        every test under AddressSanitizer + UBSan'
 	@echo '  make tsan        every test under ThreadSanitizer'
-	@echo '  make golden      write tests/golden/ again from `duplex run`'
+	@echo '  make golden      write tests/golden/ and lesson/pictures/ again'
+	@echo '  make pictures    draw lesson/pictures/ again (duplex run --svg)'
 	@echo '  make exercises   the exercise table (Exercise | Status | Link)'
 	@echo '  make exercise EX=frames   build and test one, with hints'
 	@echo '  make watch EX=frames      test again on every save'
@@ -145,6 +147,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
@@ -163,9 +166,15 @@ notes:
 	sh tests/notes.sh check
 	sh tests/notes.sh graph
 
-# Writes tests/golden/ again from `duplex run` (read the diff, then commit).
+# Writes tests/golden/ again from `duplex run` (read the diff, then commit),
+# and the lessons' pictures.
 golden: $(DUPLEX)
 	DUPLEX=$(DUPLEX) sh tests/golden.sh update
+	DUPLEX=$(DUPLEX) sh tests/pictures.sh update
+
+# Draws lesson/pictures/ again from `duplex run --svg` (look, then commit).
+pictures: $(DUPLEX)
+	DUPLEX=$(DUPLEX) sh tests/pictures.sh update
 
 # With EX=NAME: the coverage of your exercise file, no gate.
 coverage: deps

@@ -1,10 +1,14 @@
 #!/bin/sh
-# Installs what the tests need and is missing: libcmocka-dev (and, for
-# `make coverage`, lcov and gcovr). Uses sudo only when not root.
-# Does nothing when everything is there.
+# Installs what the tests need and is missing: libcmocka-dev, and
+# libxml2-utils for xmllint (tests/svg.sh validates every picture with
+# it); for `make coverage`, lcov and gcovr too. Uses sudo only when not
+# root. Does nothing when everything is there. Chromium, which renders a
+# picture in tests/svg.sh, is not needed: without it that check says so
+# and is skipped (Debian: apt-get install chromium).
 set -e
 need=""
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
+command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
 if [ "${1:-}" = coverage ]; then
     command -v lcov >/dev/null 2>&1 || need="$need lcov"
     command -v gcovr >/dev/null 2>&1 || need="$need gcovr"
