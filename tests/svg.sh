@@ -136,7 +136,8 @@ cannot "$tmp" "Is a directory"
 
 if [ -w /dev/full ]; then
     run echo --svg /dev/full
-    if [ "$rc" = 1 ] && grep -q '^duplex run: cannot write the picture to /dev/full: No space left on device$' "$tmp/err"; then
+    want='duplex run: cannot write the picture to /dev/full: No space left on device'
+    if [ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$want" ]; then
         ok "--svg /dev/full: exit 1, the write error said"
     else
         not_ok "--svg /dev/full" "exit $rc; want exit 1 and ENOSPC"

@@ -358,11 +358,13 @@ static int draw_picture(struct cli *c, struct run_args *a,
 {
     char mode[SCHED_REPORT_MAX];
     char outcome[STATUS_TEXT_MAX + 128];
-    int simulated_end = r->simulated && (r->sim.deadlocked || r->sim.livelocked);
-    struct svg_caption cap = {a->title, a->opts.fix ? sc->fix_summary
-                                                    : sc->summary,
-                              mode, outcome, code != SCENARIO_EXIT_OK,
-                              simulated_end ? r->sim.report : NULL};
+    int stuck = r->simulated && (r->sim.deadlocked || r->sim.livelocked);
+    struct svg_caption cap = {a->title,
+                              a->opts.fix ? sc->fix_summary : sc->summary,
+                              mode,
+                              outcome,
+                              code != SCENARIO_EXIT_OK,
+                              stuck ? r->sim.report : NULL};
     enum status st = STATUS_OK;
     int failed = 0;
 
