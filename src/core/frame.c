@@ -134,6 +134,17 @@ enum status frame_check_send(size_t length, uint32_t max_send,
     return STATUS_OK;
 }
 
+/*
+ * One of a frame's two writes, noted first for `duplex step` (see
+ * sched_note_detail; nothing unless a simulated run keeps notes).
+ */
+static enum status write_part(struct pipe *p, const char *part,
+                              const void *buf, size_t len)
+{
+    sched_note_detail(pipe_note_state, p, "writes the %s (%zu B)", part, len);
+    return pipe_write(p, buf, len, NULL);
+}
+
 enum status frame_write(struct pipe *p, uint8_t flag, const void *payload,
                         size_t length, uint32_t max_send,
                         struct status_detail *why)
@@ -145,9 +156,9 @@ enum status frame_write(struct pipe *p, uint8_t flag, const void *payload,
     if (st != STATUS_OK)
         return st;
     frame_encode_header(hdr, flag, (uint32_t)length);
-    st = pipe_write(p, hdr, sizeof hdr, NULL);
+    st = write_part(p, "header", hdr, sizeof hdr);
     if (st == STATUS_OK)
-        st = pipe_write(p, payload, length, NULL);
+        st = write_part(p, "payload", payload, length);
     if (st != STATUS_OK)
         return status_detail_set(why, st, "%s", status_name(st));
     return STATUS_OK;
@@ -197,6 +208,7 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
     enum status st = STATUS_OK;
 
     assert(msg != NULL);
+    sched_note_detail(pipe_note_state, p, "reads a header (5 B)");
     st = read_full(p, raw, sizeof raw, 1, why);
     if (st != STATUS_OK)
         return st;
@@ -207,6 +219,8 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
         return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
                                  "out of memory for a %lu-byte message",
                                  (unsigned long)h.length);
+    sched_note_detail(pipe_note_state, p, "reads the payload (%lu B)",
+                      (unsigned long)h.length);
     st = read_full(p, msg->data, h.length, 0, why);
     if (st != STATUS_OK)
         return st;
