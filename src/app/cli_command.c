@@ -64,6 +64,7 @@ static const struct cli_option options[] = {
     [OPT_REPLAY] = {"--replay", CLI_TEXT, 0, 0,
                     "a schedule, as `duplex explore` prints it"},
     [OPT_OS] = {"--os", CLI_FLAG, 0, 0, ""},
+    [OPT_DECISIONS] = {"--decisions", CLI_FLAG, 0, 0, ""},
 
     /* explore */
     [OPT_MAX_PREEMPTIONS] = {"--max-preemptions", CLI_NUMBER, 0, 8,

@@ -56,6 +56,7 @@ enum cli_opt {
     OPT_SEED, /* and recall */
     OPT_REPLAY,
     OPT_OS,
+    OPT_DECISIONS,
     /* explore */
     OPT_MAX_PREEMPTIONS,
     OPT_SEEDS,
