@@ -143,6 +143,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \

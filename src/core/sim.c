@@ -690,19 +690,17 @@ static void write_blocked(const struct sched_fiber *f, char *buf, size_t cap)
 {
     enum sched_wait_kind kind = SCHED_WAIT_OTHER;
     char what[192];
-    char op[STRATEGY_DOING_MAX];
 
     if (f->block == BLOCK_SLEEP)
         snprintf(what, sizeof what, "virtual time %lld ms (it sleeps)",
                  (long long)((f->deadline - 1000000000) / 1000000));
     else
         describe_wait(f, what, sizeof what, &kind);
-    note_write(&f->note, op, sizeof op);
     snprintf(buf, cap, "waits for ");
     append(buf, cap, what);
-    if (op[0] != '\0' && !f->note.ended) {
+    if (f->note.op[0] != '\0' && !f->note.ended) { /* the call, not its part */
         append(buf, cap, ", in ");
-        append(buf, cap, op);
+        append(buf, cap, f->note.op);
     }
 }
 

@@ -24,6 +24,7 @@
 #include "scenarios/concurrent-senders.h"
 
 #include "core/context.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 #define QUOTA_WINDOW 24 /* two 12-byte messages */
@@ -278,6 +279,25 @@ run_concurrent_senders_quota(const struct scenario *sc,
     return st;
 }
 
+/* Every message got through: the run ended OK. */
+static int ended_ok(const struct scenario_progress *p)
+{
+    return p->result != NULL &&
+           scenario_exit_code(p->result) == SCENARIO_EXIT_OK;
+}
+
+/* The goals of `duplex step concurrent-senders-quota` (see scenario.h). */
+static const struct scenario_challenge quota_challenges[] = {
+    {"lost-wakeup",
+     "reach the quota's lost wake-up: a sender waits forever although "
+     "there is quota left",
+     0, challenge_deadlocked},
+    {"lucky",
+     "get every message through: a schedule that never loses the wake-up",
+     0, ended_ok},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_concurrent_senders_quota = {
     .name = "concurrent-senders-quota",
     .summary = "two senders share grpc-go's send quota: a lost wake-up "
@@ -290,4 +310,5 @@ const struct scenario scenario_concurrent_senders_quota = {
     .expected_fix = SCENARIO_EXIT_OK,
     .racy = 1,
     .body = run_concurrent_senders_quota,
+    .challenges = quota_challenges,
 };
