@@ -48,11 +48,21 @@ int cs_text(char out[CS_LEN + 1], int who, int i)
     return CS_LEN;
 }
 
+/* For `duplex step`: the queue's state (see sched_note_detail). */
+static void note_queue(const void *obj, char *buf, size_t cap)
+{
+    const struct cs_queue *q = obj;
+
+    snprintf(buf, cap, "the queue holds %d of %d", q->count, CS_QUEUE);
+}
+
 /* The fix: queues text for client/send, waiting while the queue is full. */
 static enum status cs_enqueue(struct cs_queue *q, const char *text)
 {
     enum status st = STATUS_OK;
 
+    sched_note("cs_enqueue \"%s\"", text);
+    sched_note_detail(note_queue, q, "waits while the queue is full");
     sched_mutex_lock(&q->mu);
     while (q->count == CS_QUEUE && !q->aborted && st == STATUS_OK)
         st = sched_cond_wait(&q->changed, &q->mu);
@@ -64,6 +74,7 @@ static enum status cs_enqueue(struct cs_queue *q, const char *text)
         sched_cond_broadcast(&q->changed);
     }
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
     return st; /* not OK: aborted, or a deadlock (SIM mode) */
 }
 
@@ -128,6 +139,8 @@ static enum status cs_sender(void *arg, struct status_detail *why)
     enum status waited = STATUS_OK;
 
     for (;;) {
+        sched_note("takes the next message from the queue");
+        sched_note_detail(note_queue, &cs->q, "waits while it is empty");
         sched_mutex_lock(&cs->q.mu);
         while (cs->q.count == 0 && cs->q.producers > 0 && !cs->q.aborted &&
                waited == STATUS_OK)

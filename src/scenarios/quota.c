@@ -57,10 +57,21 @@ static enum sched_wait_kind describe_quota(const void *obj, char *buf,
  * Waits for quota until the call's deadline (grpc-go: until it is done),
  * or until the run is aborted (STATUS_CANCELLED, see quota_abort).
  */
+/* For `duplex step`: the quota's state (see sched_note_detail). */
+static void note_quota(const void *obj, char *buf, size_t cap)
+{
+    const struct quota *q = obj;
+
+    snprintf(buf, cap, "quota %ld bytes%s", q->bytes,
+             q->fixed ? "" : q->token ? ", a token waiting" : ", no token");
+}
+
 static enum status quota_get(struct quota *q, long n, int64_t deadline)
 {
     enum status st = STATUS_OK;
 
+    sched_note("quota_get %ld bytes", n);
+    sched_note_detail(note_quota, q, "waits while the quota is 0 or less");
     sched_mutex_lock(&q->mu);
     if (q->fixed) {
         while (q->bytes <= 0 && st == STATUS_OK)
@@ -82,6 +93,7 @@ static enum status quota_get(struct quota *q, long n, int64_t deadline)
     if (st == STATUS_OK)
         q->bytes -= n;
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
     return st;
 }
 
@@ -89,6 +101,8 @@ static void quota_replenish(struct quota *q, long n)
 {
     long before = 0;
 
+    sched_note("quota_replenish %ld bytes", n);
+    sched_note_detail(note_quota, q, "gives the quota back");
     sched_mutex_lock(&q->mu);
     before = q->bytes;
     q->bytes += n;
@@ -99,6 +113,7 @@ static void quota_replenish(struct quota *q, long n)
         sched_cond_signal(&q->wake);
     }
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
 }
 
 struct quota_call {
