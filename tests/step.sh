@@ -168,7 +168,7 @@ has "an answer that is no choice is asked again" "'' is not an answer: type a nu
 # ---- bad keys, the end of the input ------------------------------------------
 
 step 'hello\n42\n' forgot-close-send
-has "a word is no key" "'hello' is not a key here. keys: a thread's number runs it, Enter lets the seed choose, u undoes, r runs the rest, q stops, ? shows the keys"
+has "a word is no key" "'hello' is not a key here. Keys: a thread's number runs it, Enter lets the seed choose, u undoes, r runs the rest, q stops, ? shows the keys"
 has "a number with no thread" "there is no thread 42: the numbers are in the list"
 if [ "$rc" = 5 ] && grep -q '> (end of input)$' "$tmp/out" && [ ! -s "$tmp/err" ]; then
     ok "the end of the input runs the rest: exit 5 (deadlock), nothing on stderr"

@@ -1290,8 +1290,8 @@ static void decision_lines(const char *out, unsigned long k, int before,
         unsigned long dec = 0;
         size_t n = (size_t)(end - p + 1);
 
-        if (sscanf(p, "%*d %lu", &dec) == 1 &&
-            (before ? dec < k : dec > k) && len + n < cap) {
+        if (sscanf(p, "%*d %lu", &dec) == 1 && (before ? dec < k : dec > k) &&
+            len + n < cap) {
             memcpy(buf + len, p, n);
             len += n;
             buf[len] = '\0';
@@ -1348,8 +1348,8 @@ static void test_cli_run_decisions_needs_a_simulated_timeline(void **state)
     assert_usage_error(&r, "duplex run: --decisions numbers a simulated "
                            "run's decisions: --os has none" TRY_RUN);
     cli_free(&r);
-    cli(&r, (const char *[]){"run", "echo", "--decisions", "--trace",
-                             "hexdump", NULL});
+    cli(&r, (const char *[]){"run", "echo", "--decisions", "--trace", "hexdump",
+                             NULL});
     assert_usage_error(&r, "duplex run: --decisions is a column of the "
                            "timeline: use it with --trace timeline or "
                            "both" TRY_RUN);

@@ -35,13 +35,13 @@
 struct call2 {
     struct stream *s;
     struct trace *trace;
-    int got;      /* messages the server read */
-    int noting;   /* sched_noting() as main saw it */
+    int got;    /* messages the server read */
+    int noting; /* sched_noting() as main saw it */
 };
 
 static enum status send_two(struct call2 *c, const char *who)
 {
-    char text[8];
+    char text[24];
     enum status st = STATUS_OK;
     int i = 0;
 
@@ -117,8 +117,8 @@ static void keep(struct watcher *w, const struct strategy_thread *t)
     static const char *const states[] = {"runnable", "blocked", "done"};
 
     if (w->nseen < SEEN_MAX)
-        snprintf(w->seen[w->nseen++], sizeof w->seen[0], "%s %s: %s",
-                 t->name, states[t->state], t->doing);
+        snprintf(w->seen[w->nseen++], sizeof w->seen[0], "%s %s: %s", t->name,
+                 states[t->state], t->doing);
 }
 
 static int watch_choose(void *self, uint64_t runnable, int current, size_t k)

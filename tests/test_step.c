@@ -84,9 +84,9 @@ static int highest(const struct step_view *v)
 /* What a view shows, as text: the decision, the events, every thread. */
 static void view_text(const struct step_view *v, char *buf, size_t cap)
 {
-    size_t n = (size_t)snprintf(buf, cap, "k %zu step %llu events %zu seed %d:",
-                                v->k, (unsigned long long)v->step, v->nevents,
-                                v->seed_pick);
+    size_t n =
+        (size_t)snprintf(buf, cap, "k %zu step %llu events %zu seed %d:", v->k,
+                         (unsigned long long)v->step, v->nevents, v->seed_pick);
     int i = 0;
 
     for (i = 0; i < v->nthreads && n < cap; i++)
@@ -360,9 +360,8 @@ static int reaches(const struct scenario_challenge *c, const struct trace *t,
  */
 static void test_step_every_challenge_is_reachable(void **state)
 {
-    static const char *const prefer[] = {"client/send", "server",
-                                         "client/recv", "client/send-b",
-                                         "client"};
+    static const char *const prefer[] = {"client/send", "server", "client/recv",
+                                         "client/send-b", "client"};
     struct scenario_result *r = calloc(1, sizeof *r);
     size_t i = 0;
 
@@ -396,8 +395,7 @@ static void test_step_every_challenge_is_reachable(void **state)
                 scenario_result_free(r);
             }
             if (!found)
-                fail_msg("no run reaches %s's challenge %s", sc->name,
-                         c->name);
+                fail_msg("no run reaches %s's challenge %s", sc->name, c->name);
         }
     }
     free(r);
@@ -411,9 +409,8 @@ static void test_step_every_challenge_is_reachable(void **state)
 static void test_step_reached_at_names_the_decision(void **state)
 {
     struct step *st = new_step("concurrent-senders", 0, 1, 2);
-    const struct scenario_challenge *g =
-        scenario_challenge_find(scenario_find("concurrent-senders"), "garble",
-                                0);
+    const struct scenario_challenge *g = scenario_challenge_find(
+        scenario_find("concurrent-senders"), "garble", 0);
     const struct trace *t = NULL;
     size_t n = 0;
     long at = -1;
@@ -434,12 +431,10 @@ static void test_step_reached_at_names_the_decision(void **state)
     st = new_step("concurrent-senders", 0, 1, 2);
     while ((size_t)at > step_view(st)->k) {
         assert_int_equal(step_reached_at(st, g), -1);
-        assert_int_equal(step_choose(st, step_view(st)->seed_pick),
-                         STATUS_OK);
+        assert_int_equal(step_choose(st, step_view(st)->seed_pick), STATUS_OK);
     }
     if (!step_view(st)->ended)
-        assert_int_equal(step_choose(st, step_view(st)->seed_pick),
-                         STATUS_OK);
+        assert_int_equal(step_choose(st, step_view(st)->seed_pick), STATUS_OK);
     assert_int_equal(step_reached_at(st, g), at);
     step_destroy(st);
 }
@@ -546,8 +541,7 @@ static void test_step_records_keep_the_fewest(void **state)
     FILE *f = NULL;
 
     (void)state;
-    assert_int_equal(step_records_put(path, "echo:a", 10, "3:1", &before,
-                                      &why),
+    assert_int_equal(step_records_put(path, "echo:a", 10, "3:1", &before, &why),
                      STATUS_OK);
     assert_int_equal(before, -1);
     assert_int_equal(stat(path, &sb), 0);
@@ -557,13 +551,12 @@ static void test_step_records_keep_the_fewest(void **state)
     fputs("a line that is no record\nhub:x 5 -\n# a comment", f);
     fclose(f);
     assert_int_equal(chmod(path, 0640), 0);
-    assert_int_equal(step_records_put(path, "echo:a", 12, "9:9", &before,
-                                      &why),
+    assert_int_equal(step_records_put(path, "echo:a", 12, "9:9", &before, &why),
                      STATUS_OK);
     assert_int_equal(before, 10); /* more: not kept */
-    assert_int_equal(step_records_put(path, "echo:a", 7, "4:0,8:1", &before,
-                                      &why),
-                     STATUS_OK);
+    assert_int_equal(
+        step_records_put(path, "echo:a", 7, "4:0,8:1", &before, &why),
+        STATUS_OK);
     assert_int_equal(before, 10);
     assert_int_equal(step_records_put(path, "echo", 1, "", &before, &why),
                      STATUS_OK);
@@ -576,9 +569,9 @@ static void test_step_records_keep_the_fewest(void **state)
                         "echo 1 -\n");
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0640);
-    assert_int_equal(step_records_get(path, "echo:a", &best, replay,
-                                      sizeof replay, &why),
-                     STATUS_OK);
+    assert_int_equal(
+        step_records_get(path, "echo:a", &best, replay, sizeof replay, &why),
+        STATUS_OK);
     assert_int_equal(best, 7);
     assert_string_equal(replay, "4:0,8:1");
     assert_int_equal(step_records_get(path, "chat:a", &best, NULL, 0, &why),
@@ -588,8 +581,8 @@ static void test_step_records_keep_the_fewest(void **state)
 }
 
 /* A records file that cannot be read is left alone, and says why. */
-static void test_step_records_never_overwrite_what_they_cannot_read(
-    void **state)
+static void
+test_step_records_never_overwrite_what_they_cannot_read(void **state)
 {
     char dir[256];
     const char *path = records_in(dir, sizeof dir);
@@ -629,8 +622,7 @@ static void test_step_records_two_writers_lose_nothing(void **state)
     for (i = 0; i < 40; i++) {
         char key[32];
 
-        snprintf(key, sizeof key, "%s:%d", child == 0 ? "child" : "parent",
-                 i);
+        snprintf(key, sizeof key, "%s:%d", child == 0 ? "child" : "parent", i);
         if (step_records_put(path, key, 40 - i, "-", &before, &why) !=
                 STATUS_OK &&
             child == 0)
@@ -667,8 +659,8 @@ struct cli_run {
  * Runs `duplex args...` (NULL-terminated) with keys as its input and
  * DUPLEX_STATE_DIR in a fresh directory (dir, removed by the caller).
  */
-static void step_cli(struct cli_run *r, const char *keys, char *dir,
-                     size_t cap, const char *const *args)
+static void step_cli(struct cli_run *r, const char *keys, char *dir, size_t cap,
+                     const char *const *args)
 {
     char *argv[16];
     int argc = 0;
@@ -718,7 +710,7 @@ static void test_step_cli_session_by_keys(void **state)
     assert_has(r.out.text, "decision 0> 1\ndecision 1 (step ");
     assert_has(r.out.text, "decision 1> \nthe seed runs ");
     assert_has(r.out.text, "decision 2> u\nundone: back at decision 1\n");
-    assert_has(r.out.text, "decision 1> x\n'x' is not a key here. keys: ");
+    assert_has(r.out.text, "decision 1> x\n'x' is not a key here. Keys: ");
     assert_has(r.out.text, "decision 1> 7\nthere is no thread 7: the "
                            "numbers are in the list\n");
     assert_has(r.out.text, "(end of input)\n");
@@ -802,9 +794,9 @@ static void test_step_cli_challenge_is_recorded(void **state)
     assert_has(r.out.text, "challenge lose reached in ");
     assert_has(r.out.text, "a new record for lose\n");
     snprintf(path, sizeof path, "%s/%s", dir, STEP_RECORDS_FILE);
-    assert_int_equal(step_records_get(path, "cancel-vs-drain:lose", &best,
-                                      NULL, 0, &why),
-                     STATUS_OK);
+    assert_int_equal(
+        step_records_get(path, "cancel-vs-drain:lose", &best, NULL, 0, &why),
+        STATUS_OK);
     assert_true(best > 0);
     cli_done(&r, dir);
 }
@@ -822,8 +814,8 @@ static void test_step_cli_usage_errors(void **state)
                                     "step echo`\nTry 'duplex step --help'.\n");
     cli_done(&r, dir);
     step_cli(&r, "", dir, sizeof dir,
-             (const char *[]){"step", "cancel-vs-drain", "--fix",
-                              "--challenge", "lose", NULL});
+             (const char *[]){"step", "cancel-vs-drain", "--fix", "--challenge",
+                              "lose", NULL});
     assert_int_equal(r.code, 2);
     assert_string_equal(r.err.text, "duplex step: cancel-vs-drain --fix has "
                                     "no challenge 'lose'; its challenges: "
@@ -833,6 +825,12 @@ static void test_step_cli_usage_errors(void **state)
              (const char *[]){"step", "echo", "--fix", NULL});
     assert_int_equal(r.code, 2);
     assert_has(r.err.text, "'echo' has no --fix variant");
+    cli_done(&r, dir);
+    step_cli(&r, "", dir, sizeof dir,
+             (const char *[]){"help", "step", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "usage: duplex step SCENARIO [options]\n");
+    assert_has(r.out.text, "  --predict          before a receive's outcome");
     cli_done(&r, dir);
     step_cli(&r, "", dir, sizeof dir,
              (const char *[]){"step", "echo", "--replay", "1:1", NULL});

@@ -71,8 +71,8 @@ static const char usage_main[] =
 
 /* The commands, in the order `duplex --help` gives them. */
 static const struct cli_command *const commands[] = {
-    &cli_list_command,   &cli_run_command,    &cli_explore_command,
-    &cli_step_command,   &cli_decode_command, &cli_recall_command,
+    &cli_list_command, &cli_run_command,    &cli_explore_command,
+    &cli_step_command, &cli_decode_command, &cli_recall_command,
 };
 
 /* The command called name, or NULL. */

@@ -62,9 +62,8 @@ static const char usage_run[] =
     "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n";
 
 static const enum cli_opt run_opts[] = {
-    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
-    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_DECISIONS, OPT_FIX,
-    OPT_END};
+    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS,   OPT_TIMEOUT, OPT_TRACE, OPT_SEED,
+    OPT_REPLAY,   OPT_OS,       OPT_DECISIONS, OPT_FIX,     OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 

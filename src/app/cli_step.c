@@ -55,7 +55,8 @@ static const char usage_step[] =
     "\n"
     "options:\n"
     "  --messages N       messages to send (1..10000; default: per scenario)\n"
-    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m or\n"
+    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m "
+    "or\n"
     "                     g allowed; default: per scenario, else 65536)\n"
     "  --timeout MS       the call's deadline in milliseconds of virtual time\n"
     "                     (1..3600000; default: none)\n"
@@ -80,8 +81,8 @@ static const char usage_step[] =
     "q); 2 usage.\n";
 
 static const enum cli_opt step_opts[] = {
-    OPT_EXPLORE_MESSAGES, OPT_CAPACITY, OPT_TIMEOUT,   OPT_FIX,
-    OPT_SEED,             OPT_PREDICT,  OPT_CHALLENGE, OPT_END};
+    OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT, OPT_FIX, OPT_SEED,
+    OPT_PREDICT,          OPT_CHALLENGE, OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8
@@ -103,7 +104,7 @@ struct session {
     const struct scenario_challenge *goals[GOALS_MAX];
     long reached[GOALS_MAX]; /* decisions it took on this path, or -1 */
     int ngoals;
-    char *records; /* the records file, or NULL: none kept */
+    char *records;    /* the records file, or NULL: none kept */
     int asked, right; /* --predict's score */
     int answered;     /* decisions the learner answered */
     int input_over;   /* the input has ended */
@@ -203,8 +204,7 @@ static void record_words(const struct session *s,
     buf[0] = '\0';
     record_key(s, g, key, sizeof key);
     if (s->records != NULL &&
-        step_records_get(s->records, key, &best, NULL, 0, &why) ==
-            STATUS_OK &&
+        step_records_get(s->records, key, &best, NULL, 0, &why) == STATUS_OK &&
         best >= 0)
         snprintf(buf, cap, " (best: %ld decision%s)", best,
                  best == 1 ? "" : "s");
@@ -236,8 +236,8 @@ static void reached(struct session *s, const struct scenario_challenge *g,
     long before = -1;
 
     notice(s, "%schallenge %s reached in %ld decision%s%s",
-           step_paint(&s->screen, COLOUR_SEND), g->name, at,
-           at == 1 ? "" : "s", step_paint(&s->screen, COLOUR_OFF));
+           step_paint(&s->screen, COLOUR_SEND), g->name, at, at == 1 ? "" : "s",
+           step_paint(&s->screen, COLOUR_OFF));
     if (s->records == NULL)
         return;
     record_key(s, g, key, sizeof key);
@@ -323,7 +323,8 @@ static void ask(struct session *s, const struct step_question *q)
     int pick = 0;
     int i = 0;
 
-    fprintf(s->c->out, "%spredict:%s %s\n", step_paint(&s->screen, COLOUR_CLOSE),
+    fprintf(s->c->out, "%spredict:%s %s\n",
+            step_paint(&s->screen, COLOUR_CLOSE),
             step_paint(&s->screen, COLOUR_OFF), q->ask);
     for (i = 0; i < q->nchoices; i++)
         fprintf(s->c->out, "  %d) %s\n", i + 1, q->choices[i]);
@@ -333,18 +334,18 @@ static void ask(struct session *s, const struct step_question *q)
             return;
         if (parse_choice(line, &pick) && pick >= 1 && pick <= q->nchoices)
             break;
-        fprintf(s->c->out, "'%s' is not an answer: type a number from 1 to "
-                           "%d, then Enter\n",
+        fprintf(s->c->out,
+                "'%s' is not an answer: type a number from 1 to "
+                "%d, then Enter\n",
                 line, q->nchoices);
     }
     s->asked++;
     s->right += pick - 1 == q->answer;
     notice(s, "%s%s%s: %s (%d of %d right)",
-           step_paint(&s->screen, pick - 1 == q->answer ? COLOUR_SEND
-                                                         : COLOUR_ERR),
+           step_paint(&s->screen,
+                      pick - 1 == q->answer ? COLOUR_SEND : COLOUR_ERR),
            pick - 1 == q->answer ? "right" : "not this time",
-           step_paint(&s->screen, COLOUR_OFF), q->happened, s->right,
-           s->asked);
+           step_paint(&s->screen, COLOUR_OFF), q->happened, s->right, s->asked);
     if (pick - 1 != q->answer)
         notice(s, "  (it was %d: %s)", q->answer + 1, q->choices[q->answer]);
 }
@@ -352,7 +353,7 @@ static void ask(struct session *s, const struct step_question *q)
 /* ---- the session -------------------------------------------------------- */
 
 static const char keys_line[] =
-    "keys: a thread's number runs it, Enter lets the seed choose, u undoes, "
+    "Keys: a thread's number runs it, Enter lets the seed choose, u undoes, "
     "r runs the rest, q stops, ? shows the keys";
 
 /* The title, the seed and the goals: printed once, or atop every screen. */
@@ -402,8 +403,8 @@ static enum status take_step(struct session *s, int t)
         step_question_recv(before, step_trace(s->st), before->nevents,
                            after->nevents, &q))
         ask(s, &q);
-    if (st == STATUS_OK && s->a->predict && after->ended &&
-        !s->input_over && step_question_end(step_result(s->st), &q))
+    if (st == STATUS_OK && s->a->predict && after->ended && !s->input_over &&
+        step_question_end(step_result(s->st), &q))
         ask(s, &q);
     free(before);
     check_goals(s);
@@ -420,8 +421,7 @@ static enum status take_number(struct session *s, int t)
     if (t >= v->nthreads)
         notice(s, "there is no thread %d: the numbers are in the list", t);
     else
-        notice(s, "thread %d (%s) cannot run now: it %s", t,
-               v->threads[t].name,
+        notice(s, "thread %d (%s) cannot run now: it %s", t, v->threads[t].name,
                v->threads[t].state == STRATEGY_THREAD_DONE
                    ? "has finished"
                    : v->threads[t].doing);
@@ -490,14 +490,15 @@ static void print_result(struct session *s, const struct scenario_result *r,
     const struct step_screen *sc = &s->screen;
 
     if (code == SCENARIO_EXIT_LIVELOCK) {
-        fprintf(s->c->out, "%sresult: livelock: stopped after %llu steps "
-                           "(exit %d)%s\n",
+        fprintf(s->c->out,
+                "%sresult: livelock: stopped after %llu steps "
+                "(exit %d)%s\n",
                 step_paint(sc, COLOUR_ERR), (unsigned long long)r->sim.steps,
                 code, step_paint(sc, COLOUR_OFF));
         return;
     }
-    fprintf(s->c->out, "%sresult: %s", step_paint(sc, code ? COLOUR_ERR
-                                                            : COLOUR_SEND),
+    fprintf(s->c->out, "%sresult: %s",
+            step_paint(sc, code ? COLOUR_ERR : COLOUR_SEND),
             status_name(r->status));
     if (r->why.text[0] != '\0' && r->status != STATUS_OK)
         fprintf(s->c->out, ": %s", r->why.text);
@@ -572,8 +573,7 @@ static int finish(struct session *s)
     print_result(s, r, code);
     print_replay(s, "replay: ");
     if (s->asked > 0)
-        fprintf(s->c->out, "predictions: %d of %d right\n", s->right,
-                s->asked);
+        fprintf(s->c->out, "predictions: %d of %d right\n", s->right, s->asked);
     print_goals(s);
     return code;
 }
@@ -634,8 +634,8 @@ static int step_session(struct cli *c, const struct step_args *a,
     for (i = 0; i < GOALS_MAX; i++)
         s->reached[i] = -1;
     code = pick_goals(s);
-    if (code == CLI_CONTINUE && step_records_path(&s->records, &why) !=
-                                    STATUS_OK)
+    if (code == CLI_CONTINUE &&
+        step_records_path(&s->records, &why) != STATUS_OK)
         s->records = NULL; /* no place for it: records are not kept */
     if (code == CLI_CONTINUE &&
         step_create(sc, &a->opts, &s->st) != STATUS_OK) {

@@ -24,7 +24,7 @@ struct step {
     struct step_view view;          /* the last run at decision npath */
     struct strategy base;           /* the strategy of every run */
     struct strategy_random random;  /* the seed's choices */
-    int seen;     /* this run has reached decision npath */
+    int seen;                       /* this run has reached decision npath */
     int off_path; /* a choice of the path could not run (a bug) */
 };
 
@@ -231,9 +231,8 @@ long step_reached_at(const struct step *s, const struct scenario_challenge *c)
     size_t lo = 0, hi = s->view.nevents;
 
     if (!reached(s, c, hi, NULL))
-        return s->view.ended && reached(s, c, hi, s->result)
-                   ? (long)s->view.k
-                   : -1;
+        return s->view.ended && reached(s, c, hi, s->result) ? (long)s->view.k
+                                                             : -1;
     while (lo < hi) { /* the fewest events that reach it: monotone */
         size_t mid = lo + (hi - lo) / 2;
 

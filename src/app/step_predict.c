@@ -43,8 +43,7 @@ static enum recv_outcome outcome_of(const struct trace_event *e)
                    ? OUTCOME_EOF
                    : OUTCOME_ERROR;
     case TRACE_ERROR:
-        return strncmp(e->text, "recv:", 5) == 0 ? OUTCOME_ERROR
-                                                 : OUTCOME_NONE;
+        return strncmp(e->text, "recv:", 5) == 0 ? OUTCOME_ERROR : OUTCOME_NONE;
     case TRACE_BLOCK:
         return strncmp(e->text, "pipe empty", 10) == 0 ? OUTCOME_WAITS
                                                        : OUTCOME_NONE;
@@ -97,8 +96,7 @@ int step_question_recv(const struct step_view *before, const struct trace *t,
     return 1;
 }
 
-int step_question_end(const struct scenario_result *r,
-                      struct step_question *q)
+int step_question_end(const struct scenario_result *r, struct step_question *q)
 {
     int answer = -1;
 

@@ -23,8 +23,8 @@ struct step_question {
     char ask[STRATEGY_DOING_MAX + 128]; /* the question */
     const char *choices[STEP_CHOICES];
     int nchoices;
-    int answer;                         /* the right one, from 0 */
-    char happened[2 * TRACE_TEXT_MAX];  /* what happened, in words */
+    int answer;                        /* the right one, from 0 */
+    char happened[2 * TRACE_TEXT_MAX]; /* what happened, in words */
 };
 
 /*
@@ -41,7 +41,6 @@ int step_question_recv(const struct step_view *before, const struct trace *t,
  * garbled stream or a deadlock. Returns 1 and fills *q, or 0 when r ended
  * otherwise (a broken invariant, a livelock).
  */
-int step_question_end(const struct scenario_result *r,
-                      struct step_question *q);
+int step_question_end(const struct scenario_result *r, struct step_question *q);
 
 #endif /* STEP_PREDICT_H */

@@ -108,8 +108,8 @@ fail:
  * The line of key in text: its start (*at, *len including the '\n') and
  * its decisions (*best, -1 when the number is bad) and replay; 0 if none.
  */
-static int find_line(const char *text, const char *key, size_t *at,
-                     size_t *len, long *best, char *replay, size_t cap)
+static int find_line(const char *text, const char *key, size_t *at, size_t *len,
+                     long *best, char *replay, size_t cap)
 {
     size_t klen = strlen(key);
     const char *p = text;
@@ -138,8 +138,8 @@ static int find_line(const char *text, const char *key, size_t *at,
     return 0;
 }
 
-enum status step_records_get(const char *path, const char *key,
-                             long *out_best, char *replay, size_t cap,
+enum status step_records_get(const char *path, const char *key, long *out_best,
+                             char *replay, size_t cap,
                              struct status_detail *why)
 {
     struct file_text f;
@@ -148,8 +148,8 @@ enum status step_records_get(const char *path, const char *key,
 
     if (read_text(path, &f, why) != STATUS_OK)
         return STATUS_UNAVAILABLE;
-    if (f.text == NULL || !find_line(f.text, key, &at, &len, &best, replay,
-                                     cap))
+    if (f.text == NULL ||
+        !find_line(f.text, key, &at, &len, &best, replay, cap))
         best = -1;
     free(f.text);
     *out_best = best;
@@ -283,9 +283,9 @@ static char *with_record(const struct file_text *f, const char *key,
     return text;
 }
 
-enum status step_records_put(const char *path, const char *key,
-                             long decisions, const char *replay,
-                             long *out_before, struct status_detail *why)
+enum status step_records_put(const char *path, const char *key, long decisions,
+                             const char *replay, long *out_before,
+                             struct status_detail *why)
 {
     struct file_text f;
     enum status st = make_dirs(path, why);

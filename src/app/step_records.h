@@ -52,8 +52,8 @@ enum status step_records_path(char **out_path, struct status_detail *why);
  *   STATUS_OK                  *out_best is set
  *   STATUS_UNAVAILABLE         the file cannot be read (why says why)
  */
-enum status step_records_get(const char *path, const char *key,
-                             long *out_best, char *replay, size_t cap,
+enum status step_records_get(const char *path, const char *key, long *out_best,
+                             char *replay, size_t cap,
                              struct status_detail *why);
 
 /*
@@ -65,8 +65,8 @@ enum status step_records_get(const char *path, const char *key,
  *   STATUS_UNAVAILABLE         it could not be read or written (why says
  *                              why); it is as it was
  */
-enum status step_records_put(const char *path, const char *key,
-                             long decisions, const char *replay,
-                             long *out_before, struct status_detail *why);
+enum status step_records_put(const char *path, const char *key, long decisions,
+                             const char *replay, long *out_before,
+                             struct status_detail *why);
 
 #endif /* STEP_RECORDS_H */

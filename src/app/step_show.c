@@ -92,8 +92,7 @@ static void redraw(struct step_screen *s, const struct step *st,
 }
 
 /* Plain: the events from s->shown to upto. */
-static void print_new(struct step_screen *s, const struct step *st,
-                      size_t upto)
+static void print_new(struct step_screen *s, const struct step *st, size_t upto)
 {
     struct timeline_options o = {0, 1};
 

@@ -138,8 +138,8 @@ enum status frame_check_send(size_t length, uint32_t max_send,
  * One of a frame's two writes, noted first for `duplex step` (see
  * sched_note_detail; nothing unless a simulated run keeps notes).
  */
-static enum status write_part(struct pipe *p, const char *part,
-                              const void *buf, size_t len)
+static enum status write_part(struct pipe *p, const char *part, const void *buf,
+                              size_t len)
 {
     enum status st = STATUS_OK;
 

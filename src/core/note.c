@@ -3,8 +3,9 @@
  *
  * Design
  *   sched.h's sched_note calls land here: the calling thread's note, when
- *   its run keeps notes (sim_note), else nothing at all. Plain strings, filled with vsnprintf and cut to fit: a note is for a
- *   reader, and a cut one still says what the thread was doing.
+ *   its run keeps notes (sim_note), else nothing at all. Plain strings, filled
+ * with vsnprintf and cut to fit: a note is for a reader, and a cut one still
+ * says what the thread was doing.
  */
 #include "core/note.h"
 

@@ -242,7 +242,7 @@ struct sched_sim_result {
                                          or "" */
     struct sched_decision *decisions; /* every decision, in order */
     size_t ndecisions;
-    int nthreads;                     /* threads started, main too */
+    int nthreads; /* threads started, main too */
     char thread_names[SCHED_SIM_MAX_THREADS][SCHED_NAME_MAX]; /* by number */
 };
 
@@ -331,15 +331,21 @@ typedef void (*sched_note_fn)(const void *obj, char *buf, size_t cap);
  */
 int sched_noting(void);
 
-/* Notes the operation the calling thread starts; its detail is cleared. */
+/*
+ * Notes the operation the calling thread starts; its detail is cleared.
+ * Its arguments are evaluated in every mode, so they may be only what the
+ * caller owns (its own arguments and locals), never shared state read
+ * without its lock: that would be a data race on real threads. State that
+ * changes goes through sched_note_detail's fn, called only in SIM mode.
+ */
 void sched_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Notes the part of its operation the calling thread is at, and fn(obj)
  * (fn may be NULL) to say the state it works on.
  */
-void sched_note_detail(sched_note_fn fn, const void *obj, const char *fmt,
-                       ...) __attribute__((format(printf, 3, 4)));
+void sched_note_detail(sched_note_fn fn, const void *obj, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The operation noted has returned (the note then reads "back from"). */
 void sched_note_end(void);

@@ -37,7 +37,7 @@ void latch_destroy(struct latch *l)
 
 void latch_count_down(struct latch *l)
 {
-    sched_note("latch_count_down (a handshake, %d to go)", l->count);
+    sched_note("latch_count_down (a handshake)");
     sched_mutex_lock(&l->mu);
     if (l->count > 0 && --l->count == 0)
         sched_cond_broadcast(&l->opened);

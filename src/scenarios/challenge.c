@@ -49,8 +49,7 @@ int challenge_deadlocked(const struct scenario_progress *p)
 {
     size_t i = 0;
 
-    if (p->result != NULL && p->result->simulated &&
-        p->result->sim.deadlocked)
+    if (p->result != NULL && p->result->simulated && p->result->sim.deadlocked)
         return 1;
     for (i = 0; i < p->nevents; i++)
         if (trace_event_at(p->trace, i)->status == STATUS_DEADLOCK)

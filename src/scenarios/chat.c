@@ -169,10 +169,8 @@ static int closed_before_first_ack(const struct scenario_progress *p)
     long close = challenge_find(p, 0, TRACE_CLOSE_SEND, NULL);
     long i = -1;
 
-    while ((i = challenge_find(p, (size_t)(i + 1), TRACE_RECV,
-                               "client")) >= 0)
-        if (strncmp(trace_event_at(p->trace, (size_t)i)->text, "\"ACK", 4) ==
-            0)
+    while ((i = challenge_find(p, (size_t)(i + 1), TRACE_RECV, "client")) >= 0)
+        if (strncmp(trace_event_at(p->trace, (size_t)i)->text, "\"ACK", 4) == 0)
             break;
     return challenge_before(close, i);
 }

@@ -540,8 +540,8 @@ static int heard_before_speaking(const struct scenario_progress *p)
 /* The goals of `duplex step hub` (see scenario.h). */
 static const struct scenario_challenge hub_challenges[] = {
     {"heard-first",
-     "make a client receive a message before it has sent its own first one",
-     0, heard_before_speaking},
+     "make a client receive a message before it has sent its own first one", 0,
+     heard_before_speaking},
     {NULL, NULL, 0, NULL},
 };
 

@@ -63,7 +63,9 @@ static void note_quota(const void *obj, char *buf, size_t cap)
     const struct quota *q = obj;
 
     snprintf(buf, cap, "quota %ld bytes%s", q->bytes,
-             q->fixed ? "" : q->token ? ", a token waiting" : ", no token");
+             q->fixed   ? ""
+             : q->token ? ", a token waiting"
+                        : ", no token");
 }
 
 static enum status quota_get(struct quota *q, long n, int64_t deadline)
@@ -308,8 +310,8 @@ static const struct scenario_challenge quota_challenges[] = {
      "there is quota left",
      0, challenge_deadlocked},
     {"lucky",
-     "get every message through: a schedule that never loses the wake-up",
-     0, ended_ok},
+     "get every message through: a schedule that never loses the wake-up", 0,
+     ended_ok},
     {NULL, NULL, 0, NULL},
 };
 
