@@ -41,7 +41,7 @@ TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Tests of the core layer link the core archive and nothing else, which
 # proves the core needs nothing above it.
-CORE_TESTS := status sched sched_sim pipe frame context stream group trace \
+CORE_TESTS := status sched sched_sim pipe frame context stream group trace note \
               conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
@@ -145,6 +145,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
+	DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \

@@ -174,6 +174,10 @@ table() {
     numeric explore "echo --max-schedules 50" --messages 1 10000 10001 -
     numeric explore "echo --max-schedules 50" --capacity 1 1073741824 1073741825 1048577
     numeric explore "echo --max-schedules 50" --timeout 1 3600000 3600001 - yes
+    numeric step echo --messages 1 10000 10001 -
+    numeric step echo --capacity 1 1073741824 1073741825 1048577
+    numeric step echo --timeout 1 3600000 3600001 - yes
+    numeric step echo --seed 0 9007199254740991 9007199254740992 - yes
     numeric decode "" --max-recv 0 4294967295 4294967296 4194304 yes
     numeric recall "" --limit 1 100000 100001 - yes
     numeric recall "" --seed 0 9007199254740991 9007199254740992 - yes
@@ -213,6 +217,24 @@ usage|run|--replay||run echo --replay 99999999999999999999:0
 usage|run|--replay||run echo --replay 100000001:0
 usage|run|--replay||run echo --replay 3:99999999999999999999
 usage|run|--replay||run echo --replay --
+usage|step|--challenge||step echo --challenge
+usage|step|--challenge||step echo --challenge ''
+usage|step|--challenge||step echo --challenge=
+usage|step|bogus||step echo --challenge bogus
+usage|step|lose||step cancel-vs-drain --fix --challenge lose
+usage|step|--predict=1||step echo --predict=1
+usage|step|which scenario||step
+usage|step|one scenario||step echo chat
+usage|step|nosuch||step nosuch
+usage|step|--fix||step echo --fix
+usage|step|--messages 3 or more||step cancel-vs-drain --messages 1
+usage|step|--os||step echo --os
+usage|step|--replay||step echo --replay 3:1
+usage|step|--trace||step echo --trace none
+usage|step|--clients||step hub --clients 2
+usage|step|--decisions||step echo --decisions
+usage|run|--predict||run echo --predict
+usage|run|--challenge||run echo --challenge garble
 usage|decode|--encoding||decode --encoding
 usage|decode|--encoding||decode --encoding ''
 usage|decode|--encoding||decode --encoding=

@@ -228,7 +228,9 @@ excerpt_in() {
 }
 
 # Runs CMD as the page quotes it: from the root, `duplex` is $DUPLEX, and
-# stdin is empty (never the plan being read).
+# stdin is empty (never the plan being read). What duplex keeps between
+# runs (recall's progress, step's records) goes to $tmp/state, never into
+# the user's home.
 run_quoted() { # run_quoted CMD OUT ERR
     if [ -x "${HANGCHECK:-}" ]; then
         limit="$HANGCHECK --idle 60"
@@ -238,7 +240,8 @@ run_quoted() { # run_quoted CMD OUT ERR
         limit=""
     fi
     # shellcheck disable=SC2016 # $DUPLEX and $@ belong to the inner shell
-    (cd "$root" && NO_COLOR=1 $limit sh -c 'duplex() { "$DUPLEX" "$@"; }
+    (cd "$root" && NO_COLOR=1 DUPLEX_STATE_DIR="$tmp/state" $limit \
+        sh -c 'duplex() { "$DUPLEX" "$@"; }
 '"$1") </dev/null >"$2" 2>"$3"
 }
 

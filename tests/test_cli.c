@@ -1273,6 +1273,116 @@ static void test_cli_run_replay_that_does_not_fit_says_so(void **state)
     cli_free(&r);
 }
 
+/*
+ * The lines of a `run --decisions` timeline whose dec column is below k
+ * (before 1) or above it (before 0), joined, each ending in '\n'.
+ */
+static void decision_lines(const char *out, unsigned long k, int before,
+                           char *buf, size_t cap)
+{
+    const char *p = strstr(out, "------  ----  ");
+    size_t len = 0;
+
+    assert_non_null(p);
+    buf[0] = '\0';
+    for (p = strchr(p, '\n') + 1; *p != '\0' && *p != '\n';) {
+        const char *end = strchr(p, '\n');
+        unsigned long dec = 0;
+        size_t n = (size_t)(end - p + 1);
+
+        if (sscanf(p, "%*d %lu", &dec) == 1 && (before ? dec < k : dec > k) &&
+            len + n < cap) {
+            memcpy(buf + len, p, n);
+            len += n;
+            buf[len] = '\0';
+        }
+        p = end + 1;
+    }
+}
+
+/*
+ * --decisions numbers each event by the decisions made before it: a replay
+ * "25:1" leaves every event before decision 25 as the in-order run has it,
+ * and changes what follows.
+ */
+static void
+test_cli_run_decisions_column_shows_where_a_replay_acts(void **state)
+{
+    static char in_order[8192], replayed[8192];
+    struct cli_run r;
+
+    (void)state;
+    cli(&r, (const char *[]){"run", "concurrent-senders", "--messages", "2",
+                             "--replay", "25:1", "--decisions", NULL});
+    assert_has(r.out, "\n  step   dec  client                              "
+                      "| server\n------  ----  ---------------------------"
+                      "---------+-----");
+    decision_lines(r.out, 25, 1, replayed, sizeof replayed);
+    cli_free(&r);
+    cli(&r, (const char *[]){"run", "concurrent-senders", "--messages", "2",
+                             "--replay", "-", "--decisions", NULL});
+    decision_lines(r.out, 25, 1, in_order, sizeof in_order);
+    assert_true(strlen(in_order) > 100);
+    assert_string_equal(in_order, replayed);
+    decision_lines(r.out, 25, 0, in_order, sizeof in_order);
+    cli_free(&r);
+    cli(&r, (const char *[]){"run", "concurrent-senders", "--messages", "2",
+                             "--replay", "25:1", "--decisions", NULL});
+    decision_lines(r.out, 25, 0, replayed, sizeof replayed);
+    assert_true(strcmp(in_order, replayed) != 0);
+    cli_free(&r);
+
+    /* Without --decisions the timeline is as it always was. */
+    cli(&r, (const char *[]){"run", "echo", NULL});
+    assert_has(r.out, timeline_header);
+    assert_lacks(r.out, " dec ");
+    cli_free(&r);
+}
+
+static void test_cli_run_decisions_needs_a_simulated_timeline(void **state)
+{
+    struct cli_run r;
+
+    (void)state;
+    cli(&r, (const char *[]){"run", "echo", "--decisions", "--os", NULL});
+    assert_usage_error(&r, "duplex run: --decisions numbers a simulated "
+                           "run's decisions: --os has none" TRY_RUN);
+    cli_free(&r);
+    cli(&r, (const char *[]){"run", "echo", "--decisions", "--trace", "hexdump",
+                             NULL});
+    assert_usage_error(&r, "duplex run: --decisions is a column of the "
+                           "timeline: use it with --trace timeline or "
+                           "both" TRY_RUN);
+    cli_free(&r);
+}
+
+/* A replay that does not fit names the run's threads and decisions. */
+static void test_cli_run_replay_that_does_not_fit_names_threads(void **state)
+{
+    struct scenario_options o;
+    struct scenario_result *res = calloc(1, sizeof *res);
+    char want[320];
+    struct cli_run r;
+
+    (void)state;
+    assert_non_null(res);
+    memset(&o, 0, sizeof o);
+    o.strategy = SCHED_IN_ORDER;
+    scenario_run(scenario_find("echo"), &o, res);
+    snprintf(want, sizeof want,
+             "\nnote: this run's threads: 0 main, 1 server, 2 client/send, "
+             "3 client/recv; its decisions: 0 to %zu (--decisions shows "
+             "them on the timeline)\nnote: the schedule chooses thread 9 at "
+             "decision 999, but this run made only %zu decisions\n",
+             res->sim.ndecisions - 1, res->sim.ndecisions);
+    cli(&r, (const char *[]){"run", "echo", "--replay", "999:9", "--trace",
+                             "none", NULL});
+    assert_has(r.out, want);
+    cli_free(&r);
+    scenario_result_free(res);
+    free(res);
+}
+
 static void test_cli_run_os_runs_on_real_threads(void **state)
 {
     struct cli_run r;
@@ -2519,6 +2629,10 @@ int main(void)
         cmocka_unit_test(test_cli_run_replay_past_any_run_is_refused),
         cmocka_unit_test(
             test_cli_run_replay_names_the_decision_that_did_not_fit),
+        cmocka_unit_test(
+            test_cli_run_decisions_column_shows_where_a_replay_acts),
+        cmocka_unit_test(test_cli_run_decisions_needs_a_simulated_timeline),
+        cmocka_unit_test(test_cli_run_replay_that_does_not_fit_names_threads),
         cmocka_unit_test(test_cli_decode_hex_names_a_byte_that_is_no_digit),
     };
 

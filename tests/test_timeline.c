@@ -23,6 +23,7 @@
 #include "core/sched.h"
 #include "core/trace.h"
 #include "lines.h"
+#include "scenarios/scenario.h"
 #include "support.h"
 #include "view/timeline.h"
 
@@ -408,6 +409,62 @@ static void test_timeline_of_a_null_trace_prints_nothing(void **state)
     sink_free(&s);
 }
 
+/*
+ * The decision column is six columns between the time and the lanes, on
+ * every line (wrapped ones too): taken out, each line is the plain
+ * timeline's. Its numbers are each event's decisions, never falling.
+ */
+static void test_timeline_decision_column_is_inserted_whole(void **state)
+{
+    struct timeline_options o = {0, 0};
+    struct scenario_options so;
+    struct scenario_result *r = calloc(1, sizeof *r);
+    struct trace *t = trace_create();
+    struct sink plain, with, same;
+    const char *a = NULL, *b = NULL;
+    char la[512], lb[512];
+    unsigned long last = 0;
+    int n = 0;
+
+    (void)state;
+    assert_non_null(r);
+    assert_non_null(t);
+    memset(&so, 0, sizeof so);
+    so.messages = 2;
+    so.seed = 1;
+    so.trace = t;
+    scenario_run(scenario_find("concurrent-senders"), &so, r);
+    timeline_print_with(t, sink_open(&same), &o);
+    a = sink_text(&same);
+    assert_string_equal(a, timeline(t, &plain, 0)); /* decisions 0: as ever */
+    o.decisions = 1;
+    timeline_print_with(t, sink_open(&with), &o);
+    b = sink_text(&with);
+    for (n = 0; line_at(a, n, la, sizeof la); n++) {
+        unsigned long dec = 0;
+
+        assert_true(line_at(b, n, lb, sizeof lb));
+        assert_true(strlen(lb) == strlen(la) + 6);
+        if (n >= 2 && isdigit((unsigned char)lb[5]) &&
+            sscanf(lb + 8, "%lu", &dec) == 1) { /* an event's first line */
+            assert_true(dec >= last);
+            last = dec;
+        }
+        memmove(lb + 8, lb + 14, strlen(lb + 14) + 1);
+        if (n >= 2) /* the titles and the rule differ by more than blanks */
+            assert_string_equal(lb, la);
+    }
+    assert_false(line_at(b, n, lb, sizeof lb));
+    assert_true(n > 12);
+    assert_true(last > 0 && last <= r->sim.ndecisions);
+    sink_free(&plain);
+    sink_free(&same);
+    sink_free(&with);
+    trace_destroy(t);
+    scenario_result_free(r);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_timeline_says_how_many_events_were_not_kept),
         cmocka_unit_test(test_timeline_counts_steps_in_sim_mode),
         cmocka_unit_test(test_timeline_of_a_null_trace_prints_nothing),
+        cmocka_unit_test(test_timeline_decision_column_is_inserted_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

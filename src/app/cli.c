@@ -8,6 +8,8 @@
  *   duplex explore SCENARIO [--max-preemptions K | --seeds N]
  *                       [--max-schedules N] [--messages N] [--capacity B]
  *                       [--timeout MS] [--fix]
+ *   duplex step SCENARIO [--fix] [--messages N] [--capacity B] [--seed N]
+ *                       [--predict] [--challenge NAME]
  *   duplex decode [--hex|--raw] [--max-recv BYTES] [--encoding NAME]
  *   duplex recall [--lessons DIR] [--seed N] [--limit N] [--list]
  *
@@ -16,10 +18,10 @@
  *   command in-process and read what it printed. This file is the table
  *   of commands and what comes before one: `duplex help`, --help,
  *   --version, and whether to paint. Each command is its own file
- *   (cli_run.c, cli_explore.c, cli_decode.c, cli_recall.c, cli_list.c),
- *   and every option of every command is a row of one table, read by one
- *   parser (cli_command.c): every bad value is a usage error (exit 2)
- *   whose message says what was expected.
+ *   (cli_run.c, cli_explore.c, cli_step.c, cli_decode.c, cli_recall.c,
+ *   cli_list.c), and every option of every command is a row of one
+ *   table, read by one parser (cli_command.c): every bad value is a usage
+ *   error (exit 2) whose message says what was expected.
  *
  *   Output that could not be written (a full disk, a closed pipe) is an
  *   I/O error, exit 1, whatever the command would have returned.
@@ -47,6 +49,7 @@ static const char usage_main[] =
     "  run SCENARIO      run a scenario (simulated, seed 1; --os for real\n"
     "                    threads) and print its timeline\n"
     "  explore SCENARIO  run it under many schedules, count the failing ones\n"
+    "  step SCENARIO     be the scheduler: choose who runs at each decision\n"
     "  decode            dissect gRPC frames read from stdin\n"
     "  recall            drill the lessons' active-recall cards\n"
     "  help [COMMAND]    this text, or a command's options\n"
@@ -68,8 +71,8 @@ static const char usage_main[] =
 
 /* The commands, in the order `duplex --help` gives them. */
 static const struct cli_command *const commands[] = {
-    &cli_list_command,   &cli_run_command,    &cli_explore_command,
-    &cli_decode_command, &cli_recall_command,
+    &cli_list_command, &cli_run_command,    &cli_explore_command,
+    &cli_step_command, &cli_decode_command, &cli_recall_command,
 };
 
 /* The command called name, or NULL. */

@@ -43,8 +43,9 @@ static const struct cli_option options[] = {
                       "a whole number from %lld to %lld"},
     /*
      * explore runs the scenario once for every schedule it tries (up to
-     * --max-schedules, 100000 by default), so its runs are kept small:
-     * fewer messages than one `duplex run` may send.
+     * --max-schedules, 100000 by default), and step once for every
+     * decision the learner makes, so their runs are kept small: fewer
+     * messages than one `duplex run` may send.
      */
     [OPT_EXPLORE_MESSAGES] = {"--messages", CLI_NUMBER, 1, 10000,
                               "%lld to %lld"},
@@ -66,6 +67,7 @@ static const struct cli_option options[] = {
     [OPT_OS] = {"--os", CLI_FLAG, 0, 0, ""},
     [OPT_SVG] = {"--svg", CLI_NAME, 0, 0,
                  "a file to write the picture to (- for stdout)"},
+    [OPT_DECISIONS] = {"--decisions", CLI_FLAG, 0, 0, ""},
 
     /* explore */
     [OPT_MAX_PREEMPTIONS] = {"--max-preemptions", CLI_NUMBER, 0, 8,
@@ -73,6 +75,11 @@ static const struct cli_option options[] = {
     [OPT_SEEDS] = {"--seeds", CLI_NUMBER, 1, 10000000, "%lld to %lld"},
     [OPT_MAX_SCHEDULES] = {"--max-schedules", CLI_NUMBER, 1, 100000000,
                            "%lld to %lld"},
+
+    /* step */
+    [OPT_PREDICT] = {"--predict", CLI_FLAG, 0, 0, ""},
+    [OPT_CHALLENGE] = {"--challenge", CLI_NAME, 0, 0,
+                       "a challenge's name, e.g. garble"},
 
     /* decode */
     [OPT_HEX] = {"--hex", CLI_FLAG, 0, 0, ""},

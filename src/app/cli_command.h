@@ -44,7 +44,7 @@ struct cli {
 /* Every option of every command: one row each of the table. */
 enum cli_opt {
     OPT_END, /* ends a command's list; not an option (see cli_next_arg) */
-    /* run and explore */
+    /* run, explore and step */
     OPT_MESSAGES,
     OPT_EXPLORE_MESSAGES,
     OPT_CAPACITY,
@@ -57,10 +57,14 @@ enum cli_opt {
     OPT_REPLAY,
     OPT_OS,
     OPT_SVG,
+    OPT_DECISIONS,
     /* explore */
     OPT_MAX_PREEMPTIONS,
     OPT_SEEDS,
     OPT_MAX_SCHEDULES,
+    /* step */
+    OPT_PREDICT,
+    OPT_CHALLENGE,
     /* decode */
     OPT_HEX,
     OPT_RAW,
@@ -85,6 +89,7 @@ struct cli_command {
 extern const struct cli_command cli_list_command;
 extern const struct cli_command cli_run_command;
 extern const struct cli_command cli_explore_command;
+extern const struct cli_command cli_step_command;
 extern const struct cli_command cli_decode_command;
 extern const struct cli_command cli_recall_command;
 

@@ -57,6 +57,10 @@ static const char usage_run[] =
     "                     default: none; with --os, 200 for the scenarios\n"
     "                     that would hang)\n"
     "  --trace KIND       timeline (default), hexdump, both, or none\n"
+    "  --decisions        number the timeline's events by decision: column\n"
+    "                     dec is how many decisions the run had made, so a\n"
+    "                     replay's k:t changes what follows the events\n"
+    "                     marked k (simulated runs)\n"
     "  --fix              run the corrected variant, where there is one\n"
     "  --seed N           the simulator's seed (default 1)\n"
     "  --replay SCHEDULE  replay a schedule printed by `duplex explore`\n"
@@ -74,9 +78,9 @@ static const char usage_run[] =
     "1 too when the --svg FILE cannot be written (an I/O error).\n";
 
 static const enum cli_opt run_opts[] = {
-    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT, OPT_TRACE,
-    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_FIX,     OPT_SVG,
-    OPT_END};
+    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
+    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_DECISIONS, OPT_FIX,
+    OPT_SVG,      OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 
@@ -89,6 +93,7 @@ struct run_args {
     const char *svg;    /* --svg's file, "-" for stdout, or NULL */
     FILE *picture;      /* ... opened */
     char title[512];    /* the picture's: the command line without --svg */
+    int decisions;      /* --decisions: the timeline's dec column */
 };
 
 /* The exit code of a file that cannot be written: an I/O error. */
@@ -128,6 +133,7 @@ static int run_take(struct cli *c, const struct cli_arg *arg,
     case OPT_REPLAY: a->replay = arg->text; break;
     case OPT_OS: a->opts.os = 1; break;
     case OPT_SVG: a->svg = arg->text; break;
+    case OPT_DECISIONS: a->decisions = 1; break;
     default: /* OPT_END: no option of run's */
         return cli_scenario_word(c, "run", arg->text, &a->name);
     }
@@ -191,6 +197,14 @@ static int parse_run(struct cli *c, int argc, char **argv, struct run_args *a)
         return cli_usage_error(c, "run",
                                "--os, --seed and --replay choose how to run: "
                                "give one of them");
+    if (a->decisions && a->opts.os)
+        return cli_usage_error(c, "run",
+                               "--decisions numbers a simulated run's "
+                               "decisions: --os has none");
+    if (a->decisions && !(a->views & VIEW_TIMELINE))
+        return cli_usage_error(c, "run",
+                               "--decisions is a column of the timeline: "
+                               "use it with --trace timeline or both");
     if (!a->seeded)
         a->opts.seed = 1;
     make_title(a->title, sizeof a->title, argc, argv);
@@ -251,6 +265,27 @@ static void print_mode(struct cli *c, const struct run_args *a)
                 (unsigned long long)a->opts.seed);
 }
 
+/*
+ * What a replay string may name in this run: its threads by number, and
+ * its decisions.
+ */
+static void print_replay_names(struct cli *c, const struct sched_sim_result *s)
+{
+    int i = 0;
+
+    fputs("note: this run's threads:", c->out);
+    for (i = 0; i < s->nthreads; i++)
+        fprintf(c->out, "%s %d %s", i == 0 ? "" : ",", i, s->thread_names[i]);
+    if (s->ndecisions == 0)
+        fputs("; it made no decision (one thread could run at a time)\n",
+              c->out);
+    else
+        fprintf(c->out,
+                "; its decisions: 0 to %zu (--decisions shows them on the "
+                "timeline)\n",
+                s->ndecisions - 1);
+}
+
 /* Where a replayed schedule stopped fitting the run, and why. */
 static void print_divergence(struct cli *c, const struct scenario_options *o,
                              const struct sched_sim_result *s)
@@ -260,6 +295,7 @@ static void print_divergence(struct cli *c, const struct scenario_options *o,
     int listed = 0;
     int i = 0;
 
+    print_replay_names(c, s);
     if (k >= s->ndecisions) {
         fprintf(c->out,
                 "note: the schedule chooses thread %d at decision %zu, but "
@@ -407,8 +443,11 @@ static int run_and_print(struct cli *c, struct run_args *a,
     code = (int)scenario_exit_code(r);
     if (a->views)
         fputc('\n', c->out);
-    if (a->views & VIEW_TIMELINE)
-        timeline_print(t, c->out, c->colour);
+    if (a->views & VIEW_TIMELINE) {
+        struct timeline_options to = {c->colour, a->decisions};
+
+        timeline_print_with(t, c->out, &to);
+    }
     if (a->views == (VIEW_TIMELINE | VIEW_HEXDUMP))
         fputc('\n', c->out);
     if (a->views & VIEW_HEXDUMP)

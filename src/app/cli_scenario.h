@@ -1,7 +1,8 @@
 /*
- * cli_scenario: what `duplex run` and `duplex explore` share: a scenario
- * named on the command line, the options they both take, and the check
- * that the messages asked for fit a simulated run.
+ * cli_scenario: what `duplex run` and `duplex explore` (and `duplex
+ * step`) share: a scenario named on the command line, the options they
+ * all take, and the check that the messages asked for fit a simulated
+ * run.
  *
  * Design
  *   Both commands name one scenario and take --messages, --capacity,

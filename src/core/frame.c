@@ -134,6 +134,21 @@ enum status frame_check_send(size_t length, uint32_t max_send,
     return STATUS_OK;
 }
 
+/*
+ * One of a frame's two writes, noted first for `duplex step` (see
+ * sched_note_detail; nothing unless a simulated run keeps notes).
+ */
+static enum status write_part(struct pipe *p, const char *part, const void *buf,
+                              size_t len)
+{
+    enum status st = STATUS_OK;
+
+    sched_note_detail(pipe_note_state, p, "writes the %s (%zu B)", part, len);
+    st = pipe_write(p, buf, len, NULL);
+    sched_note_detail(pipe_note_state, p, "wrote the %s (%zu B)", part, len);
+    return st;
+}
+
 enum status frame_write(struct pipe *p, uint8_t flag, const void *payload,
                         size_t length, uint32_t max_send,
                         struct status_detail *why)
@@ -145,9 +160,9 @@ enum status frame_write(struct pipe *p, uint8_t flag, const void *payload,
     if (st != STATUS_OK)
         return st;
     frame_encode_header(hdr, flag, (uint32_t)length);
-    st = pipe_write(p, hdr, sizeof hdr, NULL);
+    st = write_part(p, "header", hdr, sizeof hdr);
     if (st == STATUS_OK)
-        st = pipe_write(p, payload, length, NULL);
+        st = write_part(p, "payload", payload, length);
     if (st != STATUS_OK)
         return status_detail_set(why, st, "%s", status_name(st));
     return STATUS_OK;
@@ -175,6 +190,18 @@ static enum status read_full(struct pipe *p, uint8_t *buf, size_t len,
     return STATUS_OK;
 }
 
+/* read_full of a frame's header or payload, noted as write_part is. */
+static enum status read_part(struct pipe *p, const char *part, uint8_t *buf,
+                             size_t len, int eof_ok, struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+
+    sched_note_detail(pipe_note_state, p, "reads %s (%zu B)", part, len);
+    st = read_full(p, buf, len, eof_ok, why);
+    sched_note_detail(pipe_note_state, p, "read %s (%zu B)", part, len);
+    return st;
+}
+
 static enum status reserve(struct frame_msg *msg, size_t need)
 {
     uint8_t *grown = NULL;
@@ -197,7 +224,7 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
     enum status st = STATUS_OK;
 
     assert(msg != NULL);
-    st = read_full(p, raw, sizeof raw, 1, why);
+    st = read_part(p, "a header", raw, sizeof raw, 1, why);
     if (st != STATUS_OK)
         return st;
     st = frame_decode_header(raw, lim, &h, why);
@@ -207,7 +234,7 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
         return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
                                  "out of memory for a %lu-byte message",
                                  (unsigned long)h.length);
-    st = read_full(p, msg->data, h.length, 0, why);
+    st = read_part(p, "the payload", msg->data, h.length, 0, why);
     if (st != STATUS_OK)
         return st;
     msg->flag = h.flag;

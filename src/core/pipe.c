@@ -90,6 +90,18 @@ static enum sched_wait_kind describe_writer(const void *obj, char *buf,
     return SCHED_WAIT_ROOM;
 }
 
+void pipe_note_state(const void *obj, char *buf, size_t cap)
+{
+    const struct pipe *p = obj;
+
+    snprintf(buf, cap, "%s: %llu/%zu bytes used%s%s%s%s", p->name,
+             (unsigned long long)(p->nwrite - p->nread), p->cap,
+             p->writeopen ? "" : ", writer closed",
+             p->readopen ? "" : ", reader closed",
+             p->err != STATUS_OK ? ", aborted: " : "",
+             p->err != STATUS_OK ? status_name(p->err) : "");
+}
+
 enum status pipe_create(size_t capacity, const char *name, struct trace *trace,
                         struct pipe **out)
 {

@@ -192,4 +192,12 @@ size_t pipe_buffered(struct pipe *p);
 /* A snapshot of p's counters. Thread-safe. */
 struct pipe_stats pipe_get_stats(struct pipe *p);
 
+/*
+ * A sched_note_fn (sched.h) for a noted operation on the pipe obj: writes
+ * its state into buf ("c2s: 5/64 bytes used", and ", writer closed",
+ * ", reader closed" or ", aborted: CANCELLED" when so). It takes no lock:
+ * the simulator calls it only while every simulated thread is stopped.
+ */
+void pipe_note_state(const void *obj, char *buf, size_t cap);
+
 #endif /* PIPE_H */

@@ -225,6 +225,8 @@ struct sched_sim_options {
     uint64_t max_steps;            /* the step budget; 0: SCHED_SIM_MAX_STEPS */
     const struct strategy *custom; /* not NULL: followed instead of
                                       strategy and seed */
+    int notes;                     /* keep each thread's note (sched_note),
+                                      for a strategy that shows them */
 };
 
 #define SCHED_REPORT_MAX 1024
@@ -240,6 +242,8 @@ struct sched_sim_result {
                                          or "" */
     struct sched_decision *decisions; /* every decision, in order */
     size_t ndecisions;
+    int nthreads; /* threads started, main too */
+    char thread_names[SCHED_SIM_MAX_THREADS][SCHED_NAME_MAX]; /* by number */
 };
 
 /*
@@ -290,6 +294,61 @@ void sched_sim_point(void);
  * simulation, or 0 in OS mode. Traces use it as their clock in SIM mode.
  */
 uint64_t sched_sim_step(void);
+
+/*
+ * The decisions the running simulation has made so far (the k of its next
+ * one), or 0 in OS mode. Traces note it with each event, so a timeline
+ * can show where a replay string's decisions fall.
+ */
+size_t sched_sim_decisions(void);
+
+/* ---- notes: what each simulated thread is doing ------------------------- */
+
+/*
+ * A run with sched_sim_options.notes keeps, for each simulated thread, a
+ * note of the operation it is in ("stream_send \"bye\" into c2s") and of
+ * the part of it it is at ("writes the payload (3 B)"), for a strategy
+ * that shows the threads at each decision (`duplex step`, strategy.h's
+ * strategy_thread_get). A note is no scheduling point and no step: notes
+ * change no schedule. Without notes (every other run, and OS mode) these
+ * calls return at once and format nothing.
+ */
+
+/* Room for a note, including the NUL. */
+#define SCHED_NOTE_MAX 96
+
+/*
+ * Adds the state a noted operation works on, when the note is read
+ * ("c2s: 60/64 bytes used"). Called while every simulated thread is
+ * stopped: it must not lock, block or record.
+ */
+typedef void (*sched_note_fn)(const void *obj, char *buf, size_t cap);
+
+/*
+ * 1 when the calling thread is simulated in a run that keeps notes, else
+ * 0: a caller whose note costs work to write (a payload preview) asks
+ * first.
+ */
+int sched_noting(void);
+
+/*
+ * Notes the operation the calling thread starts; its detail is cleared.
+ * Its arguments are evaluated in every mode, so they may be only what the
+ * caller owns (its own arguments and locals), never shared state read
+ * without its lock: that would be a data race on real threads. State that
+ * changes goes through sched_note_detail's fn, called only in SIM mode.
+ */
+void sched_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Notes the part of its operation the calling thread is at, and fn(obj)
+ * (fn may be NULL) to say the state it works on.
+ */
+void sched_note_detail(sched_note_fn fn, const void *obj, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The operation noted has returned (the note then reads "back from"). */
+void sched_note_end(void);
 
 /*
  * Writes decisions as a replay string: the decisions that differ from

@@ -2,7 +2,7 @@
  * sched_internal: what the files behind sched.h share. Private to
  * src/core: nothing outside sched's own files includes it.
  *
- * sched.h's API is implemented by five files:
+ * sched.h's API is implemented by six files:
  *   sched.c     the wrappers: POSIX threads and CLOCK_MONOTONIC one to
  *               one (OS mode), or a call into the simulator (SIM mode)
  *   sim.c       the simulator: threads, scheduling points, virtual time,
@@ -11,6 +11,7 @@
  *               ASan, TSan and Valgrind are told about them (fiber.h)
  *   strategy.c  who runs next at a decision (strategy.h)
  *   schedule.c  replay strings
+ *   note.c      what each simulated thread is doing (sched_note)
  */
 #ifndef SCHED_INTERNAL_H
 #define SCHED_INTERNAL_H

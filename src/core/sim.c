@@ -33,11 +33,13 @@
  */
 #include "core/sim.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/fiber.h"
+#include "core/note.h"
 #include "core/sched_internal.h"
 #include "core/strategy.h"
 
@@ -67,6 +69,8 @@ struct sched_fiber {
     struct sched_fiber *next_waiter; /* in cond->waiters */
     struct fiber_worker *w;          /* where it runs */
     uint64_t last_step;              /* the run's step count at its last step */
+    int ran;                         /* its function has started */
+    struct note note; /* what it is doing, when the run keeps notes */
 };
 
 struct sim {
@@ -82,6 +86,7 @@ struct sim {
     struct sched_sim_result *r;
     size_t decisions_cap;
     int failed; /* out of memory while recording */
+    int notes;  /* keep each thread's note (sched_sim_options.notes) */
 };
 
 int sched_simulated(void)
@@ -94,6 +99,13 @@ uint64_t sched_sim_step(void)
     struct sched_fiber *f = sched_me();
 
     return f != NULL ? f->sim->r->steps : 0;
+}
+
+size_t sched_sim_decisions(void)
+{
+    struct sched_fiber *f = sched_me();
+
+    return f != NULL ? f->sim->r->ndecisions : 0;
 }
 
 int64_t sim_now(const struct sched_fiber *f)
@@ -597,6 +609,7 @@ static void worker_main(void)
         struct sim *sim = f->sim;
         int i = 0;
 
+        f->ran = 1;
         f->thread->result = f->thread->fn(f->thread->arg);
         f->state = FIBER_DONE;
         for (i = 0; i < sim->nfibers; i++) {
@@ -657,6 +670,63 @@ void sim_thread_join(struct sched_fiber *f, struct sched_thread *t)
     }
 }
 
+/* ---- notes, and the threads as a strategy sees them -------------------- */
+
+struct note *sim_note(struct sched_fiber *f)
+{
+    return f->sim->notes ? &f->note : NULL;
+}
+
+int strategy_thread_count(void)
+{
+    struct sched_fiber *f = sched_me();
+
+    assert(f != NULL); /* only from a choose, inside the run */
+    return f->sim->nfibers;
+}
+
+/* What a blocked thread waits for, and in which operation. */
+static void write_blocked(const struct sched_fiber *f, char *buf, size_t cap)
+{
+    enum sched_wait_kind kind = SCHED_WAIT_OTHER;
+    char what[192];
+
+    if (f->block == BLOCK_SLEEP)
+        snprintf(what, sizeof what, "virtual time %lld ms (it sleeps)",
+                 (long long)((f->deadline - 1000000000) / 1000000));
+    else
+        describe_wait(f, what, sizeof what, &kind);
+    snprintf(buf, cap, "waits for ");
+    append(buf, cap, what);
+    if (f->note.op[0] != '\0' && !f->note.ended) { /* the call, not its part */
+        append(buf, cap, ", in ");
+        append(buf, cap, f->note.op);
+    }
+}
+
+void strategy_thread_get(int i, struct strategy_thread *out)
+{
+    struct sched_fiber *me = sched_me();
+    const struct sched_fiber *f = NULL;
+
+    assert(me != NULL && i >= 0 && i < me->sim->nfibers);
+    f = me->sim->fibers[i];
+    snprintf(out->name, sizeof out->name, "%s", f->name);
+    out->state = f->state == FIBER_RUNNABLE  ? STRATEGY_THREAD_RUNNABLE
+                 : f->state == FIBER_BLOCKED ? STRATEGY_THREAD_BLOCKED
+                                             : STRATEGY_THREAD_DONE;
+    if (f->state == FIBER_DONE)
+        snprintf(out->doing, sizeof out->doing, "finished");
+    else if (f->state == FIBER_BLOCKED)
+        write_blocked(f, out->doing, sizeof out->doing);
+    else if (!f->ran)
+        snprintf(out->doing, sizeof out->doing, "has not started yet");
+    else
+        note_write(&f->note, out->doing, sizeof out->doing);
+    if (out->doing[0] == '\0')
+        snprintf(out->doing, sizeof out->doing, "runs its own code");
+}
+
 /* ---- running a simulation ----------------------------------------------- */
 
 static void sim_free(struct sim *sim)
@@ -673,6 +743,16 @@ static void sim_free(struct sim *sim)
             fiber_worker_discard(f->w);
         free(f);
     }
+}
+
+/* Keeps the threads' names in r, by number, for what is said after the run. */
+static void keep_names(const struct sim *sim, struct sched_sim_result *r)
+{
+    int i = 0;
+
+    r->nthreads = sim->nfibers;
+    for (i = 0; i < sim->nfibers; i++)
+        memcpy(r->thread_names[i], sim->fibers[i]->name, SCHED_NAME_MAX);
 }
 
 /*
@@ -713,6 +793,7 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
     sim.r = r;
     sim.strategy = pick_strategy(o, &random, &prefix);
     sim.max_steps = o->max_steps ? o->max_steps : SCHED_SIM_MAX_STEPS;
+    sim.notes = o->notes;
     sim.now = 1000000000; /* virtual time starts at 1 s, never at 0 */
     sim.caller = sched_self;
     fiber_ctx_init_here(&sim.main_ctx);
@@ -731,6 +812,7 @@ enum status sched_sim_run(const struct sched_sim_options *o, sched_fn fn,
         r->diverged = prefix.diverged;
         r->diverged_at = prefix.diverged_at;
     }
+    keep_names(&sim, r);
     sim_free(&sim);
     if (st == STATUS_OK && sim.failed)
         st = STATUS_RESOURCE_EXHAUSTED;

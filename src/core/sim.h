@@ -54,4 +54,12 @@ enum status sim_thread_start(struct sched_fiber *f, struct sched_thread *t);
 /* Blocks f until t is done. */
 void sim_thread_join(struct sched_fiber *f, struct sched_thread *t);
 
+struct note;
+
+/*
+ * f's note (note.h) when its run keeps notes (sched_sim_options.notes),
+ * else NULL.
+ */
+struct note *sim_note(struct sched_fiber *f);
+
 #endif /* SIM_H */

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sched.h"
+
 struct strategy {
     /*
      * Returns the thread to run at decision k of the run (the first is 0):
@@ -101,5 +103,41 @@ const struct strategy *strategy_prefix_init(struct strategy_prefix *p,
  * to it), so that one diverges too when it is the first.
  */
 void strategy_prefix_end(struct strategy_prefix *p, size_t ndecisions);
+
+/* ---- what a strategy may look at ---------------------------------------- */
+
+/*
+ * A strategy that shows the run to someone (`duplex step`) may, from its
+ * choose, look at every thread of the run: the simulator answers these
+ * (sim.c). Call them only from a choose, while the run is at the decision.
+ */
+
+/* Room for what a thread is doing, including the NUL. */
+#define STRATEGY_DOING_MAX 256
+
+enum strategy_thread_state {
+    STRATEGY_THREAD_RUNNABLE, /* could run at this decision */
+    STRATEGY_THREAD_BLOCKED,  /* waits (for a lock, a condition, a join,
+                                 or virtual time) */
+    STRATEGY_THREAD_DONE      /* its function returned */
+};
+
+/* One thread of the run, at a decision. */
+struct strategy_thread {
+    char name[SCHED_NAME_MAX];
+    enum strategy_thread_state state;
+    /*
+     * In words: its note (sched_note), "back from" the last operation
+     * noted, or "has not started yet"; a blocked one, what it waits for;
+     * a finished one, "finished".
+     */
+    char doing[STRATEGY_DOING_MAX];
+};
+
+/* The threads the run has started so far, main too (their numbers: 0..). */
+int strategy_thread_count(void);
+
+/* Fills *out with thread i (0 <= i < strategy_thread_count()). */
+void strategy_thread_get(int i, struct strategy_thread *out);
 
 #endif /* STRATEGY_H */

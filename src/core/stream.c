@@ -410,8 +410,8 @@ static enum status send_failed(struct stream_end *e, enum status st, size_t len,
     return st;
 }
 
-enum status stream_send(struct stream_end *e, const void *buf, size_t len,
-                        struct status_detail *why)
+static enum status send_message(struct stream_end *e, const void *buf,
+                                size_t len, struct status_detail *why)
 {
     struct stream *s = NULL;
     int d = 0;
@@ -494,8 +494,8 @@ static enum status recv_failed(struct stream_end *e, enum status st,
     return st;
 }
 
-enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
-                        struct status_detail *why)
+static enum status recv_message(struct stream_end *e, struct frame_msg *msg,
+                                struct status_detail *why)
 {
     struct stream *s = NULL;
     int d = 0;
@@ -540,7 +540,7 @@ static void await_sends_locked(struct stream *s)
     __atomic_store_n(&s->close_waiting, 0, __ATOMIC_SEQ_CST);
 }
 
-enum status stream_close_send(struct stream_end *e)
+static enum status close_send(struct stream_end *e)
 {
     struct stream *s = NULL;
     int already = 0;
@@ -564,7 +564,7 @@ enum status stream_close_send(struct stream_end *e)
     return STATUS_OK;
 }
 
-enum status stream_finish(struct stream_end *e, enum status code,
+static enum status finish(struct stream_end *e, enum status code,
                           const char *text)
 {
     struct stream *s = NULL;
@@ -590,10 +590,70 @@ enum status stream_finish(struct stream_end *e, enum status code,
     return STATUS_OK;
 }
 
+/*
+ * The public calls: each notes what it does for `duplex step` (sched_note,
+ * which does nothing unless a simulated run keeps notes), then does it.
+ */
+
+enum status stream_send(struct stream_end *e, const void *buf, size_t len,
+                        struct status_detail *why)
+{
+    char preview[TRACE_TEXT_MAX];
+    enum status st = STATUS_OK;
+
+    assert(e != NULL);
+    assert(buf != NULL || len == 0);
+    if (sched_noting()) {
+        trace_preview(preview, sizeof preview, buf, (uint32_t)len);
+        sched_note("stream_send %s into %s", preview,
+                   dir_names[dir_out(e->side)]);
+    }
+    st = send_message(e, buf, len, why);
+    sched_note_end();
+    return st;
+}
+
+enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
+                        struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+
+    assert(e != NULL);
+    sched_note("stream_recv from %s", dir_names[dir_in(e->side)]);
+    st = recv_message(e, msg, why);
+    sched_note_end();
+    return st;
+}
+
+enum status stream_close_send(struct stream_end *e)
+{
+    enum status st = STATUS_OK;
+
+    assert(e != NULL);
+    sched_note("stream_close_send (CloseSend on c2s)");
+    st = close_send(e);
+    sched_note_end();
+    return st;
+}
+
+enum status stream_finish(struct stream_end *e, enum status code,
+                          const char *text)
+{
+    enum status st = STATUS_OK;
+
+    assert(e != NULL);
+    sched_note("stream_finish with %s", status_name(code));
+    st = finish(e, code, text);
+    sched_note_end();
+    return st;
+}
+
 void stream_cancel(struct stream_end *e)
 {
     assert(e != NULL);
+    sched_note("stream_cancel");
     context_cancel(e->stream->ctx, STATUS_CANCELLED, NULL);
+    sched_note_end();
 }
 
 struct stream_stats stream_get_stats(struct stream *s)

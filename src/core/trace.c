@@ -84,9 +84,11 @@ static void record(struct trace *t, enum trace_kind kind, const char *dir,
         /* SIM mode: the step count, so the same seed prints the same. */
         if (sched_simulated()) {
             e->t_ns = (int64_t)sched_sim_step();
+            e->decisions = (uint32_t)sched_sim_decisions();
             t->steps = 1;
         } else {
             e->t_ns = sched_now_ns() - t->t0_ns;
+            e->decisions = 0;
         }
         e->kind = kind;
         snprintf(e->thread, sizeof e->thread, "%s", sched_self_name());

@@ -17,7 +17,9 @@
  *   status and nothing else, so every module may record into it (pipe,
  *   frame and stream do) without the trace needing any of them.
  *   Times are nanoseconds since trace_create; in SIM mode they are the
- *   simulator's step count, so the same seed records the same times.
+ *   simulator's step count, so the same seed records the same times, and
+ *   each event also keeps how many decisions the run had made (the k of a
+ *   replay string's "k:t"), so a timeline can show where they fall.
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -56,6 +58,8 @@ struct trace_event {
     uint32_t length;    /* frame payload length, or byte count */
     enum status status; /* outcome, for EOF/FINISH/CANCEL/ERROR */
     char text[TRACE_TEXT_MAX];
+    uint32_t decisions; /* SIM: the decisions the run had made when it was
+                           recorded (sched_sim_decisions); else 0 */
 };
 
 /* The first bytes written into each pipe, for the hexdump. */
@@ -131,7 +135,10 @@ void trace_preview(char *out, size_t cap, const uint8_t *payload,
 /*
  * Read access, for the views (src/view). These take no lock: call them once
  * every thread that records into t has been joined (the join orders their
- * records before these reads, and no event can move under a reader).
+ * records before these reads, and no event can move under a reader), or,
+ * in SIM mode, from a strategy's choose (strategy.h): there every
+ * simulated thread is stopped, and none holds the trace's lock, which is
+ * quiet and held across no scheduling point.
  * trace_length, trace_dropped and trace_in_steps take a NULL t, which has
  * kept nothing; the two _at functions want an index that exists.
  */

@@ -10,6 +10,7 @@
  *   narration reports the sender's waits as the stream counted them.
  */
 #include "scenarios/call.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 /* Server: a slow reader (2 ms a message), then one summary, then OK. */
@@ -104,6 +105,22 @@ static enum status run_backpressure(const struct scenario *sc,
     return st;
 }
 
+/* client/send found c2s full before client/recv waited for the reply. */
+static int send_waited_first(const struct scenario_progress *p)
+{
+    return challenge_before(challenge_find(p, 0, TRACE_BLOCK, "client/send"),
+                            challenge_find(p, 0, TRACE_BLOCK, "client/recv"));
+}
+
+/* The goals of `duplex step backpressure` (see scenario.h). */
+static const struct scenario_challenge backpressure_challenges[] = {
+    {"send-first",
+     "make client/send fill c2s and wait for room before client/recv has "
+     "started to wait for the server's reply",
+     0, send_waited_first},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_backpressure = {
     .name = "backpressure",
     .summary = "a slow receiver: the sender blocks on a full pipe",
@@ -111,4 +128,5 @@ const struct scenario scenario_backpressure = {
     .default_capacity = 64,
     .expected = SCENARIO_EXIT_OK,
     .body = run_backpressure,
+    .challenges = backpressure_challenges,
 };

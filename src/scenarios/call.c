@@ -37,10 +37,12 @@ void latch_destroy(struct latch *l)
 
 void latch_count_down(struct latch *l)
 {
+    sched_note("latch_count_down (a handshake)");
     sched_mutex_lock(&l->mu);
     if (l->count > 0 && --l->count == 0)
         sched_cond_broadcast(&l->opened);
     sched_mutex_unlock(&l->mu);
+    sched_note_end();
 }
 
 void latch_abort(struct latch *l)
@@ -55,12 +57,14 @@ enum status latch_wait(struct latch *l)
 {
     enum status st = STATUS_OK;
 
+    sched_note("latch_wait (a handshake: waits until it opens)");
     sched_mutex_lock(&l->mu);
     while (l->count > 0 && !l->aborted && st == STATUS_OK)
         st = sched_cond_wait(&l->opened, &l->mu);
     if (st == STATUS_OK && l->count > 0)
         st = STATUS_CANCELLED;
     sched_mutex_unlock(&l->mu);
+    sched_note_end();
     return st;
 }
 
@@ -175,6 +179,7 @@ enum status run_threads(struct starts *s, struct run_thread *t, size_t n,
     size_t started = 0;
     size_t i = 0;
 
+    sched_note("run_threads: starts the run's threads, then joins them");
     while (started < n && st == STATUS_OK) {
         st = start_thread(s, &t[started].thread, t[started].name,
                           t[started].fn, t[started].arg);
@@ -267,6 +272,7 @@ enum status run_call(struct call *c, sched_fn server, const struct task *tasks,
     size_t i = 0;
 
     c->threads = 1 + (int)ntasks;
+    sched_note("run_call: starts the threads, then waits for them");
     if (group_create(NULL, &g) != STATUS_OK)
         return call_finish(c, STATUS_RESOURCE_EXHAUSTED);
     st = stream_create(group_context(g), &c->so, &c->s);
@@ -380,6 +386,8 @@ enum status run_body(const struct scenario *sc,
     so.seed = o->seed;
     so.forced = o->forced;
     so.nforced = o->nforced;
+    so.custom = o->custom;
+    so.notes = o->notes;
     r->simulated = 1;
     st = sched_sim_run(&so, sim_main, &job, &body, &r->sim);
     return st != STATUS_OK ? st : body;

@@ -13,6 +13,7 @@
  *   What was lost is measured (sent - received, the stream's counters).
  */
 #include "scenarios/call.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 #include "core/frame.h"
@@ -152,6 +153,42 @@ static enum status check_room(const struct scenario *sc,
     return STATUS_OK;
 }
 
+/* The cancel threw away bytes buffered in s2c (its event says how many). */
+static int lost_an_update(const struct scenario_progress *p)
+{
+    long i = challenge_find(p, 0, TRACE_CANCEL, NULL);
+    const char *s2c = NULL;
+
+    if (i < 0)
+        return 0;
+    s2c = strstr(trace_event_at(p->trace, (size_t)i)->text, "s2c ");
+    return s2c != NULL && s2c[4] >= '1' && s2c[4] <= '9';
+}
+
+/* The server finished before the client read its first update. */
+static int finished_before_first_read(const struct scenario_progress *p)
+{
+    return challenge_before(challenge_find(p, 0, TRACE_FINISH, NULL),
+                            challenge_find(p, 0, TRACE_RECV, "client"));
+}
+
+/* The goals of `duplex step cancel-vs-drain` (see scenario.h). */
+static const struct scenario_challenge cancel_challenges[] = {
+    {"lose",
+     "make cancel-vs-drain lose a message (cancel with updates still "
+     "buffered) in as few decisions as you can",
+     0, lost_an_update},
+    {"ahead",
+     "make the server send every update and finish before the client "
+     "reads the first one",
+     0, finished_before_first_read},
+    {"ahead",
+     "make the server send every update and finish before the client "
+     "reads the first one (and still lose none)",
+     1, finished_before_first_read},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_cancel_vs_drain = {
     .name = "cancel-vs-drain",
     .summary = "cancel with messages buffered loses them; drain first "
@@ -163,4 +200,5 @@ const struct scenario scenario_cancel_vs_drain = {
     .expected_fix = SCENARIO_EXIT_OK,
     .body = run_cancel_vs_drain,
     .check = check_room,
+    .challenges = cancel_challenges,
 };

@@ -12,6 +12,7 @@
  *   reply's text; the narration claims "in order" only when it did.
  */
 #include "scenarios/call.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 /*
@@ -162,10 +163,32 @@ static enum status run_chat(const struct scenario *sc,
     return st;
 }
 
+/* The client half-closed before the first ACK reached it. */
+static int closed_before_first_ack(const struct scenario_progress *p)
+{
+    long close = challenge_find(p, 0, TRACE_CLOSE_SEND, NULL);
+    long i = -1;
+
+    while ((i = challenge_find(p, (size_t)(i + 1), TRACE_RECV, "client")) >= 0)
+        if (strncmp(trace_event_at(p->trace, (size_t)i)->text, "\"ACK", 4) == 0)
+            break;
+    return challenge_before(close, i);
+}
+
+/* The goals of `duplex step chat` (see struct scenario_challenge). */
+static const struct scenario_challenge chat_challenges[] = {
+    {"acks-late",
+     "make the client send every TEXT and CloseSend before the first ACK "
+     "reaches it",
+     0, closed_before_first_ack},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_chat = {
     .name = "chat",
     .summary = "JOIN -> WELCOME -> TEXT -> ACK: a session state machine",
     .default_messages = 3,
     .expected = SCENARIO_EXIT_OK,
     .body = run_chat,
+    .challenges = chat_challenges,
 };

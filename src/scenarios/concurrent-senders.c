@@ -17,6 +17,7 @@
  */
 #include "scenarios/concurrent-senders.h"
 
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 #define CS_QUEUE 16 /* messages the fixed variant's queue holds */
@@ -47,11 +48,21 @@ int cs_text(char out[CS_LEN + 1], int who, int i)
     return CS_LEN;
 }
 
+/* For `duplex step`: the queue's state (see sched_note_detail). */
+static void note_queue(const void *obj, char *buf, size_t cap)
+{
+    const struct cs_queue *q = obj;
+
+    snprintf(buf, cap, "the queue holds %d of %d", q->count, CS_QUEUE);
+}
+
 /* The fix: queues text for client/send, waiting while the queue is full. */
 static enum status cs_enqueue(struct cs_queue *q, const char *text)
 {
     enum status st = STATUS_OK;
 
+    sched_note("cs_enqueue \"%s\"", text);
+    sched_note_detail(note_queue, q, "waits while the queue is full");
     sched_mutex_lock(&q->mu);
     while (q->count == CS_QUEUE && !q->aborted && st == STATUS_OK)
         st = sched_cond_wait(&q->changed, &q->mu);
@@ -63,6 +74,7 @@ static enum status cs_enqueue(struct cs_queue *q, const char *text)
         sched_cond_broadcast(&q->changed);
     }
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
     return st; /* not OK: aborted, or a deadlock (SIM mode) */
 }
 
@@ -127,6 +139,8 @@ static enum status cs_sender(void *arg, struct status_detail *why)
     enum status waited = STATUS_OK;
 
     for (;;) {
+        sched_note("takes the next message from the queue");
+        sched_note_detail(note_queue, &cs->q, "waits while it is empty");
         sched_mutex_lock(&cs->q.mu);
         while (cs->q.count == 0 && cs->q.producers > 0 && !cs->q.aborted &&
                waited == STATUS_OK)
@@ -342,6 +356,63 @@ static enum status run_concurrent_senders(const struct scenario *sc,
     return st;
 }
 
+/*
+ * The server saw the garbling: its recv failed, or it ended the call with
+ * an error status (an unmarshal failure); or the ended run says so.
+ */
+static int garbled(const struct scenario_progress *p)
+{
+    size_t i = 0;
+
+    if (p->result != NULL && p->result->garbled)
+        return 1;
+    for (i = 0; i < p->nevents; i++) {
+        const struct trace_event *e = trace_event_at(p->trace, i);
+
+        if (strcmp(e->thread, "server") == 0 &&
+            (e->kind == TRACE_ERROR ||
+             (e->kind == TRACE_FINISH && e->status != STATUS_OK)))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The garbling showed before the server had read any message intact (one
+ * of A's or B's, whole).
+ */
+static int garbled_first(const struct scenario_progress *p)
+{
+    struct scenario_progress upto = *p;
+    long i = -1;
+
+    while ((i = challenge_find(p, (size_t)(i + 1), TRACE_RECV, "server")) >=
+           0) {
+        const char *text = trace_event_at(p->trace, (size_t)i)->text;
+
+        if (strncmp(text, "\"A:", 3) == 0 || strncmp(text, "\"B:", 3) == 0)
+            break; /* an intact message (a garbled one starts otherwise) */
+    }
+    if (i >= 0) { /* only what happened before that message counts */
+        upto.nevents = (size_t)i;
+        upto.result = NULL;
+    }
+    return garbled(&upto);
+}
+
+/* The goals of `duplex step concurrent-senders` (see scenario.h). */
+static const struct scenario_challenge cs_challenges[] = {
+    {"garble",
+     "make the two senders garble a frame: one sender's bytes between the "
+     "other's header and payload",
+     0, garbled},
+    {"garble-first",
+     "garble the very first frame, before the server reads any message "
+     "intact",
+     0, garbled_first},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_concurrent_senders = {
     .name = "concurrent-senders",
     .summary = "two threads call stream_send on one stream: garbled frames",
@@ -352,4 +423,5 @@ const struct scenario scenario_concurrent_senders = {
     .expected_fix = SCENARIO_EXIT_OK,
     .racy = 1,
     .body = run_concurrent_senders,
+    .challenges = cs_challenges,
 };

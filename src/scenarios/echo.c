@@ -11,6 +11,7 @@
  */
 #include "scenarios/echo.h"
 
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 enum status echo_server(void *arg)
@@ -115,6 +116,23 @@ static enum status run_echo(const struct scenario *sc,
     return st;
 }
 
+/* client/recv found s2c empty (and waited) four times. */
+static int recv_waited_four_times(const struct scenario_progress *p)
+{
+    return challenge_count(p, TRACE_BLOCK, "client/recv") >= 4;
+}
+
+/* The goals of `duplex step echo` (see struct scenario_challenge). */
+static const struct scenario_challenge echo_challenges[] = {
+    {"closed-first",
+     "make the client send every message and CloseSend before the server "
+     "reads the first one (it still gets them all, then EOF)",
+     0, challenge_closed_before_first_read},
+    {"recv-waits", "make client/recv find s2c empty four times", 0,
+     recv_waited_four_times},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_echo = {
     .name = "echo",
     .summary = "client sends, server echoes each as \"echo: <text>\" "
@@ -122,4 +140,5 @@ const struct scenario scenario_echo = {
     .default_messages = 3,
     .expected = SCENARIO_EXIT_OK,
     .body = run_echo,
+    .challenges = echo_challenges,
 };

@@ -11,6 +11,7 @@
  *   wake; the narration says whom it did wake, from each thread's end.
  */
 #include "scenarios/echo.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 /* Client receiver: rejects the third echo, as a validation failure. */
@@ -89,6 +90,22 @@ static enum status run_error_propagation(const struct scenario *sc,
     return st;
 }
 
+/* The group cancelled the call before client/send ever found c2s full. */
+static int cancelled_before_send_waited(const struct scenario_progress *p)
+{
+    return challenge_before(challenge_find(p, 0, TRACE_CANCEL, NULL),
+                            challenge_find(p, 0, TRACE_BLOCK, "client/send"));
+}
+
+/* The goals of `duplex step error-propagation` (see scenario.h). */
+static const struct scenario_challenge errors_challenges[] = {
+    {"cancel-first",
+     "make the group cancel the call before client/send ever waits for "
+     "room on c2s",
+     0, cancelled_before_send_waited},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_error_propagation = {
     .name = "error-propagation",
     .summary = "errgroup: the receiver fails, the group cancels the "
@@ -97,4 +114,5 @@ const struct scenario scenario_error_propagation = {
     .default_capacity = 64,
     .expected = SCENARIO_EXIT_STATUS,
     .body = run_error_propagation,
+    .challenges = errors_challenges,
 };

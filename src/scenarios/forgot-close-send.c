@@ -13,6 +13,7 @@
  *   counts show it.
  */
 #include "scenarios/echo.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 /* The fixed run: it half-closed, or what stopped it. */
@@ -106,6 +107,19 @@ static enum status run_forgot_close_send(const struct scenario *sc,
     return st;
 }
 
+/* The goals of `duplex step forgot-close-send` (see scenario.h). */
+static const struct scenario_challenge forgot_challenges[] = {
+    {"deadlock",
+     "reach the deadlock (both sides wait for data nobody will write) in as "
+     "few decisions as you can",
+     0, challenge_deadlocked},
+    {"closed-first",
+     "make the client send every message and CloseSend before the server "
+     "reads the first one (it still gets them all, then EOF)",
+     1, challenge_closed_before_first_read},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_forgot_close_send = {
     .name = "forgot-close-send",
     .summary = "the client never half-closes: deadlock (with --timeout: "
@@ -117,4 +131,5 @@ const struct scenario scenario_forgot_close_send = {
     .expected = SCENARIO_EXIT_DEADLOCK,
     .expected_fix = SCENARIO_EXIT_OK,
     .body = run_forgot_close_send,
+    .challenges = forgot_challenges,
 };

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 #define HUB_INBOX 64 /* queued messages; readers wait when it is full */
@@ -520,6 +521,30 @@ static enum status check_clients(const struct scenario *sc,
     return STATUS_OK;
 }
 
+/* Some client received a message before it sent its own first one. */
+static int heard_before_speaking(const struct scenario_progress *p)
+{
+    char recv[SCHED_NAME_MAX], send[SCHED_NAME_MAX];
+    int i = 0;
+
+    for (i = 1; i <= SCENARIO_HUB_SIM_MAX; i++) {
+        snprintf(recv, sizeof recv, "client%d/recv", i);
+        snprintf(send, sizeof send, "client%d/send", i);
+        if (challenge_before(challenge_find(p, 0, TRACE_RECV, recv),
+                             challenge_find(p, 0, TRACE_SEND, send)))
+            return 1;
+    }
+    return 0;
+}
+
+/* The goals of `duplex step hub` (see scenario.h). */
+static const struct scenario_challenge hub_challenges[] = {
+    {"heard-first",
+     "make a client receive a message before it has sent its own first one", 0,
+     heard_before_speaking},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_hub = {
     .name = "hub",
     .summary = "a chat hub: N clients, each message to every other client",
@@ -529,4 +554,5 @@ const struct scenario scenario_hub = {
     .takes_clients = 1,
     .body = run_hub,
     .check = check_clients,
+    .challenges = hub_challenges,
 };

@@ -24,6 +24,7 @@
 #include "scenarios/concurrent-senders.h"
 
 #include "core/context.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 #define QUOTA_WINDOW 24 /* two 12-byte messages */
@@ -56,10 +57,23 @@ static enum sched_wait_kind describe_quota(const void *obj, char *buf,
  * Waits for quota until the call's deadline (grpc-go: until it is done),
  * or until the run is aborted (STATUS_CANCELLED, see quota_abort).
  */
+/* For `duplex step`: the quota's state (see sched_note_detail). */
+static void note_quota(const void *obj, char *buf, size_t cap)
+{
+    const struct quota *q = obj;
+
+    snprintf(buf, cap, "quota %ld bytes%s", q->bytes,
+             q->fixed   ? ""
+             : q->token ? ", a token waiting"
+                        : ", no token");
+}
+
 static enum status quota_get(struct quota *q, long n, int64_t deadline)
 {
     enum status st = STATUS_OK;
 
+    sched_note("quota_get %ld bytes", n);
+    sched_note_detail(note_quota, q, "waits while the quota is 0 or less");
     sched_mutex_lock(&q->mu);
     if (q->fixed) {
         while (q->bytes <= 0 && st == STATUS_OK)
@@ -81,6 +95,7 @@ static enum status quota_get(struct quota *q, long n, int64_t deadline)
     if (st == STATUS_OK)
         q->bytes -= n;
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
     return st;
 }
 
@@ -88,6 +103,8 @@ static void quota_replenish(struct quota *q, long n)
 {
     long before = 0;
 
+    sched_note("quota_replenish %ld bytes", n);
+    sched_note_detail(note_quota, q, "gives the quota back");
     sched_mutex_lock(&q->mu);
     before = q->bytes;
     q->bytes += n;
@@ -98,6 +115,7 @@ static void quota_replenish(struct quota *q, long n)
         sched_cond_signal(&q->wake);
     }
     sched_mutex_unlock(&q->mu);
+    sched_note_end();
 }
 
 struct quota_call {
@@ -278,6 +296,25 @@ run_concurrent_senders_quota(const struct scenario *sc,
     return st;
 }
 
+/* Every message got through: the run ended OK. */
+static int ended_ok(const struct scenario_progress *p)
+{
+    return p->result != NULL &&
+           scenario_exit_code(p->result) == SCENARIO_EXIT_OK;
+}
+
+/* The goals of `duplex step concurrent-senders-quota` (see scenario.h). */
+static const struct scenario_challenge quota_challenges[] = {
+    {"lost-wakeup",
+     "reach the quota's lost wake-up: a sender waits forever although "
+     "there is quota left",
+     0, challenge_deadlocked},
+    {"lucky",
+     "get every message through: a schedule that never loses the wake-up", 0,
+     ended_ok},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_concurrent_senders_quota = {
     .name = "concurrent-senders-quota",
     .summary = "two senders share grpc-go's send quota: a lost wake-up "
@@ -290,4 +327,5 @@ const struct scenario scenario_concurrent_senders_quota = {
     .expected_fix = SCENARIO_EXIT_OK,
     .racy = 1,
     .body = run_concurrent_senders_quota,
+    .challenges = quota_challenges,
 };

@@ -122,6 +122,17 @@ enum status scenario_check(const struct scenario *sc,
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
 }
 
+const struct scenario_challenge *
+scenario_challenge_find(const struct scenario *sc, const char *name, int fix)
+{
+    const struct scenario_challenge *c = sc->challenges;
+
+    for (; c != NULL && c->name != NULL; c++)
+        if (strcmp(c->name, name) == 0 && c->fix == (fix != 0))
+            return c;
+    return NULL;
+}
+
 void scenario_result_free(struct scenario_result *r)
 {
     if (r != NULL)

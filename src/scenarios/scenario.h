@@ -83,6 +83,10 @@ struct scenario_options {
     int refuse_thread; /* tests: the run's thread start number refuse_thread
                           (1: its first) fails as a `ulimit -u` would make
                           it fail (EAGAIN); 0: none */
+    const struct strategy *custom; /* SIM: chooses instead of strategy and
+                                      seed (see sched_sim_options) */
+    int notes; /* SIM: keep what each thread is doing (sched_note), for a
+                  custom strategy that shows it (`duplex step`) */
 };
 
 #define SCENARIO_REPORT_MAX 4096
@@ -106,6 +110,33 @@ struct scenario_result {
 };
 
 struct scenario;
+
+/*
+ * What a challenge looks at: the events of a run so far, and its result
+ * once it has ended.
+ */
+struct scenario_progress {
+    const struct trace *trace; /* the run's events (not NULL) */
+    size_t nevents;            /* how many have happened so far (at most
+                                  trace_length) */
+    const struct scenario_result *result; /* the run's result once it has
+                                             ended, else NULL */
+};
+
+/*
+ * A challenge, as in The Deadlock Empire: a goal a learner reaches by
+ * choosing who runs at each decision (`duplex step`), with the fewest
+ * decisions as the score. reached says whether p shows it; it must be
+ * monotone (once true for some events, true for more of them and for the
+ * result), so the decision that reached it can be searched for. Checks
+ * over the events go in scenarios/challenge.h.
+ */
+struct scenario_challenge {
+    const char *name; /* one word, for --challenge: "garble" */
+    const char *goal; /* a sentence: "make the two senders garble a frame" */
+    int fix;          /* 1: a goal of the --fix variant, 0: of the other */
+    int (*reached)(const struct scenario_progress *p);
+};
 
 /*
  * A scenario's body: runs it with o (defaults filled in from sc where o
@@ -141,6 +172,8 @@ struct scenario {
     int takes_clients;               /* --clients: one stream per client */
     scenario_body_fn body;           /* runs it */
     scenario_check_fn check;         /* its own option check; NULL: none */
+    const struct scenario_challenge *challenges; /* its goals for `duplex
+                                    step`, up to a row whose name is NULL */
 };
 
 /*
@@ -180,6 +213,13 @@ enum status scenario_run(const struct scenario *sc,
 enum status scenario_check(const struct scenario *sc,
                            const struct scenario_options *opts,
                            struct status_detail *why);
+
+/*
+ * The challenge of sc called name, for its --fix variant when fix is set,
+ * or NULL when it has none of that name.
+ */
+const struct scenario_challenge *
+scenario_challenge_find(const struct scenario *sc, const char *name, int fix);
 
 /* Frees what a result holds (the SIM decisions). NULL is a no-op. */
 void scenario_result_free(struct scenario_result *r);

@@ -9,6 +9,7 @@
  *   end. The server's two late messages are checked by their text.
  */
 #include "scenarios/call.h"
+#include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
 /* Server: read everything, then send two more messages after EOF. */
@@ -100,6 +101,22 @@ static enum status run_send_after_eof(const struct scenario *sc,
     return st;
 }
 
+/* The client waited on an empty s2c before the server saw its EOF. */
+static int client_waited_before_eof(const struct scenario_progress *p)
+{
+    return challenge_before(challenge_find(p, 0, TRACE_BLOCK, "client"),
+                            challenge_find(p, 0, TRACE_EOF, "server"));
+}
+
+/* The goals of `duplex step send-after-eof` (see scenario.h). */
+static const struct scenario_challenge after_eof_challenges[] = {
+    {"early-wait",
+     "make the client wait on an empty s2c before the server has seen its "
+     "EOF",
+     0, client_waited_before_eof},
+    {NULL, NULL, 0, NULL},
+};
+
 const struct scenario scenario_send_after_eof = {
     .name = "send-after-eof",
     .summary = "the server sends after the client's EOF; they arrive "
@@ -107,4 +124,5 @@ const struct scenario scenario_send_after_eof = {
     .default_messages = 3,
     .expected = SCENARIO_EXIT_OK,
     .body = run_send_after_eof,
+    .challenges = after_eof_challenges,
 };

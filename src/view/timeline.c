@@ -7,7 +7,8 @@
  *   The client lane is 35 columns and comes first, so a longer cell wraps
  *   at blanks onto indented lines of its own, never cut; the server lane
  *   is last on the line and is never cut, wrapped or padded, so no line
- *   ends in a blank.
+ *   ends in a blank. The decision column, when asked for, sits between
+ *   the time and the lanes; without it every line is as it always was.
  */
 #include "view/timeline.h"
 
@@ -113,12 +114,18 @@ static void print_span(FILE *out, const char *text, int len, int width,
         fprintf(out, "%*s", width - len, "");
 }
 
+/* The blanks under the time column (and the decision column, if shown). */
+static void print_gutter(FILE *out, int decisions)
+{
+    fprintf(out, "%6s  %s", "", decisions ? "      " : "");
+}
+
 /*
  * Prints a cell in the client lane, wrapped at blanks so that nothing is
  * cut: continuation lines are indented under the first.
  */
 static void print_left(FILE *out, const char *cell, int colour,
-                       const char *paint)
+                       const char *paint, int decisions)
 {
     const char *p = cell;
     int indent = 0;
@@ -133,8 +140,10 @@ static void print_left(FILE *out, const char *cell, int colour,
                 ;
             len = k > 0 ? k : width;
         }
-        if (indent > 0)
-            fprintf(out, "%6s  %*s", "", indent, "");
+        if (indent > 0) {
+            print_gutter(out, decisions);
+            fprintf(out, "%*s", indent, "");
+        }
         print_span(out, p, len, width, colour, paint);
         fputs(" |\n", out);
         p += len;
@@ -145,8 +154,10 @@ static void print_left(FILE *out, const char *cell, int colour,
 }
 
 static void print_event(FILE *out, const struct trace_event *e, int steps,
-                        int colour)
+                        const struct timeline_options *o)
 {
+    int colour = o->colour;
+
     char words[2 * TRACE_TEXT_MAX];
     char cell[2 * TRACE_TEXT_MAX + SCHED_NAME_MAX + 4];
     const char *role = role_of(e->thread);
@@ -160,8 +171,10 @@ static void print_event(FILE *out, const struct trace_event *e, int steps,
     else
         snprintf(cell, sizeof cell, "%s", words);
     fprintf(out, "%6lld  ", (long long)(steps ? e->t_ns : e->t_ns / 1000));
+    if (o->decisions)
+        fprintf(out, "%4lu  ", (unsigned long)e->decisions);
     if (lane < 0) {
-        print_left(out, cell, colour, colour_of(e));
+        print_left(out, cell, colour, colour_of(e), o->decisions);
         return;
     }
     /* The right-hand lane is last on the line: never cut, never padded. */
@@ -171,22 +184,51 @@ static void print_event(FILE *out, const struct trace_event *e, int steps,
     fputc('\n', out);
 }
 
-void timeline_print(const struct trace *t, FILE *out, int colour)
+void timeline_print_header(const struct trace *t, FILE *out,
+                           const struct timeline_options *o)
 {
     static const char rule[] = "----------------------------------------";
     int steps = trace_in_steps(t);
+
+    fprintf(out, "%6s  %s%-*s | %s\n", steps ? "step" : "t(us)",
+            o->decisions ? " dec  " : "", LANE, "client", "server");
+    fprintf(out, "%.6s  %s%.*s-+-%.*s\n", rule, o->decisions ? "----  " : "",
+            LANE, rule, LANE - 1, rule);
+}
+
+void timeline_print_events(const struct trace *t, size_t from, size_t to,
+                           FILE *out, const struct timeline_options *o)
+{
+    int steps = trace_in_steps(t);
     size_t i = 0;
 
+    if (to > trace_length(t))
+        to = trace_length(t);
+    for (i = from; i < to; i++)
+        print_event(out, trace_event_at(t, i), steps, o);
+}
+
+void timeline_print_with(const struct trace *t, FILE *out,
+                         const struct timeline_options *o)
+{
     if (t == NULL)
         return;
-    fprintf(out, "%6s  %-*s | %s\n", steps ? "step" : "t(us)", LANE, "client",
-            "server");
-    fprintf(out, "%.6s  %.*s-+-%.*s\n", rule, LANE, rule, LANE - 1, rule);
-    for (i = 0; i < trace_length(t); i++)
-        print_event(out, trace_event_at(t, i), steps, colour);
-    if (trace_dropped(t) > 0)
+    timeline_print_header(t, out, o);
+    timeline_print_events(t, 0, trace_length(t), out, o);
+    if (trace_dropped(t) > 0) {
+        print_gutter(out, o->decisions);
         fprintf(out,
-                "%6s  ... and %llu more events, not kept (a timeline keeps "
+                "... and %llu more events, not kept (a timeline keeps "
                 "the first %d; --trace none skips it)\n",
-                "", (unsigned long long)trace_dropped(t), TRACE_MAX_EVENTS);
+                (unsigned long long)trace_dropped(t), TRACE_MAX_EVENTS);
+    }
+}
+
+void timeline_print(const struct trace *t, FILE *out, int colour)
+{
+    struct timeline_options o;
+
+    memset(&o, 0, sizeof o);
+    o.colour = colour;
+    timeline_print_with(t, out, &o);
 }

@@ -18,6 +18,7 @@
 #ifndef VIEW_TIMELINE_H
 #define VIEW_TIMELINE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "core/trace.h"
@@ -29,5 +30,36 @@
  * that records into t has been joined (see trace_length).
  */
 void timeline_print(const struct trace *t, FILE *out, int colour);
+
+/* How to draw a timeline (timeline_print_with). */
+struct timeline_options {
+    int colour; /* paint with ANSI colours */
+    /*
+     * A column "dec" after the time: the decisions the simulated run had
+     * made when the event was recorded (trace_event.decisions), which is
+     * the number of the next decision. A replay string's "k:t" changes
+     * what happens from the first event marked k on. Meant for SIM mode
+     * (elsewhere every event reads 0).
+     */
+    int decisions;
+};
+
+/* timeline_print with options (o->colour, o->decisions). */
+void timeline_print_with(const struct trace *t, FILE *out,
+                         const struct timeline_options *o);
+
+/* Parts of it, for a view that draws a run a piece at a time (step). */
+
+/* The column titles and the rule under them. t not NULL. */
+void timeline_print_header(const struct trace *t, FILE *out,
+                           const struct timeline_options *o);
+
+/*
+ * The lines of events from .. to - 1 (to is cut to trace_length). t not
+ * NULL. In SIM mode this may be called from a strategy's choose (see
+ * trace_length).
+ */
+void timeline_print_events(const struct trace *t, size_t from, size_t to,
+                           FILE *out, const struct timeline_options *o);
 
 #endif /* VIEW_TIMELINE_H */

@@ -1,0 +1,214 @@
+#!/bin/sh
+# tests/step.sh: `duplex step`, driven by a script of keys, as a learner's
+# terminal would drive it, and read back.
+#
+#   DUPLEX=build/duplex sh tests/step.sh
+#
+# What it checks, each on the real binary with its input from a file:
+#   - a whole run by keys prints, decision by decision, the same events
+#     (with their decision column) as `duplex run --replay` of the replay
+#     string it ends with, and the same result: a path found by hand runs
+#     again;
+#   - undo shows the decision before again, as it was;
+#   - a challenge reached is said, and its record kept in
+#     $DUPLEX_STATE_DIR/step.records (mode 0600), and said the next time;
+#   - --predict asks, answers and keeps the score;
+#   - bad keys are answered with what was expected, and the end of the
+#     input ends the session cleanly with the run's exit code;
+#   - output to a file has no escape sequences; on a terminal (where
+#     util-linux script(1) can give it one) the screen is redrawn in
+#     colour, and NO_COLOR turns both off.
+#
+# Each check prints "ok - NAME" or "not ok - NAME" with what went wrong
+# behind "#"; the last line is "N passed, M failed". The exit status is 1
+# when anything failed.
+
+cd "$(dirname "$0")/.." || exit 1
+
+DUPLEX=${DUPLEX:-build/duplex}
+tap_name=step tap_out=10 tap_err=5
+. tests/tap.sh
+
+# The records go here, never into the user's home.
+DUPLEX_STATE_DIR=$tmp/state
+export DUPLEX_STATE_DIR
+unset NO_COLOR
+
+[ -x "$DUPLEX" ] || {
+    not_ok "$DUPLEX is an executable" "make build/duplex first"
+    echo "$passed passed, $failed failed"
+    exit 1
+}
+
+# step KEYS ARGS...: runs duplex step ARGS with KEYS (a printf format) as
+# its input; stdout, stderr in $tmp/out, $tmp/err, the status in $rc.
+step() {
+    # shellcheck disable=SC2059 # the escapes are the point
+    printf "$1" >"$tmp/keys"
+    shift
+    within 60 "$DUPLEX" step "$@" <"$tmp/keys" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# has NAME TEXT: passes when $tmp/out holds the line TEXT.
+has() {
+    if grep -qxF -- "$2" "$tmp/out"; then
+        ok "$1"
+    else
+        not_ok "$1" "no line: $2"
+    fi
+}
+
+# events FILE: the event lines of a timeline with a dec column.
+events() {
+    grep -E '^ {0,5}[0-9]+ +[0-9]+  |^ {14}' "$1"
+}
+
+# keys N: N lines of KEY (printf format), e.g. keys 40 '3\n'.
+keys() {
+    i=0
+    while [ "$i" -lt "$1" ]; do
+        printf '%s' "$2"
+        i=$((i + 1))
+    done
+}
+
+# ---- a path by hand runs again ------------------------------------------------
+
+# Thread 3 whenever it can (else the bad key is answered and Enter goes
+# on), for echo and concurrent-senders.
+for sc in echo "concurrent-senders --messages 2"; do
+    # shellcheck disable=SC2086 # $sc is a scenario and its options
+    step "$(keys 80 '3\n\n')" $sc
+    replay=$(sed -n 's/^replay: duplex run .* --replay //p' "$tmp/out")
+    want=$(sed -n 's/^result: .*(exit \([0-9]\)).*/\1/p' "$tmp/out")
+    if [ -n "$replay" ] && [ "$rc" = "$want" ]; then
+        ok "step $sc: ends with a replay string and the run's exit code ($rc)"
+    else
+        not_ok "step $sc: ends with a replay string and the run's exit code" \
+            "exit $rc, result's exit $want, replay '$replay'"
+    fi
+    events "$tmp/out" >"$tmp/stepped"
+    grep '^result: ' "$tmp/out" >"$tmp/result"
+    # shellcheck disable=SC2086
+    within 60 "$DUPLEX" run $sc --replay "$replay" --decisions >"$tmp/run"
+    events "$tmp/run" >"$tmp/replayed"
+    if [ -s "$tmp/stepped" ] && cmp -s "$tmp/stepped" "$tmp/replayed" &&
+        grep -qxF "$(cat "$tmp/result")" "$tmp/run"; then
+        ok "step $sc: duplex run --replay shows the same events and result"
+    else
+        not_ok "step $sc: duplex run --replay shows the same events and result" \
+            "$(diff "$tmp/stepped" "$tmp/replayed" | head -n 10)"
+    fi
+done
+
+# All Enter: the seed's run, as `duplex run --seed 1` prints it.
+step "$(keys 200 '\n')" echo
+grep '^result: ' "$tmp/out" >"$tmp/result"
+within 60 "$DUPLEX" run echo --seed 1 >"$tmp/run"
+if grep -qxF "$(cat "$tmp/result")" "$tmp/run" &&
+    grep -q 'the seed made the rest' "$tmp/out" &&
+    ! grep -q '(end of input)' "$tmp/out"; then
+    ok "step echo, Enter at every decision: the run of --seed 1"
+else
+    not_ok "step echo, Enter at every decision: the run of --seed 1" \
+        "$(cat "$tmp/result")"
+fi
+
+# ---- undo ---------------------------------------------------------------------
+
+step '1\n\n\nu\nu\nq\n' echo
+sed -n '/^decision 1 (step/,/^decision 1> /p' "$tmp/out" >"$tmp/blocks"
+first=$(sed -n '/^decision 1 (step/,/^decision 1> /{p;/^decision 1> /q;}' "$tmp/out")
+if grep -qxF 'undone: back at decision 2' "$tmp/out" &&
+    grep -qxF 'undone: back at decision 1' "$tmp/out" &&
+    [ "$(grep -c '^decision 1 (step' "$tmp/out")" = 2 ] &&
+    [ "$(printf '%s\n' "$first" | grep -c .)" -gt 2 ] &&
+    [ "$(grep -cxF "$(printf '%s\n' "$first" | sed -n 2p)" "$tmp/out")" -ge 2 ]; then
+    ok "step echo: u takes back a decision; the one before is shown again"
+else
+    not_ok "step echo: u takes back a decision; the one before is shown again" \
+        "$(grep -n 'undone\|^decision' "$tmp/out" | head -n 12)"
+fi
+has "step echo: q says where it stopped" "stopped at decision 1. Your 1 choices, then the seed's:"
+
+# ---- a challenge and its record ----------------------------------------------
+
+step 'r\n' cancel-vs-drain --challenge lose
+n=$(sed -n 's/^challenge lose reached in \([0-9]*\) decisions$/\1/p' "$tmp/out")
+if [ -n "$n" ] && [ "$rc" = 3 ]; then
+    ok "step cancel-vs-drain --challenge lose: reached in $n decisions"
+else
+    not_ok "step cancel-vs-drain --challenge lose: reached" "exit $rc"
+fi
+has "the first time, a new record" "a new record for lose"
+records=$DUPLEX_STATE_DIR/step.records
+if [ "$(grep -c "^cancel-vs-drain:lose $n " "$records")" = 1 ] &&
+    ls -l "$records" | grep -q '^-rw-------'; then
+    ok "the record is in step.records (mode 0600)"
+else
+    not_ok "the record is in step.records (mode 0600)" "$(ls -l "$records"; cat "$records")"
+fi
+step 'r\n' cancel-vs-drain --challenge lose
+has "the next time, the record is said" "your record for lose: $n decisions"
+has "and shown with the challenge" "challenge lose: make cancel-vs-drain lose a message (cancel with updates still buffered) in as few decisions as you can (best: $n decisions)"
+
+# ---- predict ------------------------------------------------------------------
+
+step "$(keys 100 '\n\n1\n\n4\n')" echo --predict
+right=$(sed -n 's/^predictions: \([0-9]*\) of \([0-9]*\) right$/\1 \2/p' "$tmp/out")
+if [ -n "$right" ] && [ "${right% *}" -le "${right#* }" ] &&
+    grep -q '^right: ' "$tmp/out" && grep -q '^not this time: ' "$tmp/out"; then
+    ok "step echo --predict: asks, answers and scores ($right)"
+else
+    not_ok "step echo --predict: asks, answers and scores" "predictions: '$right'"
+fi
+has "an answer that is no choice is asked again" "'' is not an answer: type a number from 1 to 4, then Enter"
+
+# ---- bad keys, the end of the input ------------------------------------------
+
+step 'hello\n42\n' forgot-close-send
+has "a word is no key" "'hello' is not a key here. Keys: a thread's number runs it, Enter lets the seed choose, u undoes, r runs the rest, q stops, ? shows the keys"
+has "a number with no thread" "there is no thread 42: the numbers are in the list"
+if [ "$rc" = 5 ] && grep -q '> (end of input)$' "$tmp/out" && [ ! -s "$tmp/err" ]; then
+    ok "the end of the input runs the rest: exit 5 (deadlock), nothing on stderr"
+else
+    not_ok "the end of the input runs the rest: exit 5" "exit $rc"
+fi
+step '' concurrent-senders
+if [ "$rc" = 4 ] && grep -q '^result: INTERNAL' "$tmp/out"; then
+    ok "an empty input: the seed's run, exit 4 (garbled)"
+else
+    not_ok "an empty input: the seed's run, exit 4 (garbled)" "exit $rc"
+fi
+if ! grep -q "$(printf '\033')" "$tmp/out"; then
+    ok "output to a file has no escape sequence"
+else
+    not_ok "output to a file has no escape sequence" ""
+fi
+
+# ---- a terminal ---------------------------------------------------------------
+
+if script --version 2>/dev/null | grep -q util-linux; then
+    printf 'q\n' >"$tmp/keys"
+    TERM=xterm within 60 script -qec "$DUPLEX step echo" /dev/null \
+        <"$tmp/keys" >"$tmp/tty" 2>&1
+    if grep -q "$(printf '\033\\[H\033\\[2J')" "$tmp/tty" &&
+        grep -q "$(printf '\033\\[1mdecision 0')" "$tmp/tty"; then
+        ok "on a terminal: the screen is redrawn, in colour"
+    else
+        not_ok "on a terminal: the screen is redrawn, in colour" "$(head -c 300 "$tmp/tty")"
+    fi
+    NO_COLOR=1 TERM=xterm within 60 script -qec "$DUPLEX step echo" \
+        /dev/null <"$tmp/keys" >"$tmp/tty" 2>&1
+    if ! grep -q "$(printf '\033')" "$tmp/tty"; then
+        ok "on a terminal with NO_COLOR: plain lines"
+    else
+        not_ok "on a terminal with NO_COLOR: plain lines" ""
+    fi
+else
+    ok "# skip: no util-linux script(1) to give duplex a terminal"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
