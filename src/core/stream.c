@@ -393,12 +393,14 @@ static enum status send_failed(struct stream_end *e, enum status st, size_t len,
             st = status_detail_set(why, STATUS_EOF,
                                    "the server ended the call; "
                                    "stream_recv returns its status");
-    } else if (st == STATUS_DEADLINE_EXCEEDED) {
+    } else if (st == STATUS_DEADLINE_EXCEEDED || st == STATUS_DEADLOCK) {
         /*
          * frame_write left the pipe's bare status name in why. Clear it, so
          * the teardown uses Go's words ("context deadline exceeded"), and
          * pass why on, so the caller gets the call's final status like
-         * every other way a send can find the call over.
+         * every other way a send can find the call over. A send the
+         * simulator woke from a deadlock fails the call the same way, as
+         * a recv does (recv_failed): the call did not end, it got stuck.
          */
         status_detail_clear(why);
         st = fail_call(s, st, why);

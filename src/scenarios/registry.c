@@ -14,10 +14,13 @@
 static const struct scenario *const table[] = {
     &scenario_echo,
     &scenario_chat,
+    &scenario_one_thread_client,
+    &scenario_both_hot,
     &scenario_forgot_close_send,
     &scenario_concurrent_senders,
     &scenario_concurrent_senders_quota,
     &scenario_error_propagation,
+    &scenario_sender_fails_first,
     &scenario_cancel_vs_drain,
     &scenario_backpressure,
     &scenario_send_after_eof,

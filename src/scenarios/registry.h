@@ -10,10 +10,13 @@
 
 extern const struct scenario scenario_echo;
 extern const struct scenario scenario_chat;
+extern const struct scenario scenario_one_thread_client;
+extern const struct scenario scenario_both_hot;
 extern const struct scenario scenario_forgot_close_send;
 extern const struct scenario scenario_concurrent_senders;
 extern const struct scenario scenario_concurrent_senders_quota;
 extern const struct scenario scenario_error_propagation;
+extern const struct scenario scenario_sender_fails_first;
 extern const struct scenario scenario_cancel_vs_drain;
 extern const struct scenario scenario_backpressure;
 extern const struct scenario scenario_send_after_eof;
