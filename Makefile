@@ -147,6 +147,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	sh tests/notes.sh check || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
 	DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
+	sh tests/lesson_index.sh || failed=1; \
 	exit $$failed
 
 # Every active-recall card in lesson/ is proven by a passing test.
