@@ -153,6 +153,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
 	suite sh sh tests/lesson_index.sh || failed=1; \
 	suite sh sh tests/tally_check.sh || failed=1; \
+	suite sh sh tests/watch.sh || failed=1; \
 	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 
