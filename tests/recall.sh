@@ -257,6 +257,10 @@ cat "$src"/*/*.h "$src"/*/*/*.h 2>/dev/null |
     grep -o -E '\b[a-z][a-z0-9]*_[a-z0-9_]+ *\(' | sed 's/ *($//' |
     sort -u >"$tmp/functions"
 internal=0
+if [ ! -s "$tmp/functions" ]; then
+    echo "NOT in gRPC's terms: cannot read the function names in $src/"
+    internal=1
+fi
 while IFS=$tab read -r status where question test file; do
     [ "$status" = ok ] || continue
     for word in $(printf '%s\n' "$question" |
