@@ -191,8 +191,8 @@ static void check_error_propagation(struct scenario_options o)
     trace_destroy(t);
 }
 
-static void test_causality_error_propagation_records_the_first_error(
-    void **state)
+static void
+test_causality_error_propagation_records_the_first_error(void **state)
 {
     struct scenario_options o;
     int i = 0;
@@ -243,9 +243,9 @@ static void test_causality_cancel_precedes_the_wake_it_causes(void **state)
         so.capacity = 16;
         memset(&b, 0, sizeof b);
         assert_int_equal(stream_create(NULL, &so, &b.s), STATUS_OK);
-        assert_int_equal(sched_thread_start(&th, "client/send",
-                                            send_until_blocked, &b),
-                         STATUS_OK);
+        assert_int_equal(
+            sched_thread_start(&th, "client/send", send_until_blocked, &b),
+            STATUS_OK);
         /* Cancel once the sender is blocked: its BLOCK is in the trace. */
         while (trace_count(t, TRACE_BLOCK) == 0)
             sched_yield();

@@ -2280,8 +2280,8 @@ static void test_recall_deck_load_day_takes_that_day_alone(void **state)
                         "/day-1-close.md");
     assert_string_equal(d->cards[2].source + strlen(f->lessons), "/day-1.md");
     /* The same ids as in the whole deck, so progress is shared. */
-    snprintf(want, sizeof want, "%s %s %s", all->cards[0].id,
-             all->cards[1].id, all->cards[2].id);
+    snprintf(want, sizeof want, "%s %s %s", all->cards[0].id, all->cards[1].id,
+             all->cards[2].id);
     assert_string_equal(ids_of(d, got, sizeof got), want);
     recall_deck_destroy(d);
     assert_int_equal(recall_deck_load_day(f->lessons, 11, NULL, &d, &why),
@@ -2294,12 +2294,11 @@ static void test_recall_deck_load_day_takes_that_day_alone(void **state)
                      STATUS_NOT_FOUND);
     assert_ptr_equal(d, (struct recall_deck *)&d);
     snprintf(want, sizeof want,
-             "no page for day 2 in '%s' (a page named day-2-*.md)",
-             f->lessons);
+             "no page for day 2 in '%s' (a page named day-2-*.md)", f->lessons);
     assert_string_equal(why.text, want);
-    assert_int_equal(recall_deck_load_day("/nonexistent/lessons", 1, NULL, &d,
-                                          &why),
-                     STATUS_NOT_FOUND);
+    assert_int_equal(
+        recall_deck_load_day("/nonexistent/lessons", 1, NULL, &d, &why),
+        STATUS_NOT_FOUND);
     recall_deck_destroy(all);
 }
 
@@ -2378,9 +2377,9 @@ static void test_recall_cli_day_and_lesson_drill_one_page(void **state)
     assert_has(r.out, "duplex recall: nothing due today (3 cards)\n");
     run_free(&r);
     /* --day 2 and the listing of one page. */
-    recall(&r, "",
-           (const char *[]){"--lessons", f->lessons, "--day=1", "--list",
-                            NULL});
+    recall(
+        &r, "",
+        (const char *[]){"--lessons", f->lessons, "--day=1", "--list", NULL});
     assert_int_equal(r.code, 0);
     assert_has(r.out, "2 cards: 0 due, 0 new, 2 later");
     run_free(&r);
@@ -2392,7 +2391,8 @@ static void test_recall_cli_day_and_lesson_usage_errors(void **state)
         const char *args[6];
         const char *message;
     } bad[] = {
-        {{"--day", "-1"}, "--day wants a day number from 0 to 100000, e.g. 117"},
+        {{"--day", "-1"},
+         "--day wants a day number from 0 to 100000, e.g. 117"},
         {{"--day", "100001"},
          "--day wants a day number from 0 to 100000, e.g. 117"},
         {{"--day"}, "--day wants a day number from 0 to 100000, e.g. 117"},
@@ -2563,8 +2563,8 @@ static void test_recall_state_keeps_new_cards_beside_the_state(void **state)
     recall_state_destroy(s);
 }
 
-static void test_recall_state_new_file_counts_only_what_the_state_holds(
-    void **state)
+static void
+test_recall_state_new_file_counts_only_what_the_state_holds(void **state)
 {
     struct fx *f = *state;
     struct recall_state *s = NULL;
@@ -2740,8 +2740,8 @@ static void test_recall_cli_help_states_the_new_cards_a_day(void **state)
  * a save brings them in, and a drill stops at the cap even when its plan,
  * made before, had room.
  */
-static void test_recall_drill_stops_at_the_cap_another_drill_reached(
-    void **state)
+static void
+test_recall_drill_stops_at_the_cap_another_drill_reached(void **state)
 {
     struct fx *f = *state;
     struct recall_deck *d = NULL;

@@ -56,9 +56,9 @@ static const char usage_recall[] =
     "exit codes: 0 done (or quit), 1 the progress file cannot be read or\n"
     "written, 2 usage (a bad option, no lesson directory, no such page).\n";
 
-static const enum cli_opt recall_opts[] = {
-    OPT_LESSONS, OPT_DAY, OPT_LESSON, OPT_NEW, OPT_LIMIT,
-    OPT_SEED,    OPT_LIST, OPT_END};
+static const enum cli_opt recall_opts[] = {OPT_LESSONS, OPT_DAY,   OPT_LESSON,
+                                           OPT_NEW,     OPT_LIMIT, OPT_SEED,
+                                           OPT_LIST,    OPT_END};
 
 /*
  * Stores one argument (*new_given is set by --new). Returns CLI_CONTINUE,

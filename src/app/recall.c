@@ -51,8 +51,7 @@ static void print_intro(const struct recall_plan *p, const char *pages,
         fprintf(io->out,
                 "%zu new card%s wait for later days: at most %zu new a day "
                 "(--new N), %zu drilled today already\n",
-                p->held, p->held == 1 ? "" : "s", p->new_per_day,
-                p->new_today);
+                p->held, p->held == 1 ? "" : "s", p->new_per_day, p->new_today);
     else if (p->held > 0)
         fprintf(io->out,
                 "%zu new card%s wait for later days: at most %zu new a day "

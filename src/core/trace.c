@@ -127,8 +127,8 @@ void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
     record(t, kind, dir, flag, length, status, text);
 }
 
-size_t trace_event_begin(struct trace *t, enum trace_kind kind,
-                         const char *dir, enum status status)
+size_t trace_event_begin(struct trace *t, enum trace_kind kind, const char *dir,
+                         enum status status)
 {
     if (t == NULL)
         return TRACE_NO_MARK;

@@ -105,8 +105,8 @@ void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
  * trace_event_text, or TRACE_NO_MARK when t is NULL or the event was not
  * kept. Thread-safe.
  */
-size_t trace_event_begin(struct trace *t, enum trace_kind kind,
-                         const char *dir, enum status status);
+size_t trace_event_begin(struct trace *t, enum trace_kind kind, const char *dir,
+                         enum status status);
 
 /*
  * Writes the text (a printf format) of the event that trace_event_begin

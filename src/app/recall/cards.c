@@ -463,8 +463,9 @@ enum status recall_deck_load_page(const char *path, FILE *warn,
 
     if (stat(path, &sb) != 0)
         return status_detail_set(
-            why, errno == ENOENT || errno == ENOTDIR ? STATUS_NOT_FOUND
-                                                     : recall_errno_status(errno),
+            why,
+            errno == ENOENT || errno == ENOTDIR ? STATUS_NOT_FOUND
+                                                : recall_errno_status(errno),
             "cannot read the lesson page '%s': %s", path, strerror(errno));
     if (S_ISDIR(sb.st_mode))
         return status_detail_set(why, STATUS_NOT_FOUND,

@@ -304,8 +304,8 @@ static void print_end(const struct drill *d, enum status how, size_t k,
         fprintf(d->io->out,
                 "%zu new cards were drilled today (some by another drill), "
                 "at most %zu a day (--new N): %zu more wait for later days\n",
-                recall_state_new_on(d->state, d->today),
-                d->plan->new_per_day, d->cut);
+                recall_state_new_on(d->state, d->today), d->plan->new_per_day,
+                d->cut);
     recall_print_next(d->deck, d->state, d->today, d->plan, d->io->out);
 }
 

@@ -111,8 +111,7 @@ void recall_print_next(const struct recall_deck *deck,
     next_add(&next, &count, today, fresh < left ? fresh : left);
     if (fresh > left && p != NULL)
         next_add(&next, &count, today + 1,
-                 fresh - left < p->new_per_day ? fresh - left
-                                               : p->new_per_day);
+                 fresh - left < p->new_per_day ? fresh - left : p->new_per_day);
     if (count == 0)
         return;
     if (next <= today) {

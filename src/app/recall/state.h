@@ -97,12 +97,13 @@ enum status recall_state_path(char **out_path, struct status_detail *why);
 
 /*
  * Reads the state file at path, and PATH.new beside it (see New cards),
- * in time linear in their sizes. A missing file is an empty state. A bad line is reported on warn (when not NULL) as
- * "FILE:LINE: what is wrong; line skipped", with the bytes a terminal would
- * act on shown as \xNN, counted in skipped, and left out; the good lines
- * are kept. A line of PATH.new is "DAY ID"; one for a card the state file
- * does not hold counts for nothing. A file read only in part is a failure,
- * never a shorter state.
+ * in time linear in their sizes. A missing file is an empty state. A bad
+ * line is reported on warn (when not NULL) as "FILE:LINE: what is wrong;
+ * line skipped", with the bytes a terminal would act on shown as \xNN,
+ * counted in skipped, and left out; the good lines are kept. A line of
+ * PATH.new is "DAY ID"; one for a card the state file does not hold counts
+ * for nothing. A file read only in part is a failure, never a shorter
+ * state.
  * Returns one of:
  *   STATUS_OK                  *out_state is a new state
  *   STATUS_PERMISSION_DENIED   the file exists but may not be read
