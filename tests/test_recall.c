@@ -2265,7 +2265,7 @@ static void test_recall_deck_load_day_takes_that_day_alone(void **state)
     struct fx *f = *state;
     struct recall_deck *all = NULL, *d = NULL;
     struct status_detail why;
-    char want[256], got[256], *warnings = NULL;
+    char want[512], got[512], *warnings = NULL;
 
     put(f->lessons, "day-1-close.md", day1);
     put(f->lessons, "day-11-frames.md", day2);
