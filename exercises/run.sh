@@ -194,15 +194,59 @@ cmd_run() {
     return 1
 }
 
+# watch NAME: cmd_run again on every save of NAME.c, showing that it is
+# at work: the screen cleared before each run (on a terminal), a line when
+# the test starts, and then one every WATCH_BEAT seconds (default 5) while
+# it runs, with the test cmocka is in (its last "[ RUN ]" line) and the
+# seconds so far: exploring every schedule can take half a minute.
+# WATCH_ONCE=1 runs once and exits with cmd_run's status (for tests).
 cmd_watch() {
-    local name=$1 file
+    local name=$1 file log beat=${WATCH_BEAT:-5} runs=0
     need_name "$name"
     file=$WEEK/$name/$name.c
-    echo "watching $file (Ctrl-C to stop)"
-    cmd_run "$name"
+    log=build/exercises/$name/last.log
+    # watch_beat: the progress lines, from the test's log, while this
+    # script lives (a background job ignores Ctrl-C: it ends with us).
+    watch_beat() {
+        local start=0 said=-1 running
+        while kill -0 $$ 2>/dev/null; do
+            sleep 0.2
+            [ -f "$log" ] || continue
+            # The summary is in: the test is over, cmd_run reports it.
+            grep -q -E '^\[=+\] [0-9]+ test\(s\) run\.' "$log" && continue
+            if [ "$said" = -1 ]; then
+                start=$SECONDS
+                said=$SECONDS
+                echo "testing: ${log%/last.log}/test (a line every $beat s while it runs)"
+            elif [ $((SECONDS - said)) -ge "$beat" ]; then
+                said=$SECONDS
+                running=$(sed -n 's/^\[ RUN      \] //p' "$log" | tail -n 1)
+                echo "  ... still testing after $((SECONDS - start)) s${running:+: $running}"
+            fi
+        done
+    }
+    watch_once() {
+        local beater rc
+        runs=$((runs + 1))
+        [ -t 1 ] && printf '\033[H\033[2J'
+        echo "${BOLD}watching $file${OFF} (Ctrl-C to stop): run $runs at $(date +%H:%M:%S)"
+        rm -f "$log"
+        watch_beat &
+        beater=$!
+        cmd_run "$name"
+        rc=$?
+        kill "$beater" 2>/dev/null
+        wait "$beater" 2>/dev/null
+        return "$rc"
+    }
+    if [ "${WATCH_ONCE:-}" = 1 ]; then
+        watch_once
+        return
+    fi
+    watch_once
     if command -v inotifywait >/dev/null 2>&1; then
         while inotifywait -qq -e close_write -e moved_to "$WEEK/$name"; do
-            cmd_run "$name"
+            watch_once
         done
     else
         echo "(inotifywait not found: checking every second)"
@@ -210,7 +254,7 @@ cmd_watch() {
         last=$(stat -c %Y "$file")
         while sleep 1; do
             now=$(stat -c %Y "$file")
-            [ "$now" != "$last" ] && { last=$now; cmd_run "$name"; }
+            [ "$now" != "$last" ] && { last=$now; watch_once; }
         done
     fi
 }
