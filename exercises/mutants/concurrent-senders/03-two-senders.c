@@ -152,8 +152,8 @@ enum status ex_send_both(struct stream *s, int n)
     q.producers = 2;
     if (sched_thread_start(&tc, "client/send", send_queued, &c) != STATUS_OK)
         goto out;
-    started_d = sched_thread_start(&td, "client/send-2", send_queued, &c) ==
-                STATUS_OK;
+    started_d =
+        sched_thread_start(&td, "client/send-2", send_queued, &c) == STATUS_OK;
     started_a = start_producer(&ta, "client/send-a", &a);
     started_b = start_producer(&tb, "client/send-b", &b);
     if (started_a)

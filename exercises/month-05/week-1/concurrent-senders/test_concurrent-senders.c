@@ -31,10 +31,11 @@
 
 #define FEW 1 /* messages per producer, under every schedule */
 /*
- * Messages per producer with the server asleep: c2s takes one frame and
- * the next one's header (16 bytes), the sender holds one more message, the
- * queue EX_QUEUE_ROOM; 2 * MANY is more than all of them together, so some
- * producer always finds the queue full.
+ * Messages per producer with the server asleep. Before it wakes, c2s takes
+ * one frame and the next one's header (16 bytes), the sender waits with
+ * that next message in hand, and the queue holds EX_QUEUE_ROOM: that is
+ * 2 + EX_QUEUE_ROOM messages, fewer than 2 * MANY, so in every schedule a
+ * producer finds the queue full and has to wait.
  */
 #define MANY (EX_QUEUE_ROOM + 2)
 #define SEEDS 2000
@@ -42,8 +43,8 @@
 
 /* One run: a stream with a small pipe, a checking server, your senders. */
 struct run {
-    int messages; /* per producer */
-    int nap;      /* the server sleeps before it reads */
+    int messages;       /* per producer */
+    int nap;            /* the server sleeps before it reads */
     enum status sent;   /* what ex_send_both returned */
     int got[2];         /* whole, in-order messages from A and B */
     int bad;            /* messages that were neither */
@@ -142,10 +143,10 @@ static void explain(void *arg, const struct sched_sim_result *sim,
         "%s%s%s",
         run->nap ? "with the server asleep until the senders wait, each run"
                  : "every schedule up to 2 preemptions",
-        run->messages, schedule, status_name(run->sent),
-        run->got[0], run->got[1], run->bad,
-        run->bad ? ": " : "", run->first_bad, sim->deadlocked ? "    " : "",
-        sim->deadlocked ? sim->report : "", sim->deadlocked ? "\n" : "");
+        run->messages, schedule, status_name(run->sent), run->got[0],
+        run->got[1], run->bad, run->bad ? ": " : "", run->first_bad,
+        sim->deadlocked ? "    " : "", sim->deadlocked ? sim->report : "",
+        sim->deadlocked ? "\n" : "");
 }
 
 static void

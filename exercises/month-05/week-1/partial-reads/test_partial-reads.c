@@ -29,11 +29,11 @@ struct run {
     size_t capacity;
     const uint8_t *bytes;
     size_t len;
-    int close;  /* the writer half-closes after its bytes */
+    int close;         /* the writer half-closes after its bytes */
     enum status abort; /* not OK: the writer aborts the pipe instead */
-    int frames; /* 1: call ex_read_frame; 0: ex_read_full */
-    size_t ask; /* ex_read_full: bytes asked for per call */
-    int reads;  /* calls to make, stopping at the first failure */
+    int frames;        /* 1: call ex_read_frame; 0: ex_read_full */
+    size_t ask;        /* ex_read_full: bytes asked for per call */
+    int reads;         /* calls to make, stopping at the first failure */
     /* What happened; reset at the start of every run. */
     struct pipe *p;
     int made;
