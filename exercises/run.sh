@@ -311,18 +311,20 @@ origin_of() {
     sed -n 's/^ \* From: \([^ ;,]*\).*/\1/p' "$1" | head -1
 }
 
-# caught_by LOG: the test and the check that failed first, from a log of a
-# run with CMOCKA_TEST_ABORT=1 (cmocka stops at the first failure).
+# caught_by LOG: the test and the check that failed first, and the first
+# line of what the check saw (its "actual:"), from a log of a run with
+# CMOCKA_TEST_ABORT=1 (cmocka stops at the first failure).
 caught_by() {
     awk '/^\[ RUN      \]/ { test = $4 }
-         /^check: / { sub(/^check: /, ""); print test; print; exit }' "$1"
+         /^check: / && !seen { sub(/^check: /, ""); print test; print; seen = 1; next }
+         seen && /^  actual: / { sub(/^  actual: +/, ""); print; exit }' "$1"
 }
 
 # verify_mutant NAME FILE: the mutant must compile cleanly and fail NAME's
-# test. Prints two lines (what caught it, and how) and returns 0, or one
-# line and 1.
+# test. Prints what caught it (the test, the check, what the check saw)
+# and returns 0, or one line and 1.
 verify_mutant() {
-    local name=$1 src=$2 id origin log rc found test check diffs last
+    local name=$1 src=$2 id origin log rc found test check actual diffs last
     id=$(basename "$src" .c)
     log=build/verify/$name/mutant-$id.log
     origin=$(origin_of "$src")
@@ -348,10 +350,12 @@ verify_mutant() {
     found=$(caught_by "$log")
     test=$(echo "$found" | sed -n 1p)
     check=$(echo "$found" | sed -n 2p)
+    actual=$(echo "$found" | sed -n 3p)
     echo "  caught $id (diff from $(basename "$origin"): $diffs)" \
         "by ${test:-$(awk '/^\[ RUN      \]/ { t = $4 } END { print t }' "$log")}"
     if [ -n "$check" ]; then
         echo "    check: $check"
+        [ -n "$actual" ] && echo "    actual: $actual"
     elif [ "$rc" = 124 ]; then
         echo "    no check: it hung and hangcheck stopped it ($log)"
     else
