@@ -71,7 +71,8 @@ help:
 	@echo '  make watch EX=frames      test again on every save'
 	@echo '  make reset EX=frames      put the starter back (asks first)'
 	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
-	@echo '  make verify      starters fail, solutions pass (+ASan, TSan)'
+	@echo '  make verify      starters fail, solutions pass (+ASan, TSan),'
+	@echo '                   every mutant is caught (EX=frames: one)'
 	@echo '  make notes       check the notes'"'"' [[links]]; draw them (graphviz)'
 	@echo '  make recall      every lesson card names a test, and it passes'
 	@echo '  make recall-drill  the active-recall drill (duplex recall)'
@@ -202,8 +203,11 @@ watch: deps
 reset:
 	@bash exercises/run.sh reset "$(EX)"
 
+# Every starter fails, every solution passes (plain, ASan+UBSan, TSan), and
+# every mutant (exercises/mutants/) is caught by its exercise's test.
+# EX=NAME verifies one exercise.
 verify: deps
-	@bash exercises/run.sh verify
+	@bash exercises/run.sh verify "$(EX)"
 
 asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan OPT='-O1 -g' \
