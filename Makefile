@@ -71,7 +71,8 @@ help:
 	@echo '  make watch EX=frames      test again on every save'
 	@echo '  make reset EX=frames      put the starter back (asks first)'
 	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
-	@echo '  make verify      starters fail, solutions pass (+ASan, TSan)'
+	@echo '  make verify      starters fail, solutions pass (+ASan, TSan),'
+	@echo '                   every mutant is caught (EX=frames: one)'
 	@echo '  make notes       check the notes'"'"' [[links]]; draw them (graphviz)'
 	@echo '  make recall      every lesson card names a test, and it passes'
 	@echo '  make recall-drill  the active-recall drill (duplex recall)'
@@ -132,26 +133,34 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 # Each binary runs under hangcheck, so a deadlock fails instead of hanging,
-# and a busy machine never fails a test.
+# and a busy machine never fails a test. Every suite's output goes through
+# tests/tally.sh, which adds up its counts: the last line is one
+# "N passed, M failed" over all of them.
 check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	@export HANGCHECK=$(HANGCHECK); \
+	tally=$(BUILD)/check.tally; : >"$$tally"; \
+	suite() { sh tests/tally.sh run "$$tally" "$$@"; }; \
 	failed=0; for t in $(TESTS); do \
 	  echo "== $$t"; \
-	  DUPLEX=$(DUPLEX) $(HANGCHECK) --idle $(IDLE) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
+	  suite cmocka env DUPLEX=$(DUPLEX) $(HANGCHECK) --idle $(IDLE) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
 	done; \
-	sh tests/hangcheck.sh || failed=1; \
-	BUILD=$(BUILD) SAN='$(SAN)' sh tests/layers.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \
-	sh tests/notes.sh check || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
-	DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
+	suite sh sh tests/hangcheck.sh || failed=1; \
+	suite sh env BUILD=$(BUILD) SAN='$(SAN)' sh tests/layers.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \
+	suite sh sh tests/notes.sh check || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
+	suite sh sh tests/lesson_index.sh || failed=1; \
+	suite sh sh tests/tally_check.sh || failed=1; \
+	suite sh sh tests/watch.sh || failed=1; \
+	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 
 # Every active-recall card in lesson/ is proven by a passing test.
@@ -194,8 +203,11 @@ watch: deps
 reset:
 	@bash exercises/run.sh reset "$(EX)"
 
+# Every starter fails, every solution passes (plain, ASan+UBSan, TSan), and
+# every mutant (exercises/mutants/) is caught by its exercise's test.
+# EX=NAME verifies one exercise.
 verify: deps
-	@bash exercises/run.sh verify
+	@bash exercises/run.sh verify "$(EX)"
 
 asan: deps
 	@$(MAKE) --no-print-directory check BUILD=build/asan OPT='-O1 -g' \

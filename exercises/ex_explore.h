@@ -64,25 +64,19 @@ static inline void ex_run_in_order(sched_fn fn, void *arg,
 #define EX_MAX_SCHEDULES 5000000
 
 /*
- * Runs fn(arg) under every schedule with at most bound preemptions
- * (explore_function), stopping at the first one broken says failed. That
- * one is run again, to explain it, before the checks: no failing
- * schedules, and the search covered every schedule up to the bound.
- * Prints how many schedules it explored.
+ * Runs the search o describes over fn(arg), stopping at the first schedule
+ * broken says failed; that one is run again, to explain it. Then checks
+ * that no schedule failed and that the search covered what it was asked
+ * to (covered names that), and prints how many schedules it ran.
  */
-static inline void ex_explore_all(sched_fn fn, void *arg,
-                                  explore_check_fn broken,
-                                  ex_explain_fn explain, int bound)
+static inline void ex_explore(sched_fn fn, void *arg, explore_check_fn broken,
+                              ex_explain_fn explain, struct explore_bounds *o,
+                              const char *covered)
 {
-    struct explore_bounds o;
     struct explore_summary res;
-    char covered[80];
 
-    memset(&o, 0, sizeof o);
-    o.max_preemptions = bound;
-    o.max_schedules = EX_MAX_SCHEDULES;
-    o.stop_on_failure = 1;
-    assert_int_equal(explore_function(fn, arg, broken, &o, &res), STATUS_OK);
+    o->stop_on_failure = 1;
+    assert_int_equal(explore_function(fn, arg, broken, o, &res), STATUS_OK);
     if (res.failing > 0) {
         struct sched_sim_options so;
         struct sched_sim_result sim;
@@ -108,12 +102,52 @@ static inline void ex_explore_all(sched_fn fn, void *arg,
         sched_sim_result_free(&sim);
     }
     ex_check_int("failing schedules", 0, (long long)res.failing);
-    snprintf(covered, sizeof covered,
-             "the search covered every schedule up to %d preemption%s", bound,
-             bound == 1 ? "" : "s");
     ex_check_int(covered, 1, res.complete);
     print_message("explored %llu schedules\n",
                   (unsigned long long)res.schedules);
+}
+
+/* Far more than any exercise needs at bound 2: the search must finish. */
+#define EX_MAX_SCHEDULES 5000000
+
+/*
+ * Runs fn(arg) under every schedule with at most bound preemptions
+ * (explore_function), as ex_explore says: no failing schedule, and the
+ * search covered every schedule up to the bound.
+ */
+static inline void ex_explore_all(sched_fn fn, void *arg,
+                                  explore_check_fn broken,
+                                  ex_explain_fn explain, int bound)
+{
+    struct explore_bounds o;
+    char covered[80];
+
+    memset(&o, 0, sizeof o);
+    o.max_preemptions = bound;
+    o.max_schedules = EX_MAX_SCHEDULES;
+    snprintf(covered, sizeof covered,
+             "the search covered every schedule up to %d preemption%s", bound,
+             bound == 1 ? "" : "s");
+    ex_explore(fn, arg, broken, explain, &o, covered);
+}
+
+/*
+ * Runs fn(arg) under the random schedules of seeds 1..seeds, as ex_explore
+ * says: for a setup whose every schedule is too many to run. A failing
+ * one is named by its replay string, like the others.
+ */
+static inline void ex_explore_seeds(sched_fn fn, void *arg,
+                                    explore_check_fn broken,
+                                    ex_explain_fn explain, uint64_t seeds)
+{
+    struct explore_bounds o;
+    char covered[80];
+
+    memset(&o, 0, sizeof o);
+    o.seeds = seeds;
+    snprintf(covered, sizeof covered, "the search ran all %llu seeds",
+             (unsigned long long)seeds);
+    ex_explore(fn, arg, broken, explain, &o, covered);
 }
 
 #endif /* EX_EXPLORE_H */

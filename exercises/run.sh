@@ -8,9 +8,12 @@
 #   run.sh watch NAME      run again on every save (inotifywait, or polling)
 #   run.sh reset NAME      put the starter back (asks first; YES=1 skips)
 #   run.sh coverage NAME   your NAME.c's line and branch coverage (no gate)
-#   run.sh verify          every starter compiles and fails, every solution
+#   run.sh verify [NAME]   every starter compiles and fails, every solution
 #                          passes, also under ASan+UBSan and (threaded
-#                          ones) ThreadSanitizer
+#                          ones) ThreadSanitizer, and every mutant (a
+#                          solution with a real mistake, in
+#                          exercises/mutants/NAME/) fails, with the check
+#                          that caught it
 #
 # Progress lives in exercises/.progress (one line per exercise: name,
 # result, failed runs), so it survives between runs and `make clean`.
@@ -194,15 +197,59 @@ cmd_run() {
     return 1
 }
 
+# watch NAME: cmd_run again on every save of NAME.c, showing that it is
+# at work: the screen cleared before each run (on a terminal), a line when
+# the test starts, and then one every WATCH_BEAT seconds (default 5) while
+# it runs, with the test cmocka is in (its last "[ RUN ]" line) and the
+# seconds so far: exploring every schedule can take half a minute.
+# WATCH_ONCE=1 runs once and exits with cmd_run's status (for tests).
 cmd_watch() {
-    local name=$1 file
+    local name=$1 file log beat=${WATCH_BEAT:-5} runs=0
     need_name "$name"
     file=$WEEK/$name/$name.c
-    echo "watching $file (Ctrl-C to stop)"
-    cmd_run "$name"
+    log=build/exercises/$name/last.log
+    # watch_beat: the progress lines, from the test's log, while this
+    # script lives (a background job ignores Ctrl-C: it ends with us).
+    watch_beat() {
+        local start=0 said=-1 running
+        while kill -0 $$ 2>/dev/null; do
+            sleep 0.2
+            [ -f "$log" ] || continue
+            # The summary is in: the test is over, cmd_run reports it.
+            grep -q -E '^\[=+\] [0-9]+ test\(s\) run\.' "$log" && continue
+            if [ "$said" = -1 ]; then
+                start=$SECONDS
+                said=$SECONDS
+                echo "testing: ${log%/last.log}/test (a line every $beat s while it runs)"
+            elif [ $((SECONDS - said)) -ge "$beat" ]; then
+                said=$SECONDS
+                running=$(sed -n 's/^\[ RUN      \] //p' "$log" | tail -n 1)
+                echo "  ... still testing after $((SECONDS - start)) s${running:+: $running}"
+            fi
+        done
+    }
+    watch_once() {
+        local beater rc
+        runs=$((runs + 1))
+        [ -t 1 ] && printf '\033[H\033[2J'
+        echo "${BOLD}watching $file${OFF} (Ctrl-C to stop): run $runs at $(date +%H:%M:%S)"
+        rm -f "$log"
+        watch_beat &
+        beater=$!
+        cmd_run "$name"
+        rc=$?
+        kill "$beater" 2>/dev/null
+        wait "$beater" 2>/dev/null
+        return "$rc"
+    }
+    if [ "${WATCH_ONCE:-}" = 1 ]; then
+        watch_once
+        return
+    fi
+    watch_once
     if command -v inotifywait >/dev/null 2>&1; then
         while inotifywait -qq -e close_write -e moved_to "$WEEK/$name"; do
-            cmd_run "$name"
+            watch_once
         done
     else
         echo "(inotifywait not found: checking every second)"
@@ -210,7 +257,7 @@ cmd_watch() {
         last=$(stat -c %Y "$file")
         while sleep 1; do
             now=$(stat -c %Y "$file")
-            [ "$now" != "$last" ] && { last=$now; cmd_run "$name"; }
+            [ "$now" != "$last" ] && { last=$now; watch_once; }
         done
     fi
 }
@@ -257,48 +304,177 @@ cmd_coverage() {
 }
 
 # ---- verify ---------------------------------------------------------------
+#
+# verify proves three things of every exercise: its starter compiles and
+# fails; every shipped solution passes (plain, ASan+UBSan and, threaded,
+# ThreadSanitizer); and every mutant in exercises/mutants/NAME/ (a solution
+# with one real mistake in it) fails, which shows the test cannot be fooled
+# by that mistake. For each mutant it says which test and which check
+# caught it.
 
+MUTANTS=exercises/mutants
+ASAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+solutions_of() { # every shipped solution of NAME: NAME.c, then NAME-*.c
+    local f
+    [ -f "$SOLUTIONS/$1.c" ] && echo "$SOLUTIONS/$1.c"
+    for f in "$SOLUTIONS/$1"-*.c; do
+        # NAME-x.c is another exercise's solution when NAME-x is one.
+        [ -f "$f" ] && ! exists "$(basename "$f" .c)" && echo "$f"
+    done
+}
+
+# check_solution NAME FILE PREFIX: FILE passes NAME's test, plain, under
+# ASan+UBSan and, for a threaded exercise, ThreadSanitizer (binaries in
+# PREFIX/, logs in PREFIX.*). Prints why not.
+check_solution() {
+    local name=$1 src=$2 b=$3 what
+    what=$(basename "$src")
+    build "$name" "$src" "$b/solution" build "" -Werror 2>>"$b.cc" ||
+        { echo "$what does not compile"; return 1; }
+    limit "$b/solution" >"$b.solution.log" 2>&1 ||
+        { echo "$what fails its tests"; return 1; }
+    build "$name" "$src" "$b/asan" build/asan "$ASAN" 2>>"$b.cc" ||
+        { echo "$what does not build with ASan"; return 1; }
+    limit "$b/asan" >"$b.asan.log" 2>&1 ||
+        { echo "$what fails under ASan+UBSan"; return 1; }
+    threaded "$name" || return 0
+    build "$name" "$src" "$b/tsan" build/tsan -fsanitize=thread 2>>"$b.cc" ||
+        { echo "$what does not build with TSan"; return 1; }
+    limit "$b/tsan" >"$b.tsan.log" 2>&1 ||
+        { echo "$what fails under ThreadSanitizer"; return 1; }
+}
+
+# Prints FILE without the comment it opens with.
+body_of() {
+    awk 'NR == 1 && $0 == "/*" { skip = 1 } !skip { print } skip && /\*\// { skip = 0 }' "$1"
+}
+
+# The solution a mutant was made from: its "From:" line.
+origin_of() {
+    sed -n 's/^ \* From: \([^ ;,]*\).*/\1/p' "$1" | head -1
+}
+
+# caught_by LOG: the test and the check that failed first, and the first
+# line of what the check saw (its "actual:"), from a log of a run with
+# CMOCKA_TEST_ABORT=1 (cmocka stops at the first failure).
+caught_by() {
+    awk '/^\[ RUN      \]/ { test = $4 }
+         /^check: / && !seen { sub(/^check: /, ""); print test; print; seen = 1; next }
+         seen && /^  actual: / { sub(/^  actual: +/, ""); print; exit }' "$1"
+}
+
+# verify_mutant NAME FILE: the mutant must compile cleanly and fail NAME's
+# test. Prints what caught it (the test, the check, what the check saw)
+# and returns 0, or one line and 1.
+verify_mutant() {
+    local name=$1 src=$2 id origin log rc found test check actual diffs last
+    id=$(basename "$src" .c)
+    log=build/verify/$name/mutant-$id.log
+    origin=$(origin_of "$src")
+    if [ -z "$origin" ] || [ ! -f "$origin" ]; then
+        echo "  not ok mutant $id: no \"From:\" line naming its solution"
+        return 1
+    fi
+    diffs=$(diff <(body_of "$origin") <(body_of "$src") |
+        awk '/^</ { d++ } /^>/ { a++ } END { printf "+%d -%d", a, d }')
+    if ! build "$name" "$src" "build/verify/$name/mutant" build "" -Werror \
+        >"$log" 2>&1; then
+        echo "  not ok mutant $id: does not compile cleanly ($log)"
+        return 1
+    fi
+    # The first failing check ends the run (cmocka aborts): no core file.
+    (ulimit -c 0; CMOCKA_TEST_ABORT=1 limit "build/verify/$name/mutant") \
+        >"$log" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then
+        echo "  ${RED}not caught${OFF} $id: it passes every test ($log)"
+        return 1
+    fi
+    found=$(caught_by "$log")
+    test=$(echo "$found" | sed -n 1p)
+    check=$(echo "$found" | sed -n 2p)
+    actual=$(echo "$found" | sed -n 3p)
+    echo "  caught $id (diff from $(basename "$origin"): $diffs)" \
+        "by ${test:-$(awk '/^\[ RUN      \]/ { t = $4 } END { print t }' "$log")}"
+    if [ -n "$check" ]; then
+        echo "    check: $check"
+        [ -n "$actual" ] && echo "    actual: $actual"
+    elif [ "$rc" = 124 ]; then
+        echo "    no check: it hung and hangcheck stopped it ($log)"
+    else
+        last=$(grep -v '^\[' "$log" | grep . | tail -1)
+        if [ "$rc" -gt 128 ]; then
+            echo "    no check: it died of SIG$(kill -l $((rc - 128)))${last:+: $last}"
+        else
+            echo "    no check: it exited with $rc${last:+: $last}"
+        fi
+    fi
+}
+
+now() { echo "${EPOCHREALTIME:-$(date +%s)}"; }
+
+since() { # since START: seconds from START to now, to a tenth
+    awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# verify_one NAME: everything verify proves of one exercise; prints the
+# mutants' lines, then the exercise's ok / not ok line. Adds the mutants
+# to MUTANTS_SEEN and MUTANTS_CAUGHT.
 verify_one() {
-    local name=$1
-    local b=build/verify/$name why=""
-    local asan="-fsanitize=address,undefined -fno-sanitize-recover=all"
+    local name=$1 b=build/verify/$1 why="" src n=0 caught=0 solutions=0
+    local missed=""
+    local start report
+    start=$(now)
     build "$name" "$WEEK/$name/$name.c" "$b/starter" build "" -Werror \
         2>"$b.cc" || why="the starter does not compile"
     if [ -z "$why" ] && limit "$b/starter" >"$b.starter.log" 2>&1; then
         why="the starter passes its tests"
     fi
-    [ -z "$why" ] && ! build "$name" "$SOLUTIONS/$name.c" "$b/solution" build "" \
-        -Werror 2>>"$b.cc" && why="the solution does not compile"
-    [ -z "$why" ] && ! limit "$b/solution" >"$b.solution.log" 2>&1 &&
-        why="the solution fails its tests"
-    [ -z "$why" ] && ! build "$name" "$SOLUTIONS/$name.c" "$b/asan" build/asan "$asan" \
-        2>>"$b.cc" && why="the solution does not build with ASan"
-    [ -z "$why" ] && ! limit "$b/asan" >"$b.asan.log" 2>&1 &&
-        why="the solution fails under ASan+UBSan"
-    if [ -z "$why" ] && threaded "$name"; then
-        build "$name" "$SOLUTIONS/$name.c" "$b/tsan" build/tsan -fsanitize=thread \
-            2>>"$b.cc" || why="the solution does not build with TSan"
-        [ -z "$why" ] && ! limit "$b/tsan" >"$b.tsan.log" 2>&1 &&
-            why="the solution fails under ThreadSanitizer"
-    fi
+    for src in $(solutions_of "$name"); do
+        [ -n "$why" ] && break
+        solutions=$((solutions + 1))
+        why=$(check_solution "$name" "$src" "$b")
+    done
+    [ -z "$why" ] && [ "$solutions" = 0 ] && why="no solution in $SOLUTIONS/"
+    for src in "$MUTANTS/$name"/*.c; do
+        [ -f "$src" ] || continue
+        n=$((n + 1))
+        if verify_mutant "$name" "$src"; then
+            caught=$((caught + 1))
+        else
+            missed="$missed $(basename "$src" .c)"
+        fi
+    done
+    MUTANTS_SEEN=$((MUTANTS_SEEN + n))
+    MUTANTS_CAUGHT=$((MUTANTS_CAUGHT + caught))
+    [ -z "$why" ] && [ "$n" -lt 5 ] && why="$n mutants in $MUTANTS/$name/, fewer than 5"
+    [ -z "$why" ] && [ -n "$missed" ] && why="not caught:$missed"
+    report="$n mutants, $caught caught ($(since "$start") s)"
     if [ -n "$why" ]; then
-        echo "not ok - verify $name: $why (logs: build/verify/$name.*)"
+        echo "not ok - verify $name: $why; $report (logs: $b.*, $b/)"
         return 1
     fi
-    echo "ok - verify $name: starter fails, solution passes" \
-        "(plain, ASan+UBSan$(threaded "$name" && echo ", TSan"))"
+    echo "ok - verify $name: starter fails, $([ "$solutions" = 1 ] &&
+        echo "solution passes" || echo "$solutions solutions pass")" \
+        "(plain, ASan+UBSan$(threaded "$name" && echo ", TSan")); $report"
 }
 
+# verify [NAME]: every exercise, or NAME's alone.
 cmd_verify() {
-    local n passed=0 failed=0
+    local n passed=0 failed=0 start list
+    MUTANTS_SEEN=0 MUTANTS_CAUGHT=0
+    start=$(now)
+    if [ -n "${1:-}" ]; then need_name "$1"; list=$1; else list=$(names); fi
     lib build ""
-    lib build/asan "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+    lib build/asan "$ASAN"
     lib build/tsan -fsanitize=thread
     mkdir -p build/verify
-    for n in $(names); do
+    for n in $list; do
         mkdir -p "build/verify/$n"
         if verify_one "$n"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     done
+    echo "$MUTANTS_SEEN mutants, $MUTANTS_CAUGHT caught ($(since "$start") s in all)"
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
 }
@@ -309,6 +485,6 @@ run) cmd_run "${2:-}" ;;
 watch) cmd_watch "${2:-}" ;;
 reset) cmd_reset "${2:-}" ;;
 coverage) cmd_coverage "${2:-}" ;;
-verify) cmd_verify ;;
-*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+verify) cmd_verify "${2:-}" ;;
+*) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -34,15 +34,16 @@ else
     limit=""
 fi
 
+# printf, not echo: dash's echo would act on a backslash in NAME.
 ok() {
     passed=$((passed + 1))
-    echo "ok - $1"
+    printf 'ok - %s\n' "$1"
 }
 
 # not_ok NAME WHY: WHY is printed below, each line behind "#   ".
 not_ok() {
     failed=$((failed + 1))
-    echo "not ok - $1"
+    printf 'not ok - %s\n' "$1"
     printf '%s\n' "$2" | sed 's/^/#   /'
     if [ -s "$tmp/out" ]; then
         echo "#   stdout:"
@@ -186,6 +187,31 @@ expect "decode: whole frames end in a clean EOF, exit 0" 0 \
 
 decode '00 00 00 00 02 68 69\n0x00 0x00 0x00 0x00 0x00\n'
 expect "decode: hex text" 0 'flag=0 len=2 "hi"' "end: 2 frames, clean EOF"
+
+# The examples in `duplex decode --help` work as printed, in sh and in dash
+# (whose printf has no \x: an example with it would decode garbage, exit
+# 3). Each example line is run as it is, with `duplex` on PATH meaning
+# $DUPLEX.
+mkdir "$tmp/bin" || exit 1
+case $DUPLEX in
+/*) ln -s "$DUPLEX" "$tmp/bin/duplex" ;;
+*) ln -s "$(pwd)/$DUPLEX" "$tmp/bin/duplex" ;;
+esac
+duplex decode --help
+grep '^  .*| duplex decode' "$tmp/out" | sed 's/^  //' >"$tmp/examples"
+if [ "$(wc -l <"$tmp/examples")" -lt 2 ]; then
+    not_ok "decode --help: has its examples" "fewer than 2 example lines"
+fi
+for shell in sh dash; do
+    command -v "$shell" >/dev/null 2>&1 || continue
+    while IFS= read -r example; do
+        PATH="$tmp/bin:$PATH" $limit "$shell" -c "$example" \
+            >"$tmp/out" 2>"$tmp/err" </dev/null
+        rc=$?
+        expect "decode --help's example runs in $shell: $example" 0 \
+            'flag=0 len=2 "hi"' "end: 1 frame, clean EOF"
+    done <"$tmp/examples"
+done
 
 decode '' --max-recv nope
 if [ "$rc" = 2 ] && [ ! -s "$tmp/out" ] &&

@@ -16,9 +16,12 @@
 # "[       OK ] name" and "[  FAILED  ] name" lines. Each card prints
 # "proven: QUESTION (test_x)" or "NOT proven: QUESTION (test_x: why)",
 # where why is failed, skipped or not found; a card whose "A:" or "Proof:"
-# line is missing or malformed is not proven either. The last two lines are
-# "N cards proven, M not" and "N passed, M failed". The exit status is 1
-# when a card is not proven, or when there are no cards at all.
+# line is missing or malformed is not proven either. A question that names
+# one of duplex's functions (declared in src/'s headers, frame_read, ...)
+# fails too, "NOT in gRPC's terms: ...": the cards drill gRPC streaming,
+# not duplex's insides. The last two lines are "N cards proven, M not" and
+# "N passed, M failed" (M counts both). The exit status is 1 when a card
+# is not proven or not in gRPC's terms, or when there are no cards at all.
 #
 # The cards are read here with the same rules as src/app/recall/cards.c (a
 # card is a "### Q:" heading under "## Active Recall"; headings inside ```
@@ -246,10 +249,35 @@ while IFS=$tab read -r status where question test file; do
     fi
 done <"$tmp/cards"
 
+# A question is asked in gRPC's terms: it names no function of duplex's
+# (its answer may say what duplex calls the thing). The functions are the
+# names declared in src/'s headers.
+src=$(dirname "$0")/../src
+cat "$src"/*/*.h "$src"/*/*/*.h 2>/dev/null |
+    grep -o -E '\b[a-z][a-z0-9]*_[a-z0-9_]+ *\(' | sed 's/ *($//' |
+    sort -u >"$tmp/functions"
+internal=0
+if [ ! -s "$tmp/functions" ]; then
+    echo "NOT in gRPC's terms: cannot read the function names in $src/"
+    internal=1
+fi
+while IFS=$tab read -r status where question test file; do
+    [ "$status" = ok ] || continue
+    for word in $(printf '%s\n' "$question" |
+        grep -o -E '[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+'); do
+        if grep -q -x -F -- "$word" "$tmp/functions"; then
+            internal=$((internal + 1))
+            printf "NOT in gRPC's terms: %s (%s: %s is duplex's)\n" \
+                "$question" "$where" "$word"
+        fi
+    done
+done <"$tmp/cards"
+
 if [ $((proven + unproven)) = 0 ]; then
     echo "no cards in $LESSONS/*.md (a card is a '### Q:' heading under" \
         "'## Active Recall')"
 fi
 echo "$proven cards proven, $unproven not"
-echo "$proven passed, $unproven failed"
-[ "$unproven" = 0 ] && [ "$proven" -gt 0 ] && [ -z "${disagree:-}" ]
+echo "$proven passed, $((unproven + internal)) failed"
+[ "$unproven" = 0 ] && [ "$internal" = 0 ] && [ "$proven" -gt 0 ] &&
+    [ -z "${disagree:-}" ]

@@ -16,6 +16,10 @@
 # second card again and quits. The file must hold every grade: A's first,
 # B's third, and A's second (the later grade of a card graded twice).
 #
+# New cards a day, two drills at once: each drill counts the other's new
+# cards as soon as a save brings them in, and stops at the cap (see the
+# test's own comment below).
+#
 # Each check prints "ok - ..." or "not ok - ..." with what went wrong
 # behind "#"; the last line is "N passed, M failed". The exit status is 1
 # when anything failed.
@@ -149,6 +153,68 @@ else
         not_ok "$name" "drill B's grade of the third card is lost"
     else
         ok "$name (A's first, B's third, A's later grade of the second)"
+    fi
+fi
+
+# ---- new cards a day, two drills at once -----------------------------------
+
+# Drill A (day-1.md, 3 new cards, --new 3) grades its first card and waits
+# at its second; drill B (day-2.md, --new 3) may then have 2 new cards, and
+# grades both; A grades its second card (shown before B ran), and then
+# must stop: 4 new cards today, over the 3 a day. A never shows its third.
+name="new cards a day: a drill stops when another drilled today's share"
+lessons2=$tmp/lesson2
+mkdir "$lessons2" || exit 1
+cp "$lessons/day-1.md" "$lessons2/day-1.md"
+cat >"$lessons2/day-2.md" <<'EOF2'
+## Active Recall
+
+### Q: Four?
+A: Four.
+Proof: `test_a` in `tests/test_a.c`
+
+### Q: Five?
+A: Five.
+Proof: `test_a` in `tests/test_a.c`
+EOF2
+mkfifo "$tmp/keys2" || exit 1
+DUPLEX_STATE_DIR=$tmp/state2 "$DUPLEX" recall --lesson "$lessons2/day-1.md" \
+    --new 3 <"$tmp/keys2" >"$tmp/a2.out" 2>"$tmp/a2.err" &
+a=$!
+exec 4>"$tmp/keys2"
+printf '\ng\n' >&4
+if ! appears "$tmp/a2.out" "card 2/3"; then
+    exec 4>&-
+    kill "$a" 2>/dev/null
+    wait "$a"
+    not_ok "$name" "drill A did not get past its first card"
+else
+    printf '\ng\n\ng\n' >"$tmp/in"
+    DUPLEX_STATE_DIR=$tmp/state2 within 60 "$DUPLEX" recall \
+        --lesson "$lessons2/day-2.md" --new 3 <"$tmp/in" >"$tmp/b2.out" \
+        2>"$tmp/b2.err"
+    rc_b=$?
+    printf '\ng\n' >&4
+    exec 4>&-
+    wait "$a"
+    rc_a=$?
+    : >"$tmp/in"
+    DUPLEX_STATE_DIR=$tmp/state2 within 60 "$DUPLEX" recall --list \
+        --lessons "$lessons2" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+    cut="4 new cards were drilled today (some by another drill), at most 3"
+    cut="$cut a day (--new N): 1 more wait for later days"
+    if [ "$rc_a" != 0 ] || [ "$rc_b" != 0 ]; then
+        not_ok "$name" "drill A exit $rc_a, drill B exit $rc_b, want 0"
+    elif ! grep -q "2 cards for today (0 due, 2 new)" "$tmp/b2.out"; then
+        not_ok "$name" "drill B did not have A's first new card counted"
+    elif grep -q "card 3/3" "$tmp/a2.out"; then
+        not_ok "$name" "drill A showed its third card, over the cap"
+    elif ! grep -q -F "$cut" "$tmp/a2.out"; then
+        not_ok "$name" "drill A does not say: $cut"
+    elif ! grep -q "5 cards: 0 due, 1 new, 4 later" "$tmp/out"; then
+        not_ok "$name" "the state does not hold the 4 grades"
+    else
+        ok "$name (A 2 of 3, B 2, A stopped: $cut)"
     fi
 fi
 

@@ -1679,8 +1679,10 @@ static void test_recall_cli_seed_and_limit(void **state)
     run_free(&a);
     run_free(&b);
     run_free(&plain);
+    /* 12 new cards: more than the default 10 a day (--new). */
     recall(&a, "\ng\n\ng\n\ng\n",
-           (const char *[]){"--lessons", f->lessons, "--limit", "2", NULL});
+           (const char *[]){"--lessons", f->lessons, "--limit", "2", "--new",
+                            "12", NULL});
     assert_int_equal(a.code, 0);
     assert_has(a.out, "duplex recall: 2 of 12 cards for today (0 due, 12 new)");
     assert_has(a.out, "card 2/2 (new)");
@@ -2244,6 +2246,546 @@ static void test_recall_drill_restores_the_terminal_on_sighup(void **state)
     drill_killed_by(*state, SIGHUP);
 }
 
+/* ---- one day's pages, one page ------------------------------------------- */
+
+/* The ids of deck d as "id id ...", in its order, in buf. */
+static const char *ids_of(const struct recall_deck *d, char *buf, size_t size)
+{
+    size_t i = 0, len = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < d->count; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "",
+                                d->cards[i].id);
+    return buf;
+}
+
+static void test_recall_deck_load_day_takes_that_day_alone(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *all = NULL, *d = NULL;
+    struct status_detail why;
+    char want[512], got[512], *warnings = NULL;
+
+    put(f->lessons, "day-1-close.md", day1);
+    put(f->lessons, "day-11-frames.md", day2);
+    put(f->lessons, "day-1.md", day2);
+    all = load(f->lessons, &warnings);
+    free(warnings);
+    /* day-1.md and day-1-close.md are day 1's; day-11-... is not. */
+    assert_int_equal(recall_deck_load_day(f->lessons, 1, NULL, &d, &why),
+                     STATUS_OK);
+    assert_int_equal(d->count, 3);
+    assert_string_equal(d->cards[0].source + strlen(f->lessons),
+                        "/day-1-close.md");
+    assert_string_equal(d->cards[2].source + strlen(f->lessons), "/day-1.md");
+    /* The same ids as in the whole deck, so progress is shared. */
+    snprintf(want, sizeof want, "%s %s %s", all->cards[0].id, all->cards[1].id,
+             all->cards[2].id);
+    assert_string_equal(ids_of(d, got, sizeof got), want);
+    recall_deck_destroy(d);
+    assert_int_equal(recall_deck_load_day(f->lessons, 11, NULL, &d, &why),
+                     STATUS_OK);
+    assert_int_equal(d->count, 1);
+    assert_string_equal(d->cards[0].id, all->cards[3].id);
+    recall_deck_destroy(d);
+    d = (struct recall_deck *)&d;
+    assert_int_equal(recall_deck_load_day(f->lessons, 2, NULL, &d, &why),
+                     STATUS_NOT_FOUND);
+    assert_ptr_equal(d, (struct recall_deck *)&d);
+    snprintf(want, sizeof want,
+             "no page for day 2 in '%s' (a page named day-2-*.md)", f->lessons);
+    assert_string_equal(why.text, want);
+    assert_int_equal(
+        recall_deck_load_day("/nonexistent/lessons", 1, NULL, &d, &why),
+        STATUS_NOT_FOUND);
+    recall_deck_destroy(all);
+}
+
+static void test_recall_deck_load_page_takes_that_page_alone(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *all = NULL, *d = NULL;
+    struct status_detail why;
+    char path[400], *warnings = NULL;
+
+    put(f->lessons, "day-1-close.md", day1);
+    put(f->lessons, "day-2-frames.md", day2);
+    put(f->lessons, "notes.txt", day2);
+    all = load(f->lessons, &warnings);
+    free(warnings);
+    snprintf(path, sizeof path, "%s/day-2-frames.md", f->lessons);
+    assert_int_equal(recall_deck_load_page(path, NULL, &d, &why), STATUS_OK);
+    assert_int_equal(d->count, 1);
+    assert_string_equal(d->cards[0].id, all->cards[2].id);
+    assert_string_equal(d->cards[0].source, path);
+    recall_deck_destroy(d);
+    /* A page named without a directory: its own name is its source. */
+    assert_int_equal(chdir(f->lessons), 0);
+    assert_int_equal(recall_deck_load_page("day-1-close.md", NULL, &d, &why),
+                     STATUS_OK);
+    assert_int_equal(d->count, 2);
+    assert_string_equal(d->cards[1].id, all->cards[1].id);
+    assert_string_equal(d->cards[1].source, "day-1-close.md");
+    recall_deck_destroy(d);
+    /* No such page, a directory, a file that is no page. */
+    d = (struct recall_deck *)&d;
+    assert_int_equal(recall_deck_load_page("missing.md", NULL, &d, &why),
+                     STATUS_NOT_FOUND);
+    assert_has(why.text, "cannot read the lesson page 'missing.md'");
+    assert_int_equal(recall_deck_load_page(".", NULL, &d, &why),
+                     STATUS_NOT_FOUND);
+    assert_has(why.text, "'.' is a directory: --lesson names one page");
+    assert_int_equal(recall_deck_load_page("notes.txt", NULL, &d, &why),
+                     STATUS_NOT_FOUND);
+    assert_has(why.text, "'notes.txt' is no lesson page");
+    assert_ptr_equal(d, (struct recall_deck *)&d);
+    recall_deck_destroy(all);
+}
+
+static void test_recall_cli_day_and_lesson_drill_one_page(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    char path[400], want[600];
+
+    put(f->lessons, "day-1-close.md", day1);
+    put(f->lessons, "day-2.md", day2);
+    recall(&r, "\ng\nq\n",
+           (const char *[]){"--lessons", f->lessons, "--day", "2", NULL});
+    assert_int_equal(r.code, 0);
+    snprintf(want, sizeof want,
+             "duplex recall: 1 card for today (0 due, 1 new) from "
+             "%s/day-2-*.md\n",
+             f->lessons);
+    assert_has(r.out, want);
+    assert_has(r.out, "Q: How long is a frame header?");
+    assert_null(strstr(r.out, "CloseSend"));
+    assert_state(f, ID_FRAME " 2 20002\n");
+    run_free(&r);
+    snprintf(path, sizeof path, "%s/day-1-close.md", f->lessons);
+    recall(&r, "\ng\n\ng\n", (const char *[]){"--lesson", path, NULL});
+    assert_int_equal(r.code, 0);
+    snprintf(want, sizeof want,
+             "duplex recall: 2 cards for today (0 due, 2 new) from %s\n", path);
+    assert_has(r.out, want);
+    assert_has(r.out, "card 2/2 (new)");
+    assert_null(strstr(r.out, "frame header"));
+    run_free(&r);
+    /* The whole deck shares their progress: nothing is due today. */
+    recall(&r, "", (const char *[]){"--lessons", f->lessons, NULL});
+    assert_has(r.out, "duplex recall: nothing due today (3 cards)\n");
+    run_free(&r);
+    /* --day 2 and the listing of one page. */
+    recall(
+        &r, "",
+        (const char *[]){"--lessons", f->lessons, "--day=1", "--list", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out, "2 cards: 0 due, 0 new, 2 later");
+    run_free(&r);
+}
+
+static void test_recall_cli_day_and_lesson_usage_errors(void **state)
+{
+    static const struct {
+        const char *args[6];
+        const char *message;
+    } bad[] = {
+        {{"--day", "-1"},
+         "--day wants a day number from 0 to 100000, e.g. 117"},
+        {{"--day", "100001"},
+         "--day wants a day number from 0 to 100000, e.g. 117"},
+        {{"--day"}, "--day wants a day number from 0 to 100000, e.g. 117"},
+        {{"--lesson"},
+         "--lesson wants a lesson page, e.g. lesson/day-117-bidi-streaming.md"},
+        {{"--lesson="},
+         "--lesson wants a lesson page, e.g. lesson/day-117-bidi-streaming.md"},
+        {{"--lesson", "x.md", "--day", "1"},
+         "--lesson names one page; --day and --lessons choose pages of a "
+         "directory"},
+        {{"--lessons", "lesson", "--lesson", "x.md"},
+         "--lesson names one page; --day and --lessons choose pages of a "
+         "directory"},
+        {{"--new", "-1"}, "--new wants a whole number from 0 to 100000"},
+        {{"--new", "100001"}, "--new wants a whole number from 0 to 100000"},
+        {{"--new=ten"}, "--new wants a whole number from 0 to 100000"},
+        {{"--list", "--new", "3"},
+         "--list prints every card; --new chooses a drill's new cards"},
+        {{"--day", "9999"},
+         "no page for day 9999 in 'lesson' (a page named day-9999-*.md)"},
+        {{"--lesson", "no-such-page.md"},
+         "cannot read the lesson page 'no-such-page.md': No such file or "
+         "directory"},
+    };
+    struct fx *f = *state;
+    size_t i = 0;
+
+    /* root/lesson is the default "lesson" there. */
+    assert_int_equal(chdir(f->root), 0);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct run r;
+        char want[256];
+
+        recall(&r, "", bad[i].args);
+        snprintf(want, sizeof want,
+                 "duplex recall: %s\nTry 'duplex recall --help'.\n",
+                 bad[i].message);
+        assert_int_equal(r.code, 2);
+        assert_string_equal(r.err, want);
+        assert_string_equal(r.out, "");
+        run_free(&r);
+    }
+    assert_int_equal(access(f->state, F_OK), -1);
+}
+
+/* ---- new cards a day ----------------------------------------------------- */
+
+static void test_recall_plan_cap_holds_new_cards_back(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *d = deck_of(7);
+    struct recall_state *s = state_of(f, "c0 1 20000\nc1 2 19999\n");
+    struct recall_plan_options o = {0, 0, 0};
+    struct recall_plan p;
+    char buf[128];
+
+    /* Uncapped: every new card. */
+    recall_plan_make(d, s, 20000, &o, &p);
+    assert_int_equal(p.count, 7);
+    assert_int_equal(p.capped, 0);
+    assert_true(recall_plan_new_left(&p, s, 20000) == SIZE_MAX);
+    recall_plan_free(&p);
+    /* At most 2 new a day: the due cards, then the first 2 new ones. */
+    recall_plan_make(d, s, 20000, &o, &p);
+    recall_plan_cap(&p, s, 20000, 2);
+    assert_string_equal(order_text(d, &p, buf, sizeof buf), "c1 c0 c2 c3");
+    assert_int_equal(p.due, 2);
+    assert_int_equal(p.fresh, 2);
+    assert_int_equal(p.held, 3);
+    assert_int_equal(p.new_today, 0);
+    assert_int_equal(recall_plan_new_left(&p, s, 20000), 2);
+    recall_plan_free(&p);
+    /* With a limit: the limit first, the cap after; both hold. */
+    o.limit = 3;
+    recall_plan_make(d, s, 20000, &o, &p);
+    recall_plan_cap(&p, s, 20000, 2);
+    assert_string_equal(order_text(d, &p, buf, sizeof buf), "c1 c0 c2");
+    recall_plan_free(&p);
+    o.limit = 0;
+    /* One new card graded today already: one more today. */
+    recall_state_grade(s, "c2", RECALL_GOOD, 20000);
+    recall_state_mark_new(s, "c2", 20000);
+    assert_int_equal(recall_state_new_on(s, 20000), 1);
+    recall_plan_make(d, s, 20000, &o, &p);
+    recall_plan_cap(&p, s, 20000, 2);
+    assert_string_equal(order_text(d, &p, buf, sizeof buf), "c1 c0 c3");
+    assert_int_equal(p.fresh, 1);
+    assert_int_equal(p.held, 3);
+    assert_int_equal(p.new_today, 1);
+    recall_plan_free(&p);
+    /* 0 new a day: the due cards alone. */
+    recall_plan_make(d, s, 20000, &o, &p);
+    recall_plan_cap(&p, s, 20000, 0);
+    assert_string_equal(order_text(d, &p, buf, sizeof buf), "c1 c0");
+    assert_int_equal(recall_plan_new_left(&p, s, 20000), 0);
+    recall_plan_free(&p);
+    /* The next day the count starts again. */
+    recall_plan_make(d, s, 20001, &o, &p);
+    recall_plan_cap(&p, s, 20001, 2);
+    assert_string_equal(order_text(d, &p, buf, sizeof buf), "c1 c0 c3 c4");
+    recall_plan_free(&p);
+    recall_state_destroy(s);
+    recall_deck_destroy(d);
+}
+
+/* Fails unless state's PATH.new holds exactly these lines after its header. */
+static void assert_new_file(struct fx *f, const char *lines)
+{
+    char path[400];
+    char *text = NULL;
+    const char *header =
+        "# duplex recall: the cards first graded on the latest day a drill\n"
+        "# graded one: DAY CARD-ID. They count toward that day's new cards.\n";
+
+    snprintf(path, sizeof path, "%s.new", f->state);
+    text = slurp(path);
+    assert_non_null(text);
+    assert_int_equal(strncmp(text, header, strlen(header)), 0);
+    assert_string_equal(text + strlen(header), lines);
+    free(text);
+}
+
+static void test_recall_state_keeps_new_cards_beside_the_state(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = state_of(f, "old#1 1 5\n");
+    struct recall_state *back = NULL;
+    struct status_detail why;
+    struct stat sb;
+    char path[400];
+
+    snprintf(path, sizeof path, "%s.new", f->state);
+    assert_int_equal(chmod(f->state, 0640), 0);
+    recall_state_grade(s, "b#1", RECALL_GOOD, 100);
+    recall_state_grade(s, "a#1", RECALL_AGAIN, 100);
+    recall_state_grade(s, "old#1", RECALL_GOOD, 100);
+    recall_state_mark_new(s, "b#1", 100);
+    recall_state_mark_new(s, "a#1", 100);
+    recall_state_mark_new(s, "not#graded", 100); /* not in s: nothing */
+    assert_int_equal(recall_state_new_on(s, 100), 2);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_OK);
+    /* The state file's lines are as before; the new cards beside them. */
+    assert_state(f, "a#1 1 101\nb#1 2 102\nold#1 2 102\n");
+    assert_new_file(f, "100 a#1\n100 b#1\n");
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    assert_int_equal(recall_state_new_on(s, 100), 2);
+    /* What a drill loads counts them again. */
+    assert_int_equal(recall_state_load(f->state, NULL, &back, &why), STATUS_OK);
+    assert_int_equal(recall_state_new_on(back, 100), 2);
+    assert_int_equal(recall_state_new_on(back, 99), 0);
+    assert_int_equal(recall_state_find(back, "old#1")->first,
+                     RECALL_FIRST_UNKNOWN);
+    recall_state_destroy(back);
+    /* A save without a new card leaves the file alone... */
+    recall_state_grade(s, "old#1", RECALL_GOOD, 101);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_OK);
+    assert_new_file(f, "100 a#1\n100 b#1\n");
+    /* ...and the next day's first new card starts it again. */
+    recall_state_grade(s, "c#1", RECALL_EASY, 101);
+    recall_state_mark_new(s, "c#1", 101);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_OK);
+    assert_new_file(f, "101 c#1\n");
+    assert_int_equal(recall_state_load(f->state, NULL, &back, &why), STATUS_OK);
+    assert_int_equal(recall_state_new_on(back, 100), 0);
+    assert_int_equal(recall_state_new_on(back, 101), 1);
+    recall_state_destroy(back);
+    recall_state_destroy(s);
+}
+
+static void
+test_recall_state_new_file_counts_only_what_the_state_holds(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct status_detail why;
+    struct sink w;
+    char want[1024];
+
+    assert_int_equal(recall_state_prepare(f->state, &why), STATUS_OK);
+    put(f->root, "state/recall.state", "a#1 1 20001\nb#1 2 20002\n");
+    put(f->root, "state/recall.state.new",
+        "# a comment\n"
+        "20000 a#1\n"
+        "20000 gone#1\n" /* its line was deleted from the state */
+        "20000\n"
+        "day a#1\n"
+        "20000 b#1\r\n"
+        "20000 a#1\n"); /* twice: once */
+    sink_open(&w);
+    assert_int_equal(recall_state_load(f->state, w.f, &s, &why), STATUS_OK);
+    snprintf(want, sizeof want,
+             "%s.new:4: a line reads 'DAY CARD-ID', not '20000'; line "
+             "skipped\n"
+             "%s.new:5: a line reads 'DAY CARD-ID', not 'day a#1'; line "
+             "skipped\n",
+             f->state, f->state);
+    assert_string_equal(sink_text(&w), want);
+    sink_free(&w);
+    assert_int_equal(recall_state_new_on(s, 20000), 2);
+    assert_int_equal(s->count, 2);
+    assert_int_equal(s->skipped, 0); /* the state file's lines were good */
+    recall_state_destroy(s);
+}
+
+static void test_recall_state_new_file_merges_two_drills(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *a = state_of(f, "");
+    struct recall_state *b = NULL;
+    struct status_detail why;
+
+    assert_int_equal(recall_state_load(f->state, NULL, &b, &why), STATUS_OK);
+    recall_state_grade(a, "x#1", RECALL_GOOD, 20000);
+    recall_state_mark_new(a, "x#1", 20000);
+    assert_int_equal(recall_state_save(a, f->state, &why), STATUS_OK);
+    recall_state_grade(b, "y#1", RECALL_GOOD, 20000);
+    recall_state_mark_new(b, "y#1", 20000);
+    assert_int_equal(recall_state_new_on(b, 20000), 1);
+    assert_int_equal(recall_state_save(b, f->state, &why), STATUS_OK);
+    /* b's save brought a's new card in: two new cards today. */
+    assert_int_equal(recall_state_new_on(b, 20000), 2);
+    assert_new_file(f, "20000 x#1\n20000 y#1\n");
+    assert_state(f, "x#1 2 20002\ny#1 2 20002\n");
+    /* a sees b's at its next save, even one without a new card. */
+    recall_state_grade(a, "x#1", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(a, f->state, &why), STATUS_OK);
+    assert_int_equal(recall_state_new_on(a, 20000), 2);
+    recall_state_destroy(b);
+    recall_state_destroy(a);
+}
+
+static void test_recall_state_unreadable_new_file_fails(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = state_of(f, "a#1 1 5\n");
+    struct recall_state *t = (struct recall_state *)&t;
+    struct status_detail why;
+    char path[400], *text = NULL;
+
+    snprintf(path, sizeof path, "%s.new", f->state);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(recall_state_load(f->state, NULL, &t, &why),
+                     STATUS_UNAVAILABLE);
+    assert_ptr_equal(t, (struct recall_state *)&t);
+    assert_has(why.text, "recall.state.new: Is a directory");
+    /* A save cannot read it again: nothing is saved. */
+    recall_state_grade(s, "b#1", RECALL_GOOD, 20000);
+    recall_state_mark_new(s, "b#1", 20000);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_UNAVAILABLE);
+    assert_has(why.text, "recall.state.new: Is a directory");
+    text = slurp(f->state);
+    assert_string_equal(text, "a#1 1 5\n");
+    free(text);
+    recall_state_destroy(s);
+}
+
+/* A lesson of n cards "Question 00".."Question <n-1>" in dir/x.md. */
+static void put_questions(const char *dir, int n)
+{
+    char text[8192];
+    size_t len = (size_t)snprintf(text, sizeof text, "## Active Recall\n");
+    int i = 0;
+
+    for (i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "### Q: Question %02d\nA: a\nProof: "
+                                "`test_a` in `tests/test_a.c`\n",
+                                i);
+    put(dir, "x.md", text);
+}
+
+static void test_recall_cli_new_cards_a_day(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    char keys[256] = "";
+    int i = 0;
+
+    put_questions(f->lessons, 12);
+    for (i = 0; i < 10; i++)
+        strcat(keys, "\ng\n");
+    drill(f, &r, keys);
+    assert_has(r.out, "duplex recall: 10 cards for today (0 due, 10 new)");
+    assert_has(r.out, "2 new cards wait for later days: at most 10 new a day "
+                      "(--new N)\n");
+    assert_has(r.out, "card 10/10 (new)");
+    assert_null(strstr(r.out, "Question 10"));
+    assert_has(r.out, "done: 10 graded");
+    /* The two left come tomorrow, not "still due today". */
+    assert_has(r.out, "next: 2 cards due tomorrow (day 20001)\n");
+    run_free(&r);
+    /* The same day again: no more new cards. */
+    drill(f, &r, "");
+    assert_string_equal(r.out,
+                        "duplex recall: nothing due today (12 cards)\n"
+                        "today's new cards are done: 10 drilled, at most 10 a "
+                        "day (--new N)\n"
+                        "next: 2 cards due tomorrow (day 20001)\n");
+    run_free(&r);
+    /* --new raises it for today. */
+    recall(&r, "\ng\nq\n",
+           (const char *[]){"--lessons", f->lessons, "--new", "11", NULL});
+    assert_has(r.out, "duplex recall: 1 card for today (0 due, 1 new)");
+    assert_has(r.out, "1 new card wait for later days: at most 11 new a day "
+                      "(--new N), 10 drilled today already\n");
+    assert_has(r.out, "Q: Question 10");
+    run_free(&r);
+    /* The next day: the last new one (and none of the reviews, due later). */
+    assert_int_equal(setenv("DUPLEX_TODAY", "20001", 1), 0);
+    drill(f, &r, "q\n");
+    assert_has(r.out, "duplex recall: 1 card for today (0 due, 1 new)");
+    assert_has(r.out, "Q: Question 11");
+    run_free(&r);
+    /* --new 0: the cards due, and no new one. */
+    assert_int_equal(setenv("DUPLEX_TODAY", "20002", 1), 0);
+    recall(&r, "q\n",
+           (const char *[]){"--lessons", f->lessons, "--new", "0", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out, "duplex recall: 11 cards for today (11 due, 0 new)");
+    assert_has(r.out, "1 new card wait for later days: at most 0 new a day");
+    run_free(&r);
+}
+
+static void test_recall_cli_help_states_the_new_cards_a_day(void **state)
+{
+    struct run r;
+    char want[64];
+
+    (void)state;
+    recall(&r, "", (const char *[]){"--help", NULL});
+    assert_int_equal(r.code, 0);
+    snprintf(want, sizeof want, "New cards: at most %d a day (--new N)",
+             RECALL_NEW_PER_DAY);
+    assert_has(r.out, want);
+    assert_has(r.out, "default 10;");
+    assert_int_equal(RECALL_NEW_PER_DAY, 10);
+    assert_has(r.out, "  --day N ");
+    assert_has(r.out, "  --lesson FILE ");
+    run_free(&r);
+}
+
+/*
+ * A drill that runs beside another: the other's new cards count as soon as
+ * a save brings them in, and a drill stops at the cap even when its plan,
+ * made before, had room.
+ */
+static void
+test_recall_drill_stops_at_the_cap_another_drill_reached(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *d = NULL;
+    struct recall_state *s = NULL;
+    struct recall_plan_options o = {0, 0, 0};
+    struct recall_plan p;
+    struct status_detail why;
+    struct sink out;
+    char keys[] = "\ng\n\ng\n\ng\n";
+    FILE *in = fmemopen(keys, strlen(keys), "r");
+    struct recall_io io = {in, NULL, stderr, 0};
+    char *warnings = NULL;
+
+    assert_non_null(in);
+    put_questions(f->lessons, 4);
+    d = load(f->lessons, &warnings);
+    free(warnings);
+    s = state_of(f, "");
+    recall_plan_make(d, s, 20000, &o, &p);
+    recall_plan_cap(&p, s, 20000, 3);
+    assert_int_equal(p.count, 3);
+    /* Another drill, meanwhile, drilled two new cards (the last two). */
+    recall_state_grade(s, d->cards[3].id, RECALL_GOOD, 20000);
+    recall_state_mark_new(s, d->cards[3].id, 20000);
+    recall_state_grade(s, d->cards[2].id, RECALL_GOOD, 20000);
+    recall_state_mark_new(s, d->cards[2].id, 20000);
+    io.out = sink_open(&out);
+    assert_int_equal(recall_drill(d, s, f->state, &p, 20000, &io, &why),
+                     STATUS_OK);
+    sink_text(&out);
+    assert_has(out.text, "card 1/3 (new)");
+    assert_null(strstr(out.text, "card 2/3"));
+    assert_has(out.text, "done: 1 graded");
+    assert_has(out.text, "3 new cards were drilled today (some by another "
+                         "drill), at most 3 a day (--new N): 2 more wait "
+                         "for later days\n");
+    assert_int_equal(recall_state_new_on(s, 20000), 3);
+    sink_free(&out);
+    fclose(in);
+    recall_plan_free(&p);
+    recall_state_destroy(s);
+    recall_deck_destroy(d);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -2306,6 +2848,18 @@ int main(void)
         T(test_recall_drill_on_a_terminal),
         T(test_recall_drill_restores_the_terminal_on_sigterm),
         T(test_recall_drill_restores_the_terminal_on_sighup),
+        T(test_recall_deck_load_day_takes_that_day_alone),
+        T(test_recall_deck_load_page_takes_that_page_alone),
+        T(test_recall_cli_day_and_lesson_drill_one_page),
+        T(test_recall_cli_day_and_lesson_usage_errors),
+        T(test_recall_plan_cap_holds_new_cards_back),
+        T(test_recall_state_keeps_new_cards_beside_the_state),
+        T(test_recall_state_new_file_counts_only_what_the_state_holds),
+        T(test_recall_state_new_file_merges_two_drills),
+        T(test_recall_state_unreadable_new_file_fails),
+        T(test_recall_cli_new_cards_a_day),
+        T(test_recall_cli_help_states_the_new_cards_a_day),
+        T(test_recall_drill_stops_at_the_cap_another_drill_reached),
     };
 #undef T
 

@@ -257,7 +257,7 @@ static void test_scenario_error_propagation_first_error_wins(void **state)
     (void)state;
     assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
     assert_int_equal(run->r.status, STATUS_INVALID_ARGUMENT);
-    assert_string_equal(run->r.why.text, "echo 3 failed validation");
+    assert_string_equal(run->r.why.text, "rejected echo 3 on purpose");
     assert_string_equal(run->r.broken, "");
     assert_int_equal(trace_count(run->t, TRACE_CANCEL), 1);
     assert_report_has(run, "ended with CANCELLED");
@@ -274,7 +274,7 @@ static void test_scenario_error_propagation_one_message(void **state)
     o.messages = 1;
     run = run_opts("error-propagation", o);
     assert_int_equal(run->r.status, STATUS_INVALID_ARGUMENT);
-    assert_string_equal(run->r.why.text, "echo 1 failed validation");
+    assert_string_equal(run->r.why.text, "rejected echo 1 on purpose");
     done(run);
 }
 

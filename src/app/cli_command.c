@@ -93,6 +93,12 @@ static const struct cli_option options[] = {
     [OPT_LIMIT] = {"--limit", CLI_NUMBER, 1, 100000,
                    "a whole number from %lld to %lld"},
     [OPT_LIST] = {"--list", CLI_FLAG, 0, 0, ""},
+    [OPT_NEW] = {"--new", CLI_NUMBER, 0, 100000,
+                 "a whole number from %lld to %lld"},
+    [OPT_DAY] = {"--day", CLI_NUMBER, 0, 100000,
+                 "a day number from %lld to %lld, e.g. 117"},
+    [OPT_LESSON] = {"--lesson", CLI_NAME, 0, 0,
+                    "a lesson page, e.g. lesson/day-117-bidi-streaming.md"},
 };
 
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)

@@ -73,7 +73,10 @@ enum cli_opt {
     /* recall */
     OPT_LESSONS,
     OPT_LIMIT,
-    OPT_LIST
+    OPT_LIST,
+    OPT_NEW,
+    OPT_DAY,
+    OPT_LESSON
 };
 
 /* A command: its name, its help, the options it takes, what it does. */

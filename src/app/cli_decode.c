@@ -12,6 +12,10 @@
  *   The input is raw bytes or hex text, decided by the first bytes unless
  *   --hex or --raw says. Each frame, and the first bad one, is printed by
  *   view/dissect, the dissector `duplex run --trace hexdump` uses too.
+ *
+ *   The help's examples run in any POSIX shell: printf with octal escapes
+ *   (dash's printf prints "\x00" as it is), and --hex text. tests/cli.sh
+ *   runs each of them through sh.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,7 +47,10 @@ static const char usage_decode[] =
     "  --encoding NAME    the negotiated compression (allows flag 1)\n"
     "  -h, --help         this text\n"
     "\n"
-    "example: printf '\\x00\\x00\\x00\\x00\\x02hi' | duplex decode\n"
+    "examples (any POSIX sh: printf knows octal escapes, not \\x):\n"
+    "  printf '\\000\\000\\000\\000\\002hi' | duplex decode\n"
+    "  echo '00 00000002 6869' | duplex decode --hex\n"
+    "\n"
     "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail\n"
     "(out of memory too: RESOURCE_EXHAUSTED).\n";
 

@@ -53,14 +53,18 @@ struct recall_options {
     const char *lessons; /* directory of lesson pages; NULL: "lesson" */
     int list;            /* print every card instead of drilling */
     struct recall_plan_options plan;
+    size_t new_per_day; /* a drill's new cards a day (recall_plan_cap) */
+    long day;           /* drill day's pages of lessons alone; -1: all */
+    const char *page;   /* drill this lesson page alone; NULL: lessons */
 };
 
 /*
  * The whole `duplex recall` command: finds today and the state file,
- * loads the lessons and the state (problems in them go to io->err), then
- * lists the cards or drills today's session.
+ * loads the lessons (all of o->lessons, o->day's pages, or o->page) and
+ * the state (problems in them go to io->err), then lists the cards or
+ * drills today's session, at most o->new_per_day new cards a day.
  * Returns STATUS_OK, or the first failure of recall_today,
- * recall_state_path, recall_deck_load, recall_state_load,
+ * recall_state_path, recall_deck_load (_day, _page), recall_state_load,
  * recall_state_prepare or recall_drill, with the reason in why.
  */
 enum status recall_command(const struct recall_options *o,

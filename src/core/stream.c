@@ -126,24 +126,31 @@ static void count(uint64_t *counter)
     __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
-/* The context watch: the call is torn down (RST_STREAM both ways). */
+/*
+ * The context watch: the call is torn down (RST_STREAM both ways). The
+ * CANCEL event is recorded before the pipes are aborted, since the abort
+ * wakes the blocked threads and a cause is recorded before anything it
+ * wakes; the bytes the abort dropped are written into it after.
+ */
 static void teardown(void *arg, enum status reason, const char *text)
 {
     struct stream *s = arg;
+    size_t mark = TRACE_NO_MARK;
     size_t lost[2];
     int d = 0;
 
     sched_mutex_lock(&s->mu);
     set_final_locked(s, reason, text);
     sched_mutex_unlock(&s->mu);
+    mark = trace_event_begin(s->trace, TRACE_CANCEL, NULL, reason);
     for (d = 0; d < 2; d++)
         lost[d] = pipe_close_with_error(s->pipes[d], reason);
     sched_mutex_lock(&s->mu);
     for (d = 0; d < 2; d++)
         s->stats.bytes_discarded[d] += lost[d];
     sched_mutex_unlock(&s->mu);
-    trace_event(s->trace, TRACE_CANCEL, NULL, 0, 0, reason,
-                "%s (dropped c2s %zu B, s2c %zu B)", text, lost[0], lost[1]);
+    trace_event_text(s->trace, mark, "%s (dropped c2s %zu B, s2c %zu B)", text,
+                     lost[0], lost[1]);
 }
 
 /* For a deadlock report: what a close_send waiting on sends_done waits for. */

@@ -6,7 +6,11 @@
  *   TRACE_MAX_EVENTS (the rest are counted), and into one fixed slot of
  *   bytes per pipe name, capped at TRACE_WIRE_MAX (the rest are counted
  *   too). Each record is whole or absent: the slot is taken, filled and
- *   counted under the lock.
+ *   counted under the lock. The one exception is an event begun now and
+ *   given its text later (trace_event_begin, trace_event_text): its slot
+ *   and time are taken when it happens, so that it precedes what it
+ *   causes, and only its text is written afterwards, still during the
+ *   run, so the views (which read after it) see it whole.
  *   Nothing here prints: the views in src/view read the events and the
  *   wires after the run, through the accessors at the end of this file,
  *   when no thread records any more.
@@ -72,15 +76,21 @@ static struct trace_event *append_locked(struct trace *t)
     return &t->events[t->n++];
 }
 
-static void record(struct trace *t, enum trace_kind kind, const char *dir,
-                   uint8_t flag, uint32_t length, enum status status,
-                   const char *text)
+/*
+ * Appends one event by the calling thread; returns its index, or
+ * TRACE_NO_MARK when it was not kept.
+ */
+static size_t record(struct trace *t, enum trace_kind kind, const char *dir,
+                     uint8_t flag, uint32_t length, enum status status,
+                     const char *text)
 {
     struct trace_event *e = NULL;
+    size_t mark = TRACE_NO_MARK;
 
     sched_mutex_lock(&t->mu);
     e = append_locked(t);
     if (e != NULL) {
+        mark = (size_t)(e - t->events);
         /* SIM mode: the step count, so the same seed prints the same. */
         if (sched_simulated()) {
             e->t_ns = (int64_t)sched_sim_step();
@@ -99,6 +109,7 @@ static void record(struct trace *t, enum trace_kind kind, const char *dir,
         snprintf(e->text, sizeof e->text, "%s", text);
     }
     sched_mutex_unlock(&t->mu);
+    return mark;
 }
 
 void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
@@ -116,6 +127,30 @@ void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
         va_end(ap);
     }
     record(t, kind, dir, flag, length, status, text);
+}
+
+size_t trace_event_begin(struct trace *t, enum trace_kind kind, const char *dir,
+                         enum status status)
+{
+    if (t == NULL)
+        return TRACE_NO_MARK;
+    return record(t, kind, dir, 0, 0, status, "");
+}
+
+void trace_event_text(struct trace *t, size_t mark, const char *fmt, ...)
+{
+    char text[TRACE_TEXT_MAX] = "";
+    va_list ap;
+
+    if (t == NULL || mark == TRACE_NO_MARK)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    sched_mutex_lock(&t->mu);
+    assert(mark < t->n);
+    memcpy(t->events[mark].text, text, sizeof text);
+    sched_mutex_unlock(&t->mu);
 }
 
 void trace_preview(char *out, size_t cap, const uint8_t *p, uint32_t len)

@@ -97,6 +97,28 @@ void trace_event(struct trace *t, enum trace_kind kind, const char *dir,
                  uint8_t flag, uint32_t length, enum status status,
                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* What trace_event_begin returns for an event it did not keep. */
+#define TRACE_NO_MARK ((size_t)-1)
+
+/*
+ * Records an event now whose text is known only later, such as a cancel's
+ * count of the bytes it dropped. Its place in the trace and its time are
+ * taken now, so that it comes before everything it causes (a cause is
+ * recorded before anything it wakes); its text is "" until
+ * trace_event_text writes it. Returns the event's mark for
+ * trace_event_text, or TRACE_NO_MARK when t is NULL or the event was not
+ * kept. Thread-safe.
+ */
+size_t trace_event_begin(struct trace *t, enum trace_kind kind, const char *dir,
+                         enum status status);
+
+/*
+ * Writes the text (a printf format) of the event that trace_event_begin
+ * returned mark for. A NULL t or TRACE_NO_MARK does nothing. Thread-safe.
+ */
+void trace_event_text(struct trace *t, size_t mark, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /*
  * Records a frame event (SEND or RECV) with a printable preview of the
  * payload (see trace_preview). Thread-safe; t may be NULL.

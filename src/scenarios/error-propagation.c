@@ -1,6 +1,6 @@
 /*
  * error-propagation: errgroup's first error wins. The client's receiver
- * rejects the third echo (a validation failure); the group cancels its
+ * fails with INVALID_ARGUMENT at the third echo; the group cancels its
  * context, which wakes the sender blocked on a full c2s, and group_wait
  * returns INVALID_ARGUMENT, not a sibling's CANCELLED.
  *
@@ -9,12 +9,20 @@
  *   receiver that fails. Small pipes (64 bytes) and many messages keep
  *   the sender blocked when the error comes, so the cancel has someone to
  *   wake; the narration says whom it did wake, from each thread's end.
+ *
+ *   The receiver checks nothing: every echo it gets is right, and it
+ *   rejects the third one on purpose, as an application's own error
+ *   would come (a bad value, a failed write). Its words say so, and
+ *   never claim a check that was not made. It records its error in the
+ *   trace before it returns it, so the timeline shows the cause before
+ *   the CANCEL it leads to.
  */
+#include "core/trace.h"
 #include "scenarios/echo.h"
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
-/* Client receiver: rejects the third echo, as a validation failure. */
+/* Client receiver: rejects the third echo (the last, if fewer) on purpose. */
 static enum status failing_receiver(void *arg, struct status_detail *why)
 {
     struct call *c = arg;
@@ -25,7 +33,9 @@ static enum status failing_receiver(void *arg, struct status_detail *why)
     while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
         if (++c->client_got == fail_at) {
             st = status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                   "echo %d failed validation", fail_at);
+                                   "rejected echo %d on purpose", fail_at);
+            trace_event(c->so.trace, TRACE_ERROR, "s2c", 0, 0, st,
+                        "rejected echo %d on purpose", fail_at);
             break;
         }
     }

@@ -10,12 +10,14 @@
  */
 #include "app/recall/cards.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "app/recall/support.h"
@@ -310,13 +312,15 @@ static char *id_stem(const char *name)
     return stem;
 }
 
-/* Reads the lesson file dir/name into d; problems go to warn. */
-static void lesson_read(struct recall_deck *d, size_t *cap, const char *dir,
+/*
+ * Reads the lesson file at path, whose file name is name, into d;
+ * problems go to warn.
+ */
+static void lesson_read(struct recall_deck *d, size_t *cap, const char *path,
                         const char *name, FILE *warn)
 {
     struct lesson l;
     struct status_detail why;
-    char *path = recall_format("%s%s%s", dir, recall_slash(dir), name);
     char *stem = id_stem(name);
     char *line = NULL;
     size_t linecap = 0;
@@ -349,7 +353,6 @@ static void lesson_read(struct recall_deck *d, size_t *cap, const char *dir,
         fclose(f);
     free(line);
     free(stem);
-    free(path);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -357,8 +360,18 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of dir's *.md files, sorted. */
-static enum status lesson_names(const char *dir, char ***out_names,
+/* Whether name is day's page: "day-DAY.md" or "day-DAY-....md". */
+static int is_day_page(const char *name, long day)
+{
+    char prefix[32];
+    size_t n = (size_t)snprintf(prefix, sizeof prefix, "day-%ld", day);
+
+    return strncmp(name, prefix, n) == 0 &&
+           (name[n] == '-' || strcmp(name + n, ".md") == 0);
+}
+
+/* The names of dir's *.md files (day's pages only, unless day < 0), sorted. */
+static enum status lesson_names(const char *dir, long day, char ***out_names,
                                 size_t *out_count, struct status_detail *why)
 {
     DIR *dp = opendir(dir);
@@ -377,6 +390,8 @@ static enum status lesson_names(const char *dir, char ***out_names,
 
         if (e->d_name[0] == '.' || n < 4 || strcmp(e->d_name + n - 3, ".md"))
             continue;
+        if (day >= 0 && !is_day_page(e->d_name, day))
+            continue;
         names = recall_grow(names, sizeof *names, count, &cap);
         names[count++] = recall_copy(e->d_name);
     }
@@ -388,23 +403,82 @@ static enum status lesson_names(const char *dir, char ***out_names,
     return STATUS_OK;
 }
 
-enum status recall_deck_load(const char *dir, FILE *warn,
+/* Loads dir's pages (day's only, unless day < 0) into a new deck. */
+static enum status deck_load(const char *dir, long day, FILE *warn,
                              struct recall_deck **out_deck,
                              struct status_detail *why)
 {
     struct recall_deck *d = NULL;
     char **names = NULL;
     size_t count = 0, cap = 0, i = 0;
-    enum status st = lesson_names(dir, &names, &count, why);
+    enum status st = lesson_names(dir, day, &names, &count, why);
 
     if (st != STATUS_OK)
         return st;
+    if (day >= 0 && count == 0) {
+        free(names);
+        return status_detail_set(why, STATUS_NOT_FOUND,
+                                 "no page for day %ld in '%s' (a page "
+                                 "named day-%ld-*.md)",
+                                 day, dir, day);
+    }
     d = recall_must(calloc(1, sizeof *d));
     for (i = 0; i < count; i++) {
-        lesson_read(d, &cap, dir, names[i], warn);
+        char *path = recall_format("%s%s%s", dir, recall_slash(dir), names[i]);
+
+        lesson_read(d, &cap, path, names[i], warn);
+        free(path);
         free(names[i]);
     }
     free(names);
+    *out_deck = d;
+    return STATUS_OK;
+}
+
+enum status recall_deck_load(const char *dir, FILE *warn,
+                             struct recall_deck **out_deck,
+                             struct status_detail *why)
+{
+    return deck_load(dir, -1, warn, out_deck, why);
+}
+
+enum status recall_deck_load_day(const char *dir, long day, FILE *warn,
+                                 struct recall_deck **out_deck,
+                                 struct status_detail *why)
+{
+    assert(day >= 0);
+    return deck_load(dir, day, warn, out_deck, why);
+}
+
+enum status recall_deck_load_page(const char *path, FILE *warn,
+                                  struct recall_deck **out_deck,
+                                  struct status_detail *why)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash != NULL ? slash + 1 : path;
+    size_t n = strlen(name);
+    struct recall_deck *d = NULL;
+    struct stat sb;
+    size_t cap = 0;
+
+    if (stat(path, &sb) != 0)
+        return status_detail_set(
+            why,
+            errno == ENOENT || errno == ENOTDIR ? STATUS_NOT_FOUND
+                                                : recall_errno_status(errno),
+            "cannot read the lesson page '%s': %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+        return status_detail_set(why, STATUS_NOT_FOUND,
+                                 "'%s' is a directory: --lesson names one "
+                                 "page (--lessons a directory)",
+                                 path);
+    if (n < 4 || strcmp(name + n - 3, ".md") != 0)
+        return status_detail_set(why, STATUS_NOT_FOUND,
+                                 "'%s' is no lesson page: a page is a .md "
+                                 "file",
+                                 path);
+    d = recall_must(calloc(1, sizeof *d));
+    lesson_read(d, &cap, path, name, warn);
     *out_deck = d;
     return STATUS_OK;
 }

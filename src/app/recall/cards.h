@@ -57,6 +57,34 @@ enum status recall_deck_load(const char *dir, FILE *warn,
                              struct recall_deck **out_deck,
                              struct status_detail *why);
 
+/*
+ * Like recall_deck_load, for day's pages of dir alone: the *.md files
+ * named "day-DAY.md" or "day-DAY-*.md" (day 117: day-117-bidi-streaming.md).
+ * Their cards have the ids they have in the whole deck. day must not be
+ * negative (assert).
+ * Returns what recall_deck_load returns, and STATUS_NOT_FOUND too when dir
+ * has no page for day.
+ */
+enum status recall_deck_load_day(const char *dir, long day, FILE *warn,
+                                 struct recall_deck **out_deck,
+                                 struct status_detail *why);
+
+/*
+ * Loads the cards of one lesson page, the file at path, with the ids they
+ * have in the deck of its directory (its name without ".md", then the
+ * question's hash). A malformed card, or a read error, is reported on
+ * warn as recall_deck_load reports it.
+ * Returns one of:
+ *   STATUS_OK          *out_deck is a new deck (maybe with no cards)
+ *   STATUS_NOT_FOUND   path does not exist, is a directory, or its name
+ *                      does not end in ".md"
+ *   STATUS_PERMISSION_DENIED, STATUS_UNAVAILABLE  it cannot be looked at
+ * with the reason in why. The caller owns the deck: recall_deck_destroy.
+ */
+enum status recall_deck_load_page(const char *path, FILE *warn,
+                                  struct recall_deck **out_deck,
+                                  struct status_detail *why);
+
 /* Frees a deck and its cards. NULL is a no-op. */
 void recall_deck_destroy(struct recall_deck *deck);
 

@@ -53,6 +53,8 @@ struct drill {
     char *line;                /* getline's buffer, when reading lines */
     size_t linecap;
     size_t graded[RECALL_EASY + 1]; /* cards graded, per grade */
+    const struct recall_plan *plan; /* the session's cards and cap */
+    size_t cut;                     /* new cards the cap stopped at */
 };
 
 /*
@@ -246,6 +248,7 @@ static enum status drill_card(struct drill *d, const struct recall_card *c,
 {
     const struct recall_io *io = d->io;
     const struct recall_entry *e = recall_state_find(d->state, c->id);
+    int was_new = e == NULL;
     enum recall_grade g = RECALL_AGAIN;
     enum status st = STATUS_OK;
     char what[64];
@@ -267,6 +270,8 @@ static enum status drill_card(struct drill *d, const struct recall_card *c,
     if ((st = ask_grade(d, &g, why)) != STATUS_OK)
         return st;
     e = recall_state_grade(d->state, c->id, g, d->today);
+    if (was_new) /* it counts toward today's new cards */
+        recall_state_mark_new(d->state, c->id, d->today);
     recall_describe_entry(e, d->today, what, sizeof what);
     fprintf(io->out, "%s -> %s%s%s\n", recall_grade_name(g),
             recall_paint(io, "\033[36m"), what, recall_paint(io, "\033[0m"));
@@ -295,7 +300,24 @@ static void print_end(const struct drill *d, enum status how, size_t k,
                 "progress saved in %s\n",
                 graded, d->graded[RECALL_AGAIN], d->graded[RECALL_HARD],
                 d->graded[RECALL_GOOD], d->graded[RECALL_EASY], d->path);
-    recall_print_next(d->deck, d->state, d->today, d->io->out);
+    if (d->cut > 0)
+        fprintf(d->io->out,
+                "%zu new cards were drilled today (some by another drill), "
+                "at most %zu a day (--new N): %zu more wait for later days\n",
+                recall_state_new_on(d->state, d->today), d->plan->new_per_day,
+                d->cut);
+    recall_print_next(d->deck, d->state, d->today, d->plan, d->io->out);
+}
+
+/*
+ * Whether card c, new, must wait for another day: since this session was
+ * planned, drills that ran beside it (whose new cards each save brings in)
+ * drilled today's share of new cards.
+ */
+static int drill_over_cap(const struct drill *d, const struct recall_card *c)
+{
+    return recall_state_find(d->state, c->id) == NULL &&
+           recall_plan_new_left(d->plan, d->state, d->today) == 0;
 }
 
 enum status recall_drill(const struct recall_deck *deck, struct recall_state *s,
@@ -313,9 +335,17 @@ enum status recall_drill(const struct recall_deck *deck, struct recall_state *s,
     d.path = path;
     d.today = today;
     d.io = io;
+    d.plan = plan;
     drill_raw(&d);
     for (k = 0; k < plan->count; k++) {
-        st = drill_card(&d, &deck->cards[plan->order[k]], k, plan->count, why);
+        const struct recall_card *c = &deck->cards[plan->order[k]];
+
+        /* The new cards come last: the rest of the session is new too. */
+        if (drill_over_cap(&d, c)) {
+            d.cut = plan->count - k;
+            break;
+        }
+        st = drill_card(&d, c, k, plan->count, why);
         if (st != STATUS_OK)
             break;
     }

@@ -48,6 +48,37 @@ static int compare_keys(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+size_t recall_plan_new_left(const struct recall_plan *p,
+                            const struct recall_state *s, int64_t today)
+{
+    size_t done = 0;
+
+    if (!p->capped)
+        return SIZE_MAX;
+    done = recall_state_new_on(s, today);
+    return done < p->new_per_day ? p->new_per_day - done : 0;
+}
+
+void recall_plan_cap(struct recall_plan *p, const struct recall_state *s,
+                     int64_t today, size_t new_per_day)
+{
+    size_t left = 0, due_in = 0, new_in = 0;
+
+    p->capped = 1;
+    p->new_per_day = new_per_day;
+    p->new_today = recall_state_new_on(s, today);
+    left = recall_plan_new_left(p, s, today);
+    if (p->fresh > left) {
+        p->held += p->fresh - left;
+        p->fresh = left;
+    }
+    /* The new cards sort last: cut the ones past what is left. */
+    due_in = p->count < p->due ? p->count : p->due;
+    new_in = p->count - due_in;
+    if (new_in > left)
+        p->count = due_in + left;
+}
+
 void recall_plan_make(const struct recall_deck *deck,
                       const struct recall_state *s, int64_t today,
                       const struct recall_plan_options *o,

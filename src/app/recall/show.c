@@ -76,24 +76,42 @@ void recall_describe_entry(const struct recall_entry *e, int64_t today,
     snprintf(buf, size, "box %d, due %s", e->box, when);
 }
 
-/* When the next cards of deck are due (new cards are due today). */
-void recall_print_next(const struct recall_deck *deck,
-                       const struct recall_state *s, int64_t today, FILE *out)
+/* Moves the next day to day with n cards, or adds n when it is that day. */
+static void next_add(int64_t *next, size_t *count, int64_t day, size_t n)
 {
+    if (n == 0 || day > *next)
+        return;
+    if (day < *next)
+        *count = 0;
+    *next = day;
+    *count += n;
+}
+
+/*
+ * When the next cards of deck are due: a card graded, on its due day; a
+ * new card today, while p's cap leaves room, then per_day of them a day.
+ */
+void recall_print_next(const struct recall_deck *deck,
+                       const struct recall_state *s, int64_t today,
+                       const struct recall_plan *p, FILE *out)
+{
+    size_t left = p != NULL ? recall_plan_new_left(p, s, today) : SIZE_MAX;
     int64_t next = RECALL_DAY_MAX + 1;
-    size_t count = 0, i = 0;
+    size_t count = 0, fresh = 0, i = 0;
     char when[32];
 
     for (i = 0; i < deck->count; i++) {
         const struct recall_entry *e = recall_state_find(s, deck->cards[i].id);
-        int64_t due = e != NULL && e->due > today ? e->due : today;
 
-        if (due < next)
-            count = 0;
-        if (due <= next)
-            next = due;
-        count += due == next;
+        if (e == NULL)
+            fresh++;
+        else
+            next_add(&next, &count, e->due > today ? e->due : today, 1);
     }
+    next_add(&next, &count, today, fresh < left ? fresh : left);
+    if (fresh > left && p != NULL)
+        next_add(&next, &count, today + 1,
+                 fresh - left < p->new_per_day ? fresh - left : p->new_per_day);
     if (count == 0)
         return;
     if (next <= today) {

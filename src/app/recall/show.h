@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "app/recall/cards.h"
+#include "app/recall/plan.h"
 #include "app/recall/state.h"
 
 /*
@@ -42,11 +43,14 @@ void recall_describe_entry(const struct recall_entry *e, int64_t today,
                            char *buf, size_t size);
 
 /*
- * Prints when the next cards of deck are due (new cards are due today),
- * and how many: "next: 3 cards due tomorrow (day 20001)".
+ * Prints when the next cards of deck are due, and how many: "next: 3
+ * cards due tomorrow (day 20001)". New cards are due today while the cap
+ * of plan p (recall_plan_cap; p NULL: none) leaves room, then as many a
+ * day as it allows.
  */
 void recall_print_next(const struct recall_deck *deck,
-                       const struct recall_state *s, int64_t today, FILE *out);
+                       const struct recall_state *s, int64_t today,
+                       const struct recall_plan *p, FILE *out);
 
 /*
  * Prints every card of deck, in the lessons' order, with its box, the day

@@ -9,8 +9,12 @@
  *
  *   A save (struct save) goes through its steps in order, each only when
  *   the one before it worked: make the directories, take the lock, read
- *   the file again, write the .bak and the new file, and the state takes
- *   what was written. The lock is let go whatever happened.
+ *   the file and PATH.new again, write PATH.new (when a card was marked
+ *   new), the .bak and the new file, and the state takes what was
+ *   written. The lock is let go whatever happened.
+ *
+ *   Both files are read by one line reader (parse_lines) and written by
+ *   one writer (file_text), sorted by id.
  */
 #include "app/recall/state.h"
 
@@ -30,6 +34,11 @@
 static const char state_header[] =
     "# duplex recall progress: CARD-ID BOX DUE-DAY (days since 1970-01-01).\n"
     "# Written by `duplex recall`; safe to edit or delete.\n";
+
+/* The first lines of every PATH.new written. */
+static const char new_header[] =
+    "# duplex recall: the cards first graded on the latest day a drill\n"
+    "# graded one: DAY CARD-ID. They count toward that day's new cards.\n";
 
 enum status recall_state_path(char **out_path, struct status_detail *why)
 {
@@ -132,6 +141,7 @@ static struct recall_entry *state_add(struct recall_state *s, char *id, int box,
     e->id = id;
     e->box = box;
     e->due = due;
+    e->first = RECALL_FIRST_UNKNOWN;
     s->slots[slot] = s->count;
     return e;
 }
@@ -191,13 +201,22 @@ static enum status state_line(struct recall_state *s, const char *path,
     return STATUS_OK;
 }
 
-/* Reads the lines of a state file's text into s; bad lines go to warn. */
-static void state_parse(struct recall_state *s, char *text, size_t len,
-                        const char *path, FILE *warn)
+/* What reads one line of a file into s (state_line, new_line). */
+typedef enum status (*line_fn)(struct recall_state *s, const char *path,
+                               int lineno, const char *text,
+                               struct status_detail *why);
+
+/*
+ * Reads the lines of a file's text into s with fn; a line fn refuses is
+ * reported on warn. Returns how many it refused.
+ */
+static size_t parse_lines(struct recall_state *s, char *text, size_t len,
+                          const char *path, FILE *warn, line_fn fn)
 {
     struct status_detail why;
     char *line = text;
     char *end = text + len;
+    size_t refused = 0;
     int lineno = 0;
 
     while (line < end) {
@@ -210,13 +229,51 @@ static void state_parse(struct recall_state *s, char *text, size_t len,
         /* The line as a string for a moment; text stays as it was read. */
         was = *stop;
         *stop = '\0';
-        if (state_line(s, path, ++lineno, line, &why) != STATUS_OK) {
+        if (fn(s, path, ++lineno, line, &why) != STATUS_OK) {
             recall_report(warn, &why, "line skipped");
-            s->skipped++;
+            refused++;
         }
         *stop = was;
         line = nl != NULL ? nl + 1 : end;
     }
+    return refused;
+}
+
+/* Reads the lines of a state file's text into s; bad lines go to warn. */
+static void state_parse(struct recall_state *s, char *text, size_t len,
+                        const char *path, FILE *warn)
+{
+    s->skipped += parse_lines(s, text, len, path, warn, state_line);
+}
+
+/*
+ * One line of PATH.new: "DAY ID", a comment, or blank. A card s does not
+ * hold is no error: it counts for nothing (see New cards in state.h).
+ */
+static enum status new_line(struct recall_state *s, const char *path,
+                            int lineno, const char *text,
+                            struct status_detail *why)
+{
+    const char *f[4];
+    size_t n[4];
+    int64_t day = 0;
+    char *id = NULL;
+    struct recall_entry *e = NULL;
+    int fields = split_fields(text, f, n);
+
+    if (fields == 0 || f[0][0] == '#')
+        return STATUS_OK;
+    if (fields != 2 || !recall_parse_digits(f[0], n[0], RECALL_DAY_MAX, &day))
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s:%d: a line reads 'DAY CARD-ID', not "
+                                 "'%.60s'",
+                                 path, lineno, text);
+    id = recall_copy_n(f[1], n[1]);
+    e = state_lookup(s, id, &s->probes);
+    if (e != NULL && e->first == RECALL_FIRST_UNKNOWN)
+        e->first = day;
+    free(id);
+    return STATUS_OK;
 }
 
 /* A file's bytes, as file_read found them. */
@@ -302,14 +359,15 @@ static int file_read(const char *path, struct file_bytes *out, int *out_partial)
     return e;
 }
 
-enum status recall_state_load(const char *path, FILE *warn,
-                              struct recall_state **out_state,
+/*
+ * Reads the whole file at path into *out (text NULL: no file), or says
+ * why it cannot in why.
+ */
+static enum status load_bytes(const char *path, struct file_bytes *out,
                               struct status_detail *why)
 {
-    struct file_bytes b;
-    struct recall_state *s = NULL;
     int partial = 0;
-    int e = file_read(path, &b, &partial);
+    int e = file_read(path, out, &partial);
 
     /* Keeping half a file would lose the rest at the next save. */
     if (e != 0 && partial)
@@ -320,12 +378,33 @@ enum status recall_state_load(const char *path, FILE *warn,
     if (e != 0)
         return status_detail_set(why, recall_errno_status(e),
                                  "cannot read %s: %s", path, strerror(e));
-    s = recall_must(calloc(1, sizeof *s));
-    if (b.text != NULL)
-        state_parse(s, b.text, b.len, path, warn);
-    free(b.text);
-    *out_state = s;
     return STATUS_OK;
+}
+
+enum status recall_state_load(const char *path, FILE *warn,
+                              struct recall_state **out_state,
+                              struct status_detail *why)
+{
+    char *new_path = recall_format("%s%s", path, RECALL_NEW_SUFFIX);
+    struct file_bytes b = {NULL, 0, 0}, n = {NULL, 0, 0};
+    struct recall_state *s = NULL;
+    enum status st = load_bytes(path, &b, why);
+
+    if (st == STATUS_OK)
+        st = load_bytes(new_path, &n, why);
+    if (st == STATUS_OK) {
+        s = recall_must(calloc(1, sizeof *s));
+        if (b.text != NULL)
+            state_parse(s, b.text, b.len, path, warn);
+        /* After the state: its lines name the cards PATH.new may count. */
+        if (n.text != NULL)
+            parse_lines(s, n.text, n.len, new_path, warn, new_line);
+        *out_state = s;
+    }
+    free(b.text);
+    free(n.text);
+    free(new_path);
+    return st;
 }
 
 void recall_state_destroy(struct recall_state *s)
@@ -402,22 +481,32 @@ static int compare_entries(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-/* The whole file's text, sorted by id: a new string, its length in *len. */
-static char *state_text(const struct recall_state *s, size_t *len)
+/*
+ * A file's text, its lines sorted by id: the state file's when day is
+ * RECALL_FIRST_UNKNOWN (every entry, "ID BOX DUE-DAY"), else PATH.new's
+ * (the entries first graded on day, "DAY ID"). A new string, its length
+ * in *len.
+ */
+static char *file_text(const struct recall_state *s, int64_t day, size_t *len)
 {
+    int all = day == RECALL_FIRST_UNKNOWN;
     const struct recall_entry **sorted = NULL;
     char *text = NULL;
     FILE *f = recall_must(open_memstream(&text, len));
-    size_t i = 0;
+    size_t i = 0, n = 0;
 
     sorted = recall_must(calloc(s->count + 1, sizeof *sorted));
     for (i = 0; i < s->count; i++)
-        sorted[i] = &s->entries[i];
-    qsort(sorted, s->count, sizeof *sorted, compare_entries);
-    fputs(state_header, f);
-    for (i = 0; i < s->count; i++)
-        fprintf(f, "%s %d %lld\n", sorted[i]->id, sorted[i]->box,
-                (long long)sorted[i]->due);
+        if (all || s->entries[i].first == day)
+            sorted[n++] = &s->entries[i];
+    qsort(sorted, n, sizeof *sorted, compare_entries);
+    fputs(all ? state_header : new_header, f);
+    for (i = 0; i < n; i++)
+        if (all)
+            fprintf(f, "%s %d %lld\n", sorted[i]->id, sorted[i]->box,
+                    (long long)sorted[i]->due);
+        else
+            fprintf(f, "%lld %s\n", (long long)day, sorted[i]->id);
     fclose(f);
     free(sorted);
     return recall_must(text);
@@ -481,6 +570,7 @@ static enum status file_replace(const char *path, const char *dir,
 struct save {
     char *dir;                 /* the state file's directory */
     char *lock;                /* path.lock */
+    char *new_path;            /* path.new */
     int lock_fd;               /* -1 until the lock is held */
     struct file_bytes old;     /* the file as it is (text NULL: none) */
     struct recall_state *disk; /* what it holds, then what is written */
@@ -532,26 +622,36 @@ static enum status lock_take(struct save *v, struct status_detail *why)
     }
 }
 
-/* Reads path again, under the lock: what another drill saved is in it. */
+/*
+ * Reads path and path.new again, under the lock: what another drill saved
+ * is in them.
+ */
 static enum status save_reread(struct save *v, const char *path,
                                struct status_detail *why)
 {
+    struct file_bytes n = {NULL, 0, 0};
+    const char *failed = path;
     int partial = 0;
     int e = file_read(path, &v->old, &partial);
 
+    if (e == 0 && (e = file_read(v->new_path, &n, &partial)) != 0)
+        failed = v->new_path;
     if (e != 0)
         return status_detail_set(why, recall_errno_status(e),
-                                 "cannot save %s: %s%s", path, strerror(e),
+                                 "cannot save %s: %s%s", failed, strerror(e),
                                  partial ? " (it cannot be read again whole, "
                                            "so it is left as it is)"
                                          : "");
     v->disk = recall_must(calloc(1, sizeof *v->disk));
     if (v->old.text != NULL)
         state_parse(v->disk, v->old.text, v->old.len, path, NULL);
+    if (n.text != NULL)
+        parse_lines(v->disk, n.text, n.len, v->new_path, NULL, new_line);
+    free(n.text);
     return STATUS_OK;
 }
 
-/* Sets the entry of e->id in s to e's box and due day. */
+/* Sets the entry of e->id in s to e's box and due day (and first day). */
 static void state_put(struct recall_state *s, const struct recall_entry *e)
 {
     struct recall_entry *to = state_lookup(s, e->id, &s->probes);
@@ -560,6 +660,20 @@ static void state_put(struct recall_state *s, const struct recall_entry *e)
         to = state_add(s, recall_copy(e->id), e->box, e->due);
     to->box = e->box;
     to->due = e->due;
+    if (e->marked)
+        to->first = e->first;
+}
+
+/* The latest day s marked a card new (RECALL_FIRST_UNKNOWN: none). */
+static int64_t marked_day(const struct recall_state *s)
+{
+    int64_t day = RECALL_FIRST_UNKNOWN;
+    size_t i = 0;
+
+    for (i = 0; i < s->count; i++)
+        if (s->entries[i].marked && s->entries[i].first > day)
+            day = s->entries[i].first;
+    return day;
 }
 
 /*
@@ -577,14 +691,21 @@ static enum status save_write(struct save *v, const struct recall_state *s,
     for (i = 0; i < s->count; i++)
         if (s->entries[i].unsaved)
             state_put(v->disk, &s->entries[i]);
-    if (v->disk->skipped > 0) {
+    /* PATH.new first: a card it names counts only once the state has it. */
+    if (marked_day(s) != RECALL_FIRST_UNKNOWN) {
+        text = file_text(v->disk, marked_day(s), &len);
+        st = file_replace(v->new_path, v->dir, text, len, mode, why);
+        free(text);
+        text = NULL;
+    }
+    if (st == STATUS_OK && v->disk->skipped > 0) {
         char *bak = recall_format("%s%s", path, RECALL_BACKUP_SUFFIX);
 
         st = file_replace(bak, v->dir, v->old.text, v->old.len, mode, why);
         free(bak);
     }
     if (st == STATUS_OK) {
-        text = state_text(v->disk, &len);
+        text = file_text(v->disk, RECALL_FIRST_UNKNOWN, &len);
         st = file_replace(path, v->dir, text, len, mode, why);
     }
     free(text);
@@ -612,6 +733,7 @@ enum status recall_state_save(struct recall_state *s, const char *path,
     memset(&v, 0, sizeof v);
     v.dir = dir_of(path);
     v.lock = recall_format("%s.lock", path);
+    v.new_path = recall_format("%s%s", path, RECALL_NEW_SUFFIX);
     v.lock_fd = -1;
     st = make_dirs(v.dir, why);
     if (st == STATUS_OK)
@@ -628,6 +750,7 @@ enum status recall_state_save(struct recall_state *s, const char *path,
     }
     recall_state_destroy(v.disk);
     free(v.old.text);
+    free(v.new_path);
     free(v.lock);
     free(v.dir);
     return st;
@@ -647,4 +770,25 @@ const struct recall_entry *recall_state_grade(struct recall_state *s,
     e->due = day_clamp(day_clamp(today) + recall_box_days(e->box));
     e->unsaved = 1;
     return e;
+}
+
+void recall_state_mark_new(struct recall_state *s, const char *id,
+                           int64_t today)
+{
+    struct recall_entry *e = state_lookup(s, id, &s->probes);
+
+    if (e == NULL)
+        return;
+    e->first = day_clamp(today);
+    e->marked = 1;
+    e->unsaved = 1;
+}
+
+size_t recall_state_new_on(const struct recall_state *s, int64_t day)
+{
+    size_t n = 0, i = 0;
+
+    for (i = 0; i < s->count; i++)
+        n += s->entries[i].first == day;
+    return n;
 }

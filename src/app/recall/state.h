@@ -21,6 +21,20 @@
  *   in both keeps the later grade). The new file keeps the old one's
  *   permissions. A file that had bad lines is first kept as
  *   recall.state.bak, since the lines skipped are not written again.
+ *
+ *   New cards. A drill shows at most so many new cards a day (plan.h), so
+ *   the state knows which cards a drill first graded on which day. That is
+ *   kept beside the state file, in recall.state.new: one line "DAY ID" per
+ *   card first graded on the latest day a drill did so (older days no
+ *   longer count, so they are not kept). It is written by the same save,
+ *   under the same lock, read whole again first, with the state file's
+ *   permissions, and before the state file: a line whose card the state
+ *   file does not hold counts for nothing, so a crash between the two
+ *   writes, or a card's line deleted by hand, never counts a card as new
+ *   today that is not in the state. A bad line is reported and left out
+ *   (it is not kept in a .bak: at worst a new card more that day). The
+ *   state file's lines stay "ID BOX DUE-DAY", so an older duplex reads
+ *   it as before.
  */
 #ifndef RECALL_STATE_H
 #define RECALL_STATE_H
@@ -38,12 +52,22 @@
 /* The suffix of the copy kept of a state file that had bad lines. */
 #define RECALL_BACKUP_SUFFIX ".bak"
 
+/* The suffix of the file of the cards first graded on the latest day. */
+#define RECALL_NEW_SUFFIX ".new"
+
+/* A first day nobody recorded (a card graded before it was kept). */
+#define RECALL_FIRST_UNKNOWN INT64_C(-1)
+
 /* A card's progress. */
 struct recall_entry {
     char *id;
-    int box;     /* RECALL_BOX_MIN..RECALL_BOX_MAX */
-    int64_t due; /* the day it comes back, 0..RECALL_DAY_MAX */
-    int unsaved; /* graded since the state was loaded or last saved */
+    int box;       /* RECALL_BOX_MIN..RECALL_BOX_MAX */
+    int64_t due;   /* the day it comes back, 0..RECALL_DAY_MAX */
+    int64_t first; /* the day a drill first graded it, when it was the
+                      latest such day of PATH.new; else
+                      RECALL_FIRST_UNKNOWN */
+    int unsaved;   /* graded since the state was loaded or last saved */
+    int marked;    /* recall_state_mark_new since then: first is to save */
 };
 
 /* Every card's progress, as the state file holds it. */
@@ -72,11 +96,14 @@ struct recall_state {
 enum status recall_state_path(char **out_path, struct status_detail *why);
 
 /*
- * Reads the state file at path, in time linear in its size. A missing file
- * is an empty state. A bad line is reported on warn (when not NULL) as
- * "FILE:LINE: what is wrong; line skipped", with the bytes a terminal would
- * act on shown as \xNN, counted in skipped, and left out; the good lines
- * are kept. A file read only in part is a failure, never a shorter state.
+ * Reads the state file at path, and PATH.new beside it (see New cards),
+ * in time linear in their sizes. A missing file is an empty state. A bad
+ * line is reported on warn (when not NULL) as "FILE:LINE: what is wrong;
+ * line skipped", with the bytes a terminal would act on shown as \xNN,
+ * counted in skipped, and left out; the good lines are kept. A line of
+ * PATH.new is "DAY ID"; one for a card the state file does not hold counts
+ * for nothing. A file read only in part is a failure, never a shorter
+ * state.
  * Returns one of:
  *   STATUS_OK                  *out_state is a new state
  *   STATUS_PERMISSION_DENIED   the file exists but may not be read
@@ -97,8 +124,11 @@ enum status recall_state_load(const char *path, FILE *warn,
  * are sorted by id. If path had bad lines, it is first kept, bytes and
  * permissions, as path.bak (replacing an older one) and s->backed_up says
  * how many; else s->backed_up is 0. The directories on the way are
- * created (mode 0700) when missing. Blocks while another save holds the
- * lock.
+ * created (mode 0700) when missing. PATH.new is read again too, and when
+ * an entry of s is marked (recall_state_mark_new) it is written first,
+ * the same way: the cards of the latest day marked, those another drill
+ * marked that day too, and only cards the state holds. Blocks while
+ * another save holds the lock.
  * On success s holds what was written: the entries another drill saved
  * are in it, none is unsaved, and pointers to its entries from before are
  * no longer valid. On failure s and the old file are untouched (a .bak
@@ -109,7 +139,8 @@ enum status recall_state_load(const char *path, FILE *warn,
  *   STATUS_RESOURCE_EXHAUSTED  path cannot be read again whole for lack of
  *                              memory (it is left as it is)
  *   STATUS_UNAVAILABLE         another error (disk full, path is a
- *                              directory, path cannot be read whole)
+ *                              directory, path or PATH.new cannot be
+ *                              read whole)
  * with the reason in why.
  */
 enum status recall_state_save(struct recall_state *s, const char *path,
@@ -140,5 +171,16 @@ const struct recall_entry *recall_state_grade(struct recall_state *s,
                                               const char *id,
                                               enum recall_grade g,
                                               int64_t today);
+
+/*
+ * Records that card id, just graded for the first time, was new on day
+ * today: it counts in recall_state_new_on(s, today) and goes to PATH.new
+ * at the next save. A card not in s is left alone.
+ */
+void recall_state_mark_new(struct recall_state *s, const char *id,
+                           int64_t today);
+
+/* How many cards of s a drill first graded on day (see New cards). */
+size_t recall_state_new_on(const struct recall_state *s, int64_t day);
 
 #endif /* RECALL_STATE_H */

@@ -32,6 +32,8 @@ struct run {
     const char *const *msgs;
     int n;
     size_t capacity;
+    int stop_after;     /* > 0: the server ends the call after this many */
+    enum status finish; /* the status the server finishes with */
     /* What happened; reset at the start of every run. */
     enum status st; /* what ex_echo_client returned */
     int got;
@@ -61,9 +63,14 @@ static enum status echo_server(void *arg)
         st = stream_send(e, out, (size_t)len, NULL);
         if (st != STATUS_OK)
             break;
+        if (sv->run->server_got == sv->run->stop_after) {
+            st = STATUS_EOF; /* done early: the rest is never read */
+            break;
+        }
     }
     if (st == STATUS_EOF)
-        st = stream_finish(e, STATUS_OK, NULL);
+        st = stream_finish(e, sv->run->finish,
+                           sv->run->finish ? "server going away" : NULL);
     frame_msg_free(&msg);
     sv->run->server = st;
     return STATUS_OK;
@@ -110,13 +117,19 @@ static enum status one_call(void *arg)
     return STATUS_OK;
 }
 
+/* The echoes the client must get: one per message the server read. */
+static int want_echoes(const struct run *r)
+{
+    return r->stop_after > 0 && r->stop_after < r->n ? r->stop_after : r->n;
+}
+
 /* The first echo that is not "echo: " + its message, or -1. */
 static int first_wrong_echo(const struct run *r)
 {
     char want[EX_ECHO_MAX];
     int i = 0;
 
-    for (i = 0; i < r->n; i++) {
+    for (i = 0; i < want_echoes(r); i++) {
         snprintf(want, sizeof want, "echo: %s", r->msgs[i]);
         if (strcmp(want, r->echoes[i]) != 0)
             return i;
@@ -128,8 +141,9 @@ static int broken(void *arg, enum status st, const struct sched_sim_result *sim)
 {
     const struct run *r = arg;
 
-    return st != STATUS_OK || sim->deadlocked || r->st != STATUS_OK ||
-           r->got != r->n || first_wrong_echo(r) >= 0 || r->server != STATUS_OK;
+    return st != STATUS_OK || sim->deadlocked || r->st != r->finish ||
+           r->got != want_echoes(r) || first_wrong_echo(r) >= 0 ||
+           r->server != STATUS_OK;
 }
 
 /* Says what the run did, next to what it should have done. */
@@ -139,10 +153,18 @@ static void explain(void *arg, const struct sched_sim_result *sim,
     const struct run *r = arg;
     int wrong = first_wrong_echo(r);
 
-    print_error("check: ex_echo_client gets all %d echoes, in order, with "
-                "%zu-byte pipes (%s)\n"
-                "  expected: OK, %d echoes; the server ends with OK\n",
-                r->n, r->capacity, schedule, r->n);
+    if (r->stop_after > 0 || r->finish != STATUS_OK)
+        print_error("check: the server reads %d message(s), echoes them and "
+                    "ends the call with %s: ex_echo_client reads to the end "
+                    "and returns the call's status (%s)\n"
+                    "  expected: %s, %d echoes; the server ends with OK\n",
+                    want_echoes(r), status_name(r->finish), schedule,
+                    status_name(r->finish), want_echoes(r));
+    else
+        print_error("check: ex_echo_client gets all %d echoes, in order, with "
+                    "%zu-byte pipes (%s)\n"
+                    "  expected: OK, %d echoes; the server ends with OK\n",
+                    r->n, r->capacity, schedule, r->n);
     if (sim->deadlocked) {
         print_error("  actual:   a deadlock: the server read %d message(s) "
                     "and waits for room on s2c, and your client waits too. "
@@ -206,13 +228,41 @@ static void test_bidi_echo_no_messages_no_echoes(void **state)
     ex_run_in_order(one_call, &r, broken, explain);
 }
 
+static void test_bidi_echo_returns_the_servers_error(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.capacity = SMALL;
+    r.finish = STATUS_UNAVAILABLE; /* after every echo, at EOF */
+    ex_run_in_order(one_call, &r, broken, explain);
+}
+
+static void test_bidi_echo_a_server_that_ends_early_is_ok(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.msgs = four;
+    r.n = 4;
+    r.capacity = SMALL;
+    r.stop_after = 1; /* then OK: later sends get EOF, no failure */
+    ex_run_in_order(one_call, &r, broken, explain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bidi_echo_all_echoes_arrive_in_order),
-        cmocka_unit_test(test_bidi_echo_every_schedule_gets_every_echo),
         cmocka_unit_test(test_bidi_echo_works_with_big_pipes),
         cmocka_unit_test(test_bidi_echo_no_messages_no_echoes),
+        cmocka_unit_test(test_bidi_echo_returns_the_servers_error),
+        cmocka_unit_test(test_bidi_echo_a_server_that_ends_early_is_ok),
+        cmocka_unit_test(test_bidi_echo_every_schedule_gets_every_echo),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

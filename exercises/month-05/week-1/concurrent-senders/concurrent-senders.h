@@ -6,6 +6,14 @@
 
 #include "core/stream.h"
 
+/*
+ * If your fix hands the messages to one sender thread through a queue (the
+ * fix the lesson teaches), give the queue room for EX_QUEUE_ROOM messages.
+ * Each producer sends more than that, so the queue fills up and the wait
+ * for room is part of every test.
+ */
+#define EX_QUEUE_ROOM 2
+
 /* Producer who's (0: A, 1: B) message i (from 1): 6 bytes, "A:0001". */
 static inline void ex_message(int who, int i, char out[7])
 {

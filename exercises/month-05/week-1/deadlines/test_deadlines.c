@@ -31,6 +31,7 @@ struct run {
     int64_t timeout_ns;      /* passed to ex_call */
     int64_t parent_deadline; /* > 0: the parent's deadline, from start */
     int64_t parent_cancel;   /* > 0: a thread cancels the parent then */
+    int64_t start_late;      /* > 0: the client sleeps this long first */
     /* What happened; reset at the start of every run. */
     enum status st; /* what ex_call returned */
     struct status_detail why;
@@ -87,7 +88,11 @@ static enum status client(void *arg)
     struct client *c = arg;
     struct run *r = c->run;
     struct ex_server server = {test_server, r};
-    int64_t start = sched_now_ns();
+    int64_t start = 0;
+
+    if (r->start_late > 0)
+        sched_sleep_ns(r->start_late);
+    start = sched_now_ns();
 
     r->st =
         ex_call(c->parent, r->timeout_ns, &server, "ping", r->reply, &r->why);
@@ -186,6 +191,10 @@ static const char *describe(const struct run *r, char *buf, size_t cap)
     if (r->parent_cancel > 0)
         snprintf(buf + n, cap - n, ", the parent cancelled at %lld ms",
                  (long long)(r->parent_cancel / MS));
+    n = strlen(buf);
+    if (r->start_late > 0)
+        snprintf(buf + n, cap - n, ", the call made at %lld ms",
+                 (long long)(r->start_late / MS));
     return buf;
 }
 
@@ -282,6 +291,17 @@ static void test_deadlines_parent_cancel_ends_the_call(void **state)
     ex_run_in_order(one_call, &r, broken, explain);
 }
 
+static void test_deadlines_a_late_call_gets_its_whole_timeout(void **state)
+{
+    struct run r;
+
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.timeout_ns = 200 * MS;
+    r.start_late = 1000 * MS; /* the timeout counts from the call's start */
+    ex_run_in_order(one_call, &r, broken, explain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_deadlines_parent_deadline_comes_first),
         cmocka_unit_test(test_deadlines_own_deadline_comes_first),
         cmocka_unit_test(test_deadlines_parent_cancel_ends_the_call),
+        cmocka_unit_test(test_deadlines_a_late_call_gets_its_whole_timeout),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,6 +115,24 @@ static void test_frames_decode_rejects_bad_headers(void **state)
     ex_check_int("length, untouched after failures", 0xeeeeeeee, len);
 }
 
+static void test_frames_decode_limit_is_inclusive(void **state)
+{
+    static const uint8_t at[5] = {0x00, 0x00, 0x40, 0x00, 0x00};
+    static const uint8_t five[5] = {0x00, 0x00, 0x00, 0x00, 0x05};
+    uint8_t flag = 0xee;
+    uint32_t len = 0xeeeeeeee;
+
+    (void)state;
+    ex_check_status("4194304 bytes, exactly the 4194304 limit", STATUS_OK,
+                    ex_decode_header(at, 4194304, &flag, &len));
+    ex_check_int("the decoded length at the limit", 4194304, len);
+    ex_check_status("5 bytes with a limit of 5", STATUS_OK,
+                    ex_decode_header(five, 5, &flag, &len));
+    ex_check_status("5 bytes with a limit of 4", STATUS_RESOURCE_EXHAUSTED,
+                    ex_decode_header(five, 4, &flag, &len));
+    ex_check_int("the length, untouched after the refusal", 5, len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_frames_encode_refuses_what_does_not_fit),
         cmocka_unit_test(test_frames_decode_reads_what_encode_wrote),
         cmocka_unit_test(test_frames_decode_rejects_bad_headers),
+        cmocka_unit_test(test_frames_decode_limit_is_inclusive),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,6 +182,7 @@ struct counted {
     enum status st;
     int frames;
     size_t total;
+    enum status after; /* how reading after ex_upload ended */
 };
 
 static enum status count_prepared(void *arg)
@@ -279,6 +280,58 @@ static void test_half_close_uploader_stops_when_reader_hangs_up(void **state)
                     STATUS_CLOSED, r.upload);
 }
 
+/* ex_upload on a pipe nobody reads yet, with a write deadline. */
+static enum status upload_until_the_deadline(void *arg)
+{
+    struct counted *c = arg;
+    static const char *const two[] = {"message1", "message2"};
+    struct frame_msg msg = {0};
+    struct pipe *p = NULL;
+    enum status st = STATUS_OK;
+
+    if (pipe_create(CAPACITY, "c2s", NULL, &p) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    /* Frame 1 fits (13 bytes); frame 2's header waits for room until the
+     * deadline (virtual time jumps there: nobody else can run). */
+    pipe_set_write_deadline(p, sched_now_ns() + 1000000);
+    c->st = ex_upload(p, two, 2);
+    c->frames = 0;
+    while ((st = frame_read(p, NULL, &msg, NULL)) == STATUS_OK)
+        c->frames++;
+    c->after = st;
+    frame_msg_free(&msg);
+    pipe_destroy(p);
+    return STATUS_OK;
+}
+
+static void test_half_close_uploader_half_closes_after_a_failure(void **state)
+{
+    struct counted c;
+    struct sched_sim_options so;
+    struct sched_sim_result sim;
+    enum status st = STATUS_OK;
+
+    (void)state;
+    memset(&c, 0, sizeof c);
+    memset(&so, 0, sizeof so);
+    so.strategy = SCHED_IN_ORDER;
+    assert_int_equal(
+        sched_sim_run(&so, upload_until_the_deadline, &c, &st, &sim),
+        STATUS_OK);
+    if (sim.deadlocked)
+        print_error("note: the reader waited for ever after ex_upload "
+                    "returned: no half-close after the failed write?\n  %s\n",
+                    sim.report);
+    sched_sim_result_free(&sim);
+    ex_check_status("ex_upload when frame 2 cannot get room before the write "
+                    "deadline",
+                    STATUS_DEADLINE_EXCEEDED, c.st);
+    ex_check_int("whole frames read after it", 1, c.frames);
+    ex_check_status("reading after that frame: the half-close ex_upload "
+                    "makes whatever happened",
+                    STATUS_EOF, c.after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_half_close_counter_returns_ok_at_eof),
         cmocka_unit_test(test_half_close_counter_reports_a_frame_cut_short),
         cmocka_unit_test(test_half_close_uploader_stops_when_reader_hangs_up),
+        cmocka_unit_test(test_half_close_uploader_half_closes_after_a_failure),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

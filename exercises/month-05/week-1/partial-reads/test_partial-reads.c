@@ -29,10 +29,11 @@ struct run {
     size_t capacity;
     const uint8_t *bytes;
     size_t len;
-    int close;  /* the writer half-closes after its bytes */
-    int frames; /* 1: call ex_read_frame; 0: ex_read_full */
-    size_t ask; /* ex_read_full: bytes asked for per call */
-    int reads;  /* calls to make, stopping at the first failure */
+    int close;         /* the writer half-closes after its bytes */
+    enum status abort; /* not OK: the writer aborts the pipe instead */
+    int frames;        /* 1: call ex_read_frame; 0: ex_read_full */
+    size_t ask;        /* ex_read_full: bytes asked for per call */
+    int reads;         /* calls to make, stopping at the first failure */
     /* What happened; reset at the start of every run. */
     struct pipe *p;
     int made;
@@ -46,7 +47,9 @@ static enum status feed(void *arg)
     struct run *r = arg;
     enum status st = pipe_write(r->p, r->bytes, r->len, NULL);
 
-    if (r->close)
+    if (r->abort != STATUS_OK)
+        pipe_close_with_error(r->p, r->abort);
+    else if (r->close)
         pipe_close_write(r->p);
     return st;
 }
@@ -110,7 +113,7 @@ static void run(struct run *r, int k, char *where, size_t cap)
 static void check_full(const struct run *r, int i, enum status want,
                        const char *bytes, const char *where)
 {
-    char what[160];
+    char what[256];
 
     snprintf(what, sizeof what, "call %d of ex_read_full(p, buf, %zu) (%s)",
              i + 1, r->ask, where);
@@ -126,7 +129,7 @@ static void check_full(const struct run *r, int i, enum status want,
 static void check_frame(const struct run *r, int i, enum status want,
                         uint8_t flag, const char *payload, const char *where)
 {
-    char what[160];
+    char what[256];
 
     snprintf(what, sizeof what, "frame %d from ex_read_frame (%s)", i + 1,
              where);
@@ -339,6 +342,73 @@ static void test_partial_reads_length_is_judged_from_the_header(void **state)
     }
 }
 
+/* A header for EX_FRAME_MAX bytes, then as many, then EOF. */
+static void test_partial_reads_a_frame_at_the_limit_is_read(void **state)
+{
+    uint8_t bytes[FRAME_HEADER_LEN + EX_FRAME_MAX];
+    char payload[EX_FRAME_MAX + 1];
+    struct run r;
+    char where[160];
+    int k = 0;
+
+    (void)state;
+    memset(bytes, 0, FRAME_HEADER_LEN);
+    bytes[4] = EX_FRAME_MAX;
+    memset(bytes + FRAME_HEADER_LEN, 'x', EX_FRAME_MAX);
+    memset(payload, 'x', EX_FRAME_MAX);
+    payload[EX_FRAME_MAX] = '\0';
+    memset(&r, 0, sizeof r);
+    r.capacity = 3;
+    r.bytes = bytes;
+    r.len = sizeof bytes;
+    r.close = 1;
+    r.frames = 1;
+    r.reads = 2;
+    for (k = 0; k < SCHEDULES; k++) {
+        char label[96];
+
+        run(&r, k, label, sizeof label);
+        snprintf(where, sizeof where, "a frame of %d bytes, the limit; %s",
+                 EX_FRAME_MAX, label);
+        check_frame(&r, 0, STATUS_OK, 0, payload, where);
+        check_frame(&r, 1, STATUS_EOF, 0, NULL, where);
+    }
+}
+
+/* The writer sends some bytes, then aborts the pipe (RST_STREAM). */
+static void test_partial_reads_an_abort_is_passed_on(void **state)
+{
+    size_t cap = 0;
+    struct run r;
+    char where[160];
+    int k = 0;
+
+    (void)state;
+    for (cap = 1; cap <= 3; cap += 2) {
+        memset(&r, 0, sizeof r);
+        r.capacity = cap;
+        r.bytes = four_byte_frame;
+        r.len = 7; /* the header and 2 of its 4 payload bytes */
+        r.abort = STATUS_UNAVAILABLE;
+        r.reads = 1;
+        r.ask = 8;
+        for (k = 0; k < SCHEDULES; k++) {
+            char label[96];
+
+            run(&r, k, label, sizeof label);
+            snprintf(where, sizeof where,
+                     "7 bytes, then an abort (UNAVAILABLE), passed on as "
+                     "it is; %s",
+                     label);
+            check_full(&r, 0, STATUS_UNAVAILABLE, NULL, where);
+            r.frames = 1;
+            run(&r, k, label, sizeof label);
+            check_frame(&r, 0, STATUS_UNAVAILABLE, 0, NULL, where);
+            r.frames = 0;
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +420,8 @@ int main(void)
         cmocka_unit_test(test_partial_reads_frames_over_tiny_pipes),
         cmocka_unit_test(test_partial_reads_frame_cut_short_is_unexpected),
         cmocka_unit_test(test_partial_reads_length_is_judged_from_the_header),
+        cmocka_unit_test(test_partial_reads_a_frame_at_the_limit_is_read),
+        cmocka_unit_test(test_partial_reads_an_abort_is_passed_on),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

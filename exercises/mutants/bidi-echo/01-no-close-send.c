@@ -1,0 +1,63 @@
+/*
+ * Mutant 01 of bidi-echo: no close_send.
+ *
+ * The mistake: the sender thread returns after its last message without
+ * stream_close_send. The server echoes everything and then waits for the
+ * next message or EOF on c2s; the client waits for the server's status on
+ * s2c. Nobody can move: a deadlock (a hang on real threads).
+ * Lesson: lesson/day-116-half-close.md, "Mistakes Made", 1: "I forgot
+ * stream_close_send" (`duplex run forgot-close-send`).
+ * From: exercises/solutions/bidi-echo.c; send_all's stream_close_send is
+ * gone.
+ */
+#include "bidi-echo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/sched.h"
+
+struct sender {
+    struct stream *s;
+    const char *const *msgs;
+    int n;
+};
+
+/* The c2s direction: every message, then the half-close. */
+static enum status send_all(void *arg)
+{
+    struct sender *c = arg;
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < c->n && st == STATUS_OK; i++)
+        st = stream_send(stream_client(c->s), c->msgs[i], strlen(c->msgs[i]),
+                         NULL);
+    return st;
+}
+
+enum status ex_echo_client(struct stream *s, const char *const *msgs, int n,
+                           char echoes[][EX_ECHO_MAX], int *out_got)
+{
+    struct sender c = {s, msgs, n};
+    struct frame_msg msg = {0};
+    struct sched_thread t;
+    enum status sent = STATUS_OK;
+    enum status st = STATUS_OK;
+
+    *out_got = 0;
+    if (sched_thread_start(&t, "client/send", send_all, &c) != STATUS_OK)
+        return STATUS_RESOURCE_EXHAUSTED;
+    while ((st = stream_recv(stream_client(s), &msg, NULL)) == STATUS_OK) {
+        if (*out_got < n)
+            snprintf(echoes[*out_got], EX_ECHO_MAX, "%.*s", (int)msg.length,
+                     (const char *)msg.data);
+        (*out_got)++;
+    }
+    frame_msg_free(&msg);
+    sent = sched_thread_join(&t);
+    if (st != STATUS_EOF)
+        return st;
+    /* A send's EOF says the server ended the call first; recv said OK. */
+    return sent == STATUS_EOF ? STATUS_OK : sent;
+}

@@ -1,0 +1,82 @@
+/*
+ * Mutant 01 of chat: a TEXT before JOIN accepted.
+ *
+ * The mistake: text() acknowledges a TEXT whatever the state. The session
+ * is a state machine: a TEXT means something only after a JOIN, and before
+ * one it is FAILED_PRECONDITION "JOIN first".
+ * Lesson: lesson/day-117-bidi-streaming.md (the chat scenario: the
+ * server's side of a conversation is a state machine); README.md of this
+ * exercise, the table.
+ * From: exercises/solutions/chat.c; text()'s "JOIN first" check is gone.
+ */
+#include "chat.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Writes a refusal: the words, cut to fit, and the code. */
+static enum status refuse(enum status code, const char *words, char *reply,
+                          size_t cap)
+{
+    if (cap > 0)
+        snprintf(reply, cap, "%s", words);
+    return code;
+}
+
+/* Writes an answer. Returns OK, or RESOURCE_EXHAUSTED if it did not fit. */
+static enum status answer(char *reply, size_t cap, const char *prefix,
+                          const char *what)
+{
+    int len = snprintf(reply, cap, "%s%s", prefix, what);
+
+    if (len >= 0 && (size_t)len < cap)
+        return STATUS_OK;
+    return refuse(STATUS_RESOURCE_EXHAUSTED, "", reply, cap);
+}
+
+static enum status join(struct ex_chat *st, const char *name, char *reply,
+                        size_t cap)
+{
+    size_t len = strlen(name);
+    enum status code = STATUS_OK;
+
+    if (st->name[0] != '\0')
+        return refuse(STATUS_FAILED_PRECONDITION, "already joined", reply, cap);
+    if (len == 0)
+        return refuse(STATUS_INVALID_ARGUMENT, "JOIN needs a name", reply, cap);
+    if (len >= EX_CHAT_NAME_MAX)
+        return refuse(STATUS_INVALID_ARGUMENT, "name too long", reply, cap);
+    code = answer(reply, cap, "WELCOME ", name);
+    if (code == STATUS_OK)
+        memcpy(st->name, name, len + 1);
+    return code;
+}
+
+static enum status text(struct ex_chat *st, char *reply, size_t cap)
+{
+    char n[16];
+    enum status code = STATUS_OK;
+
+    snprintf(n, sizeof n, "%d", st->texts + 1);
+    code = answer(reply, cap, "ACK ", n);
+    if (code == STATUS_OK)
+        st->texts++;
+    return code;
+}
+
+enum status ex_chat_reply(struct ex_chat *st, const char *msg, char *reply,
+                          size_t cap)
+{
+    if (strncmp(msg, "JOIN ", 5) == 0)
+        return join(st, msg + 5, reply, cap);
+    if (strncmp(msg, "TEXT ", 5) == 0)
+        return text(st, reply, cap);
+    return refuse(STATUS_INVALID_ARGUMENT, "unknown message", reply, cap);
+}
+
+enum status ex_chat_end(const struct ex_chat *st, char *reply, size_t cap)
+{
+    if (st->name[0] == '\0')
+        return answer(reply, cap, "", "");
+    return answer(reply, cap, "BYE ", st->name);
+}

@@ -1,0 +1,50 @@
+/*
+ * Mutant 05 of frames: out-parameters written on failure.
+ *
+ * The mistake: ex_decode_header sets *flag and *len before its checks, so
+ * a refused header still changes them. The contract (and every duplex
+ * function) leaves out-parameters untouched on failure.
+ * Lesson: hints.md of this exercise, hint 3: "and only then write *flag
+ * and *len"; the nghttp2 model in the style guide ("out-parameters left
+ * untouched on failure").
+ * From: exercises/solutions/frames.c; the two stores moved above the
+ * checks in ex_decode_header.
+ */
+#include "frames.h"
+
+#include <string.h>
+
+void ex_put_header(uint8_t out[5], uint8_t flag, uint32_t len)
+{
+    out[0] = flag;
+    out[1] = (uint8_t)(len >> 24);
+    out[2] = (uint8_t)(len >> 16);
+    out[3] = (uint8_t)(len >> 8);
+    out[4] = (uint8_t)len;
+}
+
+size_t ex_encode(uint8_t flag, const void *payload, uint32_t len, uint8_t *out,
+                 size_t cap)
+{
+    if (cap < 5 || cap - 5 < len)
+        return 0;
+    ex_put_header(out, flag, len);
+    if (len > 0)
+        memcpy(out + 5, payload, len);
+    return 5 + (size_t)len;
+}
+
+enum status ex_decode_header(const uint8_t in[5], uint32_t max, uint8_t *flag,
+                             uint32_t *len)
+{
+    uint32_t n = (uint32_t)in[1] << 24 | (uint32_t)in[2] << 16 |
+                 (uint32_t)in[3] << 8 | (uint32_t)in[4];
+
+    *flag = in[0];
+    *len = n;
+    if (n > max)
+        return STATUS_RESOURCE_EXHAUSTED;
+    if (in[0] > 1)
+        return STATUS_INTERNAL;
+    return STATUS_OK;
+}
