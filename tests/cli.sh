@@ -464,8 +464,12 @@ while read -r first code rest; do
     --fix) args="$scenario --fix" ;;
     *) scenario=$first; args=$first ;;
     esac
+    # Two scenarios refuse pipes that wide (their lessons need pipes that
+    # their messages fill): they are tried with pipes of 64 bytes.
+    cap=350m
+    case $scenario in both-hot | one-thread-client) cap=64 ;; esac
     # shellcheck disable=SC2086 # args is "NAME" or "NAME --fix"
-    duplex run $args --messages 10000000 --capacity 350m --trace none
+    duplex run $args --messages 10000000 --capacity $cap --trace none
     usage_error "run $args --messages 10000000: refused, with the limit" \
         "--messages 10000000 does not fit a simulated run of $scenario"
 done <"$tmp/list"

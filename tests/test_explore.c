@@ -207,6 +207,49 @@ static void test_explore_forgot_close_send_deadlocks_always(void **state)
     done(r);
 }
 
+/*
+ * The issue-13 scenarios end as documented in every schedule explored:
+ * one-thread-client and both-hot deadlock whatever the order (sizes
+ * decide, not the schedule) and their fixes always end OK;
+ * sender-fails-first swallows the error (OK) in every schedule and its
+ * fix always surfaces it (exit 3).
+ */
+static void test_explore_issue_13_scenarios_end_as_documented(void **state)
+{
+    static const struct {
+        const char *name;
+        int fix;
+        int bound;
+        uint64_t limit;
+        enum scenario_exit want;
+    } cases[] = {
+        {"one-thread-client", 0, 1, 0, SCENARIO_EXIT_DEADLOCK},
+        {"one-thread-client", 1, 1, 3000, SCENARIO_EXIT_OK},
+        {"sender-fails-first", 0, 2, 0, SCENARIO_EXIT_OK},
+        {"sender-fails-first", 1, 2, 0, SCENARIO_EXIT_STATUS},
+        {"both-hot", 0, 1, 3000, SCENARIO_EXIT_DEADLOCK},
+        {"both-hot", 1, 1, 3000, SCENARIO_EXIT_OK},
+    };
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct explore_result *r = explore_limit(
+            cases[i].name, cases[i].bound, 0, cases[i].fix, cases[i].limit);
+
+        if (r->failing != 0)
+            fail_msg("%s%s: %llu of %llu schedules failed, first %s",
+                     cases[i].name, cases[i].fix ? " --fix" : "",
+                     (unsigned long long)r->failing,
+                     (unsigned long long)r->schedules, r->replay);
+        assert_true(r->schedules > 1);
+        assert_int_equal(r->by_exit[cases[i].want], r->schedules);
+        if (cases[i].limit == 0)
+            assert_int_equal(r->complete, 1);
+        done(r);
+    }
+}
+
 static void test_explore_random_seeds(void **state)
 {
     const struct scenario *sc = scenario_find("concurrent-senders");
@@ -344,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_explore_fixed_quota_never_deadlocks),
         cmocka_unit_test(test_explore_correct_scenarios_never_fail),
         cmocka_unit_test(test_explore_forgot_close_send_deadlocks_always),
+        cmocka_unit_test(test_explore_issue_13_scenarios_end_as_documented),
         cmocka_unit_test(test_explore_random_seeds),
         cmocka_unit_test(test_explore_stops_at_the_limit),
         cmocka_unit_test(test_explore_rejects_options_that_do_not_fit),

@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 10);
+    assert_int_equal(scenario_count(), 13);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -275,6 +275,283 @@ static void test_scenario_error_propagation_one_message(void **state)
     run = run_opts("error-propagation", o);
     assert_int_equal(run->r.status, STATUS_INVALID_ARGUMENT);
     assert_string_equal(run->r.why.text, "rejected echo 1 on purpose");
+    done(run);
+}
+
+/* ---- issue 13: one-thread-client, sender-fails-first, both-hot ----------- */
+
+/* The index of the first event of kind with status in run's trace, or -1. */
+static long first_event(const struct run *run, enum trace_kind kind,
+                        enum status st)
+{
+    size_t i = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        if (e->kind == kind && e->status == st)
+            return (long)i;
+    }
+    return -1;
+}
+
+static struct run *run_timeout(const char *name, int64_t ms)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.timeout_ms = ms;
+    o.seed = 1;
+    return run_opts(name, o);
+}
+
+/*
+ * One thread sends 8 messages of 16 KiB before it reads: the server reads
+ * 4 (the 4th while c2s refills), echoes 3 into s2c's 64 KiB, and waits to
+ * echo the 4th; c2s fills with the client's 5th to 7th messages and its
+ * 8th send waits. Both pipes are full when the simulator finds nobody can
+ * move.
+ */
+static void test_scenario_one_thread_client_deadlocks(void **state)
+{
+    struct run *run = run_plain("one-thread-client", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_int_equal(run->r.status, STATUS_DEADLOCK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.sent[STREAM_C2S], 7);
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 4);
+    assert_int_equal(run->r.stats.sent[STREAM_S2C], 3);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 0);
+    assert_int_equal(run->r.stats.bytes_discarded[STREAM_C2S], 65536);
+    assert_int_equal(run->r.stats.bytes_discarded[STREAM_S2C], 65536);
+    assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 0);
+    assert_report_has(run, "client (one thread) sent 7 of 8 messages");
+    assert_report_has(run, "server read 4 and echoed 3");
+    assert_report_has(run, "c2s held 65536 and s2c 65536");
+    assert_report_has(run, "nobody could ever move");
+    assert_int_equal(run->r.sim.deadlocked, 1);
+    assert_non_null(strstr(run->r.sim.report, "client waits for room on c2s"));
+    assert_non_null(strstr(run->r.sim.report, "server waits for room on s2c"));
+    done(run);
+}
+
+/* With a deadline the same hang ends as DEADLINE_EXCEEDED. */
+static void test_scenario_one_thread_client_deadline(void **state)
+{
+    struct run *run = run_timeout("one-thread-client", 50);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.sent[STREAM_C2S], 7);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 0);
+    assert_report_has(run, "50 ms deadline: both sends woke with "
+                           "DEADLINE_EXCEEDED");
+    done(run);
+}
+
+/* A thread per direction: every echo comes back, in order. */
+static void test_scenario_one_thread_client_fixed(void **state)
+{
+    struct run *run = run_plain("one-thread-client", 1);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 8);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 8);
+    assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+    assert_true(run->r.stats.write_waits[STREAM_C2S] > 0);
+    assert_report_has(run, "client/recv read s2c all along: 8 echoes");
+    done(run);
+}
+
+/*
+ * Fewer messages than the pipes hold would not get stuck: refused, with
+ * the number that would; so are pipes wider than 1 MiB. More messages
+ * deadlock the same way, at any pipe size it takes.
+ */
+static void test_scenario_one_thread_client_sizes(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.messages = 7;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    assert_non_null(strstr(run->r.why.text, "needs --messages 8 or more"));
+    done(run);
+    o.messages = 0;
+    o.capacity = 1024 * 1024 + 1;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    done(run);
+    o.capacity = 1;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 0);
+    done(run);
+    o.capacity = 1024 * 1024;
+    o.messages = 200;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/*
+ * The mistake: the source's DATA_LOSS is recorded (an ERROR event), then
+ * taken for the end: CloseSend, the server finishes OK at EOF, and the
+ * caller gets OK.
+ */
+static void test_scenario_sender_fails_first_swallowed(void **state)
+{
+    struct run *run = run_plain("sender-fails-first", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_int_equal(run->r.status, STATUS_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 2);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 2);
+    assert_int_equal(trace_count(run->t, TRACE_ERROR), 1);
+    assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+    assert_int_equal(trace_count(run->t, TRACE_CANCEL), 0);
+    assert_true(first_event(run, TRACE_ERROR, STATUS_DATA_LOSS) >= 0);
+    assert_report_has(run, "the source failed at message 3 of 5");
+    assert_report_has(run, "the caller got OK: the source's DATA_LOSS was "
+                           "swallowed, and EOF won");
+    done(run);
+}
+
+/*
+ * The fix, in every schedule: the sender's DATA_LOSS is the group's first
+ * error, recorded before the CANCEL it causes; client/recv and the server
+ * end with CANCELLED, and the caller gets DATA_LOSS.
+ */
+static void test_scenario_sender_fails_first_surfaced(void **state)
+{
+    struct scenario_options o;
+    uint64_t seed = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.fix = 1;
+    for (seed = 1; seed <= 50; seed++) {
+        struct run *run = NULL;
+        long error = 0;
+
+        o.seed = seed;
+        run = run_opts("sender-fails-first", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_DATA_LOSS);
+        assert_string_equal(run->r.why.text,
+                            "source: message 3 of 5 could not be read");
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 0);
+        assert_int_equal(trace_count(run->t, TRACE_CANCEL), 1);
+        error = first_event(run, TRACE_ERROR, STATUS_DATA_LOSS);
+        assert_true(error >= 0);
+        assert_true(error < first_event(run, TRACE_CANCEL, STATUS_CANCELLED));
+        assert_report_has(run, "client/recv ended with CANCELLED");
+        assert_report_has(run, "the server with CANCELLED");
+        assert_report_has(run, "group_wait returned the first error, the "
+                               "sender's DATA_LOSS");
+        done(run);
+    }
+}
+
+/*
+ * Both directions hot through 64-byte pipes: the server's one loop (ack,
+ * then a push after every second upload) waits for s2c, client/recv waits
+ * to hand client/send a confirm, client/send waits for c2s: a cycle.
+ */
+static void test_scenario_both_hot_deadlocks(void **state)
+{
+    struct run *run = run_plain("both-hot", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_string_equal(run->r.broken, "");
+    /* 6 uploads in; 6 acks and 2 pushes out, all of which were read. */
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 6);
+    assert_int_equal(run->r.stats.sent[STREAM_S2C], 8);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 6);
+    assert_report_has(run, "client/send sent 6 of 8 uploads");
+    assert_report_has(run, "server read 6 uploads, sent 6 acks and 2 "
+                           "pushes");
+    assert_report_has(run, "a cycle: the server waited for client/recv");
+    assert_report_has(run, "client/recv got 4 acks and 2 pushes, and "
+                           "waited to hand a confirm to client/send");
+    assert_non_null(strstr(run->r.sim.report,
+                           "client/recv waits for room in client/send's "
+                           "queue of confirms"));
+    done(run);
+}
+
+static void test_scenario_both_hot_deadline(void **state)
+{
+    struct run *run = run_timeout("both-hot", 50);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/*
+ * A send thread on the server: 8 uploads and 4 confirms in, 8 acks and 4
+ * pushes out, through the same 64-byte pipes; the echo's shape (a
+ * receiver that only reads) survives them too.
+ */
+static void test_scenario_both_hot_fixed(void **state)
+{
+    struct scenario_options o;
+    struct run *run = run_plain("both-hot", 1);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 12);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 12);
+    assert_true(run->r.stats.write_waits[STREAM_C2S] > 0);
+    assert_true(run->r.stats.write_waits[STREAM_S2C] > 0);
+    assert_report_has(run, "server/send sent 8 acks and 4 pushes");
+    assert_report_has(run, "client/recv got 8 acks and 4 pushes, then EOF");
+    done(run);
+    memset(&o, 0, sizeof o);
+    o.capacity = 64;
+    o.messages = 8;
+    o.seed = 1;
+    run = run_opts("echo", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 8);
+    done(run);
+}
+
+/* Pipes that hold a whole push would not show the cycle: refused. */
+static void test_scenario_both_hot_sizes(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.capacity = 105;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    done(run);
+    o.capacity = 1;
+    o.messages = 20;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+    assert_string_equal(run->r.broken, "");
     done(run);
 }
 
@@ -1096,6 +1373,16 @@ int main(void)
         cmocka_unit_test(test_scenario_concurrent_senders_fixed_is_clean),
         cmocka_unit_test(test_scenario_error_propagation_first_error_wins),
         cmocka_unit_test(test_scenario_error_propagation_one_message),
+        cmocka_unit_test(test_scenario_one_thread_client_deadlocks),
+        cmocka_unit_test(test_scenario_one_thread_client_deadline),
+        cmocka_unit_test(test_scenario_one_thread_client_fixed),
+        cmocka_unit_test(test_scenario_one_thread_client_sizes),
+        cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
+        cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
+        cmocka_unit_test(test_scenario_both_hot_deadlocks),
+        cmocka_unit_test(test_scenario_both_hot_deadline),
+        cmocka_unit_test(test_scenario_both_hot_fixed),
+        cmocka_unit_test(test_scenario_both_hot_sizes),
         cmocka_unit_test(test_scenario_cancel_loses_buffered_messages),
         cmocka_unit_test(test_scenario_drain_then_cancel_loses_nothing),
         cmocka_unit_test(test_scenario_cancel_vs_drain_needs_room),

@@ -31,6 +31,12 @@
 #define OTC_FRAME (FRAME_HEADER_LEN + OTC_BYTES)
 
 /*
+ * The widest pipes it takes: the mistake needs about twice the capacity
+ * in messages, and wider pipes would need more than a lesson's run.
+ */
+#define OTC_MAX_CAPACITY (1024 * 1024)
+
+/*
  * The messages that outgrow pipes of cap bytes: the fewest n for which a
  * client that sends all n before it reads cannot finish sending. The
  * server reads held messages before its echo waits for room; c2s holds
@@ -296,6 +302,12 @@ static enum status otc_check(const struct scenario *sc,
     size_t cap = call_capacity(sc, o);
     int need = otc_needed(cap);
 
+    if (cap > OTC_MAX_CAPACITY)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s takes pipes of at most %d bytes "
+                                 "(--capacity 1m): wider ones need more "
+                                 "messages to fill than a lesson's run",
+                                 sc->name, OTC_MAX_CAPACITY);
     if (o->fix || call_messages(sc, o) >= need)
         return STATUS_OK;
     return status_detail_set(why, STATUS_INVALID_ARGUMENT,

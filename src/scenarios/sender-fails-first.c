@@ -17,8 +17,13 @@
  *   under its ctx). The server acks each message and finishes OK at EOF.
  *   The source fails at message n / 2 + 1, whatever the schedule, so each
  *   variant ends the same way in every schedule: the mistake OK, the fix
- *   DATA_LOSS. The narration reads each thread's end.
+ *   DATA_LOSS. The sender records the source's failure in the trace when
+ *   it happens (an ERROR event, as error-propagation's receiver does), so
+ *   the timeline shows the cause before whatever it leads to: the
+ *   half-close of the mistake, the fix's CANCEL. The narration reads each
+ *   thread's end.
  */
+#include "core/trace.h"
 #include "scenarios/call.h"
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
@@ -70,8 +75,11 @@ static enum status sff_sender(void *arg, struct status_detail *why)
 
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
         st = source_next(c, i, text, sizeof text, &len, &sc->source);
-        if (st == STATUS_DATA_LOSS)
+        if (st == STATUS_DATA_LOSS) {
+            trace_event(c->so.trace, TRACE_ERROR, "c2s", 0, 0, st, "%s",
+                        sc->source.text);
             break;
+        }
         st = stream_send(stream_client(c->s), text, (size_t)len, why);
         c->client_sent += st == STATUS_OK;
     }
