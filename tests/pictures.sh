@@ -23,6 +23,7 @@ trap 'rm -f "$tmp" "$tmp.table"' EXIT
 table() {
     cat <<'EOF'
 echo.svg                        echo
+one-thread-client.svg           one-thread-client
 backpressure.svg                backpressure --capacity 29 --messages 3
 cancel-vs-drain.svg             cancel-vs-drain
 send-after-eof.svg              send-after-eof

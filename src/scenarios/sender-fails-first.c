@@ -188,9 +188,10 @@ static void say_surfaced(struct scenario_result *r, const struct sff_call *sc,
     if (st == STATUS_DATA_LOSS && c->receiver_end == STATUS_CANCELLED)
         scenario_say(r,
                      "the group cancelled the call: client/recv ended with "
-                     "CANCELLED after %d acks, the server with %s after "
+                     "CANCELLED after %d ack%s, the server with %s after "
                      "reading %d",
-                     sc->acks, status_name(c->server_end), c->server_got);
+                     sc->acks, sc->acks == 1 ? "" : "s",
+                     status_name(c->server_end), c->server_got);
     else
         scenario_say(r, "client/recv got %d acks, then %s; the server read "
                         "%d, then %s",
