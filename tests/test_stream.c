@@ -1091,6 +1091,60 @@ static void test_stream_close_send_waiting_in_deadlock_report(void **state)
     sched_sim_result_free(&res);
 }
 
+struct send_deadlock {
+    enum status created;
+    struct op send;
+    enum status final;
+};
+
+static enum status send_deadlock_main(void *arg)
+{
+    static const uint8_t big[100];
+    struct send_deadlock *sd = arg;
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct sched_thread ts;
+
+    memset(&opts, 0, sizeof opts);
+    opts.capacity = 16;
+    sd->created = stream_create(NULL, &opts, &s);
+    if (sd->created != STATUS_OK)
+        return sd->created;
+    op_init(&sd->send, stream_client(s), big, sizeof big);
+    sched_thread_start(&ts, "client/send", op_send, &sd->send);
+    sched_thread_join(&ts);
+    sd->final = stream_final_status(s, NULL);
+    stream_destroy(s);
+    return STATUS_OK;
+}
+
+/*
+ * A send the simulator wakes from a deadlock (nobody reads its full pipe)
+ * fails the call with DEADLOCK, as a recv woken so does: the send returns
+ * it, and it is the call's final status, not OK.
+ */
+static void test_stream_send_woken_from_deadlock_fails_the_call(void **state)
+{
+    struct sched_sim_options o;
+    struct sched_sim_result res;
+    struct send_deadlock sd;
+    enum status out = STATUS_UNKNOWN;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    memset(&res, 0, sizeof res);
+    memset(&sd, 0, sizeof sd);
+    o.strategy = SCHED_IN_ORDER;
+    assert_int_equal(sched_sim_run(&o, send_deadlock_main, &sd, &out, &res),
+                     STATUS_OK);
+    assert_int_equal(out, STATUS_OK);
+    assert_int_equal(res.deadlocked, 1);
+    assert_has(res.report, "client/send waits for room on c2s");
+    assert_int_equal(sd.send.st, STATUS_DEADLOCK);
+    assert_int_equal(sd.final, STATUS_DEADLOCK);
+    sched_sim_result_free(&res);
+}
+
 /* ------------------------------------------------------------------ */
 /* Cancel                                                             */
 /* ------------------------------------------------------------------ */
@@ -1865,6 +1919,7 @@ int main(void)
         cmocka_unit_test(test_stream_close_send_racing_send_threads),
         cmocka_unit_test(test_stream_close_send_racing_send_sim_seeds),
         cmocka_unit_test(test_stream_close_send_waiting_in_deadlock_report),
+        cmocka_unit_test(test_stream_send_woken_from_deadlock_fails_the_call),
         cmocka_unit_test(test_stream_client_cancel_wakes_blocked_recvs),
         cmocka_unit_test(test_stream_server_cancel_wakes_blocked_recvs),
         cmocka_unit_test(test_stream_client_cancel_wakes_blocked_senders),

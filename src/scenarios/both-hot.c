@@ -50,9 +50,9 @@
 
 #define HOT_BYTES 100 /* an upload's payload, and a push's */
 #define HOT_FRAME (FRAME_HEADER_LEN + HOT_BYTES)
-#define HOT_EVERY 2 /* the server pushes after every second upload */
+#define HOT_EVERY 2    /* the server pushes after every second upload */
 #define HOT_CONFIRMS 1 /* confirms client/recv's queue holds */
-#define HOT_MIN 7   /* uploads the mistake needs to get stuck */
+#define HOT_MIN 7      /* uploads the mistake needs to get stuck */
 
 /*
  * A queue between the two threads of one end: items are ints (a confirm
@@ -75,7 +75,7 @@ struct hot_queue {
 };
 
 struct hot_call {
-    struct call c; /* counters below; c.latch unused */
+    struct call c;             /* counters below; c.latch unused */
     struct hot_queue confirms; /* client/recv -> client/send */
     struct hot_queue replies;  /* server/recv -> server/send (--fix) */
     struct run_thread thread[4];
@@ -301,8 +301,7 @@ static enum status hot_reply(struct hot_call *h, int item)
     h->sending = item;
     if (item > 0) {
         len = snprintf(out, sizeof out, "ack %d", item);
-        st = stream_send(stream_server(c->s), out, (size_t)len,
-                         &c->server_why);
+        st = stream_send(stream_server(c->s), out, (size_t)len, &c->server_why);
         h->acks_sent += st == STATUS_OK;
     } else {
         hot_text(out, "push", -item);
@@ -602,8 +601,9 @@ static void say_fixed(struct scenario_result *r, const struct hot_call *h,
                  "(%d waiting at most); it waited for server/send %d times",
                  h->uploads_read, h->confirms_read, h->replies.most,
                  h->replies.waits);
-    scenario_say(r, "server/send sent %d acks and %d pushes and ended with "
-                    "%s; it found s2c full %llu times",
+    scenario_say(r,
+                 "server/send sent %d acks and %d pushes and ended with "
+                 "%s; it found s2c full %llu times",
                  h->acks_sent, h->pushes_sent, status_name(c->server_end),
                  (unsigned long long)r->stats.write_waits[STREAM_S2C]);
     scenario_say(r,

@@ -209,8 +209,7 @@ static void say_server(struct scenario_result *r, const struct call *c)
                      status_name(c->server_end));
     else
         scenario_say(r, "server read %d, echoed %d, then ended with %s",
-                     c->server_got, c->server_sent,
-                     status_name(c->server_end));
+                     c->server_got, c->server_sent, status_name(c->server_end));
 }
 
 /* How the stuck call ended: the deadline, or a hang. */
@@ -284,8 +283,9 @@ static enum status run_one_thread_client(const struct scenario *sc,
         broken(r, "the server got %d and the client %d echoes of %d",
                c.server_got, c.client_got, c.n);
     if (!c.fix && st != STATUS_DEADLOCK && st != STATUS_DEADLINE_EXCEEDED)
-        broken(r, "one thread sent %d messages that outgrow the pipes, "
-                  "and the call ended with %s",
+        broken(r,
+               "one thread sent %d messages that outgrow the pipes, "
+               "and the call ended with %s",
                c.n, status_name(st));
     if (c.fix)
         say_two_threads(r, &c);

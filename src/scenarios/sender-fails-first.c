@@ -54,9 +54,9 @@ static enum status source_next(const struct call *c, int i, char *out,
 }
 
 struct sff_call {
-    struct call c;                 /* first: tasks get a struct call * */
-    struct status_detail source;   /* what the source's failure said */
-    int acks;                      /* acks client/recv read */
+    struct call c;               /* first: tasks get a struct call * */
+    struct status_detail source; /* what the source's failure said */
+    int acks;                    /* acks client/recv read */
 };
 
 /*
@@ -193,8 +193,9 @@ static void say_surfaced(struct scenario_result *r, const struct sff_call *sc,
                      sc->acks, sc->acks == 1 ? "" : "s",
                      status_name(c->server_end), c->server_got);
     else
-        scenario_say(r, "client/recv got %d acks, then %s; the server read "
-                        "%d, then %s",
+        scenario_say(r,
+                     "client/recv got %d acks, then %s; the server read "
+                     "%d, then %s",
                      sc->acks, status_name(c->receiver_end), c->server_got,
                      status_name(c->server_end));
     if (st == STATUS_DATA_LOSS)
