@@ -371,8 +371,9 @@ static void test_scenario_one_thread_client_fixed(void **state)
 
 /*
  * Fewer messages than the pipes hold would not get stuck: refused, with
- * the number that would; so are pipes wider than 1 MiB. More messages
- * deadlock the same way, at any pipe size it takes.
+ * the number that would; so are pipes narrower than 64 bytes or wider
+ * than 1 MiB. More messages deadlock the same way, at any pipe size it
+ * takes.
  */
 static void test_scenario_one_thread_client_sizes(void **state)
 {
@@ -391,7 +392,11 @@ static void test_scenario_one_thread_client_sizes(void **state)
     run = run_opts("one-thread-client", o);
     assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
     done(run);
-    o.capacity = 1;
+    o.capacity = 63;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    done(run);
+    o.capacity = 64;
     run = run_opts("one-thread-client", o);
     assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
     assert_int_equal(run->r.stats.received[STREAM_S2C], 0);

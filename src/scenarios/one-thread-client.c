@@ -37,6 +37,14 @@
 #define OTC_MAX_CAPACITY (1024 * 1024)
 
 /*
+ * The narrowest: a pipe of 64 bytes cuts each message into 257 writes. A
+ * hundred messages through narrower ones would not fit in a simulated
+ * run's budget of steps, and runs of that many are measured by a run of
+ * a hundred (cli_fit.h).
+ */
+#define OTC_MIN_CAPACITY 64
+
+/*
  * The messages that outgrow pipes of cap bytes: the fewest n for which a
  * client that sends all n before it reads cannot finish sending. The
  * server reads held messages before its echo waits for room; c2s holds
@@ -302,6 +310,13 @@ static enum status otc_check(const struct scenario *sc,
     size_t cap = call_capacity(sc, o);
     int need = otc_needed(cap);
 
+    if (cap < OTC_MIN_CAPACITY)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s takes pipes of at least %d bytes "
+                                 "(--capacity 64): its %d-byte messages "
+                                 "through narrower ones take more steps "
+                                 "than a simulated run has",
+                                 sc->name, OTC_MIN_CAPACITY, OTC_BYTES);
     if (cap > OTC_MAX_CAPACITY)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "%s takes pipes of at most %d bytes "
