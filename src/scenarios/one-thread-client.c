@@ -16,9 +16,11 @@
  *   capacity / frame + 1 messages when its echo finds s2c full, and the
  *   client can send that many plus what c2s holds. otc_needed says how
  *   many messages outgrow that; the option check asks for them, so every
- *   schedule of the mistake ends the same way. The narration reads the
- *   counters: what each side had done, and what was left in each pipe
- *   (the bytes the teardown dropped).
+ *   schedule of the mistake ends the same way. It takes pipes of 64 bytes
+ *   to 1 MiB: narrower ones cut a hundred messages into more steps than a
+ *   simulated run has, wider ones need more messages than a lesson's run.
+ *   The narration reads the counters: what each side had done, and what
+ *   was left in each pipe (the bytes the teardown dropped).
  */
 #include "scenarios/call.h"
 #include "scenarios/challenge.h"

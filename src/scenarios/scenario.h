@@ -5,12 +5,19 @@
  *
  *   echo                 the Day-117 bidirectional echo (the demo)
  *   chat                 JOIN -> WELCOME -> TEXT -> ACK session state machine
+ *   one-thread-client    one client thread sends everything, then reads:
+ *                        both pipes fill, a deadlock (SIM) or
+ *                        DEADLINE_EXCEEDED with a deadline
+ *   both-hot             both directions hot through small pipes: a server
+ *                        loop that acks and pushes closes a cycle of waits
  *   forgot-close-send    the client never half-closes: a deadlock (SIM),
  *                        or DEADLINE_EXCEEDED with a deadline
  *   concurrent-senders   two threads send on one stream: garbled frames
  *   concurrent-senders-quota  two senders share grpc-go's send quota: a
  *                        lost wake-up hangs one
  *   error-propagation    errgroup: first error wins, cancels the sender
+ *   sender-fails-first   the sender's source fails: swallowed (OK), or
+ *                        returned, so the caller gets it, not CANCELLED
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
