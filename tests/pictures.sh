@@ -29,6 +29,7 @@ cancel-vs-drain.svg             cancel-vs-drain
 send-after-eof.svg              send-after-eof
 forgot-close-send.svg           forgot-close-send
 error-propagation.svg           error-propagation
+sender-fails-first.svg          sender-fails-first --fix
 concurrent-senders.svg          concurrent-senders --messages 2 --replay 25:1
 concurrent-senders-quota.svg    concurrent-senders-quota
 EOF
