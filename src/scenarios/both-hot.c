@@ -421,20 +421,21 @@ static enum status hot_client_sender(void *arg)
     struct hot_call *h = arg;
     struct call *c = &h->c;
     struct stream_end *e = stream_client(c->s);
+    struct status_detail why = {0}; /* the words the trace records */
     char out[HOT_BYTES];
     enum status st = STATUS_OK;
     int j = 0;
 
     while (h->uploads_sent < c->n && st == STATUS_OK) {
         hot_text(out, "upload", h->uploads_sent + 1);
-        st = stream_send(e, out, HOT_BYTES, NULL);
+        st = stream_send(e, out, HOT_BYTES, &why);
         h->uploads_sent += st == STATUS_OK;
     }
     while (h->confirms_sent < h->pushes && st == STATUS_OK &&
            (st = hq_take(&h->confirms, &j)) == STATUS_OK) {
         int len = snprintf(out, sizeof out, "confirm %d", j);
 
-        st = stream_send(e, out, (size_t)len, NULL);
+        st = stream_send(e, out, (size_t)len, &why);
         h->confirms_sent += st == STATUS_OK;
     }
     c->sender_end = st;
