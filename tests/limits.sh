@@ -20,8 +20,10 @@
 #     a racy scenario may also exit 0).
 #
 # RLIMIT_NPROC counts every process and thread of the user, and root is
-# exempt from it. As root the runs are made as uid 65534 with setpriv (the
-# build directory must be readable by that user); otherwise as the user
+# exempt from it. As root the runs are made with setpriv as a uid of their
+# own, picked from this shell's pid (so that two runs of this test at once,
+# from two checkouts, do not count each other's threads; the build directory
+# must be readable by any user); otherwise as the user
 # running the test, whose other processes count too: the room given is on
 # top of the threads that user has at the time. Where the limit cannot be
 # set, the test says why and skips (exit 0).
@@ -71,8 +73,8 @@ slack=4 # see limit
 if [ "$uid" = 0 ]; then
     command -v setpriv >/dev/null 2>&1 ||
         skip "root is exempt from RLIMIT_NPROC and setpriv is missing"
-    uid=65534
-    as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    uid=$((40000 + $$ % 20000)) # no account of its own: nothing else runs as it
+    as_user="setpriv --reuid=$uid --regid=$uid --clear-groups"
     slack=0
 fi
 
