@@ -17,6 +17,21 @@
  *   writers_waiting while they wait, so the other side only pays for a
  *   wake-up when somebody is actually asleep.
  *
+ *   A hand-off skips the ring when a reader is already waiting. A reader
+ *   that finds the pipe empty, and is the only reader in pipe_read, lends
+ *   the pipe its own buffer (lent, lent_len); a writer that finds the ring
+ *   empty and a buffer lent copies its bytes straight into it (handed), so
+ *   they are copied once instead of into the ring and out again. Handed
+ *   bytes count as buffered until the reader takes them: they take room
+ *   from the capacity, an abort or a read-side close discards them, and a
+ *   reader that leaves without them (its deadline passed) puts them back
+ *   at the front of the ring, as do the hand-offs of a reader that a
+ *   second reader finds waiting (unlend_locked). So every reader and
+ *   writer sees what it would see if the bytes had gone through the ring,
+ *   in the same order, after the same scheduling points. Handed bytes keep
+ *   their places in the counters: they are the first handed of the
+ *   buffered bytes, and the ring's bytes, behind them, stay at buf[i % cap].
+ *
  *   Spin, then sleep (OS mode only). Going to sleep on a condition and
  *   being woken costs two system calls and a trip through the kernel's
  *   scheduler: tens of microseconds on a busy machine, far more than the
@@ -59,6 +74,10 @@ struct pipe {
     unsigned readers_waiting; /* threads waiting on readable */
     unsigned writers_waiting; /* threads waiting on writable */
     uint64_t epoch;           /* bumped by close, abort and deadline changes */
+    unsigned readers_in;      /* threads inside pipe_read's wait */
+    uint8_t *lent;            /* the only waiting reader's buffer, or NULL */
+    size_t lent_len;          /* its size */
+    size_t handed;            /* bytes copied into lent, not yet taken */
     struct pipe_stats stats;
     struct trace *trace; /* may be NULL */
     char name[8];        /* "c2s", "s2c": used in the trace */
@@ -168,9 +187,16 @@ const char *pipe_name(const struct pipe *p)
     return p->name;
 }
 
+/* Bytes in the pipe: the ones handed to a waiting reader, then the ring's. */
 static size_t buffered_locked(const struct pipe *p)
 {
     return (size_t)(p->nwrite - p->nread);
+}
+
+/* Bytes in the ring alone. */
+static size_t ring_locked(const struct pipe *p)
+{
+    return buffered_locked(p) - p->handed;
 }
 
 /* Atomic reads and writes of the fields a spinning thread watches. */
@@ -214,14 +240,43 @@ static int deadline_passed(int64_t deadline_ns)
     return deadline_ns != SCHED_NO_DEADLINE && sched_now_ns() >= deadline_ns;
 }
 
-/* Copies n bytes (n <= free room) into the ring. Needs mu held. */
-static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
+/* Copies n bytes into the ring, byte at index from first. Needs mu held. */
+static void ring_put_locked(struct pipe *p, uint64_t from, const uint8_t *src,
+                            size_t n)
 {
-    size_t at = (size_t)(p->nwrite % p->cap);
+    size_t at = (size_t)(from % p->cap);
     size_t first = n < p->cap - at ? n : p->cap - at;
 
     memcpy(p->buf + at, src, first);
     memcpy(p->buf, src + first, n - first);
+}
+
+/* Copies n bytes out of the ring, from its front. Needs mu held. */
+static void ring_get_locked(struct pipe *p, uint8_t *dst, size_t n)
+{
+    size_t at = (size_t)((p->nread + p->handed) % p->cap);
+    size_t first = n < p->cap - at ? n : p->cap - at;
+
+    memcpy(dst, p->buf + at, first);
+    memcpy(dst + first, p->buf, n - first);
+}
+
+/*
+ * Puts n bytes (n <= free room) into the pipe: straight into a lent buffer
+ * while the ring is empty, as much as it holds, and the rest into the ring
+ * behind them. Needs mu held.
+ */
+static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t direct = 0;
+
+    if (p->lent != NULL && ring_locked(p) == 0) {
+        direct = p->lent_len - p->handed;
+        direct = n < direct ? n : direct;
+        memcpy(p->lent + p->handed, src, direct);
+        p->handed += direct;
+    }
+    ring_put_locked(p, p->nwrite + direct, src + direct, n - direct);
     trace_wire(p->trace, p->name, src, n);
     advance(&p->nwrite, n);
     p->stats.written += n;
@@ -229,18 +284,38 @@ static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
         sched_cond_broadcast(&p->readable);
 }
 
-/* Copies n bytes (n <= buffered) out of the ring. Needs mu held. */
-static void copy_out_locked(struct pipe *p, uint8_t *dst, size_t n)
+/*
+ * Ends the loan of a reader's buffer. Bytes handed to it go into the ring
+ * at their own places, the front, where they would be had there been no
+ * hand-off. Needs mu held.
+ */
+static void unlend_locked(struct pipe *p)
 {
-    size_t at = (size_t)(p->nread % p->cap);
-    size_t first = n < p->cap - at ? n : p->cap - at;
+    if (p->handed > 0)
+        ring_put_locked(p, p->nread, p->lent, p->handed);
+    p->handed = 0;
+    p->lent = NULL;
+}
 
-    memcpy(dst, p->buf + at, first);
-    memcpy(dst + first, p->buf, n - first);
-    advance(&p->nread, n);
-    p->stats.read += n;
+/*
+ * Gives a reader up to len bytes: handed (already in dst, by a hand-off,
+ * and no longer lent), then the ring's behind them. Needs mu held.
+ * Returns how many.
+ */
+static size_t copy_out_locked(struct pipe *p, uint8_t *dst, size_t len,
+                              size_t handed)
+{
+    size_t more = 0;
+
+    advance(&p->nread, handed);
+    more = len - handed < ring_locked(p) ? len - handed : ring_locked(p);
+    ring_get_locked(p, dst + handed, more);
+    advance(&p->nread, more);
+    p->stats.read += handed + more;
+    p->stats.handed += handed;
     if (p->writers_waiting > 0)
         sched_cond_broadcast(&p->writable);
+    return handed + more;
 }
 
 /*
@@ -333,15 +408,58 @@ out:
 }
 
 /*
- * Waits until there is a byte to read. Needs mu held.
+ * A reader enters pipe_read's wait. Another reader's loan ends: handed
+ * bytes go back to the ring, where this reader may take them, as it could
+ * have without the hand-off. Needs mu held.
+ */
+static void enter_locked(struct pipe *p)
+{
+    p->readers_in++;
+    if (p->lent != NULL)
+        unlend_locked(p);
+}
+
+/* A reader about to wait lends buf, if it is the only reader. Needs mu. */
+static void lend_locked(struct pipe *p, uint8_t *buf, size_t len)
+{
+    if (p->readers_in == 1 && p->lent == NULL) {
+        p->lent = buf;
+        p->lent_len = len;
+        p->handed = 0;
+    }
+}
+
+/*
+ * A reader leaves the wait with st. Only a reader alone in it can hold the
+ * loan. Returns the bytes handed to it when st is OK (they are in its
+ * buffer); on failure they go back to the ring. Needs mu held.
+ */
+static size_t leave_locked(struct pipe *p, enum status st)
+{
+    size_t handed = 0;
+
+    if (p->readers_in-- == 1 && p->lent != NULL) {
+        handed = st == STATUS_OK ? p->handed : 0;
+        if (st == STATUS_OK)
+            p->handed = 0;
+        unlend_locked(p);
+    }
+    return handed;
+}
+
+/*
+ * Waits until there is a byte to read, lending buf (len bytes) meanwhile.
+ * Needs mu held. *handed receives the bytes a writer put straight into buf.
  * Returns OK, EOF, CLOSED, DEADLINE_EXCEEDED or the abort status.
  */
-static enum status wait_data_locked(struct pipe *p)
+static enum status wait_data_locked(struct pipe *p, uint8_t *buf, size_t len,
+                                    size_t *handed)
 {
     int spun = 0;
     int waited = 0;
     enum status st = STATUS_OK;
 
+    enter_locked(p);
     for (;;) {
         if (p->err != STATUS_OK) {
             st = p->err;
@@ -361,6 +479,7 @@ static enum status wait_data_locked(struct pipe *p)
             st = STATUS_EOF;
             break;
         }
+        lend_locked(p, buf, len);
         if (!waited) {
             waited = 1;
             p->stats.read_waits++;
@@ -379,6 +498,7 @@ static enum status wait_data_locked(struct pipe *p)
             break;
         st = STATUS_OK; /* a timeout is judged by the deadline test above */
     }
+    *handed = leave_locked(p, st);
     if (waited)
         trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",
                     st == STATUS_OK ? "data to read" : status_name(st));
@@ -388,6 +508,7 @@ static enum status wait_data_locked(struct pipe *p)
 enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n)
 {
     enum status st = STATUS_OK;
+    size_t handed = 0;
     size_t n = 0;
 
     assert(p != NULL);
@@ -395,11 +516,9 @@ enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n)
     if (len == 0)
         goto out;
     sched_mutex_lock(&p->mu);
-    st = wait_data_locked(p);
-    if (st == STATUS_OK) {
-        n = buffered_locked(p) < len ? buffered_locked(p) : len;
-        copy_out_locked(p, buf, n);
-    }
+    st = wait_data_locked(p, buf, len, &handed);
+    if (st == STATUS_OK)
+        n = copy_out_locked(p, buf, len, handed);
     sched_mutex_unlock(&p->mu);
     if (st != STATUS_OK)
         return st;
@@ -409,9 +528,15 @@ out:
     return STATUS_OK;
 }
 
-/* Wakes everybody: the state changed in a way every waiter must see. */
+/*
+ * Wakes everybody: the state changed in a way every waiter must see. A
+ * close or an abort that discarded the buffered bytes discarded the handed
+ * ones among them.
+ */
 static void wake_all_locked(struct pipe *p)
 {
+    if (buffered_locked(p) == 0)
+        p->handed = 0;
     advance(&p->epoch, 1);
     sched_cond_broadcast(&p->readable);
     sched_cond_broadcast(&p->writable);

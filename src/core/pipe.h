@@ -26,6 +26,11 @@
  *   - Atomicity follows POSIX PIPE_BUF: a write of at most
  *     pipe_atomic_limit() bytes enters the pipe in one piece, never
  *     interleaved with another writer's bytes. A larger write may be.
+ *   - A reader waiting on an empty pipe lends it the buffer it reads into,
+ *     and a writer copies straight into that buffer: one copy instead of
+ *     two. Nothing above changes: those bytes count as buffered (and
+ *     against the capacity) until the read returns them, and an abort or
+ *     a read-side close discards them like any buffered byte.
  *   - Deadlines, like net.Conn's: pipe_set_read_deadline and
  *     pipe_set_write_deadline take an absolute sched_now_ns() time; a
  *     read or write that would still be waiting then returns
@@ -70,6 +75,8 @@ struct pipe_stats {
     uint64_t discarded;   /* bytes dropped by an abort or a read-side close */
     uint64_t write_waits; /* times a writer found the pipe full and waited */
     uint64_t read_waits;  /* times a reader found the pipe empty and waited */
+    uint64_t handed;      /* of read, bytes a writer copied straight into
+                             the waiting reader's buffer (no ring) */
 };
 
 /* A pipe lives on the heap (pipe_create); its fields are in pipe.c. */
