@@ -850,6 +850,94 @@ static void test_frame_msg_buffer_is_reused(void **state)
     pipe_destroy(p);
 }
 
+/*
+ * One copy: a receiver blocked for the next frame, whose message buffer
+ * is already big enough, gets the header and the payload straight from
+ * the writer (the pipe's hand-off), not through the ring.
+ */
+struct read_job {
+    struct pipe *p;
+    struct frame_msg msg;
+    enum status st;
+};
+
+static enum status do_frame_read(void *arg)
+{
+    struct read_job *j = arg;
+
+    j->st = frame_read(j->p, NULL, &j->msg, NULL);
+    return STATUS_OK;
+}
+
+static void test_frame_read_payload_skips_the_ring(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *payload = pattern_bytes(1000);
+    struct read_job j = {p, {0}, STATUS_INTERNAL};
+    struct sched_thread t;
+
+    (void)state;
+    assert_non_null(payload);
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, payload, 1000,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(frame_read(p, NULL, &j.msg, NULL), STATUS_OK);
+    assert_int_equal(pipe_get_stats(p).handed, 0);
+    start_thread(&t, "reader", do_frame_read, &j);
+    assert_true(await_read_waits(p, 1));
+    payload[0] ^= 0xff;
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, payload, 1000,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j.st, STATUS_OK);
+    assert_int_equal(j.msg.length, 1000);
+    assert_memory_equal(j.msg.data, payload, 1000);
+    assert_int_equal(pipe_get_stats(p).handed, 1005);
+    frame_msg_free(&j.msg);
+    free(payload);
+    pipe_destroy(p);
+}
+
+/*
+ * A message with no payload, or a bad header, ends the loan of the
+ * message's buffer: bytes written afterwards never land in it.
+ */
+static void check_loan_ends(const uint8_t hdr[FRAME_HEADER_LEN],
+                            enum status want)
+{
+    struct pipe *p = new_pipe(65536);
+    struct read_job j = {p, {0}, STATUS_INTERNAL};
+    struct sched_thread t;
+    uint8_t in[5];
+
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, "hello", 5,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(frame_read(p, NULL, &j.msg, NULL), STATUS_OK);
+    start_thread(&t, "reader", do_frame_read, &j);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, hdr, FRAME_HEADER_LEN, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j.st, want);
+    assert_int_equal(pipe_write(p, "abcde", 5, NULL), STATUS_OK);
+    assert_memory_equal(j.msg.data, "hello", 5);
+    assert_int_equal(pipe_read(p, in, sizeof in, NULL), STATUS_OK);
+    assert_memory_equal(in, "abcde", 5);
+    frame_msg_free(&j.msg);
+    pipe_destroy(p);
+}
+
+static void test_frame_read_ends_the_loan_without_payload(void **state)
+{
+    static const uint8_t empty[FRAME_HEADER_LEN] = {0, 0, 0, 0, 0};
+    static const uint8_t bad_flag[FRAME_HEADER_LEN] = {7, 0, 0, 0, 1};
+
+    (void)state;
+    check_loan_ends(empty, STATUS_OK);
+    check_loan_ends(bad_flag, STATUS_INTERNAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -877,6 +965,8 @@ int main(void)
         cmocka_unit_test(test_frame_write_after_close_read_is_closed),
         cmocka_unit_test(test_frame_write_aborted_after_header),
         cmocka_unit_test(test_frame_msg_buffer_is_reused),
+        cmocka_unit_test(test_frame_read_payload_skips_the_ring),
+        cmocka_unit_test(test_frame_read_ends_the_loan_without_payload),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

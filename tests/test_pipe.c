@@ -1137,11 +1137,11 @@ enum disturb {
 /* One reader: what it got, and how its last read ended. */
 struct sim_reader {
     struct pipe *p;
-    size_t read_len;    /* each read asks for this much */
-    uint8_t *got;       /* total + read_len bytes */
-    size_t ngot;        /* bytes read */
-    enum status st;     /* the status that ended its reads */
-    int deadline_hits;  /* reads that ended with DEADLINE_EXCEEDED */
+    size_t read_len;   /* each read asks for this much */
+    uint8_t *got;      /* total + read_len bytes */
+    size_t ngot;       /* bytes read */
+    enum status st;    /* the status that ended its reads */
+    int deadline_hits; /* reads that ended with DEADLINE_EXCEEDED */
 };
 
 struct handoff_run {
@@ -1255,9 +1255,7 @@ static void check_handoff_run(const struct handoff_run *h, size_t total)
         assert_int_equal(r->st, STATUS_CANCELLED);
         assert_int_equal(s.discarded, h->dropped);
         break;
-    case DISTURB_CLOSE_READ:
-        assert_int_equal(r->st, STATUS_CLOSED);
-        break;
+    case DISTURB_CLOSE_READ: assert_int_equal(r->st, STATUS_CLOSED); break;
     case DISTURB_CLOSE_WRITE:
         assert_int_equal(r->st, STATUS_EOF);
         assert_int_equal(r->ngot, h->w.sent);
@@ -1370,6 +1368,187 @@ static void test_pipe_handoff_sim_large_writes(void **state)
     check_handoff_sim(65536, chunks, 4, 65536, 200000);
 }
 
+/*
+ * pipe_read_ahead: a reader blocked for a 5-byte header lends the body
+ * buffer behind it. The header and the 50 bytes written after it both
+ * skip the ring, and the 50 wait in the body, buffered, for the next read.
+ */
+struct ahead_job {
+    struct pipe *p;
+    uint8_t hdr[5];
+    uint8_t *body;
+    size_t body_len;
+    size_t n;
+    enum status st;
+};
+
+static enum status do_read_ahead(void *arg)
+{
+    struct ahead_job *j = arg;
+
+    j->st = pipe_read_ahead(j->p, j->hdr, sizeof j->hdr, j->body, j->body_len,
+                            &j->n);
+    return STATUS_OK;
+}
+
+/* Starts a reader for a header, lending body; writes 5 + 50 bytes. */
+static void start_ahead(struct ahead_job *j, struct pipe *p, uint8_t *body,
+                        const uint8_t *out)
+{
+    struct sched_thread t;
+
+    memset(j, 0, sizeof *j);
+    j->p = p;
+    j->body = body;
+    j->body_len = 100;
+    start_thread(&t, "reader", do_read_ahead, j);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, out, 5, NULL), STATUS_OK);
+    assert_int_equal(pipe_write(p, out + 5, 50, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j->st, STATUS_OK);
+    assert_int_equal(j->n, 5);
+    assert_memory_equal(j->hdr, out, 5);
+    assert_int_equal(pipe_buffered(p), 50);
+}
+
+static void test_pipe_read_ahead_hands_the_next_bytes_to_next(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_OK);
+    assert_int_equal(n, 50);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_get_stats(p).handed, 55);
+    assert_int_equal(pipe_buffered(p), 0);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* pipe_unlend puts the lent bytes back in the pipe, in order. */
+static void test_pipe_unlend_gives_the_bytes_back(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    uint8_t other[50];
+    struct ahead_job j;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    pipe_unlend(p, body);
+    pipe_unlend(p, body); /* no loan now: a no-op */
+    assert_int_equal(pipe_write(p, "xy", 2, NULL), STATUS_OK);
+    read_exactly(p, other, 50);
+    assert_memory_equal(other, out + 5, 50);
+    read_exactly(p, other, 2);
+    assert_memory_equal(other, "xy", 2);
+    assert_int_equal(pipe_get_stats(p).handed, 5);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * A read into another buffer ends the loan; a read into the lent buffer
+ * that asks for less takes that much, and the rest stays in the pipe.
+ */
+static void test_pipe_read_ahead_other_reads_see_lent_bytes(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    uint8_t other[50];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_read(p, body, 20, &n), STATUS_OK);
+    assert_int_equal(n, 20);
+    assert_memory_equal(body, out + 5, 20);
+    read_exactly(p, other, 30);
+    assert_memory_equal(other, out + 25, 30);
+
+    start_ahead(&j, p, body, out);
+    read_exactly(p, other, 50);
+    assert_memory_equal(other, out + 5, 50);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* An abort discards the lent bytes like buffered ones, and says so. */
+static void test_pipe_abort_discards_lent_bytes(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = UNTOUCHED;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_close_with_error(p, STATUS_CANCELLED), 50);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_CANCELLED);
+    assert_int_equal(n, UNTOUCHED);
+    pipe_unlend(p, body);
+    assert_int_equal(pipe_get_stats(p).discarded, 50);
+    assert_int_equal(pipe_get_stats(p).read, 5);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* A half-close while bytes are lent: they come first, then EOF. */
+static void test_pipe_close_write_after_lent_bytes_drains_them(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    pipe_close_write(p);
+    assert_int_equal(pipe_read(p, body, 100, &n), STATUS_OK);
+    assert_int_equal(n, 50);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_read(p, body, 100, &n), STATUS_EOF);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * A read ahead that did not wait (its bytes were there) still lends next
+ * once it has emptied the pipe: the bytes written after it go there.
+ */
+static void test_pipe_read_ahead_without_waiting_lends_next(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t hdr[5];
+    uint8_t body[100];
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(pipe_write(p, out, 5, NULL), STATUS_OK);
+    assert_int_equal(pipe_read_ahead(p, hdr, 5, body, sizeof body, &n),
+                     STATUS_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(pipe_write(p, out + 5, 50, NULL), STATUS_OK);
+    assert_int_equal(pipe_buffered(p), 50);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_OK);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_get_stats(p).handed, 50);
+    free(out);
+    pipe_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1411,6 +1590,12 @@ int main(void)
         cmocka_unit_test(test_pipe_handoff_never_passes_capacity),
         cmocka_unit_test(test_pipe_handoff_sim_small_pipe),
         cmocka_unit_test(test_pipe_handoff_sim_large_writes),
+        cmocka_unit_test(test_pipe_read_ahead_hands_the_next_bytes_to_next),
+        cmocka_unit_test(test_pipe_unlend_gives_the_bytes_back),
+        cmocka_unit_test(test_pipe_read_ahead_without_waiting_lends_next),
+        cmocka_unit_test(test_pipe_read_ahead_other_reads_see_lent_bytes),
+        cmocka_unit_test(test_pipe_abort_discards_lent_bytes),
+        cmocka_unit_test(test_pipe_close_write_after_lent_bytes_drains_them),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

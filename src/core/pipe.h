@@ -157,6 +157,30 @@ enum status pipe_write(struct pipe *p, const void *buf, size_t len,
 enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n);
 
 /*
+ * pipe_read, and then, when it leaves the pipe empty, lends next (next_len
+ * bytes) for what comes after: a writer may copy the next bytes straight
+ * into it, as into a waiting reader's buffer. The reader's next pipe_read
+ * or pipe_read_ahead into next takes them; pipe_unlend(p, next) ends the
+ * loan otherwise, and must, before next is freed, moved or written. The
+ * bytes lent count as buffered, as always. While this read waits, next
+ * is lent too, behind buf. This is for a reader that knows where the next
+ * bytes will go (frame_read: the header, then the payload into the
+ * message's buffer). The simulator lends nothing ahead. next may be NULL
+ * only when next_len is 0 (then this is pipe_read).
+ * Returns what pipe_read returns. Thread-safe, but only one reader may
+ * hold a loan: another reader's read ends it.
+ */
+enum status pipe_read_ahead(struct pipe *p, void *buf, size_t len, void *next,
+                            size_t next_len, size_t *out_n);
+
+/*
+ * Ends a loan of buf made by pipe_read_ahead: bytes handed to it go back to
+ * the pipe, in order. Without a loan of buf it is a no-op that takes no
+ * lock (buf may be NULL). Call it from the thread that lent buf.
+ */
+void pipe_unlend(struct pipe *p, void *buf);
+
+/*
  * Half-closes the pipe: no more writes; the reader drains what is buffered
  * and then gets STATUS_EOF. Wakes waiting readers and writers. Idempotent.
  * Thread-safe.
