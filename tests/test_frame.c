@@ -938,6 +938,106 @@ static void test_frame_read_ends_the_loan_without_payload(void **state)
     check_loan_ends(bad_flag, STATUS_INTERNAL);
 }
 
+/*
+ * Frames of every size between two threads, the receiver reusing one
+ * message (so its buffer is lent for each next payload), and an abort
+ * from a third thread part way in some runs: every frame received is the
+ * one sent, and the abort ends both sides. Run under TSan, this is the
+ * hand-off in real interleavings.
+ */
+#define STRESS_FRAMES 3000
+
+struct stress {
+    struct pipe *p;
+    const uint8_t *payload; /* 70000 pattern bytes */
+    int abort_at;           /* frames before the abort; -1: none */
+    int sent;
+    int received;
+    int bad; /* frames received that differ from the ones sent */
+    enum status wst;
+    enum status rst;
+};
+
+static size_t stress_size(int i)
+{
+    static const size_t sizes[] = {0, 1, 5, 100, 5000, 70000, 3, 65536};
+
+    return sizes[i % 8];
+}
+
+static enum status stress_writer(void *arg)
+{
+    struct stress *s = arg;
+    int i = 0;
+
+    for (i = 0; i < STRESS_FRAMES && s->wst == STATUS_OK; i++) {
+        if (i == s->abort_at)
+            pipe_close_with_error(s->p, STATUS_CANCELLED);
+        s->wst = frame_write(s->p, FRAME_FLAG_PLAIN, s->payload + i % 7,
+                             stress_size(i), FRAME_DEFAULT_MAX_SEND, NULL);
+        s->sent += s->wst == STATUS_OK;
+    }
+    pipe_close_write(s->p);
+    return STATUS_OK;
+}
+
+static enum status stress_reader(void *arg)
+{
+    struct stress *s = arg;
+    struct frame_msg msg = {0};
+    int i = 0;
+
+    for (i = 0;; i++) {
+        s->rst = frame_read(s->p, NULL, &msg, NULL);
+        if (s->rst != STATUS_OK)
+            break;
+        s->received++;
+        if (msg.length != stress_size(i) ||
+            memcmp(msg.data, s->payload + i % 7, msg.length) != 0)
+            s->bad++;
+    }
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+static void check_stress(int abort_at)
+{
+    struct stress s;
+    struct sched_thread w;
+    struct sched_thread r;
+    uint8_t *payload = pattern_bytes(70000 + 7);
+
+    assert_non_null(payload);
+    memset(&s, 0, sizeof s);
+    s.p = new_pipe(65536);
+    s.payload = payload;
+    s.abort_at = abort_at;
+    start_thread(&r, "reader", stress_reader, &s);
+    start_thread(&w, "writer", stress_writer, &s);
+    assert_int_equal(sched_thread_join(&w), STATUS_OK);
+    assert_int_equal(sched_thread_join(&r), STATUS_OK);
+    assert_int_equal(s.bad, 0);
+    if (abort_at < 0) {
+        assert_int_equal(s.wst, STATUS_OK);
+        assert_int_equal(s.rst, STATUS_EOF);
+        assert_int_equal(s.received, STRESS_FRAMES);
+    } else {
+        assert_int_equal(s.wst, STATUS_CANCELLED);
+        assert_int_equal(s.rst, STATUS_CANCELLED);
+        assert_true(s.received <= abort_at);
+    }
+    pipe_destroy(s.p);
+    free(payload);
+}
+
+static void test_frame_stress_through_the_hand_off(void **state)
+{
+    (void)state;
+    check_stress(-1);
+    check_stress(1234);
+    check_stress(7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -967,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_frame_msg_buffer_is_reused),
         cmocka_unit_test(test_frame_read_payload_skips_the_ring),
         cmocka_unit_test(test_frame_read_ends_the_loan_without_payload),
+        cmocka_unit_test(test_frame_stress_through_the_hand_off),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
