@@ -81,8 +81,8 @@ static enum status echo_receiver(void *arg)
     return c->recv_err[0] ? STATUS_INTERNAL : STATUS_OK;
 }
 
-/* One run: returns messages per second. */
-static double echo_run(struct bench *b, int si)
+/* One run: returns messages per second; handed gets call.handed. */
+static double echo_run(struct bench *b, int si, double handed[2])
 {
     struct call c;
     struct sched_thread server;
@@ -103,22 +103,31 @@ static double echo_run(struct bench *b, int si)
     secs = seconds_since(t0);
     snprintf(what, sizeof what, "echo %s", bench_size_names[si]);
     call_close(&c, what);
+    handed[0] = c.handed[0];
+    handed[1] = c.handed[1];
     return (double)c.msgs / secs;
 }
 
 static void measure(struct bench *b)
 {
     double v[RUNS_MAX];
+    double h[2][RUNS_MAX];
     int si = 0;
     int run = 0;
 
     for (si = 0; si < NSIZES; si++) {
         progress(b, "echo, %s messages", bench_size_names[si]);
         for (run = 0; run < b->o.runs; run++) {
+            double handed[2];
+
             watchdog_arm(&b->dog, "echo %s", bench_size_names[si]);
-            v[run] = echo_run(b, si);
+            v[run] = echo_run(b, si, handed);
+            h[0][run] = handed[0];
+            h[1][run] = handed[1];
         }
         b->r.echo[si] = summarize(v, b->o.runs);
+        b->r.echo_handed[si][0] = summarize(h[0], b->o.runs);
+        b->r.echo_handed[si][1] = summarize(h[1], b->o.runs);
     }
 }
 
@@ -143,6 +152,7 @@ static void print(const struct bench *b)
         fmt_cell(c[1], CELL_MAX, &b->r.echo[si]);
         print_row(3, w, row);
     }
+    print_handed(b->r.echo_handed);
     printf("\n");
 }
 

@@ -79,6 +79,17 @@ void report_go(struct bench *b)
     go_print(b);
 }
 
+void print_handed(const struct summary s[NSIZES][2])
+{
+    int si = 0;
+
+    printf("   bytes handed straight to a waiting receiver, c2s/s2c:");
+    for (si = 0; si < NSIZES; si++)
+        printf("%s %s %.0f%%/%.0f%%", si > 0 ? "," : "", bench_size_names[si],
+               100 * s[si][0].median, 100 * s[si][1].median);
+    printf("\n");
+}
+
 /* ---- targets ------------------------------------------------------------ */
 
 void print_target(const struct bench *b, int have, int met, const char *what,
