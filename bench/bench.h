@@ -72,8 +72,11 @@ struct results {
     int sock_sndbuf;                        /* SO_SNDBUF as the kernel
                                                reports it */
     struct summary echo[NSIZES];            /* messages/s */
+    struct summary echo_handed[NSIZES][2];  /* share of bytes handed to a
+                                               waiting receiver, c2s, s2c */
     struct summary ping[NSIZES][2][2];      /* [duplex, pipe(2)]
                                                [median, p99], us */
+    struct summary ping_handed[NSIZES][2];  /* as echo_handed */
     struct summary codec[NSIZES][2];        /* ns/frame: codec, memcpy */
     struct summary decode[NSIZES][2];       /* ns/frame: decode, memcpy */
     struct summary sim;                     /* schedules/s */
@@ -164,6 +167,12 @@ void ratio_target(const struct bench *b, int have, double value, double ref,
 
 /* Section 7: the Go peers, run now, or why not. */
 void report_go(struct bench *b);
+
+/*
+ * One line under a stream figure: per size, the median share of each
+ * direction's bytes handed straight to a waiting receiver (c2s/s2c).
+ */
+void print_handed(const struct summary s[NSIZES][2]);
 
 /* The targets of every figure measured, under the end's load average. */
 void print_targets(const struct bench *b);

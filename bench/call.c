@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pipe.h"
+
 enum status echo_server_main(void *arg)
 {
     struct echo_server *s = arg;
@@ -116,7 +118,13 @@ void call_close(struct call *c, const char *what)
     struct stream_stats st = stream_get_stats(c->s);
     enum status final = stream_final_status(c->s, NULL);
     char all[3 * ERR_MAX];
+    int dir = 0;
 
+    for (dir = 0; dir < 2; dir++) {
+        struct pipe_stats ps = pipe_get_stats(stream_pipe(c->s, dir));
+
+        c->handed[dir] = ps.read > 0 ? (double)ps.handed / ps.read : 0;
+    }
     all[0] = '\0';
     append_error(all, sizeof all, "client/send", c->send_err);
     append_error(all, sizeof all, "client/recv", c->recv_err);

@@ -66,6 +66,9 @@ struct call {
     char server_text[ERR_MAX]; /* the server's last error, in words */
     char send_err[ERR_MAX];    /* the client's sender's, or "" */
     char recv_err[ERR_MAX];    /* the client's receiver's, or "" */
+    double handed[2]; /* set by call_close: the share of each direction's
+                         bytes that a writer copied straight into a
+                         waiting receiver's buffer (pipe_stats.handed) */
 };
 
 /* A stream of CAPACITY bytes per direction, for msgs messages of size

@@ -78,8 +78,10 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
     return NULL;
 }
 
-/* One run through a duplex stream; the round trips go into lat (ns). */
-static void ping_stream_run(struct bench *b, int si, int64_t *lat)
+/* One run through a duplex stream; the round trips go into lat (ns),
+ * call.handed into handed. */
+static void ping_stream_run(struct bench *b, int si, int64_t *lat,
+                            double handed[2])
 {
     static const char what[] = "pingpong through duplex";
     long trips = b->w->ping_trips[si];
@@ -102,6 +104,8 @@ static void ping_stream_run(struct bench *b, int si, int64_t *lat)
         snprintf(c.recv_err, ERR_MAX, "after the last echo: %s %s, want EOF",
                  status_name(st), why.text);
     call_close(&c, what);
+    handed[0] = c.handed[0];
+    handed[1] = c.handed[1];
 }
 
 /* ---- through two pipe(2)s ---------------------------------------------- */
@@ -160,6 +164,8 @@ static double percentile_us(const int64_t *sorted, long n, int p)
 static void measure(struct bench *b)
 {
     double v[2][2][RUNS_MAX]; /* [duplex, pipe(2)][median, p99][run] */
+    double h[2][RUNS_MAX];    /* call.handed, [c2s, s2c][run] */
+    double handed[2] = {0, 0};
     int si = 0;
     int run = 0;
     int via = 0;
@@ -174,18 +180,22 @@ static void measure(struct bench *b)
                 watchdog_arm(&b->dog, "ping-pong %s through %s",
                              bench_size_names[si], via_names[via]);
                 if (via == 0)
-                    ping_stream_run(b, si, lat);
+                    ping_stream_run(b, si, lat, handed);
                 else
                     ping_fd_run(b, si, lat);
                 qsort(lat, (size_t)trips, sizeof *lat, cmp_int64);
                 v[via][0][run] = percentile_us(lat, trips, 50);
                 v[via][1][run] = percentile_us(lat, trips, 99);
             }
+            h[0][run] = handed[0];
+            h[1][run] = handed[1];
         }
         for (via = 0; via < 2; via++) {
             b->r.ping[si][via][0] = summarize(v[via][0], b->o.runs);
             b->r.ping[si][via][1] = summarize(v[via][1], b->o.runs);
         }
+        b->r.ping_handed[si][0] = summarize(h[0], b->o.runs);
+        b->r.ping_handed[si][1] = summarize(h[1], b->o.runs);
         free(lat);
     }
 }
@@ -210,6 +220,7 @@ static void print(const struct bench *b)
         print_versus_row(w, bench_size_names[si], &p[0][0], &p[1][0], &p[0][1],
                          &p[1][1]);
     }
+    print_handed(b->r.ping_handed);
     printf("\n");
 }
 

@@ -850,6 +850,195 @@ static void test_frame_msg_buffer_is_reused(void **state)
     pipe_destroy(p);
 }
 
+/*
+ * One copy: a receiver blocked for the next frame, whose message buffer
+ * is already big enough, gets the header and the payload straight from
+ * the writer (the pipe's hand-off), not through the ring.
+ */
+struct read_job {
+    struct pipe *p;
+    struct frame_msg msg;
+    enum status st;
+};
+
+static enum status do_frame_read(void *arg)
+{
+    struct read_job *j = arg;
+
+    j->st = frame_read(j->p, NULL, &j->msg, NULL);
+    return STATUS_OK;
+}
+
+static void test_frame_read_payload_skips_the_ring(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *payload = pattern_bytes(1000);
+    struct read_job j = {p, {0}, STATUS_INTERNAL};
+    struct sched_thread t;
+
+    (void)state;
+    assert_non_null(payload);
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, payload, 1000,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(frame_read(p, NULL, &j.msg, NULL), STATUS_OK);
+    assert_int_equal(pipe_get_stats(p).handed, 0);
+    start_thread(&t, "reader", do_frame_read, &j);
+    assert_true(await_read_waits(p, 1));
+    payload[0] ^= 0xff;
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, payload, 1000,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j.st, STATUS_OK);
+    assert_int_equal(j.msg.length, 1000);
+    assert_memory_equal(j.msg.data, payload, 1000);
+    assert_int_equal(pipe_get_stats(p).handed, 1005);
+    frame_msg_free(&j.msg);
+    free(payload);
+    pipe_destroy(p);
+}
+
+/*
+ * A message with no payload, or a bad header, ends the loan of the
+ * message's buffer: bytes written afterwards never land in it.
+ */
+static void check_loan_ends(const uint8_t hdr[FRAME_HEADER_LEN],
+                            enum status want)
+{
+    struct pipe *p = new_pipe(65536);
+    struct read_job j = {p, {0}, STATUS_INTERNAL};
+    struct sched_thread t;
+    uint8_t in[5];
+
+    assert_int_equal(frame_write(p, FRAME_FLAG_PLAIN, "hello", 5,
+                                 FRAME_DEFAULT_MAX_SEND, NULL),
+                     STATUS_OK);
+    assert_int_equal(frame_read(p, NULL, &j.msg, NULL), STATUS_OK);
+    start_thread(&t, "reader", do_frame_read, &j);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, hdr, FRAME_HEADER_LEN, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j.st, want);
+    assert_int_equal(pipe_write(p, "abcde", 5, NULL), STATUS_OK);
+    assert_memory_equal(j.msg.data, "hello", 5);
+    assert_int_equal(pipe_read(p, in, sizeof in, NULL), STATUS_OK);
+    assert_memory_equal(in, "abcde", 5);
+    frame_msg_free(&j.msg);
+    pipe_destroy(p);
+}
+
+static void test_frame_read_ends_the_loan_without_payload(void **state)
+{
+    static const uint8_t empty[FRAME_HEADER_LEN] = {0, 0, 0, 0, 0};
+    static const uint8_t bad_flag[FRAME_HEADER_LEN] = {7, 0, 0, 0, 1};
+
+    (void)state;
+    check_loan_ends(empty, STATUS_OK);
+    check_loan_ends(bad_flag, STATUS_INTERNAL);
+}
+
+/*
+ * Frames of every size between two threads, the receiver reusing one
+ * message (so its buffer is lent for each next payload), and an abort
+ * from a third thread part way in some runs: every frame received is the
+ * one sent, and the abort ends both sides. Run under TSan, this is the
+ * hand-off in real interleavings.
+ */
+#define STRESS_FRAMES 3000
+
+struct stress {
+    struct pipe *p;
+    const uint8_t *payload; /* 70000 pattern bytes */
+    int abort_at;           /* frames before the abort; -1: none */
+    int sent;
+    int received;
+    int bad; /* frames received that differ from the ones sent */
+    enum status wst;
+    enum status rst;
+};
+
+static size_t stress_size(int i)
+{
+    static const size_t sizes[] = {0, 1, 5, 100, 5000, 70000, 3, 65536};
+
+    return sizes[i % 8];
+}
+
+static enum status stress_writer(void *arg)
+{
+    struct stress *s = arg;
+    int i = 0;
+
+    for (i = 0; i < STRESS_FRAMES && s->wst == STATUS_OK; i++) {
+        if (i == s->abort_at)
+            pipe_close_with_error(s->p, STATUS_CANCELLED);
+        s->wst = frame_write(s->p, FRAME_FLAG_PLAIN, s->payload + i % 7,
+                             stress_size(i), FRAME_DEFAULT_MAX_SEND, NULL);
+        s->sent += s->wst == STATUS_OK;
+    }
+    pipe_close_write(s->p);
+    return STATUS_OK;
+}
+
+static enum status stress_reader(void *arg)
+{
+    struct stress *s = arg;
+    struct frame_msg msg = {0};
+    int i = 0;
+
+    for (i = 0;; i++) {
+        s->rst = frame_read(s->p, NULL, &msg, NULL);
+        if (s->rst != STATUS_OK)
+            break;
+        s->received++;
+        if (msg.length != stress_size(i) ||
+            (msg.length > 0 &&
+             memcmp(msg.data, s->payload + i % 7, msg.length) != 0))
+            s->bad++;
+    }
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+static void check_stress(int abort_at)
+{
+    struct stress s;
+    struct sched_thread w;
+    struct sched_thread r;
+    uint8_t *payload = pattern_bytes(70000 + 7);
+
+    assert_non_null(payload);
+    memset(&s, 0, sizeof s);
+    s.p = new_pipe(65536);
+    s.payload = payload;
+    s.abort_at = abort_at;
+    start_thread(&r, "reader", stress_reader, &s);
+    start_thread(&w, "writer", stress_writer, &s);
+    assert_int_equal(sched_thread_join(&w), STATUS_OK);
+    assert_int_equal(sched_thread_join(&r), STATUS_OK);
+    assert_int_equal(s.bad, 0);
+    if (abort_at < 0) {
+        assert_int_equal(s.wst, STATUS_OK);
+        assert_int_equal(s.rst, STATUS_EOF);
+        assert_int_equal(s.received, STRESS_FRAMES);
+    } else {
+        assert_int_equal(s.wst, STATUS_CANCELLED);
+        assert_int_equal(s.rst, STATUS_CANCELLED);
+        assert_true(s.received <= abort_at);
+    }
+    pipe_destroy(s.p);
+    free(payload);
+}
+
+static void test_frame_stress_through_the_hand_off(void **state)
+{
+    (void)state;
+    check_stress(-1);
+    check_stress(1234);
+    check_stress(7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -877,6 +1066,9 @@ int main(void)
         cmocka_unit_test(test_frame_write_after_close_read_is_closed),
         cmocka_unit_test(test_frame_write_aborted_after_header),
         cmocka_unit_test(test_frame_msg_buffer_is_reused),
+        cmocka_unit_test(test_frame_read_payload_skips_the_ring),
+        cmocka_unit_test(test_frame_read_ends_the_loan_without_payload),
+        cmocka_unit_test(test_frame_stress_through_the_hand_off),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

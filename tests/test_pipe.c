@@ -1040,6 +1040,515 @@ static void test_pipe_trace_records_block_wake_and_bytes(void **state)
     trace_destroy(tr);
 }
 
+/* ------------------------------------------------------------------ */
+/* Hand-off: a writer copies straight into a waiting reader's buffer  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A reader blocked on an empty pipe gets a write's bytes without the ring:
+ * the counters say they were handed, and they are the bytes written.
+ */
+static void test_pipe_handoff_to_blocked_reader(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(1000);
+    uint8_t in[1000];
+    struct io_job job;
+    struct sched_thread t;
+
+    (void)state;
+    start_job(&t, do_read, &job, p, in, sizeof in);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, out, 1000, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(job.n, 1000);
+    assert_memory_equal(in, out, 1000);
+    assert_int_equal(pipe_get_stats(p).handed, 1000);
+    assert_int_equal(pipe_get_stats(p).read, 1000);
+    assert_int_equal(pipe_buffered(p), 0);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * A partial read: the blocked reader asked for 10 bytes of a 100-byte
+ * write. It gets those 10; the other 90 wait in the ring, in order.
+ */
+static void test_pipe_handoff_partial_read_leaves_rest_in_ring(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(100);
+    uint8_t in[100];
+    struct io_job job;
+    struct sched_thread t;
+
+    (void)state;
+    start_job(&t, do_read, &job, p, in, 10);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, out, 100, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(job.n, 10);
+    assert_int_equal(pipe_buffered(p), 90);
+    read_exactly(p, in + 10, 90);
+    assert_memory_equal(in, out, 100);
+    assert_int_equal(pipe_get_stats(p).handed, 10);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * The capacity stays the window: a reader waiting with room for 100 bytes
+ * gets at most cap (8) of a 20-byte write before the writer has to wait.
+ */
+static void test_pipe_handoff_never_passes_capacity(void **state)
+{
+    struct pipe *p = new_pipe(8);
+    uint8_t *out = pattern_alloc(20);
+    uint8_t in[100];
+    struct io_job rd;
+    struct io_job wr;
+    struct sched_thread rt;
+    struct sched_thread wt;
+
+    (void)state;
+    start_job(&rt, do_read, &rd, p, in, sizeof in);
+    assert_true(await_read_waits(p, 1));
+    start_job(&wt, do_write, &wr, p, out, 20);
+    assert_int_equal(sched_thread_join(&rt), STATUS_OK);
+    assert_in_range(rd.n, 1, 8);
+    read_exactly(p, in + rd.n, 20 - rd.n);
+    assert_int_equal(sched_thread_join(&wt), STATUS_OK);
+    assert_int_equal(wr.n, 20);
+    assert_memory_equal(in, out, 20);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* What a third thread does to the pipe during a simulated hand-off run. */
+enum disturb {
+    DISTURB_NONE,
+    DISTURB_ABORT,        /* pipe_close_with_error(CANCELLED) */
+    DISTURB_CLOSE_READ,   /* the reader is cancelled: pipe_close_read */
+    DISTURB_CLOSE_WRITE,  /* the writer half-closes mid-stream */
+    DISTURB_DEADLINE,     /* the read deadline is set to now */
+    DISTURB_SECOND_READER /* a second reader reads too */
+};
+
+/* One reader: what it got, and how its last read ended. */
+struct sim_reader {
+    struct pipe *p;
+    size_t read_len;   /* each read asks for this much */
+    uint8_t *got;      /* total + read_len bytes */
+    size_t ngot;       /* bytes read */
+    enum status st;    /* the status that ended its reads */
+    int deadline_hits; /* reads that ended with DEADLINE_EXCEEDED */
+};
+
+struct handoff_run {
+    struct pipe *p;
+    const uint8_t *want; /* the pattern, total bytes */
+    enum disturb what;
+    struct stream_job w;
+    enum status wst;
+    struct sim_reader r[2];
+    size_t dropped; /* what the abort discarded */
+    int start_failed;
+};
+
+/* Reads until a read fails with anything but DEADLINE_EXCEEDED. */
+static enum status sim_read_all(void *arg)
+{
+    struct sim_reader *r = arg;
+
+    for (;;) {
+        size_t n = 0;
+        enum status st = pipe_read(r->p, r->got + r->ngot, r->read_len, &n);
+
+        if (st == STATUS_OK) {
+            r->ngot += n;
+        } else if (st == STATUS_DEADLINE_EXCEEDED) {
+            r->deadline_hits++;
+            pipe_set_read_deadline(r->p, SCHED_NO_DEADLINE);
+        } else {
+            r->st = st;
+            return STATUS_OK;
+        }
+    }
+}
+
+static enum status sim_disturb(void *arg)
+{
+    struct handoff_run *h = arg;
+
+    if (h->what == DISTURB_ABORT)
+        h->dropped = pipe_close_with_error(h->p, STATUS_CANCELLED);
+    else if (h->what == DISTURB_CLOSE_READ)
+        pipe_close_read(h->p);
+    else if (h->what == DISTURB_CLOSE_WRITE)
+        pipe_close_write(h->p);
+    else if (h->what == DISTURB_DEADLINE)
+        pipe_set_read_deadline(h->p, sched_now_ns());
+    else if (h->what == DISTURB_SECOND_READER)
+        return sim_read_all(&h->r[1]);
+    return STATUS_OK;
+}
+
+static enum status sim_write_all(void *arg)
+{
+    struct handoff_run *h = arg;
+
+    h->wst = send_stream(&h->w);
+    return STATUS_OK;
+}
+
+static enum status sim_handoff_root(void *arg)
+{
+    struct handoff_run *h = arg;
+    struct sched_thread t[3];
+    int ok = 1;
+
+    ok &= sched_thread_start(&t[0], "writer", sim_write_all, h) == STATUS_OK;
+    ok &= sched_thread_start(&t[1], "reader", sim_read_all, &h->r[0]) ==
+          STATUS_OK;
+    ok &= sched_thread_start(&t[2], "other", sim_disturb, h) == STATUS_OK;
+    if (!ok) {
+        h->start_failed = 1;
+        return STATUS_INTERNAL;
+    }
+    sched_thread_join(&t[0]);
+    sched_thread_join(&t[1]);
+    sched_thread_join(&t[2]);
+    return STATUS_OK;
+}
+
+/* The bytes of both readers, as a histogram, equal those of the pattern. */
+static void assert_same_bytes(const struct handoff_run *h, size_t total)
+{
+    size_t want[256] = {0};
+    size_t have[256] = {0};
+    size_t i = 0;
+    int k = 0;
+
+    for (i = 0; i < total; i++)
+        want[pattern(i)]++;
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < h->r[k].ngot; i++)
+            have[h->r[k].got[i]]++;
+    assert_memory_equal(want, have, sizeof want);
+}
+
+/* What must hold after one run, whatever the schedule. */
+static void check_handoff_run(const struct handoff_run *h, size_t total)
+{
+    struct pipe_stats s = pipe_get_stats(h->p);
+    const struct sim_reader *r = &h->r[0];
+
+    assert_false(h->start_failed);
+    assert_true(s.handed <= s.read);
+    assert_int_equal(s.written, h->w.sent);
+    assert_int_equal(s.read + s.discarded, s.written);
+    assert_int_equal(s.read, r->ngot + h->r[1].ngot);
+    if (h->what != DISTURB_SECOND_READER)
+        assert_memory_equal(r->got, h->want, r->ngot);
+    switch (h->what) {
+    case DISTURB_ABORT:
+        assert_int_equal(r->st, STATUS_CANCELLED);
+        assert_int_equal(s.discarded, h->dropped);
+        break;
+    case DISTURB_CLOSE_READ: assert_int_equal(r->st, STATUS_CLOSED); break;
+    case DISTURB_CLOSE_WRITE:
+        assert_int_equal(r->st, STATUS_EOF);
+        assert_int_equal(r->ngot, h->w.sent);
+        break;
+    case DISTURB_SECOND_READER:
+        assert_int_equal(h->r[1].st, STATUS_EOF);
+        assert_same_bytes(h, total);
+        /* fall through */
+    case DISTURB_NONE:
+    case DISTURB_DEADLINE:
+        assert_int_equal(h->wst, STATUS_OK);
+        assert_int_equal(r->st, STATUS_EOF);
+        assert_int_equal(s.read, total);
+        break;
+    }
+}
+
+/* How many seeds each simulated hand-off check tries. */
+#define HANDOFF_SEEDS 48
+
+/* What the runs of one disturbance did, over the seeds. */
+struct handoff_tally {
+    int handed_runs;   /* runs in which some bytes were handed */
+    int deadline_hits; /* reads ended by the deadline */
+};
+
+/* One simulated run under seed; its checks; what it did, into *t. */
+static void run_handoff(const struct handoff_run *proto, size_t cap,
+                        uint64_t seed, struct handoff_tally *t)
+{
+    struct handoff_run h = *proto;
+    struct sched_sim_options o;
+    struct sched_sim_result r;
+    enum status st = STATUS_INTERNAL;
+    int k = 0;
+
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    o.strategy = SCHED_RANDOM;
+    o.seed = seed;
+    h.p = new_pipe(cap);
+    h.w.p = h.p;
+    for (k = 0; k < 2; k++) {
+        h.r[k].p = h.p;
+        h.r[k].got = malloc(h.w.total + h.r[k].read_len);
+        assert_non_null(h.r[k].got);
+    }
+    assert_int_equal(sched_sim_run(&o, sim_handoff_root, &h, &st, &r),
+                     STATUS_OK);
+    assert_int_equal(st, STATUS_OK);
+    assert_false(r.deadlocked);
+    check_handoff_run(&h, h.w.total);
+    t->handed_runs += pipe_get_stats(h.p).handed > 0;
+    t->deadline_hits += h.r[0].deadline_hits;
+    sched_sim_result_free(&r);
+    for (k = 0; k < 2; k++)
+        free(h.r[k].got);
+    pipe_destroy(h.p);
+}
+
+/*
+ * Every disturbance under HANDOFF_SEEDS seeds: a writer sends total bytes
+ * in chunks, a reader reads read_len at a time, and a third thread aborts,
+ * closes either end, passes the read deadline or reads too, at whatever
+ * point its schedule puts it.
+ */
+static void check_handoff_sim(size_t cap, const size_t *chunks, size_t nchunks,
+                              size_t read_len, size_t total)
+{
+    uint8_t *want = pattern_alloc(total);
+    struct handoff_tally t[DISTURB_SECOND_READER + 1];
+    int what = 0;
+    uint64_t seed = 0;
+
+    memset(t, 0, sizeof t);
+    for (what = DISTURB_NONE; what <= DISTURB_SECOND_READER; what++) {
+        struct handoff_run proto;
+
+        memset(&proto, 0, sizeof proto);
+        proto.want = want;
+        proto.what = (enum disturb)what;
+        proto.w.chunks = chunks;
+        proto.w.nchunks = nchunks;
+        proto.w.total = total;
+        proto.w.close_write = 1;
+        proto.r[0].read_len = read_len;
+        proto.r[1].read_len = read_len;
+        for (seed = 0; seed < HANDOFF_SEEDS; seed++)
+            run_handoff(&proto, cap, seed, &t[what]);
+    }
+    /* The path under test ran: bytes were handed, deadlines cut in. */
+    assert_true(t[DISTURB_NONE].handed_runs > 0);
+    assert_true(t[DISTURB_DEADLINE].deadline_hits > 0);
+    free(want);
+}
+
+static void test_pipe_handoff_sim_small_pipe(void **state)
+{
+    static const size_t chunks[] = {3, 20, 1, 9};
+
+    (void)state;
+    check_handoff_sim(16, chunks, 4, 5, 300);
+}
+
+static void test_pipe_handoff_sim_large_writes(void **state)
+{
+    static const size_t chunks[] = {5, 4096, 70000, 1};
+
+    (void)state;
+    check_handoff_sim(65536, chunks, 4, 65536, 200000);
+}
+
+/*
+ * pipe_read_ahead: a reader blocked for a 5-byte header lends the body
+ * buffer behind it. The header and the 50 bytes written after it both
+ * skip the ring, and the 50 wait in the body, buffered, for the next read.
+ */
+struct ahead_job {
+    struct pipe *p;
+    uint8_t hdr[5];
+    uint8_t *body;
+    size_t body_len;
+    size_t n;
+    enum status st;
+};
+
+static enum status do_read_ahead(void *arg)
+{
+    struct ahead_job *j = arg;
+
+    j->st = pipe_read_ahead(j->p, j->hdr, sizeof j->hdr, j->body, j->body_len,
+                            &j->n);
+    return STATUS_OK;
+}
+
+/* Starts a reader for a header, lending body; writes 5 + 50 bytes. */
+static void start_ahead(struct ahead_job *j, struct pipe *p, uint8_t *body,
+                        const uint8_t *out)
+{
+    struct sched_thread t;
+
+    memset(j, 0, sizeof *j);
+    j->p = p;
+    j->body = body;
+    j->body_len = 100;
+    start_thread(&t, "reader", do_read_ahead, j);
+    assert_true(await_read_waits(p, 1));
+    assert_int_equal(pipe_write(p, out, 5, NULL), STATUS_OK);
+    assert_int_equal(pipe_write(p, out + 5, 50, NULL), STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(j->st, STATUS_OK);
+    assert_int_equal(j->n, 5);
+    assert_memory_equal(j->hdr, out, 5);
+    assert_int_equal(pipe_buffered(p), 50);
+}
+
+static void test_pipe_read_ahead_hands_the_next_bytes_to_next(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_OK);
+    assert_int_equal(n, 50);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_get_stats(p).handed, 55);
+    assert_int_equal(pipe_buffered(p), 0);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* pipe_unlend puts the lent bytes back in the pipe, in order. */
+static void test_pipe_unlend_gives_the_bytes_back(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    uint8_t other[50];
+    struct ahead_job j;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    pipe_unlend(p, body);
+    pipe_unlend(p, body); /* no loan now: a no-op */
+    assert_int_equal(pipe_write(p, "xy", 2, NULL), STATUS_OK);
+    read_exactly(p, other, 50);
+    assert_memory_equal(other, out + 5, 50);
+    read_exactly(p, other, 2);
+    assert_memory_equal(other, "xy", 2);
+    assert_int_equal(pipe_get_stats(p).handed, 5);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * A read into another buffer ends the loan; a read into the lent buffer
+ * that asks for less takes that much, and the rest stays in the pipe.
+ */
+static void test_pipe_read_ahead_other_reads_see_lent_bytes(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    uint8_t other[50];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_read(p, body, 20, &n), STATUS_OK);
+    assert_int_equal(n, 20);
+    assert_memory_equal(body, out + 5, 20);
+    read_exactly(p, other, 30);
+    assert_memory_equal(other, out + 25, 30);
+
+    start_ahead(&j, p, body, out);
+    read_exactly(p, other, 50);
+    assert_memory_equal(other, out + 5, 50);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* An abort discards the lent bytes like buffered ones, and says so. */
+static void test_pipe_abort_discards_lent_bytes(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = UNTOUCHED;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    assert_int_equal(pipe_close_with_error(p, STATUS_CANCELLED), 50);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_CANCELLED);
+    assert_int_equal(n, UNTOUCHED);
+    pipe_unlend(p, body);
+    assert_int_equal(pipe_get_stats(p).discarded, 50);
+    assert_int_equal(pipe_get_stats(p).read, 5);
+    free(out);
+    pipe_destroy(p);
+}
+
+/* A half-close while bytes are lent: they come first, then EOF. */
+static void test_pipe_close_write_after_lent_bytes_drains_them(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t body[100];
+    struct ahead_job j;
+    size_t n = 0;
+
+    (void)state;
+    start_ahead(&j, p, body, out);
+    pipe_close_write(p);
+    assert_int_equal(pipe_read(p, body, 100, &n), STATUS_OK);
+    assert_int_equal(n, 50);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_read(p, body, 100, &n), STATUS_EOF);
+    free(out);
+    pipe_destroy(p);
+}
+
+/*
+ * A read ahead that did not wait (its bytes were there) still lends next
+ * once it has emptied the pipe: the bytes written after it go there.
+ */
+static void test_pipe_read_ahead_without_waiting_lends_next(void **state)
+{
+    struct pipe *p = new_pipe(65536);
+    uint8_t *out = pattern_alloc(55);
+    uint8_t hdr[5];
+    uint8_t body[100];
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(pipe_write(p, out, 5, NULL), STATUS_OK);
+    assert_int_equal(pipe_read_ahead(p, hdr, 5, body, sizeof body, &n),
+                     STATUS_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(pipe_write(p, out + 5, 50, NULL), STATUS_OK);
+    assert_int_equal(pipe_buffered(p), 50);
+    assert_int_equal(pipe_read(p, body, 50, &n), STATUS_OK);
+    assert_memory_equal(body, out + 5, 50);
+    assert_int_equal(pipe_get_stats(p).handed, 50);
+    free(out);
+    pipe_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1076,6 +1585,17 @@ int main(void)
         cmocka_unit_test(test_pipe_setting_read_deadline_wakes_blocked_reader),
         cmocka_unit_test(test_pipe_setting_write_deadline_wakes_blocked_writer),
         cmocka_unit_test(test_pipe_trace_records_block_wake_and_bytes),
+        cmocka_unit_test(test_pipe_handoff_to_blocked_reader),
+        cmocka_unit_test(test_pipe_handoff_partial_read_leaves_rest_in_ring),
+        cmocka_unit_test(test_pipe_handoff_never_passes_capacity),
+        cmocka_unit_test(test_pipe_handoff_sim_small_pipe),
+        cmocka_unit_test(test_pipe_handoff_sim_large_writes),
+        cmocka_unit_test(test_pipe_read_ahead_hands_the_next_bytes_to_next),
+        cmocka_unit_test(test_pipe_unlend_gives_the_bytes_back),
+        cmocka_unit_test(test_pipe_read_ahead_without_waiting_lends_next),
+        cmocka_unit_test(test_pipe_read_ahead_other_reads_see_lent_bytes),
+        cmocka_unit_test(test_pipe_abort_discards_lent_bytes),
+        cmocka_unit_test(test_pipe_close_write_after_lent_bytes_drains_them),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

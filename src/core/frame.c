@@ -202,6 +202,40 @@ static enum status read_part(struct pipe *p, const char *part, uint8_t *buf,
     return st;
 }
 
+/*
+ * Reads a frame's header as read_part does, lending msg's buffer for what
+ * follows it (pipe_read_ahead): a payload written while this reader still
+ * waits for the header, or before it comes back for the payload, is
+ * copied straight into the buffer, not through the ring. The caller ends
+ * the loan (pipe_unlend) unless it reads the payload into that buffer.
+ */
+static enum status read_header(struct pipe *p, uint8_t *raw,
+                               struct frame_msg *msg, struct status_detail *why)
+{
+    size_t got = 0;
+
+    if (msg->cap == 0)
+        return read_part(p, "a header", raw, FRAME_HEADER_LEN, 1, why);
+    sched_note_detail(pipe_note_state, p, "reads a header (%d B)",
+                      FRAME_HEADER_LEN);
+    while (got < FRAME_HEADER_LEN) {
+        size_t n = 0;
+        enum status st = pipe_read_ahead(p, raw + got, FRAME_HEADER_LEN - got,
+                                         msg->data, msg->cap, &n);
+
+        if (st == STATUS_EOF && got > 0)
+            st = status_detail_set(why, STATUS_INTERNAL, "unexpected EOF");
+        else if (st != STATUS_OK)
+            st = status_detail_set(why, st, "%s", status_name(st));
+        if (st != STATUS_OK)
+            return st;
+        got += n;
+    }
+    sched_note_detail(pipe_note_state, p, "read a header (%d B)",
+                      FRAME_HEADER_LEN);
+    return STATUS_OK;
+}
+
 static enum status reserve(struct frame_msg *msg, size_t need)
 {
     uint8_t *grown = NULL;
@@ -224,10 +258,12 @@ enum status frame_read(struct pipe *p, const struct frame_limits *lim,
     enum status st = STATUS_OK;
 
     assert(msg != NULL);
-    st = read_part(p, "a header", raw, sizeof raw, 1, why);
+    st = read_header(p, raw, msg, why);
     if (st != STATUS_OK)
         return st;
     st = frame_decode_header(raw, lim, &h, why);
+    if (st != STATUS_OK || h.length == 0 || h.length > msg->cap)
+        pipe_unlend(p, msg->data); /* no payload read into it: end the loan */
     if (st != STATUS_OK)
         return st;
     if (reserve(msg, h.length) != STATUS_OK)

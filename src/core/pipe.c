@@ -17,6 +17,21 @@
  *   writers_waiting while they wait, so the other side only pays for a
  *   wake-up when somebody is actually asleep.
  *
+ *   A hand-off skips the ring when a reader is already waiting. A reader
+ *   that finds the pipe empty, and is the only reader in pipe_read, lends
+ *   the pipe its own buffer (lent, lent_len); a writer that finds the ring
+ *   empty and a buffer lent copies its bytes straight into it (handed), so
+ *   they are copied once instead of into the ring and out again. Handed
+ *   bytes count as buffered until the reader takes them: they take room
+ *   from the capacity, an abort or a read-side close discards them, and a
+ *   reader that leaves without them (its deadline passed) puts them back
+ *   at the front of the ring, as do the hand-offs of a reader that a
+ *   second reader finds waiting (unlend_locked). So every reader and
+ *   writer sees what it would see if the bytes had gone through the ring,
+ *   in the same order, after the same scheduling points. Handed bytes keep
+ *   their places in the counters: they are the first handed of the
+ *   buffered bytes, and the ring's bytes, behind them, stay at buf[i % cap].
+ *
  *   Spin, then sleep (OS mode only). Going to sleep on a condition and
  *   being woken costs two system calls and a trip through the kernel's
  *   scheduler: tens of microseconds on a busy machine, far more than the
@@ -59,6 +74,15 @@ struct pipe {
     unsigned readers_waiting; /* threads waiting on readable */
     unsigned writers_waiting; /* threads waiting on writable */
     uint64_t epoch;           /* bumped by close, abort and deadline changes */
+    unsigned readers_in;      /* threads inside pipe_read's wait */
+    uint8_t *lent;            /* a reader's buffer lent to the pipe, or NULL;
+                                 written with atomic stores (pipe_unlend) */
+    size_t lent_len;          /* its size */
+    uint8_t *ahead;           /* where hand-offs go once lent is full, or
+                                 NULL (pipe_read_ahead) */
+    size_t ahead_len;         /* its size */
+    size_t handed;            /* bytes copied into lent, then ahead, not yet
+                                 taken */
     struct pipe_stats stats;
     struct trace *trace; /* may be NULL */
     char name[8];        /* "c2s", "s2c": used in the trace */
@@ -168,9 +192,16 @@ const char *pipe_name(const struct pipe *p)
     return p->name;
 }
 
+/* Bytes in the pipe: the ones handed to a waiting reader, then the ring's. */
 static size_t buffered_locked(const struct pipe *p)
 {
     return (size_t)(p->nwrite - p->nread);
+}
+
+/* Bytes in the ring alone. */
+static size_t ring_locked(const struct pipe *p)
+{
+    return buffered_locked(p) - p->handed;
 }
 
 /* Atomic reads and writes of the fields a spinning thread watches. */
@@ -214,14 +245,74 @@ static int deadline_passed(int64_t deadline_ns)
     return deadline_ns != SCHED_NO_DEADLINE && sched_now_ns() >= deadline_ns;
 }
 
-/* Copies n bytes (n <= free room) into the ring. Needs mu held. */
-static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
+/* Copies n bytes into the ring, byte at index from first. Needs mu held. */
+static void ring_put_locked(struct pipe *p, uint64_t from, const uint8_t *src,
+                            size_t n)
 {
-    size_t at = (size_t)(p->nwrite % p->cap);
+    size_t at = (size_t)(from % p->cap);
     size_t first = n < p->cap - at ? n : p->cap - at;
 
     memcpy(p->buf + at, src, first);
     memcpy(p->buf, src + first, n - first);
+}
+
+/* Copies n bytes out of the ring, from its front. Needs mu held. */
+static void ring_get_locked(struct pipe *p, uint8_t *dst, size_t n)
+{
+    size_t at = (size_t)((p->nread + p->handed) % p->cap);
+    size_t first = n < p->cap - at ? n : p->cap - at;
+
+    memcpy(dst, p->buf + at, first);
+    memcpy(dst + first, p->buf, n - first);
+}
+
+/* Sets the loan (see pipe_unlend for why the store is atomic). */
+static void set_lent_locked(struct pipe *p, uint8_t *buf, size_t len)
+{
+    __atomic_store_n(&p->lent, buf, __ATOMIC_RELEASE);
+    p->lent_len = len;
+    p->ahead = NULL;
+    p->ahead_len = 0;
+    p->handed = 0;
+}
+
+/*
+ * Copies what fits of n bytes into the lent buffer, then into ahead, if
+ * the ring is empty (else they would overtake its bytes). Needs mu held.
+ * Returns how many.
+ */
+static size_t hand_locked(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t done = 0;
+    size_t k = 0;
+
+    if (p->lent == NULL || ring_locked(p) > 0)
+        return 0;
+    if (p->handed < p->lent_len) {
+        done = n < p->lent_len - p->handed ? n : p->lent_len - p->handed;
+        memcpy(p->lent + p->handed, src, done);
+        p->handed += done;
+    }
+    if (p->ahead != NULL && done < n) {
+        k = p->ahead_len - (p->handed - p->lent_len);
+        k = n - done < k ? n - done : k;
+        memcpy(p->ahead + (p->handed - p->lent_len), src + done, k);
+        p->handed += k;
+        done += k;
+    }
+    return done;
+}
+
+/*
+ * Puts n bytes (n <= free room) into the pipe: straight into a lent buffer
+ * while the ring is empty, as much as it holds, and the rest into the ring
+ * behind them. Needs mu held.
+ */
+static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
+{
+    size_t direct = hand_locked(p, src, n);
+
+    ring_put_locked(p, p->nwrite + direct, src + direct, n - direct);
     trace_wire(p->trace, p->name, src, n);
     advance(&p->nwrite, n);
     p->stats.written += n;
@@ -229,18 +320,42 @@ static void copy_in_locked(struct pipe *p, const uint8_t *src, size_t n)
         sched_cond_broadcast(&p->readable);
 }
 
-/* Copies n bytes (n <= buffered) out of the ring. Needs mu held. */
-static void copy_out_locked(struct pipe *p, uint8_t *dst, size_t n)
+/*
+ * Ends the loan of a reader's buffer but for its first keep handed bytes
+ * (the reader takes those). The others go into the ring at their own
+ * places, the front, where they would be had there been no hand-off.
+ * Needs mu held.
+ */
+static void unlend_locked(struct pipe *p, size_t keep)
 {
-    size_t at = (size_t)(p->nread % p->cap);
-    size_t first = n < p->cap - at ? n : p->cap - at;
+    size_t in_lent = p->handed < p->lent_len ? p->handed : p->lent_len;
 
-    memcpy(dst, p->buf + at, first);
-    memcpy(dst + first, p->buf, n - first);
-    advance(&p->nread, n);
-    p->stats.read += n;
+    if (keep < in_lent)
+        ring_put_locked(p, p->nread + keep, p->lent + keep, in_lent - keep);
+    if (p->handed > in_lent)
+        ring_put_locked(p, p->nread + in_lent, p->ahead, p->handed - in_lent);
+    set_lent_locked(p, NULL, 0);
+}
+
+/*
+ * Gives a reader up to len bytes: handed (already in dst, by a hand-off,
+ * and no longer lent), then the ring's behind them. Needs mu held.
+ * Returns how many.
+ */
+static size_t copy_out_locked(struct pipe *p, uint8_t *dst, size_t len,
+                              size_t handed)
+{
+    size_t more = 0;
+
+    advance(&p->nread, handed);
+    more = len - handed < ring_locked(p) ? len - handed : ring_locked(p);
+    ring_get_locked(p, dst + handed, more);
+    advance(&p->nread, more);
+    p->stats.read += handed + more;
+    p->stats.handed += handed;
     if (p->writers_waiting > 0)
         sched_cond_broadcast(&p->writable);
+    return handed + more;
 }
 
 /*
@@ -332,16 +447,80 @@ out:
     return st;
 }
 
+/* What a reader lends while it waits: buf, then next (may be NULL). */
+struct loan {
+    uint8_t *buf;
+    size_t len;
+    uint8_t *next;
+    size_t next_len;
+};
+
 /*
- * Waits until there is a byte to read. Needs mu held.
+ * A reader enters pipe_read's wait. A loan that is not its own (or that it
+ * no longer has alone) ends: handed bytes go back to the ring, where this
+ * reader may take them, as it could have without the hand-off. Its own
+ * loan, kept from pipe_read_ahead, stays, cut to what it asks for now.
+ * Needs mu held.
+ */
+static void enter_locked(struct pipe *p, const struct loan *l)
+{
+    p->readers_in++;
+    if (p->lent == NULL)
+        return;
+    if (p->lent != l->buf || p->readers_in > 1 || p->ahead != NULL)
+        unlend_locked(p, 0);
+    else if (p->handed <= l->len)
+        p->lent_len = l->len;
+}
+
+/* A reader about to wait lends its buffers, if it is alone. Needs mu. */
+static void lend_locked(struct pipe *p, const struct loan *l)
+{
+    if (p->readers_in == 1 && p->lent == NULL) {
+        set_lent_locked(p, l->buf, l->len);
+        p->ahead = l->next;
+        p->ahead_len = l->next_len;
+    }
+}
+
+/*
+ * A reader leaves the wait with st. Only a reader alone in it can hold the
+ * loan. Returns the bytes handed to its buffer when st is OK (at most
+ * l->len). Bytes handed to next stay lent (pipe_read_ahead); any other
+ * handed byte goes back to the ring. Needs mu held.
+ */
+static size_t leave_locked(struct pipe *p, enum status st, const struct loan *l)
+{
+    size_t taken = 0;
+
+    if (p->readers_in-- != 1 || p->lent == NULL)
+        return 0;
+    if (st == STATUS_OK)
+        taken = p->handed < l->len ? p->handed : l->len;
+    if (st == STATUS_OK && p->ahead != NULL && taken == p->lent_len) {
+        size_t rest = p->handed - taken;
+
+        set_lent_locked(p, p->ahead, p->ahead_len);
+        p->handed = rest;
+        return taken;
+    }
+    unlend_locked(p, taken);
+    return taken;
+}
+
+/*
+ * Waits until there is a byte to read, lending l meanwhile. Needs mu held.
+ * *handed receives the bytes a writer put straight into l->buf.
  * Returns OK, EOF, CLOSED, DEADLINE_EXCEEDED or the abort status.
  */
-static enum status wait_data_locked(struct pipe *p)
+static enum status wait_data_locked(struct pipe *p, const struct loan *l,
+                                    size_t *handed)
 {
     int spun = 0;
     int waited = 0;
     enum status st = STATUS_OK;
 
+    enter_locked(p, l);
     for (;;) {
         if (p->err != STATUS_OK) {
             st = p->err;
@@ -361,6 +540,7 @@ static enum status wait_data_locked(struct pipe *p)
             st = STATUS_EOF;
             break;
         }
+        lend_locked(p, l);
         if (!waited) {
             waited = 1;
             p->stats.read_waits++;
@@ -379,26 +559,41 @@ static enum status wait_data_locked(struct pipe *p)
             break;
         st = STATUS_OK; /* a timeout is judged by the deadline test above */
     }
+    *handed = leave_locked(p, st, l);
     if (waited)
         trace_event(p->trace, TRACE_WAKE, p->name, 0, 0, st, "%s",
                     st == STATUS_OK ? "data to read" : status_name(st));
     return st;
 }
 
-enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n)
+/*
+ * After a read that asked to lend next: if the pipe is empty and the
+ * reader alone, next is lent until the reader's next read into it (or
+ * pipe_unlend). Needs mu held.
+ */
+static void lend_ahead_locked(struct pipe *p, const struct loan *l)
+{
+    if (l->next != NULL && p->lent == NULL && p->readers_in == 0 &&
+        buffered_locked(p) == 0 && p->err == STATUS_OK && p->readopen &&
+        p->writeopen)
+        set_lent_locked(p, l->next, l->next_len);
+}
+
+/* pipe_read and pipe_read_ahead. */
+static enum status read_lending(struct pipe *p, const struct loan *l,
+                                size_t *out_n)
 {
     enum status st = STATUS_OK;
+    size_t handed = 0;
     size_t n = 0;
 
-    assert(p != NULL);
-    assert(buf != NULL || len == 0);
-    if (len == 0)
+    if (l->len == 0)
         goto out;
     sched_mutex_lock(&p->mu);
-    st = wait_data_locked(p);
+    st = wait_data_locked(p, l, &handed);
     if (st == STATUS_OK) {
-        n = buffered_locked(p) < len ? buffered_locked(p) : len;
-        copy_out_locked(p, buf, n);
+        n = copy_out_locked(p, l->buf, l->len, handed);
+        lend_ahead_locked(p, l);
     }
     sched_mutex_unlock(&p->mu);
     if (st != STATUS_OK)
@@ -409,9 +604,56 @@ out:
     return STATUS_OK;
 }
 
-/* Wakes everybody: the state changed in a way every waiter must see. */
+enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n)
+{
+    struct loan l = {buf, len, NULL, 0};
+
+    assert(p != NULL);
+    assert(buf != NULL || len == 0);
+    return read_lending(p, &l, out_n);
+}
+
+/*
+ * The simulator never lends ahead: ending such a loan (pipe_unlend) takes
+ * the lock, a scheduling point the ring would not have had.
+ */
+enum status pipe_read_ahead(struct pipe *p, void *buf, size_t len, void *next,
+                            size_t next_len, size_t *out_n)
+{
+    struct loan l = {buf, len, next, next_len};
+
+    assert(p != NULL);
+    assert(buf != NULL || len == 0);
+    assert(next != NULL || next_len == 0);
+    if (next_len == 0 || sched_simulated())
+        l.next = NULL;
+    return read_lending(p, &l, out_n);
+}
+
+/*
+ * Only the reader that lent buf sets p->lent to buf, so a look without the
+ * lock that finds something else there is sure: nothing of buf's is lent.
+ */
+void pipe_unlend(struct pipe *p, void *buf)
+{
+    assert(p != NULL);
+    if (buf == NULL || __atomic_load_n(&p->lent, __ATOMIC_ACQUIRE) != buf)
+        return;
+    sched_mutex_lock(&p->mu);
+    if (p->lent == buf && p->readers_in == 0)
+        unlend_locked(p, 0);
+    sched_mutex_unlock(&p->mu);
+}
+
+/*
+ * Wakes everybody: the state changed in a way every waiter must see. A
+ * close or an abort that discarded the buffered bytes discarded the handed
+ * ones among them.
+ */
 static void wake_all_locked(struct pipe *p)
 {
+    if (buffered_locked(p) == 0)
+        p->handed = 0;
     advance(&p->epoch, 1);
     sched_cond_broadcast(&p->readable);
     sched_cond_broadcast(&p->writable);

@@ -26,6 +26,11 @@
  *   - Atomicity follows POSIX PIPE_BUF: a write of at most
  *     pipe_atomic_limit() bytes enters the pipe in one piece, never
  *     interleaved with another writer's bytes. A larger write may be.
+ *   - A reader waiting on an empty pipe lends it the buffer it reads into,
+ *     and a writer copies straight into that buffer: one copy instead of
+ *     two. Nothing above changes: those bytes count as buffered (and
+ *     against the capacity) until the read returns them, and an abort or
+ *     a read-side close discards them like any buffered byte.
  *   - Deadlines, like net.Conn's: pipe_set_read_deadline and
  *     pipe_set_write_deadline take an absolute sched_now_ns() time; a
  *     read or write that would still be waiting then returns
@@ -70,6 +75,8 @@ struct pipe_stats {
     uint64_t discarded;   /* bytes dropped by an abort or a read-side close */
     uint64_t write_waits; /* times a writer found the pipe full and waited */
     uint64_t read_waits;  /* times a reader found the pipe empty and waited */
+    uint64_t handed;      /* of read, bytes a writer copied straight into
+                             the waiting reader's buffer (no ring) */
 };
 
 /* A pipe lives on the heap (pipe_create); its fields are in pipe.c. */
@@ -148,6 +155,30 @@ enum status pipe_write(struct pipe *p, const void *buf, size_t len,
  * *out_n is untouched on failure. Thread-safe.
  */
 enum status pipe_read(struct pipe *p, void *buf, size_t len, size_t *out_n);
+
+/*
+ * pipe_read, and then, when it leaves the pipe empty, lends next (next_len
+ * bytes) for what comes after: a writer may copy the next bytes straight
+ * into it, as into a waiting reader's buffer. The reader's next pipe_read
+ * or pipe_read_ahead into next takes them; pipe_unlend(p, next) ends the
+ * loan otherwise, and must, before next is freed, moved or written. The
+ * bytes lent count as buffered, as always. While this read waits, next
+ * is lent too, behind buf. This is for a reader that knows where the next
+ * bytes will go (frame_read: the header, then the payload into the
+ * message's buffer). The simulator lends nothing ahead. next may be NULL
+ * only when next_len is 0 (then this is pipe_read).
+ * Returns what pipe_read returns. Thread-safe, but only one reader may
+ * hold a loan: another reader's read ends it.
+ */
+enum status pipe_read_ahead(struct pipe *p, void *buf, size_t len, void *next,
+                            size_t next_len, size_t *out_n);
+
+/*
+ * Ends a loan of buf made by pipe_read_ahead: bytes handed to it go back to
+ * the pipe, in order. Without a loan of buf it is a no-op that takes no
+ * lock (buf may be NULL). Call it from the thread that lent buf.
+ */
+void pipe_unlend(struct pipe *p, void *buf);
 
 /*
  * Half-closes the pipe: no more writes; the reader drains what is buffered
