@@ -61,6 +61,7 @@ static const char usage_step[] =
     "  --timeout MS       the call's deadline in milliseconds of virtual time\n"
     "                     (1..3600000; default: none)\n"
     "  --fix              the corrected variant, where there is one\n"
+    "  --bad-client KIND  hub only: client 1 is slow, leave or no-close\n"
     "  --seed N           the seed that chooses on Enter (default 1)\n"
     "  --predict          before a receive's outcome or the end is shown, ask\n"
     "                     what it will be (1 to 4), then show it; keeps score\n"
@@ -81,8 +82,8 @@ static const char usage_step[] =
     "q); 2 usage.\n";
 
 static const enum cli_opt step_opts[] = {
-    OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT, OPT_FIX, OPT_SEED,
-    OPT_PREDICT,          OPT_CHALLENGE, OPT_END};
+    OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT,    OPT_FIX, OPT_SEED,
+    OPT_PREDICT,          OPT_CHALLENGE, OPT_BAD_CLIENT, OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8
@@ -524,6 +525,8 @@ static void print_replay(struct session *s, const char *lead)
     step_replay(s->st, replay, cap);
     fprintf(s->c->out, "%sduplex run %s%s", lead, s->sc->name,
             o->fix ? " --fix" : "");
+    if (o->bad_client != NULL)
+        fprintf(s->c->out, " --bad-client %s", o->bad_client);
     if (o->messages > 0)
         fprintf(s->c->out, " --messages %d", o->messages);
     if (o->capacity > 0)

@@ -71,6 +71,9 @@ struct scenario_options {
     int messages;        /* 0: the scenario's default */
     int clients;         /* where the scenario takes_clients: how many
                             (0: SCENARIO_HUB_CLIENTS) */
+    const char *bad_client; /* where the scenario takes_clients: one client
+                               that misbehaves ("slow", "leave" or
+                               "no-close"); NULL: none */
     size_t capacity;     /* bytes per pipe; 0: the scenario's default */
     int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
     int fix;             /* run the corrected variant (where there is one) */
