@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "core/trace.h"
 #include "scenarios/registry.h"
 #include "scenarios/scenario.h"
 
@@ -198,6 +199,52 @@ static void test_hub_bad_client_leaves_nothing_behind(void **state)
     }
 }
 
+/* How many of seeds 1..seeds reach challenge name with o. */
+static int seeds_reaching(const char *name, struct scenario_options o,
+                          uint64_t seeds)
+{
+    const struct scenario_challenge *g =
+        scenario_challenge_find(&scenario_hub, name, 0);
+    int reached = 0;
+
+    assert_non_null(g);
+    for (o.seed = 1; o.seed <= seeds; o.seed++) {
+        struct scenario_result r;
+        struct scenario_progress p;
+        struct trace *t = trace_create();
+
+        assert_non_null(t);
+        o.trace = t;
+        scenario_run(&scenario_hub, &o, &r);
+        p.trace = t;
+        p.nevents = trace_length(t);
+        p.result = &r;
+        reached += g->reached(&p);
+        scenario_result_free(&r);
+        trace_destroy(t);
+    }
+    return reached;
+}
+
+/*
+ * A leaving client's cancel can lose what it sent: some schedules show it
+ * (the challenge lost-on-leave), and a run where nobody leaves never does.
+ */
+static void test_hub_challenge_lost_on_leave(void **state)
+{
+    struct scenario_options o = bad_opts("leave", 0);
+    struct scenario_options plain = bad_opts(NULL, 0);
+
+    (void)state;
+    assert_string_equal(
+        scenario_challenge_bad_client(
+            &scenario_hub,
+            scenario_challenge_find(&scenario_hub, "lost-on-leave", 0)),
+        "leave");
+    assert_true(seeds_reaching("lost-on-leave", o, 200) > 0);
+    assert_int_equal(seeds_reaching("lost-on-leave", plain, 50), 0);
+}
+
 /* The options a bad client needs are checked before a run. */
 static void test_hub_bad_client_options_are_checked(void **state)
 {
@@ -240,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
+        cmocka_unit_test(test_hub_challenge_lost_on_leave),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

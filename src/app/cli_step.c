@@ -150,6 +150,12 @@ static int parse_step(struct cli *c, int argc, char **argv, struct step_args *a)
     return code;
 }
 
+/* 1 when a and b name the same --bad-client, or both none. */
+static int same_bad_client(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 /* The goals of the session: --challenge's, or every one of the variant. */
 static int pick_goals(struct session *s)
 {
@@ -158,7 +164,9 @@ static int pick_goals(struct session *s)
     char names[256] = "";
 
     for (; g != NULL && g->name != NULL; g++) {
-        if (g->fix != (s->a->opts.fix != 0))
+        if (g->fix != (s->a->opts.fix != 0) ||
+            !same_bad_client(scenario_challenge_bad_client(s->sc, g),
+                             s->a->opts.bad_client))
             continue;
         if (names[0] != '\0')
             strncat(names, ", ", sizeof names - strlen(names) - 1);
@@ -185,6 +193,9 @@ static void record_key(const struct session *s,
     size_t n = (size_t)snprintf(key, cap, "%s%s:%s", s->sc->name,
                                 s->a->opts.fix ? "--fix" : "", g->name);
 
+    if (s->a->opts.bad_client != NULL && n < cap)
+        n += (size_t)snprintf(key + n, cap - n, ":b=%s",
+                              s->a->opts.bad_client);
     if (s->a->opts.messages > 0 && n < cap)
         n += (size_t)snprintf(key + n, cap - n, ":m=%d", s->a->opts.messages);
     if (s->a->opts.capacity > 0 && n < cap)

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "core/trace.h"
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
@@ -566,13 +567,53 @@ static int heard_before_speaking(const struct scenario_progress *p)
     return 0;
 }
 
+/* 1 when event e is a message who received that holds text. */
+static int received(const struct trace_event *e, const char *who,
+                    const char *text)
+{
+    return e->kind == TRACE_RECV && strcmp(e->thread, who) == 0 &&
+           strstr(e->text, text) != NULL;
+}
+
+/*
+ * Some client heard "c1 left" before any of client 1's messages: client 1
+ * cancelled before the hub's reader took what it had sent, and the
+ * cancel threw that away.
+ */
+static int told_left_first(const struct scenario_progress *p)
+{
+    char who[SCHED_NAME_MAX];
+    size_t i = 0;
+    int k = 0;
+
+    for (k = 2; k <= SCENARIO_HUB_SIM_MAX; k++) {
+        snprintf(who, sizeof who, "client%d/recv", k);
+        for (i = 0; i < p->nevents; i++) {
+            const struct trace_event *e = trace_event_at(p->trace, i);
+
+            if (received(e, who, "\"c1 m"))
+                break;
+            if (received(e, who, "\"c1 left"))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* The goals of `duplex step hub` (see scenario.h). */
 static const struct scenario_challenge hub_challenges[] = {
     {"heard-first",
      "make a client receive a message before it has sent its own first one", 0,
      heard_before_speaking},
+    {"lost-on-leave",
+     "make a client hear \"c1 left\" before any of client 1's messages: "
+     "its cancel loses what the hub had not read",
+     0, told_left_first},
     {NULL, NULL, 0, NULL},
 };
+
+/* The --bad-client run each of hub_challenges is a goal of. */
+static const char *const hub_challenge_bad_client[] = {NULL, "leave", NULL};
 
 const struct scenario scenario_hub = {
     .name = "hub",
@@ -584,4 +625,5 @@ const struct scenario scenario_hub = {
     .body = run_hub,
     .check = check_clients,
     .challenges = hub_challenges,
+    .challenge_bad_client = hub_challenge_bad_client,
 };

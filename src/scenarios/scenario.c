@@ -128,6 +128,14 @@ enum status scenario_check(const struct scenario *sc,
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
 }
 
+const char *scenario_challenge_bad_client(const struct scenario *sc,
+                                          const struct scenario_challenge *c)
+{
+    if (sc->challenge_bad_client == NULL)
+        return NULL;
+    return sc->challenge_bad_client[c - sc->challenges];
+}
+
 const struct scenario_challenge *
 scenario_challenge_find(const struct scenario *sc, const char *name, int fix)
 {

@@ -177,6 +177,10 @@ struct scenario {
     scenario_check_fn check;         /* its own option check; NULL: none */
     const struct scenario_challenge *challenges; /* its goals for `duplex
                                     step`, up to a row whose name is NULL */
+    const char *const *challenge_bad_client; /* the hub's: challenges[i] is
+                                    a goal of the runs with --bad-client
+                                    this (NULL: of those without); NULL:
+                                    every one is of the runs without */
 };
 
 /*
@@ -223,6 +227,13 @@ enum status scenario_check(const struct scenario *sc,
  */
 const struct scenario_challenge *
 scenario_challenge_find(const struct scenario *sc, const char *name, int fix);
+
+/*
+ * The --bad-client value of the runs challenge c of sc is a goal of, or
+ * NULL for the runs without (see challenge_bad_client).
+ */
+const char *scenario_challenge_bad_client(const struct scenario *sc,
+                                          const struct scenario_challenge *c);
 
 /* Frees what a result holds (the SIM decisions). NULL is a no-op. */
 void scenario_result_free(struct scenario_result *r);
