@@ -167,6 +167,57 @@ static void test_hub_slow_client_is_dropped_and_counted(void **state)
     scenario_result_free(&r);
 }
 
+/*
+ * A client that never half-closes is cut off at the shutdown's deadline
+ * (100 ms by default, --timeout's otherwise) with UNAVAILABLE, and not
+ * before: virtual time shows the wait.
+ */
+static void test_hub_no_close_client_is_cut_off_at_the_deadline(void **state)
+{
+    static const int64_t waits[] = {0, 300};
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        struct scenario_options o = bad_opts("no-close", 0);
+        struct scenario_result r;
+        int64_t ms = waits[i] > 0 ? waits[i] : 100;
+        char line[96];
+
+        o.timeout_ms = waits[i];
+        run_kind("no-close", STATUS_UNAVAILABLE, o, &r);
+        snprintf(line, sizeof line, "the hub's shutdown waited %lld ms, then "
+                 "ended client 1's call with UNAVAILABLE", (long long)ms);
+        assert_non_null(strstr(r.report, line));
+        assert_non_null(strstr(r.report, "client 1 sent 5 messages and never "
+                                         "called CloseSend"));
+        assert_non_null(strstr(r.report, "2 of the other 2 clients were told "
+                                         "\"c1 left\"; 2 got to EOF"));
+        assert_true(r.simulated);
+        /* virtual time starts at 1 s; the run waited ms, and no more */
+        assert_int_equal((r.sim.now_ns - 1000000000) / 1000000, ms);
+        scenario_result_free(&r);
+    }
+}
+
+/* A client that leaves is forgotten; the others are told, and go on. */
+static void test_hub_leaving_client_is_forgotten(void **state)
+{
+    struct scenario_options o = bad_opts("leave", 4);
+    struct scenario_result r;
+
+    (void)state;
+    o.messages = 6;
+    run_kind("leave", STATUS_CANCELLED, o, &r);
+    assert_non_null(strstr(r.report, "client 1 sent 3 of its 6 messages, then "
+                                     "cancelled its call"));
+    assert_non_null(strstr(r.report, "the hub's reader of client 1 ended with "
+                                     "CANCELLED: the hub forgot it"));
+    assert_non_null(strstr(r.report, "3 of the other 3 clients were told "
+                                     "\"c1 left\"; 3 got to EOF"));
+    scenario_result_free(&r);
+}
+
 /* Nothing leaks and no thread outlives the run, simulated or on --os. */
 static void test_hub_bad_client_leaves_nothing_behind(void **state)
 {
@@ -285,6 +336,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hub_bad_client_each_kind_in_many_seeds),
         cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
+        cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
+        cmocka_unit_test(test_hub_leaving_client_is_forgotten),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
