@@ -22,8 +22,8 @@
 #include "scenarios/scenario.h"
 
 static const char *const kinds[] = {"slow", "leave", "no-close"};
-static const enum status ends[] = {STATUS_RESOURCE_EXHAUSTED,
-                                   STATUS_CANCELLED, STATUS_UNAVAILABLE};
+static const enum status ends[] = {STATUS_RESOURCE_EXHAUSTED, STATUS_CANCELLED,
+                                   STATUS_UNAVAILABLE};
 
 static struct scenario_options bad_opts(const char *kind, int clients)
 {
@@ -126,8 +126,10 @@ static void run_kind(const char *kind, enum status end,
     assert_int_equal(scenario_exit_code(r), SCENARIO_EXIT_OK);
     snprintf(line, sizeof line, "client 1 ended with %s", status_name(end));
     assert_non_null(strstr(r->report, line));
-    snprintf(line, sizeof line, "%d threads started; %d returned and were "
-             "joined", 4 * n + 1, 4 * n + 1);
+    snprintf(line, sizeof line,
+             "%d threads started; %d returned and were "
+             "joined",
+             4 * n + 1, 4 * n + 1);
     assert_non_null(strstr(r->report, line));
 }
 
@@ -186,8 +188,10 @@ static void test_hub_no_close_client_is_cut_off_at_the_deadline(void **state)
 
         o.timeout_ms = waits[i];
         run_kind("no-close", STATUS_UNAVAILABLE, o, &r);
-        snprintf(line, sizeof line, "the hub's shutdown waited %lld ms, then "
-                 "ended client 1's call with UNAVAILABLE", (long long)ms);
+        snprintf(line, sizeof line,
+                 "the hub's shutdown waited %lld ms, then "
+                 "ended client 1's call with UNAVAILABLE",
+                 (long long)ms);
         assert_non_null(strstr(r.report, line));
         assert_non_null(strstr(r.report, "client 1 sent 5 messages and never "
                                          "called CloseSend"));

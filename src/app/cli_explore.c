@@ -45,9 +45,16 @@ static const char usage_explore[] =
     "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
 
 static const enum cli_opt explore_opts[] = {
-    OPT_MAX_PREEMPTIONS, OPT_SEEDS,   OPT_MAX_SCHEDULES, OPT_EXPLORE_MESSAGES,
-    OPT_CAPACITY,        OPT_TIMEOUT, OPT_FIX,           OPT_BAD_CLIENT,
-    OPT_END};
+    OPT_MAX_PREEMPTIONS,
+    OPT_SEEDS,
+    OPT_MAX_SCHEDULES,
+    OPT_EXPLORE_MESSAGES,
+    OPT_CAPACITY,
+    OPT_TIMEOUT,
+    OPT_FIX,
+    OPT_BAD_CLIENT,
+    OPT_END,
+};
 
 struct explore_args {
     const char *name;

@@ -194,8 +194,7 @@ static void record_key(const struct session *s,
                                 s->a->opts.fix ? "--fix" : "", g->name);
 
     if (s->a->opts.bad_client != NULL && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":b=%s",
-                              s->a->opts.bad_client);
+        n += (size_t)snprintf(key + n, cap - n, ":b=%s", s->a->opts.bad_client);
     if (s->a->opts.messages > 0 && n < cap)
         n += (size_t)snprintf(key + n, cap - n, ":m=%d", s->a->opts.messages);
     if (s->a->opts.capacity > 0 && n < cap)

@@ -165,7 +165,8 @@ static enum status hub_loop(void *arg)
         hub_abort(h);
         return STATUS_RESOURCE_EXHAUSTED;
     }
-    while (done < h->n && hub_take(h, batch, &n, SCHED_NO_DEADLINE) == STATUS_OK) {
+    while (done < h->n &&
+           hub_take(h, batch, &n, SCHED_NO_DEADLINE) == STATUS_OK) {
         for (j = 0; j < h->n; j++) {
             for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
                 if (batch[k].st != STATUS_OK || batch[k].from == j)
@@ -499,8 +500,8 @@ static void hub_say_costs(const struct hub *h, const struct scenario_options *o,
         scenario_say(r,
                      "%d thread%s and %d streams; wall time %.1f ms; "
                      "peak RSS %.1f MiB",
-                     h->starts.started, h->starts.started == 1 ? "" : "s",
-                     h->n, (double)(sched_now_ns() - t0) / 1e6,
+                     h->starts.started, h->starts.started == 1 ? "" : "s", h->n,
+                     (double)(sched_now_ns() - t0) / 1e6,
                      (double)hub_peak_rss_kib() / 1024);
 }
 

@@ -20,17 +20,18 @@
 
 #include "scenarios/call.h"
 
-#define HUB_INBOX 64 /* queued messages; readers wait when it is full */
-#define HUB_TEXT 24  /* "c1000 m10000000" fits */
-#define HUB_TRACED 4 /* more clients than this: no timeline */
+#define HUB_INBOX 64       /* queued messages; readers wait when it is full */
+#define HUB_TEXT 24        /* "c1000 m10000000" fits */
+#define HUB_TRACED 4       /* more clients than this: no timeline */
 #define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
 #define HUB_BAD_THREADS_EACH 4 /* ... and server/write, with a bad client */
-#define HUB_BAD_MESSAGES 5 /* messages each, by default, with a bad client */
+#define HUB_BAD_MESSAGES 5  /* messages each, by default, with a bad client */
 #define HUB_BAD_CAPACITY 16 /* bytes each pipe holds, by default, ditto */
-#define HUB_OUTBOX 4 /* with a bad client: messages queued for each client */
+#define HUB_OUTBOX 4   /* with a bad client: messages queued for each client */
 #define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
-#define HUB_SHUTDOWN_MS 100 /* how long the hub's shutdown waits for a
-                               stream to end, unless --timeout says */
+#define HUB_SHUTDOWN_MS                                                        \
+    100 /* how long the hub's shutdown waits for a                             \
+           stream to end, unless --timeout says */
 
 /* The client that misbehaves (client 1), and how. */
 enum hub_bad {

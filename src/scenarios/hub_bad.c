@@ -179,8 +179,7 @@ static void outbox_close(struct hub *h, int j, int finish)
  * its call ends with now (text: its words), or, with text NULL, the one
  * its reader saw when the client left of itself.
  */
-static void hub_forget(struct hub *h, int j, enum status code,
-                       const char *text)
+static void hub_forget(struct hub *h, int j, enum status code, const char *text)
 {
     if (h->forgotten[j])
         return;
@@ -492,8 +491,10 @@ static void hub_bad_say_client(const struct hub *h, struct scenario_result *r)
                      (unsigned long long)h->got[0], h->got[0] == 1 ? "" : "s");
         break;
     case HUB_BAD_LEAVE:
-        scenario_say(r, "client 1 sent %d of its %d messages, then cancelled "
-                     "its call", h->sent[0], h->m);
+        scenario_say(r,
+                     "client 1 sent %d of its %d messages, then cancelled "
+                     "its call",
+                     h->sent[0], h->m);
         break;
     case HUB_BAD_NO_CLOSE:
         scenario_say(r, "client 1 sent %d messages and %s", h->sent[0],
@@ -532,8 +533,7 @@ static void hub_bad_say_hub(const struct hub *h, struct scenario_result *r)
                      status_name(h->cut[0]));
 }
 
-void hub_bad_say(const struct hub *h, struct scenario_result *r,
-                 enum status st)
+void hub_bad_say(const struct hub *h, struct scenario_result *r, enum status st)
 {
     uint64_t written = 0;
     int told = 0;

@@ -111,19 +111,15 @@ enum status scenario_check(const struct scenario *sc,
                                  "%s needs --messages %d or more to show "
                                  "its lesson",
                                  sc->name, sc->min_messages);
-    if ((opts->clients > 0 || opts->bad_client != NULL) &&
-        !sc->takes_clients) {
+    if ((opts->clients > 0 || opts->bad_client != NULL) && !sc->takes_clients) {
         taker = clients_taker();
         if (taker == NULL)
-            return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                     "%s is for no scenario",
-                                     opts->clients > 0 ? "--clients"
-                                                       : "--bad-client");
-        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                 "%s is for the %s scenario",
-                                 opts->clients > 0 ? "--clients"
-                                                   : "--bad-client",
-                                 taker);
+            return status_detail_set(
+                why, STATUS_INVALID_ARGUMENT, "%s is for no scenario",
+                opts->clients > 0 ? "--clients" : "--bad-client");
+        return status_detail_set(
+            why, STATUS_INVALID_ARGUMENT, "%s is for the %s scenario",
+            opts->clients > 0 ? "--clients" : "--bad-client", taker);
     }
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
 }
