@@ -84,11 +84,11 @@ enum status hub_bad_check(const struct scenario *sc,
                                  "--bad-client needs --clients 2 or more: "
                                  "someone must see client 1 misbehave");
     if (!o->os && n > HUB_BAD_SIM_MAX)
-        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                 "a simulated hub with a bad client has at "
-                                 "most %d clients (4 threads each); use --os "
-                                 "for more",
-                                 HUB_BAD_SIM_MAX);
+        return status_detail_set(
+            why, STATUS_INVALID_ARGUMENT,
+            "a simulated hub with --bad-client has at most %d clients "
+            "(4 threads each); use --os for more",
+            HUB_BAD_SIM_MAX);
     if (bad == HUB_BAD_SLOW &&
         (size_t)(n - 1) * (size_t)m < HUB_OUTBOX + 4 + frames)
         return status_detail_set(
