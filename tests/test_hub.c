@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "core/trace.h"
+#include "scenarios/explore_scenario.h"
 #include "scenarios/registry.h"
 #include "scenarios/scenario.h"
 
@@ -303,6 +304,38 @@ static void test_hub_challenge_lost_on_leave(void **state)
     assert_int_equal(seeds_reaching("lost-on-leave", plain, 50), 0);
 }
 
+/*
+ * Exploration judges every schedule of each kind by the hub's promise: 1
+ * preemption at most (the first 2,000 schedules), then 300 seeds. None
+ * fails.
+ */
+static void test_hub_bad_client_explored(void **state)
+{
+    size_t k = 0;
+    int random = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (random = 0; random <= 1; random++) {
+            struct explore_options o;
+            struct explore_result r;
+
+            memset(&o, 0, sizeof o);
+            o.base = bad_opts(kinds[k], 0);
+            o.max_preemptions = 1;
+            o.max_schedules = 2000;
+            o.seeds = random ? 300 : 0;
+            assert_int_equal(explore_run(&scenario_hub, &o, &r), STATUS_OK);
+            if (r.failing > 0)
+                fail_msg("%s: %llu of %llu schedules fail; the first: %s",
+                         kinds[k], (unsigned long long)r.failing,
+                         (unsigned long long)r.schedules, r.replay);
+            assert_true(r.schedules >= (random ? 300u : 2000u));
+            explore_result_free(&r);
+        }
+    }
+}
+
 /* The options a bad client needs are checked before a run. */
 static void test_hub_bad_client_options_are_checked(void **state)
 {
@@ -346,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
         cmocka_unit_test(test_hub_leaving_client_is_forgotten),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),
+        cmocka_unit_test(test_hub_bad_client_explored),
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
     };

@@ -15,6 +15,8 @@
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
  *                        every message to every other client
+ *                        (with --bad-client slow, leave or no-close: the
+ *                        hub that survives client 1, hub_bad.c)
  *   send-after-eof       the server sends after it saw the client's EOF
  *
  * A scenario runs real threads through sched, records into a trace, checks
