@@ -39,9 +39,9 @@
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h)
 {
-    return (h->bad != HUB_BAD_NONE ? HUB_BAD_THREADS_EACH : HUB_THREADS_EACH) *
-               h->n +
-           1;
+    int each = h->bad != HUB_BAD_NONE ? HUB_BAD_THREADS_EACH : HUB_THREADS_EACH;
+
+    return each * h->n + 1;
 }
 
 /*
