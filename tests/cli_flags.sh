@@ -188,6 +188,15 @@ usage|run|--trace||run echo --trace ''
 usage|run|--trace||run echo --trace=
 usage|run|--trace||run echo --trace bogus
 usage|run|--trace||run echo --trace TIMELINE
+usage|run|--bad-client||run hub --bad-client
+usage|run|--bad-client||run hub --bad-client ''
+usage|run|--bad-client||run hub --bad-client fast
+usage|run|--bad-client||run echo --bad-client slow
+usage|run|--bad-client||run hub --bad-client slow --clients 1
+usage|run|--bad-client||run hub --bad-client slow --clients 16
+usage|explore|--bad-client||explore hub --bad-client slow
+usage|explore|--bad-client||explore hub --bad-client=
+usage|step|--bad-client||step hub --bad-client leave --messages 1
 usage|run|--trace||run echo --trace timeline,hexdump
 usage|run|--trace||run echo --trace 'none '
 usage|run|--replay||run echo --replay
@@ -378,6 +387,12 @@ good|3|||run forgot-close-send --timeout 3600000
 good|3|||run forgot-close-send --os
 good|0|||run forgot-close-send --fix
 good|0|||run forgot-close-send --fix --os
+good|0|||run hub --bad-client slow
+good|0|||run hub --bad-client=leave --os
+good|0|||run hub --bad-client no-close --clients 15
+good|0|||run hub --bad-client slow --clients 16 --os
+good|0|||explore hub --bad-client leave --seeds 20
+good|0|||explore hub --bad-client slow --messages 5 --max-preemptions 1 --max-schedules 50
 good|3|||run cancel-vs-drain --messages 3
 good|0|||run cancel-vs-drain --fix --capacity 175
 good|3|||run backpressure --timeout 1

@@ -382,6 +382,7 @@ static void test_step_every_challenge_is_reachable(void **state)
 
                 memset(&o, 0, sizeof o);
                 o.fix = c->fix;
+                o.bad_client = scenario_challenge_bad_client(sc, c);
                 o.seed = (uint64_t)k + 1;
                 if (k >= 300) { /* then a thread first, each in turn */
                     p.base.self = &p;

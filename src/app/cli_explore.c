@@ -39,13 +39,22 @@ static const char usage_explore[] =
     "  --capacity BYTES     bytes each pipe holds (default: per scenario)\n"
     "  --timeout MS         the call's deadline in virtual milliseconds\n"
     "  --fix                explore the corrected variant\n"
+    "  --bad-client KIND    hub only: client 1 is slow, leave or no-close\n"
     "  -h, --help           this text\n"
     "\n"
     "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
 
 static const enum cli_opt explore_opts[] = {
-    OPT_MAX_PREEMPTIONS, OPT_SEEDS,   OPT_MAX_SCHEDULES, OPT_EXPLORE_MESSAGES,
-    OPT_CAPACITY,        OPT_TIMEOUT, OPT_FIX,           OPT_END};
+    OPT_MAX_PREEMPTIONS,
+    OPT_SEEDS,
+    OPT_MAX_SCHEDULES,
+    OPT_EXPLORE_MESSAGES,
+    OPT_CAPACITY,
+    OPT_TIMEOUT,
+    OPT_FIX,
+    OPT_BAD_CLIENT,
+    OPT_END,
+};
 
 struct explore_args {
     const char *name;
@@ -165,6 +174,8 @@ static void print_run_options(struct cli *c, const struct explore_args *a)
         fprintf(c->out, " --timeout %lld", (long long)b->timeout_ms);
     if (b->fix)
         fputs(" --fix", c->out);
+    if (b->bad_client != NULL)
+        fprintf(c->out, " --bad-client %s", b->bad_client);
 }
 
 static void print_failure(struct cli *c, const struct explore_args *a,

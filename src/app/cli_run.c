@@ -53,6 +53,9 @@ static const char usage_run[] =
     "                     g allowed; default: per scenario, else 65536)\n"
     "  --clients N        hub only: clients, one stream each (1..10000;\n"
     "                     default 3; at most 20 when simulated)\n"
+    "  --bad-client KIND  hub only: client 1 misbehaves: slow (stops\n"
+    "                     reading), leave (cancels halfway) or no-close\n"
+    "                     (never half-closes); at most 15 clients simulated\n"
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
     "                     default: none; with --os, 200 for the scenarios\n"
     "                     that would hang)\n"
@@ -80,7 +83,7 @@ static const char usage_run[] =
 static const enum cli_opt run_opts[] = {
     OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
     OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_DECISIONS, OPT_FIX,
-    OPT_SVG,      OPT_END};
+    OPT_SVG,      OPT_BAD_CLIENT, OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 

@@ -61,6 +61,7 @@ static const char usage_step[] =
     "  --timeout MS       the call's deadline in milliseconds of virtual time\n"
     "                     (1..3600000; default: none)\n"
     "  --fix              the corrected variant, where there is one\n"
+    "  --bad-client KIND  hub only: client 1 is slow, leave or no-close\n"
     "  --seed N           the seed that chooses on Enter (default 1)\n"
     "  --predict          before a receive's outcome or the end is shown, ask\n"
     "                     what it will be (1 to 4), then show it; keeps score\n"
@@ -81,8 +82,8 @@ static const char usage_step[] =
     "q); 2 usage.\n";
 
 static const enum cli_opt step_opts[] = {
-    OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT, OPT_FIX, OPT_SEED,
-    OPT_PREDICT,          OPT_CHALLENGE, OPT_END};
+    OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT,    OPT_FIX, OPT_SEED,
+    OPT_PREDICT,          OPT_CHALLENGE, OPT_BAD_CLIENT, OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8
@@ -149,6 +150,12 @@ static int parse_step(struct cli *c, int argc, char **argv, struct step_args *a)
     return code;
 }
 
+/* 1 when a and b name the same --bad-client, or both none. */
+static int same_bad_client(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 /* The goals of the session: --challenge's, or every one of the variant. */
 static int pick_goals(struct session *s)
 {
@@ -157,7 +164,9 @@ static int pick_goals(struct session *s)
     char names[256] = "";
 
     for (; g != NULL && g->name != NULL; g++) {
-        if (g->fix != (s->a->opts.fix != 0))
+        if (g->fix != (s->a->opts.fix != 0) ||
+            !same_bad_client(scenario_challenge_bad_client(s->sc, g),
+                             s->a->opts.bad_client))
             continue;
         if (names[0] != '\0')
             strncat(names, ", ", sizeof names - strlen(names) - 1);
@@ -184,6 +193,8 @@ static void record_key(const struct session *s,
     size_t n = (size_t)snprintf(key, cap, "%s%s:%s", s->sc->name,
                                 s->a->opts.fix ? "--fix" : "", g->name);
 
+    if (s->a->opts.bad_client != NULL && n < cap)
+        n += (size_t)snprintf(key + n, cap - n, ":b=%s", s->a->opts.bad_client);
     if (s->a->opts.messages > 0 && n < cap)
         n += (size_t)snprintf(key + n, cap - n, ":m=%d", s->a->opts.messages);
     if (s->a->opts.capacity > 0 && n < cap)
@@ -524,6 +535,8 @@ static void print_replay(struct session *s, const char *lead)
     step_replay(s->st, replay, cap);
     fprintf(s->c->out, "%sduplex run %s%s", lead, s->sc->name,
             o->fix ? " --fix" : "");
+    if (o->bad_client != NULL)
+        fprintf(s->c->out, " --bad-client %s", o->bad_client);
     if (o->messages > 0)
         fprintf(s->c->out, " --messages %d", o->messages);
     if (o->capacity > 0)

@@ -23,68 +23,32 @@
  *   thread that cannot start ends the run: hub_abort cancels every call
  *   and wakes every inbox waiter for good, so the threads that did start
  *   return, and starts_finish says what the run counted.
+ *
+ *   A bad client (--bad-client slow, leave or no-close) is hub_bad.c's:
+ *   the same fan-in, and fan-out through an outbox per client (hub.h).
  */
-#include "scenarios/call.h"
+#include "scenarios/hub.h"
 
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "core/trace.h"
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
-#define HUB_INBOX 64 /* queued messages; readers wait when it is full */
-#define HUB_TEXT 24  /* "c1000 m10000000" fits */
-#define HUB_TRACED 4 /* more clients than this: no timeline */
-#define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
-
-struct hub_item {
-    int from;       /* the client it came from */
-    enum status st; /* OK: text is a message; else the stream's end */
-    int len;
-    char text[HUB_TEXT];
-};
-
-struct hub;
-
-/* What a client's threads get: the hub, and which client they are. */
-struct hub_arg {
-    struct hub *h;
-    int i;
-};
-
-struct hub {
-    int n; /* clients */
-    int m; /* messages each */
-    struct stream **s;
-    struct scenario_result *r;
-    struct starts starts;  /* the threads run_hub started */
-    struct sched_mutex mu; /* guards the inbox and aborted */
-    struct sched_cond readable;
-    struct sched_cond writable;
-    struct hub_item inbox[HUB_INBOX];
-    unsigned head, count;
-    int aborted;        /* hub_abort ran: nobody waits on the inbox */
-    uint64_t forwarded; /* messages the hub loop sent (its thread only) */
-    int *next;          /* next[i * n + k]: the m client i expects from k */
-    int *sent;          /* messages client i sent (its sender only) */
-    int *closed;        /* client i's CloseSend returned OK */
-    uint64_t *got;      /* messages client i received */
-    enum status *client_end;   /* what client i's receiver ended with */
-    struct hub_arg *args;      /* client i's threads' argument */
-    struct run_thread *thread; /* the hub loop, then 3 per client */
-};
-
 /* The threads a whole run starts. */
-static int hub_threads(const struct hub *h)
+int hub_threads(const struct hub *h)
 {
-    return HUB_THREADS_EACH * h->n + 1;
+    int each = h->bad != HUB_BAD_NONE ? HUB_BAD_THREADS_EACH : HUB_THREADS_EACH;
+
+    return each * h->n + 1;
 }
 
 /*
- * Ends every call and wakes every inbox waiter for good, so that each
- * thread returns: a thread could not start, or the hub loop cannot run.
+ * Ends every call and wakes every waiter for good, so that each thread
+ * returns: a thread could not start, or the hub loop cannot run.
  */
-static void hub_abort(struct hub *h)
+void hub_abort(struct hub *h)
 {
     int i = 0;
 
@@ -95,6 +59,15 @@ static void hub_abort(struct hub *h)
     h->aborted = 1;
     sched_cond_broadcast(&h->readable);
     sched_cond_broadcast(&h->writable);
+    sched_cond_broadcast(&h->outbox_ready);
+    sched_cond_broadcast(&h->outbox_room);
+    sched_mutex_unlock(&h->mu);
+}
+
+void hub_returns(struct hub *h)
+{
+    sched_mutex_lock(&h->mu);
+    h->returned++;
     sched_mutex_unlock(&h->mu);
 }
 
@@ -104,8 +77,7 @@ static void hub_abort_run(void *arg)
     hub_abort(arg);
 }
 
-/* Queues it for the hub loop; after hub_abort, drops it rather than wait. */
-static void hub_post(struct hub *h, const struct hub_item *it)
+void hub_post(struct hub *h, const struct hub_item *it)
 {
     sched_mutex_lock(&h->mu);
     while (h->count == HUB_INBOX && !h->aborted)
@@ -119,20 +91,18 @@ static void hub_post(struct hub *h, const struct hub_item *it)
     sched_mutex_unlock(&h->mu);
 }
 
-/*
- * Takes everything in the inbox (at least one item) into items.
- * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty), or
- * STATUS_DEADLOCK (SIM mode).
- */
-static enum status hub_take(struct hub *h, struct hub_item *items,
-                            unsigned *n)
+/* The happy path waits with no deadline: its schedules stay as they were. */
+enum status hub_take(struct hub *h, struct hub_item *items, unsigned *n,
+                     int64_t deadline_ns)
 {
     enum status st = STATUS_OK;
 
     *n = 0;
     sched_mutex_lock(&h->mu);
     while (h->count == 0 && !h->aborted && st == STATUS_OK)
-        st = sched_cond_wait(&h->readable, &h->mu);
+        st = deadline_ns == SCHED_NO_DEADLINE
+                 ? sched_cond_wait(&h->readable, &h->mu)
+                 : sched_cond_timedwait(&h->readable, &h->mu, deadline_ns);
     while (h->count > 0) {
         items[(*n)++] = h->inbox[h->head];
         h->head = (h->head + 1) % HUB_INBOX;
@@ -148,8 +118,7 @@ static enum status hub_take(struct hub *h, struct hub_item *items,
     return st;
 }
 
-/* Fan-in: client i's messages into the inbox, then how its stream ended. */
-static enum status hub_reader(void *arg)
+enum status hub_reader(void *arg)
 {
     struct hub_arg *a = arg;
     struct stream_end *e = stream_server(a->h->s[a->i]);
@@ -196,7 +165,8 @@ static enum status hub_loop(void *arg)
         hub_abort(h);
         return STATUS_RESOURCE_EXHAUSTED;
     }
-    while (done < h->n && hub_take(h, batch, &n) == STATUS_OK) {
+    while (done < h->n &&
+           hub_take(h, batch, &n, SCHED_NO_DEADLINE) == STATUS_OK) {
         for (j = 0; j < h->n; j++) {
             for (k = 0; k < n && sent[j] == STATUS_OK; k++) {
                 if (batch[k].st != STATUS_OK || batch[k].from == j)
@@ -215,7 +185,7 @@ static enum status hub_loop(void *arg)
     return STATUS_OK;
 }
 
-static int hub_text(char *out, size_t cap, int client, int m)
+int hub_text(char *out, size_t cap, int client, int m)
 {
     return snprintf(out, cap, "c%d m%d", client + 1, m + 1);
 }
@@ -293,31 +263,70 @@ static void hub_check(struct hub *h)
 
 /*
  * Lists the threads run_threads starts, in order: the hub loop, then each
- * client's reader, receiver and sender.
+ * client's reader, receiver and sender (with a bad client: its reader,
+ * writer, receiver and sender).
  */
 static void hub_list_threads(struct hub *h)
 {
     static const sched_fn fns[HUB_THREADS_EACH] = {hub_reader, hub_receiver,
                                                    hub_sender};
-    static const char *const fmt[HUB_THREADS_EACH] = {
-        "server/read%d", "client%d/recv", "client%d/send"};
+    static const char *const fmt[HUB_BAD_THREADS_EACH] = {
+        "server/read%d", "server/write%d", "client%d/recv", "client%d/send"};
+    int each = hub_threads(h) / h->n;
     struct run_thread *t = h->thread;
     int i = 0;
     int k = 0;
 
     snprintf(t->name, sizeof t->name, "server/hub");
-    t->fn = hub_loop;
+    t->fn = h->bad != HUB_BAD_NONE ? hub_bad_loop : hub_loop;
     t->arg = h;
     for (i = 0; i < h->n; i++) {
         h->args[i].h = h;
         h->args[i].i = i;
-        for (k = 0; k < HUB_THREADS_EACH; k++) {
+        for (k = 0; k < each; k++) {
+            int f = each == HUB_THREADS_EACH && k > 0 ? k + 1 : k;
+
             t++;
-            snprintf(t->name, sizeof t->name, fmt[k], i + 1);
-            t->fn = fns[k];
+            snprintf(t->name, sizeof t->name, fmt[f], i + 1);
+            t->fn = h->bad != HUB_BAD_NONE ? hub_bad_fn(k) : fns[k];
             t->arg = &h->args[i];
         }
     }
+}
+
+int hub_messages(const struct scenario *sc, const struct scenario_options *o)
+{
+    if (o->messages == 0 && o->bad_client != NULL)
+        return HUB_BAD_MESSAGES;
+    return call_messages(sc, o);
+}
+
+size_t hub_capacity(const struct scenario *sc, const struct scenario_options *o)
+{
+    if (o->capacity == 0 && o->bad_client != NULL)
+        return HUB_BAD_CAPACITY;
+    return call_capacity(sc, o);
+}
+
+/* The tables only a run with a bad client has. Returns 0 when out of
+ * memory. */
+static int hub_create_bad(struct hub *h, const struct scenario_options *o)
+{
+    size_t n = (size_t)h->n;
+
+    if (h->bad == HUB_BAD_NONE)
+        return 1;
+    h->slow_ns = (int64_t)HUB_SLOW_MS * 1000000;
+    h->shutdown_ns = (o->timeout_ms > 0 ? o->timeout_ms : HUB_SHUTDOWN_MS) *
+                     (int64_t)1000000;
+    h->out = calloc(n, sizeof *h->out);
+    h->written = calloc(n, sizeof *h->written);
+    h->forgotten = calloc(n, sizeof *h->forgotten);
+    h->cut = calloc(n, sizeof *h->cut);
+    h->left_seen = calloc(n * n, sizeof *h->left_seen);
+    h->announce = calloc(n, sizeof *h->announce);
+    return h->out != NULL && h->written != NULL && h->forgotten != NULL &&
+           h->cut != NULL && h->left_seen != NULL && h->announce != NULL;
 }
 
 /*
@@ -335,16 +344,22 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
 
     memset(h, 0, sizeof *h);
     memset(&so, 0, sizeof so);
+    if (hub_bad_parse(o->bad_client, &h->bad) != STATUS_OK)
+        h->bad = HUB_BAD_SLOW; /* scenario_check lets no such run through */
     h->n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
-    h->m = call_messages(sc, o);
+    h->m = hub_messages(sc, o);
     h->r = r;
     starts_init(&h->starts, o);
-    so.capacity = call_capacity(sc, o);
+    so.capacity = hub_capacity(sc, o);
     so.trace = h->n <= HUB_TRACED ? o->trace : NULL;
     n = (size_t)h->n;
     sched_mutex_init(&h->mu);
     sched_cond_init(&h->readable);
     sched_cond_init(&h->writable);
+    sched_cond_init(&h->outbox_ready);
+    sched_cond_init(&h->outbox_room);
+    if (!hub_create_bad(h, o))
+        goto fail;
     h->args = calloc(n, sizeof *h->args);
     h->thread = calloc((size_t)hub_threads(h), sizeof *h->thread);
     h->s = calloc(n, sizeof *h->s);
@@ -381,6 +396,14 @@ static void hub_free(struct hub *h)
     free(h->client_end);
     free(h->args);
     free(h->thread);
+    free(h->out);
+    free(h->written);
+    free(h->forgotten);
+    free(h->cut);
+    free(h->left_seen);
+    free(h->announce);
+    sched_cond_destroy(&h->outbox_room);
+    sched_cond_destroy(&h->outbox_ready);
     sched_cond_destroy(&h->writable);
     sched_cond_destroy(&h->readable);
     sched_mutex_destroy(&h->mu);
@@ -477,8 +500,8 @@ static void hub_say_costs(const struct hub *h, const struct scenario_options *o,
         scenario_say(r,
                      "%d thread%s and %d streams; wall time %.1f ms; "
                      "peak RSS %.1f MiB",
-                     h->starts.started, h->starts.started == 1 ? "" : "s",
-                     h->n, (double)(sched_now_ns() - t0) / 1e6,
+                     h->starts.started, h->starts.started == 1 ? "" : "s", h->n,
+                     (double)(sched_now_ns() - t0) / 1e6,
                      (double)hub_peak_rss_kib() / 1024);
 }
 
@@ -497,7 +520,11 @@ static enum status run_hub(const struct scenario *sc,
         hub_abort(&h);
     hub_stats(&h, r);
     st = starts_finish(&h.starts, r, hub_threads(&h), st);
-    if (h.starts.started == hub_threads(&h)) {
+    if (h.starts.started == hub_threads(&h) && h.bad != HUB_BAD_NONE) {
+        if (st == STATUS_OK)
+            hub_bad_check_run(&h);
+        hub_bad_say(&h, r, st);
+    } else if (h.starts.started == hub_threads(&h)) {
         if (st == STATUS_OK)
             hub_check(&h);
         hub_say(&h, r, st);
@@ -507,12 +534,16 @@ static enum status run_hub(const struct scenario *sc,
     return st;
 }
 
-/* A simulated hub runs its threads as fibers: at most SCENARIO_HUB_SIM_MAX. */
+/*
+ * A simulated hub runs its threads as fibers: at most SCENARIO_HUB_SIM_MAX
+ * clients (fewer with a bad client, hub_bad_check).
+ */
 static enum status check_clients(const struct scenario *sc,
                                  const struct scenario_options *o,
                                  struct status_detail *why)
 {
-    (void)sc;
+    if (o->bad_client != NULL)
+        return hub_bad_check(sc, o, why);
     if (!o->os && o->clients > SCENARIO_HUB_SIM_MAX)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "a simulated hub has at most %d clients "
@@ -537,13 +568,53 @@ static int heard_before_speaking(const struct scenario_progress *p)
     return 0;
 }
 
+/* 1 when event e is a message who received that holds text. */
+static int received(const struct trace_event *e, const char *who,
+                    const char *text)
+{
+    return e->kind == TRACE_RECV && strcmp(e->thread, who) == 0 &&
+           strstr(e->text, text) != NULL;
+}
+
+/*
+ * Some client heard "c1 left" before any of client 1's messages: client 1
+ * cancelled before the hub's reader took what it had sent, and the
+ * cancel threw that away.
+ */
+static int told_left_first(const struct scenario_progress *p)
+{
+    char who[SCHED_NAME_MAX];
+    size_t i = 0;
+    int k = 0;
+
+    for (k = 2; k <= SCENARIO_HUB_SIM_MAX; k++) {
+        snprintf(who, sizeof who, "client%d/recv", k);
+        for (i = 0; i < p->nevents; i++) {
+            const struct trace_event *e = trace_event_at(p->trace, i);
+
+            if (received(e, who, "\"c1 m"))
+                break;
+            if (received(e, who, "\"c1 left"))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* The goals of `duplex step hub` (see scenario.h). */
 static const struct scenario_challenge hub_challenges[] = {
     {"heard-first",
      "make a client receive a message before it has sent its own first one", 0,
      heard_before_speaking},
+    {"lost-on-leave",
+     "make a client hear \"c1 left\" before any of client 1's messages: "
+     "its cancel loses what the hub had not read",
+     0, told_left_first},
     {NULL, NULL, 0, NULL},
 };
+
+/* The --bad-client run each of hub_challenges is a goal of. */
+static const char *const hub_challenge_bad_client[] = {NULL, "leave", NULL};
 
 const struct scenario scenario_hub = {
     .name = "hub",
@@ -555,4 +626,5 @@ const struct scenario scenario_hub = {
     .body = run_hub,
     .check = check_clients,
     .challenges = hub_challenges,
+    .challenge_bad_client = hub_challenge_bad_client,
 };

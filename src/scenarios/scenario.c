@@ -111,15 +111,25 @@ enum status scenario_check(const struct scenario *sc,
                                  "%s needs --messages %d or more to show "
                                  "its lesson",
                                  sc->name, sc->min_messages);
-    if (opts->clients > 0 && !sc->takes_clients) {
+    if ((opts->clients > 0 || opts->bad_client != NULL) && !sc->takes_clients) {
         taker = clients_taker();
         if (taker == NULL)
-            return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                     "--clients is for no scenario");
-        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                                 "--clients is for the %s scenario", taker);
+            return status_detail_set(
+                why, STATUS_INVALID_ARGUMENT, "%s is for no scenario",
+                opts->clients > 0 ? "--clients" : "--bad-client");
+        return status_detail_set(
+            why, STATUS_INVALID_ARGUMENT, "%s is for the %s scenario",
+            opts->clients > 0 ? "--clients" : "--bad-client", taker);
     }
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
+}
+
+const char *scenario_challenge_bad_client(const struct scenario *sc,
+                                          const struct scenario_challenge *c)
+{
+    if (sc->challenge_bad_client == NULL)
+        return NULL;
+    return sc->challenge_bad_client[c - sc->challenges];
 }
 
 const struct scenario_challenge *

@@ -22,6 +22,8 @@
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
  *                        every message to every other client
+ *                        (with --bad-client slow, leave or no-close: the
+ *                        hub that survives client 1, hub_bad.c)
  *   send-after-eof       the server sends after it saw the client's EOF
  *
  * A scenario runs real threads through sched, records into a trace, checks
@@ -78,6 +80,9 @@ struct scenario_options {
     int messages;        /* 0: the scenario's default */
     int clients;         /* where the scenario takes_clients: how many
                             (0: SCENARIO_HUB_CLIENTS) */
+    const char *bad_client; /* where the scenario takes_clients: one client
+                               that misbehaves ("slow", "leave" or
+                               "no-close"); NULL: none */
     size_t capacity;     /* bytes per pipe; 0: the scenario's default */
     int64_t timeout_ms;  /* the call's deadline; 0: the scenario's default */
     int fix;             /* run the corrected variant (where there is one) */
@@ -181,6 +186,10 @@ struct scenario {
     scenario_check_fn check;         /* its own option check; NULL: none */
     const struct scenario_challenge *challenges; /* its goals for `duplex
                                     step`, up to a row whose name is NULL */
+    const char *const *challenge_bad_client; /* the hub's: challenges[i] is
+                                    a goal of the runs with --bad-client
+                                    this (NULL: of those without); NULL:
+                                    every one is of the runs without */
 };
 
 /*
@@ -227,6 +236,13 @@ enum status scenario_check(const struct scenario *sc,
  */
 const struct scenario_challenge *
 scenario_challenge_find(const struct scenario *sc, const char *name, int fix);
+
+/*
+ * The --bad-client value of the runs challenge c of sc is a goal of, or
+ * NULL for the runs without (see challenge_bad_client).
+ */
+const char *scenario_challenge_bad_client(const struct scenario *sc,
+                                          const struct scenario_challenge *c);
 
 /* Frees what a result holds (the SIM decisions). NULL is a no-op. */
 void scenario_result_free(struct scenario_result *r);

@@ -1,0 +1,174 @@
+/*
+ * hub (private to hub.c and hub_bad.c): the chat hub's state, shared by
+ * the happy path (hub.c) and the hub that survives a bad client
+ * (hub_bad.c, `duplex run hub --bad-client KIND`).
+ *
+ * Design
+ *   hub.c sets a run up (hub_create: the tables, the N calls, the list of
+ *   threads), runs it and says what it counted; fan-in is the same in
+ *   both: one reader per stream posts into one inbox (hub_post), and one
+ *   hub loop takes it (hub_take). What a bad client changes is fan-out:
+ *   hub_bad.c gives every client an outbox of HUB_OUTBOX messages and a
+ *   writer thread, so the hub loop never sends on a stream itself.
+ *
+ * Locking
+ *   h->mu guards the inbox, every outbox, aborted and senders_done. The
+ *   hub loop never holds it while it sends, cancels or finishes a call.
+ */
+#ifndef HUB_H
+#define HUB_H
+
+#include "scenarios/call.h"
+
+#define HUB_INBOX 64       /* queued messages; readers wait when it is full */
+#define HUB_TEXT 24        /* "c1000 m10000000" fits */
+#define HUB_TRACED 4       /* more clients than this: no timeline */
+#define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
+#define HUB_BAD_THREADS_EACH 4 /* ... and server/write, with a bad client */
+#define HUB_BAD_MESSAGES 5  /* messages each, by default, with a bad client */
+#define HUB_BAD_CAPACITY 16 /* bytes each pipe holds, by default, ditto */
+#define HUB_OUTBOX 4   /* with a bad client: messages queued for each client */
+#define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
+#define HUB_SHUTDOWN_MS                                                        \
+    100 /* how long the hub's shutdown waits for a                             \
+           stream to end, unless --timeout says */
+
+/* The client that misbehaves (client 1), and how. */
+enum hub_bad {
+    HUB_BAD_NONE = 0,
+    HUB_BAD_SLOW,    /* reads one message, then stops reading */
+    HUB_BAD_LEAVE,   /* cancels its call halfway through its messages */
+    HUB_BAD_NO_CLOSE /* sends its messages, never calls CloseSend */
+};
+
+struct hub_item {
+    int from;       /* the client it came from */
+    enum status st; /* OK: text is a message; else the stream's end */
+    int len;
+    char text[HUB_TEXT];
+};
+
+/* With a bad client: what the hub has yet to send to one client. */
+struct hub_outbox {
+    struct hub_item item[HUB_OUTBOX];
+    unsigned head, count;
+    int closed; /* the hub sends it nothing more */
+    int finish; /* ... and its writer then ends the call with OK */
+};
+
+struct hub;
+
+/* What a client's threads get: the hub, and which client they are. */
+struct hub_arg {
+    struct hub *h;
+    int i;
+};
+
+struct hub {
+    int n; /* clients */
+    int m; /* messages each */
+    enum hub_bad bad;
+    int64_t slow_ns;     /* how long the hub waits for room in an outbox */
+    int64_t shutdown_ns; /* how long its shutdown waits for a stream */
+    struct stream **s;
+    struct scenario_result *r;
+    struct starts starts;  /* the threads run_hub started */
+    struct sched_mutex mu; /* guards the inbox, the outboxes, aborted and
+                              senders_done */
+    struct sched_cond readable;
+    struct sched_cond writable;
+    struct sched_cond outbox_ready; /* an outbox got an item or closed */
+    struct sched_cond outbox_room;  /* an outbox has room again */
+    struct hub_item inbox[HUB_INBOX];
+    unsigned head, count;
+    int aborted;        /* hub_abort ran: nobody waits on the inbox */
+    int senders_done;   /* client senders that have returned */
+    uint64_t forwarded; /* messages sent on to clients (hub loop, or the
+                           writers' sum at the end) */
+    int *next;          /* next[i * n + k]: the m client i expects from k */
+    int *sent;          /* messages client i sent (its sender only) */
+    int *closed;        /* client i's CloseSend returned OK */
+    uint64_t *got;      /* messages client i received */
+    enum status *client_end;   /* what client i's receiver ended with */
+    struct hub_arg *args;      /* client i's threads' argument */
+    struct run_thread *thread; /* the hub loop, then 3 (4) per client */
+    /* with a bad client only */
+    struct hub_outbox *out; /* out[i]: for client i */
+    uint64_t *written;      /* messages client i's writer sent */
+    int *forgotten;         /* the hub sends client i nothing more
+                               (hub loop only) */
+    enum status *cut;       /* why the hub forgot client i: what its
+                               reader saw when it left of itself, or
+                               RESOURCE_EXHAUSTED (dropped), UNAVAILABLE
+                               (the shutdown's deadline) */
+    int *left_seen;         /* left_seen[i * n + k]: i was told k left */
+    int *announce;          /* clients forgotten, in order (hub loop) */
+    int nannounce, nannounced;
+    int returned; /* threads that have returned (under mu) */
+};
+
+/* The threads a whole run starts. */
+int hub_threads(const struct hub *h);
+
+/* Ends every call and wakes every waiter for good (a thread could not
+ * start, or the hub loop cannot run). */
+void hub_abort(struct hub *h);
+
+/* Queues it for the hub loop; after hub_abort, drops it rather than wait. */
+void hub_post(struct hub *h, const struct hub_item *it);
+
+/*
+ * Takes everything in the inbox (at least one item) into items, waiting
+ * until deadline_ns at most (SCHED_NO_DEADLINE: no limit).
+ * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty),
+ * STATUS_DEADLINE_EXCEEDED (empty at the deadline) or STATUS_DEADLOCK
+ * (SIM mode).
+ */
+enum status hub_take(struct hub *h, struct hub_item *items, unsigned *n,
+                     int64_t deadline_ns);
+
+/* Fan-in: client i's messages into the inbox, then how its stream ended. */
+enum status hub_reader(void *arg);
+
+/* Counts a thread of h that returns (tests: every one did). */
+void hub_returns(struct hub *h);
+
+/* The text of client's message m: "c1 m1". */
+int hub_text(char *out, size_t cap, int client, int m);
+
+/* The messages each client sends: o's, else 2 (with a bad client, 5). */
+int hub_messages(const struct scenario *sc, const struct scenario_options *o);
+
+/* The bytes each pipe holds: o's, else 4096 (with a bad client, 16: one
+ * frame, so that a client that stops reading is soon behind). */
+size_t hub_capacity(const struct scenario *sc,
+                    const struct scenario_options *o);
+
+/* ---- hub_bad.c ---------------------------------------------------------- */
+
+/*
+ * The bad client called name ("slow", "leave", "no-close"; NULL: none).
+ * Returns STATUS_OK and sets *out, or STATUS_INVALID_ARGUMENT.
+ */
+enum status hub_bad_parse(const char *name, enum hub_bad *out);
+
+/* Whether o fits a hub with a bad client; why says what to change. */
+enum status hub_bad_check(const struct scenario *sc,
+                          const struct scenario_options *o,
+                          struct status_detail *why);
+
+/* The thread bodies of a run with a bad client, by kind: 0 reader,
+ * 1 writer, 2 receiver, 3 sender. */
+sched_fn hub_bad_fn(int k);
+
+/* The hub loop of a run with a bad client. */
+enum status hub_bad_loop(void *arg);
+
+/* Checks what a whole run with a bad client promises. */
+void hub_bad_check_run(struct hub *h);
+
+/* The narration of a run with a bad client that started every thread. */
+void hub_bad_say(const struct hub *h, struct scenario_result *r,
+                 enum status st);
+
+#endif /* HUB_H */

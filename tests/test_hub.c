@@ -1,0 +1,388 @@
+/*
+ * test_hub: the hub that survives a bad client (src/scenarios/hub_bad.c,
+ * `duplex run hub --bad-client KIND`): what each variant claims, across
+ * seeds and on real threads, and that a run leaves nothing behind: the
+ * process has as many threads and as much heap in use after it as
+ * before, and every thread the run started returned and was joined.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "core/trace.h"
+#include "scenarios/explore_scenario.h"
+#include "scenarios/registry.h"
+#include "scenarios/scenario.h"
+
+static const char *const kinds[] = {"slow", "leave", "no-close"};
+static const enum status ends[] = {STATUS_RESOURCE_EXHAUSTED, STATUS_CANCELLED,
+                                   STATUS_UNAVAILABLE};
+
+static struct scenario_options bad_opts(const char *kind, int clients)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.bad_client = kind;
+    o.clients = clients;
+    o.seed = 1;
+    return o;
+}
+
+/* The threads of this process, from /proc/self/task. */
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e = NULL;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/*
+ * The blocks the heap holds, counted here: this binary's malloc, calloc,
+ * realloc and free count and hand on to glibc's. (malloc's own figures,
+ * mallinfo2, also count what each thread's cache keeps, so they move
+ * without a leak.) Under a sanitizer, which has its own malloc and its
+ * own leak check, nothing is counted: heap_now() stays 0.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+static long heap_now(void)
+{
+    return 0;
+}
+#else
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t k, size_t n);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+
+static long blocks; /* blocks malloc'd and not yet freed */
+
+void *malloc(size_t n)
+{
+    void *p = __libc_malloc(n);
+
+    if (p != NULL)
+        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+void *calloc(size_t k, size_t n)
+{
+    void *p = __libc_calloc(k, n);
+
+    if (p != NULL)
+        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
+void *realloc(void *p, size_t n)
+{
+    void *q = __libc_realloc(p, n);
+
+    if (p == NULL && q != NULL)
+        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
+    else if (p != NULL && n == 0 && q == NULL)
+        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
+    return q;
+}
+
+void free(void *p)
+{
+    if (p != NULL)
+        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
+    __libc_free(p);
+}
+
+static long heap_now(void)
+{
+    return __atomic_load_n(&blocks, __ATOMIC_RELAXED);
+}
+#endif
+
+/* One run of kind; fails the test unless it kept its promise. */
+static void run_kind(const char *kind, enum status end,
+                     struct scenario_options o, struct scenario_result *r)
+{
+    char line[96];
+    int n = o.clients > 0 ? o.clients : 3;
+
+    assert_int_equal(scenario_run(&scenario_hub, &o, r), STATUS_OK);
+    if (r->broken[0] != '\0')
+        fail_msg("%s seed %llu: %s", kind, (unsigned long long)o.seed,
+                 r->broken);
+    assert_int_equal(scenario_exit_code(r), SCENARIO_EXIT_OK);
+    snprintf(line, sizeof line, "client 1 ended with %s", status_name(end));
+    assert_non_null(strstr(r->report, line));
+    /* Simulated, time moves only when nobody can run: nobody else is late. */
+    if (!o.os)
+        assert_null(strstr(r->report, "also forgot"));
+    snprintf(line, sizeof line,
+             "%d threads started; %d returned and were "
+             "joined",
+             4 * n + 1, 4 * n + 1);
+    assert_non_null(strstr(r->report, line));
+}
+
+/* Each kind, simulated: what it claims, in 50 seeds. */
+static void test_hub_bad_client_each_kind_in_many_seeds(void **state)
+{
+    size_t k = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (seed = 1; seed <= 50; seed++) {
+            struct scenario_options o = bad_opts(kinds[k], 0);
+            struct scenario_result r;
+
+            o.seed = seed;
+            run_kind(kinds[k], ends[k], o, &r);
+            scenario_result_free(&r);
+        }
+    }
+}
+
+/* The slow client is dropped, counted, and the others told. */
+static void test_hub_slow_client_is_dropped_and_counted(void **state)
+{
+    struct scenario_options o = bad_opts("slow", 4);
+    struct scenario_result r;
+
+    (void)state;
+    run_kind("slow", STATUS_RESOURCE_EXHAUSTED, o, &r);
+    assert_non_null(strstr(r.report, "client 1 read 1 message, then stopped "
+                                     "reading"));
+    assert_non_null(strstr(r.report, "the hub dropped it with "
+                                     "RESOURCE_EXHAUSTED (1 client dropped)"));
+    assert_non_null(strstr(r.report, "3 of the other 3 clients were told "
+                                     "\"c1 left\"; 3 got to EOF"));
+    scenario_result_free(&r);
+}
+
+/*
+ * A client that never half-closes is cut off at the shutdown's deadline
+ * (100 ms by default, --timeout's otherwise) with UNAVAILABLE, and not
+ * before: virtual time shows the wait.
+ */
+static void test_hub_no_close_client_is_cut_off_at_the_deadline(void **state)
+{
+    static const int64_t waits[] = {0, 300};
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        struct scenario_options o = bad_opts("no-close", 0);
+        struct scenario_result r;
+        int64_t ms = waits[i] > 0 ? waits[i] : 100;
+        char line[96];
+
+        o.timeout_ms = waits[i];
+        run_kind("no-close", STATUS_UNAVAILABLE, o, &r);
+        snprintf(line, sizeof line,
+                 "the hub's shutdown waited %lld ms, then "
+                 "ended client 1's call with UNAVAILABLE",
+                 (long long)ms);
+        assert_non_null(strstr(r.report, line));
+        assert_non_null(strstr(r.report, "client 1 sent 5 messages and never "
+                                         "called CloseSend"));
+        assert_non_null(strstr(r.report, "2 of the other 2 clients were told "
+                                         "\"c1 left\"; 2 got to EOF"));
+        assert_true(r.simulated);
+        /* virtual time starts at 1 s; the run waited ms, and no more */
+        assert_int_equal((r.sim.now_ns - 1000000000) / 1000000, ms);
+        scenario_result_free(&r);
+    }
+}
+
+/* A client that leaves is forgotten; the others are told, and go on. */
+static void test_hub_leaving_client_is_forgotten(void **state)
+{
+    struct scenario_options o = bad_opts("leave", 4);
+    struct scenario_result r;
+
+    (void)state;
+    o.messages = 6;
+    run_kind("leave", STATUS_CANCELLED, o, &r);
+    assert_non_null(strstr(r.report, "client 1 sent 3 of its 6 messages, then "
+                                     "cancelled its call"));
+    assert_non_null(strstr(r.report, "the hub's reader of client 1 ended with "
+                                     "CANCELLED: the hub forgot it"));
+    assert_non_null(strstr(r.report, "3 of the other 3 clients were told "
+                                     "\"c1 left\"; 3 got to EOF"));
+    scenario_result_free(&r);
+}
+
+/* Nothing leaks and no thread outlives the run, simulated or on --os. */
+static void test_hub_bad_client_leaves_nothing_behind(void **state)
+{
+    size_t k = 0;
+    int os = 0;
+
+    (void)state;
+    for (os = 0; os <= 1; os++) {
+        for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            struct scenario_options o = bad_opts(kinds[k], os ? 10 : 0);
+            struct scenario_result r;
+            long heap = 0;
+            int threads = 0;
+
+            o.os = os;
+            run_kind(kinds[k], ends[k], o, &r); /* the first run's costs */
+            scenario_result_free(&r);
+            run_kind(kinds[k], ends[k], o, &r);
+            scenario_result_free(&r);
+            threads = threads_now();
+            heap = heap_now();
+            run_kind(kinds[k], ends[k], o, &r);
+            scenario_result_free(&r);
+            if (threads_now() != threads || heap_now() != heap)
+                fail_msg("%s%s: %d threads before, %d after; %ld heap "
+                         "blocks in use before, %ld after",
+                         kinds[k], os ? " --os" : "", threads, threads_now(),
+                         heap, heap_now());
+        }
+    }
+}
+
+/* How many of seeds 1..seeds reach challenge name with o. */
+static int seeds_reaching(const char *name, struct scenario_options o,
+                          uint64_t seeds)
+{
+    const struct scenario_challenge *g =
+        scenario_challenge_find(&scenario_hub, name, 0);
+    int reached = 0;
+
+    assert_non_null(g);
+    for (o.seed = 1; o.seed <= seeds; o.seed++) {
+        struct scenario_result r;
+        struct scenario_progress p;
+        struct trace *t = trace_create();
+
+        assert_non_null(t);
+        o.trace = t;
+        scenario_run(&scenario_hub, &o, &r);
+        p.trace = t;
+        p.nevents = trace_length(t);
+        p.result = &r;
+        reached += g->reached(&p);
+        scenario_result_free(&r);
+        trace_destroy(t);
+    }
+    return reached;
+}
+
+/*
+ * A leaving client's cancel can lose what it sent: some schedules show it
+ * (the challenge lost-on-leave), and a run where nobody leaves never does.
+ */
+static void test_hub_challenge_lost_on_leave(void **state)
+{
+    struct scenario_options o = bad_opts("leave", 0);
+    struct scenario_options plain = bad_opts(NULL, 0);
+
+    (void)state;
+    assert_string_equal(
+        scenario_challenge_bad_client(
+            &scenario_hub,
+            scenario_challenge_find(&scenario_hub, "lost-on-leave", 0)),
+        "leave");
+    assert_true(seeds_reaching("lost-on-leave", o, 200) > 0);
+    assert_int_equal(seeds_reaching("lost-on-leave", plain, 50), 0);
+}
+
+/*
+ * Exploration judges every schedule of each kind by the hub's promise: 1
+ * preemption at most (the first 2,000 schedules), then 300 seeds. None
+ * fails.
+ */
+static void test_hub_bad_client_explored(void **state)
+{
+    size_t k = 0;
+    int random = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (random = 0; random <= 1; random++) {
+            struct explore_options o;
+            struct explore_result r;
+
+            memset(&o, 0, sizeof o);
+            o.base = bad_opts(kinds[k], 0);
+            o.max_preemptions = 1;
+            o.max_schedules = 2000;
+            o.seeds = random ? 300 : 0;
+            assert_int_equal(explore_run(&scenario_hub, &o, &r), STATUS_OK);
+            if (r.failing > 0)
+                fail_msg("%s: %llu of %llu schedules fail; the first: %s",
+                         kinds[k], (unsigned long long)r.failing,
+                         (unsigned long long)r.schedules, r.replay);
+            assert_true(r.schedules >= (random ? 300u : 2000u));
+            explore_result_free(&r);
+        }
+    }
+}
+
+/* The options a bad client needs are checked before a run. */
+static void test_hub_bad_client_options_are_checked(void **state)
+{
+    struct scenario_options o = bad_opts("fast", 0);
+    struct status_detail why;
+
+    (void)state;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "slow, leave or no-close"));
+    o = bad_opts("slow", 1);
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "--clients 2 or more"));
+    o = bad_opts("slow", 16);
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "at most 15 clients"));
+    o.os = 1;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why), STATUS_OK);
+    o = bad_opts("slow", 0);
+    o.messages = 2;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "of 9 or more"));
+    o = bad_opts("leave", 0);
+    o.messages = 1;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    o = bad_opts("slow", 0);
+    assert_int_equal(scenario_check(scenario_find("echo"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "--bad-client is for the hub"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hub_bad_client_each_kind_in_many_seeds),
+        cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
+        cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
+        cmocka_unit_test(test_hub_leaving_client_is_forgotten),
+        cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),
+        cmocka_unit_test(test_hub_bad_client_explored),
+        cmocka_unit_test(test_hub_bad_client_options_are_checked),
+        cmocka_unit_test(test_hub_challenge_lost_on_leave),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
