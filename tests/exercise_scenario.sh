@@ -1,0 +1,184 @@
+#!/bin/sh
+# tests/exercise_scenario.sh: a learner's own code under duplex's tools.
+#
+#   BUILD=build sh tests/exercise_scenario.sh
+#
+# Runs exercises/run.sh in a scratch copy (so a learner's files and
+# exercises/.progress are never touched), with BUILD's archives and the
+# real hang checker, on solutions and mutants (exercises/mutants/) put in
+# place of an exercise's file. For each exercise with a scenario.c:
+#   - a mutant's failing run shows, for the learner's code, the two-lane
+#     timeline of the failing schedule, the command that replays it, the
+#     diagnosis and the hint for that diagnosis (hints.md's "for:" line);
+#   - REPLAY=SCHEDULE TRACE=1 replays it with the decisions numbered, and
+#     SVG=FILE draws it (valid XML, checked with xmllint when there is one);
+#   - `run.sh step` drives `duplex step ex-NAME` with a script of keys and
+#     reaches one of its challenges;
+#   - a solution passes, with no diagnosis.
+# And: bidi-echo without stream_close_send is diagnosed as a forgotten
+# close_send and shown that hint, never a text that contradicts the
+# simulator; `run.sh hint` shows the hints in order, on demand.
+# Each check prints "ok - ..." or "not ok - ..."; the last line is
+# "N passed, M failed"; the exit status is 1 when anything failed.
+
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+build=${BUILD:-build}
+tap_name=exercise-scenario tap_out=60 tap_err=10
+. tests/tap.sh
+
+if ! command -v bash >/dev/null 2>&1; then
+    echo "ok - # SKIP exercises/run.sh needs bash"
+    echo "$passed passed, $failed failed"
+    exit 0
+fi
+
+week=exercises/month-05/week-1
+[ -x "$build/hangcheck" ] || make -s "$build/hangcheck" BUILD="$build" >/dev/null ||
+    exit 1
+
+# copy: a scratch tree with the runner, the exercises' headers, every
+# exercise folder, src/ and BUILD's archives; its Makefile's libs are
+# there already.
+copy=$tmp/copy
+mkdir -p "$copy/exercises" "$copy/build" || exit 1
+cp exercises/run.sh exercises/ex_check.h exercises/ex_explore.h "$copy/exercises/"
+mkdir -p "$copy/$week"
+cp -R "$week"/. "$copy/$week/"
+ln -s "$root/src" "$copy/src"
+for a in "$build"/libduplex*.a "$build/hangcheck"; do
+    ln -s "$root/$a" "$copy/build/$(basename "$a")"
+done
+printf 'libs:\n\t@:\n' >"$copy/Makefile"
+export DUPLEX_STATE_DIR="$tmp/state"
+mkdir -p "$DUPLEX_STATE_DIR"
+
+# runner OUT ARGS...: run.sh ARGS in the copy into OUT; status in $rc.
+runner() {
+    out=$1
+    shift
+    NO_COLOR=1 within 300 bash "$copy/exercises/run.sh" "$@" >"$out" 2>&1 \
+        </dev/null
+    rc=$?
+}
+
+# put NAME FILE: FILE becomes the learner's NAME.c; their progress is new.
+put() {
+    cp "$2" "$copy/$week/$1/$1.c"
+    rm -f "$copy/exercises/.progress"
+}
+
+# has FILE TEXT: FILE holds TEXT (a fixed string).
+has() { grep -q -F -- "$2" "$1"; }
+
+# expect NAME FILE TEXT...: ok when FILE holds every TEXT.
+expect() {
+    name=$1 file=$2
+    shift 2
+    for text in "$@"; do
+        if ! has "$file" "$text"; then
+            cp "$file" "$tmp/out"
+            not_ok "$name" "no \"$text\" in the output"
+            return
+        fi
+    done
+    ok "$name"
+}
+
+# ---- bidi-echo: the mutant without stream_close_send ---------------------
+
+ex=bidi-echo
+put "$ex" exercises/mutants/bidi-echo/01-no-close-send.c
+runner "$tmp/run" run "$ex"
+if [ "$rc" = 1 ]; then
+    ok "$ex no close_send: the exercise fails (exit 1)"
+else
+    cp "$tmp/run" "$tmp/out"
+    not_ok "$ex no close_send: the exercise fails (exit 1)" "exit $rc"
+fi
+expect "$ex no close_send: the learner's timeline of the failing schedule" \
+    "$tmp/run" "your code in that schedule" \
+    "duplex run ex-bidi-echo --replay -" \
+    "  step  client                              | server" \
+    'send SEND 0|3 "one"' "result: DEADLOCK"
+expect "$ex no close_send: the deadlock report and the replay commands" \
+    "$tmp/run" "Nobody can write: did the client forget stream_close_send?" \
+    "make exercise EX=bidi-echo REPLAY=- TRACE=1" \
+    "build/exercises/bidi-echo/duplex run ex-bidi-echo --replay - --decisions"
+expect "$ex no close_send: diagnosed as a forgotten close_send, with its hint" \
+    "$tmp/run" "diagnosis: a forgotten close_send" \
+    "hint 4 of 4 (the one for this diagnosis" \
+    'Call `stream_close_send(stream_client(s))` in the sender thread'
+if grep -q -F -e "Who reads s2c" -e "waits for room" "$tmp/run"; then
+    cp "$tmp/run" "$tmp/out"
+    not_ok "$ex no close_send: nothing says a thread waits for room" \
+        "$(grep -F -e "Who reads s2c" -e "waits for room" "$tmp/run")"
+else
+    ok "$ex no close_send: nothing says a thread waits for room"
+fi
+
+# The replay, decisions numbered, drawn.
+REPLAY=- TRACE=1 SVG=$tmp/run.svg runner "$tmp/replay" run "$ex"
+if [ "$rc" = 5 ]; then
+    ok "$ex REPLAY=- TRACE=1: the run's exit code (5, deadlock)"
+else
+    cp "$tmp/replay" "$tmp/out"
+    not_ok "$ex REPLAY=- TRACE=1: the run's exit code (5, deadlock)" "exit $rc"
+fi
+expect "$ex REPLAY=- TRACE=1: the timeline with the decisions" "$tmp/replay" \
+    "--replay - --decisions --svg" "  step   dec  client" \
+    "Nobody can write: did the client forget stream_close_send?"
+if [ ! -s "$tmp/run.svg" ] || ! has "$tmp/run.svg" "<svg"; then
+    not_ok "$ex SVG=FILE: a picture of the learner's run" "no SVG written"
+elif command -v xmllint >/dev/null 2>&1 &&
+    ! xmllint --noout "$tmp/run.svg" 2>"$tmp/err"; then
+    not_ok "$ex SVG=FILE: a picture of the learner's run" "xmllint refuses it"
+else
+    ok "$ex SVG=FILE: a picture of the learner's run"
+fi
+
+# You are the scheduler: the keys of a script; r lets the seed finish.
+printf '1\n\nr\n' >"$tmp/keys"
+NO_COLOR=1 STEP_ARGS="--challenge deadlock" within 120 \
+    bash "$copy/exercises/run.sh" step "$ex" <"$tmp/keys" >"$tmp/step" 2>&1
+rc=$?
+if [ "$rc" = 5 ]; then
+    expect "$ex step: the learner's code, one decision at a time, to the challenge" \
+        "$tmp/step" "duplex step ex-bidi-echo" "challenge deadlock reached in" \
+        "replay: duplex run ex-bidi-echo --replay "
+else
+    cp "$tmp/step" "$tmp/out"
+    not_ok "$ex step: the learner's code, one decision at a time, to the challenge" \
+        "exit $rc, want 5"
+fi
+
+# Hints on demand, in order, whatever the diagnosis showed.
+runner "$tmp/hint1" hint "$ex"
+runner "$tmp/hint2" hint "$ex"
+expect "$ex make hint: the first hint, on demand" "$tmp/hint1" \
+    "hint 1 of 4 (asked for" "Read the deadlock report."
+expect "$ex make hint: then the second" "$tmp/hint2" "hint 2 of 4" \
+    "static enum status send_all(void *arg)"
+
+# ---- bidi-echo: one thread for both directions ---------------------------
+
+put "$ex" exercises/mutants/bidi-echo/02-one-thread-for-both-directions.c
+runner "$tmp/one" run "$ex"
+expect "$ex one thread for both directions: diagnosed as nobody reading" \
+    "$tmp/one" "your code in that schedule" "diagnosis: nobody reads" \
+    "Nobody reads: is a receiver missing" "hint 1 of 4 (the one for this diagnosis"
+
+# ---- a solution passes, with no diagnosis ---------------------------------
+
+put "$ex" exercises/solutions/bidi-echo.c
+runner "$tmp/pass" run "$ex"
+if [ "$rc" = 0 ] && has "$tmp/pass" "bidi-echo passes." &&
+    ! has "$tmp/pass" "diagnosis"; then
+    ok "$ex solution: passes, nothing diagnosed"
+else
+    cp "$tmp/pass" "$tmp/out"
+    not_ok "$ex solution: passes, nothing diagnosed" "exit $rc"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
