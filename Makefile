@@ -198,10 +198,10 @@ coverage: deps
 exercises: deps
 	@bash exercises/run.sh list
 
-# REPLAY=SCHEDULE: no test, your code's run in SCHEDULE (TRACE=1 numbers
-# the decisions, SVG=FILE draws it).
+# REPLAY=SCHEDULE: no test, your code's run in SCHEDULE (ARGS: duplex
+# run's options, TRACE=1 numbers the decisions, SVG=FILE draws it).
 exercise: deps
-	@REPLAY='$(REPLAY)' TRACE='$(TRACE)' SVG='$(SVG)' bash exercises/run.sh run "$(EX)"
+	@REPLAY='$(REPLAY)' ARGS='$(ARGS)' TRACE='$(TRACE)' SVG='$(SVG)' bash exercises/run.sh run "$(EX)"
 
 # The next hint of EX, on demand.
 hint:

@@ -10,8 +10,9 @@
 #                          the diagnosis, the command that replays it, and
 #                          the hint for that diagnosis
 #                          With REPLAY=SCHEDULE: no test; your code's run
-#                          in SCHEDULE ("-": in order), TRACE=1 numbering
-#                          the decisions, SVG=FILE drawing it
+#                          in SCHEDULE ("-": in order), ARGS adding duplex
+#                          run's options (a test's setup), TRACE=1
+#                          numbering the decisions, SVG=FILE drawing it
 #   run.sh hint NAME       the next hint, on demand
 #   run.sh step NAME       `duplex step` on your code (you are the
 #                          scheduler); STEP_ARGS are passed on
@@ -177,12 +178,16 @@ hints_in() { # hints_in NAME: how many hints NAME's hints.md has
     grep -c '^## Hint [0-9]' "$WEEK/$1/hints.md"
 }
 
-# hint_for NAME DIAGNOSIS: the number of the hint for DIAGNOSIS, from
-# the "<!-- for: ID ... -->" line under a hint's heading in hints.md;
-# nothing when no hint is for it.
+# hint_for NAME DIAGNOSIS [CHECK]: the number of the hint for DIAGNOSIS,
+# from the "<!-- for: ID ... -->" line under a hint's heading in
+# hints.md, or, for a failed check, for the first "<!-- check: TEXT -->"
+# line whose TEXT is in CHECK; nothing when no hint is for it.
 hint_for() {
-    awk -v id="$2" '/^## Hint [0-9]/ { level = $3 }
-         /^<!-- for: / { for (i = 3; i < NF; i++) if ($i == id) { print level; exit } }' \
+    awk -v id="$2" -v check="${3:-}" '/^## Hint [0-9]/ { level = $3 }
+         /^<!-- for: / { for (i = 3; i < NF; i++) if ($i == id) { print level; exit } }
+         /^<!-- check: / && check != "" {
+             text = $0; sub(/^<!-- check: /, "", text); sub(/ -->$/, "", text)
+             if (index(check, text) > 0) { print level; exit } }' \
         "$WEEK/$1/hints.md"
 }
 
@@ -279,14 +284,25 @@ framing() { case $1 in frames | partial-reads) return 0 ;; esac; return 1; }
 # replay string ("-": in order), or nothing when it names none.
 schedule_in() {
     first_failure "$1" | sed -n \
-        -e 's/.*(in-order schedule).*/-/p' \
-        -e 's/.*(schedule in order, found after.*/-/p' \
-        -e 's/.*(schedule \([0-9:,]*\), found after.*/\1/p' | head -1
+        -e 's/.*in-order schedule.*/-/p' \
+        -e 's/.*schedule in order, found after.*/-/p' \
+        -e 's/.*schedule \([0-9:,]*\), found after.*/\1/p' | head -1
 }
 
-# replay_args NAME SCHEDULE: duplex's arguments for your run in SCHEDULE.
+# setup_args NAME CHECK: the options of the test's setup CHECK names,
+# from NAME's scenario.setups ("TEXT | ARGS" lines: a check holding TEXT
+# ran with ARGS); nothing for the scenario's own default setup.
+setup_args() {
+    local f=$WEEK/$1/scenario.setups
+    [ -f "$f" ] || return 0
+    awk -v check="$2" -F ' [|] ' '!/^#/ && NF == 2 && index(check, $1) > 0 {
+        print $2; exit }' "$f"
+}
+
+# replay_args NAME SCHEDULE [ARGS]: duplex's arguments for your run in
+# SCHEDULE, with the setup's ARGS.
 replay_args() {
-    printf 'run ex-%s --replay %s' "$1" "$2"
+    printf 'run ex-%s%s --replay %s' "$1" "${3:+ $3}" "$2"
     framing "$1" && printf ' --trace both'
     return 0
 }
@@ -295,15 +311,16 @@ replay_args() {
 # check names, as duplex shows a scenario's, into run.out too (diagnose
 # reads it), and the commands that replay it.
 show_failing_run() {
-    local name=$1 log=$2 dir=build/exercises/$1 schedule args rc
+    local name=$1 log=$2 dir=build/exercises/$1 schedule args rc setup
     schedule=$(schedule_in "$log")
     [ -n "$schedule" ] || return 0
+    setup=$(setup_args "$name" "$(first_failure "$log" | grep -m 1 'check: ')")
     if ! build_duplex "$name" "$WEEK/$name/$name.c" "$dir/duplex" \
         2>"$dir/duplex.cc"; then
         echo "(could not build $dir/duplex to show the run: $dir/duplex.cc)"
         return 0
     fi
-    args=$(replay_args "$name" "$schedule")
+    args=$(replay_args "$name" "$schedule" "$setup")
     echo
     echo "${BOLD}your code in that schedule${OFF} ($dir/duplex $args):"
     # shellcheck disable=SC2086 # args is a word list
@@ -315,16 +332,19 @@ show_failing_run() {
             "not the scenario's; see the check above)"
     fi
     echo "replay it, with the decisions numbered:"
-    echo "  make exercise EX=$name REPLAY=$schedule TRACE=1"
+    echo "  make exercise EX=$name REPLAY=$schedule${setup:+ ARGS='$setup'} TRACE=1"
     echo "  $dir/duplex $args --decisions"
 }
 
-# diagnose NAME LOG RUNOUT: what went wrong, from what the run showed
-# alone: the simulator's deadlock report (RUNOUT, else the test's LOG),
-# a garbled stream, else the check that failed. Then the hint for it.
+# diagnose NAME LOG RUNOUT: what went wrong, from what the failing run
+# showed alone (RUNOUT, your code's run in the failing schedule; without
+# one, the first failing test's part of LOG): the simulator's deadlock
+# report, a garbled stream, else the check that failed. Then the hint
+# for it.
 diagnose() {
-    local name=$1 log=$2 out=$3 id what evidence level
-    evidence=$(grep -h -o 'deadlock: .*' "$out" "$log" 2>/dev/null | head -1)
+    local name=$1 log=$2 out=$3 id what evidence level seen=$3.seen
+    if [ -s "$out" ]; then cp "$out" "$seen"; else first_failure "$log" >"$seen"; fi
+    evidence=$(grep -h -o 'deadlock: .*' "$seen" | head -1)
     if echo "$evidence" | grep -q 'did the client forget stream_close_send'; then
         id=forgot-close-send
         what="a forgotten close_send: every thread waits for data and nobody can write, so the server never sees EOF"
@@ -334,9 +354,9 @@ diagnose() {
     elif [ -n "$evidence" ]; then
         id=deadlock
         what="a deadlock: no thread could ever run again"
-    elif grep -q -h 'garbled' "$out" "$log" 2>/dev/null; then
+    elif grep -q 'garbled' "$seen"; then
         id=garbled
-        evidence=$(grep -h 'garbled' "$out" "$log" | head -1)
+        evidence=$(grep 'garbled' "$seen" | head -1)
         what="a garbled stream: frames of two senders interleaved"
     else
         id=check
@@ -345,7 +365,7 @@ diagnose() {
     fi
     echo "${BOLD}diagnosis${OFF}: $what"
     [ -n "$evidence" ] && echo "  from: ${evidence#  }"
-    level=$(hint_for "$name" "$id")
+    level=$(hint_for "$name" "$id" "$evidence")
     if [ -n "$level" ]; then
         show_hint "$name" "$level" "the one for this diagnosis; \`make hint EX=$name\` shows the others in order"
     else
@@ -353,15 +373,15 @@ diagnose() {
     fi
 }
 
-# cmd_replay NAME: your code's run in $REPLAY; TRACE=1 numbers the
-# decisions, SVG=FILE draws it.
+# cmd_replay NAME: your code's run in $REPLAY, with duplex run's options
+# $ARGS; TRACE=1 numbers the decisions, SVG=FILE draws it.
 cmd_replay() {
     local name=$1 dir=build/exercises/$1 args
     need_name "$name"
     has_scenario "$name" || die "$name has no scenario.c: nothing to replay"
     lib build ""
     build_duplex "$name" "$WEEK/$name/$name.c" "$dir/duplex" || return 1
-    args=$(replay_args "$name" "$REPLAY")
+    args=$(replay_args "$name" "$REPLAY" "${ARGS:-}")
     [ "${TRACE:-}" = 1 ] && args="$args --decisions"
     [ -n "${SVG:-}" ] && args="$args --svg $SVG"
     echo "$dir/duplex $args"

@@ -14,7 +14,10 @@
 #     SVG=FILE draws it (valid XML, checked with xmllint when there is one);
 #   - `run.sh step` drives `duplex step ex-NAME` with a script of keys and
 #     reaches one of its challenges;
-#   - a solution passes, with no diagnosis.
+#   - a solution passes, with no diagnosis;
+#   - a test's setup other than the scenario's (scenario.setups) is
+#     replayed with its options; a failed check gets the hint whose
+#     "check:" line it matches.
 # And: bidi-echo without stream_close_send is diagnosed as a forgotten
 # close_send and shown that hint, never a text that contradicts the
 # simulator; `run.sh hint` shows the hints in order, on demand.
@@ -167,6 +170,43 @@ runner "$tmp/one" run "$ex"
 expect "$ex one thread for both directions: diagnosed as nobody reading" \
     "$tmp/one" "your code in that schedule" "diagnosis: nobody reads" \
     "Nobody reads: is a receiver missing" "hint 1 of 4 (the one for this diagnosis"
+
+# ---- bidi-echo: a failed check, with the hint its hints.md line names -----
+
+put "$ex" exercises/mutants/bidi-echo/05-a-sends-eof-taken-for-a-failure.c
+runner "$tmp/check" run "$ex"
+expect "$ex a send's EOF taken for a failure: the check's hint" \
+    "$tmp/check" "diagnosis: a failed check" \
+    "from: check: the server reads 1 message(s)" \
+    "hint 3 of 4 (the one for this diagnosis"
+
+# ---- concurrent-senders ----------------------------------------------------
+
+cs=concurrent-senders
+put "$cs" exercises/mutants/concurrent-senders/02-per-producer-mutex.c
+runner "$tmp/cs2" run "$cs"
+expect "$cs per-producer mutex: the explored schedule replayed, torn frames" \
+    "$tmp/cs2" "duplex run ex-concurrent-senders --replay 11:1,13:3" \
+    "2 of them torn" "(the stream was garbled) (exit 4)" \
+    "make exercise EX=concurrent-senders REPLAY=11:1,13:3 TRACE=1" \
+    "diagnosis: a garbled stream" "hint 1 of 3 (the one for this diagnosis"
+put "$cs" exercises/mutants/concurrent-senders/01-queue-full-wait-deleted.c
+runner "$tmp/cs1" run "$cs"
+expect "$cs queue-full wait deleted: the test's full-queue setup, no torn frame" \
+    "$tmp/cs1" "duplex run ex-concurrent-senders --messages 4 --replay -" \
+    "0 of them torn" "REPLAY=- ARGS='--messages 4' TRACE=1" \
+    "diagnosis: a failed check" "hint 3 of 3 (the one for this diagnosis"
+if has "$tmp/cs1" "garbled"; then
+    cp "$tmp/cs1" "$tmp/out"
+    not_ok "$cs queue-full wait deleted: not called garbled" "it is"
+else
+    ok "$cs queue-full wait deleted: not called garbled"
+fi
+printf 'r\n' >"$tmp/keys"
+NO_COLOR=1 STEP_ARGS="--challenge garble --seed 3" within 120 \
+    bash "$copy/exercises/run.sh" step "$cs" <"$tmp/keys" >"$tmp/step" 2>&1
+expect "$cs step: the challenges of the learner's code are listed" \
+    "$tmp/step" "duplex step ex-concurrent-senders" "garble"
 
 # ---- a solution passes, with no diagnosis ---------------------------------
 
