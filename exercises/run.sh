@@ -178,17 +178,19 @@ hints_in() { # hints_in NAME: how many hints NAME's hints.md has
     grep -c '^## Hint [0-9]' "$WEEK/$1/hints.md"
 }
 
-# hint_for NAME DIAGNOSIS [CHECK]: the number of the hint for DIAGNOSIS,
+# hint_for NAME DIAGNOSIS SEEN: the number of the hint for DIAGNOSIS,
 # from the "<!-- for: ID ... -->" line under a hint's heading in
-# hints.md, or, for a failed check, for the first "<!-- check: TEXT -->"
-# line whose TEXT is in CHECK; nothing when no hint is for it.
+# hints.md; for a failed check, the first hint with a
+# "<!-- shows: TEXT -->" line whose TEXT is in the file SEEN (what the
+# failing run showed); nothing when no hint is for it.
 hint_for() {
-    awk -v id="$2" -v check="${3:-}" '/^## Hint [0-9]/ { level = $3 }
+    awk -v id="$2" 'FNR == NR { seen = seen "\n" $0; next }
+         /^## Hint [0-9]/ { level = $3 }
          /^<!-- for: / { for (i = 3; i < NF; i++) if ($i == id) { print level; exit } }
-         /^<!-- check: / && check != "" {
-             text = $0; sub(/^<!-- check: /, "", text); sub(/ -->$/, "", text)
-             if (index(check, text) > 0) { print level; exit } }' \
-        "$WEEK/$1/hints.md"
+         /^<!-- shows: / && id == "check" {
+             text = $0; sub(/^<!-- shows: /, "", text); sub(/ -->$/, "", text)
+             if (index(seen, text) > 0) { print level; exit } }' \
+        "$3" "$WEEK/$1/hints.md"
 }
 
 # show_hint NAME LEVEL WHY [next]: prints hint LEVEL (WHY says why this
@@ -354,6 +356,11 @@ diagnose() {
     elif [ -n "$evidence" ]; then
         id=deadlock
         what="a deadlock: no thread could ever run again"
+    elif grep -q 'threw away [1-9][0-9]* bytes' "$seen"; then
+        id=cancel-dropped
+        evidence=$(grep -o '[^;]*threw away [1-9][0-9]* bytes[^;]*' "$seen" |
+            head -1 | sed 's/^ *//')
+        what="a cancel while messages were still buffered: it threw them away (RST_STREAM)"
     elif grep -q 'garbled' "$seen"; then
         id=garbled
         evidence=$(grep 'garbled' "$seen" | head -1)
@@ -362,10 +369,15 @@ diagnose() {
         id=check
         evidence=$(first_failure "$log" | sed -n 's/^  check: /check: /p' | head -1)
         what="a failed check"
+        # What your code's run ended with, in that schedule.
+        grep -q '^result: ' "$seen" &&
+            evidence="$evidence
+  and your run's $(grep -m 1 '^result: ' "$seen")"
     fi
     echo "${BOLD}diagnosis${OFF}: $what"
     [ -n "$evidence" ] && echo "  from: ${evidence#  }"
-    level=$(hint_for "$name" "$id" "$evidence")
+    [ -s "$out" ] && first_failure "$log" >>"$seen"
+    level=$(hint_for "$name" "$id" "$seen")
     if [ -n "$level" ]; then
         show_hint "$name" "$level" "the one for this diagnosis; \`make hint EX=$name\` shows the others in order"
     else

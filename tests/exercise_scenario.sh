@@ -17,7 +17,8 @@
 #   - a solution passes, with no diagnosis;
 #   - a test's setup other than the scenario's (scenario.setups) is
 #     replayed with its options; a failed check gets the hint whose
-#     "check:" line it matches.
+#     "shows:" line matches what the run showed; a cancel that threw
+#     messages away is diagnosed from the run's words.
 # And: bidi-echo without stream_close_send is diagnosed as a forgotten
 # close_send and shown that hint, never a text that contradicts the
 # simulator; `run.sh hint` shows the hints in order, on demand.
@@ -207,6 +208,24 @@ NO_COLOR=1 STEP_ARGS="--challenge garble --seed 3" within 120 \
     bash "$copy/exercises/run.sh" step "$cs" <"$tmp/keys" >"$tmp/step" 2>&1
 expect "$cs step: the challenges of the learner's code are listed" \
     "$tmp/step" "duplex step ex-concurrent-senders" "garble"
+
+# ---- drain-before-cancel ---------------------------------------------------
+
+dc=drain-before-cancel
+put "$dc" exercises/mutants/drain-before-cancel/01-cancel-first.c
+runner "$tmp/dc1" run "$dc"
+expect "$dc cancel first: the learner's run, diagnosed as a cancel that lost updates" \
+    "$tmp/dc1" "duplex run ex-drain-before-cancel --replay -" \
+    "CANCEL CANCELLED: context canceled" \
+    "diagnosis: a cancel while messages were still buffered" \
+    "from: the cancel threw away 59 bytes of s2c" \
+    "hint 1 of 3 (the one for this diagnosis"
+put "$dc" exercises/mutants/drain-before-cancel/03-no-cancel.c
+runner "$tmp/dc3" run "$dc"
+expect "$dc no cancel: the hint whose shows: line the run matches" \
+    "$tmp/dc3" "diagnosis: a failed check" \
+    "and your run's result: INTERNAL: the call's context is OK at the end" \
+    "hint 3 of 3 (the one for this diagnosis"
 
 # ---- a solution passes, with no diagnosis ---------------------------------
 
