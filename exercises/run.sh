@@ -349,7 +349,7 @@ diagnose() {
     evidence=$(grep -h -o 'deadlock: .*' "$seen" | head -1)
     if echo "$evidence" | grep -q 'did the client forget stream_close_send'; then
         id=forgot-close-send
-        what="a forgotten close_send: every thread waits for data and nobody can write, so the server never sees EOF"
+        what="a forgotten close_send (the half-close): every thread that waits, waits for data, and nobody is left to write, so no EOF ever comes"
     elif echo "$evidence" | grep -q 'Nobody reads'; then
         id=nobody-reads
         what="nobody reads: every thread waits for room in a full pipe"

@@ -227,6 +227,22 @@ expect "$dc no cancel: the hint whose shows: line the run matches" \
     "and your run's result: INTERNAL: the call's context is OK at the end" \
     "hint 3 of 3 (the one for this diagnosis"
 
+# ---- half-close --------------------------------------------------------------
+
+hc=half-close
+put "$hc" exercises/mutants/half-close/01-no-half-close.c
+runner "$tmp/hc1" run "$hc"
+expect "$hc no half-close: the learner's run, a forgotten half-close, its hint" \
+    "$tmp/hc1" "duplex run ex-half-close --replay -" \
+    "BLOCK c2s: pipe full (15/16 bytes)" "result: DEADLOCK" \
+    "diagnosis: a forgotten close_send (the half-close)" \
+    "hint 1 of 3 (the one for this diagnosis"
+put "$hc" exercises/mutants/half-close/02-wrong-direction-closed.c
+runner "$tmp/hc2" run "$hc"
+expect "$hc wrong direction closed: the hint for what the run showed" \
+    "$tmp/hc2" "and your run's result: CLOSED: ex_count returned CLOSED" \
+    "hint 1 of 3 (the one for this diagnosis"
+
 # ---- a solution passes, with no diagnosis ---------------------------------
 
 put "$ex" exercises/solutions/bidi-echo.c
