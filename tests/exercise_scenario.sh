@@ -243,6 +243,24 @@ expect "$hc wrong direction closed: the hint for what the run showed" \
     "$tmp/hc2" "and your run's result: CLOSED: ex_count returned CLOSED" \
     "hint 1 of 3 (the one for this diagnosis"
 
+# ---- the framing exercises: the learner's bytes in a hexdump ---------------
+
+put frames exercises/mutants/frames/01-length-little-endian.c
+runner "$tmp/fr1" run frames
+expect "frames little-endian length: the learner's bytes, hexdumped, and the hint" \
+    "$tmp/fr1" "duplex run ex-frames --replay - --trace both" \
+    "c2s: 16 bytes" "0  00 05 00 00 00 68 65 6c 6c 6f" \
+    "received message larger than max (83886080 vs. 4194304)" \
+    "hint 1 of 3 (the one for this diagnosis"
+put partial-reads exercises/mutants/partial-reads/01-every-read-into-the-start.c
+runner "$tmp/pr1" run partial-reads
+expect "partial-reads every read into the start: the test's 1-byte pipe, replayed" \
+    "$tmp/pr1" "duplex run ex-partial-reads --capacity 1 --replay - --trace both" \
+    "BLOCK c2s: pipe full (1/1 bytes)" "c2s: 5 bytes" \
+    "0  00 00 00 00 05" \
+    'result: INTERNAL: frame 1 from ex_read_frame is not "hello" as it was sent' \
+    "hint 2 of 3 (the one for this diagnosis"
+
 # ---- a solution passes, with no diagnosis ---------------------------------
 
 put "$ex" exercises/solutions/bidi-echo.c
