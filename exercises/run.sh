@@ -328,14 +328,18 @@ show_failing_run() {
     fi
     args=$(replay_args "$name" "$schedule" "$setup")
     echo
-    echo "${BOLD}your code in that schedule${OFF} ($dir/duplex $args):"
     # shellcheck disable=SC2086 # args is a word list
     NO_COLOR=1 limit "$dir/duplex" $args >"$dir/run.out" 2>&1
     rc=$?
-    sed 's/^/  /' "$dir/run.out"
     if [ "$rc" = 0 ]; then
-        echo "  (this run of ex-$name passed: the failing test's setup is" \
-            "not the scenario's; see the check above)"
+        # Nothing of it to show: the run is not the failing one.
+        : >"$dir/run.out"
+        echo "your code's run of ex-$name in that schedule passes" \
+            "($dir/duplex $args): the failing test's setup is not the" \
+            "scenario's; the check above says what failed."
+    else
+        echo "${BOLD}your code in that schedule${OFF} ($dir/duplex $args):"
+        sed 's/^/  /' "$dir/run.out"
     fi
     echo "replay it, with the decisions numbered:"
     echo "  make exercise EX=$name REPLAY=$schedule${setup:+ ARGS='$setup'} TRACE=1"

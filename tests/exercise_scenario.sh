@@ -261,6 +261,22 @@ expect "partial-reads every read into the start: the test's 1-byte pipe, replaye
     'result: INTERNAL: frame 1 from ex_read_frame is not "hello" as it was sent' \
     "hint 2 of 3 (the one for this diagnosis"
 
+# ---- chat: a table's check, a session that passes ---------------------------
+
+put chat exercises/mutants/chat/03-state-moved-before-the-answer-fits.c
+runner "$tmp/ch3" run chat
+expect "chat state moved before the fit: the run passes, the check picks the hint" \
+    "$tmp/ch3" "your code's run of ex-chat in that schedule passes" \
+    "the failing test's setup is not the scenario's" \
+    "from: check: the state after a TEXT that failed" \
+    "hint 2 of 3 (the one for this diagnosis"
+if has "$tmp/ch3" "your code in that schedule"; then
+    cp "$tmp/ch3" "$tmp/out"
+    not_ok "chat: a run that passes is not shown as the failing one" "it is"
+else
+    ok "chat: a run that passes is not shown as the failing one"
+fi
+
 # ---- a solution passes, with no diagnosis ---------------------------------
 
 put "$ex" exercises/solutions/bidi-echo.c
