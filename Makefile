@@ -163,7 +163,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	suite sh sh tests/lesson_index.sh || failed=1; \
 	suite sh sh tests/tally_check.sh || failed=1; \
 	suite sh sh tests/watch.sh || failed=1; \
-	suite sh env BUILD=$(BUILD) sh tests/exercise_scenario.sh || failed=1; \
+	suite sh env BUILD=$(BUILD) SAN='$(SAN)' sh tests/exercise_scenario.sh || failed=1; \
 	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 

@@ -2,7 +2,10 @@
 # tests/exercise_scenario.sh: a learner's own code under duplex's tools.
 #
 #   BUILD=build sh tests/exercise_scenario.sh
+#   BUILD=build/asan SAN='-fsanitize=...' sh tests/exercise_scenario.sh
 #
+# SAN: the sanitizer flags BUILD's archives were built with (make check
+# passes its own); the learner's code is compiled with them too.
 # Runs exercises/run.sh in a scratch copy (so a learner's files and
 # exercises/.progress are never touched), with BUILD's archives and the
 # real hang checker, on solutions and mutants (exercises/mutants/) put in
@@ -55,6 +58,7 @@ for a in "$build"/libduplex*.a "$build/hangcheck"; do
 done
 printf 'libs:\n\t@:\n' >"$copy/Makefile"
 export DUPLEX_STATE_DIR="$tmp/state"
+export CC="${CC:-cc}${SAN:+ $SAN}"
 mkdir -p "$DUPLEX_STATE_DIR"
 
 # runner OUT ARGS...: run.sh ARGS in the copy into OUT; status in $rc.
