@@ -281,6 +281,40 @@ else
     ok "chat: a run that passes is not shown as the failing one"
 fi
 
+# ---- every exercise with a scenario: replay, picture, step, on a solution ---
+
+for dir in "$week"/*/; do
+    n=$(basename "$dir")
+    [ -f "$dir/scenario.c" ] || continue
+    put "$n" "exercises/solutions/$n.c"
+    REPLAY=- TRACE=1 SVG=$tmp/$n.svg runner "$tmp/$n.replay" run "$n"
+    if [ "$rc" != 0 ]; then
+        cp "$tmp/$n.replay" "$tmp/out"
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "exit $rc, want 0"
+    elif ! has "$tmp/$n.replay" "  step   dec  client" ||
+        ! has "$tmp/$n.replay" "result: OK (exit 0)"; then
+        cp "$tmp/$n.replay" "$tmp/out"
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "no numbered timeline or no OK"
+    elif ! has "$tmp/$n.svg" "<svg" || { command -v xmllint >/dev/null 2>&1 &&
+        ! xmllint --noout "$tmp/$n.svg" 2>"$tmp/err"; }; then
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "no valid SVG"
+    else
+        ok "$n solution: REPLAY=- TRACE=1 SVG=FILE (a numbered timeline, a valid SVG)"
+    fi
+    printf 'r\n' >"$tmp/keys"
+    NO_COLOR=1 within 120 bash "$copy/exercises/run.sh" step "$n" \
+        <"$tmp/keys" >"$tmp/$n.step" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ] && has "$tmp/$n.step" "duplex step ex-$n" &&
+        has "$tmp/$n.step" "challenge " &&
+        has "$tmp/$n.step" "replay: duplex run ex-$n --replay"; then
+        ok "$n solution: make step runs to the end, with its challenges"
+    else
+        cp "$tmp/$n.step" "$tmp/out"
+        not_ok "$n solution: make step runs to the end, with its challenges" "exit $rc"
+    fi
+done
+
 # ---- a solution passes, with no diagnosis ---------------------------------
 
 put "$ex" exercises/solutions/bidi-echo.c

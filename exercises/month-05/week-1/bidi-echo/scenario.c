@@ -174,8 +174,8 @@ static const struct scenario_challenge ex_challenges[] = {
      "you can",
      0, all_echoes},
     {"deadlock",
-     "find a schedule where your client deadlocks (a correct one has none)",
-     0, challenge_deadlocked},
+     "find a schedule where your client deadlocks (a correct one has none)", 0,
+     challenge_deadlocked},
     {NULL, NULL, 0, NULL},
 };
 

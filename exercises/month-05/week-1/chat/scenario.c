@@ -33,9 +33,9 @@ extern const struct scenario scenario_exercise;
 
 struct ex_call {
     struct stream *s;
-    int n;          /* messages: the JOIN, then n - 1 texts */
-    int answers;    /* answers the client read that were right */
-    int wrong;      /* 0, or 1 + the first answer that was not */
+    int n;                  /* messages: the JOIN, then n - 1 texts */
+    int answers;            /* answers the client read that were right */
+    int wrong;              /* 0, or 1 + the first answer that was not */
     char got[EX_REPLY_MAX]; /* that answer */
     enum status end;        /* how the client's reading ended */
     struct status_detail why;
@@ -140,11 +140,10 @@ static enum status judge(const struct ex_call *x, struct scenario_result *r)
         return status_detail_set(&r->why, x->end,
                                  "the server ended the call with %s \"%s\" "
                                  "after %d answer(s)",
-                                 status_name(x->end), x->why.text,
-                                 x->answers);
+                                 status_name(x->end), x->why.text, x->answers);
     if (x->answers != x->n + 1)
-        return status_detail_set(&r->why, STATUS_INTERNAL,
-                                 "%d answer(s) of %d", x->answers, x->n + 1);
+        return status_detail_set(&r->why, STATUS_INTERNAL, "%d answer(s) of %d",
+                                 x->answers, x->n + 1);
     return STATUS_OK;
 }
 

@@ -214,8 +214,7 @@ static void explain(void *arg, const struct sched_sim_result *sim,
                 w.reply, (long long)(w.elapsed / MS));
     if (sim->deadlocked) {
         /* Who waited for what is the simulator's to say: it saw them. */
-        print_error("  actual:   a deadlock\n  simulator: %s\n",
-                    sim->report);
+        print_error("  actual:   a deadlock\n  simulator: %s\n", sim->report);
         return;
     }
     print_error("  actual:   %s (%s), reply \"%s\", after %lld ms%s; the "

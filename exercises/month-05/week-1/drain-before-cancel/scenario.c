@@ -95,8 +95,7 @@ static enum status judge(const struct ex_call *x, struct scenario_result *r)
                                  "(expected 0)",
                                  (unsigned long long)x->discarded);
     if (x->st != STATUS_OK || x->final != STATUS_OK)
-        return status_detail_set(&r->why,
-                                 x->st != STATUS_OK ? x->st : x->final,
+        return status_detail_set(&r->why, x->st != STATUS_OK ? x->st : x->final,
                                  "ex_read_updates returned %s, the call "
                                  "ended %s (expected OK, OK)",
                                  status_name(x->st), status_name(x->final));
@@ -149,8 +148,9 @@ static enum status run_ex_drain(const struct scenario *sc,
     stream_destroy(x.s);
     scenario_say(r, "server sent %d updates, ended with %s", x.sends,
                  status_name(x.server));
-    scenario_say(r, "ex_read_updates returned %s after %d update(s); the "
-                    "cancel threw away %llu bytes of s2c; the context is %s",
+    scenario_say(r,
+                 "ex_read_updates returned %s after %d update(s); the "
+                 "cancel threw away %llu bytes of s2c; the context is %s",
                  status_name(x.st), x.got, (unsigned long long)x.discarded,
                  status_name(x.ctx));
     return judge(&x, r);

@@ -37,12 +37,12 @@ static const char *const msgs[EX_MAX_MSGS] = {"hello", "", "how are you?"};
 struct ex_run {
     struct pipe *p;
     int n;
-    int encoded;        /* frames ex_encode made and the client wrote */
-    size_t short_at;    /* 0, or 1 + the message ex_encode refused */
-    enum status wrote;  /* the client's last pipe_write */
-    enum status read;   /* how the server's reading ended */
-    int got;            /* messages the server read intact */
-    int wrong;          /* 0, or 1 + the first message read but altered */
+    int encoded;              /* frames ex_encode made and the client wrote */
+    size_t short_at;          /* 0, or 1 + the message ex_encode refused */
+    enum status wrote;        /* the client's last pipe_write */
+    enum status read;         /* how the server's reading ended */
+    int got;                  /* messages the server read intact */
+    int wrong;                /* 0, or 1 + the first message read but altered */
     struct status_detail why; /* the server's failure, in its words */
 };
 
@@ -92,8 +92,7 @@ static enum status judge(const struct ex_run *x, struct scenario_result *r)
         return status_detail_set(&r->why, STATUS_INTERNAL,
                                  "ex_encode returned 0 for message %zu "
                                  "(%zu bytes, in a 64-byte buffer)",
-                                 x->short_at,
-                                 strlen(msgs[x->short_at - 1]));
+                                 x->short_at, strlen(msgs[x->short_at - 1]));
     if (x->read != STATUS_EOF)
         return status_detail_set(&r->why, x->read,
                                  "the server could not read your frame %d: "
@@ -129,8 +128,7 @@ static enum status run_ex_frames(const struct scenario *sc,
         sched_thread_join(&server);
     sched_thread_join(&client);
     pipe_destroy(x.p);
-    scenario_say(r, "client: ex_encode made %d frame(s) of %d", x.encoded,
-                 x.n);
+    scenario_say(r, "client: ex_encode made %d frame(s) of %d", x.encoded, x.n);
     scenario_say(r, "server: frame_read read %d message(s) intact, then %s",
                  x.got, status_name(x.read));
     return judge(&x, r);
@@ -156,8 +154,8 @@ static int all_read(const struct scenario_progress *p)
 /* The goals of `duplex step ex-frames`. */
 static const struct scenario_challenge ex_challenges[] = {
     {"all-read",
-     "get every frame you encoded read by a gRPC receiver, then a clean EOF",
-     0, all_read},
+     "get every frame you encoded read by a gRPC receiver, then a clean EOF", 0,
+     all_read},
     {NULL, NULL, 0, NULL},
 };
 

@@ -82,8 +82,7 @@ static enum status judge(const struct ex_run *x, struct scenario_result *r)
         return status_detail_set(&r->why, STATUS_INTERNAL,
                                  "ex_count counted %d frame(s), %zu bytes "
                                  "(expected %d, %zu)",
-                                 x->frames, x->bytes, x->n,
-                                 total_bytes(x->n));
+                                 x->frames, x->bytes, x->n, total_bytes(x->n));
     return STATUS_OK;
 }
 
@@ -145,8 +144,7 @@ static int eof_seen(const struct scenario_progress *p)
 
 /* The goals of `duplex step ex-half-close`. */
 static const struct scenario_challenge ex_challenges[] = {
-    {"eof", "bring your counter to the EOF your half-close makes", 0,
-     eof_seen},
+    {"eof", "bring your counter to the EOF your half-close makes", 0, eof_seen},
     {"counted", "upload and count every frame, both ending OK", 0, counted},
     {"deadlock", "find a schedule where your code deadlocks", 0,
      challenge_deadlocked},

@@ -95,8 +95,8 @@ static enum status judge(const struct ex_run *x, struct scenario_result *r)
                                  status_name(x->read), x->got, x->n);
     if (x->got != x->n)
         return status_detail_set(&r->why, STATUS_INTERNAL,
-                                 "ex_read_frame read %d frame(s) of %d",
-                                 x->got, x->n);
+                                 "ex_read_frame read %d frame(s) of %d", x->got,
+                                 x->n);
     return STATUS_OK;
 }
 
@@ -125,8 +125,9 @@ static enum status run_ex_partial_reads(const struct scenario *sc,
     pipe_destroy(x.p);
     scenario_say(r, "client wrote %d frame(s) of %d (%s), then half-closed c2s",
                  x.written, x.n, status_name(x.wrote));
-    scenario_say(r, "server: ex_read_frame read %d whole frame(s), then "
-                    "returned %s",
+    scenario_say(r,
+                 "server: ex_read_frame read %d whole frame(s), then "
+                 "returned %s",
                  x.got, status_name(x.read));
     return judge(&x, r);
 }
