@@ -360,7 +360,7 @@ diagnose() {
         what="a forgotten close_send (the half-close): every thread that waits, waits for data, and nobody is left to write, so no EOF ever comes"
     elif echo "$evidence" | grep -q 'Nobody reads'; then
         id=nobody-reads
-        what="nobody reads: every thread waits for room in a full pipe"
+        what="nobody reads: a thread waits for room to write, and no thread waits to read (a receiver missing, or blocked on something else)"
     elif [ -n "$evidence" ]; then
         id=deadlock
         what="a deadlock: no thread could ever run again"
@@ -372,7 +372,7 @@ diagnose() {
     elif grep -q 'garbled' "$seen"; then
         id=garbled
         evidence=$(grep 'garbled' "$seen" | head -1)
-        what="a garbled stream: frames of two senders interleaved"
+        what="a garbled stream: a frame that is no message, bytes of frames mixed"
     else
         id=check
         evidence=$(first_failure "$log" | sed -n 's/^  check: /check: /p' | head -1)

@@ -281,6 +281,25 @@ else
     ok "chat: a run that passes is not shown as the failing one"
 fi
 
+# ---- an exercise with no scenario: the diagnosis from the test's own log ----
+
+put errgroup exercises/mutants/errgroup/01-stream-not-under-the-groups-context.c
+runner "$tmp/eg1" run errgroup
+expect "errgroup stream not under the group's context: nobody reads, its hint" \
+    "$tmp/eg1" "diagnosis: nobody reads: a thread waits for room to write, and no thread waits to read" \
+    "from: deadlock: server waits for a condition variable; client/send waits for room on c2s" \
+    "hint 1 of 3 (the one for this diagnosis"
+if has "$tmp/eg1" "every thread waits for room"; then
+    cp "$tmp/eg1" "$tmp/out"
+    not_ok "errgroup: the diagnosis says nothing the report does not" "it does"
+else
+    ok "errgroup: the diagnosis says nothing the report does not"
+fi
+put deadlines exercises/mutants/deadlines/02-not-under-parent.c
+runner "$tmp/dl2" run deadlines
+expect "deadlines not under parent: the hint for the failed check" \
+    "$tmp/dl2" "diagnosis: a failed check" "hint 2 of 3 (the one for this diagnosis"
+
 # ---- every exercise with a scenario: replay, picture, step, on a solution ---
 
 for dir in "$week"/*/; do
