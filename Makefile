@@ -48,7 +48,7 @@ HANGCHECK := $(BUILD)/hangcheck
 
 .PHONY: all libs demo test check deps coverage asan tsan clean format help golden \
         pictures \
-        exercises exercise watch reset verify notes recall recall-drill \
+        exercises exercise hint step watch reset verify notes recall recall-drill \
         bench fuzz model valgrind stress
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -68,6 +68,9 @@ help:
 	@echo '  make pictures    draw lesson/pictures/ again (duplex run --svg)'
 	@echo '  make exercises   the exercise table (Exercise | Status | Link)'
 	@echo '  make exercise EX=frames   build and test one, with hints'
+	@echo '  make exercise EX=bidi-echo REPLAY=- TRACE=1   your code in a schedule'
+	@echo '  make hint EX=frames       the next hint'
+	@echo '  make step EX=bidi-echo    duplex step on your code'
 	@echo '  make watch EX=frames      test again on every save'
 	@echo '  make reset EX=frames      put the starter back (asks first)'
 	@echo '  make coverage EX=frames   your exercise file'"'"'s coverage'
@@ -160,6 +163,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	suite sh sh tests/lesson_index.sh || failed=1; \
 	suite sh sh tests/tally_check.sh || failed=1; \
 	suite sh sh tests/watch.sh || failed=1; \
+	suite sh env BUILD=$(BUILD) SAN='$(SAN)' sh tests/exercise_scenario.sh || failed=1; \
 	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 
@@ -194,8 +198,18 @@ coverage: deps
 exercises: deps
 	@bash exercises/run.sh list
 
+# REPLAY=SCHEDULE: no test, your code's run in SCHEDULE (ARGS: duplex
+# run's options, TRACE=1 numbers the decisions, SVG=FILE draws it).
 exercise: deps
-	@bash exercises/run.sh run "$(EX)"
+	@REPLAY='$(REPLAY)' ARGS='$(ARGS)' TRACE='$(TRACE)' SVG='$(SVG)' bash exercises/run.sh run "$(EX)"
+
+# The next hint of EX, on demand.
+hint:
+	@bash exercises/run.sh hint "$(EX)"
+
+# You are the scheduler of your own code (STEP_ARGS: duplex step's options).
+step: deps
+	@STEP_ARGS='$(STEP_ARGS)' bash exercises/run.sh step "$(EX)"
 
 watch: deps
 	@bash exercises/run.sh watch "$(EX)"

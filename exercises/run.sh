@@ -4,7 +4,18 @@
 #
 #   run.sh list            the status table (Exercise | Status | Link)
 #   run.sh run NAME        build and test one; on failure the first failing
-#                          check (expected vs actual) and a hint
+#                          check (expected vs actual), then (exercises with
+#                          a scenario.c) your code's run in the failing
+#                          schedule: its timeline, the deadlock report,
+#                          the diagnosis, the command that replays it, and
+#                          the hint for that diagnosis
+#                          With REPLAY=SCHEDULE: no test; your code's run
+#                          in SCHEDULE ("-": in order), ARGS adding duplex
+#                          run's options (a test's setup), TRACE=1
+#                          numbering the decisions, SVG=FILE drawing it
+#   run.sh hint NAME       the next hint, on demand
+#   run.sh step NAME       `duplex step` on your code (you are the
+#                          scheduler); STEP_ARGS are passed on
 #   run.sh watch NAME      run again on every save (inotifywait, or polling)
 #   run.sh reset NAME      put the starter back (asks first; YES=1 skips)
 #   run.sh coverage NAME   your NAME.c's line and branch coverage (no gate)
@@ -16,7 +27,8 @@
 #                          that caught it
 #
 # Progress lives in exercises/.progress (one line per exercise: name,
-# result, failed runs), so it survives between runs and `make clean`.
+# result, failed runs, hints shown), so it survives between runs and
+# `make clean`.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -79,16 +91,16 @@ threaded() { grep -q '^threaded: yes' "$WEEK/$1/README.md"; }
 
 # ---- progress -------------------------------------------------------------
 
-progress_get() { # progress_get NAME FIELD(2=result,3=fails)
+progress_get() { # progress_get NAME FIELD(2=result,3=fails,4=hints)
     [ -f "$PROGRESS" ] || return 0
     awk -v n="$1" -v f="$2" '$1 == n { v = $f } END { if (v != "") print v }' \
         "$PROGRESS"
 }
 
-progress_set() { # progress_set NAME RESULT FAILS
-    local tmp="$PROGRESS.tmp"
+progress_set() { # progress_set NAME RESULT FAILS [HINTS]: HINTS kept if not given
+    local tmp="$PROGRESS.tmp" hints=${4:-$(progress_get "$1" 4)}
     { [ -f "$PROGRESS" ] && awk -v n="$1" '$1 != n' "$PROGRESS"
-      echo "$1 $2 $3"; } >"$tmp" && mv "$tmp" "$PROGRESS"
+      echo "$1 $2 $3 ${hints:-0}"; } >"$tmp" && mv "$tmp" "$PROGRESS"
 }
 
 status_of() {
@@ -159,7 +171,55 @@ first_failure() {
 
 hint() { # hint NAME LEVEL: the text under "## Hint LEVEL", blank lines cut
     awk -v want="## Hint $2" '$0 == want { on = 1; next } /^## Hint/ { on = 0 }
-         on && NF { print }' "$WEEK/$1/hints.md"
+         on && NF && !/^<!--/ { print }' "$WEEK/$1/hints.md"
+}
+
+hints_in() { # hints_in NAME: how many hints NAME's hints.md has
+    grep -c '^## Hint [0-9]' "$WEEK/$1/hints.md"
+}
+
+# hint_for NAME DIAGNOSIS SEEN: the number of the hint for DIAGNOSIS,
+# from the "<!-- for: ID ... -->" line under a hint's heading in
+# hints.md; for a failed check, the first hint with a
+# "<!-- shows: TEXT -->" line whose TEXT is in the file SEEN (what the
+# failing run showed); nothing when no hint is for it.
+hint_for() {
+    awk -v id="$2" 'FNR == NR { seen = seen "\n" $0; next }
+         /^## Hint [0-9]/ { level = $3 }
+         /^<!-- for: / { for (i = 3; i < NF; i++) if ($i == id) { print level; exit } }
+         /^<!-- shows: / && id == "check" {
+             text = $0; sub(/^<!-- shows: /, "", text); sub(/ -->$/, "", text)
+             if (index(seen, text) > 0) { print level; exit } }' \
+        "$3" "$WEEK/$1/hints.md"
+}
+
+# show_hint NAME LEVEL WHY [next]: prints hint LEVEL (WHY says why this
+# one); with "next", records it as the last of the hints shown in order.
+show_hint() {
+    local name=$1 level=$2
+    echo "hint $level of $(hints_in "$name") ($3):"
+    hint "$name" "$level" | sed 's/^/  /'
+    [ "${4:-}" = next ] &&
+        progress_set "$name" "$(progress_get "$name" 2)" \
+            "$(progress_get "$name" 3)" "$level"
+    return 0
+}
+
+# next_hint NAME: the hint after the last shown in order (`make hint`, or
+# a failure no hint is for); the last one again once all were.
+next_hint() {
+    local seen total
+    seen=$(progress_get "$1" 4)
+    total=$(hints_in "$1")
+    seen=$(( ${seen:-0} + 1 ))
+    echo $(( seen < total ? seen : total ))
+}
+
+cmd_hint() {
+    local name=$1 level
+    need_name "$name"
+    level=$(next_hint "$name")
+    show_hint "$name" "$level" "asked for; \`make hint EX=$name\` again for the next" next
 }
 
 cmd_run() {
@@ -182,7 +242,9 @@ cmd_run() {
         echo "${GREEN}✅ $name passes.${OFF}"
         echo "A solution to compare with: $SOLUTIONS/$name.c"
         echo "The hints, for the record:"
-        for level in 1 2 3; do echo "  hint $level:"; hint "$name" "$level" | sed 's/^/    /'; done
+        for level in $(seq 1 "$(hints_in "$name")"); do
+            echo "  hint $level:"; hint "$name" "$level" | sed 's/^/    /'
+        done
         return 0
     fi
     fails=$(progress_get "$name" 3)
@@ -191,10 +253,171 @@ cmd_run() {
     first_failure "$log"
     grep -E '^\[  PASSED  \]|FAILED TEST' "$log"
     echo "${RED}❌ $name: not yet.${OFF} Full output: $log"
-    level=$(( fails < 3 ? fails : 3 ))
-    echo "hint $level of 3 (each failing run shows the next):"
-    hint "$name" "$level" | sed 's/^/  /'
+    : >"build/exercises/$name/run.out"
+    has_scenario "$name" && show_failing_run "$name" "$log"
+    diagnose "$name" "$log" "build/exercises/$name/run.out"
     return 1
+}
+
+# ---- your code as a scenario ----------------------------------------------
+#
+# An exercise with a scenario.c (a small adapter that runs your functions
+# as a duplex scenario, ex-NAME) gets its own duplex: the duplex command
+# with that scenario added (registry.c built with REGISTRY_EXTRA), linked
+# with your NAME.c. Everything duplex does then works on your code.
+
+has_scenario() { [ -f "$WEEK/$1/scenario.c" ]; }
+
+# build_duplex NAME SOURCE OUT: the duplex with ex-NAME, on SOURCE.
+build_duplex() {
+    local name=$1 src=$2 out=$3
+    mkdir -p "$(dirname "$out")"
+    # shellcheck disable=SC2086 # the flag lists are word lists
+    $CC $STD $WARN -O0 -g -pthread -Isrc -Iexercises -I"$WEEK/$name" \
+        -DREGISTRY_EXTRA=scenario_exercise src/app/duplex.c \
+        src/scenarios/registry.c "$WEEK/$name/scenario.c" "$src" \
+        $(archives build) -o "$out"
+}
+
+# The exercises whose lesson is the bytes: their runs show the hexdump.
+framing() {
+    case $1 in frames | partial-reads | half-close) return 0 ;; esac
+    return 1
+}
+
+# schedule_in LOG: the schedule the first failing check names, as a
+# replay string ("-": in order), or nothing when it names none.
+schedule_in() {
+    first_failure "$1" | sed -n \
+        -e 's/.*in-order schedule.*/-/p' \
+        -e 's/.*schedule in order, found after.*/-/p' \
+        -e 's/.*schedule \([0-9:,]*\), found after.*/\1/p' | head -1
+}
+
+# setup_args NAME CHECK: the options of the test's setup CHECK names,
+# from NAME's scenario.setups ("TEXT | ARGS" lines: a check holding TEXT
+# ran with ARGS); nothing for the scenario's own default setup.
+setup_args() {
+    local f=$WEEK/$1/scenario.setups
+    [ -f "$f" ] || return 0
+    awk -v check="$2" -F ' [|] ' '!/^#/ && NF == 2 && index(check, $1) > 0 {
+        print $2; exit }' "$f"
+}
+
+# replay_args NAME SCHEDULE [ARGS]: duplex's arguments for your run in
+# SCHEDULE, with the setup's ARGS.
+replay_args() {
+    printf 'run ex-%s%s --replay %s' "$1" "${3:+ $3}" "$2"
+    framing "$1" && printf ' --trace both'
+    return 0
+}
+
+# show_failing_run NAME LOG: your code's run in the schedule the failing
+# check names, as duplex shows a scenario's, into run.out too (diagnose
+# reads it), and the commands that replay it.
+show_failing_run() {
+    local name=$1 log=$2 dir=build/exercises/$1 schedule args rc setup
+    schedule=$(schedule_in "$log")
+    # A test with no threads names no schedule: your code's run in order.
+    [ -n "$schedule" ] || schedule=-
+    setup=$(setup_args "$name" "$(first_failure "$log" | grep -m 1 'check: ')")
+    if ! build_duplex "$name" "$WEEK/$name/$name.c" "$dir/duplex" \
+        2>"$dir/duplex.cc"; then
+        echo "(could not build $dir/duplex to show the run: $dir/duplex.cc)"
+        return 0
+    fi
+    args=$(replay_args "$name" "$schedule" "$setup")
+    echo
+    # shellcheck disable=SC2086 # args is a word list
+    NO_COLOR=1 limit "$dir/duplex" $args >"$dir/run.out" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ]; then
+        # Nothing of it to show: the run is not the failing one.
+        : >"$dir/run.out"
+        echo "your code's run of ex-$name in that schedule passes" \
+            "($dir/duplex $args): the failing test's setup is not the" \
+            "scenario's; the check above says what failed."
+    else
+        echo "${BOLD}your code in that schedule${OFF} ($dir/duplex $args):"
+        sed 's/^/  /' "$dir/run.out"
+    fi
+    echo "replay it, with the decisions numbered:"
+    echo "  make exercise EX=$name REPLAY=$schedule${setup:+ ARGS='$setup'} TRACE=1"
+    echo "  $dir/duplex $args --decisions"
+}
+
+# diagnose NAME LOG RUNOUT: what went wrong, from what the failing run
+# showed alone (RUNOUT, your code's run in the failing schedule; without
+# one, the first failing test's part of LOG): the simulator's deadlock
+# report, a garbled stream, else the check that failed. Then the hint
+# for it.
+diagnose() {
+    local name=$1 log=$2 out=$3 id what evidence level seen=$3.seen
+    if [ -s "$out" ]; then cp "$out" "$seen"; else first_failure "$log" >"$seen"; fi
+    evidence=$(grep -h -o 'deadlock: .*' "$seen" | head -1)
+    if echo "$evidence" | grep -q 'did the client forget stream_close_send'; then
+        id=forgot-close-send
+        what="a forgotten close_send (the half-close): every thread that waits, waits for data, and nobody is left to write, so no EOF ever comes"
+    elif echo "$evidence" | grep -q 'Nobody reads'; then
+        id=nobody-reads
+        what="nobody reads: a thread waits for room to write, and no thread waits to read (a receiver missing, or blocked on something else)"
+    elif [ -n "$evidence" ]; then
+        id=deadlock
+        what="a deadlock: no thread could ever run again"
+    elif grep -q 'threw away [1-9][0-9]* bytes' "$seen"; then
+        id=cancel-dropped
+        evidence=$(grep -o '[^;]*threw away [1-9][0-9]* bytes[^;]*' "$seen" |
+            head -1 | sed 's/^ *//')
+        what="a cancel while messages were still buffered: it threw them away (RST_STREAM)"
+    elif grep -q 'garbled' "$seen"; then
+        id=garbled
+        evidence=$(grep 'garbled' "$seen" | head -1)
+        what="a garbled stream: a frame that is no message, bytes of frames mixed"
+    else
+        id=check
+        evidence=$(first_failure "$log" | sed -n 's/^  check: /check: /p' | head -1)
+        what="a failed check"
+        # What your code's run ended with, in that schedule.
+        grep -q '^result: ' "$seen" &&
+            evidence="$evidence
+  and your run's $(grep -m 1 '^result: ' "$seen")"
+    fi
+    echo "${BOLD}diagnosis${OFF}: $what"
+    [ -n "$evidence" ] && echo "  from: ${evidence#  }"
+    [ -s "$out" ] && first_failure "$log" >>"$seen"
+    level=$(hint_for "$name" "$id" "$seen")
+    if [ -n "$level" ]; then
+        show_hint "$name" "$level" "the one for this diagnosis; \`make hint EX=$name\` shows the others in order"
+    else
+        show_hint "$name" "$(next_hint "$name")" "no hint is for this diagnosis: the next one; \`make hint EX=$name\` shows more" next
+    fi
+}
+
+# cmd_replay NAME: your code's run in $REPLAY, with duplex run's options
+# $ARGS; TRACE=1 numbers the decisions, SVG=FILE draws it.
+cmd_replay() {
+    local name=$1 dir=build/exercises/$1 args
+    need_name "$name"
+    has_scenario "$name" || die "$name has no scenario.c: nothing to replay"
+    lib build ""
+    build_duplex "$name" "$WEEK/$name/$name.c" "$dir/duplex" || return 1
+    args=$(replay_args "$name" "$REPLAY" "${ARGS:-}")
+    [ "${TRACE:-}" = 1 ] && args="$args --decisions"
+    [ -n "${SVG:-}" ] && args="$args --svg $SVG"
+    echo "$dir/duplex $args"
+    # shellcheck disable=SC2086 # args is a word list
+    limit "$dir/duplex" $args
+}
+
+# cmd_step NAME: you are the scheduler of your own code.
+cmd_step() {
+    local name=$1 dir=build/exercises/$1
+    need_name "$name"
+    has_scenario "$name" || die "$name has no scenario.c: nothing to step"
+    lib build ""
+    build_duplex "$name" "$WEEK/$name/$name.c" "$dir/duplex" || return 1
+    # shellcheck disable=SC2086 # STEP_ARGS is a word list
+    "$dir/duplex" step "ex-$name" ${STEP_ARGS:-}
 }
 
 # watch NAME: cmd_run again on every save of NAME.c, showing that it is
@@ -481,10 +704,12 @@ cmd_verify() {
 
 case "${1:-}" in
 list) cmd_list ;;
-run) cmd_run "${2:-}" ;;
+run) if [ -n "${REPLAY:-}" ]; then cmd_replay "${2:-}"; else cmd_run "${2:-}"; fi ;;
+hint) cmd_hint "${2:-}" ;;
+step) cmd_step "${2:-}" ;;
 watch) cmd_watch "${2:-}" ;;
 reset) cmd_reset "${2:-}" ;;
 coverage) cmd_coverage "${2:-}" ;;
 verify) cmd_verify "${2:-}" ;;
-*) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

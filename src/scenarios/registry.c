@@ -6,10 +6,20 @@
  *   One row per scenario. A new scenario is one file that defines its
  *   struct scenario, its declaration in registry.h, and its row here;
  *   nothing else changes.
+ *
+ *   An exercise's duplex (build/exercises/NAME/duplex, built by
+ *   exercises/run.sh) compiles this file again with
+ *   -DREGISTRY_EXTRA=scenario_exercise: the exercise's scenario (its
+ *   scenario.c, which calls the learner's code) is then the table's last
+ *   row, and every command works on it as on the others.
  */
 #include "scenarios/registry.h"
 
 #include <string.h>
+
+#ifdef REGISTRY_EXTRA
+extern const struct scenario REGISTRY_EXTRA;
+#endif
 
 static const struct scenario *const table[] = {
     &scenario_echo,
@@ -25,6 +35,9 @@ static const struct scenario *const table[] = {
     &scenario_backpressure,
     &scenario_send_after_eof,
     &scenario_hub,
+#ifdef REGISTRY_EXTRA
+    &REGISTRY_EXTRA,
+#endif
 };
 
 #define NSCENARIOS (sizeof table / sizeof table[0])

@@ -123,10 +123,9 @@ static void explain(void *arg, const struct sched_sim_result *sim,
                     "  expected: OK; the server finishes with OK\n",
                     schedule);
     if (sim->deadlocked) {
-        print_error("  actual:   a deadlock: your receiver returned %s, "
-                    "and then nobody woke the sender (waiting for room on "
-                    "c2s) or the server (waiting for the call to end). Does "
-                    "the first error cancel the call?\n  simulator: %s\n",
+        /* Who waited for what is the simulator's to say: it saw them. */
+        print_error("  actual:   a deadlock after your receiver returned "
+                    "%s\n  simulator: %s\n",
                     status_name(r->st), sim->report);
         return;
     }

@@ -103,9 +103,8 @@ static void run(struct run *r, int k, char *where, size_t cap)
         snprintf(where, cap, "pipe capacity %zu, schedule seed %d", r->capacity,
                  k);
     if (sim.deadlocked)
-        print_error("note: this run deadlocked (%s): your code waited for "
-                    "bytes that never came.\n  %s\n",
-                    where, sim.report);
+        print_error("note: this run deadlocked (%s)\n  simulator: %s\n", where,
+                    sim.report);
     sched_sim_result_free(&sim);
 }
 

@@ -1,0 +1,350 @@
+#!/bin/sh
+# tests/exercise_scenario.sh: a learner's own code under duplex's tools.
+#
+#   BUILD=build sh tests/exercise_scenario.sh
+#   BUILD=build/asan SAN='-fsanitize=...' sh tests/exercise_scenario.sh
+#
+# SAN: the sanitizer flags BUILD's archives were built with (make check
+# passes its own); the learner's code is compiled with them too.
+# Runs exercises/run.sh in a scratch copy (so a learner's files and
+# exercises/.progress are never touched), with BUILD's archives and the
+# real hang checker, on solutions and mutants (exercises/mutants/) put in
+# place of an exercise's file. For each exercise with a scenario.c:
+#   - a mutant's failing run shows, for the learner's code, the two-lane
+#     timeline of the failing schedule, the command that replays it, the
+#     diagnosis and the hint for that diagnosis (hints.md's "for:" line);
+#   - REPLAY=SCHEDULE TRACE=1 replays it with the decisions numbered, and
+#     SVG=FILE draws it (valid XML, checked with xmllint when there is one);
+#   - `run.sh step` drives `duplex step ex-NAME` with a script of keys and
+#     reaches one of its challenges;
+#   - a solution passes, with no diagnosis;
+#   - a test's setup other than the scenario's (scenario.setups) is
+#     replayed with its options; a failed check gets the hint whose
+#     "shows:" line matches what the run showed; a cancel that threw
+#     messages away is diagnosed from the run's words.
+# And: bidi-echo without stream_close_send is diagnosed as a forgotten
+# close_send and shown that hint, never a text that contradicts the
+# simulator; `run.sh hint` shows the hints in order, on demand.
+# Each check prints "ok - ..." or "not ok - ..."; the last line is
+# "N passed, M failed"; the exit status is 1 when anything failed.
+
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+build=${BUILD:-build}
+tap_name=exercise-scenario tap_out=60 tap_err=10
+. tests/tap.sh
+
+if ! command -v bash >/dev/null 2>&1; then
+    echo "ok - # SKIP exercises/run.sh needs bash"
+    echo "$passed passed, $failed failed"
+    exit 0
+fi
+
+week=exercises/month-05/week-1
+[ -x "$build/hangcheck" ] || make -s "$build/hangcheck" BUILD="$build" >/dev/null ||
+    exit 1
+
+# copy: a scratch tree with the runner, the exercises' headers, every
+# exercise folder, src/ and BUILD's archives; its Makefile's libs are
+# there already.
+copy=$tmp/copy
+mkdir -p "$copy/exercises" "$copy/build" || exit 1
+cp exercises/run.sh exercises/ex_check.h exercises/ex_explore.h "$copy/exercises/"
+mkdir -p "$copy/$week"
+cp -R "$week"/. "$copy/$week/"
+ln -s "$root/src" "$copy/src"
+for a in "$build"/libduplex*.a "$build/hangcheck"; do
+    ln -s "$root/$a" "$copy/build/$(basename "$a")"
+done
+printf 'libs:\n\t@:\n' >"$copy/Makefile"
+export DUPLEX_STATE_DIR="$tmp/state"
+export CC="${CC:-cc}${SAN:+ $SAN}"
+mkdir -p "$DUPLEX_STATE_DIR"
+
+# runner OUT ARGS...: run.sh ARGS in the copy into OUT; status in $rc.
+runner() {
+    out=$1
+    shift
+    NO_COLOR=1 within 300 bash "$copy/exercises/run.sh" "$@" >"$out" 2>&1 \
+        </dev/null
+    rc=$?
+}
+
+# put NAME FILE: FILE becomes the learner's NAME.c; their progress is new.
+put() {
+    cp "$2" "$copy/$week/$1/$1.c"
+    rm -f "$copy/exercises/.progress"
+}
+
+# has FILE TEXT: FILE holds TEXT (a fixed string).
+has() { grep -q -F -- "$2" "$1"; }
+
+# expect NAME FILE TEXT...: ok when FILE holds every TEXT.
+expect() {
+    name=$1 file=$2
+    shift 2
+    for text in "$@"; do
+        if ! has "$file" "$text"; then
+            cp "$file" "$tmp/out"
+            not_ok "$name" "no \"$text\" in the output"
+            return
+        fi
+    done
+    ok "$name"
+}
+
+# ---- bidi-echo: the mutant without stream_close_send ---------------------
+
+ex=bidi-echo
+put "$ex" exercises/mutants/bidi-echo/01-no-close-send.c
+runner "$tmp/run" run "$ex"
+if [ "$rc" = 1 ]; then
+    ok "$ex no close_send: the exercise fails (exit 1)"
+else
+    cp "$tmp/run" "$tmp/out"
+    not_ok "$ex no close_send: the exercise fails (exit 1)" "exit $rc"
+fi
+expect "$ex no close_send: the learner's timeline of the failing schedule" \
+    "$tmp/run" "your code in that schedule" \
+    "duplex run ex-bidi-echo --replay -" \
+    "  step  client                              | server" \
+    'send SEND 0|3 "one"' "result: DEADLOCK"
+expect "$ex no close_send: the deadlock report and the replay commands" \
+    "$tmp/run" "Nobody can write: did the client forget stream_close_send?" \
+    "make exercise EX=bidi-echo REPLAY=- TRACE=1" \
+    "build/exercises/bidi-echo/duplex run ex-bidi-echo --replay - --decisions"
+expect "$ex no close_send: diagnosed as a forgotten close_send, with its hint" \
+    "$tmp/run" "diagnosis: a forgotten close_send" \
+    "hint 4 of 4 (the one for this diagnosis" \
+    'Call `stream_close_send(stream_client(s))` in the sender thread'
+if grep -q -F -e "Who reads s2c" -e "waits for room" "$tmp/run"; then
+    cp "$tmp/run" "$tmp/out"
+    not_ok "$ex no close_send: nothing says a thread waits for room" \
+        "$(grep -F -e "Who reads s2c" -e "waits for room" "$tmp/run")"
+else
+    ok "$ex no close_send: nothing says a thread waits for room"
+fi
+
+# The replay, decisions numbered, drawn.
+REPLAY=- TRACE=1 SVG=$tmp/run.svg runner "$tmp/replay" run "$ex"
+if [ "$rc" = 5 ]; then
+    ok "$ex REPLAY=- TRACE=1: the run's exit code (5, deadlock)"
+else
+    cp "$tmp/replay" "$tmp/out"
+    not_ok "$ex REPLAY=- TRACE=1: the run's exit code (5, deadlock)" "exit $rc"
+fi
+expect "$ex REPLAY=- TRACE=1: the timeline with the decisions" "$tmp/replay" \
+    "--replay - --decisions --svg" "  step   dec  client" \
+    "Nobody can write: did the client forget stream_close_send?"
+if [ ! -s "$tmp/run.svg" ] || ! has "$tmp/run.svg" "<svg"; then
+    not_ok "$ex SVG=FILE: a picture of the learner's run" "no SVG written"
+elif command -v xmllint >/dev/null 2>&1 &&
+    ! xmllint --noout "$tmp/run.svg" 2>"$tmp/err"; then
+    not_ok "$ex SVG=FILE: a picture of the learner's run" "xmllint refuses it"
+else
+    ok "$ex SVG=FILE: a picture of the learner's run"
+fi
+
+# You are the scheduler: the keys of a script; r lets the seed finish.
+printf '1\n\nr\n' >"$tmp/keys"
+NO_COLOR=1 STEP_ARGS="--challenge deadlock" within 120 \
+    bash "$copy/exercises/run.sh" step "$ex" <"$tmp/keys" >"$tmp/step" 2>&1
+rc=$?
+if [ "$rc" = 5 ]; then
+    expect "$ex step: the learner's code, one decision at a time, to the challenge" \
+        "$tmp/step" "duplex step ex-bidi-echo" "challenge deadlock reached in" \
+        "replay: duplex run ex-bidi-echo --replay "
+else
+    cp "$tmp/step" "$tmp/out"
+    not_ok "$ex step: the learner's code, one decision at a time, to the challenge" \
+        "exit $rc, want 5"
+fi
+
+# Hints on demand, in order, whatever the diagnosis showed.
+runner "$tmp/hint1" hint "$ex"
+runner "$tmp/hint2" hint "$ex"
+expect "$ex make hint: the first hint, on demand" "$tmp/hint1" \
+    "hint 1 of 4 (asked for" "Read the deadlock report."
+expect "$ex make hint: then the second" "$tmp/hint2" "hint 2 of 4" \
+    "static enum status send_all(void *arg)"
+
+# ---- bidi-echo: one thread for both directions ---------------------------
+
+put "$ex" exercises/mutants/bidi-echo/02-one-thread-for-both-directions.c
+runner "$tmp/one" run "$ex"
+expect "$ex one thread for both directions: diagnosed as nobody reading" \
+    "$tmp/one" "your code in that schedule" "diagnosis: nobody reads" \
+    "Nobody reads: is a receiver missing" "hint 1 of 4 (the one for this diagnosis"
+
+# ---- bidi-echo: a failed check, with the hint its hints.md line names -----
+
+put "$ex" exercises/mutants/bidi-echo/05-a-sends-eof-taken-for-a-failure.c
+runner "$tmp/check" run "$ex"
+expect "$ex a send's EOF taken for a failure: the check's hint" \
+    "$tmp/check" "diagnosis: a failed check" \
+    "from: check: the server reads 1 message(s)" \
+    "hint 3 of 4 (the one for this diagnosis"
+
+# ---- concurrent-senders ----------------------------------------------------
+
+cs=concurrent-senders
+put "$cs" exercises/mutants/concurrent-senders/02-per-producer-mutex.c
+runner "$tmp/cs2" run "$cs"
+expect "$cs per-producer mutex: the explored schedule replayed, torn frames" \
+    "$tmp/cs2" "duplex run ex-concurrent-senders --replay 11:1,13:3" \
+    "2 of them torn" "(the stream was garbled) (exit 4)" \
+    "make exercise EX=concurrent-senders REPLAY=11:1,13:3 TRACE=1" \
+    "diagnosis: a garbled stream" "hint 1 of 3 (the one for this diagnosis"
+put "$cs" exercises/mutants/concurrent-senders/01-queue-full-wait-deleted.c
+runner "$tmp/cs1" run "$cs"
+expect "$cs queue-full wait deleted: the test's full-queue setup, no torn frame" \
+    "$tmp/cs1" "duplex run ex-concurrent-senders --messages 4 --replay -" \
+    "0 of them torn" "REPLAY=- ARGS='--messages 4' TRACE=1" \
+    "diagnosis: a failed check" "hint 3 of 3 (the one for this diagnosis"
+if has "$tmp/cs1" "garbled"; then
+    cp "$tmp/cs1" "$tmp/out"
+    not_ok "$cs queue-full wait deleted: not called garbled" "it is"
+else
+    ok "$cs queue-full wait deleted: not called garbled"
+fi
+printf 'r\n' >"$tmp/keys"
+NO_COLOR=1 STEP_ARGS="--challenge garble --seed 3" within 120 \
+    bash "$copy/exercises/run.sh" step "$cs" <"$tmp/keys" >"$tmp/step" 2>&1
+expect "$cs step: the challenges of the learner's code are listed" \
+    "$tmp/step" "duplex step ex-concurrent-senders" "garble"
+
+# ---- drain-before-cancel ---------------------------------------------------
+
+dc=drain-before-cancel
+put "$dc" exercises/mutants/drain-before-cancel/01-cancel-first.c
+runner "$tmp/dc1" run "$dc"
+expect "$dc cancel first: the learner's run, diagnosed as a cancel that lost updates" \
+    "$tmp/dc1" "duplex run ex-drain-before-cancel --replay -" \
+    "CANCEL CANCELLED: context canceled" \
+    "diagnosis: a cancel while messages were still buffered" \
+    "from: the cancel threw away 59 bytes of s2c" \
+    "hint 1 of 3 (the one for this diagnosis"
+put "$dc" exercises/mutants/drain-before-cancel/03-no-cancel.c
+runner "$tmp/dc3" run "$dc"
+expect "$dc no cancel: the hint whose shows: line the run matches" \
+    "$tmp/dc3" "diagnosis: a failed check" \
+    "and your run's result: INTERNAL: the call's context is OK at the end" \
+    "hint 3 of 3 (the one for this diagnosis"
+
+# ---- half-close --------------------------------------------------------------
+
+hc=half-close
+put "$hc" exercises/mutants/half-close/01-no-half-close.c
+runner "$tmp/hc1" run "$hc"
+expect "$hc no half-close: the learner's run, a forgotten half-close, its hint" \
+    "$tmp/hc1" "duplex run ex-half-close --replay -" \
+    "BLOCK c2s: pipe full (15/16 bytes)" "result: DEADLOCK" \
+    "diagnosis: a forgotten close_send (the half-close)" \
+    "hint 1 of 3 (the one for this diagnosis"
+put "$hc" exercises/mutants/half-close/02-wrong-direction-closed.c
+runner "$tmp/hc2" run "$hc"
+expect "$hc wrong direction closed: the hint for what the run showed" \
+    "$tmp/hc2" "and your run's result: CLOSED: ex_count returned CLOSED" \
+    "hint 1 of 3 (the one for this diagnosis"
+
+# ---- the framing exercises: the learner's bytes in a hexdump ---------------
+
+put frames exercises/mutants/frames/01-length-little-endian.c
+runner "$tmp/fr1" run frames
+expect "frames little-endian length: the learner's bytes, hexdumped, and the hint" \
+    "$tmp/fr1" "duplex run ex-frames --replay - --trace both" \
+    "c2s: 16 bytes" "0  00 05 00 00 00 68 65 6c 6c 6f" \
+    "received message larger than max (83886080 vs. 4194304)" \
+    "hint 1 of 3 (the one for this diagnosis"
+put partial-reads exercises/mutants/partial-reads/01-every-read-into-the-start.c
+runner "$tmp/pr1" run partial-reads
+expect "partial-reads every read into the start: the test's 1-byte pipe, replayed" \
+    "$tmp/pr1" "duplex run ex-partial-reads --capacity 1 --replay - --trace both" \
+    "BLOCK c2s: pipe full (1/1 bytes)" "c2s: 5 bytes" \
+    "0  00 00 00 00 05" \
+    'result: INTERNAL: frame 1 from ex_read_frame is not "hello" as it was sent' \
+    "hint 2 of 3 (the one for this diagnosis"
+
+# ---- chat: a table's check, a session that passes ---------------------------
+
+put chat exercises/mutants/chat/03-state-moved-before-the-answer-fits.c
+runner "$tmp/ch3" run chat
+expect "chat state moved before the fit: the run passes, the check picks the hint" \
+    "$tmp/ch3" "your code's run of ex-chat in that schedule passes" \
+    "the failing test's setup is not the scenario's" \
+    "from: check: the state after a TEXT that failed" \
+    "hint 2 of 3 (the one for this diagnosis"
+if has "$tmp/ch3" "your code in that schedule"; then
+    cp "$tmp/ch3" "$tmp/out"
+    not_ok "chat: a run that passes is not shown as the failing one" "it is"
+else
+    ok "chat: a run that passes is not shown as the failing one"
+fi
+
+# ---- an exercise with no scenario: the diagnosis from the test's own log ----
+
+put errgroup exercises/mutants/errgroup/01-stream-not-under-the-groups-context.c
+runner "$tmp/eg1" run errgroup
+expect "errgroup stream not under the group's context: nobody reads, its hint" \
+    "$tmp/eg1" "diagnosis: nobody reads: a thread waits for room to write, and no thread waits to read" \
+    "from: deadlock: server waits for a condition variable; client/send waits for room on c2s" \
+    "hint 1 of 3 (the one for this diagnosis"
+if has "$tmp/eg1" "every thread waits for room"; then
+    cp "$tmp/eg1" "$tmp/out"
+    not_ok "errgroup: the diagnosis says nothing the report does not" "it does"
+else
+    ok "errgroup: the diagnosis says nothing the report does not"
+fi
+put deadlines exercises/mutants/deadlines/02-not-under-parent.c
+runner "$tmp/dl2" run deadlines
+expect "deadlines not under parent: the hint for the failed check" \
+    "$tmp/dl2" "diagnosis: a failed check" "hint 2 of 3 (the one for this diagnosis"
+
+# ---- every exercise with a scenario: replay, picture, step, on a solution ---
+
+for dir in "$week"/*/; do
+    n=$(basename "$dir")
+    [ -f "$dir/scenario.c" ] || continue
+    put "$n" "exercises/solutions/$n.c"
+    REPLAY=- TRACE=1 SVG=$tmp/$n.svg runner "$tmp/$n.replay" run "$n"
+    if [ "$rc" != 0 ]; then
+        cp "$tmp/$n.replay" "$tmp/out"
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "exit $rc, want 0"
+    elif ! has "$tmp/$n.replay" "  step   dec  client" ||
+        ! has "$tmp/$n.replay" "result: OK (exit 0)"; then
+        cp "$tmp/$n.replay" "$tmp/out"
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "no numbered timeline or no OK"
+    elif ! has "$tmp/$n.svg" "<svg" || { command -v xmllint >/dev/null 2>&1 &&
+        ! xmllint --noout "$tmp/$n.svg" 2>"$tmp/err"; }; then
+        not_ok "$n solution: REPLAY=- TRACE=1 SVG=FILE" "no valid SVG"
+    else
+        ok "$n solution: REPLAY=- TRACE=1 SVG=FILE (a numbered timeline, a valid SVG)"
+    fi
+    printf 'r\n' >"$tmp/keys"
+    NO_COLOR=1 within 120 bash "$copy/exercises/run.sh" step "$n" \
+        <"$tmp/keys" >"$tmp/$n.step" 2>&1
+    rc=$?
+    if [ "$rc" = 0 ] && has "$tmp/$n.step" "duplex step ex-$n" &&
+        has "$tmp/$n.step" "challenge " &&
+        has "$tmp/$n.step" "replay: duplex run ex-$n --replay"; then
+        ok "$n solution: make step runs to the end, with its challenges"
+    else
+        cp "$tmp/$n.step" "$tmp/out"
+        not_ok "$n solution: make step runs to the end, with its challenges" "exit $rc"
+    fi
+done
+
+# ---- a solution passes, with no diagnosis ---------------------------------
+
+put "$ex" exercises/solutions/bidi-echo.c
+runner "$tmp/pass" run "$ex"
+if [ "$rc" = 0 ] && has "$tmp/pass" "bidi-echo passes." &&
+    ! has "$tmp/pass" "diagnosis"; then
+    ok "$ex solution: passes, nothing diagnosed"
+else
+    cp "$tmp/pass" "$tmp/out"
+    not_ok "$ex solution: passes, nothing diagnosed" "exit $rc"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
