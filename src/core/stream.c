@@ -8,6 +8,9 @@
  *     handler returns  pipe_close_write(s2c) with the trailer status kept in
  *                      the stream, and pipe_close_read(c2s)
  *     cancel/deadline  pipe_close_with_error on both pipes: RST_STREAM
+ *     client rejects   the client's final status is the rejection, then a
+ *     a frame          cancel: RST_STREAM(CANCEL), so the server sees
+ *                      CANCELLED (client_reset)
  *   The teardown is a context watch (see context.h): whoever cancels, by
  *   stream_cancel, by a deadline noticed in any operation, by a bad frame,
  *   or by cancelling a parent context, runs the same function, which
@@ -75,6 +78,8 @@ struct stream {
     struct status_detail trailer; /* what the server finished with */
     int has_final;                /* the call has its final status */
     struct status_detail final;   /* the first final status */
+    int client_reset;             /* the client rejected a frame and reset
+                                     the call: the server sees CANCELLED */
     struct stream_stats stats;
 };
 
@@ -277,13 +282,17 @@ enum status stream_final_status(struct stream *s, struct status_detail *why)
 }
 
 /*
- * The call is over: returns its final status as an operation reports it
- * (a final OK reads as EOF, like grpc-go's io.EOF).
+ * The call is over: returns its final status as an operation on end e
+ * reports it (a final OK reads as EOF, like grpc-go's io.EOF). The final
+ * status is the client's; after the client's reset the server sees what
+ * its context says, CANCELLED, as a grpc-go handler does.
  */
-static enum status call_over(struct stream *s, struct status_detail *why)
+static enum status call_over(struct stream_end *e, struct status_detail *why)
 {
+    struct stream *s = e->stream;
     struct status_detail ctx_why;
-    enum status st = STATUS_OK;
+    struct status_detail final;
+    int reset = 0;
 
     /* Read the context first: its lock comes before mu. */
     status_detail_clear(&ctx_why);
@@ -291,25 +300,62 @@ static enum status call_over(struct stream *s, struct status_detail *why)
     sched_mutex_lock(&s->mu);
     if (!s->has_final) /* the context is done: its watch is on the way */
         set_final_locked(s, ctx_why.code, ctx_why.text);
-    st = s->final.code;
-    if (why != NULL)
-        *why = s->final;
+    final = s->final;
+    reset = s->client_reset;
     sched_mutex_unlock(&s->mu);
-    if (st == STATUS_OK)
-        st = status_detail_set(why, STATUS_EOF, "the call has ended");
-    return st;
+    if (e->side == STREAM_SERVER && reset && ctx_why.code != STATUS_OK)
+        final = ctx_why;
+    if (final.code == STATUS_OK)
+        return status_detail_set(why, STATUS_EOF, "the call has ended");
+    if (why != NULL)
+        *why = final;
+    return final.code;
+}
+
+/*
+ * What a send on end e says when the call is over (st, from call_over):
+ * the client's is EOF whatever ended the call, and its recv tells the
+ * status (grpc-go's SendMsg); the server's keeps st, as grpc-go's server
+ * transport returns its context's error.
+ */
+static enum status send_result(struct stream_end *e, enum status st,
+                               struct status_detail *why)
+{
+    if (e->side != STREAM_CLIENT || st == STATUS_EOF)
+        return st;
+    return status_detail_set(why, STATUS_EOF,
+                             "the call has ended; "
+                             "stream_recv returns its status");
 }
 
 /* An operation saw a failure of its own making: tear the call down. */
-static enum status fail_call(struct stream *s, enum status code,
+static enum status fail_call(struct stream_end *e, enum status code,
                              struct status_detail *why)
 {
     /* A bare status name is no explanation: let the context word it. */
     int worded = why != NULL && why->text[0] != '\0' &&
                  strcmp(why->text, status_name(code)) != 0;
 
-    context_cancel(s->ctx, code, worded ? why->text : NULL);
-    return call_over(s, why);
+    context_cancel(e->stream->ctx, code, worded ? why->text : NULL);
+    return call_over(e, why);
+}
+
+/*
+ * The client's recv rejected a frame (why says how): that is the client's
+ * final status, and the client resets the call (RST_STREAM CANCEL), so the
+ * server sees CANCELLED "context canceled", as in grpc-go.
+ */
+static enum status client_reject(struct stream_end *e, enum status code,
+                                 struct status_detail *why)
+{
+    struct stream *s = e->stream;
+
+    sched_mutex_lock(&s->mu);
+    set_final_locked(s, code, why->text);
+    s->client_reset = 1;
+    sched_mutex_unlock(&s->mu);
+    context_cancel(s->ctx, STATUS_CANCELLED, NULL);
+    return call_over(e, why);
 }
 
 /*
@@ -408,12 +454,33 @@ static enum status send_failed(struct stream_end *e, enum status st, size_t len,
          * every other way a send can find the call over.
          */
         status_detail_clear(why);
-        st = fail_call(s, st, why);
+        st = send_result(e, fail_call(e, st, why), why);
     } else {
-        st = call_over(s, why);
+        st = send_result(e, call_over(e, why), why);
     }
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
                 "send: %s", why != NULL ? why->text : status_name(st));
+    return st;
+}
+
+/*
+ * A send on a call that is over: grpc-go's SendMsg checks CloseSend, then
+ * the size, then the call's end, in that order. Writes nothing, and makes
+ * no scheduling point of its own (no send is in flight).
+ */
+static enum status send_on_ended(struct stream_end *e, size_t len,
+                                 struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    enum status st = send_permitted(e, why);
+
+    if (st == STATUS_OK)
+        st = frame_check_send(len, s->max_send, why);
+    if (st == STATUS_OK)
+        return send_result(e, call_over(e, why), why);
+    trace_event(s->trace, TRACE_ERROR, dir_names[dir_out(e->side)], 0,
+                (uint32_t)len, st, "%s",
+                why != NULL ? why->text : status_name(st));
     return st;
 }
 
@@ -429,7 +496,7 @@ static enum status send_message(struct stream_end *e, const void *buf,
     d = dir_out(e->side);
     assert(buf != NULL || len == 0);
     if (context_err(s->ctx, NULL) != STATUS_OK)
-        return call_over(s, why);
+        return send_on_ended(e, len, why);
     st = send_start(e, why);
     if (st == STATUS_OK) {
         st = frame_check_send(len, s->max_send, why);
@@ -493,9 +560,12 @@ static enum status recv_failed(struct stream_end *e, enum status st,
         st = status_detail_set(why, STATUS_INTERNAL,
                                "RecvMsg called after the call ended");
     else if (context_err(s->ctx, NULL) != STATUS_OK)
-        st = call_over(s, why); /* torn down by somebody else */
-    else
-        st = fail_call(s, st, why); /* a bad frame, or our own deadline */
+        st = call_over(e, why); /* torn down by somebody else */
+    else if (e->side == STREAM_CLIENT &&
+             (st == STATUS_INTERNAL || st == STATUS_RESOURCE_EXHAUSTED))
+        st = client_reject(e, st, why); /* a bad frame */
+    else /* a bad frame, our own deadline, a deadlock (SIM mode) */
+        st = fail_call(e, st, why);
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, 0, st, "recv: %s",
                 why != NULL ? why->text : status_name(st));
     return st;
@@ -517,9 +587,9 @@ static enum status recv_message(struct stream_end *e, struct frame_msg *msg,
         why = &local; /* recv_failed wants the words of a bad frame */
     status_detail_clear(why);
     if (e->side == STREAM_CLIENT && stream_final_status(s, NULL) != STATUS_OK)
-        return call_over(s, why);
+        return call_over(e, why);
     if (context_err(s->ctx, NULL) != STATUS_OK)
-        return call_over(s, why);
+        return call_over(e, why);
     st = frame_read(s->pipes[d], &s->limits, msg, why);
     if (st != STATUS_OK)
         return recv_failed(e, st, why);
