@@ -41,7 +41,7 @@ TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Tests of the core layer link the core archive and nothing else, which
 # proves the core needs nothing above it.
-CORE_TESTS := status sched sched_sim pipe frame context stream group trace note \
+CORE_TESTS := status sched sched_sim pipe frame context stream group trace note wire \
               conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck

@@ -1,13 +1,15 @@
 /*
- * stream: a bidirectional call built from two pipes and a context.
+ * stream: a bidirectional call built from a wire and a context.
  *
  * Design
- *   The mapping to HTTP/2 and grpc-go:
- *     message          one frame (frame_write / frame_read) on a pipe
- *     CloseSend        pipe_close_write(c2s): END_STREAM on the client's DATA
- *     handler returns  pipe_close_write(s2c) with the trailer status kept in
- *                      the stream, and pipe_close_read(c2s)
- *     cancel/deadline  pipe_close_with_error on both pipes: RST_STREAM
+ *   The wire (wire.h) carries the bytes; the stream keeps the call's
+ *   state and the contract. The mapping to HTTP/2 and grpc-go, and what
+ *   the raw wire (the default: two pipes) does for each:
+ *     message          wire_send / wire_recv: one frame on a pipe
+ *     CloseSend        wire_close_send(c2s): END_STREAM on the client's DATA
+ *     handler returns  wire_close_send(s2c) with the trailer status, also
+ *                      kept in the stream, and wire_close_recv(c2s)
+ *     cancel/deadline  wire_abort of both directions: RST_STREAM
  *     client rejects   the client's final status is the rejection, then a
  *     a frame          cancel: RST_STREAM(CANCEL), so the server sees
  *                      CANCELLED (client_reset)
@@ -47,6 +49,7 @@
 
 #include "core/pipe.h"
 #include "core/trace.h"
+#include "core/wire_raw.h"
 
 /*
  * Locking: mu guards the fields after it. Lock order: the context's lock,
@@ -60,7 +63,7 @@
  * that waits on sends_done.
  */
 struct stream {
-    struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
+    struct wire *wire;          /* carries both directions */
     struct context *ctx;        /* the call's context */
     struct context_watch watch; /* aborts both pipes when ctx is done */
     struct frame_limits limits; /* what each receiver accepts */
@@ -149,7 +152,7 @@ static void teardown(void *arg, enum status reason, const char *text)
     sched_mutex_unlock(&s->mu);
     mark = trace_event_begin(s->trace, TRACE_CANCEL, NULL, reason);
     for (d = 0; d < 2; d++)
-        lost[d] = pipe_close_with_error(s->pipes[d], reason);
+        lost[d] = wire_abort(s->wire, d, reason);
     sched_mutex_lock(&s->mu);
     for (d = 0; d < 2; d++)
         s->stats.bytes_discarded[d] += lost[d];
@@ -171,16 +174,16 @@ static enum sched_wait_kind describe_close_send(const void *obj, char *buf,
     return SCHED_WAIT_OTHER;
 }
 
-static enum status make_pipes(struct stream *s, size_t capacity)
+/* Makes the call's wire, of the kind opts names (none: raw). */
+static enum status make_wire(struct stream *s,
+                             const struct stream_options *opts)
 {
-    int d = 0;
+    const struct wire_type *type = opts->wire ? opts->wire : &wire_raw_type;
+    struct wire_params params;
 
-    for (d = 0; d < 2; d++) {
-        if (pipe_create(capacity, dir_names[d], s->trace, &s->pipes[d]) !=
-            STATUS_OK)
-            return STATUS_RESOURCE_EXHAUSTED;
-    }
-    return STATUS_OK;
+    params.capacity = opts->capacity;
+    params.trace = s->trace;
+    return type->create(type->arg, &params, &s->wire);
 }
 
 enum status stream_create(struct context *parent,
@@ -191,7 +194,6 @@ enum status stream_create(struct context *parent,
     struct stream *s = NULL;
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
-    int d = 0;
 
     assert(out != NULL);
     if (opts == NULL)
@@ -218,12 +220,11 @@ enum status stream_create(struct context *parent,
                        ? now + opts->timeout_ns
                        : SCHED_NO_DEADLINE; /* too far to matter: never */
     }
-    st = make_pipes(s, opts->capacity);
+    st = make_wire(s, opts);
     if (st == STATUS_OK)
         st = context_create_with_deadline(parent, deadline, &s->ctx);
     if (st != STATUS_OK) {
-        pipe_destroy(s->pipes[0]);
-        pipe_destroy(s->pipes[1]);
+        wire_destroy(s->wire);
         sched_cond_destroy(&s->sends_done);
         sched_mutex_destroy(&s->mu);
         free(s);
@@ -231,10 +232,7 @@ enum status stream_create(struct context *parent,
     }
     deadline = context_deadline(s->ctx);
     s->deadline = deadline;
-    for (d = 0; d < 2; d++) {
-        pipe_set_read_deadline(s->pipes[d], deadline);
-        pipe_set_write_deadline(s->pipes[d], deadline);
-    }
+    wire_set_deadline(s->wire, deadline);
     s->watch.fn = teardown;
     s->watch.arg = s;
     if (context_watch(s->ctx, &s->watch) != STATUS_OK) {
@@ -254,8 +252,7 @@ void stream_destroy(struct stream *s)
         return;
     context_unwatch(s->ctx, &s->watch);
     context_destroy(s->ctx);
-    pipe_destroy(s->pipes[0]);
-    pipe_destroy(s->pipes[1]);
+    wire_destroy(s->wire);
     sched_cond_destroy(&s->sends_done);
     sched_mutex_destroy(&s->mu);
     free(s);
@@ -511,7 +508,7 @@ static enum status send_message(struct stream_end *e, const void *buf,
     /* Traced before the write, so the SEND always precedes its RECV. */
     trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
                 (uint32_t)len);
-    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
+    st = wire_send(s->wire, d, buf, len, s->max_send, why);
     if (st == STATUS_OK)
         count(&s->stats.sent[d]);
     else
@@ -590,7 +587,7 @@ static enum status recv_message(struct stream_end *e, struct frame_msg *msg,
         return call_over(e, why);
     if (context_err(s->ctx, NULL) != STATUS_OK)
         return call_over(e, why);
-    st = frame_read(s->pipes[d], &s->limits, msg, why);
+    st = wire_recv(s->wire, d, &s->limits, msg, why);
     if (st != STATUS_OK)
         return recv_failed(e, st, why);
     count(&s->stats.received[d]);
@@ -636,7 +633,7 @@ static enum status close_send(struct stream_end *e)
     if (!already) {
         trace_event(s->trace, TRACE_CLOSE_SEND, "c2s", 0, 0, STATUS_OK,
                     "CloseSend");
-        pipe_close_write(s->pipes[STREAM_C2S]);
+        wire_close_send(s->wire, STREAM_C2S, NULL);
     }
     return STATUS_OK;
 }
@@ -662,8 +659,8 @@ static enum status finish(struct stream_end *e, enum status code,
         return STATUS_FAILED_PRECONDITION;
     trace_event(s->trace, TRACE_FINISH, "s2c", 0, 0, code, "%s",
                 text != NULL ? text : "");
-    pipe_close_write(s->pipes[STREAM_S2C]);
-    pipe_close_read(s->pipes[STREAM_C2S]);
+    wire_close_send(s->wire, STREAM_S2C, &s->trailer);
+    wire_close_recv(s->wire, STREAM_C2S);
     return STATUS_OK;
 }
 
@@ -749,12 +746,8 @@ struct stream_stats stream_get_stats(struct stream *s)
     }
     st.close_send_waits = s->stats.close_send_waits;
     sched_mutex_unlock(&s->mu);
-    for (d = 0; d < 2; d++) {
-        struct pipe_stats ps = pipe_get_stats(s->pipes[d]);
-
-        st.write_waits[d] = ps.write_waits;
-        st.read_waits[d] = ps.read_waits;
-    }
+    for (d = 0; d < 2; d++)
+        wire_waits(s->wire, d, &st.write_waits[d], &st.read_waits[d]);
     return st;
 }
 
@@ -793,5 +786,11 @@ struct pipe *stream_pipe(struct stream *s, int dir)
 {
     assert(s != NULL);
     assert(dir == STREAM_C2S || dir == STREAM_S2C);
-    return s->pipes[dir];
+    return wire_pipe(s->wire, dir);
+}
+
+const char *stream_wire_name(struct stream *s)
+{
+    assert(s != NULL);
+    return wire_name(s->wire);
 }

@@ -87,6 +87,7 @@
 #include "core/frame.h"
 #include "core/sched.h"
 #include "core/status.h"
+#include "core/wire.h"
 
 struct pipe;
 struct trace;
@@ -112,6 +113,8 @@ struct stream_options {
     uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
     uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
     struct trace *trace; /* may be NULL */
+    const struct wire_type *wire; /* what carries the call (see wire.h);
+                                     NULL: the raw wire, frames on pipes */
 };
 
 /* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */
@@ -271,5 +274,8 @@ struct pipe *stream_pipe(struct stream *s, int dir);
 
 /* "client" or "server". */
 const char *stream_side_name(enum stream_side side);
+
+/* The name of the call's wire: "raw" unless its options named another. */
+const char *stream_wire_name(struct stream *s);
 
 #endif /* STREAM_H */
