@@ -182,6 +182,7 @@ static enum status make_wire(struct stream *s,
     struct wire_params params;
 
     params.capacity = opts->capacity;
+    params.timeout_ns = opts->timeout_ns;
     params.trace = s->trace;
     return type->create(type->arg, &params, &s->wire);
 }
@@ -787,6 +788,12 @@ struct pipe *stream_pipe(struct stream *s, int dir)
     assert(s != NULL);
     assert(dir == STREAM_C2S || dir == STREAM_S2C);
     return wire_pipe(s->wire, dir);
+}
+
+struct wire *stream_wire(struct stream *s)
+{
+    assert(s != NULL);
+    return s->wire;
 }
 
 const char *stream_wire_name(struct stream *s)

@@ -278,4 +278,10 @@ const char *stream_side_name(enum stream_side side);
 /* The name of the call's wire: "raw" unless its options named another. */
 const char *stream_wire_name(struct stream *s);
 
+/*
+ * The call's wire (see wire.h), for tools and tests that look under the
+ * stream, like stream_pipe. Owned by s. Never blocks. Thread-safe.
+ */
+struct wire *stream_wire(struct stream *s);
+
 #endif /* STREAM_H */

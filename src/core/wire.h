@@ -70,6 +70,8 @@ struct wire_ops {
 /* What a call asks of its wire. */
 struct wire_params {
     size_t capacity;     /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
+    int64_t timeout_ns;  /* the call's timeout, to announce (HTTP/2's
+                            grpc-timeout); 0: none */
     struct trace *trace; /* may be NULL */
 };
 

@@ -1,0 +1,101 @@
+/*
+ * h2_wire: the HTTP/2 wire, a real HTTP/2 connection (nghttp2) under the
+ * stream API.
+ *
+ * A call on this wire is one HTTP/2 stream on a connection that runs on a
+ * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket:
+ *
+ *   stream_send        DATA frames carrying the 5-byte gRPC messages
+ *   (call created)     HEADERS: :method POST, :scheme http, :path
+ *                      /chat.ChatService/Chat, :authority, content-type
+ *                      application/grpc, te trailers, grpc-timeout when
+ *                      the call has a deadline
+ *   stream_close_send  END_STREAM on the client's last DATA frame
+ *   stream_finish      trailers (HEADERS + END_STREAM) with grpc-status
+ *                      and grpc-message (percent-encoded), or
+ *                      trailers-only when the server sent no message
+ *   cancel, deadline   RST_STREAM(CANCEL)
+ *   stream_recv        WINDOW_UPDATE once the message is consumed
+ *
+ * Each connection end has a reader thread (pipe -> nghttp2_session_mem_recv
+ * -> the call's receive buffer) and a writer thread, grpc-go's "loopy
+ * writer" (nghttp2_session_mem_send -> pipe). A call's send and recv never
+ * touch the pipes: a send queues its frame and returns (grpc-go's write
+ * quota: it waits only while window bytes are queued and not yet on the
+ * wire); a recv waits for a whole message in the receive buffer. Windows
+ * are updated by hand (nghttp2's no_auto_window_update): only what the
+ * application has read is given back, so a slow reader closes its window
+ * and its peer's writer waits for WINDOW_UPDATE.
+ *
+ * Every lock and wait goes through sched, so the simulator runs the
+ * transport too: seeds, replay, explore, deadlock reports and virtual
+ * time work on this wire as on the raw one.
+ *
+ * Not yet: one call per connection (the connection is made with the
+ * call); trailers are sent and parsed, but the client's final status
+ * still comes from the stream (both ends are in one process).
+ */
+#ifndef H2_WIRE_H
+#define H2_WIRE_H
+
+#include <stdint.h>
+
+#include "core/wire.h"
+
+/* The HTTP/2 default window (RFC 9113, SETTINGS_INITIAL_WINDOW_SIZE). */
+#define H2_DEFAULT_WINDOW 65535
+
+struct h2_options {
+    int32_t window;      /* each stream's receive window; 0: 65,535 */
+    int32_t conn_window; /* the connection's receive window; 0: 65,535 */
+};
+
+/*
+ * The HTTP/2 wire with the default windows, for stream_options.wire. For
+ * other windows make a struct wire_type {"h2", h2_wire_create, &opts}
+ * whose opts outlive the calls.
+ */
+extern const struct wire_type h2_wire_type;
+
+/*
+ * Creates one call's wire: a connection on two pipes of params->capacity
+ * bytes, its four threads (client/h2-read, client/h2-write, server/h2-read,
+ * server/h2-write), the client's preface and SETTINGS, and the call's
+ * request HEADERS. arg is a struct h2_options * (NULL: the defaults).
+ * Returns one of:
+ *   STATUS_OK                  *out is the new wire
+ *   STATUS_INVALID_ARGUMENT    a window below 1 or above 2^31-1
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start;
+ *                              *out untouched
+ * Free it with wire_destroy (it sends GOAWAY and joins the threads).
+ */
+enum status h2_wire_create(void *arg, const struct wire_params *params,
+                           struct wire **out);
+
+/*
+ * Counters of the frames each end of w's connection has sent, by frame
+ * type (index: the HTTP/2 type, 0 DATA .. 9 CONTINUATION), for tests and
+ * lessons. w must be an h2 wire. Thread-safe.
+ */
+struct h2_frame_counts {
+    uint64_t sent[2][10]; /* [0] client, [1] server */
+};
+struct h2_frame_counts h2_wire_frame_counts(struct wire *w);
+
+/*
+ * The flow-control windows now, as nghttp2 keeps them: what the sender of
+ * direction dir (0 c2s, 1 s2c) may still send on the call's stream and on
+ * the connection. w must be an h2 wire. Thread-safe.
+ */
+void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
+                     int32_t *conn_window);
+
+/*
+ * What the client's end received in the call's trailers: 1 and *out (the
+ * grpc-status, and grpc-message percent-decoded) once a HEADERS frame
+ * with grpc-status arrived, else 0 and *out untouched. w must be an h2
+ * wire. Thread-safe.
+ */
+int h2_wire_received_trailer(struct wire *w, struct status_detail *out);
+
+#endif /* H2_WIRE_H */
