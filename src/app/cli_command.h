@@ -50,6 +50,9 @@ enum cli_opt {
     OPT_CAPACITY,
     OPT_TIMEOUT,
     OPT_FIX,
+    OPT_WIRE,
+    OPT_WINDOW,
+    OPT_CONN_WINDOW,
     /* run */
     OPT_CLIENTS,
     OPT_TRACE,

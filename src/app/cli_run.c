@@ -56,6 +56,13 @@ static const char usage_run[] =
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
     "                     default: none; with --os, 200 for the scenarios\n"
     "                     that would hang)\n"
+    "  --wire raw|h2      what carries the call: raw (default) puts the gRPC\n"
+    "                     frames straight on the pipes; h2 runs a real\n"
+    "                     HTTP/2 connection (nghttp2) on them\n"
+    "  --window BYTES     h2: each stream's window (1..2147483647; default\n"
+    "                     65535)\n"
+    "  --conn-window BYTES  h2: the connection's window (1..2147483647;\n"
+    "                     default 65535)\n"
     "  --trace KIND       timeline (default), hexdump, both, or none\n"
     "  --decisions        number the timeline's events by decision: column\n"
     "                     dec is how many decisions the run had made, so a\n"
@@ -80,7 +87,7 @@ static const char usage_run[] =
 static const enum cli_opt run_opts[] = {
     OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
     OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_DECISIONS, OPT_FIX,
-    OPT_SVG,      OPT_END};
+    OPT_SVG,      OPT_WIRE,     OPT_WINDOW,  OPT_CONN_WINDOW, OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 

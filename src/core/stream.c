@@ -183,6 +183,8 @@ static enum status make_wire(struct stream *s,
 
     params.capacity = opts->capacity;
     params.timeout_ns = opts->timeout_ns;
+    params.window = opts->window;
+    params.conn_window = opts->conn_window;
     params.trace = s->trace;
     return type->create(type->arg, &params, &s->wire);
 }

@@ -115,6 +115,8 @@ struct stream_options {
     struct trace *trace; /* may be NULL */
     const struct wire_type *wire; /* what carries the call (see wire.h);
                                      NULL: the raw wire, frames on pipes */
+    int32_t window;      /* the wire's flow-control windows (wire_params); */
+    int32_t conn_window; /* 0: the wire's default */
 };
 
 /* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */

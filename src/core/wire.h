@@ -72,6 +72,11 @@ struct wire_params {
     size_t capacity;     /* bytes per pipe; 0: PIPE_DEFAULT_CAPACITY */
     int64_t timeout_ns;  /* the call's timeout, to announce (HTTP/2's
                             grpc-timeout); 0: none */
+    int32_t window;      /* flow-control windows of a wire that has them
+                            (HTTP/2: each stream's, and the connection's);
+                            0: the wire's default. The raw wire has none:
+                            its pipes' capacity plays that part */
+    int32_t conn_window;
     struct trace *trace; /* may be NULL */
 };
 

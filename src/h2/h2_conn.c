@@ -116,6 +116,9 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     struct h2_call *call = call_of(e, frame->hd.stream_id);
 
     (void)session;
+    /* Counted as the peer sent it, now that it is here (see h2_wire.h). */
+    if (frame->hd.type < 10)
+        e->conn->counts.sent[1 - e->side][frame->hd.type]++;
     if (call == NULL)
         return 0;
     if (e->side == H2_SERVER && frame->hd.type == NGHTTP2_HEADERS &&
@@ -174,16 +177,6 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
     return 0;
 }
 
-static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
-                         void *user_data)
-{
-    struct h2_end *e = user_data;
-
-    (void)session;
-    if (frame->hd.type < 10)
-        e->conn->counts.sent[e->side][frame->hd.type]++;
-    return 0;
-}
 
 /*
  * The data source of direction d's DATA frames: the frames a send queued.
@@ -239,7 +232,6 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o)
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
                                                            on_stream_close);
-    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cbs);
         return STATUS_RESOURCE_EXHAUSTED;

@@ -55,6 +55,8 @@ struct h2_call {
     int32_t id;                /* the HTTP/2 stream id */
     struct h2_buf out[2];      /* frames queued by a send, not yet DATA */
     struct h2_buf in[2];       /* DATA received, not yet read */
+    size_t consumed[2];        /* bytes at the front of in already given
+                                  back to the window (a recv has them) */
     int out_closed[2];         /* close_send: end the direction after out */
     int deferred[2];           /* the data source waits for more to send */
     int in_ended[2];           /* END_STREAM arrived for the direction */

@@ -11,8 +11,10 @@
  *
  *   A recv waits until the receive buffer holds a whole message, checks
  *   its header as frame_read does (the limit before the payload is
- *   awaited), takes it out and tells nghttp2 the bytes were consumed
- *   (nghttp2_session_consume): only then may a WINDOW_UPDATE go out.
+ *   awaited) and takes it out. The bytes a waiting recv has are given
+ *   back to the windows as it gets them (nghttp2_session_consume), as
+ *   grpc-go's parser reads them: only then may a WINDOW_UPDATE go out, so
+ *   bytes nobody reads keep the window shut.
  *
  *   An abort drops what is queued and received in that direction, fails
  *   both of its ends at once (as the raw wire's pipes do), and the client
@@ -64,8 +66,10 @@ void h2_respond_locked(struct h2_call *call)
     struct h2_header_list h;
     nghttp2_data_provider prd;
 
-    if (!call->request_arrived)
-        return;
+    int said = h2_buf_size(&call->out[1]) > 0 || call->out_closed[1];
+
+    if (!call->request_arrived || (!call->response_started && !said))
+        return; /* nothing to answer yet, or nobody to answer */
     if (call->response_started) {
         kick_locked(call, 1);
         return;
@@ -159,6 +163,25 @@ static enum status fill_msg(struct frame_msg *msg, uint8_t flag,
 }
 
 /*
+ * The receiver of d has read the first upto bytes of its buffer (into the
+ * message it assembles): give what it had not yet given back to the
+ * stream's and the connection's windows, so WINDOW_UPDATE may go out.
+ * This is byte by byte, as grpc-go's parser reads: a message larger than
+ * the window still arrives. Needs mu held.
+ */
+static void consume_locked(struct h2_call *call, int d, size_t upto)
+{
+    struct h2_conn *c = call->conn;
+
+    if (upto <= call->consumed[d])
+        return;
+    nghttp2_session_consume(c->ends[1 - d].session, call->id,
+                            upto - call->consumed[d]);
+    call->consumed[d] = upto;
+    h2_wake_writer_locked(c, 1 - d);
+}
+
+/*
  * One message from direction d's receive buffer, if a whole one is there:
  * OK (taken; *taken says how many bytes), EOF (the direction ended between
  * messages), a bad header's status, or STATUS_UNAVAILABLE (not yet: wait).
@@ -174,20 +197,26 @@ static enum status take_locked(struct h2_call *call, int d,
     struct frame_header fh;
     enum status st = STATUS_OK;
 
+    size_t need = FRAME_HEADER_LEN;
+
     if (have >= FRAME_HEADER_LEN) {
         st = frame_decode_header(in->data + in->off, limits, &fh, why);
         if (st != STATUS_OK)
             return st;
-        if (have >= FRAME_HEADER_LEN + (size_t)fh.length) {
+        need += fh.length;
+        if (have >= need) {
             st = fill_msg(msg, fh.flag, in->data + in->off + FRAME_HEADER_LEN,
                           fh.length);
             if (st == STATUS_OK) {
-                *taken = FRAME_HEADER_LEN + (size_t)fh.length;
-                h2_buf_drop(in, *taken);
+                *taken = need;
+                consume_locked(call, d, need);
+                h2_buf_drop(in, need);
+                call->consumed[d] -= need;
             }
             return st;
         }
     }
+    consume_locked(call, d, have < need ? have : need);
     if (!call->in_ended[d])
         return STATUS_UNAVAILABLE;
     if (have == 0)
@@ -202,7 +231,7 @@ static enum status h2_recv(struct wire *w, int dir,
     struct h2_call *call = call_of(w);
     struct h2_conn *c = call->conn;
     enum status st = STATUS_UNAVAILABLE;
-    size_t taken = 0;
+    size_t taken = 0; /* given back by take_locked */
 
     sched_mutex_lock(&c->mu);
     while (st == STATUS_UNAVAILABLE) {
@@ -220,10 +249,6 @@ static enum status h2_recv(struct wire *w, int dir,
         st = wait_locked(call);
         if (st == STATUS_OK)
             st = STATUS_UNAVAILABLE;
-    }
-    if (st == STATUS_OK) { /* the application has the bytes: WINDOW_UPDATE */
-        nghttp2_session_consume(c->ends[1 - dir].session, call->id, taken);
-        h2_wake_writer_locked(c, 1 - dir);
     }
     sched_mutex_unlock(&c->mu);
     if (st == STATUS_DEADLINE_EXCEEDED || st == STATUS_DEADLOCK ||
@@ -262,9 +287,9 @@ static void h2_close_recv(struct wire *w, int dir)
     sched_mutex_lock(&c->mu);
     call->recv_closed[dir] = 1;
     n = h2_buf_size(&call->in[dir]);
+    consume_locked(call, dir, n);
     h2_buf_drop(&call->in[dir], n);
-    if (n > 0)
-        nghttp2_session_consume(c->ends[1 - dir].session, call->id, n);
+    call->consumed[dir] = 0;
     h2_wake_writer_locked(c, 1 - dir);
     sched_cond_broadcast(&call->changed);
     sched_mutex_unlock(&c->mu);
@@ -281,6 +306,7 @@ static size_t h2_abort(struct wire *w, int dir, enum status reason)
         lost = h2_buf_size(&call->out[dir]) + h2_buf_size(&call->in[dir]);
         h2_buf_drop(&call->out[dir], h2_buf_size(&call->out[dir]));
         h2_buf_drop(&call->in[dir], h2_buf_size(&call->in[dir]));
+        call->consumed[dir] = 0;
         call->aborted[dir] = reason;
     }
     if (!call->reset_sent && !call->closed) {
@@ -380,18 +406,17 @@ static enum status open_call(struct h2_call *call)
 enum status h2_wire_create(void *arg, const struct wire_params *params,
                            struct wire **out)
 {
-    struct h2_options o = {H2_DEFAULT_WINDOW, H2_DEFAULT_WINDOW};
+    struct h2_options o = {params->window, params->conn_window};
     struct h2_call *call = NULL;
     enum status st = STATUS_OK;
 
     assert(params != NULL && out != NULL);
-    if (arg != NULL) {
-        const struct h2_options *given = arg;
-
-        o.window = given->window ? given->window : H2_DEFAULT_WINDOW;
-        o.conn_window =
-            given->conn_window ? given->conn_window : H2_DEFAULT_WINDOW;
-    }
+    if (arg != NULL) /* the wire type's own windows come first */
+        o = *(const struct h2_options *)arg;
+    if (o.window == 0)
+        o.window = H2_DEFAULT_WINDOW;
+    if (o.conn_window == 0)
+        o.conn_window = H2_DEFAULT_WINDOW;
     if (!window_ok(o.window) || !window_ok(o.conn_window))
         return STATUS_INVALID_ARGUMENT;
     call = calloc(1, sizeof *call);

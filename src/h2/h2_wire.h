@@ -61,7 +61,8 @@ extern const struct wire_type h2_wire_type;
  * Creates one call's wire: a connection on two pipes of params->capacity
  * bytes, its four threads (client/h2-read, client/h2-write, server/h2-read,
  * server/h2-write), the client's preface and SETTINGS, and the call's
- * request HEADERS. arg is a struct h2_options * (NULL: the defaults).
+ * request HEADERS. arg is a struct h2_options * (NULL: params->window and
+ * params->conn_window); a window of 0 is the default, 65,535.
  * Returns one of:
  *   STATUS_OK                  *out is the new wire
  *   STATUS_INVALID_ARGUMENT    a window below 1 or above 2^31-1
@@ -75,7 +76,9 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
 /*
  * Counters of the frames each end of w's connection has sent, by frame
  * type (index: the HTTP/2 type, 0 DATA .. 9 CONTINUATION), for tests and
- * lessons. w must be an h2 wire. Thread-safe.
+ * lessons. A frame is counted when the peer has received it, so it is
+ * counted before anything it causes is seen (a trailers HEADERS before
+ * the client's EOF). w must be an h2 wire. Thread-safe.
  */
 struct h2_frame_counts {
     uint64_t sent[2][10]; /* [0] client, [1] server */

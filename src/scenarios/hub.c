@@ -341,6 +341,9 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     starts_init(&h->starts, o);
     so.capacity = call_capacity(sc, o);
     so.trace = h->n <= HUB_TRACED ? o->trace : NULL;
+    so.wire = o->wire;
+    so.window = o->window;
+    so.conn_window = o->conn_window;
     n = (size_t)h->n;
     sched_mutex_init(&h->mu);
     sched_cond_init(&h->readable);

@@ -87,6 +87,8 @@ struct scenario_options {
                                       seed (see sched_sim_options) */
     int notes; /* SIM: keep what each thread is doing (sched_note), for a
                   custom strategy that shows it (`duplex step`) */
+    const struct wire_type *wire; /* what carries each call; NULL: raw */
+    int32_t window, conn_window;  /* its windows (h2); 0: the defaults */
 };
 
 #define SCENARIO_REPORT_MAX 4096
