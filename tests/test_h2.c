@@ -31,6 +31,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <stdio.h>
 #include <string.h>
 
 #include <nghttp2/nghttp2.h>
@@ -84,6 +85,164 @@ static int await_sent(struct stream *s, int side, int type, uint64_t n)
     return 0;
 }
 
+/* ---- RFC 9113 and gRPC's PROTOCOL-HTTP2.md, over a frame log ---------- */
+
+/* What one sender has done on one stream so far. */
+struct seen {
+    int headers, ended, reset;
+};
+
+#define MAX_STREAMS 8
+
+/* Checks one frame f against what its sender did before it (*w). */
+static const char *check_stream_frame(const struct h2_frame_record *f,
+                                      struct seen *w)
+{
+    int end = (f->flags & NGHTTP2_FLAG_END_STREAM) != 0;
+
+    if (f->stream_id % 2 != 1)
+        return "a stream id that no client opened (not odd)";
+    if (w->reset)
+        return "a frame after the sender's RST_STREAM";
+    if (f->type == NGHTTP2_RST_STREAM) {
+        w->reset = 1;
+        return f->error_code == NGHTTP2_NO_ERROR ||
+                       f->error_code == NGHTTP2_CANCEL
+                   ? NULL
+                   : "RST_STREAM with a code other than NO_ERROR or CANCEL";
+    }
+    if (f->type != NGHTTP2_DATA && f->type != NGHTTP2_HEADERS)
+        return NULL;
+    if (w->ended)
+        return "DATA or HEADERS after the sender's END_STREAM";
+    if (f->type == NGHTTP2_DATA && w->headers == 0)
+        return "DATA before the sender's HEADERS";
+    if (f->type == NGHTTP2_DATA && end && f->from == H2_SERVER)
+        return "the server's END_STREAM on DATA, not on its trailers";
+    if (f->type == NGHTTP2_HEADERS && ++w->headers > (f->from ? 2 : 1))
+        return f->from ? "a third HEADERS from the server"
+                       : "a second HEADERS from the client (gRPC sends no "
+                         "request trailers)";
+    w->ended = end;
+    return NULL;
+}
+
+/*
+ * The connection windows, counted from the log alone (RFC 9113, 6.9):
+ * conn[from] is what that end may still send, 65,535 less the DATA it
+ * sent plus the connection WINDOW_UPDATEs it got. DATA is logged when it
+ * arrives and an update when its sender learns of it, so the count is
+ * never below the sender's own: below 0, or above 2^31-1, is a broken
+ * rule whatever the timing.
+ */
+static const char *account(const struct h2_frame_record *f, int64_t conn[2])
+{
+    if (f->type == NGHTTP2_DATA)
+        conn[f->from] -= f->length;
+    else if (f->type == NGHTTP2_WINDOW_UPDATE && f->stream_id == 0)
+        conn[1 - f->from] += f->increment;
+    if (conn[0] < 0 || conn[1] < 0)
+        return "DATA beyond the connection window";
+    if (conn[0] > INT32_MAX || conn[1] > INT32_MAX)
+        return "a connection window above 2^31-1";
+    return NULL;
+}
+
+/*
+ * Checks n frames of a log. Returns "" (in buf) or what was broken, with
+ * the frame's number in the log.
+ */
+static const char *check_log(const struct h2_frame_record *log, size_t n,
+                             char *buf, size_t cap)
+{
+    struct seen seen[MAX_STREAMS][2];
+    int first[2] = {1, 1};
+    int64_t conn[2] = {H2_DEFAULT_WINDOW, H2_DEFAULT_WINDOW};
+    size_t i = 0;
+
+    memset(seen, 0, sizeof seen);
+    buf[0] = '\0';
+    for (i = 0; i < n && buf[0] == '\0'; i++) {
+        const struct h2_frame_record *f = &log[i];
+        const char *bad = NULL;
+
+        if (first[f->from] && f->type != NGHTTP2_SETTINGS)
+            bad = "an end's first frame is not SETTINGS";
+        first[f->from] = 0;
+        if (f->conn_window < 0 || (f->has_windows && f->stream_window < 0))
+            bad = "a window below 0 (as nghttp2 keeps it)";
+        bad = bad != NULL ? bad : account(f, conn);
+        if (bad == NULL && f->stream_id > 0 && f->stream_id / 2 < MAX_STREAMS)
+            bad = check_stream_frame(f, &seen[f->stream_id / 2][f->from]);
+        if (bad != NULL)
+            snprintf(buf, cap, "frame %zu (from the %s, type %u): %s", i,
+                     f->from ? "server" : "client", f->type, bad);
+    }
+    return buf;
+}
+
+/* check_log over the frames of s's connection. */
+static const char *check_frames(struct stream *s, char *buf, size_t cap)
+{
+    static struct h2_frame_record log[H2_FRAME_LOG_MAX];
+    size_t n = h2_wire_frames(stream_wire(s), log, H2_FRAME_LOG_MAX);
+
+    return check_log(log, n < H2_FRAME_LOG_MAX ? n : H2_FRAME_LOG_MAX, buf,
+                     cap);
+}
+
+/* The frame log of s passes check_frames (asserted on the test thread). */
+static void assert_rfc9113(struct stream *s)
+{
+    char why[160];
+
+    assert_string_equal(check_frames(s, why, sizeof why), "");
+    assert_true(h2_wire_frames(stream_wire(s), NULL, 0) > 0);
+}
+
+/* The checker can fail: one broken rule per log, each caught. */
+static void test_h2_checker_catches_broken_rules(void **state)
+{
+    enum { S = NGHTTP2_SETTINGS, H = NGHTTP2_HEADERS, D = NGHTTP2_DATA,
+           R = NGHTTP2_RST_STREAM, ES = NGHTTP2_FLAG_END_STREAM };
+    /* from, type, flags, stream, length, error code */
+    static const struct {
+        struct h2_frame_record f[4];
+        const char *want;
+    } cases[] = {
+        {{{0, D, 0, 1, 5, 0, 0, 0, 0, 0}}, "first frame is not SETTINGS"},
+        {{{0, S, 0, 0, 0, 0, 0, 0, 0, 0}, {0, D, 0, 1, 5, 0, 0, 0, 0, 0}},
+         "DATA before the sender's HEADERS"},
+        {{{0, S, 0, 0, 0, 0, 0, 0, 0, 0}, {0, H, ES, 1, 9, 0, 0, 0, 0, 0},
+          {0, D, 0, 1, 5, 0, 0, 0, 0, 0}},
+         "after the sender's END_STREAM"},
+        {{{1, S, 0, 0, 0, 0, 0, 0, 0, 0}, {1, H, 0, 1, 9, 0, 0, 0, 0, 0},
+          {1, D, ES, 1, 5, 0, 0, 0, 0, 0}},
+         "END_STREAM on DATA"},
+        {{{0, S, 0, 0, 0, 0, 0, 0, 0, 0}, {0, R, 0, 1, 4, 1, 0, 0, 0, 0}},
+         "other than NO_ERROR or CANCEL"},
+        {{{0, S, 0, 0, 0, 0, 0, 0, 0, 0}, {0, H, 0, 2, 9, 0, 0, 0, 0, 0}},
+         "not odd"},
+        {{{0, S, 0, 0, 0, 0, 0, 0, 0, 0}, {0, H, 0, 1, 9, 0, 0, 0, 0, 0},
+          {0, D, 0, 1, 65536, 0, 0, 0, 0, 0}},
+         "beyond the connection window"},
+    };
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char why[160];
+        size_t n = 0;
+
+        while (n < 4 && cases[i].f[n].type + cases[i].f[n].length > 0)
+            n++;
+        check_log(cases[i].f, n, why, sizeof why);
+        if (strstr(why, cases[i].want) == NULL)
+            fail_msg("case %zu: \"%s\" does not say \"%s\"", i, why,
+                     cases[i].want);
+    }
+}
+
 static void test_h2_echo_keeps_the_contract(void **state)
 {
     struct stream *s = new_h2(NULL, 0);
@@ -114,6 +273,7 @@ static void test_h2_echo_keeps_the_contract(void **state)
     assert_true(sent(s, H2_SERVER, NGHTTP2_HEADERS) == 2); /* + trailers */
     assert_int_equal(h2_wire_received_trailer(stream_wire(s), &why), 1);
     assert_int_equal(why.code, STATUS_OK);
+    assert_rfc9113(s);
     frame_msg_free(&msg);
     stream_destroy(s);
 }
@@ -137,6 +297,7 @@ static void test_h2_trailers_carry_the_status(void **state)
     assert_int_equal(got.code, STATUS_NOT_FOUND);
     assert_string_equal(got.text, text); /* percent-encoded, then decoded */
     assert_true(sent(s, H2_SERVER, NGHTTP2_HEADERS) == 2);
+    assert_rfc9113(s);
     frame_msg_free(&msg);
     stream_destroy(s);
 }
@@ -159,6 +320,7 @@ static void test_h2_trailers_only_when_no_message(void **state)
     /* One HEADERS with :status and grpc-status, END_STREAM on it. */
     assert_int_equal(sent(s, H2_SERVER, NGHTTP2_HEADERS), 1);
     assert_true(sent(s, H2_SERVER, NGHTTP2_DATA) == 0);
+    assert_rfc9113(s);
     frame_msg_free(&msg);
     stream_destroy(s);
 }
@@ -183,6 +345,7 @@ static void test_h2_cancel_sends_rst_stream(void **state)
                      STATUS_CANCELLED);
     assert_int_equal(stream_send(stream_client(s), "x", 1, NULL), STATUS_EOF);
     assert_true(await_sent(s, H2_CLIENT, NGHTTP2_RST_STREAM, 1));
+    assert_rfc9113(s);
     frame_msg_free(&msg);
     stream_destroy(s);
 }
@@ -260,6 +423,7 @@ static void test_h2_window_closes_until_consumed(void **state)
     assert_int_equal(t.st, STATUS_OK);
     assert_int_equal(got, 6);
     assert_true(sent(s, H2_SERVER, NGHTTP2_WINDOW_UPDATE) >= 1);
+    assert_rfc9113(s);
     frame_msg_free(&msg);
     stream_destroy(s);
 }
@@ -284,6 +448,7 @@ struct sim_echo {
     enum status created, server_end, client_end;
     int got;
     int forget_close_send;
+    char frames[160]; /* check_frames' verdict */
 };
 
 static enum status sim_server(void *arg)
@@ -325,6 +490,7 @@ static enum status sim_echo_main(void *arg)
         e->got++;
     sched_thread_join(&server);
     e->server_end = server.result;
+    check_frames(s, e->frames, sizeof e->frames);
     frame_msg_free(&msg);
     stream_destroy(s);
     return STATUS_OK;
@@ -362,6 +528,7 @@ static void test_h2_sim_seeds_end_alike(void **state)
         assert_int_equal(e.got, 3);
         assert_int_equal(e.client_end, STATUS_EOF);
         assert_int_equal(e.server_end, STATUS_EOF);
+        assert_string_equal(e.frames, "");
         run_sim(seed, &e2, &again); /* the same seed: the same run */
         assert_true(res.steps == again.steps);
         sched_sim_result_free(&res);
@@ -480,6 +647,7 @@ static void test_h2_request_headers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_h2_checker_catches_broken_rules),
         cmocka_unit_test(test_h2_echo_keeps_the_contract),
         cmocka_unit_test(test_h2_trailers_carry_the_status),
         cmocka_unit_test(test_h2_trailers_only_when_no_message),

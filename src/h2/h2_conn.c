@@ -89,6 +89,40 @@ void h2_wake_writer_locked(struct h2_conn *c, int side)
     sched_cond_broadcast(&c->ends[side].wants);
 }
 
+/*
+ * Logs a frame that end e received, with its sender's windows after it
+ * (both sessions are under mu, so the sender's accounting can be read).
+ */
+static void log_frame(struct h2_end *e, const nghttp2_frame *frame)
+{
+    struct h2_conn *c = e->conn;
+    nghttp2_session *sender = c->ends[1 - e->side].session;
+    struct h2_frame_record *r = NULL;
+
+    if (c->nlog++ >= H2_FRAME_LOG_MAX)
+        return;
+    r = &c->log[c->nlog - 1];
+    memset(r, 0, sizeof *r);
+    r->from = (uint8_t)(1 - e->side);
+    r->type = frame->hd.type;
+    r->flags = frame->hd.flags;
+    r->stream_id = frame->hd.stream_id;
+    r->length = (uint32_t)frame->hd.length;
+    if (frame->hd.type == NGHTTP2_RST_STREAM)
+        r->error_code = frame->rst_stream.error_code;
+    else if (frame->hd.type == NGHTTP2_GOAWAY)
+        r->error_code = frame->goaway.error_code;
+    else if (frame->hd.type == NGHTTP2_WINDOW_UPDATE)
+        r->increment = frame->window_update.window_size_increment;
+    r->conn_window = nghttp2_session_get_remote_window_size(sender);
+    /* -1: the sender has closed the stream (nghttp2's answer then). */
+    r->stream_window = frame->hd.stream_id == 0
+                           ? -1
+                           : nghttp2_session_get_stream_remote_window_size(
+                                 sender, frame->hd.stream_id);
+    r->has_windows = r->stream_window != -1;
+}
+
 static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
                    const uint8_t *data, size_t len, void *user_data)
 {
@@ -119,6 +153,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     /* Counted as the peer sent it, now that it is here (see h2_wire.h). */
     if (frame->hd.type < 10)
         e->conn->counts.sent[1 - e->side][frame->hd.type]++;
+    log_frame(e, frame);
     if (call == NULL)
         return 0;
     if (e->side == H2_SERVER && frame->hd.type == NGHTTP2_HEADERS &&

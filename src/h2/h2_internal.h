@@ -83,6 +83,8 @@ struct h2_conn {
     struct h2_options opts;
     int closing;               /* destroy has begun: writers may stop */
     struct h2_frame_counts counts;
+    struct h2_frame_record log[H2_FRAME_LOG_MAX]; /* the first frames */
+    size_t nlog;               /* frames received in all */
 };
 
 /* h2_conn.c */

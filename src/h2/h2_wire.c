@@ -477,3 +477,22 @@ int h2_wire_received_trailer(struct wire *w, struct status_detail *out)
     sched_mutex_unlock(&call->conn->mu);
     return has;
 }
+
+size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
+                      size_t cap)
+{
+    struct h2_conn *c = call_of(w)->conn;
+    size_t n = 0;
+
+    assert(out != NULL || cap == 0);
+    sched_mutex_lock(&c->mu);
+    n = c->nlog;
+    if (cap > H2_FRAME_LOG_MAX)
+        cap = H2_FRAME_LOG_MAX;
+    if (cap > n)
+        cap = n;
+    if (cap > 0)
+        memcpy(out, c->log, cap * sizeof *out);
+    sched_mutex_unlock(&c->mu);
+    return n;
+}

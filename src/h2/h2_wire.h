@@ -86,6 +86,37 @@ struct h2_frame_counts {
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w);
 
 /*
+ * One HTTP/2 frame as its receiver got it, for tests and views: who sent
+ * it, its header, and the sender's windows just after it (what it may
+ * still send on the frame's stream and on the connection).
+ */
+struct h2_frame_record {
+    uint8_t from;          /* 0 the client sent it, 1 the server */
+    uint8_t type, flags;   /* NGHTTP2_DATA.., NGHTTP2_FLAG_END_STREAM.. */
+    int32_t stream_id;
+    uint32_t length;       /* the payload's bytes */
+    uint32_t error_code;   /* RST_STREAM and GOAWAY, else 0 */
+    int32_t increment;     /* WINDOW_UPDATE's, else 0 */
+    int has_windows;       /* the sender still had the stream open */
+    int32_t stream_window; /* the sender's, after the frame, as nghttp2
+                              reports it (a window made negative by a
+                              smaller SETTINGS reads as 0) */
+    int32_t conn_window;
+};
+
+/* How many frames a connection keeps in its log (the first ones). */
+#define H2_FRAME_LOG_MAX 512
+
+/*
+ * Copies the first frames of w's connection (at most cap, at most
+ * H2_FRAME_LOG_MAX), in the order they were received, into out. Returns
+ * how many were received in all (more than were kept when the log is
+ * full). w must be an h2 wire. Thread-safe.
+ */
+size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
+                      size_t cap);
+
+/*
  * The flow-control windows now, as nghttp2 keeps them: what the sender of
  * direction dir (0 c2s, 1 s2c) may still send on the call's stream and on
  * the connection. w must be an h2 wire. Thread-safe.
