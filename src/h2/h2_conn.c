@@ -15,7 +15,9 @@
  *
  *   Shutdown (h2_conn_destroy): each session is terminated (GOAWAY), the
  *   writers send what is left and stop, the pipes' write ends close, and
- *   the readers, reading EOF, stop. Every wait is a sched wait, so in SIM
+ *   the readers, reading EOF, stop. A reader that stops early (the peer
+ *   broke the protocol, or the pipe failed) closes its pipe's read end,
+ *   so the peer's writer fails at once instead of waiting for room. Every wait is a sched wait, so in SIM
  *   mode a connection whose threads can never run again is a deadlock the
  *   simulator reports, and its waits return STATUS_DEADLOCK to unwind.
  *
@@ -313,8 +315,11 @@ static enum status reader_main(void *arg)
         }
         h2_wake_writer_locked(c, e->side);
         sched_mutex_unlock(&c->mu);
-        if (st != STATUS_OK)
+        if (st != STATUS_OK) {
+            /* Nobody reads this pipe now: its writer must not wait on it. */
+            pipe_close_read(e->in);
             return STATUS_OK;
+        }
     }
 }
 

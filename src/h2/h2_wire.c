@@ -184,13 +184,13 @@ static void consume_locked(struct h2_call *call, int d, size_t upto)
 /*
  * One message from direction d's receive buffer, if a whole one is there:
  * OK (taken; *taken says how many bytes), EOF (the direction ended between
- * messages), a bad header's status, or STATUS_UNAVAILABLE (not yet: wait).
- * Needs mu held.
+ * messages), or a bad header's status; or, with *ready set to 0, nothing
+ * yet (wait). Needs mu held.
  */
 static enum status take_locked(struct h2_call *call, int d,
                                const struct frame_limits *limits,
                                struct frame_msg *msg, size_t *taken,
-                               struct status_detail *why)
+                               int *ready, struct status_detail *why)
 {
     struct h2_buf *in = &call->in[d];
     size_t have = h2_buf_size(in);
@@ -217,8 +217,10 @@ static enum status take_locked(struct h2_call *call, int d,
         }
     }
     consume_locked(call, d, have < need ? have : need);
-    if (!call->in_ended[d])
-        return STATUS_UNAVAILABLE;
+    if (!call->in_ended[d]) {
+        *ready = 0;
+        return STATUS_OK;
+    }
     if (have == 0)
         return STATUS_EOF;
     return status_detail_set(why, STATUS_INTERNAL, "unexpected EOF");
@@ -230,25 +232,29 @@ static enum status h2_recv(struct wire *w, int dir,
 {
     struct h2_call *call = call_of(w);
     struct h2_conn *c = call->conn;
-    enum status st = STATUS_UNAVAILABLE;
+    enum status st = STATUS_OK;
     size_t taken = 0; /* given back by take_locked */
+    int ready = 0;    /* st is the answer (else: wait for more) */
 
     sched_mutex_lock(&c->mu);
-    while (st == STATUS_UNAVAILABLE) {
+    for (;;) {
+        ready = 1;
         if (call->aborted[dir] != STATUS_OK)
             st = call->aborted[dir];
         else if (call->recv_closed[dir])
             st = STATUS_CLOSED;
         else
-            st = take_locked(call, dir, limits, msg, &taken, why);
-        if (st == STATUS_UNAVAILABLE && c->ends[1 - dir].reader_end)
-            st = gone(c->ends[1 - dir].reader_end);
-        if (st != STATUS_UNAVAILABLE || c->ends[1 - dir].reader_end)
+            st = take_locked(call, dir, limits, msg, &taken, &ready, why);
+        if (!ready && c->ends[1 - dir].reader_end != STATUS_OK) {
+            st = gone(c->ends[1 - dir].reader_end); /* nothing more comes */
+            ready = 1;
+        }
+        if (ready)
             break;
         call->read_waits[dir]++;
         st = wait_locked(call);
-        if (st == STATUS_OK)
-            st = STATUS_UNAVAILABLE;
+        if (st != STATUS_OK) /* the deadline, or a deadlock (SIM mode) */
+            break;
     }
     sched_mutex_unlock(&c->mu);
     if (st == STATUS_DEADLINE_EXCEEDED || st == STATUS_DEADLOCK ||
