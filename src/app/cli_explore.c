@@ -169,6 +169,12 @@ static void print_run_options(struct cli *c, const struct explore_args *a)
         fprintf(c->out, " --timeout %lld", (long long)b->timeout_ms);
     if (b->fix)
         fputs(" --fix", c->out);
+    if (b->wire != NULL) /* raw is no wire named */
+        fprintf(c->out, " --wire %s", b->wire->name);
+    if (b->window > 0)
+        fprintf(c->out, " --window %ld", (long)b->window);
+    if (b->conn_window > 0)
+        fprintf(c->out, " --conn-window %ld", (long)b->conn_window);
 }
 
 static void print_failure(struct cli *c, const struct explore_args *a,

@@ -31,9 +31,20 @@
  * transport too: seeds, replay, explore, deadlock reports and virtual
  * time work on this wire as on the raw one.
  *
- * Not yet: one call per connection (the connection is made with the
- * call); trailers are sent and parsed, but the client's final status
- * still comes from the stream (both ends are in one process).
+ * Where it differs from grpc-go, and what is not done yet:
+ *   - One call per connection: the connection is made with the call (the
+ *     hub's clients each get their own), so stream ids are always 1.
+ *   - The trailers are sent, parsed and percent-decoded (see
+ *     h2_wire_received_trailer), but the client's final status still comes
+ *     from the stream, which both ends share in one process.
+ *   - When the server ends the call while the client still sends, grpc-go
+ *     resets the stream (RST_STREAM NO_ERROR); here the server's end stops
+ *     reading in the process, so the client's send fails (EOF) without
+ *     that frame.
+ *   - A send returns once its frame is queued whole, as grpc-go's does, so
+ *     two threads sending on one end never interleave their frames on
+ *     this wire: the concurrent-senders scenario does not garble here.
+ *   - No PING; the timeline shows the pipes' bytes, not the frames.
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
