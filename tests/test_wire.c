@@ -160,6 +160,7 @@ struct tally {
     int created, destroyed;
     struct status_detail trailer; /* what close_send(s2c) was given */
     int c2s_trailer;              /* close_send(c2s) was given one */
+    struct status_detail wired;   /* what its trailer op says, if code */
 };
 
 struct counting {
@@ -235,9 +236,21 @@ static void c_destroy(struct wire *w)
     free(w);
 }
 
+/* A status on the wire only when the test put one there. */
+static int c_trailer(struct wire *w, struct status_detail *out)
+{
+    struct tally *t = counting_of(w)->tally;
+
+    if (t->wired.code == STATUS_OK)
+        return 0;
+    *out = t->wired;
+    return 1;
+}
+
 static const struct wire_ops counting_ops = {
     "counting", c_send,         c_recv,  c_close_send, c_close_recv,
     c_abort,    c_set_deadline, c_waits, c_pipe,       c_destroy,
+    c_trailer,
 };
 
 static enum status counting_create(void *arg, const struct wire_params *p,
@@ -327,6 +340,31 @@ static void test_wire_stream_cancel_aborts_each_direction(void **state)
     stream_destroy(s);
 }
 
+/*
+ * A wire that carries the server's status (HTTP/2's trailers) is where
+ * the client learns it: the client's final status is the wire's, not
+ * what the server's end handed to stream_finish.
+ */
+static void test_wire_status_comes_from_the_wire(void **state)
+{
+    struct tally t;
+    struct wire_type type;
+    struct stream *s = new_counted(&t, &type);
+    struct frame_msg msg = {0};
+    struct status_detail why;
+
+    (void)state;
+    status_detail_set(&t.wired, STATUS_ABORTED, "as the trailers said");
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_recv(stream_client(s), &msg, &why),
+                     STATUS_ABORTED);
+    assert_string_equal(why.text, "as the trailers said");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_ABORTED);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+}
+
 static void test_wire_default_is_raw(void **state)
 {
     struct stream *s = NULL;
@@ -354,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_wire_destroy_null_is_noop),
         cmocka_unit_test(test_wire_stream_goes_through_its_wire),
         cmocka_unit_test(test_wire_stream_cancel_aborts_each_direction),
+        cmocka_unit_test(test_wire_status_comes_from_the_wire),
         cmocka_unit_test(test_wire_default_is_raw),
     };
 

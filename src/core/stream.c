@@ -529,9 +529,14 @@ static enum status send_message(struct stream_end *e, const void *buf,
 static enum status client_eof(struct stream *s, struct status_detail *why)
 {
     struct status_detail final;
+    struct status_detail wired;
+    int on_wire = wire_trailer(s->wire, &wired); /* before mu: see Locking */
 
     sched_mutex_lock(&s->mu);
-    set_final_locked(s, s->trailer.code, s->trailer.text);
+    if (on_wire) /* what the trailers said (HTTP/2) */
+        set_final_locked(s, wired.code, wired.text);
+    else
+        set_final_locked(s, s->trailer.code, s->trailer.text);
     final = s->final;
     sched_mutex_unlock(&s->mu);
     trace_event(s->trace, TRACE_EOF, "s2c", 0, 0, final.code, "%s", final.text);

@@ -72,6 +72,13 @@ struct pipe *wire_pipe(struct wire *w, int dir)
     return w->ops->pipe(w, dir);
 }
 
+int wire_trailer(struct wire *w, struct status_detail *out)
+{
+    check(w, 0);
+    assert(out != NULL);
+    return w->ops->trailer != NULL ? w->ops->trailer(w, out) : 0;
+}
+
 const char *wire_name(const struct wire *w)
 {
     check(w, 0);

@@ -65,6 +65,8 @@ struct wire_ops {
                   uint64_t *read_waits);
     struct pipe *(*pipe)(struct wire *w, int dir);
     void (*destroy)(struct wire *w);
+    /* May be NULL: the wire carries no status (the raw wire). */
+    int (*trailer)(struct wire *w, struct status_detail *out);
 };
 
 /* What a call asks of its wire. */
@@ -155,6 +157,13 @@ void wire_waits(struct wire *w, int dir, uint64_t *write_waits,
  * stream_pipe). Owned by the wire.
  */
 struct pipe *wire_pipe(struct wire *w, int dir);
+
+/*
+ * The server's status as the client's end received it on the wire (HTTP/2
+ * trailers): 1 and *out, or 0 (*out untouched) when the wire carries no
+ * status (raw: the stream keeps it) or none has arrived. Never blocks.
+ */
+int wire_trailer(struct wire *w, struct status_detail *out);
 
 /* "raw", "h2". */
 const char *wire_name(const struct wire *w);

@@ -191,6 +191,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
         memcpy(digits, value, n); /* value is not NUL-terminated */
         digits[n] = '\0';
         call->got_trailer.code = (enum status)strtol(digits, NULL, 10);
+        if (!status_is_grpc(call->got_trailer.code))
+            call->got_trailer.code = STATUS_UNKNOWN; /* as grpc-go reads it */
         call->has_got_trailer = 1;
     }
     else if (namelen == 12 && memcmp(name, "grpc-message", 12) == 0)

@@ -377,6 +377,7 @@ static const struct wire_ops h2_ops = {
     .waits = h2_waits,
     .pipe = h2_pipe,
     .destroy = h2_destroy,
+    .trailer = h2_wire_received_trailer,
 };
 
 const struct wire_type h2_wire_type = {"h2", h2_wire_create, NULL};

@@ -34,9 +34,8 @@
  * Where it differs from grpc-go, and what is not done yet:
  *   - One call per connection: the connection is made with the call (the
  *     hub's clients each get their own), so stream ids are always 1.
- *   - The trailers are sent, parsed and percent-decoded (see
- *     h2_wire_received_trailer), but the client's final status still comes
- *     from the stream, which both ends share in one process.
+ *   - The client's final status is what its trailers said (grpc-status,
+ *     grpc-message percent-decoded), as in grpc-go.
  *   - When the server ends the call while the client still sends, grpc-go
  *     resets the stream (RST_STREAM NO_ERROR); here the server's end stops
  *     reading in the process, so the client's send fails (EOF) without
