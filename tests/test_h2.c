@@ -350,6 +350,40 @@ static void test_h2_cancel_sends_rst_stream(void **state)
     stream_destroy(s);
 }
 
+/*
+ * The server ends the call while the client has not ended its side: after
+ * its trailers it resets the stream with NO_ERROR (grpc-go), and the
+ * client's send, once the reset is there, says EOF.
+ */
+static void test_h2_finish_resets_a_client_still_sending(void **state)
+{
+    struct stream *s = new_h2(NULL, 0);
+    struct frame_msg msg = {0};
+    struct status_detail why;
+    struct h2_frame_record log[64];
+    size_t n = 0, i = 0;
+    int resets = 0;
+
+    (void)state;
+    assert_int_equal(stream_send(stream_client(s), "a", 1, NULL), STATUS_OK);
+    recv_text(stream_server(s), "a");
+    assert_int_equal(stream_finish(stream_server(s), STATUS_OK, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_recv(stream_client(s), &msg, NULL), STATUS_EOF);
+    assert_true(await_sent(s, H2_SERVER, NGHTTP2_RST_STREAM, 1));
+    assert_int_equal(stream_send(stream_client(s), "b", 1, &why), STATUS_EOF);
+    n = h2_wire_frames(stream_wire(s), log, 64);
+    for (i = 0; i < n && i < 64; i++)
+        if (log[i].from == H2_SERVER && log[i].type == NGHTTP2_RST_STREAM) {
+            assert_int_equal(log[i].error_code, NGHTTP2_NO_ERROR);
+            resets++;
+        }
+    assert_int_equal(resets, 1);
+    assert_rfc9113(s);
+    frame_msg_free(&msg);
+    stream_destroy(s);
+}
+
 /* The client sends n messages of len bytes on a worker thread. */
 struct sender {
     struct stream *s;
@@ -652,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_h2_trailers_carry_the_status),
         cmocka_unit_test(test_h2_trailers_only_when_no_message),
         cmocka_unit_test(test_h2_cancel_sends_rst_stream),
+        cmocka_unit_test(test_h2_finish_resets_a_client_still_sending),
         cmocka_unit_test(test_h2_window_closes_until_consumed),
         cmocka_unit_test(test_h2_window_limits),
         cmocka_unit_test(test_h2_sim_seeds_end_alike),

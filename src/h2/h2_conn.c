@@ -218,6 +218,26 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
 
 
 /*
+ * The server's trailers (or trailers-only) are out: if it stopped reading
+ * a client that has not ended c2s, reset the stream now, after them.
+ */
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
+                         void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, frame->hd.stream_id);
+
+    (void)session;
+    if (call == NULL || e->side != H2_SERVER ||
+        frame->hd.type != NGHTTP2_HEADERS ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    call->trailers_sent = 1;
+    h2_reset_after_trailers_locked(call);
+    return 0;
+}
+
+/*
  * The data source of direction d's DATA frames: the frames a send queued.
  * No more yet: DEFERRED (a send resumes it). Closed and empty: the end of
  * the direction, END_STREAM for the client, trailers for the server.
@@ -271,6 +291,7 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o)
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
                                                            on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cbs);
         return STATUS_RESOURCE_EXHAUSTED;

@@ -63,6 +63,9 @@ struct h2_call {
     int recv_closed[2];        /* its receiver stopped reading */
     enum status aborted[2];    /* OK, or the abort's reason */
     int reset_sent;            /* RST_STREAM(CANCEL) was submitted */
+    int trailers_sent;         /* the server's END_STREAM is out */
+    int reset_after_trailers;  /* the server stopped reading c2s: after
+                                  its trailers, RST_STREAM(NO_ERROR) */
     int request_arrived;       /* the server's session has the stream */
     int response_started;      /* the server submitted its HEADERS */
     int closed;                /* nghttp2 closed the stream */
@@ -98,6 +101,7 @@ size_t h2_buf_size(const struct h2_buf *b);
 void h2_buf_drop(struct h2_buf *b, size_t n);
 void h2_buf_free(struct h2_buf *b);
 void h2_respond_locked(struct h2_call *call);
+void h2_reset_after_trailers_locked(struct h2_call *call);
 ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
                        uint8_t *buf, size_t length, uint32_t *flags,
                        nghttp2_data_source *source, void *user_data);

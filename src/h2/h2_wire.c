@@ -104,7 +104,11 @@ static enum status send_blocked_by(const struct h2_call *call, int d)
 {
     if (call->aborted[d] != STATUS_OK)
         return call->aborted[d];
-    if (call->recv_closed[d] || call->closed)
+    /*
+     * The client learns that the server stopped reading from its
+     * RST_STREAM (closed), as in grpc-go; until then its sends queue.
+     */
+    if ((d == 1 && call->recv_closed[d]) || call->closed)
         return STATUS_CLOSED;
     return gone(call->conn->ends[1 - d].reader_end);
 }
@@ -284,6 +288,21 @@ static void h2_close_send(struct wire *w, int dir,
     sched_mutex_unlock(&c->mu);
 }
 
+/*
+ * grpc-go's server, its status sent while the client still sends, resets
+ * the stream with NO_ERROR, so the client stops. Needs mu held.
+ */
+void h2_reset_after_trailers_locked(struct h2_call *call)
+{
+    if (!call->reset_after_trailers || !call->trailers_sent ||
+        call->in_ended[0] || call->closed || call->reset_sent)
+        return;
+    call->reset_sent = 1;
+    nghttp2_submit_rst_stream(call->conn->ends[H2_SERVER].session,
+                              NGHTTP2_FLAG_NONE, call->id, NGHTTP2_NO_ERROR);
+    h2_wake_writer_locked(call->conn, H2_SERVER);
+}
+
 static void h2_close_recv(struct wire *w, int dir)
 {
     struct h2_call *call = call_of(w);
@@ -292,6 +311,10 @@ static void h2_close_recv(struct wire *w, int dir)
 
     sched_mutex_lock(&c->mu);
     call->recv_closed[dir] = 1;
+    if (dir == 0) {
+        call->reset_after_trailers = 1;
+        h2_reset_after_trailers_locked(call);
+    }
     n = h2_buf_size(&call->in[dir]);
     consume_locked(call, dir, n);
     h2_buf_drop(&call->in[dir], n);

@@ -15,6 +15,8 @@
  *                      and grpc-message (percent-encoded), or
  *                      trailers-only when the server sent no message
  *   cancel, deadline   RST_STREAM(CANCEL)
+ *   (server ended the  RST_STREAM(NO_ERROR) after the trailers, when the
+ *    call first)       client has not ended its side
  *   stream_recv        WINDOW_UPDATE once the message is consumed
  *
  * Each connection end has a reader thread (pipe -> nghttp2_session_mem_recv
@@ -36,10 +38,10 @@
  *     hub's clients each get their own), so stream ids are always 1.
  *   - The client's final status is what its trailers said (grpc-status,
  *     grpc-message percent-decoded), as in grpc-go.
- *   - When the server ends the call while the client still sends, grpc-go
- *     resets the stream (RST_STREAM NO_ERROR); here the server's end stops
- *     reading in the process, so the client's send fails (EOF) without
- *     that frame.
+ *   - When the server ends the call while the client still sends, it
+ *     resets the stream after its trailers (RST_STREAM NO_ERROR), as
+ *     grpc-go does; the client's sends fail (EOF) once that has arrived,
+ *     and until then they queue, as in grpc-go.
  *   - A send returns once its frame is queued whole, as grpc-go's does, so
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
