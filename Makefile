@@ -23,25 +23,29 @@ DUPLEX_LDFLAGS := $(SAN) -pthread
 
 # The layers of src/ (see src/README.md), lowest first. Each is one archive;
 # a layer uses only the layers before it, and a program links its own
-# layer and every one below: a core test links libduplex.a alone.
-LAYERS   := core view explore scenarios app
+# layer and every one below: a core test links libduplex.a alone. h2 (the
+# HTTP/2 wire) needs nghttp2: a program that links it links -lnghttp2.
+LAYERS   := core h2 view explore scenarios app
 srcs_of   = $(sort $(wildcard src/$(1)/*.c src/$(1)/*/*.c))
 objs_of   = $(patsubst src/%.c,$(BUILD)/src/%.o,$(filter-out src/app/duplex.c,$(call srcs_of,$(1))))
 LIB_core      := $(BUILD)/libduplex.a
+LIB_h2        := $(BUILD)/libduplex-h2.a
 LIB_view      := $(BUILD)/libduplex-view.a
 LIB_explore   := $(BUILD)/libduplex-explore.a
 LIB_scenarios := $(BUILD)/libduplex-scenarios.a
 LIB_app       := $(BUILD)/libduplex-app.a
 # Link lines, highest layer first (a static archive is searched once).
 LINK_core     := $(LIB_core)
-LINK_all      := $(LIB_app) $(LIB_scenarios) $(LIB_explore) $(LIB_view) $(LIB_core)
+LINK_all      := $(LIB_app) $(LIB_scenarios) $(LIB_explore) $(LIB_view) \
+                 $(LIB_h2) $(LIB_core)
+H2_LDLIBS     := -lnghttp2
 LIB_OBJS := $(foreach l,$(LAYERS),$(call objs_of,$(l)))
 
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Tests of the core layer link the core archive and nothing else, which
 # proves the core needs nothing above it.
-CORE_TESTS := status sched sched_sim pipe frame context stream group trace note \
+CORE_TESTS := status sched sched_sim pipe frame context stream group trace note wire \
               conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
@@ -112,9 +116,9 @@ $(foreach l,$(LAYERS),$(LIB_$(l))):
 libs: $(LINK_all)
 
 $(DUPLEX): $(BUILD)/src/app/duplex.o $(LINK_all)
-	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LINK_all) $(LDLIBS) -o $@
+	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LINK_all) $(H2_LDLIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_%: LINK = $(LINK_all)
+$(BUILD)/tests/test_%: LINK = $(LINK_all) $(H2_LDLIBS)
 $(CORE_TESTS:%=$(BUILD)/tests/test_%): LINK = $(LINK_core)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LINK_all)
 	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LINK) $(LDLIBS) -lcmocka -o $@
@@ -240,7 +244,7 @@ $(BUILD)/bench/%.o: bench/%.c
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/bench: $(BENCH_OBJS) $(LINK_all)
-	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $(BENCH_OBJS) $(LINK_all) $(LDLIBS) -o $@
+	$(CC) $(DUPLEX_LDFLAGS) $(CFLAGS) $(LDFLAGS) $(BENCH_OBJS) $(LINK_all) $(H2_LDLIBS) $(LDLIBS) -o $@
 
 bench: $(DUPLEX) $(BUILD)/bench/bench
 	@BUILD=$(BUILD) DUPLEX=$(DUPLEX) sh bench/run.sh

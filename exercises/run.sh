@@ -148,7 +148,8 @@ lib() {
 # archives BUILD: the link line of every layer's archive, highest first.
 archives() {
     local l
-    for l in -app -scenarios -explore -view ""; do printf '%s ' "$1/libduplex$l.a"; done
+    for l in -app -scenarios -explore -view -h2 ""; do printf '%s ' "$1/libduplex$l.a"; done
+    printf '%s ' -lnghttp2 # the h2 wire's HTTP/2 library
 }
 
 # build NAME SOURCE OUT BUILD SAN EXTRA: compiles SOURCE with the test.

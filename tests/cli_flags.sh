@@ -178,6 +178,9 @@ table() {
     numeric step echo --capacity 1 1073741824 1073741825 1048577
     numeric step echo --timeout 1 3600000 3600001 - yes
     numeric step echo --seed 0 9007199254740991 9007199254740992 - yes
+    numeric run "echo --wire h2" --window 1 2147483647 2147483648 2097152 yes
+    numeric run "echo --wire h2" --conn-window 1 2147483647 2147483648 2097152 yes
+    numeric explore "echo --wire h2 --max-schedules 5" --window 1 2147483647 2147483648 2097152
     numeric decode "" --max-recv 0 4294967295 4294967296 4194304 yes
     numeric recall "" --limit 1 100000 100001 - yes
     numeric recall "" --seed 0 9007199254740991 9007199254740992 - yes
@@ -366,6 +369,25 @@ good|0|||decode --help
 good|0|||recall --help
 good|0|||run echo --messages 3 --capacity 64k --timeout 5000 --trace both --seed 7
 good|0|||run echo --capacity 1
+good|0|||run echo --wire raw
+usage|run|--wire raw||run one-thread-client --wire h2
+usage|run|--wire raw||run both-hot --wire h2
+usage|explore|--wire raw||explore both-hot --wire h2
+usage|run|--wire raw||run hub --bad-client slow --wire h2
+good|0|||run one-thread-client --fix --wire h2 --trace none
+good|0|||run hub --bad-client leave --wire h2 --trace none
+good|0|||run echo --wire h2
+good|0|||run echo --wire=h2 --window 16 --conn-window 16 --trace none
+good|0|||run echo --wire h2 --os --trace none
+good|5|||run forgot-close-send --wire h2
+good|3|||run forgot-close-send --wire h2 --timeout 200
+good|0|||explore echo --wire h2 --max-schedules 5
+usage|run|--wire||run echo --wire tcp
+usage|run|--wire||run echo --wire
+usage|run|--wire||run echo --wire ''
+usage|run|--wire||run echo --wire H2
+usage|explore|--wire||explore echo --wire h3
+usage|step|--wire||step echo --wire raw2
 good|0|||run echo --capacity 1m
 good|0|||run echo --capacity 2K
 good|0|||run echo --capacity=1M

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs what the tests need and is missing: libcmocka-dev, and
+# Installs what the build and the tests need and is missing: libnghttp2-dev
+# (the HTTP/2 wire, src/h2), libcmocka-dev, and
 # libxml2-utils for xmllint (tests/svg.sh validates every picture with
 # it); for `make coverage`, lcov and gcovr too. Uses sudo only when not
 # root. Does nothing when everything is there. Chromium, which renders a
@@ -8,6 +9,7 @@
 set -e
 need=""
 [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
+[ -f /usr/include/nghttp2/nghttp2.h ] || need="$need libnghttp2-dev"
 command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
 if [ "${1:-}" = coverage ]; then
     command -v lcov >/dev/null 2>&1 || need="$need lcov"

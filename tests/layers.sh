@@ -4,8 +4,9 @@
 #
 #   BUILD=build sh tests/layers.sh       (make check runs it)
 #
-# The layers, lowest first (src/README.md): core, then view and explore
-# (each on core only), then scenarios, then app. It checks:
+# The layers, lowest first (src/README.md): core, then h2 (the HTTP/2
+# wire, on core and nghttp2), view and explore (each on core only), then
+# scenarios, then app. It checks:
 #   1. every #include "..." in src/ names its folder ("core/pipe.h"), and
 #      that folder is the file's own layer or one it may use;
 #   2. each layer's archive links with only the archives below it: every
@@ -29,10 +30,11 @@ tap_name=layers tap_err=10
 may() {
     case $1 in
     core) echo "core" ;;
+    h2) echo "core h2" ;;
     view) echo "core view" ;;
     explore) echo "core explore" ;;
     scenarios) echo "core view explore scenarios" ;;
-    app) echo "core view explore scenarios app" ;;
+    app) echo "core h2 view explore scenarios app" ;;
     *) echo "" ;;
     esac
 }
@@ -74,7 +76,7 @@ archive() {
     esac
 }
 printf 'int main(void) { return 0; }\n' >"$tmp/main.c"
-for layer in core view explore scenarios app; do
+for layer in core h2 view explore scenarios app; do
     a=$(archive "$layer")
     if [ ! -f "$a" ]; then
         not_ok "$a exists" "make $a first"
@@ -86,7 +88,7 @@ for layer in core view explore scenarios app; do
     done
     # shellcheck disable=SC2086 # $below is a list of paths
     if $CC -pthread ${SAN:-} "$tmp/main.c" -Wl,--whole-archive "$a" \
-        -Wl,--no-whole-archive $below -o "$tmp/linked" 2>"$tmp/err"; then
+        -Wl,--no-whole-archive $below -lnghttp2 -o "$tmp/linked" 2>"$tmp/err"; then
         ok "$layer links with only: $(may "$layer")"
     else
         not_ok "$layer links with only: $(may "$layer")" \

@@ -14,6 +14,7 @@
 #define FUZZ_NO_MAIN 1
 #include "fuzz/fuzz_decode.c"
 #include "fuzz/fuzz_frame.c"
+#include "fuzz/fuzz_h2.c"
 #include "fuzz/fuzz_stream.c"
 
 #include <dirent.h>
@@ -131,6 +132,7 @@ static size_t replay_dir(const char *dir, fuzz_one_fn one, int *failures)
             fprintf(stderr, "FAILED: %s (replay: build/fuzz/%s %s)\n", path,
                     strstr(dir, "frame")    ? "fuzz_frame"
                     : strstr(dir, "decode") ? "fuzz_decode"
+                    : strstr(dir, "h2")     ? "fuzz_h2"
                                             : "fuzz_stream",
                     path);
             (*failures)++;
@@ -217,6 +219,18 @@ static void test_fuzz_regressions_stream_saved(void **state)
 }
 
 /* Empty and one-byte inputs are inputs too: nothing may break on them. */
+static void test_fuzz_regressions_h2_corpus(void **state)
+{
+    (void)state;
+    replay_corpus("h2", fuzz_h2_one);
+}
+
+static void test_fuzz_regressions_h2_saved(void **state)
+{
+    (void)state;
+    replay_regressions("h2", fuzz_h2_one);
+}
+
 static void test_fuzz_regressions_tiny_inputs(void **state)
 {
     static const uint8_t bytes[] = {0x00, 0x01, 0x07, 0x20, 0x7f, 0xff};
@@ -242,6 +256,8 @@ int main(void)
         cmocka_unit_test(test_fuzz_regressions_decode_saved),
         cmocka_unit_test(test_fuzz_regressions_stream_corpus),
         cmocka_unit_test(test_fuzz_regressions_stream_saved),
+        cmocka_unit_test(test_fuzz_regressions_h2_corpus),
+        cmocka_unit_test(test_fuzz_regressions_h2_saved),
         cmocka_unit_test(test_fuzz_regressions_tiny_inputs),
     };
 

@@ -56,6 +56,9 @@
 
 #define MS (INT64_C(1000000))
 
+/* What a client's send says on a call that has ended (grpc-go's io.EOF). */
+#define SEND_ENDED "the call has ended; stream_recv returns its status"
+
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
@@ -702,7 +705,7 @@ static void close_send_waiting_then(int how)
     sched_thread_join(&ts);
     sched_thread_join(&tc);
     assert_int_equal(close.st, STATUS_OK);
-    assert_int_equal(send.st, how == 0 ? STATUS_CANCELLED : STATUS_EOF);
+    assert_int_equal(send.st, STATUS_EOF); /* either way: grpc-go's io.EOF */
     if (how == 0)
         recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
     else
@@ -796,7 +799,8 @@ static void test_stream_close_send_waiting_ends_at_deadline(void **state)
             assert_int_equal(cd.server_recv, STATUS_EOF);
             assert_string_equal(cd.server_why.text, "client half-closed");
         } else {
-            assert_int_equal(cd.send.st, STATUS_DEADLINE_EXCEEDED);
+            assert_int_equal(cd.send.st, STATUS_EOF);
+            assert_string_equal(cd.send.why.text, SEND_ENDED);
             assert_int_equal(cd.server_recv, STATUS_DEADLINE_EXCEEDED);
             assert_string_equal(cd.server_why.text,
                                 "context deadline exceeded");
@@ -1212,8 +1216,9 @@ static void cancel_wakes_blocked_senders(enum stream_side who)
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
-    assert_int_equal(csend.st, STATUS_CANCELLED);
-    assert_string_equal(csend.why.text, "context canceled");
+    /* The client's send says EOF (grpc-go); the server's, the context's. */
+    assert_int_equal(csend.st, STATUS_EOF);
+    assert_string_equal(csend.why.text, SEND_ENDED);
     assert_int_equal(ssend.st, STATUS_CANCELLED);
     assert_string_equal(ssend.why.text, "context canceled");
 
@@ -1259,8 +1264,8 @@ static void test_stream_cancel_loses_buffered_messages(void **state)
     /* Both ends, both operations: the call is over. */
     recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
     recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
-    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_CANCELLED);
-    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
+    assert_string_equal(why.text, SEND_ENDED);
     assert_int_equal(send_str(stream_server(s), "x", NULL), STATUS_CANCELLED);
 
     /* What was lost: sent minus received messages, and their bytes. */
@@ -1306,10 +1311,13 @@ static void test_stream_drain_then_cancel_loses_nothing(void **state)
     assert_int_equal(st.bytes_discarded[STREAM_C2S], 0);
     assert_int_equal(st.bytes_discarded[STREAM_S2C], 0);
 
-    /* Later operations read the call's OK end as EOF. */
+    /*
+     * Later operations read the call's OK end as EOF; a send after
+     * CloseSend says so first, as grpc-go's SendMsg checks that first.
+     */
     recv_status(stream_client(s), STATUS_EOF, "the call has ended");
-    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
-    assert_string_equal(why.text, "the call has ended");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_INTERNAL);
+    assert_string_equal(why.text, "SendMsg called after CloseSend");
     stream_destroy(s);
 }
 
@@ -1338,8 +1346,7 @@ static void test_stream_deadline_wakes_blocked_recvs(void **state)
     assert_string_equal(srecv.why.text, "context deadline exceeded");
 
     /* The deadline ended the call: later operations say so at once. */
-    assert_int_equal(send_str(stream_client(s), "x", NULL),
-                     STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_EOF);
     recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
@@ -1366,9 +1373,9 @@ static void test_stream_deadline_wakes_blocked_senders(void **state)
     sched_thread_join(&tc);
     sched_thread_join(&ts);
 
-    assert_int_equal(csend.st, STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(csend.why.code, STATUS_DEADLINE_EXCEEDED);
-    assert_string_equal(csend.why.text, "context deadline exceeded");
+    assert_int_equal(csend.st, STATUS_EOF);
+    assert_int_equal(csend.why.code, STATUS_EOF);
+    assert_string_equal(csend.why.text, SEND_ENDED);
     assert_int_equal(ssend.st, STATUS_DEADLINE_EXCEEDED);
     assert_int_equal(ssend.why.code, STATUS_DEADLINE_EXCEEDED);
     assert_string_equal(ssend.why.text, "context deadline exceeded");
@@ -1388,7 +1395,7 @@ static void test_stream_deadline_wakes_sender_without_detail(void **state)
     (void)state;
     /* Nobody reads: this send blocks until the deadline, on this thread. */
     assert_int_equal(stream_send(stream_client(s), big, sizeof big, NULL),
-                     STATUS_DEADLINE_EXCEEDED);
+                     STATUS_EOF);
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
     recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
@@ -1417,7 +1424,7 @@ static void test_stream_parent_cancel_tears_down(void **state)
     assert_int_equal(srecv.st, STATUS_CANCELLED);
     assert_string_equal(srecv.why.text, "client went away");
     recv_status(stream_client(s), STATUS_CANCELLED, "client went away");
-    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_CANCELLED);
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_EOF);
     assert_int_equal(stream_final_status(s, &why), STATUS_CANCELLED);
     assert_string_equal(why.text, "client went away");
     assert_int_equal(stream_get_stats(s).bytes_discarded[STREAM_S2C], 5 + 4);
@@ -1438,8 +1445,8 @@ static void test_stream_under_cancelled_parent_fails_every_op(void **state)
     context_cancel(parent, STATUS_CANCELLED, NULL);
     s = new_stream(parent, 0, 0);
 
-    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_CANCELLED);
-    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
+    assert_string_equal(why.text, SEND_ENDED);
     assert_int_equal(send_str(stream_server(s), "x", &why), STATUS_CANCELLED);
     recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
     recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
@@ -1463,8 +1470,7 @@ static void test_stream_inherits_parent_deadline(void **state)
     s = new_stream(parent, 0, 0);
     assert_true(context_deadline(stream_context(s)) == past);
 
-    assert_int_equal(send_str(stream_client(s), "x", NULL),
-                     STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_EOF);
     recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     recv_status(stream_client(s), STATUS_DEADLINE_EXCEEDED,
@@ -1569,8 +1575,7 @@ static void test_stream_created_past_its_deadline(void **state)
     assert_string_equal(why.text, "context deadline exceeded");
     stream_cancel(stream_server(s));
     assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
-    assert_int_equal(send_str(stream_client(s), "x", NULL),
-                     STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_EOF);
     recv_status(stream_server(s), STATUS_DEADLINE_EXCEEDED,
                 "context deadline exceeded");
     stream_destroy(s);
@@ -1674,8 +1679,9 @@ static void test_stream_max_recv_on_client(void **state)
     /* No detail asked for: the code alone still comes back. */
     assert_int_equal(stream_recv(stream_client(s), &msg, NULL),
                      STATUS_RESOURCE_EXHAUSTED);
-    recv_status(stream_server(s), STATUS_RESOURCE_EXHAUSTED,
-                "grpc: received message larger than max (3 vs. 2)");
+    /* The client reset the call: the server sees a cancel (grpc-go). */
+    recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_RESOURCE_EXHAUSTED);
     stream_destroy(s);
 }
 
@@ -1893,6 +1899,167 @@ static void test_stream_trace_counts_lost_bytes(void **state)
     trace_destroy(tr);
 }
 
+/* ------------------------------------------------------------------ */
+/* grpc-go's contract, to the letter (issue #14)                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * grpc-go's ClientStream.SendMsg: once the call has ended, whatever ended
+ * it, a send returns io.EOF and the status comes from RecvMsg. `how`: 0 the
+ * client cancels, 1 the server cancels, 2 the parent context is cancelled.
+ * The server's send keeps the context's error, as grpc-go's server
+ * transport returns it (ContextErr).
+ */
+static void client_send_after_teardown_is_eof(int how)
+{
+    struct context *parent = NULL;
+    struct stream *s = NULL;
+    struct status_detail why;
+
+    assert_int_equal(context_create(NULL, &parent), STATUS_OK);
+    s = new_stream(parent, 0, 0);
+    if (how == 0)
+        stream_cancel(stream_client(s));
+    else if (how == 1)
+        stream_cancel(stream_server(s));
+    else
+        context_cancel(parent, STATUS_CANCELLED, NULL);
+
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
+    assert_int_equal(why.code, STATUS_EOF);
+    assert_string_equal(why.text, SEND_ENDED);
+    recv_status(stream_client(s), STATUS_CANCELLED, "context canceled");
+    assert_int_equal(send_str(stream_server(s), "x", &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(stream_get_stats(s).sent[STREAM_C2S], 0);
+    stream_destroy(s);
+    context_destroy(parent);
+}
+
+static void test_stream_client_send_after_own_cancel_is_eof(void **state)
+{
+    (void)state;
+    client_send_after_teardown_is_eof(0);
+}
+
+static void test_stream_client_send_after_server_cancel_is_eof(void **state)
+{
+    (void)state;
+    client_send_after_teardown_is_eof(1);
+}
+
+static void test_stream_client_send_after_parent_cancel_is_eof(void **state)
+{
+    (void)state;
+    client_send_after_teardown_is_eof(2);
+}
+
+/* A send blocked on a full pipe when the deadline passes wakes with EOF. */
+static void test_stream_client_send_at_deadline_is_eof(void **state)
+{
+    static const uint8_t big[100];
+    struct stream *s = new_stream(NULL, 16, 50 * MS);
+    struct status_detail why;
+
+    (void)state;
+    /* Nobody reads: this send blocks until the deadline, on this thread. */
+    assert_int_equal(stream_send(stream_client(s), big, sizeof big, &why),
+                     STATUS_EOF);
+    assert_string_equal(why.text, SEND_ENDED);
+    assert_int_equal(send_str(stream_client(s), "x", NULL), STATUS_EOF);
+    recv_status(stream_client(s), STATUS_DEADLINE_EXCEEDED,
+                "context deadline exceeded");
+    assert_int_equal(stream_final_status(s, NULL), STATUS_DEADLINE_EXCEEDED);
+    stream_destroy(s);
+}
+
+/*
+ * grpc-go's order of checks in SendMsg: CloseSend, then the size, then the
+ * call's end. So a send after CloseSend and an oversized send say so even
+ * on a call that has ended.
+ */
+static void test_stream_client_send_checks_misuse_before_the_end(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct status_detail why;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_send = 4;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    stream_cancel(stream_server(s));
+    assert_int_equal(send_str(stream_client(s), "abcde", &why),
+                     STATUS_RESOURCE_EXHAUSTED);
+    assert_string_equal(why.text,
+                        "trying to send message larger than max (5 vs. 4)");
+    assert_int_equal(stream_close_send(stream_client(s)), STATUS_OK);
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_INTERNAL);
+    assert_string_equal(why.text, "SendMsg called after CloseSend");
+    stream_destroy(s);
+}
+
+/*
+ * The client rejects an oversized message: its recv fails with
+ * RESOURCE_EXHAUSTED and it resets the call (RST_STREAM CANCEL), so the
+ * server's next recv gets CANCELLED "context canceled", as in grpc-go. The
+ * call's final status (the client's) is the rejection; the client's later
+ * send is EOF.
+ */
+static void test_stream_client_reject_resets_the_call(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct status_detail why;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_recv = 2;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    assert_int_equal(send_str(stream_server(s), "big", NULL), STATUS_OK);
+    recv_status(stream_client(s), STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (3 vs. 2)");
+
+    recv_status(stream_server(s), STATUS_CANCELLED, "context canceled");
+    assert_int_equal(send_str(stream_server(s), "x", &why), STATUS_CANCELLED);
+    assert_string_equal(why.text, "context canceled");
+    assert_int_equal(context_err(stream_context(s), NULL), STATUS_CANCELLED);
+
+    recv_status(stream_client(s), STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (3 vs. 2)");
+    assert_int_equal(send_str(stream_client(s), "x", &why), STATUS_EOF);
+    assert_string_equal(why.text, SEND_ENDED);
+    assert_int_equal(stream_final_status(s, &why), STATUS_RESOURCE_EXHAUSTED);
+    assert_string_equal(why.text,
+                        "grpc: received message larger than max (3 vs. 2)");
+    stream_destroy(s);
+}
+
+/* The same while the server is blocked in recv: the reset wakes it. */
+static void test_stream_client_reject_wakes_server_recv(void **state)
+{
+    struct stream_options opts;
+    struct stream *s = NULL;
+    struct op srecv;
+    struct sched_thread ts;
+
+    (void)state;
+    memset(&opts, 0, sizeof opts);
+    opts.max_recv = 2;
+    assert_int_equal(stream_create(NULL, &opts, &s), STATUS_OK);
+    op_init(&srecv, stream_server(s), NULL, 0);
+    start_thread(&ts, "server", op_recv, &srecv);
+    assert_true(await_read_waits(stream_pipe(s, STREAM_C2S), 1));
+    assert_int_equal(send_str(stream_server(s), "big", NULL), STATUS_OK);
+    recv_status(stream_client(s), STATUS_RESOURCE_EXHAUSTED,
+                "grpc: received message larger than max (3 vs. 2)");
+    sched_thread_join(&ts);
+    assert_int_equal(srecv.st, STATUS_CANCELLED);
+    assert_string_equal(srecv.why.text, "context canceled");
+    frame_msg_free(&srecv.msg);
+    stream_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1944,6 +2111,13 @@ int main(void)
         cmocka_unit_test(test_stream_stats_count_messages_and_waits),
         cmocka_unit_test(test_stream_trace_records_events),
         cmocka_unit_test(test_stream_trace_counts_lost_bytes),
+        cmocka_unit_test(test_stream_client_send_after_own_cancel_is_eof),
+        cmocka_unit_test(test_stream_client_send_after_server_cancel_is_eof),
+        cmocka_unit_test(test_stream_client_send_after_parent_cancel_is_eof),
+        cmocka_unit_test(test_stream_client_send_at_deadline_is_eof),
+        cmocka_unit_test(test_stream_client_send_checks_misuse_before_the_end),
+        cmocka_unit_test(test_stream_client_reject_resets_the_call),
+        cmocka_unit_test(test_stream_client_reject_wakes_server_recv),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,8 @@ enum cli_value {
     CLI_NUMBER, /* a whole number in [lo, hi] */
     CLI_BYTES,  /* the same, with a k, m or g suffix allowed */
     CLI_TEXT,   /* any text, even an empty one (the command judges it) */
-    CLI_NAME    /* text that is not empty */
+    CLI_NAME,   /* text that is not empty */
+    CLI_WORD    /* one of the row's words */
 };
 
 struct cli_option {
@@ -33,6 +34,7 @@ struct cli_option {
     long long lo, hi;     /* CLI_NUMBER, CLI_BYTES: the range */
     const char *wants;    /* the usage error after "NAME wants ": a printf
                              format given lo and hi */
+    const char *words;    /* CLI_WORD: the values it takes, space-separated */
 };
 
 static const struct cli_option options[] = {
@@ -56,6 +58,12 @@ static const struct cli_option options[] = {
     [OPT_FIX] = {"--fix", CLI_FLAG, 0, 0, ""},
     [OPT_BAD_CLIENT] = {"--bad-client", CLI_NAME, 0, 0,
                         "slow, leave or no-close"},
+    [OPT_WIRE] = {"--wire", CLI_WORD, 0, 0, "raw or h2", "raw h2"},
+    [OPT_WINDOW] = {"--window", CLI_BYTES, 1, 2147483647,
+                    "bytes from %lld to %lld (2^31-1), e.g. 65535 or 16k"},
+    [OPT_CONN_WINDOW] = {"--conn-window", CLI_BYTES, 1, 2147483647,
+                         "bytes from %lld to %lld (2^31-1), e.g. 65535 or "
+                         "16k"},
 
     /* run */
     [OPT_CLIENTS] = {"--clients", CLI_NUMBER, 1, 10000,
@@ -203,6 +211,22 @@ static int take_option(int argc, char **argv, int *i, const char *name,
     return 1;
 }
 
+/* Whether v is one of words (space-separated). */
+static int is_word(const char *words, const char *v)
+{
+    size_t n = strlen(v);
+
+    while (n > 0 && *words != '\0') {
+        size_t len = strcspn(words, " ");
+
+        if (len == n && strncmp(words, v, n) == 0)
+            return 1;
+        words += len;
+        words += *words == ' ';
+    }
+    return 0;
+}
+
 /*
  * Reads the value v of option opt into *arg. Returns 1, or 0 when v is
  * not a value opt takes.
@@ -219,6 +243,7 @@ static int take_value(enum cli_opt opt, const char *v, struct cli_arg *arg)
                             &arg->number);
     case CLI_TEXT: arg->text = v; return 1;
     case CLI_NAME: arg->text = v; return v[0] != '\0';
+    case CLI_WORD: arg->text = v; return is_word(o->words, v);
     }
     return 0;
 }

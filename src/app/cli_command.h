@@ -51,6 +51,9 @@ enum cli_opt {
     OPT_TIMEOUT,
     OPT_FIX,
     OPT_BAD_CLIENT,
+    OPT_WIRE,
+    OPT_WINDOW,
+    OPT_CONN_WINDOW,
     /* run */
     OPT_CLIENTS,
     OPT_TRACE,

@@ -40,6 +40,9 @@ static const char usage_explore[] =
     "  --timeout MS         the call's deadline in virtual milliseconds\n"
     "  --fix                explore the corrected variant\n"
     "  --bad-client KIND    hub only: client 1 is slow, leave or no-close\n"
+    "  --wire raw|h2        the wire under the call (default raw)\n"
+    "  --window BYTES       h2: each stream's window (default 65535)\n"
+    "  --conn-window BYTES  h2: the connection's window (default 65535)\n"
     "  -h, --help           this text\n"
     "\n"
     "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
@@ -53,6 +56,9 @@ static const enum cli_opt explore_opts[] = {
     OPT_TIMEOUT,
     OPT_FIX,
     OPT_BAD_CLIENT,
+    OPT_WIRE,
+    OPT_WINDOW,
+    OPT_CONN_WINDOW,
     OPT_END,
 };
 
@@ -176,6 +182,12 @@ static void print_run_options(struct cli *c, const struct explore_args *a)
         fputs(" --fix", c->out);
     if (b->bad_client != NULL)
         fprintf(c->out, " --bad-client %s", b->bad_client);
+    if (b->wire != NULL) /* raw is no wire named */
+        fprintf(c->out, " --wire %s", b->wire->name);
+    if (b->window > 0)
+        fprintf(c->out, " --window %ld", (long)b->window);
+    if (b->conn_window > 0)
+        fprintf(c->out, " --conn-window %ld", (long)b->conn_window);
 }
 
 static void print_failure(struct cli *c, const struct explore_args *a,

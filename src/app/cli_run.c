@@ -49,7 +49,8 @@ static const char usage_run[] =
     "  --messages N       messages to send (1..10000000; default: per\n"
     "                     scenario); simulated, as many as fit in 10000000\n"
     "                     steps (measured on 100 first; it says how many)\n"
-    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m or\n"
+    "  --capacity BYTES   bytes each pipe holds (1..1073741824; suffix k, m "
+    "or\n"
     "                     g allowed; default: per scenario, else 65536)\n"
     "  --clients N        hub only: clients, one stream each (1..10000;\n"
     "                     default 3; at most 20 when simulated)\n"
@@ -59,6 +60,13 @@ static const char usage_run[] =
     "  --timeout MS       the call's deadline in milliseconds (1..3600000;\n"
     "                     default: none; with --os, 200 for the scenarios\n"
     "                     that would hang)\n"
+    "  --wire raw|h2      what carries the call: raw (default) puts the gRPC\n"
+    "                     frames straight on the pipes; h2 runs a real\n"
+    "                     HTTP/2 connection (nghttp2) on them\n"
+    "  --window BYTES     h2: each stream's window (1..2147483647; default\n"
+    "                     65535)\n"
+    "  --conn-window BYTES  h2: the connection's window (1..2147483647;\n"
+    "                     default 65535)\n"
     "  --trace KIND       timeline (default), hexdump, both, or none\n"
     "  --decisions        number the timeline's events by decision: column\n"
     "                     dec is how many decisions the run had made, so a\n"
@@ -81,9 +89,10 @@ static const char usage_run[] =
     "1 too when the --svg FILE cannot be written (an I/O error).\n";
 
 static const enum cli_opt run_opts[] = {
-    OPT_MESSAGES, OPT_CAPACITY, OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
-    OPT_SEED,     OPT_REPLAY,   OPT_OS,      OPT_DECISIONS, OPT_FIX,
-    OPT_SVG,      OPT_BAD_CLIENT, OPT_END};
+    OPT_MESSAGES,  OPT_CAPACITY, OPT_CLIENTS,     OPT_TIMEOUT,
+    OPT_TRACE,     OPT_SEED,     OPT_REPLAY,      OPT_OS,
+    OPT_DECISIONS, OPT_FIX,      OPT_SVG,         OPT_BAD_CLIENT,
+    OPT_WIRE,      OPT_WINDOW,   OPT_CONN_WINDOW, OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 
@@ -226,13 +235,13 @@ static void result_words(const struct scenario_result *r, int code, char *out,
     int has_why = r->why.text[0] != '\0' && r->status != STATUS_OK;
 
     if (code == SCENARIO_EXIT_LIVELOCK) /* the call never ended: no status */
-        snprintf(out, cap, "result: livelock: stopped after %llu steps "
-                           "(exit %d)",
+        snprintf(out, cap,
+                 "result: livelock: stopped after %llu steps "
+                 "(exit %d)",
                  (unsigned long long)r->sim.steps, code);
     else
-        snprintf(out, cap, "result: %s%s%s%s (exit %d)",
-                 status_name(r->status), has_why ? ": " : "",
-                 has_why ? r->why.text : "",
+        snprintf(out, cap, "result: %s%s%s%s (exit %d)", status_name(r->status),
+                 has_why ? ": " : "", has_why ? r->why.text : "",
                  r->garbled ? " (the stream was garbled)" : "", code);
 }
 
@@ -350,8 +359,9 @@ static void mode_words(const struct run_args *a,
     long long ms = (long long)((r->sim.now_ns - 1000000000) / 1000000);
 
     if (a->opts.os)
-        snprintf(out, cap, "real threads (--os): times in microseconds; "
-                           "interleavings vary from run to run");
+        snprintf(out, cap,
+                 "real threads (--os): times in microseconds; "
+                 "interleavings vary from run to run");
     else if (a->replay != NULL)
         snprintf(out, cap,
                  "simulated, replaying schedule %s: %llu steps, %lld ms of "
@@ -380,8 +390,8 @@ static int open_picture(struct cli *c, struct run_args *a)
     a->picture = fopen(a->svg, "w");
     if (a->picture != NULL)
         return CLI_CONTINUE;
-    fprintf(c->err, "duplex run: cannot write the picture to %s: %s\n",
-            a->svg, strerror(errno));
+    fprintf(c->err, "duplex run: cannot write the picture to %s: %s\n", a->svg,
+            strerror(errno));
     return RUN_EXIT_IO;
 }
 
@@ -392,8 +402,8 @@ static int open_picture(struct cli *c, struct run_args *a)
  */
 static int draw_picture(struct cli *c, struct run_args *a,
                         const struct scenario *sc,
-                        const struct scenario_result *r,
-                        const struct trace *t, int code)
+                        const struct scenario_result *r, const struct trace *t,
+                        int code)
 {
     char mode[SCHED_REPORT_MAX];
     char outcome[STATUS_TEXT_MAX + 128];
@@ -419,9 +429,10 @@ static int draw_picture(struct cli *c, struct run_args *a,
     a->picture = NULL;
     if (st != STATUS_OK || failed) {
         fprintf(c->err, "duplex run: cannot write the picture to %s: %s\n",
-                a->svg, st != STATUS_OK ? "out of memory"
-                        : errno != 0    ? strerror(errno)
-                                        : "write error");
+                a->svg,
+                st != STATUS_OK ? "out of memory"
+                : errno != 0    ? strerror(errno)
+                                : "write error");
         return RUN_EXIT_IO;
     }
     return code;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/cli_fit.h"
+#include "h2/h2_wire.h"
 
 int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o)
 {
@@ -21,6 +22,12 @@ int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o)
     case OPT_TIMEOUT: o->timeout_ms = arg->number; return 1;
     case OPT_FIX: o->fix = 1; return 1;
     case OPT_BAD_CLIENT: o->bad_client = arg->text; return 1;
+    /* raw is no wire named: every raw run is what it always was. */
+    case OPT_WIRE:
+        o->wire = strcmp(arg->text, "h2") == 0 ? &h2_wire_type : NULL;
+        return 1;
+    case OPT_WINDOW: o->window = (int32_t)arg->number; return 1;
+    case OPT_CONN_WINDOW: o->conn_window = (int32_t)arg->number; return 1;
     default: return 0;
     }
 }

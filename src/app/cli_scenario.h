@@ -20,7 +20,8 @@
 
 /*
  * Stores arg in o when it is one of the options run and explore share:
- * --messages (either command's row), --capacity, --timeout or --fix.
+ * --messages (either command's row), --capacity, --timeout, --fix,
+ * --wire, --window or --conn-window.
  * Returns 1 when it was, else 0 (o untouched).
  */
 int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o);

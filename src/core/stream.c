@@ -1,13 +1,18 @@
 /*
- * stream: a bidirectional call built from two pipes and a context.
+ * stream: a bidirectional call built from a wire and a context.
  *
  * Design
- *   The mapping to HTTP/2 and grpc-go:
- *     message          one frame (frame_write / frame_read) on a pipe
- *     CloseSend        pipe_close_write(c2s): END_STREAM on the client's DATA
- *     handler returns  pipe_close_write(s2c) with the trailer status kept in
- *                      the stream, and pipe_close_read(c2s)
- *     cancel/deadline  pipe_close_with_error on both pipes: RST_STREAM
+ *   The wire (wire.h) carries the bytes; the stream keeps the call's
+ *   state and the contract. The mapping to HTTP/2 and grpc-go, and what
+ *   the raw wire (the default: two pipes) does for each:
+ *     message          wire_send / wire_recv: one frame on a pipe
+ *     CloseSend        wire_close_send(c2s): END_STREAM on the client's DATA
+ *     handler returns  wire_close_send(s2c) with the trailer status, also
+ *                      kept in the stream, and wire_close_recv(c2s)
+ *     cancel/deadline  wire_abort of both directions: RST_STREAM
+ *     client rejects   the client's final status is the rejection, then a
+ *     a frame          cancel: RST_STREAM(CANCEL), so the server sees
+ *                      CANCELLED (client_reset)
  *   The teardown is a context watch (see context.h): whoever cancels, by
  *   stream_cancel, by a deadline noticed in any operation, by a bad frame,
  *   or by cancelling a parent context, runs the same function, which
@@ -44,6 +49,7 @@
 
 #include "core/pipe.h"
 #include "core/trace.h"
+#include "core/wire_raw.h"
 
 /*
  * Locking: mu guards the fields after it. Lock order: the context's lock,
@@ -57,7 +63,7 @@
  * that waits on sends_done.
  */
 struct stream {
-    struct pipe *pipes[2];      /* [STREAM_C2S], [STREAM_S2C] */
+    struct wire *wire;          /* carries both directions */
     struct context *ctx;        /* the call's context */
     struct context_watch watch; /* aborts both pipes when ctx is done */
     struct frame_limits limits; /* what each receiver accepts */
@@ -75,6 +81,8 @@ struct stream {
     struct status_detail trailer; /* what the server finished with */
     int has_final;                /* the call has its final status */
     struct status_detail final;   /* the first final status */
+    int client_reset;             /* the client rejected a frame and reset
+                                     the call: the server sees CANCELLED */
     struct stream_stats stats;
 };
 
@@ -144,7 +152,7 @@ static void teardown(void *arg, enum status reason, const char *text)
     sched_mutex_unlock(&s->mu);
     mark = trace_event_begin(s->trace, TRACE_CANCEL, NULL, reason);
     for (d = 0; d < 2; d++)
-        lost[d] = pipe_close_with_error(s->pipes[d], reason);
+        lost[d] = wire_abort(s->wire, d, reason);
     sched_mutex_lock(&s->mu);
     for (d = 0; d < 2; d++)
         s->stats.bytes_discarded[d] += lost[d];
@@ -166,16 +174,19 @@ static enum sched_wait_kind describe_close_send(const void *obj, char *buf,
     return SCHED_WAIT_OTHER;
 }
 
-static enum status make_pipes(struct stream *s, size_t capacity)
+/* Makes the call's wire, of the kind opts names (none: raw). */
+static enum status make_wire(struct stream *s,
+                             const struct stream_options *opts)
 {
-    int d = 0;
+    const struct wire_type *type = opts->wire ? opts->wire : &wire_raw_type;
+    struct wire_params params;
 
-    for (d = 0; d < 2; d++) {
-        if (pipe_create(capacity, dir_names[d], s->trace, &s->pipes[d]) !=
-            STATUS_OK)
-            return STATUS_RESOURCE_EXHAUSTED;
-    }
-    return STATUS_OK;
+    params.capacity = opts->capacity;
+    params.timeout_ns = opts->timeout_ns;
+    params.window = opts->window;
+    params.conn_window = opts->conn_window;
+    params.trace = s->trace;
+    return type->create(type->arg, &params, &s->wire);
 }
 
 enum status stream_create(struct context *parent,
@@ -186,7 +197,6 @@ enum status stream_create(struct context *parent,
     struct stream *s = NULL;
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
-    int d = 0;
 
     assert(out != NULL);
     if (opts == NULL)
@@ -213,12 +223,11 @@ enum status stream_create(struct context *parent,
                        ? now + opts->timeout_ns
                        : SCHED_NO_DEADLINE; /* too far to matter: never */
     }
-    st = make_pipes(s, opts->capacity);
+    st = make_wire(s, opts);
     if (st == STATUS_OK)
         st = context_create_with_deadline(parent, deadline, &s->ctx);
     if (st != STATUS_OK) {
-        pipe_destroy(s->pipes[0]);
-        pipe_destroy(s->pipes[1]);
+        wire_destroy(s->wire);
         sched_cond_destroy(&s->sends_done);
         sched_mutex_destroy(&s->mu);
         free(s);
@@ -226,10 +235,7 @@ enum status stream_create(struct context *parent,
     }
     deadline = context_deadline(s->ctx);
     s->deadline = deadline;
-    for (d = 0; d < 2; d++) {
-        pipe_set_read_deadline(s->pipes[d], deadline);
-        pipe_set_write_deadline(s->pipes[d], deadline);
-    }
+    wire_set_deadline(s->wire, deadline);
     s->watch.fn = teardown;
     s->watch.arg = s;
     if (context_watch(s->ctx, &s->watch) != STATUS_OK) {
@@ -249,8 +255,7 @@ void stream_destroy(struct stream *s)
         return;
     context_unwatch(s->ctx, &s->watch);
     context_destroy(s->ctx);
-    pipe_destroy(s->pipes[0]);
-    pipe_destroy(s->pipes[1]);
+    wire_destroy(s->wire);
     sched_cond_destroy(&s->sends_done);
     sched_mutex_destroy(&s->mu);
     free(s);
@@ -277,13 +282,17 @@ enum status stream_final_status(struct stream *s, struct status_detail *why)
 }
 
 /*
- * The call is over: returns its final status as an operation reports it
- * (a final OK reads as EOF, like grpc-go's io.EOF).
+ * The call is over: returns its final status as an operation on end e
+ * reports it (a final OK reads as EOF, like grpc-go's io.EOF). The final
+ * status is the client's; after the client's reset the server sees what
+ * its context says, CANCELLED, as a grpc-go handler does.
  */
-static enum status call_over(struct stream *s, struct status_detail *why)
+static enum status call_over(struct stream_end *e, struct status_detail *why)
 {
+    struct stream *s = e->stream;
     struct status_detail ctx_why;
-    enum status st = STATUS_OK;
+    struct status_detail final;
+    int reset = 0;
 
     /* Read the context first: its lock comes before mu. */
     status_detail_clear(&ctx_why);
@@ -291,25 +300,62 @@ static enum status call_over(struct stream *s, struct status_detail *why)
     sched_mutex_lock(&s->mu);
     if (!s->has_final) /* the context is done: its watch is on the way */
         set_final_locked(s, ctx_why.code, ctx_why.text);
-    st = s->final.code;
-    if (why != NULL)
-        *why = s->final;
+    final = s->final;
+    reset = s->client_reset;
     sched_mutex_unlock(&s->mu);
-    if (st == STATUS_OK)
-        st = status_detail_set(why, STATUS_EOF, "the call has ended");
-    return st;
+    if (e->side == STREAM_SERVER && reset && ctx_why.code != STATUS_OK)
+        final = ctx_why;
+    if (final.code == STATUS_OK)
+        return status_detail_set(why, STATUS_EOF, "the call has ended");
+    if (why != NULL)
+        *why = final;
+    return final.code;
+}
+
+/*
+ * What a send on end e says when the call is over (st, from call_over):
+ * the client's is EOF whatever ended the call, and its recv tells the
+ * status (grpc-go's SendMsg); the server's keeps st, as grpc-go's server
+ * transport returns its context's error.
+ */
+static enum status send_result(struct stream_end *e, enum status st,
+                               struct status_detail *why)
+{
+    if (e->side != STREAM_CLIENT || st == STATUS_EOF)
+        return st;
+    return status_detail_set(why, STATUS_EOF,
+                             "the call has ended; "
+                             "stream_recv returns its status");
 }
 
 /* An operation saw a failure of its own making: tear the call down. */
-static enum status fail_call(struct stream *s, enum status code,
+static enum status fail_call(struct stream_end *e, enum status code,
                              struct status_detail *why)
 {
     /* A bare status name is no explanation: let the context word it. */
     int worded = why != NULL && why->text[0] != '\0' &&
                  strcmp(why->text, status_name(code)) != 0;
 
-    context_cancel(s->ctx, code, worded ? why->text : NULL);
-    return call_over(s, why);
+    context_cancel(e->stream->ctx, code, worded ? why->text : NULL);
+    return call_over(e, why);
+}
+
+/*
+ * The client's recv rejected a frame (why says how): that is the client's
+ * final status, and the client resets the call (RST_STREAM CANCEL), so the
+ * server sees CANCELLED "context canceled", as in grpc-go.
+ */
+static enum status client_reject(struct stream_end *e, enum status code,
+                                 struct status_detail *why)
+{
+    struct stream *s = e->stream;
+
+    sched_mutex_lock(&s->mu);
+    set_final_locked(s, code, why->text);
+    s->client_reset = 1;
+    sched_mutex_unlock(&s->mu);
+    context_cancel(s->ctx, STATUS_CANCELLED, NULL);
+    return call_over(e, why);
 }
 
 /*
@@ -400,22 +446,50 @@ static enum status send_failed(struct stream_end *e, enum status st, size_t len,
             st = status_detail_set(why, STATUS_EOF,
                                    "the server ended the call; "
                                    "stream_recv returns its status");
-    } else if (st == STATUS_DEADLINE_EXCEEDED || st == STATUS_DEADLOCK) {
+    } else if (st == STATUS_DEADLINE_EXCEEDED) {
         /*
          * frame_write left the pipe's bare status name in why. Clear it, so
          * the teardown uses Go's words ("context deadline exceeded"), and
-         * pass why on, so the caller gets the call's final status like
-         * every other way a send can find the call over. A send the
-         * simulator woke from a deadlock fails the call the same way, as
-         * a recv does (recv_failed): the call did not end, it got stuck.
+         * pass why on: the call is over, which a client's send reports as
+         * EOF (send_result), like every other way a send can find it over.
          */
         status_detail_clear(why);
-        st = fail_call(s, st, why);
+        st = send_result(e, fail_call(e, st, why), why);
+    } else if (st == STATUS_DEADLOCK) {
+        /*
+         * The simulator woke this send from a deadlock: the call did not
+         * end, it got stuck, and this send is where. It fails the call as
+         * a recv does (recv_failed) and says DEADLOCK itself, never EOF:
+         * grpc-go's send would block for ever here.
+         */
+        status_detail_clear(why);
+        st = fail_call(e, st, why);
     } else {
-        st = call_over(s, why);
+        st = send_result(e, call_over(e, why), why);
     }
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
                 "send: %s", why != NULL ? why->text : status_name(st));
+    return st;
+}
+
+/*
+ * A send on a call that is over: grpc-go's SendMsg checks CloseSend, then
+ * the size, then the call's end, in that order. Writes nothing, and makes
+ * no scheduling point of its own (no send is in flight).
+ */
+static enum status send_on_ended(struct stream_end *e, size_t len,
+                                 struct status_detail *why)
+{
+    struct stream *s = e->stream;
+    enum status st = send_permitted(e, why);
+
+    if (st == STATUS_OK)
+        st = frame_check_send(len, s->max_send, why);
+    if (st == STATUS_OK)
+        return send_result(e, call_over(e, why), why);
+    trace_event(s->trace, TRACE_ERROR, dir_names[dir_out(e->side)], 0,
+                (uint32_t)len, st, "%s",
+                why != NULL ? why->text : status_name(st));
     return st;
 }
 
@@ -431,7 +505,7 @@ static enum status send_message(struct stream_end *e, const void *buf,
     d = dir_out(e->side);
     assert(buf != NULL || len == 0);
     if (context_err(s->ctx, NULL) != STATUS_OK)
-        return call_over(s, why);
+        return send_on_ended(e, len, why);
     st = send_start(e, why);
     if (st == STATUS_OK) {
         st = frame_check_send(len, s->max_send, why);
@@ -446,7 +520,7 @@ static enum status send_message(struct stream_end *e, const void *buf,
     /* Traced before the write, so the SEND always precedes its RECV. */
     trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
                 (uint32_t)len);
-    st = frame_write(s->pipes[d], FRAME_FLAG_PLAIN, buf, len, s->max_send, why);
+    st = wire_send(s->wire, d, buf, len, s->max_send, why);
     if (st == STATUS_OK)
         count(&s->stats.sent[d]);
     else
@@ -464,9 +538,14 @@ static enum status send_message(struct stream_end *e, const void *buf,
 static enum status client_eof(struct stream *s, struct status_detail *why)
 {
     struct status_detail final;
+    struct status_detail wired;
+    int on_wire = wire_trailer(s->wire, &wired); /* before mu: see Locking */
 
     sched_mutex_lock(&s->mu);
-    set_final_locked(s, s->trailer.code, s->trailer.text);
+    if (on_wire) /* what the trailers said (HTTP/2) */
+        set_final_locked(s, wired.code, wired.text);
+    else
+        set_final_locked(s, s->trailer.code, s->trailer.text);
     final = s->final;
     sched_mutex_unlock(&s->mu);
     trace_event(s->trace, TRACE_EOF, "s2c", 0, 0, final.code, "%s", final.text);
@@ -495,9 +574,12 @@ static enum status recv_failed(struct stream_end *e, enum status st,
         st = status_detail_set(why, STATUS_INTERNAL,
                                "RecvMsg called after the call ended");
     else if (context_err(s->ctx, NULL) != STATUS_OK)
-        st = call_over(s, why); /* torn down by somebody else */
-    else
-        st = fail_call(s, st, why); /* a bad frame, or our own deadline */
+        st = call_over(e, why); /* torn down by somebody else */
+    else if (e->side == STREAM_CLIENT &&
+             (st == STATUS_INTERNAL || st == STATUS_RESOURCE_EXHAUSTED))
+        st = client_reject(e, st, why); /* a bad frame */
+    else /* a bad frame, our own deadline, a deadlock (SIM mode) */
+        st = fail_call(e, st, why);
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, 0, st, "recv: %s",
                 why != NULL ? why->text : status_name(st));
     return st;
@@ -519,10 +601,10 @@ static enum status recv_message(struct stream_end *e, struct frame_msg *msg,
         why = &local; /* recv_failed wants the words of a bad frame */
     status_detail_clear(why);
     if (e->side == STREAM_CLIENT && stream_final_status(s, NULL) != STATUS_OK)
-        return call_over(s, why);
+        return call_over(e, why);
     if (context_err(s->ctx, NULL) != STATUS_OK)
-        return call_over(s, why);
-    st = frame_read(s->pipes[d], &s->limits, msg, why);
+        return call_over(e, why);
+    st = wire_recv(s->wire, d, &s->limits, msg, why);
     if (st != STATUS_OK)
         return recv_failed(e, st, why);
     count(&s->stats.received[d]);
@@ -568,7 +650,7 @@ static enum status close_send(struct stream_end *e)
     if (!already) {
         trace_event(s->trace, TRACE_CLOSE_SEND, "c2s", 0, 0, STATUS_OK,
                     "CloseSend");
-        pipe_close_write(s->pipes[STREAM_C2S]);
+        wire_close_send(s->wire, STREAM_C2S, NULL);
     }
     return STATUS_OK;
 }
@@ -594,8 +676,8 @@ static enum status finish(struct stream_end *e, enum status code,
         return STATUS_FAILED_PRECONDITION;
     trace_event(s->trace, TRACE_FINISH, "s2c", 0, 0, code, "%s",
                 text != NULL ? text : "");
-    pipe_close_write(s->pipes[STREAM_S2C]);
-    pipe_close_read(s->pipes[STREAM_C2S]);
+    wire_close_send(s->wire, STREAM_S2C, &s->trailer);
+    wire_close_recv(s->wire, STREAM_C2S);
     return STATUS_OK;
 }
 
@@ -681,12 +763,8 @@ struct stream_stats stream_get_stats(struct stream *s)
     }
     st.close_send_waits = s->stats.close_send_waits;
     sched_mutex_unlock(&s->mu);
-    for (d = 0; d < 2; d++) {
-        struct pipe_stats ps = pipe_get_stats(s->pipes[d]);
-
-        st.write_waits[d] = ps.write_waits;
-        st.read_waits[d] = ps.read_waits;
-    }
+    for (d = 0; d < 2; d++)
+        wire_waits(s->wire, d, &st.write_waits[d], &st.read_waits[d]);
     return st;
 }
 
@@ -725,5 +803,17 @@ struct pipe *stream_pipe(struct stream *s, int dir)
 {
     assert(s != NULL);
     assert(dir == STREAM_C2S || dir == STREAM_S2C);
-    return s->pipes[dir];
+    return wire_pipe(s->wire, dir);
+}
+
+struct wire *stream_wire(struct stream *s)
+{
+    assert(s != NULL);
+    return s->wire;
+}
+
+const char *stream_wire_name(struct stream *s)
+{
+    assert(s != NULL);
+    return wire_name(s->wire);
 }

@@ -31,14 +31,47 @@
  *     text. That final status is sticky: every later recv returns it too.
  *   - stream_cancel (either end), the call's deadline, or the parent
  *     context being cancelled tear the call down in both directions: every
- *     blocked send and recv, on both ends, wakes with STATUS_CANCELLED or
- *     STATUS_DEADLINE_EXCEEDED, and messages still buffered are lost (the
- *     stats say how many). The first final status sticks: a cancel after
- *     the client has read the call's final status changes nothing, so a
- *     client that drains before it cancels loses nothing.
- *   - A receiver that gets a bad frame fails the call with the frame's
- *     status (INTERNAL or RESOURCE_EXHAUSTED), as grpc-go does.
+ *     blocked send and recv, on both ends, wakes, and messages still
+ *     buffered are lost (the stats say how many). A recv returns
+ *     STATUS_CANCELLED or STATUS_DEADLINE_EXCEEDED. The first final status
+ *     sticks: a cancel after the client has read the call's final status
+ *     changes nothing, so a client that drains before it cancels loses
+ *     nothing.
+ *   - A client's send on a call that has ended returns STATUS_EOF,
+ *     whatever ended it (the server's status, a cancel, the deadline, a
+ *     reset); the status comes from stream_recv. That is grpc-go's
+ *     ClientStream.SendMsg ("If the error is io.EOF ... the status can be
+ *     discovered using RecvMsg"). It checks, in grpc-go's order, CloseSend
+ *     (INTERNAL), then the size (RESOURCE_EXHAUSTED), then the call's end.
+ *     The server's send returns the context's error (CANCELLED or
+ *     DEADLINE_EXCEEDED), as grpc-go's server transport does.
+ *   - The client rejecting a frame ends the call for both sides: its recv
+ *     fails with the frame's status (RESOURCE_EXHAUSTED "grpc: received
+ *     message larger than max (N vs. M)", or INTERNAL), which becomes the
+ *     call's final status, and it resets the call (RST_STREAM CANCEL), so
+ *     the server's next recv or send gets CANCELLED "context canceled",
+ *     as in grpc-go.
  *   - Order holds within a direction, never across the two.
+ *
+ * Where duplex differs from grpc-go 1.33, on purpose:
+ *   - The server rejecting a frame ends the call at once with the frame's
+ *     status, for both ends. grpc-go hands the error to the handler and
+ *     the client sees whatever status the handler returns (the same one,
+ *     when it returns the error as handlers do). duplex has no handler
+ *     between the two, and a call that goes on after a broken frame would
+ *     teach nothing.
+ *   - A send over max_send fails alone and the call goes on. grpc-go's
+ *     client also ends the call with that status (clientStream.finish).
+ *     duplex keeps the call so the too-large send can be shown on its own
+ *     and retried smaller (the frames lesson).
+ *   - close_send waits for a send in flight on another thread instead of
+ *     racing it (grpc-go says not to call them concurrently): see above.
+ *   - The server's send and recv after its own stream_finish fail with
+ *     INTERNAL "... called after the call ended": a grpc-go handler cannot
+ *     call them after it has returned.
+ *   - One context serves both ends: stream_context is the server's
+ *     stream.Context() and also the client's call context, so after the
+ *     client's reset both read CANCELLED from it.
  *
  * A NULL handle (the object a function works on, or an out-parameter) is a
  * programmer's mistake: every function here asserts against it. Only the
@@ -54,6 +87,7 @@
 #include "core/frame.h"
 #include "core/sched.h"
 #include "core/status.h"
+#include "core/wire.h"
 
 struct pipe;
 struct trace;
@@ -79,6 +113,10 @@ struct stream_options {
     uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
     uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
     struct trace *trace; /* may be NULL */
+    const struct wire_type *wire; /* what carries the call (see wire.h);
+                                     NULL: the raw wire, frames on pipes */
+    int32_t window;      /* the wire's flow-control windows (wire_params); */
+    int32_t conn_window; /* 0: the wire's default */
 };
 
 /* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */
@@ -125,11 +163,13 @@ size_t stream_struct_size(void);
  *   STATUS_OK                  the message is in the pipe
  *   STATUS_INTERNAL            client: "SendMsg called after CloseSend";
  *                              server: "SendMsg called after the call ended"
- *   STATUS_EOF                 client: the server already ended the call
- *                              (its recv tells the status), as in grpc-go
  *   STATUS_RESOURCE_EXHAUSTED  len > max_send; nothing was sent
+ *   STATUS_EOF                 client: the call has ended, whatever ended it
+ *                              (stream_recv tells the status), as in grpc-go
  *   STATUS_CANCELLED, STATUS_DEADLINE_EXCEEDED, or the status a bad frame
- *                              failed the call with: the call is over
+ *                              failed the call with: server, the call is
+ *                              over (CANCELLED after the client's reset)
+ * The first three are checked in that order, before the call's end.
  * why (may be NULL) gets the words. Thread-safe with one recv in parallel,
  * and with a close_send in parallel (the send is then wholly before the
  * half-close or fails as after it); not with another send on the same end.
@@ -151,7 +191,9 @@ enum status stream_send(struct stream_end *e, const void *buf, size_t len,
  *                    its own stream_finish)
  *   any gRPC code    client: the server finished with that code; or the
  *                    call was torn down (CANCELLED, DEADLINE_EXCEEDED, or a
- *                    bad frame's INTERNAL / RESOURCE_EXHAUSTED)
+ *                    bad frame's INTERNAL / RESOURCE_EXHAUSTED); server:
+ *                    the call was torn down (CANCELLED after the client
+ *                    rejected a frame and reset the call)
  * why (may be NULL) gets the words. Thread-safe with one send in parallel.
  */
 enum status stream_recv(struct stream_end *e, struct frame_msg *msg,
@@ -187,8 +229,10 @@ enum status stream_finish(struct stream_end *e, enum status code,
 void stream_cancel(struct stream_end *e);
 
 /*
- * The call's final status: OK until it has one (the client read the end of
- * s2c, or the call was torn down), then the first one. A deadline that has
+ * The call's final status, as the client sees it: OK until it has one (the
+ * client read the end of s2c, or the call was torn down), then the first
+ * one. After the client rejected a frame it is the rejection, while the
+ * server's end and stream_context say CANCELLED. A deadline that has
  * passed is a teardown even if no operation has noticed it yet: it is
  * noticed here (and the call torn down) when the call has no final status.
  * why may be NULL.
@@ -232,5 +276,14 @@ struct pipe *stream_pipe(struct stream *s, int dir);
 
 /* "client" or "server". */
 const char *stream_side_name(enum stream_side side);
+
+/* The name of the call's wire: "raw" unless its options named another. */
+const char *stream_wire_name(struct stream *s);
+
+/*
+ * The call's wire (see wire.h), for tools and tests that look under the
+ * stream, like stream_pipe. Owned by s. Never blocks. Thread-safe.
+ */
+struct wire *stream_wire(struct stream *s);
 
 #endif /* STREAM_H */

@@ -668,6 +668,8 @@ static enum status hot_check_options(const struct scenario *sc,
                                      const struct scenario_options *o,
                                      struct status_detail *why)
 {
+    if (o->wire != NULL && !o->fix)
+        return scenario_refuse_h2(sc->name, why);
     if (o->fix || call_capacity(sc, o) < HOT_FRAME)
         return STATUS_OK;
     return status_detail_set(why, STATUS_INVALID_ARGUMENT,

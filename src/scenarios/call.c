@@ -223,6 +223,9 @@ void call_init(struct call *c, const struct scenario *sc,
     c->text = message_text;
     c->so.capacity = call_capacity(sc, o);
     c->so.trace = o->trace;
+    c->so.wire = o->wire;
+    c->so.window = o->window;
+    c->so.conn_window = o->conn_window;
     if (o->timeout_ms > 0)
         c->so.timeout_ns = o->timeout_ms * 1000000;
     c->server_end = STATUS_OK;

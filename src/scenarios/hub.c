@@ -352,6 +352,9 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     starts_init(&h->starts, o);
     so.capacity = hub_capacity(sc, o);
     so.trace = h->n <= HUB_TRACED ? o->trace : NULL;
+    so.wire = o->wire;
+    so.window = o->window;
+    so.conn_window = o->conn_window;
     n = (size_t)h->n;
     sched_mutex_init(&h->mu);
     sched_cond_init(&h->readable);
@@ -542,6 +545,9 @@ static enum status check_clients(const struct scenario *sc,
                                  const struct scenario_options *o,
                                  struct status_detail *why)
 {
+    if (o->bad_client != NULL && o->wire != NULL &&
+        strcmp(o->bad_client, "slow") == 0)
+        return scenario_refuse_h2("hub --bad-client slow", why);
     if (o->bad_client != NULL)
         return hub_bad_check(sc, o, why);
     if (!o->os && o->clients > SCENARIO_HUB_SIM_MAX)

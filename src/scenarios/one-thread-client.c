@@ -312,6 +312,8 @@ static enum status otc_check(const struct scenario *sc,
     size_t cap = call_capacity(sc, o);
     int need = otc_needed(cap);
 
+    if (o->wire != NULL && !o->fix)
+        return scenario_refuse_h2(sc->name, why);
     if (cap < OTC_MIN_CAPACITY)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "%s takes pipes of at least %d bytes "

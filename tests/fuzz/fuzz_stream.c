@@ -420,15 +420,24 @@ static void fs_log(struct fs_thread *th, const char *what, enum status st,
 
 /*
  * A failure that means "the call is over" must say it with the call's
- * final status (EOF when that status is OK).
+ * final status (EOF when that status is OK). The server's end may say
+ * CANCELLED instead when the client rejected a frame (its final status)
+ * and reset the call: the server sees its context's CANCELLED, as in
+ * grpc-go.
  */
-static void fs_check_over(struct fs_run *run, const char *call, enum status st)
+static void fs_check_over(struct fs_run *run, int client, const char *call,
+                          enum status st)
 {
     struct status_detail fin;
+    int reset = !client && st == STATUS_CANCELLED &&
+                context_err(stream_context(run->s), NULL) == STATUS_CANCELLED;
 
     if (!fs_final(run, &fin))
         fs_violation(run, "%s returned %s, but the call has no final status",
                      call, status_name(st));
+    else if (reset && (fin.code == STATUS_INTERNAL ||
+                       fin.code == STATUS_RESOURCE_EXHAUSTED))
+        return;
     else if (st != fin.code && !(st == STATUS_EOF && fin.code == STATUS_OK))
         fs_violation(run, "%s returned %s, but the final status is %s", call,
                      status_name(st), status_name(fin.code));
@@ -475,12 +484,15 @@ static void fs_send(struct fs_thread *th, uint32_t len, int no_why)
         return;
     if (st == STATUS_EOF && client && run->finish_requested)
         return;
+    /* grpc-go's SendMsg: io.EOF once the call has ended, whatever ended it. */
+    if (st == STATUS_EOF && client && has_final)
+        return;
     if (st == STATUS_CLOSED || st == STATUS_DEADLOCK ||
         (!has_final && st != STATUS_EOF))
         fs_violation(run, "%s returned %s (\"%s\")", what, status_name(st),
                      why.text);
     else
-        fs_check_over(run, what, st);
+        fs_check_over(run, client, what, st);
 }
 
 /* Checks a recv's result. Returns st. */
@@ -537,7 +549,7 @@ static enum status fs_recv(struct fs_thread *th, int no_why)
                      "final status",
                      status_name(st), why.text);
     } else {
-        fs_check_over(run, "recv", st);
+        fs_check_over(run, client, "recv", st);
         if (client && strcmp(fin.text, FS_TRAILER) == 0)
             dir->whole = 1; /* the client read s2c to the server's status */
         if (client && had_final && st != STATUS_EOF && !no_why &&

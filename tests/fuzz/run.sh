@@ -6,7 +6,8 @@
 #   FUZZ_HARNESSES="stream" sh tests/fuzz/run.sh
 #
 # Each harness is built with clang (-fsanitize=fuzzer,address,undefined)
-# from the library sources and its tests/fuzz/fuzz_<name>.c into
+# from the library sources (linking -lnghttp2 for src/h2) and its
+# tests/fuzz/fuzz_<name>.c into
 # build/fuzz/fuzz_<name>. It fuzzes a working corpus, build/fuzz/corpus-<name>,
 # which starts as a copy of the committed seeds (tests/fuzz/corpus/<name>/)
 # and keeps what earlier runs found; the committed seeds never grow. The
@@ -23,7 +24,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 seconds=${FUZZ_SECONDS:-10}
-harnesses=${FUZZ_HARNESSES:-"frame decode stream"}
+harnesses=${FUZZ_HARNESSES:-"frame decode stream h2"}
 cc=${FUZZ_CC:-clang}
 out=build/fuzz
 
@@ -79,9 +80,9 @@ for h in $harnesses; do
         continue
     fi
     # shellcheck disable=SC2086 # the lists are meant to split
-    echo $cc $flags $lib "tests/fuzz/fuzz_$h.c" -o "$bin"
+    echo $cc $flags $lib "tests/fuzz/fuzz_$h.c" -o "$bin" -lnghttp2
     # shellcheck disable=SC2086
-    $cc $flags $lib "tests/fuzz/fuzz_$h.c" -o "$bin" || exit 1
+    $cc $flags $lib "tests/fuzz/fuzz_$h.c" -o "$bin" -lnghttp2 || exit 1
 done
 
 # 3. Fuzz each for $seconds. -max_len leaves room for the longest useful
@@ -91,6 +92,7 @@ max_len() {
     frame) echo 8192 ;;  # 3-byte preamble and two 4 KiB frames
     decode) echo 9000 ;; # hex text across three 4096-byte reads
     stream) echo 1208 ;; # the header and 600 operations
+    h2) echo 4096 ;;     # two settings bytes and HTTP/2 frames
     *) echo 4096 ;;
     esac
 }

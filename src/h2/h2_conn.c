@@ -1,0 +1,483 @@
+/*
+ * h2_conn: an HTTP/2 connection on a pipe pair, both ends in one process.
+ *
+ * Design
+ *   Two nghttp2 sessions, a client's and a server's, talk over two pipes:
+ *   the client writes c2s and reads s2c, the server the other way round.
+ *   Each end runs two threads, as grpc-go's transport does:
+ *     reader  pipe_read (no lock) -> nghttp2_session_mem_recv (under mu),
+ *             whose callbacks put DATA into the call's receive buffer,
+ *             note END_STREAM, trailers and RST_STREAM, and wake the call;
+ *     writer  ("loopy") waits until its session wants to write, takes the
+ *             bytes nghttp2_session_mem_send makes (under mu), and writes
+ *             them to its pipe with mu released.
+ *   A call's own threads never touch the pipes (see h2_wire.c).
+ *
+ *   Shutdown (h2_conn_destroy): each session is terminated (GOAWAY), the
+ *   writers send what is left and stop, the pipes' write ends close, and
+ *   the readers, reading EOF, stop. A reader that stops early (the peer
+ *   broke the protocol, or the pipe failed) closes its pipe's read end,
+ *   so the peer's writer fails at once instead of waiting for room. Every wait is a sched wait, so in SIM
+ *   mode a connection whose threads can never run again is a deadlock the
+ *   simulator reports, and its waits return STATUS_DEADLOCK to unwind.
+ *
+ * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pipe.h"
+#include "h2/h2_internal.h"
+
+/* ---- byte buffers --------------------------------------------------- */
+
+size_t h2_buf_size(const struct h2_buf *b)
+{
+    return b->len - b->off;
+}
+
+int h2_buf_append(struct h2_buf *b, const void *p, size_t n)
+{
+    if (b->off > 0 && b->off == b->len)
+        b->off = b->len = 0; /* empty: start again at the front */
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        uint8_t *grown = NULL;
+
+        while (cap < b->len + n)
+            cap *= 2;
+        grown = realloc(b->data, cap);
+        if (grown == NULL)
+            return -1;
+        b->data = grown;
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+void h2_buf_drop(struct h2_buf *b, size_t n)
+{
+    assert(n <= h2_buf_size(b));
+    b->off += n;
+}
+
+void h2_buf_free(struct h2_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- nghttp2's callbacks (all under mu) ------------------------------ */
+
+static struct h2_call *call_of(struct h2_end *e, int32_t stream_id)
+{
+    struct h2_call *call = e->conn->call;
+
+    return call != NULL && call->id == stream_id ? call : NULL;
+}
+
+/* The direction an end receives: the client receives s2c. */
+static int dir_in(const struct h2_end *e)
+{
+    return e->side == H2_CLIENT ? 1 : 0;
+}
+
+void h2_wake_writer_locked(struct h2_conn *c, int side)
+{
+    sched_cond_broadcast(&c->ends[side].wants);
+}
+
+/*
+ * Logs a frame that end e received, with its sender's windows after it
+ * (both sessions are under mu, so the sender's accounting can be read).
+ */
+static void log_frame(struct h2_end *e, const nghttp2_frame *frame)
+{
+    struct h2_conn *c = e->conn;
+    nghttp2_session *sender = c->ends[1 - e->side].session;
+    struct h2_frame_record *r = NULL;
+
+    if (c->nlog++ >= H2_FRAME_LOG_MAX)
+        return;
+    r = &c->log[c->nlog - 1];
+    memset(r, 0, sizeof *r);
+    r->from = (uint8_t)(1 - e->side);
+    r->type = frame->hd.type;
+    r->flags = frame->hd.flags;
+    r->stream_id = frame->hd.stream_id;
+    r->length = (uint32_t)frame->hd.length;
+    if (frame->hd.type == NGHTTP2_RST_STREAM)
+        r->error_code = frame->rst_stream.error_code;
+    else if (frame->hd.type == NGHTTP2_GOAWAY)
+        r->error_code = frame->goaway.error_code;
+    else if (frame->hd.type == NGHTTP2_WINDOW_UPDATE)
+        r->increment = frame->window_update.window_size_increment;
+    r->conn_window = nghttp2_session_get_remote_window_size(sender);
+    /* -1: the sender has closed the stream (nghttp2's answer then). */
+    r->stream_window = frame->hd.stream_id == 0
+                           ? -1
+                           : nghttp2_session_get_stream_remote_window_size(
+                                 sender, frame->hd.stream_id);
+    r->has_windows = r->stream_window != -1;
+}
+
+static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
+                   const uint8_t *data, size_t len, void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, stream_id);
+    int d = dir_in(e);
+
+    (void)flags;
+    if (call == NULL || call->recv_closed[d] || call->aborted[d] != STATUS_OK) {
+        /* Nobody will read it: give the window back at once. */
+        nghttp2_session_consume(session, stream_id, len);
+        h2_wake_writer_locked(e->conn, e->side);
+        return 0;
+    }
+    if (h2_buf_append(&call->in[d], data, len) != 0)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    sched_cond_broadcast(&call->changed);
+    return 0;
+}
+
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
+                         void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, frame->hd.stream_id);
+
+    (void)session;
+    /* Counted as the peer sent it, now that it is here (see h2_wire.h). */
+    if (frame->hd.type < 10)
+        e->conn->counts.sent[1 - e->side][frame->hd.type]++;
+    log_frame(e, frame);
+    if (call == NULL)
+        return 0;
+    if (e->side == H2_SERVER && frame->hd.type == NGHTTP2_HEADERS &&
+        !call->request_arrived) {
+        call->request_arrived = 1;
+        h2_respond_locked(call); /* what the server did before it came */
+    }
+    if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        call->in_ended[dir_in(e)] = 1;
+        sched_cond_broadcast(&call->changed);
+    }
+    return 0;
+}
+
+/* The client keeps what the trailers say (grpc-status, grpc-message). */
+static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
+                     const uint8_t *name, size_t namelen,
+                     const uint8_t *value, size_t valuelen, uint8_t flags,
+                     void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, frame->hd.stream_id);
+
+    (void)session;
+    (void)flags;
+    if (call == NULL || e->side != H2_CLIENT)
+        return 0;
+    if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0) {
+        char digits[12];
+        size_t n = valuelen < sizeof digits - 1 ? valuelen : sizeof digits - 1;
+
+        memcpy(digits, value, n); /* value is not NUL-terminated */
+        digits[n] = '\0';
+        call->got_trailer.code = (enum status)strtol(digits, NULL, 10);
+        if (!status_is_grpc(call->got_trailer.code))
+            call->got_trailer.code = STATUS_UNKNOWN; /* as grpc-go reads it */
+        call->has_got_trailer = 1;
+    }
+    else if (namelen == 12 && memcmp(name, "grpc-message", 12) == 0)
+        h2_percent_decode(call->got_trailer.text,
+                          sizeof call->got_trailer.text, value, valuelen);
+    return 0;
+}
+
+static int on_stream_close(nghttp2_session *session, int32_t stream_id,
+                           uint32_t error_code, void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, stream_id);
+
+    (void)session;
+    (void)error_code;
+    if (call != NULL) {
+        call->closed = 1;
+        sched_cond_broadcast(&call->changed);
+    }
+    return 0;
+}
+
+
+/*
+ * The server's trailers (or trailers-only) are out: if it stopped reading
+ * a client that has not ended c2s, reset the stream now, after them.
+ */
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
+                         void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = call_of(e, frame->hd.stream_id);
+
+    (void)session;
+    if (call == NULL || e->side != H2_SERVER ||
+        frame->hd.type != NGHTTP2_HEADERS ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    call->trailers_sent = 1;
+    h2_reset_after_trailers_locked(call);
+    return 0;
+}
+
+/*
+ * The data source of direction d's DATA frames: the frames a send queued.
+ * No more yet: DEFERRED (a send resumes it). Closed and empty: the end of
+ * the direction, END_STREAM for the client, trailers for the server.
+ */
+ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
+                       uint8_t *buf, size_t length, uint32_t *flags,
+                       nghttp2_data_source *source, void *user_data)
+{
+    struct h2_call *call = source->ptr;
+    struct h2_end *e = user_data;
+    int d = e->side; /* end d sends direction d */
+    size_t n = h2_buf_size(&call->out[d]);
+
+    if (n > length)
+        n = length;
+    if (n > 0) {
+        memcpy(buf, call->out[d].data + call->out[d].off, n);
+        h2_buf_drop(&call->out[d], n);
+        sched_cond_broadcast(&call->changed); /* a send may queue more */
+        return (ssize_t)n;
+    }
+    if (!call->out_closed[d]) {
+        call->deferred[d] = 1;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (e->side == H2_SERVER) {
+        struct h2_header_list h;
+
+        h2_trailers(&h, &call->trailer, 0);
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        if (nghttp2_submit_trailer(session, stream_id, h.nv, h.n) != 0)
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    return 0;
+}
+
+/* ---- the sessions ----------------------------------------------------- */
+
+static enum status make_session(struct h2_end *e, const struct h2_options *o)
+{
+    nghttp2_session_callbacks *cbs = NULL;
+    nghttp2_option *opt = NULL;
+    nghttp2_settings_entry iv[1];
+    int rv = 0;
+
+    if (nghttp2_session_callbacks_new(&cbs) != 0)
+        return STATUS_RESOURCE_EXHAUSTED;
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+                                                           on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+    if (nghttp2_option_new(&opt) != 0) {
+        nghttp2_session_callbacks_del(cbs);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    nghttp2_option_set_no_auto_window_update(opt, 1);
+    rv = e->side == H2_CLIENT
+             ? nghttp2_session_client_new2(&e->session, cbs, e, opt)
+             : nghttp2_session_server_new2(&e->session, cbs, e, opt);
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cbs);
+    if (rv != 0)
+        return STATUS_RESOURCE_EXHAUSTED;
+    iv[0].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
+    iv[0].value = (uint32_t)o->window;
+    rv = nghttp2_submit_settings(e->session, NGHTTP2_FLAG_NONE, iv, 1);
+    if (rv == 0 && o->conn_window != H2_DEFAULT_WINDOW)
+        rv = nghttp2_session_set_local_window_size(e->session,
+                                                   NGHTTP2_FLAG_NONE, 0,
+                                                   o->conn_window);
+    return rv == 0 ? STATUS_OK : STATUS_RESOURCE_EXHAUSTED;
+}
+
+/* ---- the threads ---------------------------------------------------- */
+
+/* The reader: the peer's bytes into the session, until the pipe ends. */
+static enum status reader_main(void *arg)
+{
+    struct h2_end *e = arg;
+    struct h2_conn *c = e->conn;
+    uint8_t buf[4096];
+
+    for (;;) {
+        size_t got = 0;
+        enum status st = pipe_read(e->in, buf, sizeof buf, &got);
+
+        sched_mutex_lock(&c->mu);
+        if (st == STATUS_OK &&
+            nghttp2_session_mem_recv(e->session, buf, got) < 0)
+            st = STATUS_INTERNAL; /* a connection error: GOAWAY is queued */
+        if (st != STATUS_OK) {
+            e->reader_end = st;
+            if (c->call != NULL)
+                sched_cond_broadcast(&c->call->changed);
+        }
+        h2_wake_writer_locked(c, e->side);
+        sched_mutex_unlock(&c->mu);
+        if (st != STATUS_OK) {
+            /* Nobody reads this pipe now: its writer must not wait on it. */
+            pipe_close_read(e->in);
+            return STATUS_OK;
+        }
+    }
+}
+
+/*
+ * The writer ("loopy"): waits until the session has something to send,
+ * then writes it. It stops once the connection is closing and nothing is
+ * left, or its pipe fails.
+ */
+static enum status writer_main(void *arg)
+{
+    struct h2_end *e = arg;
+    struct h2_conn *c = e->conn;
+    enum status st = STATUS_OK;
+
+    sched_mutex_lock(&c->mu);
+    while (st == STATUS_OK) {
+        const uint8_t *data = NULL;
+        ssize_t n = 0;
+        uint8_t *copy = NULL;
+
+        if (nghttp2_session_want_write(e->session))
+            n = nghttp2_session_mem_send(e->session, &data);
+        if (n < 0)
+            break;
+        if (n == 0) {
+            if (c->closing)
+                break;
+            st = sched_cond_wait(&e->wants, &c->mu);
+            continue;
+        }
+        copy = malloc((size_t)n);
+        if (copy == NULL)
+            break;
+        memcpy(copy, data, (size_t)n);
+        sched_mutex_unlock(&c->mu);
+        st = pipe_write(e->out, copy, (size_t)n, NULL);
+        free(copy);
+        sched_mutex_lock(&c->mu);
+    }
+    sched_mutex_unlock(&c->mu);
+    return STATUS_OK;
+}
+
+/* ---- creating and destroying ---------------------------------------- */
+
+enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
+                           struct trace *trace, struct h2_conn **out)
+{
+    static const char *const names[2] = {"c2s", "s2c"};
+    struct h2_conn *c = calloc(1, sizeof *c);
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    if (c == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    c->opts = *opts;
+    sched_mutex_init(&c->mu);
+    for (i = 0; i < 2 && st == STATUS_OK; i++)
+        st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
+    for (i = 0; i < 2; i++) {
+        struct h2_end *e = &c->ends[i];
+
+        e->conn = c;
+        e->side = i;
+        e->out = c->pipes[i];     /* the client writes c2s */
+        e->in = c->pipes[1 - i];  /* and reads s2c */
+        sched_cond_init(&e->wants);
+        if (st == STATUS_OK)
+            st = make_session(e, &c->opts);
+    }
+    if (st != STATUS_OK) {
+        h2_conn_destroy(c);
+        return st;
+    }
+    *out = c;
+    return STATUS_OK;
+}
+
+enum status h2_conn_start(struct h2_conn *c)
+{
+    static const char *const names[2][2] = {
+        {"client/h2-read", "client/h2-write"},
+        {"server/h2-read", "server/h2-write"}};
+    int i = 0;
+
+    for (i = 0; i < 2; i++) {
+        struct h2_end *e = &c->ends[i];
+
+        if (sched_thread_start(&e->reader, names[i][0], reader_main, e) !=
+            STATUS_OK)
+            return STATUS_RESOURCE_EXHAUSTED;
+        e->threads++;
+        if (sched_thread_start(&e->writer, names[i][1], writer_main, e) !=
+            STATUS_OK)
+            return STATUS_RESOURCE_EXHAUSTED;
+        e->threads++;
+    }
+    return STATUS_OK;
+}
+
+/* GOAWAY from both ends, the writers drain and stop, then the readers. */
+static void stop_threads(struct h2_conn *c)
+{
+    int i = 0;
+
+    sched_mutex_lock(&c->mu);
+    c->closing = 1;
+    for (i = 0; i < 2; i++) {
+        nghttp2_session_terminate_session(c->ends[i].session,
+                                          NGHTTP2_NO_ERROR);
+        h2_wake_writer_locked(c, i);
+    }
+    sched_mutex_unlock(&c->mu);
+    for (i = 0; i < 2; i++)
+        if (c->ends[i].threads > 1)
+            sched_thread_join(&c->ends[i].writer);
+    for (i = 0; i < 2; i++)
+        pipe_close_write(c->pipes[i]);
+    for (i = 0; i < 2; i++)
+        if (c->ends[i].threads > 0)
+            sched_thread_join(&c->ends[i].reader);
+}
+
+void h2_conn_destroy(struct h2_conn *c)
+{
+    int i = 0;
+
+    if (c == NULL)
+        return;
+    stop_threads(c);
+    for (i = 0; i < 2; i++) {
+        nghttp2_session_del(c->ends[i].session);
+        sched_cond_destroy(&c->ends[i].wants);
+        pipe_destroy(c->pipes[i]);
+    }
+    sched_mutex_destroy(&c->mu);
+    free(c);
+}

@@ -1,0 +1,125 @@
+/*
+ * h2_internal: what h2_conn.c, h2_wire.c and h2_headers.c share. Not a
+ * contract for anyone else: use h2_wire.h.
+ *
+ * Locking
+ *   One lock, conn->mu, guards everything below: both nghttp2 sessions
+ *   and every field of the connection and its call. nghttp2's callbacks
+ *   run inside nghttp2_session_mem_recv / mem_send, which are only called
+ *   with mu held, so they touch state under it too. No pipe call is made
+ *   with mu held (a pipe may block), so a thread blocked on a pipe never
+ *   holds it.
+ */
+#ifndef H2_INTERNAL_H
+#define H2_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "core/sched.h"
+#include "core/status.h"
+#include "core/wire.h"
+#include "h2/h2_wire.h"
+
+enum { H2_CLIENT = 0, H2_SERVER = 1 };
+
+/* Bytes in [off, len) of data, cap allocated. */
+struct h2_buf {
+    uint8_t *data;
+    size_t off, len, cap;
+};
+
+/* One end of the connection: its session, the pipes, its two threads. */
+struct h2_end {
+    struct h2_conn *conn;
+    int side;                /* H2_CLIENT or H2_SERVER */
+    nghttp2_session *session;
+    struct pipe *out;        /* what this end writes */
+    struct pipe *in;         /* what this end reads */
+    struct sched_cond wants; /* the writer waits for something to send */
+    struct sched_thread reader, writer;
+    int threads;             /* how many of the two were started */
+    enum status reader_end;  /* OK while its reader runs, then why it
+                                stopped (EOF, DEADLOCK, INTERNAL) */
+};
+
+/*
+ * The call on the connection. Direction d (0 c2s, 1 s2c) is sent by end d
+ * and received by end 1 - d.
+ */
+struct h2_call {
+    struct wire base;          /* first: a struct wire * points here */
+    struct h2_conn *conn;
+    int32_t id;                /* the HTTP/2 stream id */
+    struct h2_buf out[2];      /* frames queued by a send, not yet DATA */
+    struct h2_buf in[2];       /* DATA received, not yet read */
+    size_t consumed[2];        /* bytes at the front of in already given
+                                  back to the window (a recv has them) */
+    int out_closed[2];         /* close_send: end the direction after out */
+    int deferred[2];           /* the data source waits for more to send */
+    int in_ended[2];           /* END_STREAM arrived for the direction */
+    int recv_closed[2];        /* its receiver stopped reading */
+    enum status aborted[2];    /* OK, or the abort's reason */
+    int reset_sent;            /* RST_STREAM(CANCEL) was submitted */
+    int trailers_sent;         /* the server's END_STREAM is out */
+    int reset_after_trailers;  /* the server stopped reading c2s: after
+                                  its trailers, RST_STREAM(NO_ERROR) */
+    int request_arrived;       /* the server's session has the stream */
+    int response_started;      /* the server submitted its HEADERS */
+    int closed;                /* nghttp2 closed the stream */
+    struct status_detail trailer;     /* what the server finishes with */
+    struct status_detail got_trailer; /* what the client received */
+    int has_got_trailer;              /* grpc-status arrived */
+    uint64_t write_waits[2], read_waits[2];
+    int64_t deadline;
+    int64_t timeout_ns;        /* grpc-timeout; SCHED_NO_DEADLINE: none */
+    struct sched_cond changed; /* any change a send or recv waits for */
+};
+
+struct h2_conn {
+    struct sched_mutex mu;
+    struct h2_end ends[2];
+    struct pipe *pipes[2];     /* [0] c2s bytes, [1] s2c bytes */
+    struct h2_call *call;      /* the one call (see h2_wire.h) */
+    struct h2_options opts;
+    int closing;               /* destroy has begun: writers may stop */
+    struct h2_frame_counts counts;
+    struct h2_frame_record log[H2_FRAME_LOG_MAX]; /* the first frames */
+    size_t nlog;               /* frames received in all */
+};
+
+/* h2_conn.c */
+enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
+                           struct trace *trace, struct h2_conn **out);
+enum status h2_conn_start(struct h2_conn *c);
+void h2_conn_destroy(struct h2_conn *c);
+void h2_wake_writer_locked(struct h2_conn *c, int side);
+int h2_buf_append(struct h2_buf *b, const void *p, size_t n);
+size_t h2_buf_size(const struct h2_buf *b);
+void h2_buf_drop(struct h2_buf *b, size_t n);
+void h2_buf_free(struct h2_buf *b);
+void h2_respond_locked(struct h2_call *call);
+void h2_reset_after_trailers_locked(struct h2_call *call);
+ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
+                       uint8_t *buf, size_t length, uint32_t *flags,
+                       nghttp2_data_source *source, void *user_data);
+
+/* h2_headers.c */
+#define H2_MAX_HEADERS 10
+struct h2_header_list {
+    nghttp2_nv nv[H2_MAX_HEADERS];
+    size_t n;
+    char timeout[16];               /* grpc-timeout's value */
+    char status[8];                 /* grpc-status's value */
+    char message[3 * STATUS_TEXT_MAX]; /* grpc-message, percent-encoded */
+};
+void h2_request_headers(struct h2_header_list *h, int64_t timeout_ns);
+void h2_response_headers(struct h2_header_list *h);
+void h2_trailers(struct h2_header_list *h, const struct status_detail *st,
+                 int trailers_only);
+void h2_percent_encode(char *out, size_t cap, const char *text);
+void h2_percent_decode(char *out, size_t cap, const uint8_t *in, size_t len);
+
+#endif /* H2_INTERNAL_H */

@@ -1,0 +1,147 @@
+/*
+ * h2_wire: the HTTP/2 wire, a real HTTP/2 connection (nghttp2) under the
+ * stream API.
+ *
+ * A call on this wire is one HTTP/2 stream on a connection that runs on a
+ * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket:
+ *
+ *   stream_send        DATA frames carrying the 5-byte gRPC messages
+ *   (call created)     HEADERS: :method POST, :scheme http, :path
+ *                      /chat.ChatService/Chat, :authority, content-type
+ *                      application/grpc, te trailers, grpc-timeout when
+ *                      the call has a deadline
+ *   stream_close_send  END_STREAM on the client's last DATA frame
+ *   stream_finish      trailers (HEADERS + END_STREAM) with grpc-status
+ *                      and grpc-message (percent-encoded), or
+ *                      trailers-only when the server sent no message
+ *   cancel, deadline   RST_STREAM(CANCEL)
+ *   (server ended the  RST_STREAM(NO_ERROR) after the trailers, when the
+ *    call first)       client has not ended its side
+ *   stream_recv        WINDOW_UPDATE once the message is consumed
+ *
+ * Each connection end has a reader thread (pipe -> nghttp2_session_mem_recv
+ * -> the call's receive buffer) and a writer thread, grpc-go's "loopy
+ * writer" (nghttp2_session_mem_send -> pipe). A call's send and recv never
+ * touch the pipes: a send queues its frame and returns (grpc-go's write
+ * quota: it waits only while window bytes are queued and not yet on the
+ * wire); a recv waits for a whole message in the receive buffer. Windows
+ * are updated by hand (nghttp2's no_auto_window_update): only what the
+ * application has read is given back, so a slow reader closes its window
+ * and its peer's writer waits for WINDOW_UPDATE.
+ *
+ * Every lock and wait goes through sched, so the simulator runs the
+ * transport too: seeds, replay, explore, deadlock reports and virtual
+ * time work on this wire as on the raw one.
+ *
+ * Where it differs from grpc-go, and what is not done yet:
+ *   - One call per connection: the connection is made with the call (the
+ *     hub's clients each get their own), so stream ids are always 1.
+ *   - The client's final status is what its trailers said (grpc-status,
+ *     grpc-message percent-decoded), as in grpc-go.
+ *   - When the server ends the call while the client still sends, it
+ *     resets the stream after its trailers (RST_STREAM NO_ERROR), as
+ *     grpc-go does; the client's sends fail (EOF) once that has arrived,
+ *     and until then they queue, as in grpc-go.
+ *   - A send returns once its frame is queued whole, as grpc-go's does, so
+ *     two threads sending on one end never interleave their frames on
+ *     this wire: the concurrent-senders scenario does not garble here.
+ *   - No PING; the timeline shows the pipes' bytes, not the frames.
+ */
+#ifndef H2_WIRE_H
+#define H2_WIRE_H
+
+#include <stdint.h>
+
+#include "core/wire.h"
+
+/* The HTTP/2 default window (RFC 9113, SETTINGS_INITIAL_WINDOW_SIZE). */
+#define H2_DEFAULT_WINDOW 65535
+
+struct h2_options {
+    int32_t window;      /* each stream's receive window; 0: 65,535 */
+    int32_t conn_window; /* the connection's receive window; 0: 65,535 */
+};
+
+/*
+ * The HTTP/2 wire with the default windows, for stream_options.wire. For
+ * other windows make a struct wire_type {"h2", h2_wire_create, &opts}
+ * whose opts outlive the calls.
+ */
+extern const struct wire_type h2_wire_type;
+
+/*
+ * Creates one call's wire: a connection on two pipes of params->capacity
+ * bytes, its four threads (client/h2-read, client/h2-write, server/h2-read,
+ * server/h2-write), the client's preface and SETTINGS, and the call's
+ * request HEADERS. arg is a struct h2_options * (NULL: params->window and
+ * params->conn_window); a window of 0 is the default, 65,535.
+ * Returns one of:
+ *   STATUS_OK                  *out is the new wire
+ *   STATUS_INVALID_ARGUMENT    a window below 1 or above 2^31-1
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start;
+ *                              *out untouched
+ * Free it with wire_destroy (it sends GOAWAY and joins the threads).
+ */
+enum status h2_wire_create(void *arg, const struct wire_params *params,
+                           struct wire **out);
+
+/*
+ * Counters of the frames each end of w's connection has sent, by frame
+ * type (index: the HTTP/2 type, 0 DATA .. 9 CONTINUATION), for tests and
+ * lessons. A frame is counted when the peer has received it, so it is
+ * counted before anything it causes is seen (a trailers HEADERS before
+ * the client's EOF). w must be an h2 wire. Thread-safe.
+ */
+struct h2_frame_counts {
+    uint64_t sent[2][10]; /* [0] client, [1] server */
+};
+struct h2_frame_counts h2_wire_frame_counts(struct wire *w);
+
+/*
+ * One HTTP/2 frame as its receiver got it, for tests and views: who sent
+ * it, its header, and the sender's windows just after it (what it may
+ * still send on the frame's stream and on the connection).
+ */
+struct h2_frame_record {
+    uint8_t from;          /* 0 the client sent it, 1 the server */
+    uint8_t type, flags;   /* NGHTTP2_DATA.., NGHTTP2_FLAG_END_STREAM.. */
+    int32_t stream_id;
+    uint32_t length;       /* the payload's bytes */
+    uint32_t error_code;   /* RST_STREAM and GOAWAY, else 0 */
+    int32_t increment;     /* WINDOW_UPDATE's, else 0 */
+    int has_windows;       /* the sender still had the stream open */
+    int32_t stream_window; /* the sender's, after the frame, as nghttp2
+                              reports it (a window made negative by a
+                              smaller SETTINGS reads as 0) */
+    int32_t conn_window;
+};
+
+/* How many frames a connection keeps in its log (the first ones). */
+#define H2_FRAME_LOG_MAX 512
+
+/*
+ * Copies the first frames of w's connection (at most cap, at most
+ * H2_FRAME_LOG_MAX), in the order they were received, into out. Returns
+ * how many were received in all (more than were kept when the log is
+ * full). w must be an h2 wire. Thread-safe.
+ */
+size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
+                      size_t cap);
+
+/*
+ * The flow-control windows now, as nghttp2 keeps them: what the sender of
+ * direction dir (0 c2s, 1 s2c) may still send on the call's stream and on
+ * the connection. w must be an h2 wire. Thread-safe.
+ */
+void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
+                     int32_t *conn_window);
+
+/*
+ * What the client's end received in the call's trailers: 1 and *out (the
+ * grpc-status, and grpc-message percent-decoded) once a HEADERS frame
+ * with grpc-status arrived, else 0 and *out untouched. w must be an h2
+ * wire. Thread-safe.
+ */
+int h2_wire_received_trailer(struct wire *w, struct status_detail *out);
+
+#endif /* H2_WIRE_H */
