@@ -138,7 +138,11 @@ static enum status one_thread(void *arg, struct status_detail *why)
     if (buf == NULL)
         return status_detail_set(why, st, "out of memory");
     st = otc_send_all(c, buf, why);
-    if (st == STATUS_OK)
+    /*
+     * A send that finds the call over says EOF (grpc-go's SendMsg), and
+     * the call's status is what recv says: read it, as a Go client does.
+     */
+    if (st == STATUS_OK || st == STATUS_EOF)
         st = otc_read_all(c, buf, why);
     free(buf);
     return st;
@@ -228,9 +232,12 @@ static void say_stuck(struct scenario_result *r, const struct call *c,
 {
     if (st == STATUS_DEADLINE_EXCEEDED)
         scenario_say(r,
-                     "nobody could move until the %lld ms deadline: both "
-                     "sends woke with DEADLINE_EXCEEDED",
-                     (long long)(c->so.timeout_ns / 1000000));
+                     "nobody could move until the %lld ms deadline: the "
+                     "server's send woke with %s, the client's with %s, "
+                     "and the client's recv then said %s",
+                     (long long)(c->so.timeout_ns / 1000000),
+                     status_name(c->server_end), status_name(c->sender_end),
+                     status_name(c->receiver_end));
     else if (st == STATUS_DEADLOCK)
         scenario_say(r, "nobody could ever move: without a deadline that is "
                         "a hang (the simulator reports it as a deadlock)");
@@ -240,13 +247,16 @@ static void say_one_thread(struct scenario_result *r, const struct call *c,
                            enum status st)
 {
     int stuck = st == STATUS_DEADLOCK || st == STATUS_DEADLINE_EXCEEDED;
+    /* The client's send ended because the call got stuck (EOF: it found
+     * the call over, grpc-go's word for it). */
+    int sender_stuck = c->sender_end == st || c->sender_end == STATUS_EOF;
 
     say_sent(r, c, "client (one thread)");
-    if (stuck && c->client_got == 0 && c->sender_end == st)
+    if (stuck && c->client_got == 0 && sender_stuck)
         scenario_say(r, "it had read no echo: it reads s2c only after its "
                         "last send");
     say_server(r, c);
-    if (stuck && c->sender_end == st && c->server_end == st) {
+    if (stuck && sender_stuck && c->server_end == st) {
         say_left(r, c);
         say_stuck(r, c, st);
     } else {
