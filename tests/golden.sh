@@ -2,7 +2,8 @@
 # Golden tests: `duplex run SCENARIO` (simulated, seed 1: the default) must
 # print exactly the text kept in tests/golden/, so the lessons can quote it
 # and it cannot drift silently. Every row of `duplex list` has a file:
-# SCENARIO.txt, and SCENARIO--fix.txt for a --fix row.
+# SCENARIO.txt, and SCENARIO--fix.txt for a --fix row; rpc-kinds has one
+# for each --kind too (rpc-kinds--kind-KIND.txt).
 #
 #   sh tests/golden.sh          compare (make check runs this)
 #   sh tests/golden.sh update   write the files again (make golden); read
@@ -42,6 +43,9 @@ while read -r first _; do
     esac
 done <"$tmp.list"
 rm -f "$tmp.list"
+for kind in unary server client bidi; do
+    golden "rpc-kinds--kind-$kind.txt" rpc-kinds --kind "$kind"
+done
 [ "$mode" = update ] && exit 0
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

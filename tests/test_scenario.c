@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 13);
+    assert_int_equal(scenario_count(), 14);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -469,6 +469,114 @@ static void test_scenario_sender_fails_first_surfaced(void **state)
                                "sender's DATA_LOSS");
         done(run);
     }
+}
+
+/* ---- issue 17: rpc-kinds ------------------------------------------------ */
+
+static struct run *run_kind(const char *kind, uint64_t seed)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.seed = seed;
+    o.kind = kind;
+    return run_opts("rpc-kinds", o);
+}
+
+/* The index of the first event of kind by a thread named who*, or -1. */
+static long first_by(const struct run *run, enum trace_kind kind,
+                     const char *who)
+{
+    size_t i = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        if (e->kind == kind && strncmp(e->thread, who, strlen(who)) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/*
+ * Each kind, in 30 schedules: OK, the requests and replies the kind
+ * promises (1 or 3 each way), one CloseSend by the thread the kind's
+ * client has, one client thread but for bidi's two; and a reply before
+ * the CloseSend in some schedule of unary, server streaming and bidi,
+ * never in client streaming (its server replies only after the EOF).
+ */
+static void test_scenario_rpc_kinds_counts(void **state)
+{
+    static const struct {
+        const char *kind;
+        int requests, replies, threads;
+        const char *closer;
+    } kinds[] = {
+        {"unary", 1, 1, 1, "client/call"},
+        {"server", 1, 3, 1, "client/call"},
+        {"client", 3, 1, 1, "client/call"},
+        {"bidi", 3, 3, 2, "client/send"},
+    };
+    char line[128];
+    size_t k = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int early = 0;
+
+        for (seed = 1; seed <= 30; seed++) {
+            struct run *run = run_kind(kinds[k].kind, seed);
+            long close = first_by(run, TRACE_CLOSE_SEND, kinds[k].closer);
+
+            assert_int_equal(run->code, SCENARIO_EXIT_OK);
+            assert_string_equal(run->r.broken, "");
+            assert_int_equal(run->r.stats.received[STREAM_C2S],
+                             kinds[k].requests);
+            assert_int_equal(run->r.stats.received[STREAM_S2C],
+                             kinds[k].replies);
+            assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+            assert_true(close >= 0);
+            early += first_by(run, TRACE_SEND, "server") < close;
+            snprintf(line, sizeof line,
+                     "%s call: %d request%s, %d repl%s, %d client thread%s",
+                     kinds[k].kind, kinds[k].requests,
+                     kinds[k].requests == 1 ? "" : "s", kinds[k].replies,
+                     kinds[k].replies == 1 ? "y" : "ies", kinds[k].threads,
+                     kinds[k].threads == 1 ? "" : "s");
+            assert_report_has(run, line);
+            done(run);
+        }
+        if (strcmp(kinds[k].kind, "client") == 0)
+            assert_int_equal(early, 0);
+        else
+            assert_true(early > 0);
+    }
+}
+
+/* No --kind is unary; a --kind it has not, or on another scenario, fails. */
+static void test_scenario_rpc_kinds_kind_option(void **state)
+{
+    struct scenario_options o;
+    struct status_detail why;
+    struct run *run = run_plain("rpc-kinds", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_report_has(run, "unary call: 1 request, 1 reply");
+    done(run);
+    memset(&o, 0, sizeof o);
+    o.kind = "duplex";
+    assert_int_equal(scenario_check(scenario_find("rpc-kinds"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "rpc-kinds's --kind is unary, server, "
+                                  "client or bidi, not 'duplex'");
+    o.kind = "bidi";
+    assert_int_equal(scenario_check(scenario_find("echo"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "--kind is for the rpc-kinds scenario");
+    assert_int_equal(scenario_check(scenario_find("rpc-kinds"), &o, &why),
+                     STATUS_OK);
 }
 
 /*
@@ -1384,6 +1492,8 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
+        cmocka_unit_test(test_scenario_rpc_kinds_counts),
+        cmocka_unit_test(test_scenario_rpc_kinds_kind_option),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

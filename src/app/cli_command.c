@@ -54,6 +54,8 @@ static const struct cli_option options[] = {
     [OPT_TIMEOUT] = {"--timeout", CLI_NUMBER, 1, 3600000,
                      "milliseconds from %lld to %lld"},
     [OPT_FIX] = {"--fix", CLI_FLAG, 0, 0, ""},
+    [OPT_KIND] = {"--kind", CLI_NAME, 0, 0,
+                  "a kind of call, e.g. unary (the scenario says which)"},
 
     /* run */
     [OPT_CLIENTS] = {"--clients", CLI_NUMBER, 1, 10000,

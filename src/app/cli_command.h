@@ -50,6 +50,7 @@ enum cli_opt {
     OPT_CAPACITY,
     OPT_TIMEOUT,
     OPT_FIX,
+    OPT_KIND,
     /* run */
     OPT_CLIENTS,
     OPT_TRACE,

@@ -39,13 +39,16 @@ static const char usage_explore[] =
     "  --capacity BYTES     bytes each pipe holds (default: per scenario)\n"
     "  --timeout MS         the call's deadline in virtual milliseconds\n"
     "  --fix                explore the corrected variant\n"
+    "  --kind KIND          rpc-kinds only: unary (default), server, client\n"
+    "                       or bidi\n"
     "  -h, --help           this text\n"
     "\n"
     "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
 
 static const enum cli_opt explore_opts[] = {
     OPT_MAX_PREEMPTIONS, OPT_SEEDS,   OPT_MAX_SCHEDULES, OPT_EXPLORE_MESSAGES,
-    OPT_CAPACITY,        OPT_TIMEOUT, OPT_FIX,           OPT_END};
+    OPT_CAPACITY,        OPT_TIMEOUT, OPT_FIX,           OPT_KIND,
+    OPT_END};
 
 struct explore_args {
     const char *name;

@@ -20,6 +20,7 @@ int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o)
     case OPT_CAPACITY: o->capacity = (size_t)arg->number; return 1;
     case OPT_TIMEOUT: o->timeout_ms = arg->number; return 1;
     case OPT_FIX: o->fix = 1; return 1;
+    case OPT_KIND: o->kind = arg->text; return 1;
     default: return 0;
     }
 }

@@ -61,6 +61,8 @@ static const char usage_step[] =
     "  --timeout MS       the call's deadline in milliseconds of virtual time\n"
     "                     (1..3600000; default: none)\n"
     "  --fix              the corrected variant, where there is one\n"
+    "  --kind KIND        rpc-kinds only: unary (default), server, client\n"
+    "                     or bidi\n"
     "  --seed N           the seed that chooses on Enter (default 1)\n"
     "  --predict          before a receive's outcome or the end is shown, ask\n"
     "                     what it will be (1 to 4), then show it; keeps score\n"
@@ -82,7 +84,7 @@ static const char usage_step[] =
 
 static const enum cli_opt step_opts[] = {
     OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT, OPT_FIX, OPT_SEED,
-    OPT_PREDICT,          OPT_CHALLENGE, OPT_END};
+    OPT_PREDICT,          OPT_CHALLENGE, OPT_KIND, OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8

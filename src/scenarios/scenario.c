@@ -100,6 +100,48 @@ static const char *clients_taker(void)
     return NULL;
 }
 
+/* The first scenario that takes --kind, or NULL. */
+static const struct scenario *kind_taker(void)
+{
+    size_t i = 0;
+
+    for (i = 0; i < scenario_count(); i++)
+        if (scenario_at(i)->kinds != NULL)
+            return scenario_at(i);
+    return NULL;
+}
+
+/*
+ * Checks --kind: only where sc takes one, and one of its kinds.
+ * Returns STATUS_OK or STATUS_INVALID_ARGUMENT (why says what to change).
+ */
+static enum status check_kind(const struct scenario *sc, const char *kind,
+                              struct status_detail *why)
+{
+    char kinds[128] = "";
+    size_t i = 0;
+
+    if (kind == NULL)
+        return STATUS_OK;
+    if (sc->kinds == NULL && kind_taker() == NULL)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "--kind is for no scenario");
+    if (sc->kinds == NULL)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "--kind is for the %s scenario",
+                                 kind_taker()->name);
+    for (i = 0; sc->kinds[i] != NULL; i++) {
+        if (strcmp(sc->kinds[i], kind) == 0)
+            return STATUS_OK;
+        snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                 i == 0 ? "" : sc->kinds[i + 1] == NULL ? " or " : ", ",
+                 sc->kinds[i]);
+    }
+    return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                             "%s's --kind is %s, not '%s'", sc->name, kinds,
+                             kind);
+}
+
 enum status scenario_check(const struct scenario *sc,
                            const struct scenario_options *opts,
                            struct status_detail *why)
@@ -119,6 +161,8 @@ enum status scenario_check(const struct scenario *sc,
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "--clients is for the %s scenario", taker);
     }
+    if (check_kind(sc, opts->kind, why) != STATUS_OK)
+        return STATUS_INVALID_ARGUMENT;
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
 }
 

@@ -18,6 +18,8 @@
  *   error-propagation    errgroup: first error wins, cancels the sender
  *   sender-fails-first   the sender's source fails: swallowed (OK), or
  *                        returned, so the caller gets it, not CANCELLED
+ *   rpc-kinds            unary, server, client or bidi streaming (--kind)
+ *                        on one stream: who sends how many, who half-closes
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
@@ -94,6 +96,8 @@ struct scenario_options {
                                       seed (see sched_sim_options) */
     int notes; /* SIM: keep what each thread is doing (sched_note), for a
                   custom strategy that shows it (`duplex step`) */
+    const char *kind; /* --kind: the variant to run, one of the scenario's
+                         kinds (NULL: its first) */
 };
 
 #define SCENARIO_REPORT_MAX 4096
@@ -181,6 +185,8 @@ struct scenario {
     scenario_check_fn check;         /* its own option check; NULL: none */
     const struct scenario_challenge *challenges; /* its goals for `duplex
                                     step`, up to a row whose name is NULL */
+    const char *const *kinds; /* what --kind takes, up to a NULL, the
+                                 first the default; NULL: no --kind */
 };
 
 /*
@@ -210,9 +216,10 @@ enum status scenario_run(const struct scenario *sc,
 
 /*
  * Checks that opts fit sc before a run: the checks every scenario has
- * (enough messages for its lesson, --clients only where it takes them),
- * then sc's own (sc->check; for example, cancel-vs-drain needs room in s2c
- * for every update).
+ * (enough messages for its lesson, --clients only where it takes them,
+ * --kind only where it takes one, and one of its kinds), then sc's own
+ * (sc->check; for example, cancel-vs-drain needs room in s2c for every
+ * update).
  * Returns one of:
  *   STATUS_OK                the options fit
  *   STATUS_INVALID_ARGUMENT  they do not; why (not NULL) says what to change
