@@ -212,7 +212,8 @@ static void test_explore_forgot_close_send_deadlocks_always(void **state)
  * one-thread-client and both-hot deadlock whatever the order (sizes
  * decide, not the schedule) and their fixes always end OK;
  * sender-fails-first swallows the error (OK) in every schedule and its
- * fix always surfaces it (exit 3).
+ * fix always surfaces it (exit 3). eof-order (issue 17) fails its OK
+ * calls in every schedule (exit 3) and its fix never does.
  */
 static void test_explore_issue_13_scenarios_end_as_documented(void **state)
 {
@@ -227,6 +228,8 @@ static void test_explore_issue_13_scenarios_end_as_documented(void **state)
         {"one-thread-client", 1, 1, 3000, SCENARIO_EXIT_OK},
         {"sender-fails-first", 0, 2, 0, SCENARIO_EXIT_OK},
         {"sender-fails-first", 1, 2, 0, SCENARIO_EXIT_STATUS},
+        {"eof-order", 0, 1, 3000, SCENARIO_EXIT_STATUS},
+        {"eof-order", 1, 1, 3000, SCENARIO_EXIT_OK},
         {"both-hot", 0, 1, 3000, SCENARIO_EXIT_DEADLOCK},
         {"both-hot", 1, 1, 3000, SCENARIO_EXIT_OK},
     };

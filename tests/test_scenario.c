@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 14);
+    assert_int_equal(scenario_count(), 15);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -577,6 +577,81 @@ static void test_scenario_rpc_kinds_kind_option(void **state)
     assert_string_equal(why.text, "--kind is for the rpc-kinds scenario");
     assert_int_equal(scenario_check(scenario_find("rpc-kinds"), &o, &why),
                      STATUS_OK);
+}
+
+/* ---- issue 17: eof-order ------------------------------------------------ */
+
+/* How many events of kind with status st run's trace has. */
+static size_t count_with(const struct run *run, enum trace_kind kind,
+                         enum status st)
+{
+    size_t i = 0;
+    size_t n = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        n += e->kind == kind && e->status == st;
+    }
+    return n;
+}
+
+/*
+ * The loop that checks for an error before io.EOF, in 30 schedules: each
+ * call ends OK on the server (FINISH OK) and client/recv reads EOF after
+ * every echo, yet the caller gets UNKNOWN "recv: EOF", retries, and the
+ * server handles the same messages twice.
+ */
+static void test_scenario_eof_order_fails_an_ok_call(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 30; seed++) {
+        struct run *run = run_seed("eof-order", seed);
+
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_UNKNOWN);
+        assert_string_equal(run->r.why.text, "recv: EOF");
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 2);
+        assert_int_equal(count_with(run, TRACE_FINISH, STATUS_OK), 2);
+        assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 2);
+        assert_int_equal(trace_count(run->t, TRACE_EOF), 4);
+        assert_int_equal(count_with(run, TRACE_RECV, STATUS_OK), 12);
+        assert_report_has(run, "call 2: client/recv got 3 echoes, then EOF "
+                               "(the call's status: OK), and returned it "
+                               "as an error");
+        assert_report_has(run, "the server handled the same 3 messages 2 "
+                               "times, every call ended OK");
+        done(run);
+    }
+}
+
+/* --fix checks io.EOF first: one call, OK, in 30 schedules. */
+static void test_scenario_eof_order_fixed(void **state)
+{
+    struct scenario_options o;
+    uint64_t seed = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.fix = 1;
+    for (seed = 1; seed <= 30; seed++) {
+        struct run *run = NULL;
+
+        o.seed = seed;
+        run = run_opts("eof-order", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 1);
+        assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 3);
+        assert_report_has(run, "then EOF, which its loop checks first: it "
+                               "returned OK");
+        assert_report_has(run, "the caller got OK from call 1");
+        done(run);
+    }
 }
 
 /*
@@ -1494,6 +1569,8 @@ int main(void)
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
         cmocka_unit_test(test_scenario_rpc_kinds_counts),
         cmocka_unit_test(test_scenario_rpc_kinds_kind_option),
+        cmocka_unit_test(test_scenario_eof_order_fails_an_ok_call),
+        cmocka_unit_test(test_scenario_eof_order_fixed),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

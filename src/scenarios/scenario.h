@@ -20,6 +20,8 @@
  *                        returned, so the caller gets it, not CANCELLED
  *   rpc-kinds            unary, server, client or bidi streaming (--kind)
  *                        on one stream: who sends how many, who half-closes
+ *   eof-order            the receive loop checks err != nil before io.EOF:
+ *                        a call that ended OK fails, and is retried
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
