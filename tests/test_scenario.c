@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 15);
+    assert_int_equal(scenario_count(), 16);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -650,6 +650,106 @@ static void test_scenario_eof_order_fixed(void **state)
         assert_report_has(run, "then EOF, which its loop checks first: it "
                                "returned OK");
         assert_report_has(run, "the caller got OK from call 1");
+        done(run);
+    }
+}
+
+/* ---- issue 17: context-leak --------------------------------------------- */
+
+/* How many events of kind recorded by the thread called who. */
+static size_t count_by(const struct run *run, enum trace_kind kind,
+                       const char *who)
+{
+    size_t i = 0;
+    size_t n = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        n += e->kind == kind && strcmp(e->thread, who) == 0;
+    }
+    return n;
+}
+
+/*
+ * Stream 1 on the request's context, stream 2 on one nobody cancels, in
+ * 30 schedules and on real threads: the request's cancel ends stream 1
+ * after its first update (the caller gets CANCELLED "request 1 returned"),
+ * and when the session is over stream 2's two threads still run and the
+ * stream is open.
+ */
+static void test_scenario_context_leak_leaks(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 31; seed++) { /* the last on real threads */
+        struct run *run = seed == 31 ? run_os("context-leak", 0)
+                                     : run_seed("context-leak", seed);
+
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_CANCELLED);
+        assert_string_equal(run->r.why.text, "request 1 returned");
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(count_by(run, TRACE_SEND, "server1"), 1);
+        assert_int_equal(count_by(run, TRACE_RECV, "client1/watch"), 1);
+        assert_int_equal(count_by(run, TRACE_RECV, "client2/watch"), 3);
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 0);
+        assert_report_has(run, "when the session was over: 2 stream "
+                               "threads still running, 1 stream open");
+        done(run);
+    }
+}
+
+/*
+ * --fix, in 30 schedules and on real threads: stream 1 delivers every
+ * update and finishes OK, session_close ends stream 2, and nothing is
+ * left: 0 threads, 0 streams.
+ */
+static void test_scenario_context_leak_fixed(void **state)
+{
+    struct scenario_options o;
+    uint64_t seed = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.fix = 1;
+    for (seed = 1; seed <= 31; seed++) { /* the last on real threads */
+        struct run *run = NULL;
+
+        o.seed = seed;
+        o.os = seed == 31;
+        run = run_opts("context-leak", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(count_by(run, TRACE_RECV, "client1/watch"), 3);
+        assert_int_equal(count_by(run, TRACE_FINISH, "server1"), 1);
+        assert_int_equal(count_with(run, TRACE_FINISH, STATUS_OK), 1);
+        assert_report_has(run, "client1/watch got 3, then EOF");
+        assert_report_has(run, "0 stream threads still running, 0 streams "
+                               "open");
+        done(run);
+    }
+}
+
+/* A thread that cannot start ends the run: no thread waits for ever. */
+static void test_scenario_context_leak_refused_thread(void **state)
+{
+    struct scenario_options o;
+    int k = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    for (k = 1; k <= 5; k++) {
+        struct run *run = NULL;
+
+        o.refuse_thread = k;
+        o.fix = k % 2;
+        run = run_opts("context-leak", o);
+        assert_int_equal(run->r.status, STATUS_RESOURCE_EXHAUSTED);
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_false(run->r.simulated && run->r.sim.deadlocked);
         done(run);
     }
 }
@@ -1571,6 +1671,9 @@ int main(void)
         cmocka_unit_test(test_scenario_rpc_kinds_kind_option),
         cmocka_unit_test(test_scenario_eof_order_fails_an_ok_call),
         cmocka_unit_test(test_scenario_eof_order_fixed),
+        cmocka_unit_test(test_scenario_context_leak_leaks),
+        cmocka_unit_test(test_scenario_context_leak_fixed),
+        cmocka_unit_test(test_scenario_context_leak_refused_thread),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

@@ -23,6 +23,7 @@ static const struct scenario *const table[] = {
     &scenario_sender_fails_first,
     &scenario_rpc_kinds,
     &scenario_eof_order,
+    &scenario_context_leak,
     &scenario_cancel_vs_drain,
     &scenario_backpressure,
     &scenario_send_after_eof,

@@ -22,6 +22,8 @@
  *                        on one stream: who sends how many, who half-closes
  *   eof-order            the receive loop checks err != nil before io.EOF:
  *                        a call that ended OK fails, and is retried
+ *   context-leak         a stream on a request's context dies with it; one
+ *                        on a context nobody cancels outlives the caller
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
