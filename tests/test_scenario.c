@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 16);
+    assert_int_equal(scenario_count(), 17);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -752,6 +752,57 @@ static void test_scenario_context_leak_refused_thread(void **state)
         assert_false(run->r.simulated && run->r.sim.deadlocked);
         done(run);
     }
+}
+
+/* ---- issue 17: pause-resume --------------------------------------------- */
+
+/*
+ * In 40 schedules: OK, 12 messages read, 2 PAUSE and 2 RESUME (windows of
+ * 4, none after the last), and every hold of client/send in the timeline
+ * is one the report counts: its BLOCKs that say PAUSE are the
+ * application's, the others the pipe's (the stream's write_waits). Both
+ * layers hold it in some schedule.
+ */
+static void test_scenario_pause_resume_layers(void **state)
+{
+    uint64_t seed = 0;
+    int app = 0;
+    int transport = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct run *run = run_seed("pause-resume", seed);
+        size_t blocks = count_by(run, TRACE_BLOCK, "client/send");
+        size_t i = 0;
+        size_t paused = 0;
+        char line[160];
+
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(run->r.stats.received[STREAM_C2S], 12);
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 4);
+        for (i = 0; i < trace_length(run->t); i++) {
+            const struct trace_event *e = trace_event_at(run->t, i);
+
+            paused += e->kind == TRACE_BLOCK &&
+                      strcmp(e->thread, "client/send") == 0 &&
+                      strstr(e->text, "PAUSE") != NULL;
+        }
+        assert_int_equal(blocks - paused,
+                         run->r.stats.write_waits[STREAM_C2S]);
+        snprintf(line, sizeof line,
+                 "client/send was held %d time%s by PAUSE (the "
+                 "application) and %d time%s by a full c2s",
+                 (int)paused, paused == 1 ? "" : "s",
+                 (int)(blocks - paused), blocks - paused == 1 ? "" : "s");
+        assert_report_has(run, line);
+        assert_report_has(run, "2 PAUSE and 2 RESUME sent, then OK");
+        app += paused > 0;
+        transport += blocks > paused;
+        done(run);
+    }
+    assert_true(app > 0);
+    assert_true(transport > 0);
 }
 
 /*
@@ -1674,6 +1725,7 @@ int main(void)
         cmocka_unit_test(test_scenario_context_leak_leaks),
         cmocka_unit_test(test_scenario_context_leak_fixed),
         cmocka_unit_test(test_scenario_context_leak_refused_thread),
+        cmocka_unit_test(test_scenario_pause_resume_layers),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

@@ -24,6 +24,7 @@ static const struct scenario *const table[] = {
     &scenario_rpc_kinds,
     &scenario_eof_order,
     &scenario_context_leak,
+    &scenario_pause_resume,
     &scenario_cancel_vs_drain,
     &scenario_backpressure,
     &scenario_send_after_eof,

@@ -24,6 +24,8 @@
  *                        a call that ended OK fails, and is retried
  *   context-leak         a stream on a request's context dies with it; one
  *                        on a context nobody cancels outlives the caller
+ *   pause-resume         the server sends PAUSE and RESUME: backpressure
+ *                        by message next to the pipe's own
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
