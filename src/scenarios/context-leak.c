@@ -46,7 +46,7 @@ struct leak_sub {
     enum status server_end; /* the server's last operation */
     enum status watch_end;  /* what ended the watcher's reads */
     struct status_detail watch_why; /* ... in its words */
-    int ended;              /* the watcher read the stream's end */
+    int ended;                      /* the watcher read the stream's end */
 };
 
 struct leak {
@@ -90,8 +90,7 @@ static enum status leak_send(struct leak *l, int i, int k)
     struct leak_sub *sub = &l->sub[i];
     char out[32];
     int len = snprintf(out, sizeof out, "update %d", k);
-    enum status st = stream_send(stream_server(sub->s), out, (size_t)len,
-                                 NULL);
+    enum status st = stream_send(stream_server(sub->s), out, (size_t)len, NULL);
 
     sub->sent += st == STATUS_OK;
     return st;
@@ -208,8 +207,7 @@ static enum status leak_session(void *arg)
     enum status st = latch_wait(&l->first);
 
     if (st == STATUS_OK && !l->fix)
-        context_cancel(l->sub[0].ctx, STATUS_CANCELLED,
-                       "request 1 returned");
+        context_cancel(l->sub[0].ctx, STATUS_CANCELLED, "request 1 returned");
     latch_count_down(&l->returned);
     if (st == STATUS_OK)
         st = latch_wait(&l->all);
@@ -272,8 +270,10 @@ static void leak_init(struct leak *l, const struct scenario *scn,
     static const struct {
         const char *name;
         sched_fn fn;
-    } threads[] = {{"session", leak_session},   {"server1", leak_server1},
-                   {"client1/watch", leak_watch1}, {"server2", leak_server2},
+    } threads[] = {{"session", leak_session},
+                   {"server1", leak_server1},
+                   {"client1/watch", leak_watch1},
+                   {"server2", leak_server2},
                    {"client2/watch", leak_watch2}};
     size_t i = 0;
 
@@ -330,15 +330,16 @@ static void leak_say(const struct leak *l, struct scenario_result *r)
     scenario_say(r,
                  "stream 2 (%s): client2/watch got %d of %d updates, then "
                  "%s",
-                 l->fix ? "the session's context" : "a context never "
-                                                    "cancelled",
+                 l->fix ? "the session's context"
+                        : "a context never "
+                          "cancelled",
                  b->got, l->n, status_name(b->watch_end));
     scenario_say(r,
                  "when the session was over%s: %d stream thread%s still "
                  "running, %d stream%s open",
                  l->fix ? " (session_close cancelled and waited)" : "",
-                 l->live_at_end, l->live_at_end == 1 ? "" : "s",
-                 l->open_at_end, l->open_at_end == 1 ? "" : "s");
+                 l->live_at_end, l->live_at_end == 1 ? "" : "s", l->open_at_end,
+                 l->open_at_end == 1 ? "" : "s");
     if (!l->fix && l->live_at_end > 0)
         scenario_say(r, "(the run then cancelled stream 2 itself so that "
                         "it could end; a real process keeps them)");

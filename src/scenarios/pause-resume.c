@@ -167,8 +167,7 @@ static void pr_say(struct scenario_result *r, const struct pr_call *pc)
                  c->server_got, PR_WINDOW, pc->pauses_sent, pc->resumes_sent,
                  status_name(c->server_end));
     scenario_say(r, "client/recv read %d PAUSE of %d signals, then %s",
-                 pc->pauses_read, c->client_got,
-                 status_name(c->receiver_end));
+                 pc->pauses_read, c->client_got, status_name(c->receiver_end));
     scenario_say(r,
                  "client/send was held %d time%s by PAUSE (the "
                  "application) and %d time%s by a full c2s (the transport)",
@@ -194,8 +193,9 @@ static enum status run_pause_resume(const struct scenario *scn,
     if (!call_short(&pc.c)) {
         if (st == STATUS_OK && (pc.c.server_got != pc.c.n ||
                                 pc.c.client_got != 2 * pc.pauses_sent))
-            broken(r, "the server read %d of %d; client/recv read %d "
-                      "signals of %d",
+            broken(r,
+                   "the server read %d of %d; client/recv read %d "
+                   "signals of %d",
                    pc.c.server_got, pc.c.n, pc.c.client_got,
                    2 * pc.pauses_sent);
         pr_say(r, &pc);

@@ -39,8 +39,8 @@ static const char *const rpc_kind_names[] = {"unary", "server", "client",
 
 /* What one kind is: its counts, who half-closes, when to use it. */
 struct rpc_kind_info {
-    int many_requests; /* the client sends n (else 1) */
-    int many_replies;  /* the server sends n (else 1) */
+    int many_requests;  /* the client sends n (else 1) */
+    int many_replies;   /* the server sends n (else 1) */
     const char *closer; /* who calls CloseSend, in grpc-go */
     const char *use;    /* the articles' "when to use which" */
 };
@@ -213,12 +213,14 @@ static void rpc_check(struct rpc_call *rc)
     struct call *c = &rc->c;
 
     if (c->client_sent != rpc_requests(rc) || c->server_got != c->client_sent)
-        broken(c->r, "the client sent %d requests and the server read %d, "
-                     "not %d",
+        broken(c->r,
+               "the client sent %d requests and the server read %d, "
+               "not %d",
                c->client_sent, c->server_got, rpc_requests(rc));
     if (c->server_sent != rpc_replies(rc) || c->client_got != c->server_sent)
-        broken(c->r, "the server sent %d replies and the client read %d, "
-                     "not %d",
+        broken(c->r,
+               "the server sent %d replies and the client read %d, "
+               "not %d",
                c->server_sent, c->client_got, rpc_replies(rc));
     if (!c->closed_send)
         broken(c->r, "the client did not half-close");
@@ -236,10 +238,10 @@ static void rpc_say(struct scenario_result *r, const struct rpc_call *rc,
                  c->client_got == 1 ? "y" : "ies", threads,
                  threads == 1 ? "" : "s");
     if (c->closed_send)
-        scenario_say(r, "the client half-closed after %d request%s: in "
-                        "grpc-go, %s",
-                     c->client_sent, c->client_sent == 1 ? "" : "s",
-                     k->closer);
+        scenario_say(r,
+                     "the client half-closed after %d request%s: in "
+                     "grpc-go, %s",
+                     c->client_sent, c->client_sent == 1 ? "" : "s", k->closer);
     else
         scenario_say(r, "the client sent %d, then ended with %s",
                      c->client_sent, status_name(c->sender_end));
@@ -266,8 +268,7 @@ static enum status run_rpc_kinds(const struct scenario *scn,
     rc.kind = rpc_kind_of(o);
     call_init(&rc.c, scn, o, r, 1);
     ntasks = rc.kind == KIND_BIDI ? 2 : 1;
-    st = run_call(&rc.c, rpc_server, rc.kind == KIND_BIDI ? two : one,
-                  ntasks);
+    st = run_call(&rc.c, rpc_server, rc.kind == KIND_BIDI ? two : one, ntasks);
     if (call_short(&rc.c))
         return st;
     if (st == STATUS_OK)

@@ -131,11 +131,16 @@ static enum status check_kind(const struct scenario *sc, const char *kind,
                                  "--kind is for the %s scenario",
                                  kind_taker()->name);
     for (i = 0; sc->kinds[i] != NULL; i++) {
+        const char *sep = ", ";
+
         if (strcmp(sc->kinds[i], kind) == 0)
             return STATUS_OK;
+        if (i == 0)
+            sep = "";
+        else if (sc->kinds[i + 1] == NULL)
+            sep = " or ";
         snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
-                 i == 0 ? "" : sc->kinds[i + 1] == NULL ? " or " : ", ",
-                 sc->kinds[i]);
+                 sep, sc->kinds[i]);
     }
     return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                              "%s's --kind is %s, not '%s'", sc->name, kinds,
