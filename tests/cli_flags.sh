@@ -245,6 +245,13 @@ usage|step|--replay||step echo --replay 3:1
 usage|step|--trace||step echo --trace none
 usage|step|--clients||step hub --clients 2
 usage|step|--decisions||step echo --decisions
+usage|run|--kind||run rpc-kinds --kind
+usage|run|--kind||run rpc-kinds --kind ''
+usage|run|--kind||run rpc-kinds --kind=
+usage|run|not 'duplex'||run rpc-kinds --kind duplex
+usage|run|--kind is for the rpc-kinds scenario||run echo --kind bidi
+usage|explore|not 'Unary'||explore rpc-kinds --kind Unary
+usage|step|--kind is for the rpc-kinds scenario||step echo --kind unary
 usage|run|--predict||run echo --predict
 usage|run|--challenge||run echo --challenge garble
 usage|decode|--encoding||decode --encoding
@@ -389,6 +396,9 @@ usage|run|--wire||run echo --wire H2
 usage|explore|--wire||explore echo --wire h3
 usage|step|--wire||step echo --wire raw2
 good|0|||run echo --capacity 1m
+good|0|||run rpc-kinds --kind bidi --trace none
+good|0|||run rpc-kinds --kind=client --os
+good|0|||explore rpc-kinds --kind server --max-schedules 50
 good|0|||run echo --capacity 2K
 good|0|||run echo --capacity=1M
 good|0|||run echo --trace timeline

@@ -3,7 +3,8 @@
 # print exactly the text kept in tests/golden/, so the lessons can quote it
 # and it cannot drift silently. Every row of `duplex list` has a file:
 # SCENARIO.txt, and SCENARIO--fix.txt for a --fix row; the hub's
-# --bad-client KIND runs are hub--bad-client-KIND.txt.
+# --bad-client KIND runs are hub--bad-client-KIND.txt, and rpc-kinds has
+# one for each --kind too (rpc-kinds--kind-KIND.txt).
 #
 #   sh tests/golden.sh          compare (make check runs this)
 #   sh tests/golden.sh update   write the files again (make golden); read
@@ -46,6 +47,9 @@ rm -f "$tmp.list"
 # The hub's bad clients: options of one row, each with its own file.
 for kind in slow leave no-close; do
     golden "hub--bad-client-$kind.txt" hub --bad-client "$kind"
+done
+for kind in unary server client bidi; do
+    golden "rpc-kinds--kind-$kind.txt" rpc-kinds --kind "$kind"
 done
 [ "$mode" = update ] && exit 0
 echo "$passed passed, $failed failed"

@@ -212,7 +212,10 @@ static void test_explore_forgot_close_send_deadlocks_always(void **state)
  * one-thread-client and both-hot deadlock whatever the order (sizes
  * decide, not the schedule) and their fixes always end OK;
  * sender-fails-first swallows the error (OK) in every schedule and its
- * fix always surfaces it (exit 3).
+ * fix always surfaces it (exit 3). eof-order (issue 17) fails its OK
+ * calls in every schedule (exit 3) and its fix never does; context-leak
+ * loses stream 1 to the request's cancel in every schedule (exit 3), its
+ * fix never; pause-resume always ends OK.
  */
 static void test_explore_issue_13_scenarios_end_as_documented(void **state)
 {
@@ -227,6 +230,11 @@ static void test_explore_issue_13_scenarios_end_as_documented(void **state)
         {"one-thread-client", 1, 1, 3000, SCENARIO_EXIT_OK},
         {"sender-fails-first", 0, 2, 0, SCENARIO_EXIT_OK},
         {"sender-fails-first", 1, 2, 0, SCENARIO_EXIT_STATUS},
+        {"eof-order", 0, 1, 3000, SCENARIO_EXIT_STATUS},
+        {"eof-order", 1, 1, 3000, SCENARIO_EXIT_OK},
+        {"context-leak", 0, 1, 3000, SCENARIO_EXIT_STATUS},
+        {"context-leak", 1, 1, 3000, SCENARIO_EXIT_OK},
+        {"pause-resume", 0, 1, 3000, SCENARIO_EXIT_OK},
         {"both-hot", 0, 1, 3000, SCENARIO_EXIT_DEADLOCK},
         {"both-hot", 1, 1, 3000, SCENARIO_EXIT_OK},
     };
@@ -246,6 +254,38 @@ static void test_explore_issue_13_scenarios_end_as_documented(void **state)
         assert_int_equal(r->by_exit[cases[i].want], r->schedules);
         if (cases[i].limit == 0)
             assert_int_equal(r->complete, 1);
+        done(r);
+    }
+}
+
+/*
+ * rpc-kinds ends OK with the kind's counts in every schedule explored of
+ * every kind (a broken count or text is a failing schedule).
+ */
+static void test_explore_rpc_kinds_always_ok(void **state)
+{
+    static const char *const kinds[] = {"unary", "server", "client", "bidi"};
+    size_t i = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        struct explore_options o;
+        struct explore_result *r = calloc(1, sizeof *r);
+
+        assert_non_null(r);
+        memset(&o, 0, sizeof o);
+        o.max_preemptions = 1;
+        o.max_schedules = 3000;
+        o.base.kind = kinds[i];
+        assert_int_equal(explore_run(scenario_find("rpc-kinds"), &o, r),
+                         STATUS_OK);
+        if (r->failing != 0)
+            fail_msg("rpc-kinds --kind %s: %llu of %llu schedules failed, "
+                     "first %s",
+                     kinds[i], (unsigned long long)r->failing,
+                     (unsigned long long)r->schedules, r->replay);
+        assert_true(r->schedules > 1);
+        assert_int_equal(r->by_exit[SCENARIO_EXIT_OK], r->schedules);
         done(r);
     }
 }
@@ -388,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_explore_correct_scenarios_never_fail),
         cmocka_unit_test(test_explore_forgot_close_send_deadlocks_always),
         cmocka_unit_test(test_explore_issue_13_scenarios_end_as_documented),
+        cmocka_unit_test(test_explore_rpc_kinds_always_ok),
         cmocka_unit_test(test_explore_random_seeds),
         cmocka_unit_test(test_explore_stops_at_the_limit),
         cmocka_unit_test(test_explore_rejects_options_that_do_not_fit),

@@ -95,7 +95,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 13);
+    assert_int_equal(scenario_count(), 17);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -472,6 +472,340 @@ static void test_scenario_sender_fails_first_surfaced(void **state)
                                "sender's DATA_LOSS");
         done(run);
     }
+}
+
+/* ---- issue 17: rpc-kinds ------------------------------------------------ */
+
+static struct run *run_kind(const char *kind, uint64_t seed)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.seed = seed;
+    o.kind = kind;
+    return run_opts("rpc-kinds", o);
+}
+
+/* The index of the first event of kind by a thread named who*, or -1. */
+static long first_by(const struct run *run, enum trace_kind kind,
+                     const char *who)
+{
+    size_t i = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        if (e->kind == kind && strncmp(e->thread, who, strlen(who)) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/*
+ * Each kind, in 30 schedules: OK, the requests and replies the kind
+ * promises (1 or 3 each way), one CloseSend by the thread the kind's
+ * client has, one client thread but for bidi's two; and a reply before
+ * the CloseSend in some schedule of unary, server streaming and bidi,
+ * never in client streaming (its server replies only after the EOF).
+ */
+static void test_scenario_rpc_kinds_counts(void **state)
+{
+    static const struct {
+        const char *kind;
+        int requests, replies, threads;
+        const char *closer;
+    } kinds[] = {
+        {"unary", 1, 1, 1, "client/call"},
+        {"server", 1, 3, 1, "client/call"},
+        {"client", 3, 1, 1, "client/call"},
+        {"bidi", 3, 3, 2, "client/send"},
+    };
+    char line[128];
+    size_t k = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        int early = 0;
+
+        for (seed = 1; seed <= 30; seed++) {
+            struct run *run = run_kind(kinds[k].kind, seed);
+            long close = first_by(run, TRACE_CLOSE_SEND, kinds[k].closer);
+
+            assert_int_equal(run->code, SCENARIO_EXIT_OK);
+            assert_string_equal(run->r.broken, "");
+            assert_int_equal(run->r.stats.received[STREAM_C2S],
+                             kinds[k].requests);
+            assert_int_equal(run->r.stats.received[STREAM_S2C],
+                             kinds[k].replies);
+            assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+            assert_true(close >= 0);
+            early += first_by(run, TRACE_SEND, "server") < close;
+            snprintf(line, sizeof line,
+                     "%s call: %d request%s, %d repl%s, %d client thread%s",
+                     kinds[k].kind, kinds[k].requests,
+                     kinds[k].requests == 1 ? "" : "s", kinds[k].replies,
+                     kinds[k].replies == 1 ? "y" : "ies", kinds[k].threads,
+                     kinds[k].threads == 1 ? "" : "s");
+            assert_report_has(run, line);
+            done(run);
+        }
+        if (strcmp(kinds[k].kind, "client") == 0)
+            assert_int_equal(early, 0);
+        else
+            assert_true(early > 0);
+    }
+}
+
+/* No --kind is unary; a --kind it has not, or on another scenario, fails. */
+static void test_scenario_rpc_kinds_kind_option(void **state)
+{
+    struct scenario_options o;
+    struct status_detail why;
+    struct run *run = run_plain("rpc-kinds", 0);
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_report_has(run, "unary call: 1 request, 1 reply");
+    done(run);
+    memset(&o, 0, sizeof o);
+    o.kind = "duplex";
+    assert_int_equal(scenario_check(scenario_find("rpc-kinds"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "rpc-kinds's --kind is unary, server, "
+                                  "client or bidi, not 'duplex'");
+    o.kind = "bidi";
+    assert_int_equal(scenario_check(scenario_find("echo"), &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "--kind is for the rpc-kinds scenario");
+    assert_int_equal(scenario_check(scenario_find("rpc-kinds"), &o, &why),
+                     STATUS_OK);
+}
+
+/* ---- issue 17: eof-order ------------------------------------------------ */
+
+/* How many events of kind with status st run's trace has. */
+static size_t count_with(const struct run *run, enum trace_kind kind,
+                         enum status st)
+{
+    size_t i = 0;
+    size_t n = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        n += e->kind == kind && e->status == st;
+    }
+    return n;
+}
+
+/*
+ * The loop that checks for an error before io.EOF, in 30 schedules: each
+ * call ends OK on the server (FINISH OK) and client/recv reads EOF after
+ * every echo, yet the caller gets UNKNOWN "recv: EOF", retries, and the
+ * server handles the same messages twice.
+ */
+static void test_scenario_eof_order_fails_an_ok_call(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 30; seed++) {
+        struct run *run = run_seed("eof-order", seed);
+
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_UNKNOWN);
+        assert_string_equal(run->r.why.text, "recv: EOF");
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 2);
+        assert_int_equal(count_with(run, TRACE_FINISH, STATUS_OK), 2);
+        assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 2);
+        assert_int_equal(trace_count(run->t, TRACE_EOF), 4);
+        assert_int_equal(count_with(run, TRACE_RECV, STATUS_OK), 12);
+        assert_report_has(run, "call 2: client/recv got 3 echoes, then EOF "
+                               "(the call's status: OK), and returned it "
+                               "as an error");
+        assert_report_has(run, "the server handled the same 3 messages 2 "
+                               "times, every call ended OK");
+        done(run);
+    }
+}
+
+/* --fix checks io.EOF first: one call, OK, in 30 schedules. */
+static void test_scenario_eof_order_fixed(void **state)
+{
+    struct scenario_options o;
+    uint64_t seed = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.fix = 1;
+    for (seed = 1; seed <= 30; seed++) {
+        struct run *run = NULL;
+
+        o.seed = seed;
+        run = run_opts("eof-order", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 1);
+        assert_int_equal(trace_count(run->t, TRACE_CLOSE_SEND), 1);
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 3);
+        assert_report_has(run, "then EOF, which its loop checks first: it "
+                               "returned OK");
+        assert_report_has(run, "the caller got OK from call 1");
+        done(run);
+    }
+}
+
+/* ---- issue 17: context-leak --------------------------------------------- */
+
+/* How many events of kind recorded by the thread called who. */
+static size_t count_by(const struct run *run, enum trace_kind kind,
+                       const char *who)
+{
+    size_t i = 0;
+    size_t n = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        n += e->kind == kind && strcmp(e->thread, who) == 0;
+    }
+    return n;
+}
+
+/*
+ * Stream 1 on the request's context, stream 2 on one nobody cancels, in
+ * 30 schedules and on real threads: the request's cancel ends stream 1
+ * after its first update (the caller gets CANCELLED "request 1 returned"),
+ * and when the session is over stream 2's two threads still run and the
+ * stream is open.
+ */
+static void test_scenario_context_leak_leaks(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 31; seed++) { /* the last on real threads */
+        struct run *run = seed == 31 ? run_os("context-leak", 0)
+                                     : run_seed("context-leak", seed);
+
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_int_equal(run->r.status, STATUS_CANCELLED);
+        assert_string_equal(run->r.why.text, "request 1 returned");
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(count_by(run, TRACE_SEND, "server1"), 1);
+        assert_int_equal(count_by(run, TRACE_RECV, "client1/watch"), 1);
+        assert_int_equal(count_by(run, TRACE_RECV, "client2/watch"), 3);
+        assert_int_equal(trace_count(run->t, TRACE_FINISH), 0);
+        assert_report_has(run, "when the session was over: 2 stream "
+                               "threads still running, 1 stream open");
+        done(run);
+    }
+}
+
+/*
+ * --fix, in 30 schedules and on real threads: stream 1 delivers every
+ * update and finishes OK, session_close ends stream 2, and nothing is
+ * left: 0 threads, 0 streams.
+ */
+static void test_scenario_context_leak_fixed(void **state)
+{
+    struct scenario_options o;
+    uint64_t seed = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.fix = 1;
+    for (seed = 1; seed <= 31; seed++) { /* the last on real threads */
+        struct run *run = NULL;
+
+        o.seed = seed;
+        o.os = seed == 31;
+        run = run_opts("context-leak", o);
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(count_by(run, TRACE_RECV, "client1/watch"), 3);
+        assert_int_equal(count_by(run, TRACE_FINISH, "server1"), 1);
+        assert_int_equal(count_with(run, TRACE_FINISH, STATUS_OK), 1);
+        assert_report_has(run, "client1/watch got 3, then EOF");
+        assert_report_has(run, "0 stream threads still running, 0 streams "
+                               "open");
+        done(run);
+    }
+}
+
+/* A thread that cannot start ends the run: no thread waits for ever. */
+static void test_scenario_context_leak_refused_thread(void **state)
+{
+    struct scenario_options o;
+    int k = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    for (k = 1; k <= 5; k++) {
+        struct run *run = NULL;
+
+        o.refuse_thread = k;
+        o.fix = k % 2;
+        run = run_opts("context-leak", o);
+        assert_int_equal(run->r.status, STATUS_RESOURCE_EXHAUSTED);
+        assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+        assert_false(run->r.simulated && run->r.sim.deadlocked);
+        done(run);
+    }
+}
+
+/* ---- issue 17: pause-resume --------------------------------------------- */
+
+/*
+ * In 40 schedules: OK, 12 messages read, 2 PAUSE and 2 RESUME (windows of
+ * 4, none after the last), and every hold of client/send in the timeline
+ * is one the report counts: its BLOCKs that say PAUSE are the
+ * application's, the others the pipe's (the stream's write_waits). Both
+ * layers hold it in some schedule.
+ */
+static void test_scenario_pause_resume_layers(void **state)
+{
+    uint64_t seed = 0;
+    int app = 0;
+    int transport = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct run *run = run_seed("pause-resume", seed);
+        size_t blocks = count_by(run, TRACE_BLOCK, "client/send");
+        size_t i = 0;
+        size_t paused = 0;
+        char line[160];
+
+        assert_int_equal(run->code, SCENARIO_EXIT_OK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(run->r.stats.received[STREAM_C2S], 12);
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 4);
+        for (i = 0; i < trace_length(run->t); i++) {
+            const struct trace_event *e = trace_event_at(run->t, i);
+
+            paused += e->kind == TRACE_BLOCK &&
+                      strcmp(e->thread, "client/send") == 0 &&
+                      strstr(e->text, "PAUSE") != NULL;
+        }
+        assert_int_equal(blocks - paused,
+                         run->r.stats.write_waits[STREAM_C2S]);
+        snprintf(line, sizeof line,
+                 "client/send was held %d time%s by PAUSE (the "
+                 "application) and %d time%s by a full c2s",
+                 (int)paused, paused == 1 ? "" : "s",
+                 (int)(blocks - paused), blocks - paused == 1 ? "" : "s");
+        assert_report_has(run, line);
+        assert_report_has(run, "2 PAUSE and 2 RESUME sent, then OK");
+        app += paused > 0;
+        transport += blocks > paused;
+        done(run);
+    }
+    assert_true(app > 0);
+    assert_true(transport > 0);
 }
 
 /*
@@ -1387,6 +1721,14 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
+        cmocka_unit_test(test_scenario_rpc_kinds_counts),
+        cmocka_unit_test(test_scenario_rpc_kinds_kind_option),
+        cmocka_unit_test(test_scenario_eof_order_fails_an_ok_call),
+        cmocka_unit_test(test_scenario_eof_order_fixed),
+        cmocka_unit_test(test_scenario_context_leak_leaks),
+        cmocka_unit_test(test_scenario_context_leak_fixed),
+        cmocka_unit_test(test_scenario_context_leak_refused_thread),
+        cmocka_unit_test(test_scenario_pause_resume_layers),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

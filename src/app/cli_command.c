@@ -64,6 +64,8 @@ static const struct cli_option options[] = {
     [OPT_CONN_WINDOW] = {"--conn-window", CLI_BYTES, 1, 2147483647,
                          "bytes from %lld to %lld (2^31-1), e.g. 65535 or "
                          "16k"},
+    [OPT_KIND] = {"--kind", CLI_NAME, 0, 0,
+                  "a kind of call, e.g. unary (the scenario says which)"},
 
     /* run */
     [OPT_CLIENTS] = {"--clients", CLI_NUMBER, 1, 10000,

@@ -54,6 +54,7 @@ enum cli_opt {
     OPT_WIRE,
     OPT_WINDOW,
     OPT_CONN_WINDOW,
+    OPT_KIND,
     /* run */
     OPT_CLIENTS,
     OPT_TRACE,

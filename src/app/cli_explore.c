@@ -43,6 +43,8 @@ static const char usage_explore[] =
     "  --wire raw|h2        the wire under the call (default raw)\n"
     "  --window BYTES       h2: each stream's window (default 65535)\n"
     "  --conn-window BYTES  h2: the connection's window (default 65535)\n"
+    "  --kind KIND          rpc-kinds only: unary (default), server, client\n"
+    "                       or bidi\n"
     "  -h, --help           this text\n"
     "\n"
     "exit codes: 0 no schedule failed, 1 some schedule failed, 2 usage.\n";
@@ -59,6 +61,7 @@ static const enum cli_opt explore_opts[] = {
     OPT_WIRE,
     OPT_WINDOW,
     OPT_CONN_WINDOW,
+    OPT_KIND,
     OPT_END,
 };
 

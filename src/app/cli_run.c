@@ -73,6 +73,8 @@ static const char usage_run[] =
     "                     replay's k:t changes what follows the events\n"
     "                     marked k (simulated runs)\n"
     "  --fix              run the corrected variant, where there is one\n"
+    "  --kind KIND        rpc-kinds only: unary (default), server, client\n"
+    "                     or bidi\n"
     "  --seed N           the simulator's seed (default 1)\n"
     "  --replay SCHEDULE  replay a schedule printed by `duplex explore`\n"
     "  --os               real threads and real time instead (one of\n"
@@ -89,10 +91,10 @@ static const char usage_run[] =
     "1 too when the --svg FILE cannot be written (an I/O error).\n";
 
 static const enum cli_opt run_opts[] = {
-    OPT_MESSAGES,  OPT_CAPACITY, OPT_CLIENTS,     OPT_TIMEOUT,
-    OPT_TRACE,     OPT_SEED,     OPT_REPLAY,      OPT_OS,
-    OPT_DECISIONS, OPT_FIX,      OPT_SVG,         OPT_BAD_CLIENT,
-    OPT_WIRE,      OPT_WINDOW,   OPT_CONN_WINDOW, OPT_END};
+    OPT_MESSAGES, OPT_CAPACITY,   OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
+    OPT_SEED,     OPT_REPLAY,     OPT_OS,      OPT_DECISIONS, OPT_FIX,
+    OPT_SVG,      OPT_BAD_CLIENT, OPT_WIRE,    OPT_WINDOW,    OPT_CONN_WINDOW,
+    OPT_KIND,     OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 

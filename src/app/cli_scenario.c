@@ -28,6 +28,7 @@ int cli_scenario_option(const struct cli_arg *arg, struct scenario_options *o)
         return 1;
     case OPT_WINDOW: o->window = (int32_t)arg->number; return 1;
     case OPT_CONN_WINDOW: o->conn_window = (int32_t)arg->number; return 1;
+    case OPT_KIND: o->kind = arg->text; return 1;
     default: return 0;
     }
 }

@@ -65,6 +65,8 @@ static const char usage_step[] =
     "  --wire raw|h2      the wire under the call (default raw)\n"
     "  --window BYTES     h2: each stream's window (default 65535)\n"
     "  --conn-window BYTES  h2: the connection's window (default 65535)\n"
+    "  --kind KIND        rpc-kinds only: unary (default), server, client\n"
+    "                     or bidi\n"
     "  --seed N           the seed that chooses on Enter (default 1)\n"
     "  --predict          before a receive's outcome or the end is shown, ask\n"
     "                     what it will be (1 to 4), then show it; keeps score\n"
@@ -87,7 +89,7 @@ static const char usage_step[] =
 static const enum cli_opt step_opts[] = {
     OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT,    OPT_FIX,  OPT_SEED,
     OPT_PREDICT,          OPT_CHALLENGE, OPT_BAD_CLIENT, OPT_WIRE, OPT_WINDOW,
-    OPT_CONN_WINDOW,      OPT_END};
+    OPT_CONN_WINDOW,      OPT_KIND,      OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8

@@ -110,6 +110,53 @@ enum status scenario_refuse_h2(const char *what, struct status_detail *why)
                              what);
 }
 
+/* The first scenario that takes --kind, or NULL. */
+static const struct scenario *kind_taker(void)
+{
+    size_t i = 0;
+
+    for (i = 0; i < scenario_count(); i++)
+        if (scenario_at(i)->kinds != NULL)
+            return scenario_at(i);
+    return NULL;
+}
+
+/*
+ * Checks --kind: only where sc takes one, and one of its kinds.
+ * Returns STATUS_OK or STATUS_INVALID_ARGUMENT (why says what to change).
+ */
+static enum status check_kind(const struct scenario *sc, const char *kind,
+                              struct status_detail *why)
+{
+    char kinds[128] = "";
+    size_t i = 0;
+
+    if (kind == NULL)
+        return STATUS_OK;
+    if (sc->kinds == NULL && kind_taker() == NULL)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "--kind is for no scenario");
+    if (sc->kinds == NULL)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "--kind is for the %s scenario",
+                                 kind_taker()->name);
+    for (i = 0; sc->kinds[i] != NULL; i++) {
+        const char *sep = ", ";
+
+        if (strcmp(sc->kinds[i], kind) == 0)
+            return STATUS_OK;
+        if (i == 0)
+            sep = "";
+        else if (sc->kinds[i + 1] == NULL)
+            sep = " or ";
+        snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                 sep, sc->kinds[i]);
+    }
+    return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                             "%s's --kind is %s, not '%s'", sc->name, kinds,
+                             kind);
+}
+
 enum status scenario_check(const struct scenario *sc,
                            const struct scenario_options *opts,
                            struct status_detail *why)
@@ -131,6 +178,8 @@ enum status scenario_check(const struct scenario *sc,
             why, STATUS_INVALID_ARGUMENT, "%s is for the %s scenario",
             opts->clients > 0 ? "--clients" : "--bad-client", taker);
     }
+    if (check_kind(sc, opts->kind, why) != STATUS_OK)
+        return STATUS_INVALID_ARGUMENT;
     return sc->check != NULL ? sc->check(sc, opts, why) : STATUS_OK;
 }
 

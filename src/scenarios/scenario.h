@@ -18,6 +18,14 @@
  *   error-propagation    errgroup: first error wins, cancels the sender
  *   sender-fails-first   the sender's source fails: swallowed (OK), or
  *                        returned, so the caller gets it, not CANCELLED
+ *   rpc-kinds            unary, server, client or bidi streaming (--kind)
+ *                        on one stream: who sends how many, who half-closes
+ *   eof-order            the receive loop checks err != nil before io.EOF:
+ *                        a call that ended OK fails, and is retried
+ *   context-leak         a stream on a request's context dies with it; one
+ *                        on a context nobody cancels outlives the caller
+ *   pause-resume         the server sends PAUSE and RESUME: backpressure
+ *                        by message next to the pipe's own
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
@@ -101,6 +109,8 @@ struct scenario_options {
                   custom strategy that shows it (`duplex step`) */
     const struct wire_type *wire; /* what carries each call; NULL: raw */
     int32_t window, conn_window;  /* its windows (h2); 0: the defaults */
+    const char *kind; /* --kind: the variant to run, one of the scenario's
+                         kinds (NULL: its first) */
 };
 
 #define SCENARIO_REPORT_MAX 4096
@@ -192,6 +202,8 @@ struct scenario {
                                     a goal of the runs with --bad-client
                                     this (NULL: of those without); NULL:
                                     every one is of the runs without */
+    const char *const *kinds; /* what --kind takes, up to a NULL, the
+                                 first the default; NULL: no --kind */
 };
 
 /*
@@ -221,9 +233,10 @@ enum status scenario_run(const struct scenario *sc,
 
 /*
  * Checks that opts fit sc before a run: the checks every scenario has
- * (enough messages for its lesson, --clients only where it takes them),
- * then sc's own (sc->check; for example, cancel-vs-drain needs room in s2c
- * for every update).
+ * (enough messages for its lesson, --clients only where it takes them,
+ * --kind only where it takes one, and one of its kinds), then sc's own
+ * (sc->check; for example, cancel-vs-drain needs room in s2c for every
+ * update).
  * Returns one of:
  *   STATUS_OK                the options fit
  *   STATUS_INVALID_ARGUMENT  they do not; why (not NULL) says what to change
