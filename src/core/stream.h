@@ -78,7 +78,7 @@ struct stream_options {
                             negative: already passed (as in Go) */
     uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
     uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
-    struct trace *trace; /* may be NULL */
+    struct trace *trace; /* NULL: the parent context's (context_trace) */
 };
 
 /* Counters of a call, per direction (index STREAM_C2S / STREAM_S2C). */
