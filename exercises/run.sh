@@ -370,9 +370,10 @@ diagnose() {
         evidence=$(grep -o '[^;]*threw away [1-9][0-9]* bytes[^;]*' "$seen" |
             head -1 | sed 's/^ *//')
         what="a cancel while messages were still buffered: it threw them away (RST_STREAM)"
-    elif grep -q 'garbled' "$seen"; then
+    # The run's own words, not a payload that holds the word.
+    elif grep -q -F '(the stream was garbled)' "$seen"; then
         id=garbled
-        evidence=$(grep 'garbled' "$seen" | head -1)
+        evidence=$(grep -F '(the stream was garbled)' "$seen" | head -1)
         what="a garbled stream: a frame that is no message, bytes of frames mixed"
     else
         id=check

@@ -21,8 +21,13 @@
 #   - a test's setup other than the scenario's (scenario.setups) is
 #     replayed with its options; a failed check gets the hint whose
 #     "shows:" line matches what the run showed; a cancel that threw
-#     messages away is diagnosed from the run's words.
-# And: bidi-echo without stream_close_send is diagnosed as a forgotten
+#     messages away is diagnosed from the run's words;
+#   - errgroup and deadlines, whose code creates its own stream, show
+#     that stream's events (the trace reaches it through the context), a
+#     payload that says "garbled" is no garbled stream, and errgroup's,
+#     deadlines' and hub's challenges are reached by a script.
+# An exercise without a scenario (errgroup's taken away in the copy) is
+# diagnosed from its test's log. And: bidi-echo without stream_close_send is diagnosed as a forgotten
 # close_send and shown that hint, never a text that contradicts the
 # simulator; `run.sh hint` shows the hints in order, on demand.
 # Each check prints "ok - ..." or "not ok - ..."; the last line is
@@ -282,7 +287,9 @@ else
 fi
 
 # ---- an exercise with no scenario: the diagnosis from the test's own log ----
+# (every exercise has one now: errgroup's is taken away in the copy)
 
+mv "$copy/$week/errgroup/scenario.c" "$tmp/errgroup-scenario.c"
 put errgroup exercises/mutants/errgroup/01-stream-not-under-the-groups-context.c
 runner "$tmp/eg1" run errgroup
 expect "errgroup stream not under the group's context: nobody reads, its hint" \
@@ -295,10 +302,86 @@ if has "$tmp/eg1" "every thread waits for room"; then
 else
     ok "errgroup: the diagnosis says nothing the report does not"
 fi
+mv "$tmp/errgroup-scenario.c" "$copy/$week/errgroup/scenario.c"
 put deadlines exercises/mutants/deadlines/02-not-under-parent.c
 runner "$tmp/dl2" run deadlines
 expect "deadlines not under parent: the hint for the failed check" \
     "$tmp/dl2" "diagnosis: a failed check" "hint 2 of 3 (the one for this diagnosis"
+
+# ---- errgroup: a stream your code creates, traced through its context ------
+
+eg=errgroup
+put "$eg" exercises/mutants/errgroup/01-stream-not-under-the-groups-context.c
+runner "$tmp/eg1s" run "$eg"
+expect "$eg stream not under the group's context: your stream's timeline, nobody reads" \
+    "$tmp/eg1s" "your code in that schedule" "duplex run ex-errgroup --replay -" \
+    'send SEND 0|3 "one"' 'SEND 0|15 "echo: (garbled)"' \
+    "result: DEADLOCK: the server ended with DEADLOCK (expected CANCELLED)" \
+    "diagnosis: nobody reads" "hint 1 of 3 (the one for this diagnosis"
+put "$eg" exercises/mutants/errgroup/04-first-errors-words-dropped.c
+runner "$tmp/eg4" run "$eg"
+expect "$eg first error's words dropped: a failed check, with the run's result" \
+    "$tmp/eg4" "your code in that schedule" "diagnosis: a failed check" \
+    "and your run's result: INTERNAL: ex_checked_echo's words are \"\""
+if has "$tmp/eg4" "a garbled stream"; then
+    cp "$tmp/eg4" "$tmp/out"
+    not_ok "$eg: a payload that says \"garbled\" is no garbled stream" "it is called one"
+else
+    ok "$eg: a payload that says \"garbled\" is no garbled stream"
+fi
+REPLAY=- ARGS=--fix TRACE=1 runner "$tmp/eg4fix" run "$eg"
+expect "$eg ARGS=--fix: the test's good server, replayed" "$tmp/eg4fix" \
+    "run ex-errgroup --fix --replay - --decisions" \
+    "the server read 3 message(s), ended with OK" "result: OK (exit 0)"
+
+# ---- deadlines: virtual time in your timeline --------------------------------
+
+dl=deadlines
+put "$dl" exercises/mutants/deadlines/01-no-deadline.c
+runner "$tmp/dl1" run "$dl"
+expect "$dl no deadline: your call's timeline, a deadlock, its hint" \
+    "$tmp/dl1" "your code in that schedule" "duplex run ex-deadlines --replay -" \
+    'SEND 0|4 "ping"' "CLOSE_SEND c2s: CloseSend" "result: DEADLOCK" \
+    "diagnosis: a deadlock: no thread could ever run again" \
+    "from: deadlock: client waits for data on s2c" \
+    "hint 1 of 3 (the one for this diagnosis"
+put "$dl" exercises/mutants/deadlines/03-timeout-converted-to-milliseconds.c
+runner "$tmp/dl3" run "$dl"
+expect "$dl timeout in milliseconds: the run's own clock says so" \
+    "$tmp/dl3" "CANCEL DEADLINE_EXCEEDED" \
+    "ex_call returned after 200 ns of virtual time (expected 200000000)" \
+    "hint 2 of 3 (the one for this diagnosis"
+
+# ---- hub: the test's bad clients, replayed with their setup ------------------
+
+hb=hub
+put "$hb" exercises/mutants/hub/05-dropped-but-not-cancelled.c
+runner "$tmp/hb5" run "$hb"
+expect "$hb dropped but not cancelled: the slow client's setup, replayed" \
+    "$tmp/hb5" "duplex run ex-hub --bad-client slow --replay -" \
+    "REPLAY=- ARGS='--bad-client slow' TRACE=1" "[hub/write1]" \
+    "result: DEADLOCK: client 1 ended with DEADLOCK (expected RESOURCE_EXHAUSTED)" \
+    "diagnosis: nobody reads" "hub/write1 waits for room on s2c"
+put "$hb" exercises/mutants/hub/03-writers-not-joined.c
+runner "$tmp/hb3" run "$hb"
+expect "$hb writers not joined: a failed check, what the run counted" \
+    "$tmp/hb3" "duplex run ex-hub --replay -" "diagnosis: a failed check" \
+    "and your run's result: INTERNAL: your hub started 6 thread(s) and joined 3"
+
+# ---- their challenges, reached by a script on a solution ---------------------
+
+for c in "errgroup cancel" "deadlines deadline" "hub drop --bad-client slow"; do
+    # shellcheck disable=SC2086 # c is a word list
+    set -- $c
+    n=$1 goal=$2
+    shift 2
+    put "$n" "exercises/solutions/$n.c"
+    printf 'r\n' >"$tmp/keys"
+    NO_COLOR=1 STEP_ARGS="--challenge $goal $*" within 120 \
+        bash "$copy/exercises/run.sh" step "$n" <"$tmp/keys" >"$tmp/$n.goal" 2>&1
+    expect "$n step --challenge $goal: reached, with its replay" "$tmp/$n.goal" \
+        "challenge $goal reached in" "replay: duplex run ex-$n ${*:+$* }--replay "
+done
 
 # ---- every exercise with a scenario: replay, picture, step, on a solution ---
 

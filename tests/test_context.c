@@ -40,6 +40,8 @@
 #include "core/context.h"
 #include "core/sched.h"
 #include "core/status.h"
+#include "core/stream.h"
+#include "core/trace.h"
 #include "support.h"
 
 #define MS (INT64_C(1000000))
@@ -832,6 +834,56 @@ static void test_context_unwatch_removes_the_watch(void **state)
     context_destroy(c);
 }
 
+/*
+ * A context carries a trace: a child inherits its parent's, a root the
+ * background's, and a stream created under either, with no trace in its
+ * options, records into it (its send is a SEND event there). This is
+ * how an exercise's harness traces the stream your code creates.
+ */
+static void test_context_trace_reaches_a_stream_created_under_it(void **state)
+{
+    struct trace *t = trace_create();
+    struct trace *other = trace_create();
+    struct stream_options o;
+    struct context *root = NULL;
+    struct context *child = NULL;
+    struct stream *s = NULL;
+
+    (void)state;
+    assert_non_null(t);
+    assert_non_null(other);
+    memset(&o, 0, sizeof o);
+    assert_null(context_trace(NULL));
+    context_set_trace(NULL, t);
+    assert_ptr_equal(context_trace(NULL), t);
+    assert_int_equal(context_create(NULL, &root), STATUS_OK);
+    context_set_trace(NULL, NULL); /* the harness puts NULL back */
+    assert_ptr_equal(context_trace(root), t);
+    assert_int_equal(context_create(root, &child), STATUS_OK);
+    assert_ptr_equal(context_trace(child), t);
+
+    assert_int_equal(stream_create(child, &o, &s), STATUS_OK);
+    assert_int_equal(stream_send(stream_client(s), "hi", 2, NULL), STATUS_OK);
+    assert_int_equal(trace_count(t, TRACE_SEND), 1);
+    stream_destroy(s);
+
+    /* A trace in the options wins; a context set later keeps its own. */
+    o.trace = other;
+    assert_int_equal(stream_create(child, &o, &s), STATUS_OK);
+    assert_int_equal(stream_send(stream_client(s), "hi", 2, NULL), STATUS_OK);
+    assert_int_equal(trace_count(other, TRACE_SEND), 1);
+    assert_int_equal(trace_count(t, TRACE_SEND), 1);
+    stream_destroy(s);
+    context_set_trace(root, NULL);
+    assert_null(context_trace(root));
+    assert_ptr_equal(context_trace(child), t);
+
+    context_destroy(child);
+    context_destroy(root);
+    trace_destroy(other);
+    trace_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -858,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_context_watch_runs_once_with_reason),
         cmocka_unit_test(test_context_watch_on_done_context_is_refused),
         cmocka_unit_test(test_context_unwatch_removes_the_watch),
+        cmocka_unit_test(test_context_trace_reaches_a_stream_created_under_it),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,11 @@ struct context {
     enum status err;            /* STATUS_OK while live */
     char text[STATUS_TEXT_MAX]; /* the reason, in words */
     int64_t deadline;           /* absolute ns, or SCHED_NO_DEADLINE */
+    struct trace *trace;        /* inherited; atomic, see context_trace */
 };
+
+/* The trace a root created now inherits: the background's (see .h). */
+static struct trace *background_trace;
 
 static const char *default_text(enum status reason)
 {
@@ -129,6 +133,7 @@ enum status context_create_with_deadline(struct context *parent,
     c->err = STATUS_OK;
     c->deadline = deadline_ns;
     c->parent = parent;
+    c->trace = context_trace(parent);
     if (parent != NULL) {
         sched_mutex_lock(&parent->mu);
         if (parent->deadline < c->deadline)
@@ -143,6 +148,18 @@ enum status context_create_with_deadline(struct context *parent,
     }
     *out = c;
     return STATUS_OK;
+}
+
+void context_set_trace(struct context *c, struct trace *t)
+{
+    __atomic_store_n(c != NULL ? &c->trace : &background_trace, t,
+                     __ATOMIC_RELEASE);
+}
+
+struct trace *context_trace(struct context *c)
+{
+    return __atomic_load_n(c != NULL ? &c->trace : &background_trace,
+                           __ATOMIC_ACQUIRE);
 }
 
 enum status context_create(struct context *parent, struct context **out)

@@ -21,6 +21,13 @@
  *     stream also gives the deadline to its pipes, so a send or recv blocked
  *     on a pipe wakes up at the deadline by itself. No timer thread runs.
  *     A child's deadline is never later than its parent's.
+ *   - A context can carry a trace (a value, like a tracer in a Go
+ *     context's values): a child inherits its parent's when it is created,
+ *     a root the background's (Go's context.Background(), the parent that
+ *     NULL stands for), and a stream created under it records into it when
+ *     its options name no trace. So a harness can trace a call that code
+ *     it does not control creates, under a context the harness gave it or
+ *     under a root.
  *   - So that nobody can tell that no timer runs, every function that looks
  *     at a context or ends it (context_cancel, a parent's cancel reaching a
  *     child, context_err, context_wait, context_watch) first ends it with
@@ -35,7 +42,8 @@
  *
  * A NULL handle (the object a function works on, or an out-parameter) is a
  * programmer's mistake: every function here asserts against it. Only the
- * destroy function takes NULL, as a no-op.
+ * destroy function takes NULL, as a no-op, and the two trace functions,
+ * where NULL is the background, as a parent NULL is in context_create.
  */
 #ifndef CONTEXT_H
 #define CONTEXT_H
@@ -45,6 +53,8 @@
 
 #include "core/sched.h"
 #include "core/status.h"
+
+struct trace;
 
 /* A context lives on the heap (context_create); its fields are in context.c. */
 struct context;
@@ -113,6 +123,20 @@ enum status context_err(struct context *c, struct status_detail *why);
  * Returns the reason. Thread-safe.
  */
 enum status context_wait(struct context *c);
+
+/*
+ * Sets the trace that c carries (NULL: none) for the children created
+ * under c from now on; c NULL: the background's, which every root created
+ * from now on inherits (a harness sets it around one run and puts NULL
+ * back). Children already created keep theirs. Never blocks. Thread-safe.
+ */
+void context_set_trace(struct context *c, struct trace *t);
+
+/*
+ * The trace c carries, or NULL; c NULL: the background's (what a root
+ * created now inherits). Never blocks. Thread-safe.
+ */
+struct trace *context_trace(struct context *c);
 
 /* c's effective deadline, or SCHED_NO_DEADLINE. */
 int64_t context_deadline(struct context *c);

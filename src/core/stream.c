@@ -204,7 +204,8 @@ enum status stream_create(struct context *parent,
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
-    s->trace = opts->trace;
+    /* No trace named: the one the context carries (see context.h). */
+    s->trace = opts->trace != NULL ? opts->trace : context_trace(parent);
     s->limits.max_recv =
         opts->max_recv ? opts->max_recv : FRAME_DEFAULT_MAX_RECV;
     s->max_send = opts->max_send ? opts->max_send : FRAME_DEFAULT_MAX_SEND;

@@ -112,7 +112,7 @@ struct stream_options {
                             negative: already passed (as in Go) */
     uint32_t max_recv;   /* 0: FRAME_DEFAULT_MAX_RECV */
     uint32_t max_send;   /* 0: FRAME_DEFAULT_MAX_SEND */
-    struct trace *trace; /* may be NULL */
+    struct trace *trace; /* NULL: the parent context's (context_trace) */
     const struct wire_type *wire; /* what carries the call (see wire.h);
                                      NULL: the raw wire, frames on pipes */
     int32_t window;      /* the wire's flow-control windows (wire_params); */
