@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "core/trace.h"
 #include "scenarios/explore_scenario.h"
+#include "scenarios/hub.h"
 #include "scenarios/registry.h"
 #include "scenarios/scenario.h"
 
@@ -371,6 +372,22 @@ static void test_hub_bad_client_options_are_checked(void **state)
     assert_non_null(strstr(why.text, "--bad-client is for the hub"));
 }
 
+/*
+ * The inbox holds a message and an end for every client, so that at scale
+ * the hub loop takes what every client posted in few batches; a hub small
+ * enough to simulate keeps HUB_INBOX, and with it every schedule.
+ */
+static void test_hub_inbox_holds_two_items_a_client(void **state)
+{
+    int n = 0;
+
+    (void)state;
+    for (n = 1; n <= SCENARIO_HUB_SIM_MAX; n++)
+        assert_int_equal(hub_inbox_cap(n), HUB_INBOX);
+    for (n = 1; n <= 100000; n++)
+        assert_true(hub_inbox_cap(n) >= 2 * (unsigned)n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_hub_bad_client_explored),
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
+        cmocka_unit_test(test_hub_inbox_holds_two_items_a_client),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,9 @@
 
 #include "scenarios/call.h"
 
-#define HUB_INBOX 64       /* queued messages; readers wait when it is full */
+#define HUB_INBOX 64 /* queued items at least (one per client's message or
+                       end, as many more clients have); readers wait when
+                       it is full */
 #define HUB_TEXT 24        /* "c1000 m10000000" fits */
 #define HUB_TRACED 4       /* more clients than this: no timeline */
 #define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
@@ -79,8 +81,8 @@ struct hub {
     struct sched_cond writable;
     struct sched_cond outbox_ready; /* an outbox got an item or closed */
     struct sched_cond outbox_room;  /* an outbox has room again */
-    struct hub_item inbox[HUB_INBOX];
-    unsigned head, count;
+    struct hub_item *inbox; /* inbox_cap items: hub_inbox_cap */
+    unsigned inbox_cap, head, count;
     int aborted;        /* hub_abort ran: nobody waits on the inbox */
     int senders_done;   /* client senders that have returned */
     uint64_t forwarded; /* messages sent on to clients (hub loop, or the
@@ -110,6 +112,13 @@ struct hub {
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h);
 
+/*
+ * The items the inbox of a hub of n clients holds: HUB_INBOX, or two per
+ * client (a message and its end) when that is more, so that the hub loop
+ * takes as much as it can at once however many clients post.
+ */
+unsigned hub_inbox_cap(int n);
+
 /* Ends every call and wakes every waiter for good (a thread could not
  * start, or the hub loop cannot run). */
 void hub_abort(struct hub *h);
@@ -118,7 +127,8 @@ void hub_abort(struct hub *h);
 void hub_post(struct hub *h, const struct hub_item *it);
 
 /*
- * Takes everything in the inbox (at least one item) into items, waiting
+ * Takes everything in the inbox (at least one item) into items (room for
+ * h->inbox_cap), waiting
  * until deadline_ns at most (SCHED_NO_DEADLINE: no limit).
  * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty),
  * STATUS_DEADLINE_EXCEEDED (empty at the deadline) or STATUS_DEADLOCK

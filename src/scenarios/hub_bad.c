@@ -268,7 +268,7 @@ static int hub_count(const int *ended, int n)
 enum status hub_bad_loop(void *arg)
 {
     struct hub *h = arg;
-    struct hub_item batch[HUB_INBOX];
+    struct hub_item *batch = calloc(h->inbox_cap, sizeof *batch);
     int *ended = calloc((size_t)h->n, sizeof *ended);
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
@@ -276,7 +276,9 @@ enum status hub_bad_loop(void *arg)
     unsigned k = 0;
     int j = 0;
 
-    if (ended == NULL) { /* nobody would forward: end the run */
+    if (batch == NULL || ended == NULL) { /* nobody would forward */
+        free(batch);
+        free(ended);
         hub_abort(h);
         hub_returns(h);
         return STATUS_RESOURCE_EXHAUSTED;
@@ -300,6 +302,7 @@ enum status hub_bad_loop(void *arg)
     for (j = 0; j < h->n; j++)
         if (!h->forgotten[j])
             outbox_close(h, j, 1);
+    free(batch);
     free(ended);
     hub_returns(h);
     return STATUS_OK;
