@@ -388,6 +388,28 @@ static void test_hub_inbox_holds_two_items_a_client(void **state)
         assert_true(hub_inbox_cap(n) >= 2 * (unsigned)n);
 }
 
+/*
+ * A hub larger than a simulation holds gives each outbox HUB_OUTBOX_MANY
+ * messages (one hand-off to a writer per message cost the others nine
+ * tenths of their rate); a simulated hub keeps HUB_OUTBOX, and the
+ * narration says which it had.
+ */
+static void test_hub_large_hub_has_larger_outboxes(void **state)
+{
+    struct scenario_options o = bad_opts("slow", 20);
+    struct scenario_result r;
+    char line[64];
+
+    (void)state;
+    assert_int_equal(hub_outbox_cap(3), HUB_OUTBOX);
+    o.os = 1;
+    run_kind("slow", STATUS_RESOURCE_EXHAUSTED, o, &r);
+    snprintf(line, sizeof line, "its queue stayed full (%d messages)",
+             HUB_OUTBOX_MANY);
+    assert_non_null(strstr(r.report, line));
+    scenario_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
         cmocka_unit_test(test_hub_inbox_holds_two_items_a_client),
+        cmocka_unit_test(test_hub_large_hub_has_larger_outboxes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

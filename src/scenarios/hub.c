@@ -321,19 +321,26 @@ size_t hub_capacity(const struct scenario *sc, const struct scenario_options *o)
 static int hub_create_bad(struct hub *h, const struct scenario_options *o)
 {
     size_t n = (size_t)h->n;
+    size_t i = 0;
 
     if (h->bad == HUB_BAD_NONE)
         return 1;
     h->slow_ns = (int64_t)HUB_SLOW_MS * 1000000;
     h->shutdown_ns = (o->timeout_ms > 0 ? o->timeout_ms : HUB_SHUTDOWN_MS) *
                      (int64_t)1000000;
+    h->outbox_cap = hub_outbox_cap(h->n);
     h->out = calloc(n, sizeof *h->out);
+    h->outbox_items = calloc(n * h->outbox_cap, sizeof *h->outbox_items);
     h->written = calloc(n, sizeof *h->written);
     h->forgotten = calloc(n, sizeof *h->forgotten);
     h->cut = calloc(n, sizeof *h->cut);
     h->left_seen = calloc(n * n, sizeof *h->left_seen);
     h->announce = calloc(n, sizeof *h->announce);
-    return h->out != NULL && h->written != NULL && h->forgotten != NULL &&
+    if (h->out == NULL || h->outbox_items == NULL)
+        return 0;
+    for (i = 0; i < n; i++)
+        h->out[i].item = h->outbox_items + i * h->outbox_cap;
+    return h->written != NULL && h->forgotten != NULL &&
            h->cut != NULL && h->left_seen != NULL && h->announce != NULL;
 }
 
@@ -411,6 +418,7 @@ static void hub_free(struct hub *h)
     free(h->args);
     free(h->thread);
     free(h->out);
+    free(h->outbox_items);
     free(h->written);
     free(h->forgotten);
     free(h->cut);

@@ -8,7 +8,7 @@
  *   threads), runs it and says what it counted; fan-in is the same in
  *   both: one reader per stream posts into one inbox (hub_post), and one
  *   hub loop takes it (hub_take). What a bad client changes is fan-out:
- *   hub_bad.c gives every client an outbox of HUB_OUTBOX messages and a
+ *   hub_bad.c gives every client an outbox (hub_outbox_cap) and a
  *   writer thread, so the hub loop never sends on a stream itself.
  *
  * Locking
@@ -30,6 +30,8 @@
 #define HUB_BAD_MESSAGES 5  /* messages each, by default, with a bad client */
 #define HUB_BAD_CAPACITY 16 /* bytes each pipe holds, by default, ditto */
 #define HUB_OUTBOX 4   /* with a bad client: messages queued for each client */
+#define HUB_OUTBOX_MANY 64 /* ... when there are more clients than a
+                              simulated run holds (hub_outbox_cap) */
 #define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
 #define HUB_SHUTDOWN_MS                                                        \
     100 /* how long the hub's shutdown waits for a                             \
@@ -52,7 +54,7 @@ struct hub_item {
 
 /* With a bad client: what the hub has yet to send to one client. */
 struct hub_outbox {
-    struct hub_item item[HUB_OUTBOX];
+    struct hub_item *item; /* hub->outbox_cap of them */
     unsigned head, count;
     int closed; /* the hub sends it nothing more */
     int finish; /* ... and its writer then ends the call with OK */
@@ -96,6 +98,8 @@ struct hub {
     struct run_thread *thread; /* the hub loop, then 3 (4) per client */
     /* with a bad client only */
     struct hub_outbox *out; /* out[i]: for client i */
+    unsigned outbox_cap;    /* hub_outbox_cap */
+    struct hub_item *outbox_items; /* every outbox's items, in one block */
     uint64_t *written;      /* messages client i's writer sent */
     int *forgotten;         /* the hub sends client i nothing more
                                (hub loop only) */
@@ -161,6 +165,15 @@ size_t hub_capacity(const struct scenario *sc,
  * Returns STATUS_OK and sets *out, or STATUS_INVALID_ARGUMENT.
  */
 enum status hub_bad_parse(const char *name, enum hub_bad *out);
+
+/*
+ * The messages each client's outbox holds in a hub of n clients with a
+ * bad client: HUB_OUTBOX in any hub the simulator can run (its schedules
+ * and its narration stay as they are), HUB_OUTBOX_MANY in a larger one,
+ * where a hand-off to each writer per message would cost the others most
+ * of their rate.
+ */
+unsigned hub_outbox_cap(int n);
 
 /* Whether o fits a hub with a bad client; why says what to change. */
 enum status hub_bad_check(const struct scenario *sc,
