@@ -40,10 +40,9 @@
 const size_t bench_sizes[NSIZES] = {16, 1024, 65536};
 const char *const bench_size_names[NSIZES] = {"16 B", "1 KiB", "64 KiB"};
 
-const struct figure *const bench_figures[] = {&figure_pipe,     &figure_echo,
-                                              &figure_pingpong, &figure_codec,
-                                              &figure_sim,      &figure_mem,
-                                              &figure_hub};
+const struct figure *const bench_figures[] = {
+    &figure_pipe, &figure_echo, &figure_pingpong, &figure_codec,
+    &figure_sim,  &figure_mem,  &figure_hub};
 const size_t bench_nfigures = sizeof bench_figures / sizeof bench_figures[0];
 
 static const struct work full_work = {

@@ -40,7 +40,7 @@
 #include "table.h"
 
 #define SCALE_CLIENTS 10000
-#define SCALE_LIMIT_S 60.0         /* a run still going then is killed */
+#define SCALE_LIMIT_S 60.0 /* a run still going then is killed */
 #define SCALE_TARGET_S 30.0
 #define SCALE_TARGET_KIB (1024.0 * 1024.0) /* 1 GiB */
 #define RATE_CLIENTS 1000
@@ -109,8 +109,8 @@ static struct hub_run run_hub(const char *duplex, char *const argv[],
 
 static void measure_scale(struct bench *b)
 {
-    char *argv[] = {"duplex", "run",        "hub",  "--clients", "10000",
-                    "--messages", "1",      "--os", NULL};
+    char *argv[] = {"duplex",     "run", "hub",  "--clients", "10000",
+                    "--messages", "1",   "--os", NULL};
     struct hub_run r;
 
     if (b->o.quick)
@@ -151,13 +151,12 @@ static void measure_rate(struct bench *b)
 
 static void measure_fair(struct bench *b)
 {
-    char *argv[] = {"duplex",     "run",  "hub",        "--clients",
-                    "200",        "--messages", "20",   "--capacity",
-                    "4096",       "--os", "--bad-client", "slow",
-                    NULL};
+    char *argv[] = {"duplex",       "run",  "hub",        "--clients", "200",
+                    "--messages",   "20",   "--capacity", "4096",      "--os",
+                    "--bad-client", "slow", NULL};
     double v[2][RUNS_MAX];
-    double others = (double)(FAIR_CLIENTS - 1) * (FAIR_CLIENTS - 1) *
-                    FAIR_MESSAGES;
+    double others =
+        (double)(FAIR_CLIENTS - 1) * (FAIR_CLIENTS - 1) * FAIR_MESSAGES;
     int run = 0;
     int k = 0;
 
@@ -230,8 +229,8 @@ static void targets(const struct bench *b)
     const struct results *r = &b->r;
     char got[48];
 
-    snprintf(got, sizeof got, "%s, %.1f s", r->hub_scale_clean ? "clean" : "not clean",
-             r->hub_scale_seconds);
+    snprintf(got, sizeof got, "%s, %.1f s",
+             r->hub_scale_clean ? "clean" : "not clean", r->hub_scale_seconds);
     if (!r->hub_scale_ran)
         snprintf(got, sizeof got, "--quick leaves it out");
     print_target(b, r->hub_scale_ran,

@@ -340,8 +340,8 @@ static int hub_create_bad(struct hub *h, const struct scenario_options *o)
         return 0;
     for (i = 0; i < n; i++)
         h->out[i].item = h->outbox_items + i * h->outbox_cap;
-    return h->written != NULL && h->forgotten != NULL &&
-           h->cut != NULL && h->left_seen != NULL && h->announce != NULL;
+    return h->written != NULL && h->forgotten != NULL && h->cut != NULL &&
+           h->left_seen != NULL && h->announce != NULL;
 }
 
 /*
@@ -388,9 +388,9 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     h->closed = calloc(n, sizeof *h->closed);
     h->got = calloc(n, sizeof *h->got);
     h->client_end = calloc(n, sizeof *h->client_end);
-    if (h->inbox == NULL || h->args == NULL || h->thread == NULL || h->s == NULL ||
-        h->next == NULL || h->sent == NULL || h->closed == NULL ||
-        h->got == NULL || h->client_end == NULL)
+    if (h->inbox == NULL || h->args == NULL || h->thread == NULL ||
+        h->s == NULL || h->next == NULL || h->sent == NULL ||
+        h->closed == NULL || h->got == NULL || h->client_end == NULL)
         goto fail;
     for (i = 0; i < n; i++)
         if (stream_create(NULL, &so, &h->s[i]) != STATUS_OK)

@@ -20,18 +20,19 @@
 
 #include "scenarios/call.h"
 
-#define HUB_INBOX 64 /* queued items at least (one per client's message or
-                       end, as many more clients have); readers wait when
-                       it is full */
-#define HUB_TEXT 24        /* "c1000 m10000000" fits */
-#define HUB_TRACED 4       /* more clients than this: no timeline */
-#define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
+/* Items the inbox holds at least (hub_inbox_cap: two a client when that
+ * is more); a reader waits while it is full. */
+#define HUB_INBOX 64
+#define HUB_TEXT 24            /* "c1000 m10000000" fits */
+#define HUB_TRACED 4           /* more clients than this: no timeline */
+#define HUB_THREADS_EACH 3     /* per client: server/read, recv, send */
 #define HUB_BAD_THREADS_EACH 4 /* ... and server/write, with a bad client */
 #define HUB_BAD_MESSAGES 5  /* messages each, by default, with a bad client */
 #define HUB_BAD_CAPACITY 16 /* bytes each pipe holds, by default, ditto */
-#define HUB_OUTBOX 4   /* with a bad client: messages queued for each client */
-#define HUB_OUTBOX_MANY 64 /* ... when there are more clients than a
-                              simulated run holds (hub_outbox_cap) */
+#define HUB_OUTBOX 4 /* with a bad client: messages queued for each client */
+/* ... in a hub with more clients than a simulated run holds
+ * (hub_outbox_cap) */
+#define HUB_OUTBOX_MANY 64
 #define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
 #define HUB_SHUTDOWN_MS                                                        \
     100 /* how long the hub's shutdown waits for a                             \
@@ -83,7 +84,7 @@ struct hub {
     struct sched_cond writable;
     struct sched_cond outbox_ready; /* an outbox got an item or closed */
     struct sched_cond outbox_room;  /* an outbox has room again */
-    struct hub_item *inbox; /* inbox_cap items: hub_inbox_cap */
+    struct hub_item *inbox;         /* inbox_cap items: hub_inbox_cap */
     unsigned inbox_cap, head, count;
     int aborted;        /* hub_abort ran: nobody waits on the inbox */
     int senders_done;   /* client senders that have returned */
@@ -97,18 +98,18 @@ struct hub {
     struct hub_arg *args;      /* client i's threads' argument */
     struct run_thread *thread; /* the hub loop, then 3 (4) per client */
     /* with a bad client only */
-    struct hub_outbox *out; /* out[i]: for client i */
-    unsigned outbox_cap;    /* hub_outbox_cap */
+    struct hub_outbox *out;        /* out[i]: for client i */
+    unsigned outbox_cap;           /* hub_outbox_cap */
     struct hub_item *outbox_items; /* every outbox's items, in one block */
-    uint64_t *written;      /* messages client i's writer sent */
-    int *forgotten;         /* the hub sends client i nothing more
-                               (hub loop only) */
-    enum status *cut;       /* why the hub forgot client i: what its
-                               reader saw when it left of itself, or
-                               RESOURCE_EXHAUSTED (dropped), UNAVAILABLE
-                               (the shutdown's deadline) */
-    int *left_seen;         /* left_seen[i * n + k]: i was told k left */
-    int *announce;          /* clients forgotten, in order (hub loop) */
+    uint64_t *written;             /* messages client i's writer sent */
+    int *forgotten;                /* the hub sends client i nothing more
+                                      (hub loop only) */
+    enum status *cut;              /* why the hub forgot client i: what its
+                                      reader saw when it left of itself, or
+                                      RESOURCE_EXHAUSTED (dropped), UNAVAILABLE
+                                      (the shutdown's deadline) */
+    int *left_seen;                /* left_seen[i * n + k]: i was told k left */
+    int *announce;                 /* clients forgotten, in order (hub loop) */
     int nannounce, nannounced;
     int returned; /* threads that have returned (under mu) */
 };

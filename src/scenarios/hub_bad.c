@@ -558,7 +558,8 @@ static void hub_bad_say_hub(const struct hub *h, struct scenario_result *r)
                      "its queue stayed full (%u messages) for %d ms: the hub "
                      "dropped it with RESOURCE_EXHAUSTED (%d client%s "
                      "dropped)",
-                     h->outbox_cap, HUB_SLOW_MS, dropped, dropped == 1 ? "" : "s");
+                     h->outbox_cap, HUB_SLOW_MS, dropped,
+                     dropped == 1 ? "" : "s");
     else if (h->cut[0] == STATUS_UNAVAILABLE)
         scenario_say(r,
                      "the hub's shutdown waited %lld ms, then ended client 1's "
