@@ -40,9 +40,9 @@
 const size_t bench_sizes[NSIZES] = {16, 1024, 65536};
 const char *const bench_size_names[NSIZES] = {"16 B", "1 KiB", "64 KiB"};
 
-const struct figure *const bench_figures[] = {&figure_pipe,     &figure_echo,
-                                              &figure_pingpong, &figure_codec,
-                                              &figure_sim,      &figure_mem};
+const struct figure *const bench_figures[] = {
+    &figure_pipe, &figure_echo, &figure_pingpong, &figure_codec,
+    &figure_sim,  &figure_mem,  &figure_hub};
 const size_t bench_nfigures = sizeof bench_figures / sizeof bench_figures[0];
 
 static const struct work full_work = {
@@ -105,11 +105,11 @@ static const char usage[] =
     "default 5)\n"
     "  --quick            small counts and 3 runs: a smoke test for CI\n"
     "  --only NAME[,...]  only these figures (may be repeated): pipe, echo,\n"
-    "                     pingpong, codec, sim, mem\n"
+    "                     pingpong, codec, sim, mem, hub\n"
     "  --go-peers SCRIPT  after the C figures, run the Go peers' bench.sh "
     "once\n"
     "                     and compare (make bench: GO_PEERS=SCRIPT)\n"
-    "  --duplex PATH      the duplex binary, for the memory figure\n"
+    "  --duplex PATH      the duplex binary, for the memory and hub figures\n"
     "                     (default: $DUPLEX, else build/duplex)\n"
     "  -h, --help         this text\n"
     "\n"

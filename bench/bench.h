@@ -84,6 +84,13 @@ struct results {
     struct summary rss[3];          /* KiB: 1 message, many,
                                        the difference */
     struct summary stream_extra[2]; /* C bytes at 64 KiB, 1 MiB */
+    int hub_scale_ran;              /* the 10,000-client hub ran */
+    int hub_scale_clean;            /* ... and exited 0 in time */
+    double hub_scale_seconds;       /* its wall time */
+    double hub_scale_kib;           /* its peak RSS */
+    struct summary hub_rate;        /* deliveries/s, 1,000 clients */
+    struct summary hub_fair[2];     /* the others' deliveries/s, without
+                                       and with a slow client */
     struct go go;
 };
 
@@ -121,6 +128,7 @@ extern const struct figure figure_pingpong;
 extern const struct figure figure_codec;
 extern const struct figure figure_sim;
 extern const struct figure figure_mem;
+extern const struct figure figure_hub;
 
 /* The figures, in the order they run and print (bench.c). */
 extern const struct figure *const bench_figures[];

@@ -122,8 +122,8 @@ void ratio_target(const struct bench *b, int have, double value, double ref,
 }
 
 /*
- * Issue #16's targets that no figure here measures yet (the HTTP/2 wire
- * and the hub at scale), listed so that the list of targets stays whole.
+ * Issue #16's targets that no figure here measures yet (the HTTP/2 wire),
+ * listed so that the list of targets stays whole.
  */
 static const char *const pending[][2] = {
     {"h2 echo >= 3x grpc-go bufconn at 16 B", "h2"},
@@ -134,10 +134,6 @@ static const char *const pending[][2] = {
     {"h2 SIM exploration >= 10,000 schedules/s", "h2"},
     {"h2: 1,000,000 msgs peak <= 1 msg + 4 MiB", "h2"},
     {"h2 connection's fixed cost reported", "h2"},
-    {"hub 10,000 clients: clean shutdown <= 30 s", "hub"},
-    {"hub 10,000 clients: peak RSS <= 1 GiB", "hub"},
-    {"hub 1,000 clients >= 4,995,000 deliveries/s", "hub"},
-    {"hub with one client not reading >= 90% rate", "hub"},
 };
 
 static void print_pending(const struct bench *b)

@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "core/trace.h"
 #include "scenarios/explore_scenario.h"
+#include "scenarios/hub.h"
 #include "scenarios/registry.h"
 #include "scenarios/scenario.h"
 
@@ -371,6 +372,44 @@ static void test_hub_bad_client_options_are_checked(void **state)
     assert_non_null(strstr(why.text, "--bad-client is for the hub"));
 }
 
+/*
+ * The inbox holds a message and an end for every client, so that at scale
+ * the hub loop takes what every client posted in few batches; a hub small
+ * enough to simulate keeps HUB_INBOX, and with it every schedule.
+ */
+static void test_hub_inbox_holds_two_items_a_client(void **state)
+{
+    int n = 0;
+
+    (void)state;
+    for (n = 1; n <= SCENARIO_HUB_SIM_MAX; n++)
+        assert_int_equal(hub_inbox_cap(n), HUB_INBOX);
+    for (n = 1; n <= 100000; n++)
+        assert_true(hub_inbox_cap(n) >= 2 * (unsigned)n);
+}
+
+/*
+ * A hub larger than a simulation holds gives each outbox HUB_OUTBOX_MANY
+ * messages (one hand-off to a writer per message cost the others nine
+ * tenths of their rate); a simulated hub keeps HUB_OUTBOX, and the
+ * narration says which it had.
+ */
+static void test_hub_large_hub_has_larger_outboxes(void **state)
+{
+    struct scenario_options o = bad_opts("slow", 20);
+    struct scenario_result r;
+    char line[64];
+
+    (void)state;
+    assert_int_equal(hub_outbox_cap(3), HUB_OUTBOX);
+    o.os = 1;
+    run_kind("slow", STATUS_RESOURCE_EXHAUSTED, o, &r);
+    snprintf(line, sizeof line, "its queue stayed full (%d messages)",
+             HUB_OUTBOX_MANY);
+    assert_non_null(strstr(r.report, line));
+    scenario_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_hub_bad_client_explored),
         cmocka_unit_test(test_hub_bad_client_options_are_checked),
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
+        cmocka_unit_test(test_hub_inbox_holds_two_items_a_client),
+        cmocka_unit_test(test_hub_large_hub_has_larger_outboxes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

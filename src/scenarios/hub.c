@@ -44,6 +44,11 @@ int hub_threads(const struct hub *h)
     return each * h->n + 1;
 }
 
+unsigned hub_inbox_cap(int n)
+{
+    return n > HUB_INBOX / 2 ? 2 * (unsigned)n : HUB_INBOX;
+}
+
 /*
  * Ends every call and wakes every waiter for good, so that each thread
  * returns: a thread could not start, or the hub loop cannot run.
@@ -80,11 +85,11 @@ static void hub_abort_run(void *arg)
 void hub_post(struct hub *h, const struct hub_item *it)
 {
     sched_mutex_lock(&h->mu);
-    while (h->count == HUB_INBOX && !h->aborted)
+    while (h->count == h->inbox_cap && !h->aborted)
         if (sched_cond_wait(&h->writable, &h->mu) == STATUS_DEADLOCK)
             break; /* SIM unwinding: the report says why */
-    if (h->count < HUB_INBOX) {
-        h->inbox[(h->head + h->count) % HUB_INBOX] = *it;
+    if (h->count < h->inbox_cap) {
+        h->inbox[(h->head + h->count) % h->inbox_cap] = *it;
         h->count++;
         sched_cond_signal(&h->readable);
     }
@@ -105,7 +110,7 @@ enum status hub_take(struct hub *h, struct hub_item *items, unsigned *n,
                  : sched_cond_timedwait(&h->readable, &h->mu, deadline_ns);
     while (h->count > 0) {
         items[(*n)++] = h->inbox[h->head];
-        h->head = (h->head + 1) % HUB_INBOX;
+        h->head = (h->head + 1) % h->inbox_cap;
         h->count--;
     }
     if (*n > 0) {
@@ -154,14 +159,16 @@ enum status hub_reader(void *arg)
 static enum status hub_loop(void *arg)
 {
     struct hub *h = arg;
-    struct hub_item batch[HUB_INBOX];
+    struct hub_item *batch = calloc(h->inbox_cap, sizeof *batch);
     enum status *sent = calloc((size_t)h->n, sizeof *sent);
     unsigned n = 0;
     unsigned k = 0;
     int done = 0;
     int j = 0;
 
-    if (sent == NULL) { /* nobody would forward: end the run */
+    if (batch == NULL || sent == NULL) { /* nobody would forward */
+        free(batch);
+        free(sent);
         hub_abort(h);
         return STATUS_RESOURCE_EXHAUSTED;
     }
@@ -181,6 +188,7 @@ static enum status hub_loop(void *arg)
     }
     for (j = 0; j < h->n; j++)
         stream_finish(stream_server(h->s[j]), STATUS_OK, NULL);
+    free(batch);
     free(sent);
     return STATUS_OK;
 }
@@ -313,20 +321,27 @@ size_t hub_capacity(const struct scenario *sc, const struct scenario_options *o)
 static int hub_create_bad(struct hub *h, const struct scenario_options *o)
 {
     size_t n = (size_t)h->n;
+    size_t i = 0;
 
     if (h->bad == HUB_BAD_NONE)
         return 1;
     h->slow_ns = (int64_t)HUB_SLOW_MS * 1000000;
     h->shutdown_ns = (o->timeout_ms > 0 ? o->timeout_ms : HUB_SHUTDOWN_MS) *
                      (int64_t)1000000;
+    h->outbox_cap = hub_outbox_cap(h->n);
     h->out = calloc(n, sizeof *h->out);
+    h->outbox_items = calloc(n * h->outbox_cap, sizeof *h->outbox_items);
     h->written = calloc(n, sizeof *h->written);
     h->forgotten = calloc(n, sizeof *h->forgotten);
     h->cut = calloc(n, sizeof *h->cut);
     h->left_seen = calloc(n * n, sizeof *h->left_seen);
     h->announce = calloc(n, sizeof *h->announce);
-    return h->out != NULL && h->written != NULL && h->forgotten != NULL &&
-           h->cut != NULL && h->left_seen != NULL && h->announce != NULL;
+    if (h->out == NULL || h->outbox_items == NULL)
+        return 0;
+    for (i = 0; i < n; i++)
+        h->out[i].item = h->outbox_items + i * h->outbox_cap;
+    return h->written != NULL && h->forgotten != NULL && h->cut != NULL &&
+           h->left_seen != NULL && h->announce != NULL;
 }
 
 /*
@@ -363,6 +378,8 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     sched_cond_init(&h->outbox_room);
     if (!hub_create_bad(h, o))
         goto fail;
+    h->inbox_cap = hub_inbox_cap(h->n);
+    h->inbox = calloc(h->inbox_cap, sizeof *h->inbox);
     h->args = calloc(n, sizeof *h->args);
     h->thread = calloc((size_t)hub_threads(h), sizeof *h->thread);
     h->s = calloc(n, sizeof *h->s);
@@ -371,9 +388,9 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     h->closed = calloc(n, sizeof *h->closed);
     h->got = calloc(n, sizeof *h->got);
     h->client_end = calloc(n, sizeof *h->client_end);
-    if (h->args == NULL || h->thread == NULL || h->s == NULL ||
-        h->next == NULL || h->sent == NULL || h->closed == NULL ||
-        h->got == NULL || h->client_end == NULL)
+    if (h->inbox == NULL || h->args == NULL || h->thread == NULL ||
+        h->s == NULL || h->next == NULL || h->sent == NULL ||
+        h->closed == NULL || h->got == NULL || h->client_end == NULL)
         goto fail;
     for (i = 0; i < n; i++)
         if (stream_create(NULL, &so, &h->s[i]) != STATUS_OK)
@@ -392,6 +409,7 @@ static void hub_free(struct hub *h)
     for (i = 0; h->s != NULL && i < h->n; i++)
         stream_destroy(h->s[i]);
     free(h->s);
+    free(h->inbox);
     free(h->next);
     free(h->sent);
     free(h->closed);
@@ -400,6 +418,7 @@ static void hub_free(struct hub *h)
     free(h->args);
     free(h->thread);
     free(h->out);
+    free(h->outbox_items);
     free(h->written);
     free(h->forgotten);
     free(h->cut);

@@ -8,7 +8,7 @@
  *   threads), runs it and says what it counted; fan-in is the same in
  *   both: one reader per stream posts into one inbox (hub_post), and one
  *   hub loop takes it (hub_take). What a bad client changes is fan-out:
- *   hub_bad.c gives every client an outbox of HUB_OUTBOX messages and a
+ *   hub_bad.c gives every client an outbox (hub_outbox_cap) and a
  *   writer thread, so the hub loop never sends on a stream itself.
  *
  * Locking
@@ -20,14 +20,19 @@
 
 #include "scenarios/call.h"
 
-#define HUB_INBOX 64       /* queued messages; readers wait when it is full */
-#define HUB_TEXT 24        /* "c1000 m10000000" fits */
-#define HUB_TRACED 4       /* more clients than this: no timeline */
-#define HUB_THREADS_EACH 3 /* per client: server/read, recv, send */
+/* Items the inbox holds at least (hub_inbox_cap: two a client when that
+ * is more); a reader waits while it is full. */
+#define HUB_INBOX 64
+#define HUB_TEXT 24            /* "c1000 m10000000" fits */
+#define HUB_TRACED 4           /* more clients than this: no timeline */
+#define HUB_THREADS_EACH 3     /* per client: server/read, recv, send */
 #define HUB_BAD_THREADS_EACH 4 /* ... and server/write, with a bad client */
 #define HUB_BAD_MESSAGES 5  /* messages each, by default, with a bad client */
 #define HUB_BAD_CAPACITY 16 /* bytes each pipe holds, by default, ditto */
-#define HUB_OUTBOX 4   /* with a bad client: messages queued for each client */
+#define HUB_OUTBOX 4 /* with a bad client: messages queued for each client */
+/* ... in a hub with more clients than a simulated run holds
+ * (hub_outbox_cap) */
+#define HUB_OUTBOX_MANY 64
 #define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
 #define HUB_SHUTDOWN_MS                                                        \
     100 /* how long the hub's shutdown waits for a                             \
@@ -50,7 +55,7 @@ struct hub_item {
 
 /* With a bad client: what the hub has yet to send to one client. */
 struct hub_outbox {
-    struct hub_item item[HUB_OUTBOX];
+    struct hub_item *item; /* hub->outbox_cap of them */
     unsigned head, count;
     int closed; /* the hub sends it nothing more */
     int finish; /* ... and its writer then ends the call with OK */
@@ -79,8 +84,8 @@ struct hub {
     struct sched_cond writable;
     struct sched_cond outbox_ready; /* an outbox got an item or closed */
     struct sched_cond outbox_room;  /* an outbox has room again */
-    struct hub_item inbox[HUB_INBOX];
-    unsigned head, count;
+    struct hub_item *inbox;         /* inbox_cap items: hub_inbox_cap */
+    unsigned inbox_cap, head, count;
     int aborted;        /* hub_abort ran: nobody waits on the inbox */
     int senders_done;   /* client senders that have returned */
     uint64_t forwarded; /* messages sent on to clients (hub loop, or the
@@ -93,22 +98,31 @@ struct hub {
     struct hub_arg *args;      /* client i's threads' argument */
     struct run_thread *thread; /* the hub loop, then 3 (4) per client */
     /* with a bad client only */
-    struct hub_outbox *out; /* out[i]: for client i */
-    uint64_t *written;      /* messages client i's writer sent */
-    int *forgotten;         /* the hub sends client i nothing more
-                               (hub loop only) */
-    enum status *cut;       /* why the hub forgot client i: what its
-                               reader saw when it left of itself, or
-                               RESOURCE_EXHAUSTED (dropped), UNAVAILABLE
-                               (the shutdown's deadline) */
-    int *left_seen;         /* left_seen[i * n + k]: i was told k left */
-    int *announce;          /* clients forgotten, in order (hub loop) */
+    struct hub_outbox *out;        /* out[i]: for client i */
+    unsigned outbox_cap;           /* hub_outbox_cap */
+    struct hub_item *outbox_items; /* every outbox's items, in one block */
+    uint64_t *written;             /* messages client i's writer sent */
+    int *forgotten;                /* the hub sends client i nothing more
+                                      (hub loop only) */
+    enum status *cut;              /* why the hub forgot client i: what its
+                                      reader saw when it left of itself, or
+                                      RESOURCE_EXHAUSTED (dropped), UNAVAILABLE
+                                      (the shutdown's deadline) */
+    int *left_seen;                /* left_seen[i * n + k]: i was told k left */
+    int *announce;                 /* clients forgotten, in order (hub loop) */
     int nannounce, nannounced;
     int returned; /* threads that have returned (under mu) */
 };
 
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h);
+
+/*
+ * The items the inbox of a hub of n clients holds: HUB_INBOX, or two per
+ * client (a message and its end) when that is more, so that the hub loop
+ * takes as much as it can at once however many clients post.
+ */
+unsigned hub_inbox_cap(int n);
 
 /* Ends every call and wakes every waiter for good (a thread could not
  * start, or the hub loop cannot run). */
@@ -118,7 +132,8 @@ void hub_abort(struct hub *h);
 void hub_post(struct hub *h, const struct hub_item *it);
 
 /*
- * Takes everything in the inbox (at least one item) into items, waiting
+ * Takes everything in the inbox (at least one item) into items (room for
+ * h->inbox_cap), waiting
  * until deadline_ns at most (SCHED_NO_DEADLINE: no limit).
  * Returns STATUS_OK, STATUS_CANCELLED (aborted and empty),
  * STATUS_DEADLINE_EXCEEDED (empty at the deadline) or STATUS_DEADLOCK
@@ -151,6 +166,15 @@ size_t hub_capacity(const struct scenario *sc,
  * Returns STATUS_OK and sets *out, or STATUS_INVALID_ARGUMENT.
  */
 enum status hub_bad_parse(const char *name, enum hub_bad *out);
+
+/*
+ * The messages each client's outbox holds in a hub of n clients with a
+ * bad client: HUB_OUTBOX in any hub the simulator can run (its schedules
+ * and its narration stay as they are), HUB_OUTBOX_MANY in a larger one,
+ * where a hand-off to each writer per message would cost the others most
+ * of their rate.
+ */
+unsigned hub_outbox_cap(int n);
 
 /* Whether o fits a hub with a bad client; why says what to change. */
 enum status hub_bad_check(const struct scenario *sc,

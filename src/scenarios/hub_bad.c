@@ -7,7 +7,7 @@
  * Design
  *   Fan-out through outboxes. The happy path's hub loop sends on every
  *   stream itself, so one client that stops reading stops it, and with it
- *   everyone. Here each client has an outbox of HUB_OUTBOX messages and a
+ *   everyone. Here each client has an outbox (hub_outbox_cap messages) and a
  *   writer thread ("server/write<i>") that sends them: the hub loop only
  *   queues. A full outbox is a client that is behind.
  *
@@ -67,6 +67,11 @@ enum status hub_bad_parse(const char *name, enum hub_bad *out)
 /* A simulated run has 4 threads a client and the hub loop, in 64. */
 #define HUB_BAD_SIM_MAX ((SCHED_SIM_MAX_THREADS - 2) / HUB_BAD_THREADS_EACH)
 
+unsigned hub_outbox_cap(int n)
+{
+    return n > HUB_BAD_SIM_MAX ? HUB_OUTBOX_MANY : HUB_OUTBOX;
+}
+
 enum status hub_bad_check(const struct scenario *sc,
                           const struct scenario_options *o,
                           struct status_detail *why)
@@ -90,13 +95,13 @@ enum status hub_bad_check(const struct scenario *sc,
             "(4 threads each); use --os for more",
             HUB_BAD_SIM_MAX);
     if (bad == HUB_BAD_SLOW &&
-        (size_t)(n - 1) * (size_t)m < HUB_OUTBOX + 4 + frames)
+        (size_t)(n - 1) * (size_t)m < hub_outbox_cap(n) + 4 + frames)
         return status_detail_set(
             why, STATUS_INVALID_ARGUMENT,
             "--bad-client slow needs more messages for client 1 than it "
             "can hold (%d queued, 1 read, 1 being sent, %zu in its pipe): "
             "(clients - 1) x messages of %zu or more",
-            HUB_OUTBOX, frames, HUB_OUTBOX + 4 + frames);
+            hub_outbox_cap(n), frames, hub_outbox_cap(n) + 4 + frames);
     if (bad == HUB_BAD_LEAVE && m < 2)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "--bad-client leave needs --messages 2 or "
@@ -122,7 +127,7 @@ static enum status outbox_take(struct hub *h, struct hub_outbox *ob,
             break; /* SIM unwinding: the report says why */
     if (ob->count > 0) {
         *it = ob->item[ob->head];
-        ob->head = (ob->head + 1) % HUB_OUTBOX;
+        ob->head = (ob->head + 1) % h->outbox_cap;
         ob->count--;
         sched_cond_broadcast(&h->outbox_room);
     } else {
@@ -145,11 +150,11 @@ static int outbox_put(struct hub *h, int j, const struct hub_item *it)
     int put = 0;
 
     sched_mutex_lock(&h->mu);
-    while (ob->count == HUB_OUTBOX && !ob->closed && !h->aborted &&
+    while (ob->count == h->outbox_cap && !ob->closed && !h->aborted &&
            st == STATUS_OK)
         st = sched_cond_timedwait(&h->outbox_room, &h->mu, deadline);
-    if (ob->count < HUB_OUTBOX && !ob->closed) {
-        ob->item[(ob->head + ob->count) % HUB_OUTBOX] = *it;
+    if (ob->count < h->outbox_cap && !ob->closed) {
+        ob->item[(ob->head + ob->count) % h->outbox_cap] = *it;
         ob->count++;
         sched_cond_broadcast(&h->outbox_ready);
         put = 1;
@@ -199,8 +204,8 @@ static void hub_deliver(struct hub *h, int j, const struct hub_item *it)
     if (h->forgotten[j] || outbox_put(h, j, it))
         return;
     snprintf(text, sizeof text,
-             "client %d read too slowly: %d messages queued for %d ms", j + 1,
-             HUB_OUTBOX, HUB_SLOW_MS);
+             "client %d read too slowly: %u messages queued for %d ms", j + 1,
+             h->outbox_cap, HUB_SLOW_MS);
     hub_forget(h, j, STATUS_RESOURCE_EXHAUSTED, text);
 }
 
@@ -268,7 +273,7 @@ static int hub_count(const int *ended, int n)
 enum status hub_bad_loop(void *arg)
 {
     struct hub *h = arg;
-    struct hub_item batch[HUB_INBOX];
+    struct hub_item *batch = calloc(h->inbox_cap, sizeof *batch);
     int *ended = calloc((size_t)h->n, sizeof *ended);
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
@@ -276,7 +281,9 @@ enum status hub_bad_loop(void *arg)
     unsigned k = 0;
     int j = 0;
 
-    if (ended == NULL) { /* nobody would forward: end the run */
+    if (batch == NULL || ended == NULL) { /* nobody would forward */
+        free(batch);
+        free(ended);
         hub_abort(h);
         hub_returns(h);
         return STATUS_RESOURCE_EXHAUSTED;
@@ -300,6 +307,7 @@ enum status hub_bad_loop(void *arg)
     for (j = 0; j < h->n; j++)
         if (!h->forgotten[j])
             outbox_close(h, j, 1);
+    free(batch);
     free(ended);
     hub_returns(h);
     return STATUS_OK;
@@ -547,10 +555,11 @@ static void hub_bad_say_hub(const struct hub *h, struct scenario_result *r)
         scenario_say(r, "the hub never forgot client 1");
     else if (h->cut[0] == STATUS_RESOURCE_EXHAUSTED)
         scenario_say(r,
-                     "its queue stayed full (%d messages) for %d ms: the hub "
+                     "its queue stayed full (%u messages) for %d ms: the hub "
                      "dropped it with RESOURCE_EXHAUSTED (%d client%s "
                      "dropped)",
-                     HUB_OUTBOX, HUB_SLOW_MS, dropped, dropped == 1 ? "" : "s");
+                     h->outbox_cap, HUB_SLOW_MS, dropped,
+                     dropped == 1 ? "" : "s");
     else if (h->cut[0] == STATUS_UNAVAILABLE)
         scenario_say(r,
                      "the hub's shutdown waited %lld ms, then ended client 1's "
