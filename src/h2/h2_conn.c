@@ -21,14 +21,22 @@
  *   mode a connection whose threads can never run again is a deadlock the
  *   simulator reports, and its waits return STATUS_DEADLOCK to unwind.
  *
+ *   On a socket (h2_conn_create_on) each end reads and writes its own end
+ *   of a loopback TCP connection instead of the pipes: closing a pipe's
+ *   write end becomes shutdown(SHUT_WR) (the peer reads EOF, as TCP's
+ *   FIN), and a reader that stops early shuts its socket both ways.
+ *
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/pipe.h"
 #include "h2/h2_internal.h"
+#include "h2/h2_socket.h"
 
 /* ---- byte buffers --------------------------------------------------- */
 
@@ -325,7 +333,9 @@ static enum status reader_main(void *arg)
 
     for (;;) {
         size_t got = 0;
-        enum status st = pipe_read(e->in, buf, sizeof buf, &got);
+        enum status st = e->fd >= 0
+                             ? h2_socket_read(e->fd, buf, sizeof buf, &got)
+                             : pipe_read(e->in, buf, sizeof buf, &got);
 
         sched_mutex_lock(&c->mu);
         if (st == STATUS_OK &&
@@ -340,7 +350,10 @@ static enum status reader_main(void *arg)
         sched_mutex_unlock(&c->mu);
         if (st != STATUS_OK) {
             /* Nobody reads this pipe now: its writer must not wait on it. */
-            pipe_close_read(e->in);
+            if (e->fd >= 0)
+                shutdown(e->fd, SHUT_RDWR);
+            else
+                pipe_close_read(e->in);
             return STATUS_OK;
         }
     }
@@ -378,7 +391,8 @@ static enum status writer_main(void *arg)
             break;
         memcpy(copy, data, (size_t)n);
         sched_mutex_unlock(&c->mu);
-        st = pipe_write(e->out, copy, (size_t)n, NULL);
+        st = e->fd >= 0 ? h2_socket_write(e->fd, copy, (size_t)n)
+                        : pipe_write(e->out, copy, (size_t)n, NULL);
         free(copy);
         sched_mutex_lock(&c->mu);
     }
@@ -388,8 +402,28 @@ static enum status writer_main(void *arg)
 
 /* ---- creating and destroying ---------------------------------------- */
 
+/* Each end on its own end of a loopback TCP connection. */
+static enum status open_sockets(struct h2_conn *c)
+{
+    int fds[2];
+    enum status st = h2_socket_loopback_pair(fds, NULL);
+
+    if (st == STATUS_OK) {
+        c->ends[H2_CLIENT].fd = fds[0];
+        c->ends[H2_SERVER].fd = fds[1];
+    }
+    return st;
+}
+
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out)
+{
+    return h2_conn_create_on(opts, 0, capacity, trace, out);
+}
+
+enum status h2_conn_create_on(const struct h2_options *opts, int socket,
+                              size_t capacity, struct trace *trace,
+                              struct h2_conn **out)
 {
     static const char *const names[2] = {"c2s", "s2c"};
     struct h2_conn *c = calloc(1, sizeof *c);
@@ -400,8 +434,11 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
         return STATUS_RESOURCE_EXHAUSTED;
     c->opts = *opts;
     sched_mutex_init(&c->mu);
+    c->ends[0].fd = c->ends[1].fd = -1;
     for (i = 0; i < 2 && st == STATUS_OK; i++)
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
+    if (st == STATUS_OK && socket)
+        st = open_sockets(c);
     for (i = 0; i < 2; i++) {
         struct h2_end *e = &c->ends[i];
 
@@ -459,8 +496,11 @@ static void stop_threads(struct h2_conn *c)
     for (i = 0; i < 2; i++)
         if (c->ends[i].threads > 1)
             sched_thread_join(&c->ends[i].writer);
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < 2; i++) {
         pipe_close_write(c->pipes[i]);
+        if (c->ends[i].fd >= 0)
+            shutdown(c->ends[i].fd, SHUT_WR); /* the peer reads EOF */
+    }
     for (i = 0; i < 2; i++)
         if (c->ends[i].threads > 0)
             sched_thread_join(&c->ends[i].reader);
@@ -477,6 +517,8 @@ void h2_conn_destroy(struct h2_conn *c)
         nghttp2_session_del(c->ends[i].session);
         sched_cond_destroy(&c->ends[i].wants);
         pipe_destroy(c->pipes[i]);
+        if (c->ends[i].fd >= 0)
+            close(c->ends[i].fd);
     }
     sched_mutex_destroy(&c->mu);
     free(c);

@@ -38,6 +38,8 @@ struct h2_end {
     nghttp2_session *session;
     struct pipe *out;        /* what this end writes */
     struct pipe *in;         /* what this end reads */
+    int fd;                  /* a TCP socket it uses instead of the
+                                pipes (h2_conn_create's socket), or -1 */
     struct sched_cond wants; /* the writer waits for something to send */
     struct sched_thread reader, writer;
     int threads;             /* how many of the two were started */
@@ -93,6 +95,13 @@ struct h2_conn {
 /* h2_conn.c */
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out);
+/* As h2_conn_create; socket 1: both ends on a loopback TCP connection. */
+enum status h2_conn_create_on(const struct h2_options *opts, int socket,
+                              size_t capacity, struct trace *trace,
+                              struct h2_conn **out);
+/* h2_wire.c: h2_wire_create, the connection on a socket when socket is 1. */
+enum status h2_wire_open(void *arg, int socket,
+                         const struct wire_params *params, struct wire **out);
 enum status h2_conn_start(struct h2_conn *c);
 void h2_conn_destroy(struct h2_conn *c);
 void h2_wake_writer_locked(struct h2_conn *c, int side);

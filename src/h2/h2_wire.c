@@ -405,6 +405,20 @@ static const struct wire_ops h2_ops = {
 
 const struct wire_type h2_wire_type = {"h2", h2_wire_create, NULL};
 
+/* The call's windows, on a loopback socket (see h2_wire.h). */
+static enum status h2_socket_wire_create(void *arg,
+                                         const struct wire_params *params,
+                                         struct wire **out)
+{
+    (void)arg;
+    if (sched_simulated())
+        return STATUS_FAILED_PRECONDITION;
+    return h2_wire_open(NULL, 1, params, out);
+}
+
+const struct wire_type h2_socket_wire_type = {"h2", h2_socket_wire_create,
+                                              NULL};
+
 static int window_ok(int32_t w)
 {
     return w >= 1; /* int32_t: never above 2^31-1 */
@@ -436,6 +450,12 @@ static enum status open_call(struct h2_call *call)
 enum status h2_wire_create(void *arg, const struct wire_params *params,
                            struct wire **out)
 {
+    return h2_wire_open(arg, 0, params, out);
+}
+
+enum status h2_wire_open(void *arg, int socket,
+                         const struct wire_params *params, struct wire **out)
+{
     struct h2_options o = {params->window, params->conn_window};
     struct h2_call *call = NULL;
     enum status st = STATUS_OK;
@@ -457,7 +477,8 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
     call->timeout_ns = params->timeout_ns ? params->timeout_ns
                                           : SCHED_NO_DEADLINE;
     sched_cond_init(&call->changed);
-    st = h2_conn_create(&o, params->capacity, params->trace, &call->conn);
+    st = h2_conn_create_on(&o, socket, params->capacity, params->trace,
+                           &call->conn);
     if (st == STATUS_OK)
         st = open_call(call);
     if (st == STATUS_OK)

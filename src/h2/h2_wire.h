@@ -46,6 +46,8 @@
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
  *   - No PING; the timeline shows the pipes' bytes, not the frames.
+ *   - On a socket (h2_socket_wire_type) both ends still run in this
+ *     process, each on its own end of a loopback TCP connection.
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
@@ -68,6 +70,16 @@ struct h2_options {
  * whose opts outlive the calls.
  */
 extern const struct wire_type h2_wire_type;
+
+/*
+ * The same wire with the connection on a loopback TCP socket (127.0.0.1,
+ * a port the kernel picks) instead of the pipes: the same frames, the
+ * same stream API, through the kernel's TCP. OS mode only: in SIM mode
+ * its create returns STATUS_FAILED_PRECONDITION, and STATUS_UNAVAILABLE
+ * when the socket cannot be made. The windows are the call's (params).
+ * The pipes still exist and carry nothing.
+ */
+extern const struct wire_type h2_socket_wire_type;
 
 /*
  * Creates one call's wire: a connection on two pipes of params->capacity
