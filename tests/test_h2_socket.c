@@ -248,6 +248,145 @@ static void test_h2_socket_refused_in_sim_mode(void **state)
     sched_sim_result_free(&res);
 }
 
+/* ---- one end each: two connections' ends, as two processes would ---- */
+
+struct peers {
+    struct stream *client; /* its client end is ours */
+    struct stream *server; /* its server end is ours */
+};
+
+static struct stream *peer_stream(struct h2_peer *p, int64_t timeout)
+{
+    static struct wire_type type = {"h2", h2_peer_wire_create, NULL};
+    struct wire_type *t = malloc(sizeof *t);
+    struct stream_options o;
+    struct stream *s = NULL;
+
+    (void)type;
+    assert_non_null(t);
+    t->name = "h2";
+    t->create = h2_peer_wire_create;
+    t->arg = p;
+    memset(&o, 0, sizeof o);
+    o.wire = t;
+    o.timeout_ns = timeout;
+    assert_int_equal(stream_create(NULL, &o, &s), STATUS_OK);
+    free(t); /* read by create only: the wire keeps nothing of it */
+    return s;
+}
+
+static void open_peers(struct peers *p, int64_t timeout)
+{
+    struct h2_peer c = {-1, H2_PEER_CLIENT, ""};
+    struct h2_peer sv = {-1, H2_PEER_SERVER, ""};
+    uint16_t port = 0;
+    int lfd = -1;
+
+    assert_int_equal(h2_socket_listen("127.0.0.1", 0, &lfd, &port, NULL),
+                     STATUS_OK);
+    assert_int_equal(h2_socket_connect("127.0.0.1", port, &c.fd, NULL),
+                     STATUS_OK);
+    assert_int_equal(h2_socket_accept(lfd, 20000, &sv.fd, NULL), STATUS_OK);
+    close(lfd);
+    p->client = peer_stream(&c, timeout);
+    p->server = peer_stream(&sv, 0);
+}
+
+static void test_h2_socket_peers_echo(void **state)
+{
+    int before = open_fds();
+    struct peers p;
+    struct frame_msg msg = {0};
+    struct status_detail why;
+    char path[128] = "";
+
+    (void)state;
+    open_peers(&p, 0);
+    assert_int_equal(stream_send(stream_client(p.client), "hello", 5, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(p.client)), STATUS_OK);
+    assert_int_equal(h2_peer_wire_await_request(stream_wire(p.server),
+                                                sched_now_ns() + 20000000000,
+                                                path, sizeof path, NULL),
+                     STATUS_OK);
+    assert_string_equal(path, "/chat.ChatService/Chat");
+    recv_text(stream_server(p.server), "hello");
+    assert_int_equal(stream_recv(stream_server(p.server), &msg, &why),
+                     STATUS_EOF);
+    assert_int_equal(
+        stream_send(stream_server(p.server), "echo: hello", 11, NULL),
+        STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(p.server),
+                                   STATUS_INVALID_ARGUMENT, "50% off: \"no\""),
+                     STATUS_OK);
+    recv_text(stream_client(p.client), "echo: hello");
+    assert_int_equal(stream_recv(stream_client(p.client), &msg, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_string_equal(why.text, "50% off: \"no\"");
+    frame_msg_free(&msg);
+    stream_destroy(p.client);
+    stream_destroy(p.server);
+    assert_int_equal(open_fds(), before);
+}
+
+static void test_h2_socket_peer_cancel_resets(void **state)
+{
+    struct peers p;
+    struct frame_msg msg = {0};
+    char path[128] = "";
+
+    (void)state;
+    open_peers(&p, 0);
+    assert_int_equal(stream_send(stream_client(p.client), "hi", 2, NULL),
+                     STATUS_OK);
+    assert_int_equal(h2_peer_wire_await_request(stream_wire(p.server),
+                                                sched_now_ns() + 20000000000,
+                                                path, sizeof path, NULL),
+                     STATUS_OK);
+    recv_text(stream_server(p.server), "hi");
+    stream_cancel(stream_client(p.client));
+    /* The server's recv ends once RST_STREAM(CANCEL) arrives. */
+    assert_int_equal(stream_recv(stream_server(p.server), &msg, NULL),
+                     STATUS_CANCELLED);
+    assert_true(h2_wire_frame_counts(stream_wire(p.server))
+                    .sent[H2_CLIENT][NGHTTP2_RST_STREAM] == 1);
+    frame_msg_free(&msg);
+    stream_destroy(p.client);
+    stream_destroy(p.server);
+}
+
+/* A peer that speaks HTTP/1.1 to the server: a clear UNAVAILABLE. */
+static void test_h2_socket_garbage_from_the_peer(void **state)
+{
+    static const char garbage[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    int before = open_fds();
+    struct h2_peer sv = {-1, H2_PEER_SERVER, ""};
+    struct stream *s = NULL;
+    struct status_detail why;
+    uint16_t port = 0;
+    int lfd = -1, c = -1;
+    char path[128] = "";
+
+    (void)state;
+    assert_int_equal(h2_socket_listen("127.0.0.1", 0, &lfd, &port, NULL),
+                     STATUS_OK);
+    assert_int_equal(h2_socket_connect("127.0.0.1", port, &c, NULL),
+                     STATUS_OK);
+    assert_int_equal(h2_socket_accept(lfd, 20000, &sv.fd, NULL), STATUS_OK);
+    close(lfd);
+    s = peer_stream(&sv, 0);
+    assert_int_equal(h2_socket_write(c, garbage, sizeof garbage - 1),
+                     STATUS_OK);
+    assert_int_equal(h2_peer_wire_await_request(stream_wire(s),
+                                                sched_now_ns() + 20000000000,
+                                                path, sizeof path, &why),
+                     STATUS_UNAVAILABLE);
+    assert_non_null(strstr(why.text, "not HTTP/2"));
+    stream_destroy(s);
+    close(c);
+    assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +396,9 @@ int main(void)
         cmocka_unit_test(test_h2_socket_refused_and_port_in_use),
         cmocka_unit_test(test_h2_socket_parse_addr),
         cmocka_unit_test(test_h2_socket_refused_in_sim_mode),
+        cmocka_unit_test(test_h2_socket_peers_echo),
+        cmocka_unit_test(test_h2_socket_peer_cancel_resets),
+        cmocka_unit_test(test_h2_socket_garbage_from_the_peer),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

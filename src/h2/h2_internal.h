@@ -71,6 +71,7 @@ struct h2_call {
     int request_arrived;       /* the server's session has the stream */
     int response_started;      /* the server submitted its HEADERS */
     int closed;                /* nghttp2 closed the stream */
+    char path[128];            /* the request's :path (server side) */
     struct status_detail trailer;     /* what the server finishes with */
     struct status_detail got_trailer; /* what the client received */
     int has_got_trailer;              /* grpc-status arrived */
@@ -99,6 +100,12 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
 enum status h2_conn_create_on(const struct h2_options *opts, int socket,
                               size_t capacity, struct trace *trace,
                               struct h2_conn **out);
+/* One end (side) on a connected socket fd, the other end a real peer. */
+enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
+                                int side, size_t capacity,
+                                struct trace *trace, struct h2_conn **out);
+/* The end that runs here and sends or receives d (a peer's: the local). */
+struct h2_end *h2_local_end(struct h2_conn *c, int side);
 /* h2_wire.c: h2_wire_create, the connection on a socket when socket is 1. */
 enum status h2_wire_open(void *arg, int socket,
                          const struct wire_params *params, struct wire **out);

@@ -82,6 +82,48 @@ extern const struct wire_type h2_wire_type;
 extern const struct wire_type h2_socket_wire_type;
 
 /*
+ * One end of a connection whose other end is a real peer (any HTTP/2
+ * gRPC implementation) on a connected TCP socket. This process runs only
+ * side's session and threads: H2_PEER_CLIENT dials (the call's client
+ * end is ours, stream 1, the server is the peer), H2_PEER_SERVER
+ * accepted (the call's server end is ours: the first stream the peer
+ * opens; it may open one at a time, SETTINGS_MAX_CONCURRENT_STREAMS 1,
+ * and a second is refused with RST_STREAM(REFUSED_STREAM)). Use only
+ * the stream end that is ours. OS mode only.
+ *
+ * For stream_options.wire: {"h2", h2_peer_wire_create, &peer}. The wire
+ * owns peer.fd from create on (it is closed with the wire, or at once
+ * when create fails).
+ */
+enum { H2_PEER_CLIENT = 0, H2_PEER_SERVER = 1 };
+struct h2_peer {
+    int fd;
+    int side; /* H2_PEER_CLIENT or H2_PEER_SERVER */
+    char path[128]; /* H2_PEER_SERVER: the request's :path, once it came */
+};
+
+/*
+ * Returns one of:
+ *   STATUS_OK                   *out is the new wire
+ *   STATUS_FAILED_PRECONDITION  in SIM mode
+ *   STATUS_INVALID_ARGUMENT     a window below 1
+ *   STATUS_RESOURCE_EXHAUSTED   out of memory, or a thread did not start
+ */
+enum status h2_peer_wire_create(void *arg, const struct wire_params *params,
+                                struct wire **out);
+
+/*
+ * H2_PEER_SERVER: waits (at most until deadline_ns, sched time) until
+ * the peer's request HEADERS arrived, and copies its :path into path
+ * (cap bytes). Returns STATUS_OK, STATUS_DEADLINE_EXCEEDED, or
+ * STATUS_UNAVAILABLE (the peer closed the connection, or sent what is not
+ * HTTP/2: why says which).
+ */
+enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
+                                       char *path, size_t cap,
+                                       struct status_detail *why);
+
+/*
  * Creates one call's wire: a connection on two pipes of params->capacity
  * bytes, its four threads (client/h2-read, client/h2-write, server/h2-read,
  * server/h2-write), the client's preface and SETTINGS, and the call's
