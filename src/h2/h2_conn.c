@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "core/pipe.h"
@@ -610,6 +611,17 @@ enum status h2_conn_start(struct h2_conn *c)
     return STATUS_OK;
 }
 
+/* How long a closing end reads what a real peer still sends. */
+#define H2_LINGER_MS 2000
+
+/* From now on a read that waits H2_LINGER_MS fails (and the reader stops). */
+static void linger_for_peer(int fd)
+{
+    struct timeval tv = {H2_LINGER_MS / 1000, (H2_LINGER_MS % 1000) * 1000};
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 /* GOAWAY from both ends, the writers drain and stop, then the readers. */
 static void stop_threads(struct h2_conn *c)
 {
@@ -618,7 +630,19 @@ static void stop_threads(struct h2_conn *c)
     sched_mutex_lock(&c->mu);
     c->closing = 1;
     for (i = 0; i < 2; i++) {
-        if (c->ends[i].session != NULL)
+        if (c->ends[i].session == NULL)
+            continue;
+        /*
+         * Facing a real peer, what is queued (the last DATA, the
+         * trailers) still goes out before GOAWAY ends the connection:
+         * terminate would drop it. Both ends here: the calls are over.
+         */
+        if (c->ends[1 - i].session == NULL)
+            nghttp2_submit_goaway(
+                c->ends[i].session, NGHTTP2_FLAG_NONE,
+                nghttp2_session_get_last_proc_stream_id(c->ends[i].session),
+                NGHTTP2_NO_ERROR, NULL, 0);
+        else
             nghttp2_session_terminate_session(c->ends[i].session,
                                               NGHTTP2_NO_ERROR);
         h2_wake_writer_locked(c, i);
@@ -630,13 +654,16 @@ static void stop_threads(struct h2_conn *c)
     for (i = 0; i < 2; i++) {
         pipe_close_write(c->pipes[i]);
         /*
-         * The peer reads EOF. A real peer may never close its side, so
-         * this end stops reading too: its GOAWAY is out.
+         * The peer reads EOF (TCP's FIN), and the reader drains what the
+         * peer still sends until it closes too; a real peer that never
+         * does is given H2_LINGER_MS. Closing with bytes unread would
+         * reset the connection and lose what the peer has not yet read.
          */
-        if (c->ends[i].fd >= 0)
-            shutdown(c->ends[i].fd, c->ends[1 - i].session != NULL
-                                        ? SHUT_WR
-                                        : SHUT_RDWR);
+        if (c->ends[i].fd >= 0) {
+            if (c->ends[1 - i].session == NULL)
+                linger_for_peer(c->ends[i].fd);
+            shutdown(c->ends[i].fd, SHUT_WR);
+        }
     }
     for (i = 0; i < 2; i++)
         if (c->ends[i].threads > 0)
