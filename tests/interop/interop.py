@@ -4,6 +4,8 @@ on loopback, both directions, each case asserting what both sides saw.
 
   grpcio client -> duplex serve   echo with half-close; a handler error
   duplex call   -> grpcio server  echo with half-close; a handler error
+  errors                          a refused connection, a port in use, a
+                                  peer that speaks HTTP/1.1
 
 No protoc: the method is /chat.ChatService/Chat with raw-bytes messages
 (identity serializers, a generic handler). Every wait has a timeout, so a
@@ -130,10 +132,54 @@ def duplex_client_cases(duplex):
     check("call->grpcio error", "server got", seen.got[:1], WORDS[:1])
 
 
+# ---- what a user sees when the peer is not there, or not gRPC -------------
+
+def error_cases(duplex):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nobody listens there now
+    r = call(duplex, f"127.0.0.1:{port}")
+    check("errors", "call, refused: exit", r.returncode, 1)
+    check("errors", "call, refused: says", r.stderr.strip(),
+          f"duplex call: cannot connect to 127.0.0.1:{port}: "
+          "Connection refused")
+    r = subprocess.run([duplex, "call", "nowhere", "echo"],
+                       capture_output=True, text=True, timeout=WAIT)
+    check("errors", "call, not HOST:PORT: exit", r.returncode, 2)
+    p, addr = start_serve(duplex, 1)
+    r = subprocess.run([duplex, "serve", "--listen", addr, "--calls", "1"],
+                       capture_output=True, text=True, timeout=WAIT)
+    check("errors", "serve, port in use: exit", r.returncode, 1)
+    check("errors", "serve, port in use: says", r.stderr.strip(),
+          f"duplex serve: cannot listen on {addr}: Address already in use")
+    host, port = addr.split(":")
+    with socket.create_connection((host, int(port)), timeout=WAIT) as g:
+        g.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        g.settimeout(WAIT)
+        try:
+            while g.recv(4096):  # the GOAWAY, then the close
+                pass
+        except OSError:
+            pass
+    with grpc.insecure_channel(addr) as ch:  # serve goes on to the next
+        replies = list(ch.stream_stream(METHOD)(iter(WORDS[:1]),
+                                                timeout=WAIT))
+    out, _ = p.communicate(timeout=WAIT)
+    check("errors", "serve, HTTP/1.1 garbage: says",
+          "server: a connection without a call: the peer sent what is not "
+          "HTTP/2 (INTERNAL)" in out, True)
+    check("errors", "serve, after the garbage: next call", replies,
+          [b"echo: hello"])
+    check("errors", "serve, after the garbage: exit", p.returncode, 0)
+
+
 def main():
     duplex = sys.argv[1]
     grpcio_client_cases(duplex)
     duplex_client_cases(duplex)
+    error_cases(duplex)
     print(f"interop: {len(failures)} failed")
     return 1 if failures else 0
 
