@@ -2,7 +2,8 @@
 """make interop: duplex against Python's grpcio (Debian's python3-grpcio),
 on loopback, both directions, each case asserting what both sides saw.
 
-  grpcio client -> duplex serve   echo with half-close; a handler error
+  grpcio client -> duplex serve   echo with half-close; a handler error;
+                                  the client cancels mid-stream
   duplex call   -> grpcio server  echo with half-close; a handler error
   errors                          a refused connection, a port in use, a
                                   peer that speaks HTTP/1.1
@@ -74,6 +75,32 @@ def grpcio_client_cases(duplex):
     check("grpcio->serve error", "server saw",
           f'server echoed 0 of 1, then INVALID_ARGUMENT: "{ERROR_TEXT}"'
           in out, True)
+
+
+def grpcio_client_cancel(duplex):
+    """The client cancels mid-stream: RST_STREAM(CANCEL) on the wire."""
+    p, addr = start_serve(duplex, 1)
+    gate = threading.Event()
+
+    def requests():
+        yield b"hello"
+        gate.wait(WAIT)  # the stream stays open until the cancel
+
+    code = None
+    with grpc.insecure_channel(addr) as ch:
+        replies = ch.stream_stream(METHOD)(requests(), timeout=WAIT)
+        first = next(replies)
+        replies.cancel()
+        gate.set()
+        try:
+            list(replies)
+        except grpc.RpcError as e:
+            code = e.code()
+    out, _ = p.communicate(timeout=WAIT)
+    check("grpcio->serve cancel", "client got, then", (first, code),
+          (b"echo: hello", grpc.StatusCode.CANCELLED))
+    check("grpcio->serve cancel", "server saw",
+          "server echoed 1 of 1, then CANCELLED" in out, True)
 
 
 # ---- duplex call against a grpcio server ----------------------------------
@@ -178,6 +205,7 @@ def error_cases(duplex):
 def main():
     duplex = sys.argv[1]
     grpcio_client_cases(duplex)
+    grpcio_client_cancel(duplex)
     duplex_client_cases(duplex)
     error_cases(duplex)
     print(f"interop: {len(failures)} failed")
