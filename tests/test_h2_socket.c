@@ -9,6 +9,8 @@
  *     exactly, a message larger than every window;
  *   - every socket it opened is closed when the call is destroyed
  *     (descriptors counted in /proc/self/fd);
+ *   - one end each, as two processes: echo, a status, a cancel, and a
+ *     server that closes at once still delivers what it queued;
  *   - the errors a user meets: a refused connection, a port in use, an
  *     address that is not HOST:PORT, a socket wire in SIM mode.
  */
@@ -355,6 +357,40 @@ static void test_h2_socket_peer_cancel_resets(void **state)
     stream_destroy(p.server);
 }
 
+/*
+ * The server ends the call and closes its connection before the client
+ * has read anything: what it queued (the replies, the trailers) still
+ * reaches the client, as duplex serve does after every call.
+ */
+static void test_h2_socket_peer_closing_sends_what_is_queued(void **state)
+{
+    struct peers p;
+    struct frame_msg msg = {0};
+    struct status_detail why;
+    char path[128] = "";
+
+    (void)state;
+    open_peers(&p, 0);
+    assert_int_equal(stream_close_send(stream_client(p.client)), STATUS_OK);
+    assert_int_equal(h2_peer_wire_await_request(stream_wire(p.server),
+                                                sched_now_ns() + 20000000000,
+                                                path, sizeof path, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_recv(stream_server(p.server), &msg, NULL),
+                     STATUS_EOF);
+    assert_int_equal(stream_send(stream_server(p.server), "one", 3, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(p.server), STATUS_OK, NULL),
+                     STATUS_OK);
+    stream_destroy(p.server);
+    recv_text(stream_client(p.client), "one");
+    assert_int_equal(stream_recv(stream_client(p.client), &msg, &why),
+                     STATUS_EOF);
+    assert_string_equal(why.text, "the server finished the call with OK");
+    frame_msg_free(&msg);
+    stream_destroy(p.client);
+}
+
 /* A peer that speaks HTTP/1.1 to the server: a clear UNAVAILABLE. */
 static void test_h2_socket_garbage_from_the_peer(void **state)
 {
@@ -398,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_h2_socket_refused_in_sim_mode),
         cmocka_unit_test(test_h2_socket_peers_echo),
         cmocka_unit_test(test_h2_socket_peer_cancel_resets),
+        cmocka_unit_test(test_h2_socket_peer_closing_sends_what_is_queued),
         cmocka_unit_test(test_h2_socket_garbage_from_the_peer),
     };
 
