@@ -52,6 +52,8 @@ static const char usage_main[] =
     "  step SCENARIO     be the scheduler: choose who runs at each decision\n"
     "  decode            dissect gRPC frames read from stdin\n"
     "  recall            drill the lessons' active-recall cards\n"
+    "  serve             a gRPC server over TCP: the echo's server\n"
+    "  call HOST:PORT echo  the echo's client against a gRPC server\n"
     "  help [COMMAND]    this text, or a command's options\n"
     "\n"
     "exit codes:\n"
@@ -73,6 +75,7 @@ static const char usage_main[] =
 static const struct cli_command *const commands[] = {
     &cli_list_command, &cli_run_command,    &cli_explore_command,
     &cli_step_command, &cli_decode_command, &cli_recall_command,
+    &cli_serve_command, &cli_call_command,
 };
 
 /* The command called name, or NULL. */

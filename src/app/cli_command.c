@@ -111,6 +111,14 @@ static const struct cli_option options[] = {
                  "a day number from %lld to %lld, e.g. 117"},
     [OPT_LESSON] = {"--lesson", CLI_NAME, 0, 0,
                     "a lesson page, e.g. lesson/day-117-bidi-streaming.md"},
+
+    /* serve */
+    [OPT_LISTEN] = {"--listen", CLI_NAME, 0, 0,
+                    "HOST:PORT, e.g. 127.0.0.1:50051 (port 0: any free one)"},
+    [OPT_CALLS] = {"--calls", CLI_NUMBER, 1, 1000000,
+                   "a whole number from %lld to %lld"},
+    [OPT_IDLE] = {"--idle", CLI_NUMBER, 1, 3600000,
+                  "milliseconds from %lld to %lld"},
 };
 
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)

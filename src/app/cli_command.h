@@ -81,7 +81,11 @@ enum cli_opt {
     OPT_LIST,
     OPT_NEW,
     OPT_DAY,
-    OPT_LESSON
+    OPT_LESSON,
+    /* serve */
+    OPT_LISTEN,
+    OPT_CALLS,
+    OPT_IDLE
 };
 
 /* A command: its name, its help, the options it takes, what it does. */
@@ -100,6 +104,8 @@ extern const struct cli_command cli_explore_command;
 extern const struct cli_command cli_step_command;
 extern const struct cli_command cli_decode_command;
 extern const struct cli_command cli_recall_command;
+extern const struct cli_command cli_serve_command;
+extern const struct cli_command cli_call_command;
 
 /* One argument, as cli_next_arg read it. */
 struct cli_arg {

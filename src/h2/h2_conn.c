@@ -21,14 +21,23 @@
  *   mode a connection whose threads can never run again is a deadlock the
  *   simulator reports, and its waits return STATUS_DEADLOCK to unwind.
  *
+ *   On a socket (h2_conn_create_on) each end reads and writes its own end
+ *   of a loopback TCP connection instead of the pipes: closing a pipe's
+ *   write end becomes shutdown(SHUT_WR) (the peer reads EOF, as TCP's
+ *   FIN), and a reader that stops early shuts its socket both ways.
+ *
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "core/pipe.h"
 #include "h2/h2_internal.h"
+#include "h2/h2_socket.h"
 
 /* ---- byte buffers --------------------------------------------------- */
 
@@ -77,7 +86,36 @@ static struct h2_call *call_of(struct h2_end *e, int32_t stream_id)
 {
     struct h2_call *call = e->conn->call;
 
-    return call != NULL && call->id == stream_id ? call : NULL;
+    return call != NULL && stream_id != 0 && call->id == stream_id ? call
+                                                                    : NULL;
+}
+
+struct h2_end *h2_local_end(struct h2_conn *c, int side)
+{
+    return c->ends[side].session != NULL ? &c->ends[side]
+                                         : &c->ends[1 - side];
+}
+
+/*
+ * A server facing a real peer takes the first stream the peer opens as
+ * its call; another one is refused (it asked for one at a time).
+ */
+static int on_begin_headers(nghttp2_session *session,
+                            const nghttp2_frame *frame, void *user_data)
+{
+    struct h2_end *e = user_data;
+    struct h2_call *call = e->conn->call;
+    int32_t id = frame->hd.stream_id;
+
+    if (e->side != H2_SERVER || call == NULL || call->id == id ||
+        frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    if (call->id == 0)
+        call->id = id;
+    else
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id,
+                                  NGHTTP2_REFUSED_STREAM);
+    return 0;
 }
 
 /* The direction an end receives: the client receives s2c. */
@@ -116,6 +154,8 @@ static void log_frame(struct h2_end *e, const nghttp2_frame *frame)
         r->error_code = frame->goaway.error_code;
     else if (frame->hd.type == NGHTTP2_WINDOW_UPDATE)
         r->increment = frame->window_update.window_size_increment;
+    if (sender == NULL) /* a real peer: its windows are its own */
+        return;
     r->conn_window = nghttp2_session_get_remote_window_size(sender);
     /* -1: the sender has closed the stream (nghttp2's answer then). */
     r->stream_window = frame->hd.stream_id == 0
@@ -145,6 +185,45 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
     return 0;
 }
 
+/* The status a RST_STREAM's code means to gRPC (PROTOCOL-HTTP2.md). */
+static enum status reset_status(uint32_t code)
+{
+    switch (code) {
+    case NGHTTP2_CANCEL:
+        return STATUS_CANCELLED;
+    case NGHTTP2_REFUSED_STREAM:
+        return STATUS_UNAVAILABLE;
+    case NGHTTP2_ENHANCE_YOUR_CALM:
+        return STATUS_RESOURCE_EXHAUSTED;
+    default:
+        return STATUS_INTERNAL;
+    }
+}
+
+/*
+ * The peer reset the call with an error: both directions fail with what
+ * its code means, as an abort does (a peer in another process could not
+ * abort them itself). NO_ERROR (the server ended the call first) only
+ * stops the client's sends (call->closed). Needs mu held.
+ */
+static void reset_arrived_locked(struct h2_call *call, uint32_t code)
+{
+    int d = 0;
+
+    if (code == NGHTTP2_NO_ERROR)
+        return;
+    for (d = 0; d < 2; d++) {
+        if (call->aborted[d] != STATUS_OK)
+            continue;
+        h2_buf_drop(&call->out[d], h2_buf_size(&call->out[d]));
+        h2_buf_drop(&call->in[d], h2_buf_size(&call->in[d]));
+        call->consumed[d] = 0;
+        call->aborted[d] = reset_status(code);
+    }
+    call->reset_sent = 1; /* the stream is closed: never reset it again */
+    sched_cond_broadcast(&call->changed);
+}
+
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data)
 {
@@ -161,8 +240,11 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     if (e->side == H2_SERVER && frame->hd.type == NGHTTP2_HEADERS &&
         !call->request_arrived) {
         call->request_arrived = 1;
+        sched_cond_broadcast(&call->changed);
         h2_respond_locked(call); /* what the server did before it came */
     }
+    if (frame->hd.type == NGHTTP2_RST_STREAM)
+        reset_arrived_locked(call, frame->rst_stream.error_code);
     if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         call->in_ended[dir_in(e)] = 1;
@@ -182,6 +264,14 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
 
     (void)session;
     (void)flags;
+    if (call != NULL && e->side == H2_SERVER && namelen == 5 &&
+        memcmp(name, ":path", 5) == 0) {
+        size_t n = valuelen < sizeof call->path - 1 ? valuelen
+                                                    : sizeof call->path - 1;
+
+        memcpy(call->path, value, n);
+        call->path[n] = '\0';
+    }
     if (call == NULL || e->side != H2_CLIENT)
         return 0;
     if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0) {
@@ -277,11 +367,13 @@ ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
 
 /* ---- the sessions ----------------------------------------------------- */
 
-static enum status make_session(struct h2_end *e, const struct h2_options *o)
+static enum status make_session(struct h2_end *e, const struct h2_options *o,
+                                uint32_t max_streams)
 {
     nghttp2_session_callbacks *cbs = NULL;
     nghttp2_option *opt = NULL;
-    nghttp2_settings_entry iv[1];
+    nghttp2_settings_entry iv[2];
+    size_t niv = 1;
     int rv = 0;
 
     if (nghttp2_session_callbacks_new(&cbs) != 0)
@@ -292,6 +384,8 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o)
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
                                                            on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
+                                                            on_begin_headers);
     if (nghttp2_option_new(&opt) != 0) {
         nghttp2_session_callbacks_del(cbs);
         return STATUS_RESOURCE_EXHAUSTED;
@@ -306,7 +400,12 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o)
         return STATUS_RESOURCE_EXHAUSTED;
     iv[0].settings_id = NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE;
     iv[0].value = (uint32_t)o->window;
-    rv = nghttp2_submit_settings(e->session, NGHTTP2_FLAG_NONE, iv, 1);
+    if (max_streams > 0) {
+        iv[1].settings_id = NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS;
+        iv[1].value = max_streams;
+        niv = 2;
+    }
+    rv = nghttp2_submit_settings(e->session, NGHTTP2_FLAG_NONE, iv, niv);
     if (rv == 0 && o->conn_window != H2_DEFAULT_WINDOW)
         rv = nghttp2_session_set_local_window_size(e->session,
                                                    NGHTTP2_FLAG_NONE, 0,
@@ -325,7 +424,9 @@ static enum status reader_main(void *arg)
 
     for (;;) {
         size_t got = 0;
-        enum status st = pipe_read(e->in, buf, sizeof buf, &got);
+        enum status st = e->fd >= 0
+                             ? h2_socket_read(e->fd, buf, sizeof buf, &got)
+                             : pipe_read(e->in, buf, sizeof buf, &got);
 
         sched_mutex_lock(&c->mu);
         if (st == STATUS_OK &&
@@ -340,7 +441,10 @@ static enum status reader_main(void *arg)
         sched_mutex_unlock(&c->mu);
         if (st != STATUS_OK) {
             /* Nobody reads this pipe now: its writer must not wait on it. */
-            pipe_close_read(e->in);
+            if (e->fd >= 0)
+                shutdown(e->fd, SHUT_RDWR);
+            else
+                pipe_close_read(e->in);
             return STATUS_OK;
         }
     }
@@ -378,7 +482,8 @@ static enum status writer_main(void *arg)
             break;
         memcpy(copy, data, (size_t)n);
         sched_mutex_unlock(&c->mu);
-        st = pipe_write(e->out, copy, (size_t)n, NULL);
+        st = e->fd >= 0 ? h2_socket_write(e->fd, copy, (size_t)n)
+                        : pipe_write(e->out, copy, (size_t)n, NULL);
         free(copy);
         sched_mutex_lock(&c->mu);
     }
@@ -388,8 +493,28 @@ static enum status writer_main(void *arg)
 
 /* ---- creating and destroying ---------------------------------------- */
 
+/* Each end on its own end of a loopback TCP connection. */
+static enum status open_sockets(struct h2_conn *c)
+{
+    int fds[2];
+    enum status st = h2_socket_loopback_pair(fds, NULL);
+
+    if (st == STATUS_OK) {
+        c->ends[H2_CLIENT].fd = fds[0];
+        c->ends[H2_SERVER].fd = fds[1];
+    }
+    return st;
+}
+
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out)
+{
+    return h2_conn_create_on(opts, 0, capacity, trace, out);
+}
+
+enum status h2_conn_create_on(const struct h2_options *opts, int socket,
+                              size_t capacity, struct trace *trace,
+                              struct h2_conn **out)
 {
     static const char *const names[2] = {"c2s", "s2c"};
     struct h2_conn *c = calloc(1, sizeof *c);
@@ -400,8 +525,11 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
         return STATUS_RESOURCE_EXHAUSTED;
     c->opts = *opts;
     sched_mutex_init(&c->mu);
+    c->ends[0].fd = c->ends[1].fd = -1;
     for (i = 0; i < 2 && st == STATUS_OK; i++)
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
+    if (st == STATUS_OK && socket)
+        st = open_sockets(c);
     for (i = 0; i < 2; i++) {
         struct h2_end *e = &c->ends[i];
 
@@ -411,8 +539,46 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
         e->in = c->pipes[1 - i];  /* and reads s2c */
         sched_cond_init(&e->wants);
         if (st == STATUS_OK)
-            st = make_session(e, &c->opts);
+            st = make_session(e, &c->opts, 0);
     }
+    if (st != STATUS_OK) {
+        h2_conn_destroy(c);
+        return st;
+    }
+    *out = c;
+    return STATUS_OK;
+}
+
+enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
+                                int side, size_t capacity,
+                                struct trace *trace, struct h2_conn **out)
+{
+    static const char *const names[2] = {"c2s", "s2c"};
+    struct h2_conn *c = calloc(1, sizeof *c);
+    struct h2_end *e = NULL;
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    if (c == NULL) {
+        close(fd);
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
+    c->opts = *opts;
+    sched_mutex_init(&c->mu);
+    for (i = 0; i < 2; i++) {
+        c->ends[i].conn = c;
+        c->ends[i].side = i;
+        c->ends[i].fd = -1;
+        sched_cond_init(&c->ends[i].wants);
+    }
+    for (i = 0; i < 2 && st == STATUS_OK; i++)
+        st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
+    e = &c->ends[side];
+    e->fd = fd;
+    e->out = c->pipes[side];
+    e->in = c->pipes[1 - side];
+    if (st == STATUS_OK)
+        st = make_session(e, &c->opts, side == H2_SERVER ? 1 : 0);
     if (st != STATUS_OK) {
         h2_conn_destroy(c);
         return st;
@@ -431,6 +597,8 @@ enum status h2_conn_start(struct h2_conn *c)
     for (i = 0; i < 2; i++) {
         struct h2_end *e = &c->ends[i];
 
+        if (e->session == NULL)
+            continue; /* the peer's end runs elsewhere */
         if (sched_thread_start(&e->reader, names[i][0], reader_main, e) !=
             STATUS_OK)
             return STATUS_RESOURCE_EXHAUSTED;
@@ -443,6 +611,17 @@ enum status h2_conn_start(struct h2_conn *c)
     return STATUS_OK;
 }
 
+/* How long a closing end reads what a real peer still sends. */
+#define H2_LINGER_MS 2000
+
+/* From now on a read that waits H2_LINGER_MS fails (and the reader stops). */
+static void linger_for_peer(int fd)
+{
+    struct timeval tv = {H2_LINGER_MS / 1000, (H2_LINGER_MS % 1000) * 1000};
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 /* GOAWAY from both ends, the writers drain and stop, then the readers. */
 static void stop_threads(struct h2_conn *c)
 {
@@ -451,16 +630,41 @@ static void stop_threads(struct h2_conn *c)
     sched_mutex_lock(&c->mu);
     c->closing = 1;
     for (i = 0; i < 2; i++) {
-        nghttp2_session_terminate_session(c->ends[i].session,
-                                          NGHTTP2_NO_ERROR);
+        if (c->ends[i].session == NULL)
+            continue;
+        /*
+         * Facing a real peer, what is queued (the last DATA, the
+         * trailers) still goes out before GOAWAY ends the connection:
+         * terminate would drop it. Both ends here: the calls are over.
+         */
+        if (c->ends[1 - i].session == NULL)
+            nghttp2_submit_goaway(
+                c->ends[i].session, NGHTTP2_FLAG_NONE,
+                nghttp2_session_get_last_proc_stream_id(c->ends[i].session),
+                NGHTTP2_NO_ERROR, NULL, 0);
+        else
+            nghttp2_session_terminate_session(c->ends[i].session,
+                                              NGHTTP2_NO_ERROR);
         h2_wake_writer_locked(c, i);
     }
     sched_mutex_unlock(&c->mu);
     for (i = 0; i < 2; i++)
         if (c->ends[i].threads > 1)
             sched_thread_join(&c->ends[i].writer);
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < 2; i++) {
         pipe_close_write(c->pipes[i]);
+        /*
+         * The peer reads EOF (TCP's FIN), and the reader drains what the
+         * peer still sends until it closes too; a real peer that never
+         * does is given H2_LINGER_MS. Closing with bytes unread would
+         * reset the connection and lose what the peer has not yet read.
+         */
+        if (c->ends[i].fd >= 0) {
+            if (c->ends[1 - i].session == NULL)
+                linger_for_peer(c->ends[i].fd);
+            shutdown(c->ends[i].fd, SHUT_WR);
+        }
+    }
     for (i = 0; i < 2; i++)
         if (c->ends[i].threads > 0)
             sched_thread_join(&c->ends[i].reader);
@@ -474,9 +678,12 @@ void h2_conn_destroy(struct h2_conn *c)
         return;
     stop_threads(c);
     for (i = 0; i < 2; i++) {
-        nghttp2_session_del(c->ends[i].session);
+        if (c->ends[i].session != NULL)
+            nghttp2_session_del(c->ends[i].session);
         sched_cond_destroy(&c->ends[i].wants);
         pipe_destroy(c->pipes[i]);
+        if (c->ends[i].fd >= 0)
+            close(c->ends[i].fd);
     }
     sched_mutex_destroy(&c->mu);
     free(c);

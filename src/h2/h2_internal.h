@@ -38,6 +38,8 @@ struct h2_end {
     nghttp2_session *session;
     struct pipe *out;        /* what this end writes */
     struct pipe *in;         /* what this end reads */
+    int fd;                  /* a TCP socket it uses instead of the
+                                pipes (h2_conn_create's socket), or -1 */
     struct sched_cond wants; /* the writer waits for something to send */
     struct sched_thread reader, writer;
     int threads;             /* how many of the two were started */
@@ -69,6 +71,7 @@ struct h2_call {
     int request_arrived;       /* the server's session has the stream */
     int response_started;      /* the server submitted its HEADERS */
     int closed;                /* nghttp2 closed the stream */
+    char path[128];            /* the request's :path (server side) */
     struct status_detail trailer;     /* what the server finishes with */
     struct status_detail got_trailer; /* what the client received */
     int has_got_trailer;              /* grpc-status arrived */
@@ -93,6 +96,19 @@ struct h2_conn {
 /* h2_conn.c */
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out);
+/* As h2_conn_create; socket 1: both ends on a loopback TCP connection. */
+enum status h2_conn_create_on(const struct h2_options *opts, int socket,
+                              size_t capacity, struct trace *trace,
+                              struct h2_conn **out);
+/* One end (side) on a connected socket fd, the other end a real peer. */
+enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
+                                int side, size_t capacity,
+                                struct trace *trace, struct h2_conn **out);
+/* The end that runs here and sends or receives d (a peer's: the local). */
+struct h2_end *h2_local_end(struct h2_conn *c, int side);
+/* h2_wire.c: h2_wire_create, the connection on a socket when socket is 1. */
+enum status h2_wire_open(void *arg, int socket,
+                         const struct wire_params *params, struct wire **out);
 enum status h2_conn_start(struct h2_conn *c);
 void h2_conn_destroy(struct h2_conn *c);
 void h2_wake_writer_locked(struct h2_conn *c, int side);

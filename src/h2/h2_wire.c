@@ -23,8 +23,10 @@
  * Locking: see h2_internal.h.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/frame.h"
 #include "core/pipe.h"
@@ -110,7 +112,7 @@ static enum status send_blocked_by(const struct h2_call *call, int d)
      */
     if ((d == 1 && call->recv_closed[d]) || call->closed)
         return STATUS_CLOSED;
-    return gone(call->conn->ends[1 - d].reader_end);
+    return gone(h2_local_end(call->conn, 1 - d)->reader_end);
 }
 
 static enum status h2_send(struct wire *w, int dir, const void *buf,
@@ -249,8 +251,9 @@ static enum status h2_recv(struct wire *w, int dir,
             st = STATUS_CLOSED;
         else
             st = take_locked(call, dir, limits, msg, &taken, &ready, why);
-        if (!ready && c->ends[1 - dir].reader_end != STATUS_OK) {
-            st = gone(c->ends[1 - dir].reader_end); /* nothing more comes */
+        if (!ready && h2_local_end(c, 1 - dir)->reader_end != STATUS_OK) {
+            /* Nothing more comes. */
+            st = gone(h2_local_end(c, 1 - dir)->reader_end);
             ready = 1;
         }
         if (ready)
@@ -338,11 +341,13 @@ static size_t h2_abort(struct wire *w, int dir, enum status reason)
         call->consumed[dir] = 0;
         call->aborted[dir] = reason;
     }
-    if (!call->reset_sent && !call->closed) {
+    if (!call->reset_sent && !call->closed && call->id != 0) {
+        struct h2_end *e = h2_local_end(c, H2_CLIENT);
+
         call->reset_sent = 1;
-        nghttp2_submit_rst_stream(c->ends[H2_CLIENT].session,
-                                  NGHTTP2_FLAG_NONE, call->id, NGHTTP2_CANCEL);
-        h2_wake_writer_locked(c, H2_CLIENT);
+        nghttp2_submit_rst_stream(e->session, NGHTTP2_FLAG_NONE, call->id,
+                                  NGHTTP2_CANCEL);
+        h2_wake_writer_locked(c, e->side);
     }
     sched_cond_broadcast(&call->changed);
     sched_mutex_unlock(&c->mu);
@@ -405,6 +410,20 @@ static const struct wire_ops h2_ops = {
 
 const struct wire_type h2_wire_type = {"h2", h2_wire_create, NULL};
 
+/* The call's windows, on a loopback socket (see h2_wire.h). */
+static enum status h2_socket_wire_create(void *arg,
+                                         const struct wire_params *params,
+                                         struct wire **out)
+{
+    (void)arg;
+    if (sched_simulated())
+        return STATUS_FAILED_PRECONDITION;
+    return h2_wire_open(NULL, 1, params, out);
+}
+
+const struct wire_type h2_socket_wire_type = {"h2", h2_socket_wire_create,
+                                              NULL};
+
 static int window_ok(int32_t w)
 {
     return w >= 1; /* int32_t: never above 2^31-1 */
@@ -433,8 +452,14 @@ static enum status open_call(struct h2_call *call)
     return id > 0 ? STATUS_OK : STATUS_RESOURCE_EXHAUSTED;
 }
 
-enum status h2_wire_create(void *arg, const struct wire_params *params,
-                           struct wire **out)
+/*
+ * The call's wire: its connection in this process (on the pipes, or on a
+ * loopback socket when socket is 1), or, with peer, one end of a
+ * connection to a real peer.
+ */
+static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
+                             const struct wire_params *params,
+                             struct wire **out)
 {
     struct h2_options o = {params->window, params->conn_window};
     struct h2_call *call = NULL;
@@ -447,18 +472,28 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
         o.window = H2_DEFAULT_WINDOW;
     if (o.conn_window == 0)
         o.conn_window = H2_DEFAULT_WINDOW;
-    if (!window_ok(o.window) || !window_ok(o.conn_window))
-        return STATUS_INVALID_ARGUMENT;
-    call = calloc(1, sizeof *call);
-    if (call == NULL)
-        return STATUS_RESOURCE_EXHAUSTED;
+    if (!window_ok(o.window) || !window_ok(o.conn_window) ||
+        (call = calloc(1, sizeof *call)) == NULL) {
+        if (peer != NULL)
+            close(peer->fd);
+        return call == NULL && window_ok(o.window) && window_ok(o.conn_window)
+                   ? STATUS_RESOURCE_EXHAUSTED
+                   : STATUS_INVALID_ARGUMENT;
+    }
     call->base.ops = &h2_ops;
     call->deadline = SCHED_NO_DEADLINE;
     call->timeout_ns = params->timeout_ns ? params->timeout_ns
                                           : SCHED_NO_DEADLINE;
     sched_cond_init(&call->changed);
-    st = h2_conn_create(&o, params->capacity, params->trace, &call->conn);
-    if (st == STATUS_OK)
+    if (peer != NULL)
+        st = h2_conn_create_peer(&o, peer->fd, peer->side, params->capacity,
+                                 params->trace, &call->conn);
+    else
+        st = h2_conn_create_on(&o, socket, params->capacity, params->trace,
+                               &call->conn);
+    if (st == STATUS_OK && peer != NULL && peer->side == H2_SERVER)
+        call->conn->call = call; /* its stream: the peer's first */
+    else if (st == STATUS_OK)
         st = open_call(call);
     if (st == STATUS_OK)
         st = h2_conn_start(call->conn);
@@ -468,6 +503,63 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
     }
     *out = &call->base;
     return STATUS_OK;
+}
+
+enum status h2_wire_create(void *arg, const struct wire_params *params,
+                           struct wire **out)
+{
+    return open_wire(arg, 0, NULL, params, out);
+}
+
+enum status h2_wire_open(void *arg, int socket,
+                         const struct wire_params *params, struct wire **out)
+{
+    return open_wire(arg, socket, NULL, params, out);
+}
+
+enum status h2_peer_wire_create(void *arg, const struct wire_params *params,
+                                struct wire **out)
+{
+    const struct h2_peer *peer = arg;
+
+    assert(peer != NULL && peer->fd >= 0);
+    assert(peer->side == H2_PEER_CLIENT || peer->side == H2_PEER_SERVER);
+    if (sched_simulated()) {
+        close(peer->fd);
+        return STATUS_FAILED_PRECONDITION;
+    }
+    return open_wire(NULL, 0, peer, params, out);
+}
+
+enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
+                                       char *path, size_t cap,
+                                       struct status_detail *why)
+{
+    struct h2_call *call = call_of(w);
+    struct h2_conn *c = call->conn;
+    struct h2_end *e = &c->ends[H2_SERVER];
+    enum status st = STATUS_OK;
+
+    assert(e->session != NULL && cap > 0);
+    sched_mutex_lock(&c->mu);
+    while (!call->request_arrived && e->reader_end == STATUS_OK &&
+           st == STATUS_OK)
+        st = sched_cond_timedwait(&call->changed, &c->mu, deadline_ns);
+    if (call->request_arrived) {
+        snprintf(path, cap, "%s", call->path);
+        st = STATUS_OK;
+    } else if (st == STATUS_OK && e->reader_end == STATUS_EOF)
+        st = status_detail_set(why, STATUS_UNAVAILABLE,
+                               "the peer closed the connection before its "
+                               "request");
+    else if (st == STATUS_OK)
+        st = status_detail_set(why, STATUS_UNAVAILABLE,
+                               "the peer sent what is not HTTP/2 (%s)",
+                               status_name(e->reader_end));
+    else
+        status_detail_set(why, st, "no request before the idle timeout");
+    sched_mutex_unlock(&c->mu);
+    return st;
 }
 
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w)
@@ -487,6 +579,10 @@ void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
     struct h2_call *call = call_of(w);
     nghttp2_session *sender = call->conn->ends[dir].session;
 
+    if (sender == NULL) { /* a real peer's: not known here */
+        *stream_window = *conn_window = 0;
+        return;
+    }
     sched_mutex_lock(&call->conn->mu);
     *stream_window =
         nghttp2_session_get_stream_remote_window_size(sender, call->id);

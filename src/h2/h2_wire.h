@@ -46,6 +46,8 @@
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
  *   - No PING; the timeline shows the pipes' bytes, not the frames.
+ *   - On a socket (h2_socket_wire_type) both ends still run in this
+ *     process, each on its own end of a loopback TCP connection.
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
@@ -68,6 +70,58 @@ struct h2_options {
  * whose opts outlive the calls.
  */
 extern const struct wire_type h2_wire_type;
+
+/*
+ * The same wire with the connection on a loopback TCP socket (127.0.0.1,
+ * a port the kernel picks) instead of the pipes: the same frames, the
+ * same stream API, through the kernel's TCP. OS mode only: in SIM mode
+ * its create returns STATUS_FAILED_PRECONDITION, and STATUS_UNAVAILABLE
+ * when the socket cannot be made. The windows are the call's (params).
+ * The pipes still exist and carry nothing.
+ */
+extern const struct wire_type h2_socket_wire_type;
+
+/*
+ * One end of a connection whose other end is a real peer (any HTTP/2
+ * gRPC implementation) on a connected TCP socket. This process runs only
+ * side's session and threads: H2_PEER_CLIENT dials (the call's client
+ * end is ours, stream 1, the server is the peer), H2_PEER_SERVER
+ * accepted (the call's server end is ours: the first stream the peer
+ * opens; it may open one at a time, SETTINGS_MAX_CONCURRENT_STREAMS 1,
+ * and a second is refused with RST_STREAM(REFUSED_STREAM)). Use only
+ * the stream end that is ours. OS mode only.
+ *
+ * For stream_options.wire: {"h2", h2_peer_wire_create, &peer}. The wire
+ * owns peer.fd from create on (it is closed with the wire, or at once
+ * when create fails).
+ */
+enum { H2_PEER_CLIENT = 0, H2_PEER_SERVER = 1 };
+struct h2_peer {
+    int fd;
+    int side; /* H2_PEER_CLIENT or H2_PEER_SERVER */
+    char path[128]; /* H2_PEER_SERVER: the request's :path, once it came */
+};
+
+/*
+ * Returns one of:
+ *   STATUS_OK                   *out is the new wire
+ *   STATUS_FAILED_PRECONDITION  in SIM mode
+ *   STATUS_INVALID_ARGUMENT     a window below 1
+ *   STATUS_RESOURCE_EXHAUSTED   out of memory, or a thread did not start
+ */
+enum status h2_peer_wire_create(void *arg, const struct wire_params *params,
+                                struct wire **out);
+
+/*
+ * H2_PEER_SERVER: waits (at most until deadline_ns, sched time) until
+ * the peer's request HEADERS arrived, and copies its :path into path
+ * (cap bytes). Returns STATUS_OK, STATUS_DEADLINE_EXCEEDED, or
+ * STATUS_UNAVAILABLE (the peer closed the connection, or sent what is not
+ * HTTP/2: why says which).
+ */
+enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
+                                       char *path, size_t cap,
+                                       struct status_detail *why);
 
 /*
  * Creates one call's wire: a connection on two pipes of params->capacity
