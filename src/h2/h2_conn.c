@@ -141,7 +141,7 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
     }
     if (h2_buf_append(&call->in[d], data, len) != 0)
         return NGHTTP2_ERR_CALLBACK_FAILURE;
-    sched_cond_broadcast(&call->changed);
+    h2_call_changed_locked(call);
     return 0;
 }
 
@@ -166,7 +166,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         call->in_ended[dir_in(e)] = 1;
-        sched_cond_broadcast(&call->changed);
+        h2_call_changed_locked(call);
     }
     return 0;
 }
@@ -211,7 +211,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
     (void)error_code;
     if (call != NULL) {
         call->closed = 1;
-        sched_cond_broadcast(&call->changed);
+        h2_call_changed_locked(call);
     }
     return 0;
 }
@@ -256,7 +256,7 @@ ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
     if (n > 0) {
         memcpy(buf, call->out[d].data + call->out[d].off, n);
         h2_buf_drop(&call->out[d], n);
-        sched_cond_broadcast(&call->changed); /* a send may queue more */
+        h2_call_changed_locked(call); /* a send may queue more */
         return (ssize_t)n;
     }
     if (!call->out_closed[d]) {
@@ -334,7 +334,7 @@ static enum status reader_main(void *arg)
         if (st != STATUS_OK) {
             e->reader_end = st;
             if (c->call != NULL)
-                sched_cond_broadcast(&c->call->changed);
+                h2_call_changed_locked(c->call);
         }
         h2_wake_writer_locked(c, e->side);
         sched_mutex_unlock(&c->mu);
