@@ -377,7 +377,7 @@ good|0|||recall --help
 good|0|||run echo --messages 3 --capacity 64k --timeout 5000 --trace both --seed 7
 good|0|||run echo --capacity 1
 good|0|||run echo --wire raw
-usage|run|--wire raw||run one-thread-client --wire h2
+good|5|||run one-thread-client --wire h2 --trace none
 usage|run|--wire raw||run both-hot --wire h2
 usage|explore|--wire raw||explore both-hot --wire h2
 usage|run|--wire raw||run hub --bad-client slow --wire h2

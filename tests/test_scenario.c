@@ -21,6 +21,7 @@
 #include "scenarios/scenario.h"
 #include "support.h"
 #include "core/trace.h"
+#include "h2/h2_wire.h"
 #include "view/timeline.h"
 
 /* A scenario run with its own trace, freed by done(). */
@@ -409,6 +410,67 @@ static void test_scenario_one_thread_client_sizes(void **state)
     run = run_opts("one-thread-client", o);
     assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
     assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/* o on the h2 wire, simulated with seed. */
+static struct scenario_options on_h2(uint64_t seed, int fix)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.wire = &h2_wire_type;
+    o.seed = seed;
+    o.fix = fix;
+    return o;
+}
+
+/*
+ * On the h2 wire each direction takes a write quota (64 KiB) and a window
+ * (65,535) before its sender waits, so the default is the 18 messages
+ * that outgrow them; every seed deadlocks the same way, and the report
+ * says both senders wait for WINDOW_UPDATE. Fewer messages are refused
+ * with the number; a deadline ends the hang; the fix ends OK.
+ */
+static void test_scenario_one_thread_client_on_h2(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 20; seed++) {
+        run = run_opts("one-thread-client", on_h2(seed, 0));
+        assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 0);
+        assert_true(run->r.stats.write_waits[STREAM_C2S] > 0);
+        assert_report_has(run, "of 18 messages");
+        assert_non_null(strstr(run->r.sim.report,
+                               "client waits for WINDOW_UPDATE (c2s stream "
+                               "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "server waits for WINDOW_UPDATE (s2c stream "
+                               "1 window 0"));
+        done(run);
+    }
+    o = on_h2(1, 0);
+    o.messages = 8;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    assert_non_null(strstr(run->r.why.text, "needs --messages 18 or more on "
+                                            "--wire h2"));
+    done(run);
+    o = on_h2(1, 0);
+    o.timeout_ms = 50;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+    run = run_opts("one-thread-client", on_h2(1, 1));
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 8);
     done(run);
 }
 
@@ -1719,6 +1781,7 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_deadline),
         cmocka_unit_test(test_scenario_one_thread_client_fixed),
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
+        cmocka_unit_test(test_scenario_one_thread_client_on_h2),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
         cmocka_unit_test(test_scenario_rpc_kinds_counts),
