@@ -378,8 +378,9 @@ good|0|||run echo --messages 3 --capacity 64k --timeout 5000 --trace both --seed
 good|0|||run echo --capacity 1
 good|0|||run echo --wire raw
 good|5|||run one-thread-client --wire h2 --trace none
-usage|run|--wire raw||run both-hot --wire h2
-usage|explore|--wire raw||explore both-hot --wire h2
+good|5|||run both-hot --wire h2 --trace none
+usage|explore|--messages 3355||explore both-hot --wire h2
+good|0|||explore both-hot --wire h2 --messages 3355 --max-schedules 2
 usage|run|--wire raw||run hub --bad-client slow --wire h2
 good|0|||run one-thread-client --fix --wire h2 --trace none
 good|0|||run hub --bad-client leave --wire h2 --trace none

@@ -243,6 +243,32 @@ static void test_explore_one_thread_client_on_h2(void **state)
 }
 
 /*
+ * both-hot on the h2 wire, with the 3,355 uploads that outgrow it: every
+ * schedule explored (1 preemption, the first 20: each is 150,000 steps)
+ * makes the cycle.
+ */
+static void test_explore_both_hot_on_h2(void **state)
+{
+    const struct scenario *sc = scenario_find("both-hot");
+    struct explore_options o;
+    struct explore_result r;
+
+    (void)state;
+    assert_non_null(sc);
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    o.max_preemptions = 1;
+    o.base.wire = &h2_wire_type;
+    o.base.messages = 3355;
+    o.max_schedules = 20;
+    assert_int_equal(explore_run(sc, &o, &r), STATUS_OK);
+    assert_int_equal(r.failing, 0);
+    assert_true(r.schedules > 1);
+    assert_int_equal(r.by_exit[SCENARIO_EXIT_DEADLOCK], r.schedules);
+    explore_result_free(&r);
+}
+
+/*
  * The issue-13 scenarios end as documented in every schedule explored:
  * one-thread-client and both-hot deadlock whatever the order (sizes
  * decide, not the schedule) and their fixes always end OK;
@@ -464,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_explore_forgot_close_send_deadlocks_always),
         cmocka_unit_test(test_explore_issue_13_scenarios_end_as_documented),
         cmocka_unit_test(test_explore_one_thread_client_on_h2),
+        cmocka_unit_test(test_explore_both_hot_on_h2),
         cmocka_unit_test(test_explore_rpc_kinds_always_ok),
         cmocka_unit_test(test_explore_random_seeds),
         cmocka_unit_test(test_explore_stops_at_the_limit),

@@ -475,6 +475,57 @@ static void test_scenario_one_thread_client_on_h2(void **state)
 }
 
 /*
+ * both-hot on the h2 wire: its default is the 3,355 uploads that outgrow
+ * the write quotas and windows (fewer are refused with the number); every
+ * seed makes the same cycle, the server and client/send each waiting for
+ * WINDOW_UPDATE and client/recv for the queue; a deadline ends it; the
+ * fix ends OK.
+ */
+static void test_scenario_both_hot_on_h2(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 8; seed++) {
+        run = run_opts("both-hot", on_h2(seed, 0));
+        assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+        assert_string_equal(run->r.broken, "");
+        assert_report_has(run, "of 3355 uploads of 100 bytes");
+        assert_report_has(run, "a cycle: the server waited for client/recv");
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/send waits for WINDOW_UPDATE (c2s "
+                               "stream 1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "server waits for WINDOW_UPDATE (s2c stream "
+                               "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/recv waits for room in client/send's "
+                               "queue of confirms"));
+        done(run);
+    }
+    o = on_h2(1, 0);
+    o.messages = 8;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    assert_non_null(strstr(run->r.why.text, "needs --messages 3355 or more "
+                                            "on --wire h2"));
+    done(run);
+    o = on_h2(1, 0);
+    o.timeout_ms = 50;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+    run = run_opts("both-hot", on_h2(1, 1));
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/*
  * The mistake: the source's DATA_LOSS is recorded (an ERROR event), then
  * taken for the end: CloseSend, the server finishes OK at EOF, and the
  * caller gets OK.
@@ -1782,6 +1833,7 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_fixed),
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
         cmocka_unit_test(test_scenario_one_thread_client_on_h2),
+        cmocka_unit_test(test_scenario_both_hot_on_h2),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
         cmocka_unit_test(test_scenario_rpc_kinds_counts),
