@@ -381,7 +381,8 @@ good|5|||run one-thread-client --wire h2 --trace none
 good|5|||run both-hot --wire h2 --trace none
 usage|explore|--messages 3355||explore both-hot --wire h2
 good|0|||explore both-hot --wire h2 --messages 3355 --max-schedules 2
-usage|run|--wire raw||run hub --bad-client slow --wire h2
+good|0|||run hub --bad-client slow --wire h2 --trace none
+usage|run|write quota and window||run hub --bad-client slow --wire h2 --messages 5
 good|0|||run one-thread-client --fix --wire h2 --trace none
 good|0|||run hub --bad-client leave --wire h2 --trace none
 good|0|||run echo --wire h2
