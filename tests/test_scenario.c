@@ -525,6 +525,59 @@ static void test_scenario_both_hot_on_h2(void **state)
     done(run);
 }
 
+/* Whether run's trace has a note by a thread starting with who with text. */
+static int has_note(const struct run *run, const char *who, const char *text)
+{
+    size_t i = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        if (e->kind == TRACE_NOTE &&
+            strncmp(e->thread, who, strlen(who)) == 0 &&
+            strstr(e->text, text) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * On --wire h2 each frame a connection end's writer sends is a note on
+ * its lane (type, flags, stream id, length; codes and increments): the
+ * timeline shows the HTTP/2 frames under the messages. The raw wire has
+ * none.
+ */
+static void test_scenario_h2_frames_in_the_trace(void **state)
+{
+    struct run *run = run_opts("echo", on_h2(1, 0));
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_true(has_note(run, "client/h2-write", "SETTINGS stream 0, 6 B"));
+    assert_true(has_note(run, "server/h2-write", "SETTINGS+ACK stream 0"));
+    assert_true(has_note(run, "client/h2-write",
+                         "HEADERS+END_HEADERS stream 1"));
+    assert_true(has_note(run, "client/h2-write", "DATA stream 1, 10 B"));
+    assert_true(has_note(run, "client/h2-write",
+                         "DATA+END_STREAM stream 1, 0 B"));
+    assert_true(has_note(run, "server/h2-write",
+                         "HEADERS+END_STREAM+END_HEADERS stream 1"));
+    assert_true(has_note(run, "server/h2-write", "(trailers)"));
+    assert_true(has_note(run, "server/h2-write", "GOAWAY stream 0, 8 B "
+                                                 "(NO_ERROR)"));
+    done(run);
+    run = run_opts("cancel-vs-drain", on_h2(1, 0));
+    assert_true(has_note(run, "", "RST_STREAM stream 1, 4 B"));
+    done(run);
+    run = run_opts("one-thread-client", on_h2(1, 1));
+    assert_true(has_note(run, "", "WINDOW_UPDATE stream 1, 4 B (+"));
+    assert_true(has_note(run, "", "WINDOW_UPDATE stream 0, 4 B (+"));
+    done(run);
+    run = run_plain("echo", 0);
+    assert_false(has_note(run, "", "stream"));
+    done(run);
+}
+
 /*
  * The mistake: the source's DATA_LOSS is recorded (an ERROR event), then
  * taken for the end: CloseSend, the server finishes OK at EOF, and the
@@ -1834,6 +1887,7 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
         cmocka_unit_test(test_scenario_one_thread_client_on_h2),
         cmocka_unit_test(test_scenario_both_hot_on_h2),
+        cmocka_unit_test(test_scenario_h2_frames_in_the_trace),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
         cmocka_unit_test(test_scenario_rpc_kinds_counts),

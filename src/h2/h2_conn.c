@@ -24,10 +24,12 @@
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/pipe.h"
+#include "core/trace.h"
 #include "h2/h2_internal.h"
 
 /* ---- byte buffers --------------------------------------------------- */
@@ -221,6 +223,61 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
  * The server's trailers (or trailers-only) are out: if it stopped reading
  * a client that has not ended c2s, reset the stream now, after them.
  */
+/* The words of an HTTP/2 frame type (RFC 9113, 6). */
+static const char *frame_type_name(uint8_t type)
+{
+    static const char *const names[] = {
+        "DATA",   "HEADERS", "PRIORITY", "RST_STREAM",   "SETTINGS",
+        "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+
+    return type < sizeof names / sizeof names[0] ? names[type] : "UNKNOWN";
+}
+
+/* The flags of f in words ("+END_STREAM+END_HEADERS"), or "". */
+static void frame_flags(const nghttp2_frame_hd *hd, char *out, size_t cap)
+{
+    int acks = hd->type == NGHTTP2_SETTINGS || hd->type == NGHTTP2_PING;
+
+    snprintf(out, cap, "%s%s%s%s",
+             !acks && (hd->flags & NGHTTP2_FLAG_END_STREAM) ? "+END_STREAM"
+                                                            : "",
+             acks && (hd->flags & NGHTTP2_FLAG_ACK) ? "+ACK" : "",
+             (hd->flags & NGHTTP2_FLAG_END_HEADERS) ? "+END_HEADERS" : "",
+             (hd->flags & NGHTTP2_FLAG_PADDED) ? "+PADDED" : "");
+}
+
+/*
+ * Records the frame end e has just put out as a note on its writer's
+ * lane, for the timeline: "HEADERS+END_HEADERS stream 1, 86 B", with a
+ * RST_STREAM's or GOAWAY's code and a WINDOW_UPDATE's increment. A
+ * server's HEADERS with END_STREAM is its trailers. Needs mu held.
+ */
+static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
+{
+    const nghttp2_frame_hd *hd = &f->hd;
+    char flags[64], extra[48] = "";
+
+    if (e->conn->trace == NULL)
+        return;
+    frame_flags(hd, flags, sizeof flags);
+    if (hd->type == NGHTTP2_RST_STREAM)
+        snprintf(extra, sizeof extra, " (%s)",
+                 nghttp2_http2_strerror(f->rst_stream.error_code));
+    else if (hd->type == NGHTTP2_GOAWAY)
+        snprintf(extra, sizeof extra, " (%s)",
+                 nghttp2_http2_strerror(f->goaway.error_code));
+    else if (hd->type == NGHTTP2_WINDOW_UPDATE)
+        snprintf(extra, sizeof extra, " (+%d)",
+                 f->window_update.window_size_increment);
+    else if (hd->type == NGHTTP2_HEADERS && e->side == H2_SERVER &&
+             (hd->flags & NGHTTP2_FLAG_END_STREAM))
+        snprintf(extra, sizeof extra, " (trailers)");
+    trace_event(e->conn->trace, TRACE_NOTE, e->side == H2_CLIENT ? "c2s" : "s2c",
+                0, (uint32_t)hd->length, STATUS_OK,
+                "%s%s stream %d, %zu B%s", frame_type_name(hd->type), flags,
+                hd->stream_id, hd->length, extra);
+}
+
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data)
 {
@@ -228,6 +285,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
     struct h2_call *call = call_of(e, frame->hd.stream_id);
 
     (void)session;
+    trace_frame_sent(e, frame);
     if (call == NULL || e->side != H2_SERVER ||
         frame->hd.type != NGHTTP2_HEADERS ||
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
@@ -399,6 +457,7 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
     if (c == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
     c->opts = *opts;
+    c->trace = trace;
     sched_mutex_init(&c->mu);
     for (i = 0; i < 2 && st == STATUS_OK; i++)
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);

@@ -91,6 +91,7 @@ struct h2_conn {
     struct sched_mutex mu;
     struct h2_end ends[2];
     struct pipe *pipes[2];     /* [0] c2s bytes, [1] s2c bytes */
+    struct trace *trace;       /* each frame sent is a note; may be NULL */
     struct h2_call *call;      /* the one call (see h2_wire.h) */
     struct h2_options opts;
     int closing;               /* destroy has begun: writers may stop */

@@ -46,7 +46,10 @@
  *   - A send returns once its frame is queued whole, as grpc-go's does, so
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
- *   - No PING; the timeline shows the pipes' bytes, not the frames.
+ *   - No PING. The timeline shows each frame an end's writer sends as a
+ *     note on its lane (type, flags, stream id, length; a RST_STREAM's
+ *     or GOAWAY's code, a WINDOW_UPDATE's increment, "trailers"); the
+ *     hexdump shows the pipes' bytes, not dissected into frames.
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
