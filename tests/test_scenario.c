@@ -452,6 +452,9 @@ static void test_scenario_one_thread_client_on_h2(void **state)
         assert_non_null(strstr(run->r.sim.report,
                                "server waits for WINDOW_UPDATE (s2c stream "
                                "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/h2-write waits for a frame it may "
+                               "send on c2s"));
         done(run);
     }
     o = on_h2(1, 0);

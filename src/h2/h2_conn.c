@@ -446,6 +446,22 @@ static enum status writer_main(void *arg)
 
 /* ---- creating and destroying ---------------------------------------- */
 
+/*
+ * What a writer waiting on wants waits for, for the deadlock report:
+ * a frame its session may send on its pipe (none is queued, or the
+ * windows hold back what is). Read while every simulated thread is
+ * stopped.
+ */
+static enum sched_wait_kind describe_wants(const void *obj, char *buf,
+                                           size_t cap)
+{
+    const struct h2_end *e = obj;
+
+    snprintf(buf, cap, "a frame it may send on %s",
+             e->side == H2_CLIENT ? "c2s" : "s2c");
+    return SCHED_WAIT_OTHER;
+}
+
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out)
 {
@@ -469,6 +485,7 @@ enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
         e->out = c->pipes[i];     /* the client writes c2s */
         e->in = c->pipes[1 - i];  /* and reads s2c */
         sched_cond_init(&e->wants);
+        sched_cond_describe(&e->wants, describe_wants, e);
         if (st == STATUS_OK)
             st = make_session(e, &c->opts);
     }
