@@ -235,9 +235,9 @@ static void test_explore_one_thread_client_on_h2(void **state)
         assert_int_equal(explore_run(sc, &o, &r), STATUS_OK);
         assert_int_equal(r.failing, 0);
         assert_true(r.schedules > 1);
-        assert_int_equal(r.by_exit[fix ? SCENARIO_EXIT_OK
-                                       : SCENARIO_EXIT_DEADLOCK],
-                         r.schedules);
+        assert_int_equal(
+            r.by_exit[fix ? SCENARIO_EXIT_OK : SCENARIO_EXIT_DEADLOCK],
+            r.schedules);
         explore_result_free(&r);
     }
 }

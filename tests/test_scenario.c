@@ -558,16 +558,16 @@ static void test_scenario_h2_frames_in_the_trace(void **state)
     assert_int_equal(run->code, SCENARIO_EXIT_OK);
     assert_true(has_note(run, "client/h2-write", "SETTINGS stream 0, 6 B"));
     assert_true(has_note(run, "server/h2-write", "SETTINGS+ACK stream 0"));
-    assert_true(has_note(run, "client/h2-write",
-                         "HEADERS+END_HEADERS stream 1"));
+    assert_true(
+        has_note(run, "client/h2-write", "HEADERS+END_HEADERS stream 1"));
     assert_true(has_note(run, "client/h2-write", "DATA stream 1, 10 B"));
-    assert_true(has_note(run, "client/h2-write",
-                         "DATA+END_STREAM stream 1, 0 B"));
+    assert_true(
+        has_note(run, "client/h2-write", "DATA+END_STREAM stream 1, 0 B"));
     assert_true(has_note(run, "server/h2-write",
                          "HEADERS+END_STREAM+END_HEADERS stream 1"));
     assert_true(has_note(run, "server/h2-write", "(trailers)"));
-    assert_true(has_note(run, "server/h2-write", "GOAWAY stream 0, 8 B "
-                                                 "(NO_ERROR)"));
+    assert_true(
+        has_note(run, "server/h2-write", "GOAWAY stream 0, 8 B (NO_ERROR)"));
     done(run);
     run = run_opts("cancel-vs-drain", on_h2(1, 0));
     assert_true(has_note(run, "", "RST_STREAM stream 1, 4 B"));

@@ -227,8 +227,8 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
 static const char *frame_type_name(uint8_t type)
 {
     static const char *const names[] = {
-        "DATA",   "HEADERS", "PRIORITY", "RST_STREAM",   "SETTINGS",
-        "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+        "DATA",         "HEADERS", "PRIORITY", "RST_STREAM",    "SETTINGS",
+        "PUSH_PROMISE", "PING",    "GOAWAY",   "WINDOW_UPDATE", "CONTINUATION"};
 
     return type < sizeof names / sizeof names[0] ? names[type] : "UNKNOWN";
 }
@@ -272,10 +272,10 @@ static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
     else if (hd->type == NGHTTP2_HEADERS && e->side == H2_SERVER &&
              (hd->flags & NGHTTP2_FLAG_END_STREAM))
         snprintf(extra, sizeof extra, " (trailers)");
-    trace_event(e->conn->trace, TRACE_NOTE, e->side == H2_CLIENT ? "c2s" : "s2c",
-                0, (uint32_t)hd->length, STATUS_OK,
-                "%s%s stream %d, %zu B%s", frame_type_name(hd->type), flags,
-                hd->stream_id, hd->length, extra);
+    trace_event(e->conn->trace, TRACE_NOTE,
+                e->side == H2_CLIENT ? "c2s" : "s2c", 0, (uint32_t)hd->length,
+                STATUS_OK, "%s%s stream %d, %zu B%s", frame_type_name(hd->type),
+                flags, hd->stream_id, hd->length, extra);
 }
 
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,

@@ -74,8 +74,8 @@ static enum sched_wait_kind describe_quota(const void *obj, char *buf,
     const struct h2_quota_wait *q = obj;
     const struct h2_call *call = q->call;
     nghttp2_session *sender = call->conn->ends[q->dir].session;
-    int32_t sw = nghttp2_session_get_stream_remote_window_size(sender,
-                                                               call->id);
+    int32_t sw =
+        nghttp2_session_get_stream_remote_window_size(sender, call->id);
     int32_t cw = nghttp2_session_get_remote_window_size(sender);
     const char *name = q->dir == 0 ? "c2s" : "s2c";
     size_t queued = h2_buf_size(&call->out[q->dir]);
