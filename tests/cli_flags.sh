@@ -377,10 +377,12 @@ good|0|||recall --help
 good|0|||run echo --messages 3 --capacity 64k --timeout 5000 --trace both --seed 7
 good|0|||run echo --capacity 1
 good|0|||run echo --wire raw
-usage|run|--wire raw||run one-thread-client --wire h2
-usage|run|--wire raw||run both-hot --wire h2
-usage|explore|--wire raw||explore both-hot --wire h2
-usage|run|--wire raw||run hub --bad-client slow --wire h2
+good|5|||run one-thread-client --wire h2 --trace none
+good|5|||run both-hot --wire h2 --trace none
+usage|explore|--messages 3355||explore both-hot --wire h2
+good|0|||explore both-hot --wire h2 --messages 3355 --max-schedules 2
+good|0|||run hub --bad-client slow --wire h2 --trace none
+usage|run|write quota and window||run hub --bad-client slow --wire h2 --messages 5
 good|0|||run one-thread-client --fix --wire h2 --trace none
 good|0|||run hub --bad-client leave --wire h2 --trace none
 good|0|||run echo --wire h2

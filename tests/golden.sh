@@ -4,7 +4,9 @@
 # and it cannot drift silently. Every row of `duplex list` has a file:
 # SCENARIO.txt, and SCENARIO--fix.txt for a --fix row; the hub's
 # --bad-client KIND runs are hub--bad-client-KIND.txt, and rpc-kinds has
-# one for each --kind too (rpc-kinds--kind-KIND.txt).
+# one for each --kind too (rpc-kinds--kind-KIND.txt). Each run is
+# --wire raw (the default, so the lessons can quote it); the same runs
+# with --wire h2 are kept in tests/golden/h2/ under the same names.
 #
 #   sh tests/golden.sh          compare (make check runs this)
 #   sh tests/golden.sh update   write the files again (make golden); read
@@ -34,23 +36,52 @@ golden() { # golden FILE ARGS...
     fi
 }
 
-NO_COLOR=1 "$DUPLEX" list >"$tmp.list" || exit 1
-scenario=""
-while read -r first _; do
-    case $first in
-    scenario) ;;
-    --fix) golden "$scenario--fix.txt" "$scenario" --fix ;;
-    *) scenario=$first; golden "$scenario.txt" "$scenario" ;;
-    esac
-done <"$tmp.list"
-rm -f "$tmp.list"
-# The hub's bad clients: options of one row, each with its own file.
-for kind in slow leave no-close; do
-    golden "hub--bad-client-$kind.txt" hub --bad-client "$kind"
-done
-for kind in unary server client bidi; do
-    golden "rpc-kinds--kind-$kind.txt" rpc-kinds --kind "$kind"
-done
+# wire_goldens PREFIX WIRE: every file above, under PREFIX, with --wire WIRE.
+# On h2, both-hot and hub --bad-client slow send thousands of messages
+# before they show their lesson (a write quota and a window each way):
+# their files keep the narration and the deadlock report (--trace none),
+# not a timeline of half a megabyte.
+wire_goldens() {
+    prefix=$1
+    wire=$2
+    NO_COLOR=1 "$DUPLEX" list >"$tmp.list" || exit 1
+    scenario=""
+    while read -r first _; do
+        case $first in
+        scenario) ;;
+        --fix) golden "$prefix$scenario--fix.txt" "$scenario" --fix \
+            --wire "$wire" ;;
+        *)
+            scenario=$first
+            if [ "$wire" = h2 ] && [ "$scenario" = both-hot ]; then
+                golden "$prefix$scenario.txt" "$scenario" --wire "$wire" \
+                    --trace none
+            else
+                golden "$prefix$scenario.txt" "$scenario" --wire "$wire"
+            fi
+            ;;
+        esac
+    done <"$tmp.list"
+    rm -f "$tmp.list"
+    # The hub's bad clients: options of one row, each with its own file.
+    for kind in slow leave no-close; do
+        if [ "$wire" = h2 ] && [ "$kind" = slow ]; then
+            golden "${prefix}hub--bad-client-$kind.txt" hub --bad-client \
+                "$kind" --wire "$wire" --trace none
+        else
+            golden "${prefix}hub--bad-client-$kind.txt" hub --bad-client \
+                "$kind" --wire "$wire"
+        fi
+    done
+    for kind in unary server client bidi; do
+        golden "${prefix}rpc-kinds--kind-$kind.txt" rpc-kinds --kind "$kind" \
+            --wire "$wire"
+    done
+}
+
+wire_goldens "" raw
+[ "$mode" = update ] && mkdir -p "$dir/h2"
+wire_goldens h2/ h2
 [ "$mode" = update ] && exit 0
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

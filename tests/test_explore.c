@@ -18,6 +18,7 @@
 
 #include "core/sched.h"
 #include "explore/explore.h"
+#include "h2/h2_wire.h"
 #include "scenarios/explore_scenario.h"
 #include "scenarios/scenario.h"
 
@@ -205,6 +206,66 @@ static void test_explore_forgot_close_send_deadlocks_always(void **state)
     assert_int_equal(r->failing, 0);
     assert_int_equal(r->by_exit[SCENARIO_EXIT_DEADLOCK], r->schedules);
     done(r);
+}
+
+/*
+ * On the h2 wire, one-thread-client with the 18 messages that outgrow
+ * the write quotas and windows deadlocks in every schedule explored (1
+ * preemption, the first 300), and its fix ends OK in each: the
+ * transport's threads are explored too.
+ */
+static void test_explore_one_thread_client_on_h2(void **state)
+{
+    const struct scenario *sc = scenario_find("one-thread-client");
+    int fix = 0;
+
+    (void)state;
+    assert_non_null(sc);
+    for (fix = 0; fix <= 1; fix++) {
+        struct explore_options o;
+        struct explore_result r;
+
+        memset(&o, 0, sizeof o);
+        memset(&r, 0, sizeof r);
+        o.max_preemptions = 1;
+        o.base.wire = &h2_wire_type;
+        o.base.messages = 18;
+        o.base.fix = fix;
+        o.max_schedules = 300;
+        assert_int_equal(explore_run(sc, &o, &r), STATUS_OK);
+        assert_int_equal(r.failing, 0);
+        assert_true(r.schedules > 1);
+        assert_int_equal(
+            r.by_exit[fix ? SCENARIO_EXIT_OK : SCENARIO_EXIT_DEADLOCK],
+            r.schedules);
+        explore_result_free(&r);
+    }
+}
+
+/*
+ * both-hot on the h2 wire, with the 3,355 uploads that outgrow it: every
+ * schedule explored (1 preemption, the first 20: each is 150,000 steps)
+ * makes the cycle.
+ */
+static void test_explore_both_hot_on_h2(void **state)
+{
+    const struct scenario *sc = scenario_find("both-hot");
+    struct explore_options o;
+    struct explore_result r;
+
+    (void)state;
+    assert_non_null(sc);
+    memset(&o, 0, sizeof o);
+    memset(&r, 0, sizeof r);
+    o.max_preemptions = 1;
+    o.base.wire = &h2_wire_type;
+    o.base.messages = 3355;
+    o.max_schedules = 20;
+    assert_int_equal(explore_run(sc, &o, &r), STATUS_OK);
+    assert_int_equal(r.failing, 0);
+    assert_true(r.schedules > 1);
+    assert_int_equal(r.by_exit[SCENARIO_EXIT_DEADLOCK], r.schedules);
+    explore_result_free(&r);
 }
 
 /*
@@ -428,6 +489,8 @@ int main(void)
         cmocka_unit_test(test_explore_correct_scenarios_never_fail),
         cmocka_unit_test(test_explore_forgot_close_send_deadlocks_always),
         cmocka_unit_test(test_explore_issue_13_scenarios_end_as_documented),
+        cmocka_unit_test(test_explore_one_thread_client_on_h2),
+        cmocka_unit_test(test_explore_both_hot_on_h2),
         cmocka_unit_test(test_explore_rpc_kinds_always_ok),
         cmocka_unit_test(test_explore_random_seeds),
         cmocka_unit_test(test_explore_stops_at_the_limit),

@@ -646,6 +646,139 @@ static void test_h2_message_larger_than_window(void **state)
     sched_sim_result_free(&res);
 }
 
+/* ---- grpc-go's write quota -------------------------------------------- */
+
+/*
+ * A client sends messages of 16 KiB that nobody reads, under the
+ * simulator; how the run ends: a deadlock (how), the deadline (timeout),
+ * or main's cancel after 10 ms (cancel).
+ */
+enum quota_end { QUOTA_DEADLOCK, QUOTA_DEADLINE, QUOTA_CANCEL };
+
+struct quota_run {
+    enum quota_end how;
+    enum status created, st;
+    int sent;
+    uint64_t write_waits;
+    struct stream *s;
+};
+
+#define QUOTA_MSG 16384
+#define QUOTA_MSGS 20
+
+static enum status quota_sender(void *arg)
+{
+    static uint8_t buf[QUOTA_MSG];
+    struct quota_run *q = arg;
+
+    q->st = STATUS_OK;
+    while (q->sent < QUOTA_MSGS && q->st == STATUS_OK) {
+        q->st = stream_send(stream_client(q->s), buf, sizeof buf, NULL);
+        q->sent += q->st == STATUS_OK;
+    }
+    return STATUS_OK;
+}
+
+static enum status quota_main(void *arg)
+{
+    struct quota_run *q = arg;
+    struct stream_options o;
+    struct sched_thread th;
+
+    memset(&o, 0, sizeof o);
+    o.wire = &h2_wire_type;
+    o.timeout_ns = q->how == QUOTA_DEADLINE ? 100000000 : 0;
+    q->created = stream_create(NULL, &o, &q->s);
+    if (q->created != STATUS_OK)
+        return q->created;
+    sched_thread_start(&th, "client/send", quota_sender, q);
+    if (q->how == QUOTA_CANCEL) {
+        sched_sleep_ns(10000000);
+        stream_cancel(stream_client(q->s));
+    }
+    sched_thread_join(&th);
+    q->write_waits = stream_get_stats(q->s).write_waits[0];
+    stream_destroy(q->s);
+    return STATUS_OK;
+}
+
+static void run_quota(struct quota_run *q, struct sched_sim_result *res)
+{
+    struct sched_sim_options o;
+    enum status out = STATUS_UNKNOWN;
+
+    memset(&o, 0, sizeof o);
+    memset(res, 0, sizeof *res);
+    o.strategy = SCHED_RANDOM;
+    o.seed = 7;
+    assert_int_equal(sched_sim_run(&o, quota_main, q, &out, res), STATUS_OK);
+    assert_int_equal(out, STATUS_OK);
+    assert_int_equal(q->created, STATUS_OK);
+}
+
+/*
+ * Nobody reads: the window (65,535) and then the write quota (64 KiB
+ * queued) are used up, so the sender waits, and the deadlock report says
+ * for what: WINDOW_UPDATE on c2s's stream 1, its quota used up.
+ */
+static void test_h2_quota_waits_for_window_update(void **state)
+{
+    struct quota_run q;
+    struct sched_sim_result res;
+
+    (void)state;
+    memset(&q, 0, sizeof q);
+    q.how = QUOTA_DEADLOCK;
+    run_quota(&q, &res);
+    assert_int_equal(res.deadlocked, 1);
+    assert_int_equal(q.st, STATUS_DEADLOCK);
+    /* A window and a quota of 16,389-byte frames: 8 or 9 sent, not 20. */
+    assert_true(q.sent >= 8 && q.sent <= 9);
+    assert_true(q.write_waits >= 1);
+    assert_non_null(strstr(res.report,
+                           "client/send waits for WINDOW_UPDATE (c2s "
+                           "stream 1 window 0"));
+    assert_non_null(strstr(res.report, "its send quota is used up"));
+    sched_sim_result_free(&res);
+}
+
+/*
+ * The deadline wakes a sender waiting for its quota (in virtual time, at
+ * 100 ms): no deadlock.
+ */
+static void test_h2_quota_wait_ends_at_the_deadline(void **state)
+{
+    struct quota_run q;
+    struct sched_sim_result res;
+
+    (void)state;
+    memset(&q, 0, sizeof q);
+    q.how = QUOTA_DEADLINE;
+    run_quota(&q, &res);
+    assert_int_equal(res.deadlocked, 0);
+    /* grpc-go's contract: a send on a call that has ended says EOF. */
+    assert_int_equal(q.st, STATUS_EOF);
+    assert_true(q.sent >= 8 && q.sent <= 9);
+    assert_true(res.now_ns >= 100000000);
+    sched_sim_result_free(&res);
+}
+
+/* A cancel wakes it too; the send then fails as a send after the end. */
+static void test_h2_quota_wait_ends_at_a_cancel(void **state)
+{
+    struct quota_run q;
+    struct sched_sim_result res;
+
+    (void)state;
+    memset(&q, 0, sizeof q);
+    q.how = QUOTA_CANCEL;
+    run_quota(&q, &res);
+    assert_int_equal(res.deadlocked, 0);
+    assert_int_equal(q.st, STATUS_EOF);
+    assert_true(q.sent >= 8 && q.sent <= 9);
+    sched_sim_result_free(&res);
+}
+
 /* ---- the header blocks ---------------------------------------------- */
 
 static void test_h2_percent_encoding(void **state)
@@ -692,6 +825,9 @@ int main(void)
         cmocka_unit_test(test_h2_sim_seeds_end_alike),
         cmocka_unit_test(test_h2_sim_reports_a_deadlock),
         cmocka_unit_test(test_h2_message_larger_than_window),
+        cmocka_unit_test(test_h2_quota_waits_for_window_update),
+        cmocka_unit_test(test_h2_quota_wait_ends_at_the_deadline),
+        cmocka_unit_test(test_h2_quota_wait_ends_at_a_cancel),
         cmocka_unit_test(test_h2_percent_encoding),
         cmocka_unit_test(test_h2_request_headers),
     };

@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "core/trace.h"
+#include "h2/h2_wire.h"
 #include "scenarios/explore_scenario.h"
 #include "scenarios/hub.h"
 #include "scenarios/registry.h"
@@ -172,6 +173,44 @@ static void test_hub_slow_client_is_dropped_and_counted(void **state)
     assert_non_null(strstr(r.report, "3 of the other 3 clients were told "
                                      "\"c1 left\"; 3 got to EOF"));
     scenario_result_free(&r);
+}
+
+/*
+ * On --wire h2 a slow client 1 takes a write quota and a window of the
+ * hub's messages before its writer waits, so the default is the messages
+ * that outgrow them (6,558 each from the 2 others; fewer are refused with
+ * the number), and the hub drops it as on the raw wire, in every seed.
+ */
+static void test_hub_slow_client_on_h2(void **state)
+{
+    struct scenario_options o;
+    struct status_detail why;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 3; seed++) {
+        struct scenario_result r;
+
+        o = bad_opts("slow", 0);
+        o.wire = &h2_wire_type;
+        o.seed = seed;
+        run_kind("slow", STATUS_RESOURCE_EXHAUSTED, o, &r);
+        assert_non_null(strstr(r.report, "the hub dropped it with "
+                                         "RESOURCE_EXHAUSTED (1 client "
+                                         "dropped)"));
+        assert_non_null(strstr(r.report, "2 of the other 2 clients were "
+                                         "told \"c1 left\"; 2 got to EOF"));
+        scenario_result_free(&r);
+    }
+    o = bad_opts("slow", 0);
+    o.wire = &h2_wire_type;
+    o.messages = 5;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why),
+                     STATUS_INVALID_ARGUMENT);
+    assert_non_null(strstr(why.text, "13108 in its write quota and window"));
+    assert_non_null(strstr(why.text, "of 13116 or more"));
+    o.messages = 6558;
+    assert_int_equal(scenario_check(&scenario_hub, &o, &why), STATUS_OK);
 }
 
 /*
@@ -415,6 +454,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hub_bad_client_each_kind_in_many_seeds),
         cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
+        cmocka_unit_test(test_hub_slow_client_on_h2),
         cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
         cmocka_unit_test(test_hub_leaving_client_is_forgotten),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),

@@ -21,6 +21,7 @@
 #include "scenarios/scenario.h"
 #include "support.h"
 #include "core/trace.h"
+#include "h2/h2_wire.h"
 #include "view/timeline.h"
 
 /* A scenario run with its own trace, freed by done(). */
@@ -409,6 +410,174 @@ static void test_scenario_one_thread_client_sizes(void **state)
     run = run_opts("one-thread-client", o);
     assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
     assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/* o on the h2 wire, simulated with seed. */
+static struct scenario_options on_h2(uint64_t seed, int fix)
+{
+    struct scenario_options o;
+
+    memset(&o, 0, sizeof o);
+    o.wire = &h2_wire_type;
+    o.seed = seed;
+    o.fix = fix;
+    return o;
+}
+
+/*
+ * On the h2 wire each direction takes a write quota (64 KiB) and a window
+ * (65,535) before its sender waits, so the default is the 18 messages
+ * that outgrow them; every seed deadlocks the same way, and the report
+ * says both senders wait for WINDOW_UPDATE. Fewer messages are refused
+ * with the number; a deadline ends the hang; the fix ends OK.
+ */
+static void test_scenario_one_thread_client_on_h2(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 20; seed++) {
+        run = run_opts("one-thread-client", on_h2(seed, 0));
+        assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+        assert_string_equal(run->r.broken, "");
+        assert_int_equal(run->r.stats.received[STREAM_S2C], 0);
+        assert_true(run->r.stats.write_waits[STREAM_C2S] > 0);
+        assert_report_has(run, "of 18 messages");
+        assert_non_null(strstr(run->r.sim.report,
+                               "client waits for WINDOW_UPDATE (c2s stream "
+                               "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "server waits for WINDOW_UPDATE (s2c stream "
+                               "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/h2-write waits for a frame it may "
+                               "send on c2s"));
+        done(run);
+    }
+    o = on_h2(1, 0);
+    o.messages = 8;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    assert_non_null(strstr(run->r.why.text, "needs --messages 18 or more on "
+                                            "--wire h2"));
+    done(run);
+    o = on_h2(1, 0);
+    o.timeout_ms = 50;
+    run = run_opts("one-thread-client", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+    run = run_opts("one-thread-client", on_h2(1, 1));
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 8);
+    done(run);
+}
+
+/*
+ * both-hot on the h2 wire: its default is the 3,355 uploads that outgrow
+ * the write quotas and windows (fewer are refused with the number); every
+ * seed makes the same cycle, the server and client/send each waiting for
+ * WINDOW_UPDATE and client/recv for the queue; a deadline ends it; the
+ * fix ends OK.
+ */
+static void test_scenario_both_hot_on_h2(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 8; seed++) {
+        run = run_opts("both-hot", on_h2(seed, 0));
+        assert_int_equal(run->code, SCENARIO_EXIT_DEADLOCK);
+        assert_string_equal(run->r.broken, "");
+        assert_report_has(run, "of 3355 uploads of 100 bytes");
+        assert_report_has(run, "a cycle: the server waited for client/recv");
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/send waits for WINDOW_UPDATE (c2s "
+                               "stream 1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "server waits for WINDOW_UPDATE (s2c stream "
+                               "1 window 0"));
+        assert_non_null(strstr(run->r.sim.report,
+                               "client/recv waits for room in client/send's "
+                               "queue of confirms"));
+        done(run);
+    }
+    o = on_h2(1, 0);
+    o.messages = 8;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_USAGE);
+    assert_non_null(strstr(run->r.why.text, "needs --messages 3355 or more "
+                                            "on --wire h2"));
+    done(run);
+    o = on_h2(1, 0);
+    o.timeout_ms = 50;
+    run = run_opts("both-hot", o);
+    assert_int_equal(run->code, SCENARIO_EXIT_STATUS);
+    assert_int_equal(run->r.status, STATUS_DEADLINE_EXCEEDED);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+    run = run_opts("both-hot", on_h2(1, 1));
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    done(run);
+}
+
+/* Whether run's trace has a note by a thread starting with who with text. */
+static int has_note(const struct run *run, const char *who, const char *text)
+{
+    size_t i = 0;
+
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+
+        if (e->kind == TRACE_NOTE &&
+            strncmp(e->thread, who, strlen(who)) == 0 &&
+            strstr(e->text, text) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * On --wire h2 each frame a connection end's writer sends is a note on
+ * its lane (type, flags, stream id, length; codes and increments): the
+ * timeline shows the HTTP/2 frames under the messages. The raw wire has
+ * none.
+ */
+static void test_scenario_h2_frames_in_the_trace(void **state)
+{
+    struct run *run = run_opts("echo", on_h2(1, 0));
+
+    (void)state;
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_true(has_note(run, "client/h2-write", "SETTINGS stream 0, 6 B"));
+    assert_true(has_note(run, "server/h2-write", "SETTINGS+ACK stream 0"));
+    assert_true(
+        has_note(run, "client/h2-write", "HEADERS+END_HEADERS stream 1"));
+    assert_true(has_note(run, "client/h2-write", "DATA stream 1, 10 B"));
+    assert_true(
+        has_note(run, "client/h2-write", "DATA+END_STREAM stream 1, 0 B"));
+    assert_true(has_note(run, "server/h2-write",
+                         "HEADERS+END_STREAM+END_HEADERS stream 1"));
+    assert_true(has_note(run, "server/h2-write", "(trailers)"));
+    assert_true(
+        has_note(run, "server/h2-write", "GOAWAY stream 0, 8 B (NO_ERROR)"));
+    done(run);
+    run = run_opts("cancel-vs-drain", on_h2(1, 0));
+    assert_true(has_note(run, "", "RST_STREAM stream 1, 4 B"));
+    done(run);
+    run = run_opts("one-thread-client", on_h2(1, 1));
+    assert_true(has_note(run, "", "WINDOW_UPDATE stream 1, 4 B (+"));
+    assert_true(has_note(run, "", "WINDOW_UPDATE stream 0, 4 B (+"));
+    done(run);
+    run = run_plain("echo", 0);
+    assert_false(has_note(run, "", "stream"));
     done(run);
 }
 
@@ -1719,6 +1888,9 @@ int main(void)
         cmocka_unit_test(test_scenario_one_thread_client_deadline),
         cmocka_unit_test(test_scenario_one_thread_client_fixed),
         cmocka_unit_test(test_scenario_one_thread_client_sizes),
+        cmocka_unit_test(test_scenario_one_thread_client_on_h2),
+        cmocka_unit_test(test_scenario_both_hot_on_h2),
+        cmocka_unit_test(test_scenario_h2_frames_in_the_trace),
         cmocka_unit_test(test_scenario_sender_fails_first_swallowed),
         cmocka_unit_test(test_scenario_sender_fails_first_surfaced),
         cmocka_unit_test(test_scenario_rpc_kinds_counts),

@@ -29,6 +29,7 @@
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "core/pipe.h"
+#include "core/trace.h"
 #include "h2/h2_internal.h"
 #include "h2/h2_socket.h"
 
@@ -181,7 +183,7 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
     }
     if (h2_buf_append(&call->in[d], data, len) != 0)
         return NGHTTP2_ERR_CALLBACK_FAILURE;
-    sched_cond_broadcast(&call->changed);
+    h2_call_changed_locked(call);
     return 0;
 }
 
@@ -248,7 +250,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
         (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
         call->in_ended[dir_in(e)] = 1;
-        sched_cond_broadcast(&call->changed);
+        h2_call_changed_locked(call);
     }
     return 0;
 }
@@ -301,7 +303,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
     (void)error_code;
     if (call != NULL) {
         call->closed = 1;
-        sched_cond_broadcast(&call->changed);
+        h2_call_changed_locked(call);
     }
     return 0;
 }
@@ -311,6 +313,61 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id,
  * The server's trailers (or trailers-only) are out: if it stopped reading
  * a client that has not ended c2s, reset the stream now, after them.
  */
+/* The words of an HTTP/2 frame type (RFC 9113, 6). */
+static const char *frame_type_name(uint8_t type)
+{
+    static const char *const names[] = {
+        "DATA",         "HEADERS", "PRIORITY", "RST_STREAM",    "SETTINGS",
+        "PUSH_PROMISE", "PING",    "GOAWAY",   "WINDOW_UPDATE", "CONTINUATION"};
+
+    return type < sizeof names / sizeof names[0] ? names[type] : "UNKNOWN";
+}
+
+/* The flags of f in words ("+END_STREAM+END_HEADERS"), or "". */
+static void frame_flags(const nghttp2_frame_hd *hd, char *out, size_t cap)
+{
+    int acks = hd->type == NGHTTP2_SETTINGS || hd->type == NGHTTP2_PING;
+
+    snprintf(out, cap, "%s%s%s%s",
+             !acks && (hd->flags & NGHTTP2_FLAG_END_STREAM) ? "+END_STREAM"
+                                                            : "",
+             acks && (hd->flags & NGHTTP2_FLAG_ACK) ? "+ACK" : "",
+             (hd->flags & NGHTTP2_FLAG_END_HEADERS) ? "+END_HEADERS" : "",
+             (hd->flags & NGHTTP2_FLAG_PADDED) ? "+PADDED" : "");
+}
+
+/*
+ * Records the frame end e has just put out as a note on its writer's
+ * lane, for the timeline: "HEADERS+END_HEADERS stream 1, 86 B", with a
+ * RST_STREAM's or GOAWAY's code and a WINDOW_UPDATE's increment. A
+ * server's HEADERS with END_STREAM is its trailers. Needs mu held.
+ */
+static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
+{
+    const nghttp2_frame_hd *hd = &f->hd;
+    char flags[64], extra[48] = "";
+
+    if (e->conn->trace == NULL)
+        return;
+    frame_flags(hd, flags, sizeof flags);
+    if (hd->type == NGHTTP2_RST_STREAM)
+        snprintf(extra, sizeof extra, " (%s)",
+                 nghttp2_http2_strerror(f->rst_stream.error_code));
+    else if (hd->type == NGHTTP2_GOAWAY)
+        snprintf(extra, sizeof extra, " (%s)",
+                 nghttp2_http2_strerror(f->goaway.error_code));
+    else if (hd->type == NGHTTP2_WINDOW_UPDATE)
+        snprintf(extra, sizeof extra, " (+%d)",
+                 f->window_update.window_size_increment);
+    else if (hd->type == NGHTTP2_HEADERS && e->side == H2_SERVER &&
+             (hd->flags & NGHTTP2_FLAG_END_STREAM))
+        snprintf(extra, sizeof extra, " (trailers)");
+    trace_event(e->conn->trace, TRACE_NOTE,
+                e->side == H2_CLIENT ? "c2s" : "s2c", 0, (uint32_t)hd->length,
+                STATUS_OK, "%s%s stream %d, %zu B%s", frame_type_name(hd->type),
+                flags, hd->stream_id, hd->length, extra);
+}
+
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data)
 {
@@ -318,6 +375,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
     struct h2_call *call = call_of(e, frame->hd.stream_id);
 
     (void)session;
+    trace_frame_sent(e, frame);
     if (call == NULL || e->side != H2_SERVER ||
         frame->hd.type != NGHTTP2_HEADERS ||
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
@@ -346,7 +404,7 @@ ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
     if (n > 0) {
         memcpy(buf, call->out[d].data + call->out[d].off, n);
         h2_buf_drop(&call->out[d], n);
-        sched_cond_broadcast(&call->changed); /* a send may queue more */
+        h2_call_changed_locked(call); /* a send may queue more */
         return (ssize_t)n;
     }
     if (!call->out_closed[d]) {
@@ -435,7 +493,7 @@ static enum status reader_main(void *arg)
         if (st != STATUS_OK) {
             e->reader_end = st;
             if (c->call != NULL)
-                sched_cond_broadcast(&c->call->changed);
+                h2_call_changed_locked(c->call);
         }
         h2_wake_writer_locked(c, e->side);
         sched_mutex_unlock(&c->mu);
@@ -506,6 +564,22 @@ static enum status open_sockets(struct h2_conn *c)
     return st;
 }
 
+/*
+ * What a writer waiting on wants waits for, for the deadlock report:
+ * a frame its session may send on its pipe (none is queued, or the
+ * windows hold back what is). Read while every simulated thread is
+ * stopped.
+ */
+static enum sched_wait_kind describe_wants(const void *obj, char *buf,
+                                           size_t cap)
+{
+    const struct h2_end *e = obj;
+
+    snprintf(buf, cap, "a frame it may send on %s",
+             e->side == H2_CLIENT ? "c2s" : "s2c");
+    return SCHED_WAIT_OTHER;
+}
+
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out)
 {
@@ -524,6 +598,7 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
     if (c == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
     c->opts = *opts;
+    c->trace = trace;
     sched_mutex_init(&c->mu);
     c->ends[0].fd = c->ends[1].fd = -1;
     for (i = 0; i < 2 && st == STATUS_OK; i++)
@@ -538,6 +613,7 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
         e->out = c->pipes[i];     /* the client writes c2s */
         e->in = c->pipes[1 - i];  /* and reads s2c */
         sched_cond_init(&e->wants);
+        sched_cond_describe(&e->wants, describe_wants, e);
         if (st == STATUS_OK)
             st = make_session(e, &c->opts, 0);
     }
@@ -564,12 +640,14 @@ enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
         return STATUS_RESOURCE_EXHAUSTED;
     }
     c->opts = *opts;
+    c->trace = trace;
     sched_mutex_init(&c->mu);
     for (i = 0; i < 2; i++) {
         c->ends[i].conn = c;
         c->ends[i].side = i;
         c->ends[i].fd = -1;
         sched_cond_init(&c->ends[i].wants);
+        sched_cond_describe(&c->ends[i].wants, describe_wants, &c->ends[i]);
     }
     for (i = 0; i < 2 && st == STATUS_OK; i++)
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);

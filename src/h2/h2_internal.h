@@ -78,13 +78,23 @@ struct h2_call {
     uint64_t write_waits[2], read_waits[2];
     int64_t deadline;
     int64_t timeout_ns;        /* grpc-timeout; SCHED_NO_DEADLINE: none */
-    struct sched_cond changed; /* any change a send or recv waits for */
+    struct sched_cond changed; /* any change a recv waits for */
+    /*
+     * A send waits on quota[d] while its direction's write quota is used
+     * up; quota_wait[d] tells the deadlock report which direction it is.
+     */
+    struct sched_cond quota[2];
+    struct h2_quota_wait {
+        struct h2_call *call;
+        int dir;
+    } quota_wait[2];
 };
 
 struct h2_conn {
     struct sched_mutex mu;
     struct h2_end ends[2];
     struct pipe *pipes[2];     /* [0] c2s bytes, [1] s2c bytes */
+    struct trace *trace;       /* each frame sent is a note; may be NULL */
     struct h2_call *call;      /* the one call (see h2_wire.h) */
     struct h2_options opts;
     int closing;               /* destroy has begun: writers may stop */
@@ -112,6 +122,7 @@ enum status h2_wire_open(void *arg, int socket,
 enum status h2_conn_start(struct h2_conn *c);
 void h2_conn_destroy(struct h2_conn *c);
 void h2_wake_writer_locked(struct h2_conn *c, int side);
+void h2_call_changed_locked(struct h2_call *call);
 int h2_buf_append(struct h2_buf *b, const void *p, size_t n);
 size_t h2_buf_size(const struct h2_buf *b);
 void h2_buf_drop(struct h2_buf *b, size_t n);

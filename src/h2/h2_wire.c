@@ -5,9 +5,16 @@
  *   A send checks the size, then queues the frame (5-byte header and
  *   payload) in the call's outgoing buffer for its direction, and wakes
  *   the sending end's writer; nghttp2 takes the bytes from there as DATA
- *   when the flow-control windows allow (h2_read_source). Like grpc-go's
- *   write quota, a send waits only while a window's worth of bytes is
- *   queued and not yet on the wire.
+ *   when the flow-control windows allow (h2_read_source). This is grpc-go's
+ *   per-stream write quota (defaultWriteQuota, H2_WRITE_QUOTA): a send
+ *   waits while that many bytes are queued and not yet on the wire, and
+ *   then queues its whole message (the quota may go past its end, as
+ *   grpc-go's goes below 0). The quota comes back as the writer takes the
+ *   bytes, which it can only do within the windows, so a peer that does
+ *   not read makes its sender wait: for WINDOW_UPDATE once the windows
+ *   are shut. The send waits on its own condition (quota[d]), which says
+ *   so in a deadlock report; a deadline, an abort (cancel) or a reset
+ *   wakes it.
  *
  *   A recv waits until the receive buffer holds a whole message, checks
  *   its header as frame_read does (the limit before the payload is
@@ -42,6 +49,49 @@ static enum status wait_locked(struct h2_call *call)
 {
     return sched_cond_timedwait(&call->changed, &call->conn->mu,
                                 call->deadline);
+}
+
+/*
+ * Something a send or recv may wait for has changed (data, room in the
+ * write quota, an end, an abort, the deadline): wake them all. Needs mu
+ * held.
+ */
+void h2_call_changed_locked(struct h2_call *call)
+{
+    sched_cond_broadcast(&call->changed);
+    sched_cond_broadcast(&call->quota[0]);
+    sched_cond_broadcast(&call->quota[1]);
+}
+
+/*
+ * What a send waiting on quota[d] waits for, for the deadlock report:
+ * WINDOW_UPDATE when a window of its direction is shut (the writer cannot
+ * put the queued bytes on the wire), else the send quota itself. Called
+ * only while every simulated thread is stopped, so it reads unlocked.
+ */
+static enum sched_wait_kind describe_quota(const void *obj, char *buf,
+                                           size_t cap)
+{
+    const struct h2_quota_wait *q = obj;
+    const struct h2_call *call = q->call;
+    nghttp2_session *sender = call->conn->ends[q->dir].session;
+    int32_t sw =
+        nghttp2_session_get_stream_remote_window_size(sender, call->id);
+    int32_t cw = nghttp2_session_get_remote_window_size(sender);
+    const char *name = q->dir == 0 ? "c2s" : "s2c";
+    size_t queued = h2_buf_size(&call->out[q->dir]);
+
+    if (sw <= 0 || cw <= 0)
+        snprintf(buf, cap,
+                 "WINDOW_UPDATE (%s stream %d window %d, connection window "
+                 "%d; its send quota is used up: %zu bytes queued)",
+                 name, call->id, sw > 0 ? sw : 0, cw > 0 ? cw : 0, queued);
+    else
+        snprintf(buf, cap,
+                 "send quota on stream %d (%zu bytes of %s queued, %d "
+                 "allowed, not yet on the wire)",
+                 call->id, queued, name, H2_WRITE_QUOTA);
+    return SCHED_WAIT_ROOM;
 }
 
 /* More to send in direction d: wake the data source and the writer. */
@@ -121,7 +171,7 @@ static enum status h2_send(struct wire *w, int dir, const void *buf,
 {
     struct h2_call *call = call_of(w);
     struct h2_conn *c = call->conn;
-    size_t quota = (size_t)c->opts.window;
+    size_t quota = H2_WRITE_QUOTA;
     uint8_t hdr[FRAME_HEADER_LEN];
     enum status st = frame_check_send(len, max_send, why);
 
@@ -133,7 +183,7 @@ static enum status h2_send(struct wire *w, int dir, const void *buf,
         if (st != STATUS_OK || h2_buf_size(&call->out[dir]) < quota)
             break;
         call->write_waits[dir]++;
-        st = wait_locked(call);
+        st = sched_cond_timedwait(&call->quota[dir], &c->mu, call->deadline);
     }
     frame_encode_header(hdr, FRAME_FLAG_PLAIN, (uint32_t)len);
     if (st == STATUS_OK && (h2_buf_append(&call->out[dir], hdr, sizeof hdr) ||
@@ -323,7 +373,7 @@ static void h2_close_recv(struct wire *w, int dir)
     h2_buf_drop(&call->in[dir], n);
     call->consumed[dir] = 0;
     h2_wake_writer_locked(c, 1 - dir);
-    sched_cond_broadcast(&call->changed);
+    h2_call_changed_locked(call);
     sched_mutex_unlock(&c->mu);
 }
 
@@ -349,7 +399,7 @@ static size_t h2_abort(struct wire *w, int dir, enum status reason)
                                   NGHTTP2_CANCEL);
         h2_wake_writer_locked(c, e->side);
     }
-    sched_cond_broadcast(&call->changed);
+    h2_call_changed_locked(call);
     sched_mutex_unlock(&c->mu);
     return lost;
 }
@@ -360,7 +410,7 @@ static void h2_set_deadline(struct wire *w, int64_t deadline_ns)
 
     sched_mutex_lock(&call->conn->mu);
     call->deadline = deadline_ns;
-    sched_cond_broadcast(&call->changed);
+    h2_call_changed_locked(call);
     sched_mutex_unlock(&call->conn->mu);
 }
 
@@ -391,6 +441,8 @@ static void h2_destroy(struct wire *w)
         h2_buf_free(&call->in[d]);
     }
     sched_cond_destroy(&call->changed);
+    for (d = 0; d < 2; d++)
+        sched_cond_destroy(&call->quota[d]);
     free(call);
 }
 
@@ -464,6 +516,7 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
     struct h2_options o = {params->window, params->conn_window};
     struct h2_call *call = NULL;
     enum status st = STATUS_OK;
+    int d = 0;
 
     assert(params != NULL && out != NULL);
     if (arg != NULL) /* the wire type's own windows come first */
@@ -485,6 +538,13 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
     call->timeout_ns = params->timeout_ns ? params->timeout_ns
                                           : SCHED_NO_DEADLINE;
     sched_cond_init(&call->changed);
+    for (d = 0; d < 2; d++) {
+        call->quota_wait[d].call = call;
+        call->quota_wait[d].dir = d;
+        sched_cond_init(&call->quota[d]);
+        sched_cond_describe(&call->quota[d], describe_quota,
+                            &call->quota_wait[d]);
+    }
     if (peer != NULL)
         st = h2_conn_create_peer(&o, peer->fd, peer->side, params->capacity,
                                  params->trace, &call->conn);

@@ -22,9 +22,10 @@
  * Each connection end has a reader thread (pipe -> nghttp2_session_mem_recv
  * -> the call's receive buffer) and a writer thread, grpc-go's "loopy
  * writer" (nghttp2_session_mem_send -> pipe). A call's send and recv never
- * touch the pipes: a send queues its frame and returns (grpc-go's write
- * quota: it waits only while window bytes are queued and not yet on the
- * wire); a recv waits for a whole message in the receive buffer. Windows
+ * touch the pipes: a send queues its frame and returns, and waits first
+ * while grpc-go's write quota (H2_WRITE_QUOTA bytes queued and not yet on
+ * the wire) is used up, which it stays while the windows are shut; a
+ * recv waits for a whole message in the receive buffer. Windows
  * are updated by hand (nghttp2's no_auto_window_update): only what the
  * application has read is given back, so a slow reader closes its window
  * and its peer's writer waits for WINDOW_UPDATE.
@@ -45,7 +46,10 @@
  *   - A send returns once its frame is queued whole, as grpc-go's does, so
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
- *   - No PING; the timeline shows the pipes' bytes, not the frames.
+ *   - No PING. The timeline shows each frame an end's writer sends as a
+ *     note on its lane (type, flags, stream id, length; a RST_STREAM's
+ *     or GOAWAY's code, a WINDOW_UPDATE's increment, "trailers"); the
+ *     hexdump shows the pipes' bytes, not dissected into frames.
  *   - On a socket (h2_socket_wire_type) both ends still run in this
  *     process, each on its own end of a loopback TCP connection.
  */
@@ -58,6 +62,13 @@
 
 /* The HTTP/2 default window (RFC 9113, SETTINGS_INITIAL_WINDOW_SIZE). */
 #define H2_DEFAULT_WINDOW 65535
+
+/*
+ * grpc-go's per-stream write quota (defaultWriteQuota, 64 KiB): a send
+ * waits while this many of its stream's bytes are queued and not yet on
+ * the wire.
+ */
+#define H2_WRITE_QUOTA 65536
 
 struct h2_options {
     int32_t window;      /* each stream's receive window; 0: 65,535 */

@@ -39,6 +39,12 @@
  *   while the first waits in the queue, the server's third push cannot
  *   fit in s2c, and client/send's seventh upload cannot fit in c2s. The
  *   option check asks for that; every schedule then ends the same way.
+ *
+ *   On --wire h2 each direction takes a write quota and a window before
+ *   its sender waits (call_holds), whatever the pipes: the same cycle
+ *   needs the uploads hot_needed counts (3,355 with the default windows),
+ *   which are then the default there, and each sender in it waits for
+ *   WINDOW_UPDATE.
  */
 #include "scenarios/call.h"
 #include "scenarios/challenge.h"
@@ -53,6 +59,41 @@
 #define HOT_EVERY 2    /* the server pushes after every second upload */
 #define HOT_CONFIRMS 1 /* confirms client/recv's queue holds */
 #define HOT_MIN 7      /* uploads the mistake needs to get stuck */
+/* The fewest bytes the server sends for two uploads: two acks ("ack 1"),
+ * a push. */
+#define HOT_PAIR_REPLIES (2 * (FRAME_HEADER_LEN + 5) + HOT_FRAME)
+
+/*
+ * The uploads that get the mistake stuck on a wire whose directions each
+ * take holds bytes (call_holds), at most: the server sends at least
+ * HOT_PAIR_REPLIES bytes for every two uploads until s2c is full (after
+ * the 4 uploads whose replies client/recv took), holds one in hand, and
+ * c2s then takes holds bytes of uploads before client/send waits.
+ */
+static int hot_needed(size_t holds)
+{
+    return (int)(2 * (holds / HOT_PAIR_REPLIES + 1) + 4 + 1 +
+                 holds / HOT_FRAME + 1);
+}
+
+/* The wire holds more than its pipes (h2: a write quota and a window). */
+static int hot_wire_holds_more(const struct scenario *sc,
+                               const struct scenario_options *o)
+{
+    return call_holds(sc, o, HOT_FRAME) != call_capacity(sc, o);
+}
+
+/*
+ * The uploads of a run: --messages, else the default, or on a wire that
+ * holds more than its pipes as many as get the mistake stuck there.
+ */
+static int hot_uploads(const struct scenario *sc,
+                       const struct scenario_options *o)
+{
+    if (o->messages > 0 || o->fix || !hot_wire_holds_more(sc, o))
+        return call_messages(sc, o);
+    return hot_needed(call_holds(sc, o, HOT_FRAME));
+}
 
 /*
  * A queue between the two threads of one end: items are ints (a confirm
@@ -561,11 +602,20 @@ static void say_cycle(struct scenario_result *r, const struct hot_call *h,
     char item[32];
 
     hot_item_name(h->sending, item, sizeof item);
-    scenario_say(r,
-                 "client/send sent %d of %d uploads of %d bytes; each pipe "
-                 "holds %zu%s",
-                 h->uploads_sent, c->n, HOT_BYTES, c->so.capacity,
-                 send_stuck ? ", and c2s had no room for the next" : "");
+    if (c->so.wire != NULL && strcmp(c->so.wire->name, "h2") == 0)
+        scenario_say(r,
+                     "client/send sent %d of %d uploads of %d bytes; each "
+                     "direction takes a write quota of %d bytes and a "
+                     "window of %d%s",
+                     h->uploads_sent, c->n, HOT_BYTES, CALL_H2_WRITE_QUOTA,
+                     c->so.window > 0 ? c->so.window : CALL_H2_WINDOW,
+                     send_stuck ? ", and c2s had no room for the next" : "");
+    else
+        scenario_say(r,
+                     "client/send sent %d of %d uploads of %d bytes; each "
+                     "pipe holds %zu%s",
+                     h->uploads_sent, c->n, HOT_BYTES, c->so.capacity,
+                     send_stuck ? ", and c2s had no room for the next" : "");
     scenario_say(r, "server read %d uploads, sent %d acks and %d pushes%s%s",
                  h->uploads_read, h->acks_sent, h->pushes_sent,
                  srv_stuck ? ", and waited for room in s2c to send " : "",
@@ -631,6 +681,7 @@ static enum status run_both_hot(const struct scenario *sc,
 
     memset(&h, 0, sizeof h);
     call_init(&h.c, sc, o, r, 1);
+    h.c.n = hot_uploads(sc, o);
     h.pushes = h.c.n / HOT_EVERY;
     hq_init(&h.confirms, "client/send's queue of confirms", HOT_CONFIRMS);
     hq_init(&h.replies, "server/send's queue", 0);
@@ -668,8 +719,18 @@ static enum status hot_check_options(const struct scenario *sc,
                                      const struct scenario_options *o,
                                      struct status_detail *why)
 {
-    if (o->wire != NULL && !o->fix)
-        return scenario_refuse_h2(sc->name, why);
+    int need = hot_needed(call_holds(sc, o, HOT_FRAME));
+
+    if (!o->fix && hot_wire_holds_more(sc, o)) {
+        if (hot_uploads(sc, o) >= need)
+            return STATUS_OK;
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s needs --messages %d or more on --wire "
+                                 "h2 with these windows: fewer uploads fit "
+                                 "in c2s's and s2c's write quotas and "
+                                 "windows, and it would not get stuck",
+                                 sc->name, need);
+    }
     if (o->fix || call_capacity(sc, o) < HOT_FRAME)
         return STATUS_OK;
     return status_detail_set(why, STATUS_INVALID_ARGUMENT,

@@ -212,6 +212,17 @@ size_t call_capacity(const struct scenario *sc,
                                     : PIPE_DEFAULT_CAPACITY;
 }
 
+size_t call_holds(const struct scenario *sc, const struct scenario_options *o,
+                  size_t frame)
+{
+    int32_t w = o->window > 0 ? o->window : CALL_H2_WINDOW;
+    int32_t cw = o->conn_window > 0 ? o->conn_window : CALL_H2_WINDOW;
+
+    if (o->wire == NULL || strcmp(o->wire->name, "h2") != 0)
+        return call_capacity(sc, o);
+    return CALL_H2_WRITE_QUOTA + frame - 1 + (size_t)(w < cw ? w : cw);
+}
+
 void call_init(struct call *c, const struct scenario *sc,
                const struct scenario_options *o, struct scenario_result *r,
                int latch)

@@ -172,6 +172,23 @@ int call_messages(const struct scenario *sc, const struct scenario_options *o);
 size_t call_capacity(const struct scenario *sc,
                      const struct scenario_options *o);
 
+/* grpc-go's per-stream write quota (defaultWriteQuota), as the h2 wire's. */
+#define CALL_H2_WRITE_QUOTA 65536
+
+/* HTTP/2's default window, as the h2 wire's. */
+#define CALL_H2_WINDOW 65535
+
+/*
+ * The bytes one direction of a run takes, in messages of frame bytes on
+ * the wire, before its sender waits: on the raw wire its pipe's
+ * (call_capacity); on the h2 wire what the smaller of the stream's and
+ * the connection's windows lets onto the wire, and the sender's write
+ * quota: a send queues its whole message while fewer than
+ * CALL_H2_WRITE_QUOTA bytes are queued, so up to frame - 1 more.
+ */
+size_t call_holds(const struct scenario *sc, const struct scenario_options *o,
+                  size_t frame);
+
 /*
  * Sets c up for one run of sc with o, filling r: call_messages and
  * call_capacity, message_text as the text, and c->latch closed until

@@ -302,8 +302,33 @@ static void hub_list_threads(struct hub *h)
     }
 }
 
+size_t hub_holds(const struct scenario *sc, const struct scenario_options *o)
+{
+    size_t frame = FRAME_HEADER_LEN + 5; /* "c1 m1" */
+    size_t holds = call_holds(sc, o, frame);
+
+    return holds != call_capacity(sc, o) ? holds : hub_capacity(sc, o);
+}
+
+/*
+ * The messages a slow client 1 needs from each of the others: more than
+ * it can hold (see hub_bad_check), or HUB_BAD_MESSAGES if that is more.
+ */
+static int hub_slow_messages(const struct scenario *sc,
+                             const struct scenario_options *o)
+{
+    int n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
+    size_t need = HUB_OUTBOX + 4 + hub_holds(sc, o) / (FRAME_HEADER_LEN + 5);
+    size_t each = n > 1 ? (need + (size_t)n - 2) / (size_t)(n - 1) : need;
+
+    return each > HUB_BAD_MESSAGES ? (int)each : HUB_BAD_MESSAGES;
+}
+
 int hub_messages(const struct scenario *sc, const struct scenario_options *o)
 {
+    if (o->messages == 0 && o->bad_client != NULL &&
+        strcmp(o->bad_client, "slow") == 0)
+        return hub_slow_messages(sc, o);
     if (o->messages == 0 && o->bad_client != NULL)
         return HUB_BAD_MESSAGES;
     return call_messages(sc, o);
@@ -564,9 +589,6 @@ static enum status check_clients(const struct scenario *sc,
                                  const struct scenario_options *o,
                                  struct status_detail *why)
 {
-    if (o->bad_client != NULL && o->wire != NULL &&
-        strcmp(o->bad_client, "slow") == 0)
-        return scenario_refuse_h2("hub --bad-client slow", why);
     if (o->bad_client != NULL)
         return hub_bad_check(sc, o, why);
     if (!o->os && o->clients > SCENARIO_HUB_SIM_MAX)

@@ -151,13 +151,24 @@ void hub_returns(struct hub *h);
 /* The text of client's message m: "c1 m1". */
 int hub_text(char *out, size_t cap, int client, int m);
 
-/* The messages each client sends: o's, else 2 (with a bad client, 5). */
+/*
+ * The messages each client sends: o's, else 2 (with a bad client, 5; with
+ * a slow one on --wire h2, as many as outgrow what client 1's direction
+ * holds there, hub_holds).
+ */
 int hub_messages(const struct scenario *sc, const struct scenario_options *o);
 
 /* The bytes each pipe holds: o's, else 4096 (with a bad client, 16: one
  * frame, so that a client that stops reading is soon behind). */
 size_t hub_capacity(const struct scenario *sc,
                     const struct scenario_options *o);
+
+/*
+ * The bytes of the hub's shortest messages ("c1 m1") one client's s2c
+ * takes before its writer waits: its pipe's (hub_capacity), or on --wire
+ * h2 a write quota and a window (call_holds).
+ */
+size_t hub_holds(const struct scenario *sc, const struct scenario_options *o);
 
 /* ---- hub_bad.c ---------------------------------------------------------- */
 

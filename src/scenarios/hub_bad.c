@@ -79,7 +79,10 @@ enum status hub_bad_check(const struct scenario *sc,
     enum hub_bad bad = HUB_BAD_NONE;
     int n = o->clients > 0 ? o->clients : SCENARIO_HUB_CLIENTS;
     int m = hub_messages(sc, o);
-    size_t frames = hub_capacity(sc, o) / (FRAME_HEADER_LEN + 5);
+    size_t frames = hub_holds(sc, o) / (FRAME_HEADER_LEN + 5);
+    const char *where = hub_holds(sc, o) != hub_capacity(sc, o)
+                            ? "its write quota and window"
+                            : "its pipe";
 
     if (hub_bad_parse(o->bad_client, &bad) != STATUS_OK)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
@@ -99,9 +102,10 @@ enum status hub_bad_check(const struct scenario *sc,
         return status_detail_set(
             why, STATUS_INVALID_ARGUMENT,
             "--bad-client slow needs more messages for client 1 than it "
-            "can hold (%d queued, 1 read, 1 being sent, %zu in its pipe): "
+            "can hold (%d queued, 1 read, 1 being sent, %zu in %s): "
             "(clients - 1) x messages of %zu or more",
-            hub_outbox_cap(n), frames, hub_outbox_cap(n) + 4 + frames);
+            (int)hub_outbox_cap(n), frames, where,
+            hub_outbox_cap(n) + 4 + frames);
     if (bad == HUB_BAD_LEAVE && m < 2)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "--bad-client leave needs --messages 2 or "

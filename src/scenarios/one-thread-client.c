@@ -21,6 +21,13 @@
  *   simulated run has, wider ones need more messages than a lesson's run.
  *   The narration reads the counters: what each side had done, and what
  *   was left in each pipe (the bytes the teardown dropped).
+ *
+ *   On --wire h2 a direction takes more than its pipe before its sender
+ *   waits: grpc-go's write quota of queued bytes and a window's worth on
+ *   the wire (call_holds). The same reasoning over what it holds gives
+ *   the messages it needs (18 with the default windows), which are then
+ *   the default there; the deadlock report says both senders wait for
+ *   WINDOW_UPDATE.
  */
 #include "scenarios/call.h"
 #include "scenarios/challenge.h"
@@ -57,6 +64,21 @@ static int otc_needed(size_t cap)
     size_t held = cap / OTC_FRAME + 1;
 
     return (int)((cap + held * OTC_FRAME) / OTC_FRAME + 1);
+}
+
+/*
+ * The messages a run sends: --messages, else the default, or on a wire
+ * that holds more than its pipes (h2: a write quota and a window each
+ * way) as many as outgrow what it holds.
+ */
+static int otc_messages(const struct scenario *sc,
+                        const struct scenario_options *o)
+{
+    int need = otc_needed(call_holds(sc, o, OTC_FRAME));
+
+    if (o->messages > 0 || o->fix || need <= sc->default_messages)
+        return call_messages(sc, o);
+    return need;
 }
 
 /* Message i: message_text's words, then a blank and dots to OTC_BYTES. */
@@ -197,6 +219,18 @@ static void say_sent(struct scenario_result *r, const struct call *c,
 /* What was left in the pipes when the call was torn down. */
 static void say_left(struct scenario_result *r, const struct call *c)
 {
+    if (c->so.wire != NULL && strcmp(c->so.wire->name, "h2") == 0) {
+        scenario_say(r,
+                     "each direction takes a write quota of %d bytes and "
+                     "a window of %d; when the call ended c2s held %llu "
+                     "(queued or received, unread) and s2c %llu, and "
+                     "nobody was reading either",
+                     CALL_H2_WRITE_QUOTA,
+                     c->so.window > 0 ? c->so.window : CALL_H2_WINDOW,
+                     (unsigned long long)r->stats.bytes_discarded[STREAM_C2S],
+                     (unsigned long long)r->stats.bytes_discarded[STREAM_S2C]);
+        return;
+    }
     scenario_say(r,
                  "each pipe holds %zu bytes; when the call ended c2s held "
                  "%llu and s2c %llu, and nobody was reading either",
@@ -293,6 +327,7 @@ static enum status run_one_thread_client(const struct scenario *sc,
     enum status st = STATUS_OK;
 
     call_init(&c, sc, o, r, 1);
+    c.n = otc_messages(sc, o);
     if (c.fix)
         st = run_call(&c, otc_server, fixed_tasks, 2);
     else
@@ -320,10 +355,7 @@ static enum status otc_check(const struct scenario *sc,
                              struct status_detail *why)
 {
     size_t cap = call_capacity(sc, o);
-    int need = otc_needed(cap);
-
-    if (o->wire != NULL && !o->fix)
-        return scenario_refuse_h2(sc->name, why);
+    int need = otc_needed(call_holds(sc, o, OTC_FRAME));
     if (cap < OTC_MIN_CAPACITY)
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "%s takes pipes of at least %d bytes "
@@ -337,8 +369,16 @@ static enum status otc_check(const struct scenario *sc,
                                  "(--capacity 1m): wider ones need more "
                                  "messages to fill than a lesson's run",
                                  sc->name, OTC_MAX_CAPACITY);
-    if (o->fix || call_messages(sc, o) >= need)
+    if (o->fix || otc_messages(sc, o) >= need)
         return STATUS_OK;
+    if (call_holds(sc, o, OTC_FRAME) != cap)
+        return status_detail_set(why, STATUS_INVALID_ARGUMENT,
+                                 "%s needs --messages %d or more on --wire "
+                                 "h2 with these windows: fewer (%d bytes "
+                                 "each on the wire) fit in c2s's and s2c's "
+                                 "write quotas and windows, and it would "
+                                 "not get stuck",
+                                 sc->name, need, OTC_FRAME);
     return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                              "%s needs --messages %d or more at --capacity "
                              "%zu: fewer (%d bytes each on the wire) fit "

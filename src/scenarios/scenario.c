@@ -100,16 +100,6 @@ static const char *clients_taker(void)
     return NULL;
 }
 
-enum status scenario_refuse_h2(const char *what, struct status_detail *why)
-{
-    return status_detail_set(why, STATUS_INVALID_ARGUMENT,
-                             "%s runs on --wire raw only for now: the h2 "
-                             "wire has no per-call send quota yet, so its "
-                             "sends never wait for the window and the "
-                             "lesson's wait never comes",
-                             what);
-}
-
 /* The first scenario that takes --kind, or NULL. */
 static const struct scenario *kind_taker(void)
 {

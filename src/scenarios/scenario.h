@@ -241,14 +241,6 @@ enum status scenario_run(const struct scenario *sc,
  *   STATUS_OK                the options fit
  *   STATUS_INVALID_ARGUMENT  they do not; why (not NULL) says what to change
  */
-/*
- * The usage error of a run (what: its name and options) whose lesson needs a send that waits for
- * room, which the h2 wire cannot show yet (a send queues its whole
- * message). Returns STATUS_INVALID_ARGUMENT, with why set.
- */
-enum status scenario_refuse_h2(const char *what,
-                               struct status_detail *why);
-
 enum status scenario_check(const struct scenario *sc,
                            const struct scenario_options *opts,
                            struct status_detail *why);
