@@ -215,7 +215,8 @@ static void test_explore_forgot_close_send_deadlocks_always(void **state)
  * fix always surfaces it (exit 3). eof-order (issue 17) fails its OK
  * calls in every schedule (exit 3) and its fix never does; context-leak
  * loses stream 1 to the request's cancel in every schedule (exit 3), its
- * fix never; pause-resume always ends OK, and so does reconcile.
+ * fix never; pause-resume always ends OK, and so do reconcile and
+ * collaborate.
  */
 static void test_explore_issue_13_scenarios_end_as_documented(void **state)
 {
@@ -236,6 +237,7 @@ static void test_explore_issue_13_scenarios_end_as_documented(void **state)
         {"context-leak", 1, 1, 3000, SCENARIO_EXIT_OK},
         {"pause-resume", 0, 1, 3000, SCENARIO_EXIT_OK},
         {"reconcile", 0, 1, 3000, SCENARIO_EXIT_OK},
+        {"collaborate", 0, 1, 3000, SCENARIO_EXIT_OK},
         {"both-hot", 0, 1, 3000, SCENARIO_EXIT_DEADLOCK},
         {"both-hot", 1, 1, 3000, SCENARIO_EXIT_OK},
     };

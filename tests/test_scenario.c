@@ -96,7 +96,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 18);
+    assert_int_equal(scenario_count(), 19);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -909,6 +909,113 @@ static void test_scenario_reconcile_h2_and_os(void **state)
     assert_int_equal(run->code, SCENARIO_EXIT_OK);
     assert_string_equal(run->r.broken, "");
     assert_report_has(run, "CloseSend after v2 was Running");
+    done(run);
+}
+
+/* ---- issue 17: collaborate ---------------------------------------------- */
+
+/*
+ * One run of collaborate (3 operations each): OK; the server reads each
+ * client's operations in the order it sent them (A1 A2 A3 on server1's
+ * stream); each client reads numbers that only go up; each client's
+ * order by number is the server's. Stores the server's order in order.
+ */
+static void check_collaborate(struct run *run, char *order, size_t cap)
+{
+    static const char *const want[2][3] = {{"\"A1\"", "\"A2\"", "\"A3\""},
+                                           {"\"B1\"", "\"B2\"", "\"B3\""}};
+    char line[160];
+    const char *at = NULL;
+    int next[2] = {0, 0};
+    int last[2] = {0, 0};
+    size_t i = 0;
+    int k = 0;
+
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 6);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 12);
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+        const char *n = NULL;
+
+        if (e->kind != TRACE_RECV)
+            continue;
+        k = e->thread[6] == '2';
+        if (strncmp(e->thread, "server", 6) == 0) {
+            assert_true(next[k] < 3);
+            assert_non_null(strstr(e->text, want[k][next[k]]));
+            next[k]++;
+        } else if ((n = strchr(e->text, '"')) != NULL &&
+                   (n = strchr(n, ' ')) != NULL) {
+            int seq = atoi(n + 1); /* "ACK 3" or "OP 3 A1" */
+
+            assert_true(seq > last[k]);
+            last[k] = seq;
+        }
+    }
+    assert_int_equal(next[0], 3);
+    assert_int_equal(next[1], 3);
+    assert_int_equal(last[0], 6);
+    assert_int_equal(last[1], 6);
+    at = strstr(run->r.report, "server sequenced 6 operations: ");
+    assert_non_null(at);
+    at += strlen("server sequenced 6 operations: ");
+    snprintf(order, cap, "%.*s", (int)strcspn(at, "\n"), at);
+    for (k = 1; k <= 2; k++) {
+        snprintf(line, sizeof line,
+                 "client%d sent 3, read 6 (3 ACKs), then CloseSend; by "
+                 "number: %s\n",
+                 k, order);
+        assert_report_has(run, line);
+    }
+}
+
+/*
+ * In 40 schedules every check holds, and the two clients' operations
+ * interleave in more than one way.
+ */
+static void test_scenario_collaborate_one_order(void **state)
+{
+    char first[64] = "";
+    char order[64];
+    int differ = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct run *run = run_seed("collaborate", seed);
+
+        check_collaborate(run, order, sizeof order);
+        if (seed == 1)
+            snprintf(first, sizeof first, "%s", order);
+        differ += strcmp(order, first) != 0;
+        done(run);
+    }
+    assert_true(differ > 0);
+}
+
+/* The same outcome on the h2 wire, and on real threads. */
+static void test_scenario_collaborate_h2_and_os(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    char order[64];
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 10; seed++) {
+        memset(&o, 0, sizeof o);
+        o.seed = seed;
+        o.wire = &h2_wire_type;
+        run = run_opts("collaborate", o);
+        check_collaborate(run, order, sizeof order);
+        done(run);
+    }
+    run = run_os("collaborate", 0);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_report_has(run, "every client has the server's order");
     done(run);
 }
 
@@ -1835,6 +1942,8 @@ int main(void)
         cmocka_unit_test(test_scenario_pause_resume_layers),
         cmocka_unit_test(test_scenario_reconcile_supersedes),
         cmocka_unit_test(test_scenario_reconcile_h2_and_os),
+        cmocka_unit_test(test_scenario_collaborate_one_order),
+        cmocka_unit_test(test_scenario_collaborate_h2_and_os),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

@@ -36,6 +36,7 @@ static const struct scenario *const table[] = {
     &scenario_context_leak,
     &scenario_pause_resume,
     &scenario_reconcile,
+    &scenario_collaborate,
     &scenario_cancel_vs_drain,
     &scenario_backpressure,
     &scenario_send_after_eof,
