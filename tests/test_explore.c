@@ -276,7 +276,8 @@ static void test_explore_both_hot_on_h2(void **state)
  * fix always surfaces it (exit 3). eof-order (issue 17) fails its OK
  * calls in every schedule (exit 3) and its fix never does; context-leak
  * loses stream 1 to the request's cancel in every schedule (exit 3), its
- * fix never; pause-resume always ends OK.
+ * fix never; pause-resume always ends OK, and so do reconcile and
+ * collaborate.
  */
 static void test_explore_issue_13_scenarios_end_as_documented(void **state)
 {
@@ -296,6 +297,8 @@ static void test_explore_issue_13_scenarios_end_as_documented(void **state)
         {"context-leak", 0, 1, 3000, SCENARIO_EXIT_STATUS},
         {"context-leak", 1, 1, 3000, SCENARIO_EXIT_OK},
         {"pause-resume", 0, 1, 3000, SCENARIO_EXIT_OK},
+        {"reconcile", 0, 1, 3000, SCENARIO_EXIT_OK},
+        {"collaborate", 0, 1, 3000, SCENARIO_EXIT_OK},
         {"both-hot", 0, 1, 3000, SCENARIO_EXIT_DEADLOCK},
         {"both-hot", 1, 1, 3000, SCENARIO_EXIT_OK},
     };

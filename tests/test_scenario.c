@@ -23,6 +23,7 @@
 #include "core/trace.h"
 #include "h2/h2_wire.h"
 #include "view/timeline.h"
+#include "h2/h2_wire.h"
 
 /* A scenario run with its own trace, freed by done(). */
 struct run {
@@ -96,7 +97,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 17);
+    assert_int_equal(scenario_count(), 19);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 
@@ -975,6 +976,216 @@ static void test_scenario_pause_resume_layers(void **state)
     }
     assert_true(app > 0);
     assert_true(transport > 0);
+}
+
+/* ---- issue 17: reconcile ------------------------------------------------ */
+
+/* The version in a trace event's text ("... \"v2 Running\""); 0: none. */
+static int reconcile_version(const struct trace_event *e)
+{
+    const char *v = strstr(e->text, "\"v");
+
+    return v == NULL ? 0 : atoi(v + 2);
+}
+
+/*
+ * One run of reconcile with n desired states: OK, and what client/recv
+ * read goes only forward: versions never go back, each superseded state
+ * says so, the last message is vN Running, and client/send half-closes
+ * only after client/recv has read it.
+ */
+static void check_reconcile(struct run *run, int n)
+{
+    char line[160];
+    long running = -1;
+    long closed = -1;
+    int last = 0;
+    int superseded = 0;
+    size_t i = 0;
+
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], n);
+    /* v1..vN-1 each: its first step and "superseded"; vN: 3 steps. */
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 2 * (n - 1) + 3);
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+        int v = reconcile_version(e);
+
+        if (e->kind == TRACE_CLOSE_SEND)
+            closed = (long)i;
+        if (e->kind != TRACE_RECV || strcmp(e->thread, "client/recv") != 0)
+            continue;
+        assert_true(v >= last);
+        last = v;
+        superseded += strstr(e->text, "superseded") != NULL;
+        if (strstr(e->text, "Running") != NULL) {
+            assert_int_equal(v, n);
+            running = (long)i;
+        }
+    }
+    assert_int_equal(last, n);
+    assert_int_equal(superseded, n - 1);
+    assert_true(running >= 0);
+    assert_true(closed > running);
+    snprintf(line, sizeof line,
+             "server: %d superseded mid-way, v%d Running after %d "
+             "progress messages, then OK",
+             n - 1, n, n - 1 + 3);
+    assert_report_has(run, line);
+    snprintf(line, sizeof line, "CloseSend after v%d was Running", n);
+    assert_report_has(run, line);
+}
+
+/* In 40 schedules, with 2 desired states and with 4. */
+static void test_scenario_reconcile_supersedes(void **state)
+{
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct scenario_options o;
+        struct run *run = run_seed("reconcile", seed);
+
+        check_reconcile(run, 2);
+        done(run);
+        memset(&o, 0, sizeof o);
+        o.seed = seed;
+        o.messages = 4;
+        run = run_opts("reconcile", o);
+        check_reconcile(run, 4);
+        done(run);
+    }
+}
+
+/* The same outcome on the h2 wire, and on real threads. */
+static void test_scenario_reconcile_h2_and_os(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 10; seed++) {
+        memset(&o, 0, sizeof o);
+        o.seed = seed;
+        o.wire = &h2_wire_type;
+        run = run_opts("reconcile", o);
+        check_reconcile(run, 2);
+        done(run);
+    }
+    run = run_os("reconcile", 0);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_report_has(run, "CloseSend after v2 was Running");
+    done(run);
+}
+
+/* ---- issue 17: collaborate ---------------------------------------------- */
+
+/*
+ * One run of collaborate (3 operations each): OK; the server reads each
+ * client's operations in the order it sent them (A1 A2 A3 on server1's
+ * stream); each client reads numbers that only go up; each client's
+ * order by number is the server's. Stores the server's order in order.
+ */
+static void check_collaborate(struct run *run, char *order, size_t cap)
+{
+    static const char *const want[2][3] = {{"\"A1\"", "\"A2\"", "\"A3\""},
+                                           {"\"B1\"", "\"B2\"", "\"B3\""}};
+    char line[160];
+    const char *at = NULL;
+    int next[2] = {0, 0};
+    int last[2] = {0, 0};
+    size_t i = 0;
+    int k = 0;
+
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_int_equal(run->r.stats.received[STREAM_C2S], 6);
+    assert_int_equal(run->r.stats.received[STREAM_S2C], 12);
+    for (i = 0; i < trace_length(run->t); i++) {
+        const struct trace_event *e = trace_event_at(run->t, i);
+        const char *n = NULL;
+
+        if (e->kind != TRACE_RECV)
+            continue;
+        k = e->thread[6] == '2';
+        if (strncmp(e->thread, "server", 6) == 0) {
+            assert_true(next[k] < 3);
+            assert_non_null(strstr(e->text, want[k][next[k]]));
+            next[k]++;
+        } else if ((n = strchr(e->text, '"')) != NULL &&
+                   (n = strchr(n, ' ')) != NULL) {
+            int seq = atoi(n + 1); /* "ACK 3" or "OP 3 A1" */
+
+            assert_true(seq > last[k]);
+            last[k] = seq;
+        }
+    }
+    assert_int_equal(next[0], 3);
+    assert_int_equal(next[1], 3);
+    assert_int_equal(last[0], 6);
+    assert_int_equal(last[1], 6);
+    at = strstr(run->r.report, "server sequenced 6 operations: ");
+    assert_non_null(at);
+    at += strlen("server sequenced 6 operations: ");
+    snprintf(order, cap, "%.*s", (int)strcspn(at, "\n"), at);
+    for (k = 1; k <= 2; k++) {
+        snprintf(line, sizeof line,
+                 "client%d sent 3, read 6 (3 ACKs), then CloseSend; by "
+                 "number: %s\n",
+                 k, order);
+        assert_report_has(run, line);
+    }
+}
+
+/*
+ * In 40 schedules every check holds, and the two clients' operations
+ * interleave in more than one way.
+ */
+static void test_scenario_collaborate_one_order(void **state)
+{
+    char first[64] = "";
+    char order[64];
+    int differ = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 40; seed++) {
+        struct run *run = run_seed("collaborate", seed);
+
+        check_collaborate(run, order, sizeof order);
+        if (seed == 1)
+            snprintf(first, sizeof first, "%s", order);
+        differ += strcmp(order, first) != 0;
+        done(run);
+    }
+    assert_true(differ > 0);
+}
+
+/* The same outcome on the h2 wire, and on real threads. */
+static void test_scenario_collaborate_h2_and_os(void **state)
+{
+    struct scenario_options o;
+    struct run *run = NULL;
+    char order[64];
+    uint64_t seed = 0;
+
+    (void)state;
+    for (seed = 1; seed <= 10; seed++) {
+        memset(&o, 0, sizeof o);
+        o.seed = seed;
+        o.wire = &h2_wire_type;
+        run = run_opts("collaborate", o);
+        check_collaborate(run, order, sizeof order);
+        done(run);
+    }
+    run = run_os("collaborate", 0);
+    assert_int_equal(run->code, SCENARIO_EXIT_OK);
+    assert_string_equal(run->r.broken, "");
+    assert_report_has(run, "every client has the server's order");
+    done(run);
 }
 
 /*
@@ -1901,6 +2112,10 @@ int main(void)
         cmocka_unit_test(test_scenario_context_leak_fixed),
         cmocka_unit_test(test_scenario_context_leak_refused_thread),
         cmocka_unit_test(test_scenario_pause_resume_layers),
+        cmocka_unit_test(test_scenario_reconcile_supersedes),
+        cmocka_unit_test(test_scenario_reconcile_h2_and_os),
+        cmocka_unit_test(test_scenario_collaborate_one_order),
+        cmocka_unit_test(test_scenario_collaborate_h2_and_os),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

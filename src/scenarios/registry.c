@@ -35,6 +35,8 @@ static const struct scenario *const table[] = {
     &scenario_eof_order,
     &scenario_context_leak,
     &scenario_pause_resume,
+    &scenario_reconcile,
+    &scenario_collaborate,
     &scenario_cancel_vs_drain,
     &scenario_backpressure,
     &scenario_send_after_eof,

@@ -21,6 +21,8 @@ extern const struct scenario scenario_rpc_kinds;
 extern const struct scenario scenario_eof_order;
 extern const struct scenario scenario_context_leak;
 extern const struct scenario scenario_pause_resume;
+extern const struct scenario scenario_reconcile;
+extern const struct scenario scenario_collaborate;
 extern const struct scenario scenario_cancel_vs_drain;
 extern const struct scenario scenario_backpressure;
 extern const struct scenario scenario_send_after_eof;

@@ -26,6 +26,10 @@
  *                        on a context nobody cancels outlives the caller
  *   pause-resume         the server sends PAUSE and RESUME: backpressure
  *                        by message next to the pipe's own
+ *   reconcile            the client declares a desired state, the server
+ *                        streams progress; a newer one supersedes it
+ *   collaborate          the server numbers and broadcasts every client's
+ *                        operations: one order for all
  *   cancel-vs-drain      cancel with messages buffered loses them
  *   backpressure         a slow receiver makes the sender block
  *   hub                  N clients, one stream each, to a hub that sends
