@@ -153,6 +153,69 @@ step 'r\n' cancel-vs-drain --challenge lose
 has "the next time, the record is said" "your record for lose: $n decisions"
 has "and shown with the challenge" "challenge lose: make cancel-vs-drain lose a message (cancel with updates still buffered) in as few decisions as you can (best: $n decisions)"
 
+# ---- where the records go, and a records file that cannot be used ----------
+
+# stepped "ENV WORDS" [OPTION...]: the lose challenge again, with ENV WORDS
+# (env's, split on blanks: $tmp has none) in place of the test's
+# DUPLEX_STATE_DIR, and OPTIONs added.
+stepped() {
+    env_words=$1
+    shift
+    printf 'r\n' >"$tmp/keys"
+    # shellcheck disable=SC2086 # the words are split on purpose
+    within 60 env -u DUPLEX_STATE_DIR $env_words "$DUPLEX" step \
+        cancel-vs-drain --challenge lose "$@" <"$tmp/keys" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+stepped "-u XDG_STATE_HOME HOME=$tmp/home"
+if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose ' "$tmp/home/.local/state/duplex/step.records"; then
+    ok "without DUPLEX_STATE_DIR or XDG_STATE_HOME the record goes under HOME/.local/state/duplex"
+else
+    not_ok "the record goes under HOME/.local/state/duplex" "exit $rc; $(ls -R "$tmp/home" 2>&1 | head -n 5)"
+fi
+stepped "XDG_STATE_HOME=$tmp/xdg"
+if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose ' "$tmp/xdg/duplex/step.records"; then
+    ok "with XDG_STATE_HOME the record goes to XDG_STATE_HOME/duplex"
+else
+    not_ok "with XDG_STATE_HOME the record goes to XDG_STATE_HOME/duplex" "exit $rc"
+fi
+mkdir -p "$tmp/dir/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/dir"
+has "a records file that cannot be read: the run goes on and says so" \
+    "(the record could not be kept: cannot read $tmp/dir/step.records: Is a directory)"
+: >"$tmp/plain"
+stepped "DUPLEX_STATE_DIR=$tmp/plain/sub"
+has "a records folder that cannot be made: the run goes on and says so" \
+    "(the record could not be kept: cannot make $tmp/plain/sub: Not a directory)"
+mkdir -p "$tmp/odd"
+printf 'a line of no record\ncancel-vs-drain:lose many\n:x 1\n' >"$tmp/odd/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/odd"
+if [ "$rc" = 3 ] && grep -qxF 'a line of no record' "$tmp/odd/step.records" &&
+    grep -qxF ':x 1' "$tmp/odd/step.records" &&
+    [ "$(grep -c '^cancel-vs-drain:lose ' "$tmp/odd/step.records")" = 1 ] &&
+    ! grep -q '^cancel-vs-drain:lose many' "$tmp/odd/step.records"; then
+    ok "a records file with lines it cannot read: they are kept, the bad record replaced"
+else
+    not_ok "a records file with lines it cannot read" "$(cat "$tmp/odd/step.records")"
+fi
+
+# A record is kept per run shape: the options that change the run are in
+# its key.
+mkdir -p "$tmp/keyed"
+stepped "DUPLEX_STATE_DIR=$tmp/keyed" --messages 6 --capacity 4096 --timeout 5000
+if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose:m=6:c=4096:t=5000 [0-9][0-9]* ' "$tmp/keyed/step.records"; then
+    ok "a record's key holds the options of its run (--messages, --capacity, --timeout)"
+else
+    not_ok "a record's key holds the options of its run" "exit $rc; $(cat "$tmp/keyed/step.records" 2>&1)"
+fi
+within 60 "$DUPLEX" step cancel-vs-drain --fix --challenge nope </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 2 ] && grep -qxF "duplex step: cancel-vs-drain --fix has no challenge 'nope'; its challenges: ahead" "$tmp/err"; then
+    ok "a challenge the run does not have: exit 2, and the ones it has"
+else
+    not_ok "a challenge the run does not have" "exit $rc; $(cat "$tmp/err")"
+fi
+
 # ---- predict ------------------------------------------------------------------
 
 step "$(keys 100 '\n\n1\n\n4\n')" echo --predict
