@@ -421,16 +421,18 @@ static void fs_log(struct fs_thread *th, const char *what, enum status st,
 /*
  * A failure that means "the call is over" must say it with the call's
  * final status (EOF when that status is OK). The server's end may say
- * CANCELLED instead when the client rejected a frame (its final status)
- * and reset the call: the server sees its context's CANCELLED, as in
- * grpc-go.
+ * what its context says instead when the client rejected a frame (its
+ * final status) and reset the call: the server sees its context's error,
+ * as in grpc-go. That is CANCELLED, or the reason of a cancel or deadline
+ * that reached the context first (the client's reject won the race to the
+ * final status, the other cancel the race to the context).
  */
 static void fs_check_over(struct fs_run *run, int client, const char *call,
                           enum status st)
 {
     struct status_detail fin;
-    int reset = !client && st == STATUS_CANCELLED &&
-                context_err(stream_context(run->s), NULL) == STATUS_CANCELLED;
+    int reset = !client && st != STATUS_OK &&
+                context_err(stream_context(run->s), NULL) == st;
 
     if (!fs_final(run, &fin))
         fs_violation(run, "%s returned %s, but the call has no final status",
