@@ -94,7 +94,8 @@ help:
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
 	@echo '           OPT (default -O2 -g), IDLE (seconds a test may use no CPU'
-	@echo '           before it counts as hung; default 60)'
+	@echo '           before it counts as hung; default 60), JOBS (test suites'
+	@echo '           run at once; default 2, 1 shows output as it comes)'
 
 # Includes name their folder ("core/pipe.h"): -iquote src, never -Isrc/core,
 # so no header of ours can stand in for a system one (<sched.h>).
@@ -144,32 +145,27 @@ test: deps
 # Each binary runs under hangcheck, so a deadlock fails instead of hanging,
 # and a busy machine never fails a test. Every suite's output goes through
 # tests/tally.sh, which adds up its counts: the last line is one
-# "N passed, M failed" over all of them.
+# "N passed, M failed" over all of them. tests/suites.sh runs JOBS suites
+# at once (default 2; JOBS=1: one by one, output as it comes), the
+# longest first, each one's output printed whole when it ends.
+JOBS ?= 2
+SHELL_SUITES := hangcheck layers cli cli_flags limits recall_state step \
+                golden svg pictures notes lessons lessons-readme \
+                lesson_index tally_check watch
+
 check: $(DUPLEX) $(TESTS) $(HANGCHECK)
-	@export HANGCHECK=$(HANGCHECK); \
-	tally=$(BUILD)/check.tally; : >"$$tally"; \
-	suite() { sh tests/tally.sh run "$$tally" "$$@"; }; \
-	failed=0; for t in $(TESTS); do \
-	  echo "== $$t"; \
-	  suite cmocka env DUPLEX=$(DUPLEX) $(HANGCHECK) --idle $(IDLE) $$t || { echo "FAILED: $$t (exit $$?)"; failed=1; }; \
-	done; \
-	suite sh sh tests/hangcheck.sh || failed=1; \
-	suite sh env BUILD=$(BUILD) SAN='$(SAN)' sh tests/layers.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/cli.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/cli_flags.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/limits.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/recall_state.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \
-	suite sh sh tests/notes.sh check || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \
-	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh README.md || failed=1; \
-	suite sh sh tests/lesson_index.sh || failed=1; \
-	suite sh sh tests/tally_check.sh || failed=1; \
-	suite sh sh tests/watch.sh || failed=1; \
-	suite sh env BUILD=$(BUILD) SAN='$(SAN)' sh tests/exercise_scenario.sh || failed=1; \
+	@export HANGCHECK=$(HANGCHECK) DUPLEX=$(DUPLEX) BUILD=$(BUILD) SAN='$(SAN)'; \
+	tally=$(BUILD)/check.tally; : >"$$tally"; list=$(BUILD)/check.suites; \
+	{ echo "sh tests/exercise_scenario.sh sh tests/exercise_scenario.sh"; \
+	  for t in $(TESTS); do \
+	    echo "cmocka $$t $(HANGCHECK) --idle $(IDLE) $$t"; \
+	  done; \
+	  for s in $(SHELL_SUITES); do case $$s in \
+	    notes) echo "sh tests/notes.sh sh tests/notes.sh check" ;; \
+	    lessons-readme) echo "sh tests/lessons.sh:README.md sh tests/lessons.sh README.md" ;; \
+	    *) echo "sh tests/$$s.sh sh tests/$$s.sh" ;; \
+	  esac; done; } >"$$list"; \
+	failed=0; JOBS=$(JOBS) sh tests/suites.sh "$$tally" "$$list" || failed=1; \
 	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 

@@ -95,20 +95,79 @@ else
     not_ok "a total with nothing failed: exit 0" "exit $rc"
 fi
 
-# make check's recipe: every suite through tally.sh (no sh tests/X.sh
-# outside it), the test binaries too, and the total last.
+# tests/suites.sh, two at a time: every suite counted once, each one's
+# output whole under its name, a failure named, the status 1.
+fake slow-ok 0 'ok - slow 1\nok - slow 2\n2 passed, 0 failed\n'
+sed -i '1a sleep 1' "$tmp/slow-ok"
+: >"$tally"
+{
+    echo "sh slow $tmp/slow-ok"
+    echo "cmocka c-ok $tmp/cmocka-ok"
+    echo "cmocka c-bad $tmp/cmocka-bad"
+    echo "sh s-ok $tmp/shell-ok"
+} >"$tmp/list"
+JOBS=2 sh tests/suites.sh "$tally" "$tmp/list" >"$tmp/out" 2>&1
+rc=$?
+whole=$(awk '
+    /^== / { name = $2; next }
+    /^ok - slow/ && name != "slow" { bad = 1 }
+    /^\[  PASSED  \] 3/ && name != "c-ok" { bad = 1 }
+    /^ok - one/ && name != "s-ok" { bad = 1 }
+    END { print bad ? "mixed" : "whole" }' "$tmp/out")
+if [ "$rc" = 1 ] && [ "$(wc -l <"$tally")" = 4 ] && [ "$whole" = whole ] &&
+    grep -qx 'FAILED: c-bad (exit 1)' "$tmp/out" &&
+    [ "$(grep -c '^== ' "$tmp/out")" = 4 ] &&
+    [ "$(sh tests/tally.sh total "$tally" | tail -n 1)" = "13 passed, 2 failed" ]
+then
+    ok "suites.sh, 2 at a time: 4 suites counted once, each output whole, the failure named, exit 1"
+else
+    not_ok "suites.sh, 2 at a time" "exit $rc, $(wc -l <"$tally") counted, output $whole"
+fi
+: >"$tally"
+JOBS=1 sh tests/suites.sh "$tally" "$tmp/list" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && [ "$(head -n 1 "$tmp/out")" = "== slow" ] &&
+    [ "$(sh tests/tally.sh total "$tally" | tail -n 1)" = "13 passed, 2 failed" ]; then
+    ok "suites.sh one at a time: in the list's order, the same counts"
+else
+    not_ok "suites.sh one at a time" "exit $rc"
+fi
+JOBS=x sh tests/suites.sh "$tally" "$tmp/list" >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 2 ] && grep -q "JOBS wants a whole number" "$tmp/out"; then
+    ok "suites.sh: a JOBS that is no number is a usage error"
+else
+    not_ok "suites.sh: JOBS=x" "exit $rc"
+fi
+
+# make check's recipe: every test binary and every shell suite in the list
+# that suites.sh runs through tally.sh, and the total last.
 recipe=$(sed -n '/^check:/,/^$/p' Makefile)
-outside=$(printf '%s\n' "$recipe" | grep 'sh tests/[a-z_]*\.sh' |
-    grep -v -e 'suite sh ' -e 'tests/tally\.sh')
-counted=$(printf '%s\n' "$recipe" | grep -c 'suite \(sh\|cmocka\) ')
-if [ -z "$outside" ] &&
-    printf '%s\n' "$recipe" | grep -q 'suite cmocka .*\$\$t' &&
+if printf '%s\n' "$recipe" | grep -q 'echo "cmocka \$\$t ' &&
+    printf '%s\n' "$recipe" | grep -q 'sh tests/suites.sh "\$\$tally"' &&
     printf '%s\n' "$recipe" | grep 'sh tests/' | tail -n 1 |
     grep -q 'tally.sh total'; then
-    ok "make check runs each of its $counted suites through tally.sh, then the total"
+    ok "make check runs every suite through suites.sh and tally.sh, then the total"
 else
-    not_ok "make check ends with the total of every suite" \
-        "not counted: ${outside:-none}"
+    not_ok "make check ends with the total of every suite" "recipe changed"
+fi
+
+# Every tests/*.sh that is a suite is in make check's list (SHELL_SUITES,
+# or exercise_scenario, which runs first), or in a target of its own.
+listed=$(sed -n '/^SHELL_SUITES/,/[^\\]$/p' Makefile | tr -d '\\' |
+    sed 's/^SHELL_SUITES *:= *//')
+missing=""
+for f in tests/*.sh; do
+    n=$(basename "$f" .sh)
+    case " tap suites tally deps coverage recall stress valgrind exercise_scenario " in
+    *" $n "*) continue ;;
+    esac
+    case " $(echo $listed) " in *" $n "*) ;; *) missing="$missing $n" ;; esac
+done
+if [ -z "$missing" ]; then
+    ok "every shell suite in tests/ is run by make check or a target of its own"
+else
+    not_ok "every shell suite is run" "not run:$missing"
 fi
 
 echo "$passed passed, $failed failed"
