@@ -685,20 +685,59 @@ verify_one() {
         "(plain, ASan+UBSan$(threaded "$name" && echo ", TSan")); $report"
 }
 
-# verify [NAME]: every exercise, or NAME's alone.
+# verify_into NAME: verify_one NAME, its lines into build/verify/NAME.out
+# and "SEEN CAUGHT STATUS" into build/verify/NAME.count (last: it says
+# NAME is done).
+verify_into() {
+    local rc
+    MUTANTS_SEEN=0 MUTANTS_CAUGHT=0
+    verify_one "$1" >"build/verify/$1.out" 2>&1
+    rc=$?
+    echo "$MUTANTS_SEEN $MUTANTS_CAUGHT $rc" >"build/verify/$1.count"
+}
+
+# verify [NAME]: every exercise, or NAME's alone. JOBS exercises (default
+# 2) are verified at once, each in a subshell; their lines are printed in
+# lesson order, each exercise's as soon as it and those before it are done.
 cmd_verify() {
-    local n passed=0 failed=0 start list
+    local n passed=0 failed=0 start list jobs=${JOBS:-2} running=0
+    local -a order=()
+    local next=0 seen caught rc
     MUTANTS_SEEN=0 MUTANTS_CAUGHT=0
     start=$(now)
+    case $jobs in '' | *[!0-9]* | 0) die "JOBS wants a whole number above 0, not '$jobs'" ;; esac
     if [ -n "${1:-}" ]; then need_name "$1"; list=$1; else list=$(names); fi
     lib build ""
     lib build/asan "$ASAN"
     lib build/tsan -fsanitize=thread
     mkdir -p build/verify
+    # flush: prints the finished exercises at the front of the order.
+    flush() {
+        while [ "$next" -lt "${#order[@]}" ] &&
+            [ -f "build/verify/${order[$next]}.count" ]; do
+            n=${order[$next]}
+            cat "build/verify/$n.out"
+            read -r seen caught rc <"build/verify/$n.count"
+            MUTANTS_SEEN=$((MUTANTS_SEEN + seen))
+            MUTANTS_CAUGHT=$((MUTANTS_CAUGHT + caught))
+            if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+            next=$((next + 1))
+        done
+    }
     for n in $list; do
         mkdir -p "build/verify/$n"
-        if verify_one "$n"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+        rm -f "build/verify/$n.count" "build/verify/$n.out"
+        order+=("$n")
+        verify_into "$n" &
+        running=$((running + 1))
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n
+            running=$((running - 1))
+            flush
+        fi
     done
+    wait
+    flush
     echo "$MUTANTS_SEEN mutants, $MUTANTS_CAUGHT caught ($(since "$start") s in all)"
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
