@@ -379,8 +379,10 @@ good|0|||run echo --capacity 1
 good|0|||run echo --wire raw
 good|5|||run one-thread-client --wire h2 --trace none
 good|5|||run both-hot --wire h2 --trace none
-usage|explore|--messages 3355||explore both-hot --wire h2
+usage|explore|--messages 3355||explore both-hot --wire h2 --messages 3354
 good|0|||explore both-hot --wire h2 --messages 3355 --max-schedules 2
+good|0|||explore both-hot --wire h2 --max-schedules 2
+good|0|||explore one-thread-client --wire h2 --max-schedules 3
 good|0|||run hub --bad-client slow --wire h2 --trace none
 usage|run|write quota and window||run hub --bad-client slow --wire h2 --messages 5
 good|0|||run one-thread-client --fix --wire h2 --trace none

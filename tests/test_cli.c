@@ -1581,30 +1581,39 @@ static void test_cli_explore_without_failures_exits_0(void **state)
         const char *args[10];
         const char *header;
         unsigned long long schedules; /* 0: any number */
+        const char *ended; /* the outcome line, up to its count */
+        int stopped;       /* at the --max-schedules limit */
     } rows[] = {
         {{"explore", "send-after-eof", "--messages", "1", NULL},
          "duplex explore send-after-eof: every schedule with at most 2 "
          "preemptions, 1 message\n",
-         0},
+         0, "\nhow they ended: OK ", 0},
         /* A deadlock is forgot-close-send's lesson, not a failure... */
         {{"explore", "forgot-close-send", "--max-preemptions", "1",
           "--messages", "1", NULL},
          "duplex explore forgot-close-send: every schedule with at most 1 "
          "preemption, 1 message\n",
-         0},
+         0, "\nhow they ended: deadlock ", 0},
         /* ... and with a deadline, DEADLINE_EXCEEDED is. */
         {{"explore", "forgot-close-send", "--max-preemptions", "1",
           "--messages", "1", "--timeout", "100", NULL},
          "duplex explore forgot-close-send: every schedule with at most 1 "
          "preemption, 1 message\n",
-         0},
+         0, "\nhow they ended: an error status ", 0},
         {{"explore", "echo", "--max-preemptions=0", "--messages=3", NULL},
          "duplex explore echo: every schedule with at most 0 preemptions, 3 "
          "messages\n",
-         0},
+         0, "\nhow they ended: OK ", 0},
         {{"explore", "echo", "--seeds", "5", NULL},
          "duplex explore echo: 5 random schedules, 2 messages\n",
-         5},
+         5, "\nhow they ended: OK 5 (as documented)\n", 0},
+        /* On the h2 wire the mistake needs more messages: explore picks
+           the fewest that get stuck (18 with the default windows). */
+        {{"explore", "one-thread-client", "--wire", "h2", "--max-schedules",
+          "30", NULL},
+         "duplex explore one-thread-client: every schedule with at most 2 "
+         "preemptions, 18 messages\n",
+         30, "\nhow they ended: deadlock 30 (as documented)\n", 1},
     };
     struct cli_run r;
     size_t i = 0;
@@ -1617,10 +1626,13 @@ static void test_cli_explore_without_failures_exits_0(void **state)
         assert_int_equal(r.err_len, 0);
         assert_int_equal(strncmp(r.out, rows[i].header, strlen(rows[i].header)),
                          0);
-        assert_int_equal(check_explored(r.out, rows[i].schedules, 0), 0);
+        assert_int_equal(
+            check_explored(r.out, rows[i].schedules, rows[i].stopped), 0);
         assert_has(r.out, ": 0 failing (0.0%), ");
-        /* Nothing failed: two lines, no schedule to replay. */
-        assert_int_equal(count_lines(r.out), 2);
+        assert_has(r.out, rows[i].ended);
+        assert_has(r.out, " (as documented)\n");
+        /* Nothing failed: three lines, no schedule to replay. */
+        assert_int_equal(count_lines(r.out), 3);
         assert_lacks(r.out, "first failing");
         cli_free(&r);
     }
@@ -1643,8 +1655,11 @@ static void test_cli_explore_with_failures_prints_the_first(void **state)
     assert_int_equal(r.err_len, 0);
     assert_int_equal(strncmp(r.out, header, strlen(header)), 0);
     assert_true(check_explored(r.out, 0, 0) >= 1);
+    /* How they ended: OK (documented) and garbled, counted. */
+    assert_has(r.out, " schedules/s\nhow they ended: OK ");
+    assert_has(r.out, " (as documented), garbled ");
     /* The first failing schedule, how to replay it, and what broke. */
-    first = strstr(r.out, " schedules/s\nfirst failing schedule: ");
+    first = strstr(r.out, "\nfirst failing schedule: ");
     assert_non_null(first);
     take_line(r.out, "first failing schedule: ", schedule, sizeof schedule);
     assert_true(schedule[0] != '\0');
@@ -1654,7 +1669,7 @@ static void test_cli_explore_with_failures_prints_the_first(void **state)
     assert_ends_with(broke, "(the stream was garbled)");
     assert_lacks(r.out, "  deadlock: ");
     assert_lacks(r.out, "  broken: ");
-    assert_int_equal(count_lines(r.out), 5);
+    assert_int_equal(count_lines(r.out), 6);
     cli_free(&r);
 }
 
@@ -1687,7 +1702,8 @@ static void test_cli_explore_stops_at_max_schedules(void **state)
         assert_int_equal(strncmp(r.out, rows[i].header, strlen(rows[i].header)),
                          0);
         assert_int_equal(check_explored(r.out, rows[i].schedules, 1), 0);
-        assert_int_equal(count_lines(r.out), 2);
+        assert_has(r.out, " (as documented)\n");
+        assert_int_equal(count_lines(r.out), 3);
         cli_free(&r);
     }
 }

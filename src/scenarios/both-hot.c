@@ -95,6 +95,15 @@ static int hot_uploads(const struct scenario *sc,
     return hot_needed(call_holds(sc, o, HOT_FRAME));
 }
 
+/* For explore: the fewest uploads that get the mistake stuck here. */
+static int hot_needed_messages(const struct scenario *sc,
+                               const struct scenario_options *o)
+{
+    if (o->fix || !hot_wire_holds_more(sc, o))
+        return sc->min_messages;
+    return hot_needed(call_holds(sc, o, HOT_FRAME));
+}
+
 /*
  * A queue between the two threads of one end: items are ints (a confirm
  * j; on the server, an ack k > 0 or a push -j). bound 0: it grows, and a
@@ -778,5 +787,6 @@ const struct scenario scenario_both_hot = {
     .expected_fix = SCENARIO_EXIT_OK,
     .body = run_both_hot,
     .check = hot_check_options,
+    .needed_messages = hot_needed_messages,
     .challenges = hot_challenges,
 };

@@ -81,6 +81,15 @@ static int otc_messages(const struct scenario *sc,
     return need;
 }
 
+/* For explore: the fewest that get the mistake stuck on this wire. */
+static int otc_needed_messages(const struct scenario *sc,
+                               const struct scenario_options *o)
+{
+    int need = otc_needed(call_holds(sc, o, OTC_FRAME));
+
+    return o->fix || need < sc->min_messages ? sc->min_messages : need;
+}
+
 /* Message i: message_text's words, then a blank and dots to OTC_BYTES. */
 static void otc_text(int i, char *out)
 {
@@ -422,5 +431,6 @@ const struct scenario scenario_one_thread_client = {
     .expected_fix = SCENARIO_EXIT_OK,
     .body = run_one_thread_client,
     .check = otc_check,
+    .needed_messages = otc_needed_messages,
     .challenges = otc_challenges,
 };

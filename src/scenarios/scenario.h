@@ -200,6 +200,13 @@ struct scenario {
     int takes_clients;               /* --clients: one stream per client */
     scenario_body_fn body;           /* runs it */
     scenario_check_fn check;         /* its own option check; NULL: none */
+    /*
+     * The fewest messages that show its lesson with these options (a wire
+     * that holds more than the pipes needs more); NULL: min_messages.
+     * explore runs no fewer when --messages is not given.
+     */
+    int (*needed_messages)(const struct scenario *sc,
+                           const struct scenario_options *o);
     const struct scenario_challenge *challenges; /* its goals for `duplex
                                     step`, up to a row whose name is NULL */
     const char *const *challenge_bad_client; /* the hub's: challenges[i] is
