@@ -32,6 +32,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
+# Every week's folder holds exercises; WEEK is the folder of the exercise
+# at hand (need_name and verify_one set it), week-1 until one is named.
+WEEKS="exercises/month-05/week-1 exercises/month-05/week-2"
 WEEK=exercises/month-05/week-1
 SOLUTIONS=exercises/solutions
 PROGRESS=exercises/.progress
@@ -62,22 +65,33 @@ limit() {
 ORDER="frames partial-reads half-close bidi-echo chat errgroup
        drain-before-cancel deadlines concurrent-senders"
 
-names() { # every exercise, in lesson order
-    local n d
+# week_of NAME: the week folder that holds exercise NAME, or nothing.
+week_of() {
+    local w
+    for w in $WEEKS; do
+        [ -f "$w/$1/README.md" ] && { echo "$w"; return 0; }
+    done
+    return 1
+}
+
+names() { # every exercise, in lesson order; then each later week's
+    local n d w
     for n in $ORDER; do
         [ -f "$WEEK/$n/README.md" ] && echo "$n"
     done
-    for d in "$WEEK"/*/; do
-        n=$(basename "$d")
-        [ -f "$d/README.md" ] && ! echo " $ORDER " | tr -s ' \n' ' ' |
-            grep -q " $n " && echo "$n"
+    for w in $WEEKS; do
+        for d in "$w"/*/; do
+            n=$(basename "$d")
+            [ -f "$d/README.md" ] && ! echo " $ORDER " | tr -s ' \n' ' ' |
+                grep -q " $n " && echo "$n"
+        done
     done
 }
 
-exists() { [ -n "${1:-}" ] && [ -f "$WEEK/$1/README.md" ]; }
+exists() { [ -n "${1:-}" ] && week_of "$1" >/dev/null; }
 
 need_name() {
-    exists "${1:-}" && return 0
+    exists "${1:-}" && { WEEK=$(week_of "$1"); return 0; }
     if [ -z "${1:-}" ]; then
         echo "exercises: which exercise? say EX=NAME; they are:" >&2
     else
@@ -118,7 +132,7 @@ cmd_list() {
     for n in $(names); do
         total=$((total + 1))
         [ "$(progress_get "$n" 2)" = pass ] && passed=$((passed + 1))
-        echo "| $n | $(status_of "$n") | $WEEK/$n/ |"
+        echo "| $n | $(status_of "$n") | $(week_of "$n")/$n/ |"
     done
     for i in $(seq 1 "$total"); do
         if [ "$i" -le "$passed" ]; then bar="$bar#"; else bar="$bar-"; fi
@@ -651,6 +665,7 @@ verify_one() {
     local missed=""
     local start report
     start=$(now)
+    WEEK=$(week_of "$name")
     build "$name" "$WEEK/$name/$name.c" "$b/starter" build "" -Werror \
         2>"$b.cc" || why="the starter does not compile"
     if [ -z "$why" ] && limit "$b/starter" >"$b.starter.log" 2>&1; then

@@ -1,0 +1,43 @@
+/*
+ * Mutant 06 of window-stall: a stream window past the connection's.
+ *
+ * The mistake: when the window needed is above 65,535 it is returned
+ * as it is. The connection window (65,535, nobody reading to raise it)
+ * holds the sender back whatever the stream window: no stream window
+ * is enough, and the answer is 0.
+ * Lesson: lesson/day-128-flow-control-hot.md, "Notes" (two windows,
+ * the smaller one rules); notes/flow-control-windows.md.
+ * From: exercises/solutions/window-stall.c; the cap at EX_DEFAULT_WINDOW is gone.
+ */
+#include "window-stall.h"
+
+/* What a frame of payload bytes takes on the wire: the gRPC header too. */
+static int64_t frame_of(size_t payload)
+{
+    return (int64_t)payload + 5;
+}
+
+int ex_sends_before_stall(int32_t window, int32_t conn_window,
+                          size_t payload)
+{
+    int64_t w = window > 0 ? window : EX_DEFAULT_WINDOW;
+    int64_t cw = conn_window > 0 ? conn_window : EX_DEFAULT_WINDOW;
+    int64_t holds = EX_WRITE_QUOTA + (w < cw ? w : cw);
+    int64_t f = frame_of(payload);
+
+    /* The window's bytes on the wire, the quota's queued; the last
+     * message may take the queue past the quota. */
+    return (int)((holds + f - 1) / f);
+}
+
+int32_t ex_smallest_window(int messages, size_t payload)
+{
+    /* Send number messages passes while fewer than the quota are queued:
+     * (messages - 1) frames - window < quota. */
+    int64_t w = (int64_t)(messages - 1) * frame_of(payload) - EX_WRITE_QUOTA +
+                1;
+
+    if (w < 1)
+        return 1;
+    return (int32_t)w;
+}
