@@ -162,6 +162,7 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	suite sh env DUPLEX=$(DUPLEX) sh tests/step.sh || failed=1; \
 	suite sh env DUPLEX=$(DUPLEX) sh tests/golden.sh || failed=1; \
 	suite sh env DUPLEX=$(DUPLEX) sh tests/svg.sh || failed=1; \
+	suite sh env DUPLEX=$(DUPLEX) sh tests/pcap.sh || failed=1; \
 	suite sh env DUPLEX=$(DUPLEX) sh tests/pictures.sh || failed=1; \
 	suite sh sh tests/notes.sh check || failed=1; \
 	suite sh env DUPLEX=$(DUPLEX) sh tests/lessons.sh || failed=1; \

@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -40,7 +42,7 @@
 
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
-    "                  [--cancel-after N] [--size BYTES]\n\n"
+    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
@@ -52,11 +54,14 @@ static const char usage_call[] =
     "                 replies; the client does not CloseSend before it\n"
     "  --size BYTES   send messages of BYTES bytes (0 to 64m) instead of\n"
     "                 the words; replies are counted, not checked (gRPC's\n"
-    "                 limit is 4m = 4194304 bytes each way)\n";
+    "                 limit is 4m = 4194304 bytes each way)\n"
+    "  --pcap FILE    write the connection's packets to FILE (pcap, real\n"
+    "                 time), for `tshark -r FILE -d tcp.port==PORT,http2`\n"
+    "                 (PORT the server's) or Wireshark\n";
 
 static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT,
                                          OPT_CANCEL_AFTER, OPT_SIZE,
-                                         OPT_END};
+                                         OPT_PCAP, OPT_END};
 
 /* What the command line asked for. */
 struct call_args {
@@ -65,6 +70,7 @@ struct call_args {
     long long timeout_ms; /* 0: no deadline */
     long long cancel_after; /* -1: never */
     long long size;       /* -1: the words */
+    const char *pcap;     /* --pcap's file, or NULL */
 };
 
 struct call_run {
@@ -178,6 +184,8 @@ static int call_parse(struct cli *c, int argc, char **argv,
             a->cancel_after = arg.number;
         else if (arg.opt == OPT_SIZE)
             a->size = arg.number;
+        else if (arg.opt == OPT_PCAP)
+            a->pcap = arg.text;
         else if (a->addr == NULL)
             a->addr = arg.text;
         else if (scenario == NULL)
@@ -230,7 +238,8 @@ static int call_say(struct cli *c, const struct call_run *r, int got, int bad,
 }
 
 /* Runs the call on a connected socket: client/send and client/recv. */
-static int call_run_on(struct cli *c, const struct call_args *a, int fd)
+static int call_run_on(struct cli *c, const struct call_args *a, int fd,
+                       struct cli_capture *cap)
 {
     struct h2_peer peer = {fd, H2_PEER_CLIENT, ""};
     struct wire_type type = {"h2", h2_peer_wire_create, &peer};
@@ -248,9 +257,12 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd)
     o.trace = t;
     o.timeout_ns = a->timeout_ms * 1000000;
     r.args = a;
+    if (cli_capture_begin(cap, fd) != STATUS_OK)
+        fprintf(c->err, "duplex call: the connection is not captured\n");
     st = stream_create(NULL, &o, &r.s);
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex call: %s\n", status_name(st));
+        cli_capture_end(cap);
         trace_destroy(t);
         return 1;
     }
@@ -264,6 +276,7 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd)
         sched_thread_join(&sender);
     }
     stream_destroy(r.s);
+    cli_capture_end(cap);
     sched_cond_destroy(&r.over_cond);
     sched_mutex_destroy(&r.mu);
     timeline_print(t, c->out, c->colour);
@@ -273,7 +286,8 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd)
 
 static int call_main(struct cli *c, int argc, char **argv)
 {
-    struct call_args a = {NULL, 3, 0, -1, -1};
+    struct call_args a = {NULL, 3, 0, -1, -1, NULL};
+    struct cli_capture cap;
     struct status_detail why = {STATUS_OK, ""};
     char host[64];
     uint16_t port = 0;
@@ -286,11 +300,21 @@ static int call_main(struct cli *c, int argc, char **argv)
     st = h2_socket_parse_addr(a.addr, host, sizeof host, &port, &why);
     if (st == STATUS_OK)
         st = h2_socket_connect(host, port, &fd, &why);
+    if (st == STATUS_OK) {
+        st = cli_capture_open(&cap, a.pcap, 0, &why);
+        if (st != STATUS_OK)
+            close(fd);
+    }
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex call: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
-    return call_run_on(c, &a, fd);
+    code = call_run_on(c, &a, fd, &cap);
+    if (cli_capture_close(&cap, &why) != STATUS_OK) {
+        fprintf(c->err, "duplex call: %s: %s\n", a.pcap, why.text);
+        code = 1;
+    }
+    return code;
 }
 
 const struct cli_command cli_call_command = {"call", usage_call, call_opts,

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "core/context.h"
 #include "core/sched.h"
@@ -54,7 +55,8 @@
 #include "view/timeline.h"
 
 static const char usage_serve[] =
-    "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n\n"
+    "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n"
+    "                    [--pcap FILE]\n\n"
     "A gRPC server (cleartext HTTP/2) whose /chat.ChatService/Chat is the\n"
     "echo scenario's server: each message comes back as \"echo: <text>\"\n"
     "until the client's EOF; a message \"fail:TEXT\" ends the call with\n"
@@ -66,10 +68,13 @@ static const char usage_serve[] =
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:0, any port;\n"
     "                      the first line says which)\n"
     "  --calls N           exit after N calls (default: until idle)\n"
-    "  --idle MS           exit when nothing happens for MS (default 10000)\n";
+    "  --idle MS           exit when nothing happens for MS (default 10000)\n"
+    "  --pcap FILE         write every connection's packets to FILE (pcap,\n"
+    "                      real time), for `tshark -r FILE -d\n"
+    "                      tcp.port==PORT,http2` or Wireshark\n";
 
 static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
-                                          OPT_END};
+                                          OPT_PCAP, OPT_END};
 
 #define SERVE_PATH "/chat.ChatService/Chat"
 
@@ -258,7 +263,8 @@ static void serve_handle(struct stream *s, struct context *parent,
 }
 
 /* One connection: its call, handled, and its timeline. 1 if it was one. */
-static int serve_one(struct cli *c, int fd, int idle_ms)
+static int serve_one(struct cli *c, int fd, int idle_ms,
+                     struct cli_capture *cap)
 {
     struct h2_peer peer = {fd, H2_PEER_SERVER, ""};
     struct wire_type type = {"h2", h2_peer_wire_create, &peer};
@@ -276,6 +282,8 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
     o.wire = &type;
     o.trace = t;
     o.max_recv = SERVE_MAX_READ;
+    if (cli_capture_begin(cap, fd) != STATUS_OK)
+        fprintf(c->err, "duplex serve: this connection is not captured\n");
     if (st == STATUS_OK)
         st = stream_create(parent, &o, &s);
     else
@@ -291,6 +299,7 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
                                                 : h.why.text);
         fflush(c->out);
         stream_destroy(s);
+        cli_capture_end(cap);
         context_destroy(parent);
         trace_destroy(t);
         return 0;
@@ -298,6 +307,7 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
     timeout_ns = h2_peer_wire_request_timeout(stream_wire(s));
     serve_handle(s, parent, path, &h);
     stream_destroy(s);
+    cli_capture_end(cap);
     context_destroy(parent);
     fprintf(c->out, "call %s", path);
     if (timeout_ns != SCHED_NO_DEADLINE)
@@ -311,7 +321,7 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
 
 static int serve_parse(struct cli *c, int argc, char **argv,
                        const char **listen_at, long long *calls,
-                       long long *idle_ms)
+                       long long *idle_ms, const char **pcap)
 {
     struct cli_arg arg;
     int i = 0, code = CLI_CONTINUE;
@@ -326,6 +336,8 @@ static int serve_parse(struct cli *c, int argc, char **argv,
             *calls = arg.number;
         else if (arg.opt == OPT_IDLE)
             *idle_ms = arg.number;
+        else if (arg.opt == OPT_PCAP)
+            *pcap = arg.text;
         else
             return cli_usage_error(c, "serve", "unexpected argument '%s'",
                                    arg.text);
@@ -333,35 +345,54 @@ static int serve_parse(struct cli *c, int argc, char **argv,
     return CLI_CONTINUE;
 }
 
+/* Accepts and serves until --calls or --idle says stop. */
+static enum status serve_loop(struct cli *c, int lfd, long long calls,
+                              long long idle_ms, struct cli_capture *cap,
+                              long long *served, struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+    int fd = -1;
+
+    while (calls == 0 || *served < calls) {
+        st = h2_socket_accept(lfd, (int)idle_ms, &fd, why);
+        if (st != STATUS_OK)
+            break;
+        *served += serve_one(c, fd, (int)idle_ms, cap);
+    }
+    return st;
+}
+
 static int serve_main(struct cli *c, int argc, char **argv)
 {
-    struct status_detail why = {STATUS_OK, ""};
-    const char *listen_at = "127.0.0.1:0";
+    struct status_detail why = {STATUS_OK, ""}, pwhy = {STATUS_OK, ""};
+    struct cli_capture cap;
+    const char *listen_at = "127.0.0.1:0", *pcap = NULL;
     long long calls = 0, idle_ms = 10000, served = 0;
     char host[64];
     uint16_t port = 0, bound = 0;
-    int lfd = -1, fd = -1, code = CLI_CONTINUE;
-    enum status st = STATUS_OK;
+    int lfd = -1, code = CLI_CONTINUE;
+    enum status st = STATUS_OK, pst = STATUS_OK;
 
-    code = serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms);
+    code = serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms, &pcap);
     if (code != CLI_CONTINUE)
         return code;
     st = h2_socket_parse_addr(listen_at, host, sizeof host, &port, &why);
     if (st == STATUS_OK)
         st = h2_socket_listen(host, port, &lfd, &bound, &why);
+    if (st == STATUS_OK) {
+        st = cli_capture_open(&cap, pcap, 1, &why);
+        if (st != STATUS_OK)
+            close(lfd);
+    }
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex serve: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
     fprintf(c->out, "listening on %s:%u\n", host, (unsigned)bound);
     fflush(c->out);
-    while (calls == 0 || served < calls) {
-        st = h2_socket_accept(lfd, (int)idle_ms, &fd, &why);
-        if (st != STATUS_OK)
-            break;
-        served += serve_one(c, fd, (int)idle_ms);
-    }
+    st = serve_loop(c, lfd, calls, idle_ms, &cap, &served, &why);
     close(lfd);
+    pst = cli_capture_close(&cap, &pwhy);
     if (st == STATUS_DEADLINE_EXCEEDED)
         fprintf(c->out, "served %lld calls; idle for %lld ms, exiting\n",
                 served, idle_ms);
@@ -369,7 +400,12 @@ static int serve_main(struct cli *c, int argc, char **argv)
         fprintf(c->err, "duplex serve: %s\n", why.text);
     else
         fprintf(c->out, "served %lld calls\n", served);
-    return st == STATUS_OK || st == STATUS_DEADLINE_EXCEEDED ? 0 : 1;
+    if (pst != STATUS_OK)
+        fprintf(c->err, "duplex serve: %s: %s\n", pcap, pwhy.text);
+    return (st == STATUS_OK || st == STATUS_DEADLINE_EXCEEDED) &&
+                   pst == STATUS_OK
+               ? 0
+               : 1;
 }
 
 const struct cli_command cli_serve_command = {"serve", usage_serve,

@@ -503,7 +503,7 @@ static enum status reader_main(void *arg)
         if (st != STATUS_OK) {
             /* Nobody reads this pipe now: its writer must not wait on it. */
             if (e->fd >= 0)
-                shutdown(e->fd, SHUT_RDWR);
+                h2_socket_shutdown(e->fd, SHUT_RDWR);
             else
                 pipe_close_read(e->in);
             return STATUS_OK;
@@ -766,7 +766,7 @@ static void stop_threads(struct h2_conn *c)
         if (c->ends[i].fd >= 0) {
             if (c->ends[1 - i].session == NULL)
                 linger_for_peer(c->ends[i].fd);
-            shutdown(c->ends[i].fd, SHUT_WR);
+            h2_socket_shutdown(c->ends[i].fd, SHUT_WR);
         }
     }
     for (i = 0; i < 2; i++)

@@ -41,8 +41,7 @@ struct pcap;
 enum { PCAP_C2S = 0, PCAP_S2C = 1 };
 
 /*
- * Creates path (replacing it) and writes the file header. The packets
- * go from 127.0.0.1:client_port to 127.0.0.1:server_port and back.
+ * Creates path (replacing it) and writes the file header.
  * Returns one of:
  *   STATUS_OK                  *out is the capture
  *   STATUS_UNAVAILABLE         path cannot be written (why has the
@@ -50,12 +49,17 @@ enum { PCAP_C2S = 0, PCAP_S2C = 1 };
  *   STATUS_RESOURCE_EXHAUSTED  out of memory
  * *out untouched on failure. why may be NULL.
  */
-enum status pcap_create(const char *path, uint16_t client_port,
-                        uint16_t server_port, struct pcap **out,
+enum status pcap_create(const char *path, struct pcap **out,
                         struct status_detail *why);
 
-/* The handshake (SYN, SYN+ACK, ACK) at t_ns (ns since 1970). */
-void pcap_handshake(struct pcap *p, int64_t t_ns);
+/*
+ * Begins a connection from 127.0.0.1:client_port to
+ * 127.0.0.1:server_port: its handshake (SYN, SYN+ACK, ACK) at t_ns (ns
+ * since 1970). What follows is this connection's, until the next
+ * handshake: one file may hold several connections, one after another.
+ */
+void pcap_handshake(struct pcap *p, uint16_t client_port,
+                    uint16_t server_port, int64_t t_ns);
 
 /* n bytes that direction dir sent at t_ns, as segments. */
 void pcap_data(struct pcap *p, int dir, int64_t t_ns, const uint8_t *buf,
@@ -68,10 +72,13 @@ void pcap_fin(struct pcap *p, int dir, int64_t t_ns);
 void pcap_reset(struct pcap *p, int dir, int64_t t_ns);
 
 /*
- * Writes a whole in-process run from trace t: the handshake at base_ns,
+ * Writes a whole in-process run from trace t as one connection from
+ * client_port to server_port: the handshake at base_ns,
  * then each pipe's kept bytes (c2s, s2c: the trace keeps the first
  * TRACE_WIRE_MAX of each) cut where the run put them out, at their
- * events' times after base_ns, then a FIN each way. h2 says how the
+ * events' times after base_ns, and a FIN each way (the raw wire's at
+ * CloseSend and at the server's finish, which close its pipes; else at
+ * the end). h2 says how the
  * bytes were put out: 0, the raw wire, one gRPC frame (5 bytes and the
  * message) per SEND event; 1, the HTTP/2 wire, the client's preface and
  * one HTTP/2 frame (9 bytes and the payload) per frame its writer noted.
@@ -81,6 +88,7 @@ void pcap_reset(struct pcap *p, int dir, int64_t t_ns);
  * into t has been joined.
  */
 void pcap_write_trace(struct pcap *p, const struct trace *t, int h2,
+                      uint16_t client_port, uint16_t server_port,
                       int64_t base_ns, uint64_t kept[2], uint64_t total[2]);
 
 /*
