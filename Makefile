@@ -150,7 +150,7 @@ test: deps
 # longest first, each one's output printed whole when it ends.
 JOBS ?= 2
 SHELL_SUITES := hangcheck layers cli cli_flags limits recall_state step \
-                golden svg pictures notes lessons lessons-readme \
+                golden svg pcap pictures notes lessons lessons-readme \
                 lesson_index tally_check watch
 
 check: $(DUPLEX) $(TESTS) $(HANGCHECK)

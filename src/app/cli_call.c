@@ -14,11 +14,23 @@
  *   "echo: <text>", and the call's final status with the server's words.
  *   Exit: 0 when the call ended OK with every echo right, 1 otherwise,
  *   2 for a usage error.
+ *
+ *   --size BYTES sends messages of BYTES bytes ('x's) instead of the
+ *   words, and then each reply is only counted and measured (the server
+ *   says what it got in its own way), to try gRPC's 4 MiB limit in both
+ *   directions. --cancel-after N cancels the call (RST_STREAM(CANCEL))
+ *   once N replies have come; client/send then keeps its side open
+ *   instead of CloseSend, so the cancel finds the call still running.
+ *   --timeout MS is the call's deadline: grpc-timeout on the wire, and
+ *   when it passes the call ends with DEADLINE_EXCEEDED "context deadline
+ *   exceeded" and the stream is reset (RST_STREAM(CANCEL)).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -29,62 +41,132 @@
 #include "view/timeline.h"
 
 static const char usage_call[] =
-    "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n\n"
+    "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
+    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
     "The server may be `duplex serve` or any gRPC implementation.\n\n"
     "  --messages N   messages to send (default 3)\n"
-    "  --timeout MS   the call's deadline, sent as grpc-timeout\n";
+    "  --timeout MS   the call's deadline, sent as grpc-timeout; when it\n"
+    "                 passes: DEADLINE_EXCEEDED and RST_STREAM(CANCEL)\n"
+    "  --cancel-after N  cancel the call (RST_STREAM(CANCEL)) after N\n"
+    "                 replies; the client does not CloseSend before it\n"
+    "  --size BYTES   send messages of BYTES bytes (0 to 64m) instead of\n"
+    "                 the words; replies are counted, not checked (gRPC's\n"
+    "                 limit is 4m = 4194304 bytes each way)\n"
+    "  --pcap FILE    write the connection's packets to FILE (pcap, real\n"
+    "                 time), for `tshark -r FILE -d tcp.port==PORT,http2`\n"
+    "                 (PORT the server's) or Wireshark\n";
 
-static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT, OPT_END};
+static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT,
+                                         OPT_CANCEL_AFTER, OPT_SIZE,
+                                         OPT_PCAP, OPT_END};
+
+/* What the command line asked for. */
+struct call_args {
+    const char *addr;
+    int n;                /* messages to send */
+    long long timeout_ms; /* 0: no deadline */
+    long long cancel_after; /* -1: never */
+    long long size;       /* -1: the words */
+    const char *pcap;     /* --pcap's file, or NULL */
+};
 
 struct call_run {
     struct stream *s;
-    int n;            /* messages to send */
+    const struct call_args *args;
     int sent;         /* client/send's count */
     enum status sent_end;
     int closed;       /* CloseSend returned OK */
+    /* --cancel-after: client/send waits for client/recv's end. */
+    struct sched_mutex mu;
+    struct sched_cond over_cond;
+    int over;
+    uint32_t last_len; /* --size: the last reply's length */
 };
+
+/* Message i: the words, or --size bytes. */
+static enum status call_send_one(struct call_run *r, int i)
+{
+    char text[CALL_TEXT_MAX];
+    uint8_t *big = NULL;
+    enum status st = STATUS_OK;
+    int len = 0;
+
+    if (r->args->size < 0) {
+        len = message_text(i, text, sizeof text);
+        return stream_send(stream_client(r->s), text, (size_t)len, NULL);
+    }
+    big = malloc(r->args->size > 0 ? (size_t)r->args->size : 1);
+    if (big == NULL)
+        return STATUS_RESOURCE_EXHAUSTED;
+    memset(big, 'x', (size_t)r->args->size);
+    st = stream_send(stream_client(r->s), big, (size_t)r->args->size, NULL);
+    free(big);
+    return st;
+}
 
 static enum status call_sender(void *arg)
 {
     struct call_run *r = arg;
-    char text[CALL_TEXT_MAX];
-    int len = 0;
 
-    for (r->sent = 0; r->sent < r->n; r->sent++) {
-        len = message_text(r->sent, text, sizeof text);
-        r->sent_end = stream_send(stream_client(r->s), text, (size_t)len,
-                                  NULL);
+    for (r->sent = 0; r->sent < r->args->n; r->sent++) {
+        r->sent_end = call_send_one(r, r->sent);
         if (r->sent_end != STATUS_OK)
             return r->sent_end;
     }
-    r->closed = stream_close_send(stream_client(r->s)) == STATUS_OK;
+    if (r->args->cancel_after < 0) {
+        r->closed = stream_close_send(stream_client(r->s)) == STATUS_OK;
+        return STATUS_OK;
+    }
+    /* Keeps its side open until client/recv is done (the cancel). */
+    sched_mutex_lock(&r->mu);
+    while (!r->over)
+        sched_cond_wait(&r->over_cond, &r->mu);
+    sched_mutex_unlock(&r->mu);
     return STATUS_OK;
 }
 
-/* Reads every reply; *bad gets the first that is not the right echo. */
+/* One reply: *bad gets the first that is not the right echo. */
+static void call_check(struct call_run *r, const struct frame_msg *msg,
+                       int got, int *bad)
+{
+    char text[CALL_TEXT_MAX], want[CALL_TEXT_MAX + 8];
+
+    if (r->args->size >= 0) {
+        r->last_len = msg->length;
+        return;
+    }
+    message_text(got, text, sizeof text);
+    snprintf(want, sizeof want, "echo: %s", text);
+    if (*bad == 0 && !same_text(msg, want))
+        *bad = got + 1;
+}
+
+/* Reads every reply (or --cancel-after of them, then cancels). */
 static enum status call_receive(struct call_run *r, int *got, int *bad,
                                 struct status_detail *why)
 {
     struct frame_msg msg = {0};
-    char text[CALL_TEXT_MAX], want[CALL_TEXT_MAX + 8];
     enum status st = STATUS_OK;
 
     while ((st = stream_recv(stream_client(r->s), &msg, why)) == STATUS_OK) {
-        message_text(*got, text, sizeof text);
-        snprintf(want, sizeof want, "echo: %s", text);
-        if (*bad == 0 && !same_text(&msg, want))
-            *bad = *got + 1;
+        call_check(r, &msg, *got, bad);
         (*got)++;
+        if (*got == r->args->cancel_after)
+            stream_cancel(stream_client(r->s));
     }
     frame_msg_free(&msg);
+    sched_mutex_lock(&r->mu);
+    r->over = 1;
+    sched_cond_broadcast(&r->over_cond);
+    sched_mutex_unlock(&r->mu);
     return st;
 }
 
-static int call_parse(struct cli *c, int argc, char **argv, const char **addr,
-                      int *n, long long *timeout_ms)
+static int call_parse(struct cli *c, int argc, char **argv,
+                      struct call_args *a)
 {
     struct cli_arg arg;
     const char *scenario = NULL;
@@ -95,18 +177,24 @@ static int call_parse(struct cli *c, int argc, char **argv, const char **addr,
         if (code != CLI_CONTINUE)
             return code;
         if (arg.opt == OPT_MESSAGES)
-            *n = (int)arg.number;
+            a->n = (int)arg.number;
         else if (arg.opt == OPT_TIMEOUT)
-            *timeout_ms = arg.number;
-        else if (*addr == NULL)
-            *addr = arg.text;
+            a->timeout_ms = arg.number;
+        else if (arg.opt == OPT_CANCEL_AFTER)
+            a->cancel_after = arg.number;
+        else if (arg.opt == OPT_SIZE)
+            a->size = arg.number;
+        else if (arg.opt == OPT_PCAP)
+            a->pcap = arg.text;
+        else if (a->addr == NULL)
+            a->addr = arg.text;
         else if (scenario == NULL)
             scenario = arg.text;
         else
             return cli_usage_error(c, "call", "unexpected argument '%s'",
                                    arg.text);
     }
-    if (*addr == NULL || scenario == NULL)
+    if (a->addr == NULL || scenario == NULL)
         return cli_usage_error(c, "call", "give HOST:PORT and a scenario");
     if (strcmp(scenario, "echo") != 0)
         return cli_usage_error(c, "call",
@@ -122,9 +210,19 @@ static int call_say(struct cli *c, const struct call_run *r, int got, int bad,
     if (r->closed)
         fprintf(c->out, "client/send sent %d messages, then CloseSend\n",
                 r->sent);
-    else
+    else if (r->sent_end != STATUS_OK)
         fprintf(c->out, "client/send sent %d messages, then ended with %s\n",
                 r->sent, status_name(r->sent_end));
+    else
+        fprintf(c->out, "client/send sent %d messages and kept its side "
+                        "open\n",
+                r->sent);
+    if (got > 0 && r->args->size >= 0)
+        fprintf(c->out, "the last reply was %lu bytes\n",
+                (unsigned long)r->last_len);
+    if (got > 0 && got == r->args->cancel_after)
+        fprintf(c->out, "client/recv cancelled the call after %d replies\n",
+                got);
     if (end == STATUS_EOF)
         fprintf(c->out, "client/recv got %d replies, then EOF: the server "
                         "finished the call with OK\n",
@@ -139,46 +237,38 @@ static int call_say(struct cli *c, const struct call_run *r, int got, int bad,
     return end == STATUS_EOF && bad == 0 && got == r->sent ? 0 : 1;
 }
 
-static int call_main(struct cli *c, int argc, char **argv)
+/* Runs the call on a connected socket: client/send and client/recv. */
+static int call_run_on(struct cli *c, const struct call_args *a, int fd,
+                       struct cli_capture *cap)
 {
-    struct h2_peer peer = {-1, H2_PEER_CLIENT, ""};
+    struct h2_peer peer = {fd, H2_PEER_CLIENT, ""};
     struct wire_type type = {"h2", h2_peer_wire_create, &peer};
     struct stream_options o;
     struct call_run r;
     struct sched_thread sender;
     struct status_detail why = {STATUS_OK, ""};
-    struct trace *t = NULL;
-    const char *addr = NULL;
-    long long timeout_ms = 0;
-    char host[64];
-    uint16_t port = 0;
-    int n = 3, got = 0, bad = 0, code = CLI_CONTINUE;
+    struct trace *t = trace_create();
+    int got = 0, bad = 0;
     enum status st = STATUS_OK;
 
-    code = call_parse(c, argc, argv, &addr, &n, &timeout_ms);
-    if (code != CLI_CONTINUE)
-        return code;
-    st = h2_socket_parse_addr(addr, host, sizeof host, &port, &why);
-    if (st == STATUS_OK)
-        st = h2_socket_connect(host, port, &peer.fd, &why);
-    if (st != STATUS_OK) {
-        fprintf(c->err, "duplex call: %s\n", why.text);
-        return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
-    }
-    t = trace_create();
     memset(&o, 0, sizeof o);
     memset(&r, 0, sizeof r);
     o.wire = &type;
     o.trace = t;
-    o.timeout_ns = timeout_ms * 1000000;
+    o.timeout_ns = a->timeout_ms * 1000000;
+    r.args = a;
+    if (cli_capture_begin(cap, fd) != STATUS_OK)
+        fprintf(c->err, "duplex call: the connection is not captured\n");
     st = stream_create(NULL, &o, &r.s);
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex call: %s\n", status_name(st));
+        cli_capture_end(cap);
         trace_destroy(t);
         return 1;
     }
-    r.n = n;
-    fprintf(c->out, "duplex call %s echo: /chat.ChatService/Chat\n", addr);
+    sched_mutex_init(&r.mu);
+    sched_cond_init(&r.over_cond);
+    fprintf(c->out, "duplex call %s echo: /chat.ChatService/Chat\n", a->addr);
     fflush(c->out);
     st = sched_thread_start(&sender, "client/send", call_sender, &r);
     if (st == STATUS_OK) {
@@ -186,9 +276,45 @@ static int call_main(struct cli *c, int argc, char **argv)
         sched_thread_join(&sender);
     }
     stream_destroy(r.s);
+    cli_capture_end(cap);
+    sched_cond_destroy(&r.over_cond);
+    sched_mutex_destroy(&r.mu);
     timeline_print(t, c->out, c->colour);
     trace_destroy(t);
     return call_say(c, &r, got, bad, st, &why);
+}
+
+static int call_main(struct cli *c, int argc, char **argv)
+{
+    struct call_args a = {NULL, 3, 0, -1, -1, NULL};
+    struct cli_capture cap;
+    struct status_detail why = {STATUS_OK, ""};
+    char host[64];
+    uint16_t port = 0;
+    int fd = -1, code = CLI_CONTINUE;
+    enum status st = STATUS_OK;
+
+    code = call_parse(c, argc, argv, &a);
+    if (code != CLI_CONTINUE)
+        return code;
+    st = h2_socket_parse_addr(a.addr, host, sizeof host, &port, &why);
+    if (st == STATUS_OK)
+        st = h2_socket_connect(host, port, &fd, &why);
+    if (st == STATUS_OK) {
+        st = cli_capture_open(&cap, a.pcap, 0, &why);
+        if (st != STATUS_OK)
+            close(fd);
+    }
+    if (st != STATUS_OK) {
+        fprintf(c->err, "duplex call: %s\n", why.text);
+        return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
+    }
+    code = call_run_on(c, &a, fd, &cap);
+    if (cli_capture_close(&cap, &why) != STATUS_OK) {
+        fprintf(c->err, "duplex call: %s: %s\n", a.pcap, why.text);
+        code = 1;
+    }
+    return code;
 }
 
 const struct cli_command cli_call_command = {"call", usage_call, call_opts,

@@ -119,6 +119,16 @@ static const struct cli_option options[] = {
                    "a whole number from %lld to %lld"},
     [OPT_IDLE] = {"--idle", CLI_NUMBER, 1, 3600000,
                   "milliseconds from %lld to %lld"},
+
+    /* call */
+    [OPT_CANCEL_AFTER] = {"--cancel-after", CLI_NUMBER, 0, 10000000,
+                          "a number of replies from %lld to %lld"},
+    [OPT_SIZE] = {"--size", CLI_BYTES, 0, 67108864,
+                  "bytes from %lld to %lld (64m), e.g. 4m or 4194305"},
+
+    /* serve, call and run */
+    [OPT_PCAP] = {"--pcap", CLI_NAME, 0, 0,
+                  "a file to write the connection's packets to"},
 };
 
 int cli_usage_error(struct cli *c, const char *cmd, const char *fmt, ...)

@@ -85,7 +85,12 @@ enum cli_opt {
     /* serve */
     OPT_LISTEN,
     OPT_CALLS,
-    OPT_IDLE
+    OPT_IDLE,
+    /* call */
+    OPT_CANCEL_AFTER,
+    OPT_SIZE,
+    /* serve, call and run */
+    OPT_PCAP
 };
 
 /* A command: its name, its help, the options it takes, what it does. */

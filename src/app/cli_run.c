@@ -21,16 +21,25 @@
  *   goes to stderr. The picture's title is the command line without
  *   --svg and its file, so the same command draws the same bytes,
  *   whatever the file is called.
+ *
+ *   --pcap FILE writes the run's bytes as a capture (view/pcap.h), opened
+ *   as --svg's file is and written after the run from the trace: one
+ *   synthetic TCP connection, 127.0.0.1:49152 to 127.0.0.1:50051, real
+ *   time for --os runs and the step count (a microsecond each) for
+ *   simulated ones.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "app/cli_scenario.h"
 #include "core/trace.h"
+#include "h2/h2_wire.h"
 #include "view/hexdump.h"
+#include "view/pcap.h"
 #include "view/svg.h"
 #include "view/timeline.h"
 #include "scenarios/scenario.h"
@@ -83,18 +92,23 @@ static const char usage_run[] =
     "                     FILE (a lifeline per thread, an arrow per frame,\n"
     "                     what went wrong in red); FILE - means stdout, and\n"
     "                     the text then goes to stderr\n"
+    "  --pcap FILE        also write the run's bytes to FILE as packets of\n"
+    "                     one TCP connection (127.0.0.1:49152 to :50051;\n"
+    "                     the first 64 KiB each way), for `tshark -r FILE\n"
+    "                     -d tcp.port==50051,http2` (--wire h2) or\n"
+    "                     Wireshark; one call's scenarios\n"
     "  -h, --help         this text\n"
     "\n"
     "exit codes: 0 OK, 1 invariant broken, 2 usage, 3 gRPC error status,\n"
     "4 garbled stream, 5 deadlock. 6 livelock: still going after 10000000\n"
     "steps (simulated). Each scenario's code at seed 1 is in `duplex list`.\n"
-    "1 too when the --svg FILE cannot be written (an I/O error).\n";
+    "1 too when the --svg or --pcap FILE cannot be written (an I/O error).\n";
 
 static const enum cli_opt run_opts[] = {
     OPT_MESSAGES, OPT_CAPACITY,   OPT_CLIENTS, OPT_TIMEOUT,   OPT_TRACE,
     OPT_SEED,     OPT_REPLAY,     OPT_OS,      OPT_DECISIONS, OPT_FIX,
     OPT_SVG,      OPT_BAD_CLIENT, OPT_WIRE,    OPT_WINDOW,    OPT_CONN_WINDOW,
-    OPT_KIND,     OPT_END};
+    OPT_KIND,     OPT_PCAP,       OPT_END};
 
 enum trace_view { VIEW_TIMELINE = 1, VIEW_HEXDUMP = 2 };
 
@@ -108,7 +122,13 @@ struct run_args {
     FILE *picture;      /* ... opened */
     char title[512];    /* the picture's: the command line without --svg */
     int decisions;      /* --decisions: the timeline's dec column */
+    const char *pcap;   /* --pcap's file, or NULL */
+    struct pcap *capture; /* ... opened */
+    int64_t base_ns;    /* real time when the trace began (--os) */
 };
+
+/* The synthetic connection's ports in a --pcap of a run. */
+enum { RUN_PCAP_CLIENT_PORT = 49152, RUN_PCAP_SERVER_PORT = 50051 };
 
 /* The exit code of a file that cannot be written: an I/O error. */
 enum { RUN_EXIT_IO = 1 };
@@ -148,6 +168,7 @@ static int run_take(struct cli *c, const struct cli_arg *arg,
     case OPT_OS: a->opts.os = 1; break;
     case OPT_SVG: a->svg = arg->text; break;
     case OPT_DECISIONS: a->decisions = 1; break;
+    case OPT_PCAP: a->pcap = arg->text; break;
     default: /* OPT_END: no option of run's */
         return cli_scenario_word(c, "run", arg->text, &a->name);
     }
@@ -440,6 +461,51 @@ static int draw_picture(struct cli *c, struct run_args *a,
     return code;
 }
 
+/*
+ * Opens --pcap's file, if any, into a->capture. Returns CLI_CONTINUE, or
+ * RUN_EXIT_IO after saying why it cannot be written.
+ */
+static int open_capture(struct cli *c, struct run_args *a)
+{
+    struct status_detail why;
+
+    if (a->pcap == NULL ||
+        pcap_create(a->pcap, &a->capture, &why) == STATUS_OK)
+        return CLI_CONTINUE;
+    fprintf(c->err, "duplex run: %s\n", why.text);
+    return RUN_EXIT_IO;
+}
+
+/*
+ * Writes the run into a->capture and closes it, and says what it wrote.
+ * Returns code, or RUN_EXIT_IO when the capture could not be written.
+ */
+static int write_capture(struct cli *c, struct run_args *a,
+                         const struct trace *t, int code)
+{
+    struct status_detail why;
+    uint64_t kept[2], total[2];
+
+    if (a->capture == NULL)
+        return code;
+    pcap_write_trace(a->capture, t, a->opts.wire == &h2_wire_type,
+                     RUN_PCAP_CLIENT_PORT, RUN_PCAP_SERVER_PORT,
+                     a->opts.os ? a->base_ns : 0, kept, total);
+    if (pcap_close(a->capture, &why) != STATUS_OK) {
+        a->capture = NULL;
+        fprintf(c->err, "duplex run: %s: %s\n", a->pcap, why.text);
+        return RUN_EXIT_IO;
+    }
+    a->capture = NULL;
+    fprintf(c->out, "\nwrote %s: c2s %llu of %llu bytes, s2c %llu of %llu "
+                    "(127.0.0.1:%d -> 127.0.0.1:%d)\n",
+            a->pcap, (unsigned long long)kept[0],
+            (unsigned long long)total[0], (unsigned long long)kept[1],
+            (unsigned long long)total[1], RUN_PCAP_CLIENT_PORT,
+            RUN_PCAP_SERVER_PORT);
+    return code;
+}
+
 /* The run and its text: title, trace, narration, the simulator's account
  * and the result. Returns the run's exit code. */
 static int run_and_print(struct cli *c, struct run_args *a,
@@ -488,11 +554,17 @@ static int run_scenario(struct cli *c, struct run_args *a,
         return code;
     if ((code = open_picture(c, a)) != CLI_CONTINUE)
         return code;
+    if ((code = open_capture(c, a)) != CLI_CONTINUE) {
+        if (a->picture != NULL && a->picture != c->out)
+            fclose(a->picture);
+        return code;
+    }
     if (a->picture == c->out) { /* --svg -: stdout is the picture's */
         text.out = c->err;
         text.colour = 0;
     }
     code = run_and_print(&text, a, sc, r, t);
+    code = write_capture(&text, a, t, code);
     return draw_picture(c, a, sc, r, t, code);
 }
 
@@ -566,8 +638,9 @@ static int run_main(struct cli *c, int argc, char **argv)
     if (code != CLI_CONTINUE)
         goto out;
     r = calloc(1, sizeof *r);
-    t = a.views || a.svg != NULL ? trace_create() : NULL;
-    if (r == NULL || ((a.views || a.svg != NULL) && t == NULL)) {
+    t = a.views || a.svg != NULL || a.pcap != NULL ? trace_create() : NULL;
+    a.base_ns = cli_capture_now_ns();
+    if (r == NULL || ((a.views || a.svg || a.pcap) && t == NULL)) {
         fprintf(c->err, "duplex run: out of memory\n");
         code = SCENARIO_EXIT_BROKEN;
         goto out;

@@ -16,18 +16,36 @@
  *   A message that begins "fail:" ends the call at once with
  *   INVALID_ARGUMENT and the rest of the message as its text (sent
  *   percent-encoded, as grpc-message is), so a client can see a handler
- *   error arrive exactly. Any other method ends with UNIMPLEMENTED.
- *   After each call it prints the call's timeline (microseconds), as a
- *   `run --os` does, and what the handler saw.
+ *   error arrive exactly. A message "size:N" is answered with one
+ *   message of N bytes, and a message longer than CALL_TEXT_MAX with
+ *   "echo: N bytes", so a client can try gRPC's 4 MiB limit in both
+ *   directions. A message over gRPC's limit (4 MiB) ends the call with
+ *   RESOURCE_EXHAUSTED and grpc-go's words in the trailers, as a grpc-go
+ *   handler that returns its RecvMsg's error does. duplex's stream
+ *   resets the call instead when its own max_recv rejects a frame (as
+ *   grpc-go's client does), so serve's stream reads up to SERVE_MAX_READ
+ *   and the handler applies gRPC's limit itself. Any other method
+ *   ends with UNIMPLEMENTED. After each call it prints the call's
+ *   timeline (microseconds), as a `run --os` does, and what the handler
+ *   saw.
+ *
+ *   The request's grpc-timeout is the handler's deadline, as in grpc-go's
+ *   server: a thread, server/deadline, sleeps until then and cancels the
+ *   call's parent context with DEADLINE_EXCEEDED; the call's teardown
+ *   resets the stream (RST_STREAM(CANCEL)) and the handler's next recv or
+ *   send says "context deadline exceeded".
  *
  *   A peer that is not HTTP/2 (garbage, HTTP/1.1), or that leaves before
  *   its request, is reported and the server goes on to the next.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_command.h"
+#include "core/context.h"
 #include "core/sched.h"
 #include "core/stream.h"
 #include "core/trace.h"
@@ -37,20 +55,32 @@
 #include "view/timeline.h"
 
 static const char usage_serve[] =
-    "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n\n"
+    "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n"
+    "                    [--pcap FILE]\n\n"
     "A gRPC server (cleartext HTTP/2) whose /chat.ChatService/Chat is the\n"
     "echo scenario's server: each message comes back as \"echo: <text>\"\n"
     "until the client's EOF; a message \"fail:TEXT\" ends the call with\n"
-    "INVALID_ARGUMENT and TEXT. Prints each call's timeline.\n\n"
+    "INVALID_ARGUMENT and TEXT; \"size:N\" is answered with N bytes, and a\n"
+    "message longer than 128 bytes with \"echo: N bytes\". A message over\n"
+    "4 MiB ends the call with RESOURCE_EXHAUSTED; the request's\n"
+    "grpc-timeout is the handler's deadline (DEADLINE_EXCEEDED, RST_STREAM).\n"
+    "Prints each call's timeline.\n\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:0, any port;\n"
     "                      the first line says which)\n"
     "  --calls N           exit after N calls (default: until idle)\n"
-    "  --idle MS           exit when nothing happens for MS (default 10000)\n";
+    "  --idle MS           exit when nothing happens for MS (default 10000)\n"
+    "  --pcap FILE         write every connection's packets to FILE (pcap,\n"
+    "                      real time), for `tshark -r FILE -d\n"
+    "                      tcp.port==PORT,http2` or Wireshark\n";
 
 static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
-                                          OPT_END};
+                                          OPT_PCAP, OPT_END};
 
 #define SERVE_PATH "/chat.ChatService/Chat"
+
+/* gRPC's default receive limit, and what serve's stream reads at most. */
+#define SERVE_MAX_RECV 4194304u
+#define SERVE_MAX_READ (64u * 1024 * 1024)
 
 struct handled {
     int got, sent;
@@ -58,15 +88,68 @@ struct handled {
     struct status_detail why;
 };
 
+/* A message "size:N": N, else -1. */
+static long size_asked(const struct frame_msg *msg)
+{
+    char digits[16];
+    char *end = NULL;
+    long n = -1;
+
+    if (msg->length < 6 || msg->length > 5 + 10 ||
+        memcmp(msg->data, "size:", 5) != 0)
+        return -1;
+    memcpy(digits, msg->data + 5, msg->length - 5);
+    digits[msg->length - 5] = '\0';
+    n = strtol(digits, &end, 10);
+    return *end == '\0' && n >= 0 ? n : -1;
+}
+
+/* The reply to one message: sent, or why not. */
+static enum status serve_reply(struct stream_end *e,
+                               const struct frame_msg *msg,
+                               struct handled *h)
+{
+    char out[CALL_TEXT_MAX + 8];
+    long size = size_asked(msg);
+    enum status st = STATUS_OK;
+    uint8_t *big = NULL;
+    int len = 0;
+
+    if (size >= 0) {
+        big = malloc(size > 0 ? (size_t)size : 1);
+        if (big == NULL)
+            return status_detail_set(&h->why, STATUS_RESOURCE_EXHAUSTED,
+                                     "no memory for %ld bytes", size);
+        memset(big, 'x', (size_t)size);
+        st = stream_send(e, big, (size_t)size, &h->why);
+        free(big);
+        return st;
+    }
+    if (msg->length > CALL_TEXT_MAX)
+        len = snprintf(out, sizeof out, "echo: %lu bytes",
+                       (unsigned long)msg->length);
+    else
+        len = snprintf(out, sizeof out, "echo: %.*s", (int)msg->length,
+                       (const char *)msg->data);
+    return stream_send(e, out, (size_t)len, &h->why);
+}
+
 /* The echo handler on the call's server end. */
 static void serve_echo(struct stream_end *e, struct handled *h)
 {
     struct frame_msg msg = {0};
     char out[CALL_TEXT_MAX + 8];
     enum status st = STATUS_OK;
-    int len = 0;
 
     while ((st = stream_recv(e, &msg, &h->why)) == STATUS_OK) {
+        if (msg.length > SERVE_MAX_RECV) {
+            st = status_detail_set(&h->why, STATUS_RESOURCE_EXHAUSTED,
+                                   "grpc: received message larger than max "
+                                   "(%lu vs. %lu)",
+                                   (unsigned long)msg.length,
+                                   (unsigned long)SERVE_MAX_RECV);
+            break;
+        }
         h->got++;
         if (msg.length >= 5 && memcmp(msg.data, "fail:", 5) == 0) {
             snprintf(out, sizeof out, "%.*s", (int)(msg.length - 5),
@@ -78,17 +161,15 @@ static void serve_echo(struct stream_end *e, struct handled *h)
             frame_msg_free(&msg);
             return;
         }
-        len = snprintf(out, sizeof out, "echo: %.*s",
-                       (int)(msg.length < CALL_TEXT_MAX ? msg.length
-                                                        : CALL_TEXT_MAX),
-                       (const char *)msg.data);
-        st = stream_send(e, out, (size_t)len, &h->why);
+        st = serve_reply(e, &msg, h);
         if (st != STATUS_OK)
             break;
         h->sent++;
     }
     if (st == STATUS_EOF)
         st = stream_finish(e, STATUS_OK, NULL);
+    else if (st == STATUS_RESOURCE_EXHAUSTED) /* the handler returns it */
+        stream_finish(e, st, h->why.text);
     h->end = st;
     frame_msg_free(&msg);
 }
@@ -108,23 +189,105 @@ static void serve_say(struct cli *c, const char *path, const struct handled *h)
     fflush(c->out);
 }
 
+/* server/deadline: cancels parent at deadline unless the handler is done. */
+struct serve_timer {
+    struct sched_mutex mu;
+    struct sched_cond stop;
+    int done;
+    int64_t deadline;
+    struct context *parent;
+    struct sched_thread thread;
+};
+
+static enum status timer_run(void *arg)
+{
+    struct serve_timer *tm = arg;
+    enum status st = STATUS_OK;
+    int fire = 0;
+
+    sched_mutex_lock(&tm->mu);
+    while (!tm->done && st == STATUS_OK)
+        st = sched_cond_timedwait(&tm->stop, &tm->mu, tm->deadline);
+    fire = !tm->done && st == STATUS_DEADLINE_EXCEEDED;
+    sched_mutex_unlock(&tm->mu);
+    if (fire)
+        context_cancel(tm->parent, STATUS_DEADLINE_EXCEEDED, NULL);
+    return STATUS_OK;
+}
+
+/* Starts the timer when the request had a grpc-timeout. 1 if started. */
+static int timer_start(struct serve_timer *tm, struct context *parent,
+                       int64_t timeout_ns)
+{
+    if (timeout_ns == SCHED_NO_DEADLINE)
+        return 0;
+    sched_mutex_init(&tm->mu);
+    sched_cond_init(&tm->stop);
+    tm->done = 0;
+    tm->deadline = sched_now_ns() + timeout_ns;
+    tm->parent = parent;
+    if (sched_thread_start(&tm->thread, "server/deadline", timer_run, tm) ==
+        STATUS_OK)
+        return 1;
+    sched_cond_destroy(&tm->stop);
+    sched_mutex_destroy(&tm->mu);
+    return 0;
+}
+
+static void timer_stop(struct serve_timer *tm)
+{
+    sched_mutex_lock(&tm->mu);
+    tm->done = 1;
+    sched_cond_signal(&tm->stop);
+    sched_mutex_unlock(&tm->mu);
+    sched_thread_join(&tm->thread);
+    sched_cond_destroy(&tm->stop);
+    sched_mutex_destroy(&tm->mu);
+}
+
+/* Runs the handler the path names, under the request's deadline. */
+static void serve_handle(struct stream *s, struct context *parent,
+                         const char *path, struct handled *h)
+{
+    struct serve_timer tm;
+    int timed = timer_start(&tm, parent,
+                            h2_peer_wire_request_timeout(stream_wire(s)));
+
+    if (strcmp(path, SERVE_PATH) == 0)
+        serve_echo(stream_server(s), h);
+    else
+        stream_finish(stream_server(s), STATUS_UNIMPLEMENTED,
+                      "unknown method");
+    if (timed)
+        timer_stop(&tm);
+}
+
 /* One connection: its call, handled, and its timeline. 1 if it was one. */
-static int serve_one(struct cli *c, int fd, int idle_ms)
+static int serve_one(struct cli *c, int fd, int idle_ms,
+                     struct cli_capture *cap)
 {
     struct h2_peer peer = {fd, H2_PEER_SERVER, ""};
     struct wire_type type = {"h2", h2_peer_wire_create, &peer};
     struct stream_options o;
     struct stream *s = NULL;
+    struct context *parent = NULL;
     struct handled h;
     struct trace *t = trace_create();
     char path[128] = "";
-    enum status st = STATUS_OK;
+    int64_t timeout_ns = SCHED_NO_DEADLINE;
+    enum status st = context_create(NULL, &parent);
 
     memset(&o, 0, sizeof o);
     memset(&h, 0, sizeof h);
     o.wire = &type;
     o.trace = t;
-    st = stream_create(NULL, &o, &s);
+    o.max_recv = SERVE_MAX_READ;
+    if (cli_capture_begin(cap, fd) != STATUS_OK)
+        fprintf(c->err, "duplex serve: this connection is not captured\n");
+    if (st == STATUS_OK)
+        st = stream_create(parent, &o, &s);
+    else
+        close(fd);
     if (st == STATUS_OK)
         st = h2_peer_wire_await_request(stream_wire(s),
                                         sched_now_ns() +
@@ -136,16 +299,20 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
                                                 : h.why.text);
         fflush(c->out);
         stream_destroy(s);
+        cli_capture_end(cap);
+        context_destroy(parent);
         trace_destroy(t);
         return 0;
     }
-    if (strcmp(path, SERVE_PATH) == 0)
-        serve_echo(stream_server(s), &h);
-    else
-        stream_finish(stream_server(s), STATUS_UNIMPLEMENTED,
-                      "unknown method");
+    timeout_ns = h2_peer_wire_request_timeout(stream_wire(s));
+    serve_handle(s, parent, path, &h);
     stream_destroy(s);
-    fprintf(c->out, "call %s\n", path);
+    cli_capture_end(cap);
+    context_destroy(parent);
+    fprintf(c->out, "call %s", path);
+    if (timeout_ns != SCHED_NO_DEADLINE)
+        fprintf(c->out, " (grpc-timeout: %.3f ms)", timeout_ns / 1e6);
+    fprintf(c->out, "\n");
     timeline_print(t, c->out, c->colour);
     serve_say(c, path, &h);
     trace_destroy(t);
@@ -154,7 +321,7 @@ static int serve_one(struct cli *c, int fd, int idle_ms)
 
 static int serve_parse(struct cli *c, int argc, char **argv,
                        const char **listen_at, long long *calls,
-                       long long *idle_ms)
+                       long long *idle_ms, const char **pcap)
 {
     struct cli_arg arg;
     int i = 0, code = CLI_CONTINUE;
@@ -169,6 +336,8 @@ static int serve_parse(struct cli *c, int argc, char **argv,
             *calls = arg.number;
         else if (arg.opt == OPT_IDLE)
             *idle_ms = arg.number;
+        else if (arg.opt == OPT_PCAP)
+            *pcap = arg.text;
         else
             return cli_usage_error(c, "serve", "unexpected argument '%s'",
                                    arg.text);
@@ -176,35 +345,54 @@ static int serve_parse(struct cli *c, int argc, char **argv,
     return CLI_CONTINUE;
 }
 
+/* Accepts and serves until --calls or --idle says stop. */
+static enum status serve_loop(struct cli *c, int lfd, long long calls,
+                              long long idle_ms, struct cli_capture *cap,
+                              long long *served, struct status_detail *why)
+{
+    enum status st = STATUS_OK;
+    int fd = -1;
+
+    while (calls == 0 || *served < calls) {
+        st = h2_socket_accept(lfd, (int)idle_ms, &fd, why);
+        if (st != STATUS_OK)
+            break;
+        *served += serve_one(c, fd, (int)idle_ms, cap);
+    }
+    return st;
+}
+
 static int serve_main(struct cli *c, int argc, char **argv)
 {
-    struct status_detail why = {STATUS_OK, ""};
-    const char *listen_at = "127.0.0.1:0";
+    struct status_detail why = {STATUS_OK, ""}, pwhy = {STATUS_OK, ""};
+    struct cli_capture cap;
+    const char *listen_at = "127.0.0.1:0", *pcap = NULL;
     long long calls = 0, idle_ms = 10000, served = 0;
     char host[64];
     uint16_t port = 0, bound = 0;
-    int lfd = -1, fd = -1, code = CLI_CONTINUE;
-    enum status st = STATUS_OK;
+    int lfd = -1, code = CLI_CONTINUE;
+    enum status st = STATUS_OK, pst = STATUS_OK;
 
-    code = serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms);
+    code = serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms, &pcap);
     if (code != CLI_CONTINUE)
         return code;
     st = h2_socket_parse_addr(listen_at, host, sizeof host, &port, &why);
     if (st == STATUS_OK)
         st = h2_socket_listen(host, port, &lfd, &bound, &why);
+    if (st == STATUS_OK) {
+        st = cli_capture_open(&cap, pcap, 1, &why);
+        if (st != STATUS_OK)
+            close(lfd);
+    }
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex serve: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
     fprintf(c->out, "listening on %s:%u\n", host, (unsigned)bound);
     fflush(c->out);
-    while (calls == 0 || served < calls) {
-        st = h2_socket_accept(lfd, (int)idle_ms, &fd, &why);
-        if (st != STATUS_OK)
-            break;
-        served += serve_one(c, fd, (int)idle_ms);
-    }
+    st = serve_loop(c, lfd, calls, idle_ms, &cap, &served, &why);
     close(lfd);
+    pst = cli_capture_close(&cap, &pwhy);
     if (st == STATUS_DEADLINE_EXCEEDED)
         fprintf(c->out, "served %lld calls; idle for %lld ms, exiting\n",
                 served, idle_ms);
@@ -212,7 +400,12 @@ static int serve_main(struct cli *c, int argc, char **argv)
         fprintf(c->err, "duplex serve: %s\n", why.text);
     else
         fprintf(c->out, "served %lld calls\n", served);
-    return st == STATUS_OK || st == STATUS_DEADLINE_EXCEEDED ? 0 : 1;
+    if (pst != STATUS_OK)
+        fprintf(c->err, "duplex serve: %s: %s\n", pcap, pwhy.text);
+    return (st == STATUS_OK || st == STATUS_DEADLINE_EXCEEDED) &&
+                   pst == STATUS_OK
+               ? 0
+               : 1;
 }
 
 const struct cli_command cli_serve_command = {"serve", usage_serve,

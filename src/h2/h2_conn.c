@@ -274,6 +274,9 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
         memcpy(call->path, value, n);
         call->path[n] = '\0';
     }
+    if (call != NULL && e->side == H2_SERVER && namelen == 12 &&
+        memcmp(name, "grpc-timeout", 12) == 0)
+        call->timeout_ns = h2_parse_timeout(value, valuelen);
     if (call == NULL || e->side != H2_CLIENT)
         return 0;
     if (namelen == 11 && memcmp(name, "grpc-status", 11) == 0) {
@@ -500,7 +503,7 @@ static enum status reader_main(void *arg)
         if (st != STATUS_OK) {
             /* Nobody reads this pipe now: its writer must not wait on it. */
             if (e->fd >= 0)
-                shutdown(e->fd, SHUT_RDWR);
+                h2_socket_shutdown(e->fd, SHUT_RDWR);
             else
                 pipe_close_read(e->in);
             return STATUS_OK;
@@ -508,16 +511,38 @@ static enum status reader_main(void *arg)
     }
 }
 
+/* How long a closing writer waits for a real peer's window (below). */
+#define H2_DRAIN_MS 2000
+
+/*
+ * Facing a real peer, a closing writer still owes the call's last DATA
+ * and trailers while its stream is open; they may be waiting for the
+ * peer's WINDOW_UPDATE, so it waits for them (at most H2_DRAIN_MS, set
+ * in *until) instead of stopping with them unsent. Needs mu held.
+ */
+static int owes_peer_locked(struct h2_end *e, int64_t *until)
+{
+    struct h2_conn *c = e->conn;
+
+    if (c->ends[1 - e->side].session != NULL || c->call == NULL ||
+        c->call->id == 0 || c->call->closed || e->reader_end != STATUS_OK)
+        return 0;
+    if (*until == 0)
+        *until = sched_now_ns() + (int64_t)H2_DRAIN_MS * 1000000;
+    return 1;
+}
+
 /*
  * The writer ("loopy"): waits until the session has something to send,
  * then writes it. It stops once the connection is closing and nothing is
- * left, or its pipe fails.
+ * left (see owes_peer_locked), or its pipe fails.
  */
 static enum status writer_main(void *arg)
 {
     struct h2_end *e = arg;
     struct h2_conn *c = e->conn;
     enum status st = STATUS_OK;
+    int64_t until = 0;
 
     sched_mutex_lock(&c->mu);
     while (st == STATUS_OK) {
@@ -530,9 +555,10 @@ static enum status writer_main(void *arg)
         if (n < 0)
             break;
         if (n == 0) {
-            if (c->closing)
+            if (c->closing && !owes_peer_locked(e, &until))
                 break;
-            st = sched_cond_wait(&e->wants, &c->mu);
+            st = c->closing ? sched_cond_timedwait(&e->wants, &c->mu, until)
+                            : sched_cond_wait(&e->wants, &c->mu);
             continue;
         }
         copy = malloc((size_t)n);
@@ -740,7 +766,7 @@ static void stop_threads(struct h2_conn *c)
         if (c->ends[i].fd >= 0) {
             if (c->ends[1 - i].session == NULL)
                 linger_for_peer(c->ends[i].fd);
-            shutdown(c->ends[i].fd, SHUT_WR);
+            h2_socket_shutdown(c->ends[i].fd, SHUT_WR);
         }
     }
     for (i = 0; i < 2; i++)

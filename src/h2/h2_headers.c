@@ -43,6 +43,38 @@ static void format_timeout(char *out, size_t cap, int64_t ns)
         snprintf(out, cap, "%lldS", (long long)(ms / 1000 % 100000000));
 }
 
+/*
+ * grpc-timeout's value: 1 to 8 ASCII digits and a unit (H hours, M
+ * minutes, S seconds, m milliseconds, u microseconds, n nanoseconds), as
+ * gRPC's PROTOCOL-HTTP2.md spells it. Anything else is read as no
+ * deadline (SCHED_NO_DEADLINE): lenient where grpc-go's server refuses
+ * the request ("malformed grpc-timeout").
+ */
+int64_t h2_parse_timeout(const uint8_t *value, size_t len)
+{
+    static const char units[] = "HMSmun";
+    static const int64_t ns_per[] = {3600000000000LL, 60000000000LL,
+                                     1000000000LL, 1000000LL, 1000LL, 1LL};
+    const char *unit = NULL;
+    int64_t n = 0;
+    size_t i = 0;
+
+    if (len < 2 || len > 9 || value[len - 1] == '\0')
+        return SCHED_NO_DEADLINE;
+    unit = strchr(units, value[len - 1]);
+    if (unit == NULL)
+        return SCHED_NO_DEADLINE;
+    for (i = 0; i + 1 < len; i++) {
+        if (value[i] < '0' || value[i] > '9')
+            return SCHED_NO_DEADLINE;
+        n = n * 10 + (value[i] - '0');
+    }
+    /* 99,999,999 hours do not fit in int64 nanoseconds: never, then. */
+    if (n > INT64_MAX / ns_per[unit - units])
+        return SCHED_NO_DEADLINE;
+    return n * ns_per[unit - units];
+}
+
 void h2_request_headers(struct h2_header_list *h, int64_t timeout_ns)
 {
     h->n = 0;

@@ -146,6 +146,8 @@ void h2_request_headers(struct h2_header_list *h, int64_t timeout_ns);
 void h2_response_headers(struct h2_header_list *h);
 void h2_trailers(struct h2_header_list *h, const struct status_detail *st,
                  int trailers_only);
+/* grpc-timeout's value in ns; SCHED_NO_DEADLINE when it is not one. */
+int64_t h2_parse_timeout(const uint8_t *value, size_t len);
 void h2_percent_encode(char *out, size_t cap, const char *text);
 void h2_percent_decode(char *out, size_t cap, const uint8_t *in, size_t len);
 

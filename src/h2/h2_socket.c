@@ -7,6 +7,9 @@
  *   names. Each failure says what it tried and the system's words
  *   (strerror), so "connection refused" and "address already in use"
  *   reach the user as they are.
+ *   A tap (for --pcap) is looked up by descriptor in a small table that
+ *   is only written while no thread uses the socket (see h2_socket.h),
+ *   so reads and writes take no lock for it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +22,48 @@
 #include <unistd.h>
 
 #include "h2/h2_socket.h"
+
+static struct {
+    int fd;
+    struct h2_socket_tap tap;
+} taps[H2_SOCKET_TAPS] = {{-1, {NULL, NULL}}, {-1, {NULL, NULL}},
+                          {-1, {NULL, NULL}}, {-1, {NULL, NULL}}};
+
+enum status h2_socket_set_tap(int fd, const struct h2_socket_tap *tap)
+{
+    int i = 0, free_slot = -1;
+
+    for (i = 0; i < H2_SOCKET_TAPS; i++) {
+        if (taps[i].fd == fd && fd >= 0) {
+            free_slot = i;
+            break;
+        }
+        if (taps[i].fd < 0 && free_slot < 0)
+            free_slot = i;
+    }
+    if (tap == NULL) {
+        if (free_slot >= 0 && taps[free_slot].fd == fd)
+            taps[free_slot].fd = -1;
+        return STATUS_OK;
+    }
+    if (free_slot < 0)
+        return STATUS_RESOURCE_EXHAUSTED;
+    taps[free_slot].tap = *tap;
+    taps[free_slot].fd = fd;
+    return STATUS_OK;
+}
+
+/* Tells fd's tap, if it has one. */
+static void tell(int fd, enum h2_socket_event ev, const void *buf, size_t n)
+{
+    int i = 0;
+
+    for (i = 0; i < H2_SOCKET_TAPS; i++)
+        if (taps[i].fd == fd && fd >= 0) {
+            taps[i].tap.fn(taps[i].tap.arg, ev, buf, n);
+            return;
+        }
+}
 
 enum status h2_socket_parse_addr(const char *addr, char *host, size_t cap,
                                  uint16_t *port, struct status_detail *why)
@@ -170,10 +215,17 @@ enum status h2_socket_read(int fd, void *buf, size_t cap, size_t *got)
     do
         n = read(fd, buf, cap);
     while (n < 0 && errno == EINTR);
-    if (n == 0)
+    if (n == 0) {
+        tell(fd, H2_SOCKET_PEER_FIN, NULL, 0);
         return STATUS_EOF;
-    if (n < 0)
+    }
+    if (n < 0) {
+        /* SO_RCVTIMEO's timeout (a closing end's linger) is no reset. */
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            tell(fd, H2_SOCKET_PEER_RESET, NULL, 0);
         return STATUS_UNAVAILABLE;
+    }
+    tell(fd, H2_SOCKET_RECEIVED, buf, (size_t)n);
     *got = (size_t)n;
     return STATUS_OK;
 }
@@ -182,6 +234,7 @@ enum status h2_socket_write(int fd, const void *buf, size_t n)
 {
     const uint8_t *p = buf;
 
+    tell(fd, H2_SOCKET_SENT, buf, n);
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
@@ -193,4 +246,11 @@ enum status h2_socket_write(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return STATUS_OK;
+}
+
+void h2_socket_shutdown(int fd, int how)
+{
+    if (how != SHUT_RD)
+        tell(fd, H2_SOCKET_FIN, NULL, 0);
+    shutdown(fd, how);
 }

@@ -84,4 +84,43 @@ enum status h2_socket_read(int fd, void *buf, size_t cap, size_t *got);
 /* Writes all n bytes. Returns STATUS_OK or STATUS_UNAVAILABLE. */
 enum status h2_socket_write(int fd, const void *buf, size_t n);
 
+/*
+ * shutdown(2) of fd (SHUT_WR: this end is done sending, the peer reads
+ * EOF, as TCP's FIN), told to fd's tap.
+ */
+void h2_socket_shutdown(int fd, int how);
+
+/*
+ * A tap: what one socket carried, for a capture (view/pcap.h). Its fn
+ * is called with the bytes h2_socket_write is about to send (before
+ * send(2), so what a peer answers is never seen first), the bytes each
+ * h2_socket_read returned, the peer's end (EOF read: its FIN) or reset
+ * (a read failed), and this end's shutdown. fn runs on the connection's
+ * reader and writer threads, both at once: it must be thread-safe.
+ */
+enum h2_socket_event {
+    H2_SOCKET_SENT,       /* buf, n: about to be sent */
+    H2_SOCKET_RECEIVED,   /* buf, n: read */
+    H2_SOCKET_PEER_FIN,   /* the peer ended its direction */
+    H2_SOCKET_PEER_RESET, /* a read failed: the peer reset it */
+    H2_SOCKET_FIN         /* this end shut its sending side */
+};
+struct h2_socket_tap {
+    void (*fn)(void *arg, enum h2_socket_event ev, const uint8_t *buf,
+               size_t n);
+    void *arg;
+};
+
+/* How many sockets may have a tap at once. */
+#define H2_SOCKET_TAPS 4
+
+/*
+ * Gives fd a tap (tap NULL: takes it away). Set it before fd is handed
+ * to a wire (the wire's threads start after, and so see it) and take it
+ * away after the wire is destroyed (its threads are joined): the table
+ * has no lock of its own. Returns STATUS_OK, or STATUS_RESOURCE_EXHAUSTED
+ * when H2_SOCKET_TAPS sockets have one already.
+ */
+enum status h2_socket_set_tap(int fd, const struct h2_socket_tap *tap);
+
 #endif /* H2_SOCKET_H */

@@ -622,6 +622,17 @@ enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
     return st;
 }
 
+int64_t h2_peer_wire_request_timeout(struct wire *w)
+{
+    struct h2_call *call = call_of(w);
+    int64_t ns = 0;
+
+    sched_mutex_lock(&call->conn->mu);
+    ns = call->timeout_ns;
+    sched_mutex_unlock(&call->conn->mu);
+    return ns;
+}
+
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w)
 {
     struct h2_conn *c = call_of(w)->conn;

@@ -135,6 +135,13 @@ enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
                                        struct status_detail *why);
 
 /*
+ * H2_PEER_SERVER, once the request arrived: its grpc-timeout in
+ * nanoseconds, or SCHED_NO_DEADLINE when it had none (or one that is not
+ * a grpc-timeout). Thread-safe.
+ */
+int64_t h2_peer_wire_request_timeout(struct wire *w);
+
+/*
  * Creates one call's wire: a connection on two pipes of params->capacity
  * bytes, its four threads (client/h2-read, client/h2-write, server/h2-read,
  * server/h2-write), the client's preface and SETTINGS, and the call's

@@ -3,8 +3,15 @@
 on loopback, both directions, each case asserting what both sides saw.
 
   grpcio client -> duplex serve   echo with half-close; a handler error;
-                                  the client cancels mid-stream
-  duplex call   -> grpcio server  echo with half-close; a handler error
+                                  the client cancels mid-stream; a
+                                  deadline; 4 MiB and 4 MiB + 1 messages
+                                  each way
+  raw HTTP/2    -> duplex serve   serve's own deadline (a client that
+                                  never cancels): RST_STREAM(CANCEL)
+  duplex call   -> grpcio server  echo with half-close; a handler error;
+                                  --cancel-after; --timeout against a
+                                  server that stalls; 4 MiB and 4 MiB + 1
+                                  messages each way
   errors                          a refused connection, a port in use, a
                                   peer that speaks HTTP/1.1
 
@@ -13,6 +20,8 @@ No protoc: the method is /chat.ChatService/Chat with raw-bytes messages
 case that hangs fails instead. Run as: tests/interop/interop.py DUPLEX
 """
 import concurrent.futures
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -24,6 +33,7 @@ WORDS = [b"hello", b"how are you?", b"bye"]
 # Needs percent-encoding in grpc-message: '%', a quote, non-ASCII.
 ERROR_TEXT = '50% off: "no" \u00e9t\u00e9'
 WAIT = 20  # seconds, for every wait
+MIB4 = 4 * 1024 * 1024  # gRPC's default receive limit
 failures = []
 
 
@@ -101,6 +111,8 @@ def grpcio_client_cancel(duplex):
           (b"echo: hello", grpc.StatusCode.CANCELLED))
     check("grpcio->serve cancel", "server saw",
           "server echoed 1 of 1, then CANCELLED" in out, True)
+    check("grpcio->serve cancel", "serve's timeline shows the cancel",
+          "CANCEL CANCELLED: context canceled" in out, True)
 
 
 # ---- duplex call against a grpcio server ----------------------------------
@@ -108,31 +120,64 @@ def grpcio_client_cancel(duplex):
 class Seen:
     def __init__(self):
         self.got, self.eof, self.done = [], False, threading.Event()
+        self.active = None     # context.is_active() when the handler ended
+        self.remaining = None  # context.time_remaining() at the start
 
 
 def grpcio_server(mode, seen):
+    """mode: echo, error, stall (waits for the end of the call), count
+    (replies "got N bytes"), mirror (replies N bytes; no receive limit)."""
     def chat(requests, context):
-        for m in requests:
-            seen.got.append(m)
-            if mode == "error":
-                seen.done.set()
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, ERROR_TEXT)
-            yield b"echo: " + m
-        seen.eof = True  # the iterator ended: the client's half-close
-        seen.done.set()
+        seen.remaining = context.time_remaining()
+        over = threading.Event()
+        context.add_callback(over.set)
+        try:
+            for m in requests:
+                seen.got.append(m)
+                if mode == "error":
+                    seen.done.set()
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                  ERROR_TEXT)
+                if mode == "stall":
+                    over.wait(WAIT)
+                    return
+                if mode == "count":
+                    yield b"got %d bytes" % len(m)
+                elif mode == "mirror":
+                    yield b"y" * len(m)
+                else:
+                    yield b"echo: " + m
+            seen.eof = True  # the iterator ended: the client's half-close
+        finally:
+            seen.active = context.is_active()
+            seen.done.set()
 
     handler = grpc.method_handlers_generic_handler("chat.ChatService", {
         "Chat": grpc.stream_stream_rpc_method_handler(chat)})
-    server = grpc.server(concurrent.futures.ThreadPoolExecutor(4))
+    options = [("grpc.max_receive_message_length", -1)] \
+        if mode == "mirror" else []
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(4),
+                         options=options)
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     return server, f"127.0.0.1:{port}"
 
 
-def call(duplex, addr):
-    return subprocess.run([duplex, "call", addr, "echo"], capture_output=True,
-                          text=True, encoding="utf-8", timeout=WAIT)
+def call(duplex, addr, *options):
+    return subprocess.run([duplex, "call", addr, "echo", *options],
+                          capture_output=True, text=True, encoding="utf-8",
+                          timeout=WAIT)
+
+
+def call_against(duplex, mode, *options):
+    """duplex call with options against a grpcio server in mode."""
+    seen = Seen()
+    server, addr = grpcio_server(mode, seen)
+    r = call(duplex, addr, *options)
+    seen.done.wait(WAIT)
+    server.stop(None).wait(WAIT)
+    return r, seen
 
 
 def duplex_client_cases(duplex):
@@ -157,6 +202,251 @@ def duplex_client_cases(duplex):
     check("call->grpcio error", "duplex saw",
           f'then INVALID_ARGUMENT: "{ERROR_TEXT}"' in r.stdout, True)
     check("call->grpcio error", "server got", seen.got[:1], WORDS[:1])
+
+
+# ---- deadlines, cancel and the 4 MiB limit: duplex call -> grpcio -------
+
+def duplex_client_deadline(duplex):
+    """--timeout against a server that stalls: grpc-timeout on the wire,
+    DEADLINE_EXCEEDED on both sides. Both ends keep the deadline and the
+    first to notice it ends the call: duplex's ("context deadline
+    exceeded", then RST_STREAM(CANCEL)) or grpcio's (trailers with
+    grpc-status 4, "Deadline Exceeded"). raw_h2_server_deadline checks
+    duplex's alone."""
+    r, seen = call_against(duplex, "stall", "--timeout", "300")
+    case = "call->grpcio deadline"
+    ours = 'client/recv got 0 replies, then DEADLINE_EXCEEDED: "context ' \
+        'deadline exceeded"' in r.stdout
+    theirs = 'client/recv got 0 replies, then DEADLINE_EXCEEDED: ' \
+        '"Deadline Exceeded"' in r.stdout
+    reset = "h2-write RST_STREAM stream 1, 4 B" in r.stdout
+    check(case, "duplex's exit", r.returncode, 1)
+    check(case, "duplex saw DEADLINE_EXCEEDED (its own, with a reset, or "
+          "the server's)", (ours and reset) or (theirs and not reset), True)
+    check(case, "server had a grpc-timeout of at most 300 ms",
+          seen.remaining is not None and 0 < seen.remaining <= 0.3, True)
+    check(case, "server's context ended early (not active)", seen.active,
+          False)
+
+
+def raw_h2_server_deadline(duplex):
+    """duplex call's own deadline: a hand-made HTTP/2 server answers the
+    preface with SETTINGS and then nothing, so only duplex's deadline can
+    end the call: DEADLINE_EXCEEDED "context deadline exceeded" there, and
+    RST_STREAM(CANCEL) for stream 1 here."""
+    lis = socket.socket()
+    lis.bind(("127.0.0.1", 0))
+    lis.listen(1)
+    lis.settimeout(WAIT)
+    addr = "127.0.0.1:%d" % lis.getsockname()[1]
+    out = {}
+
+    def run():
+        out["r"] = call(duplex, addr, "--messages", "1", "--timeout", "200")
+
+    t = threading.Thread(target=run)
+    t.start()
+    resets = []
+    conn, _ = lis.accept()
+    with conn:
+        conn.settimeout(WAIT)
+        conn.sendall(h2_frame(4, 0, 0, b""))
+        resets = read_resets(conn)
+    lis.close()
+    t.join(WAIT)
+    r = out["r"]
+    case = "call->raw h2 deadline"
+    check(case, "duplex saw", 'client/recv got 0 replies, then '
+          'DEADLINE_EXCEEDED: "context deadline exceeded"' in r.stdout, True)
+    check(case, "server received", resets, [(1, 8)])  # stream 1, CANCEL
+
+
+def duplex_client_cancel(duplex):
+    r, seen = call_against(duplex, "echo", "--messages", "5",
+                           "--cancel-after", "2")
+    case = "call->grpcio cancel"
+    check(case, "duplex's exit", r.returncode, 1)
+    check(case, "duplex saw", 'client/recv got 2 replies, then CANCELLED: '
+          '"context canceled"' in r.stdout, True)
+    check(case, "duplex kept its side open",
+          "client/send sent 5 messages and kept its side open" in r.stdout,
+          True)
+    check(case, "the timeline has the cancel",
+          "h2-write RST_STREAM stream 1, 4 B" in r.stdout, True)
+    check(case, "server saw no half-close", seen.eof, False)
+    check(case, "server's context was cancelled (not active)", seen.active,
+          False)
+
+
+def duplex_client_sizes(duplex):
+    """4 MiB is accepted each way; 4 MiB + 1 is refused by the receiver
+    with RESOURCE_EXHAUSTED and its own implementation's words."""
+    for size in (MIB4, MIB4 + 1):
+        r, seen = call_against(duplex, "count", "--messages", "1",
+                               "--size", str(size))
+        case = f"call->grpcio c2s {size} B"
+        if size == MIB4:
+            check(case, "duplex saw", (r.returncode, "client/recv got 1 "
+                  "replies, then EOF" in r.stdout), (0, True))
+            check(case, "server got", [len(m) for m in seen.got], [size])
+        else:
+            check(case, "duplex saw", (r.returncode, 'client/recv got 0 '
+                  'replies, then RESOURCE_EXHAUSTED: "Received message '
+                  f'larger than max ({size} vs. {MIB4})"' in r.stdout),
+                  (1, True))
+            check(case, "server got", seen.got, [])
+    for size in (MIB4, MIB4 + 1):
+        r, seen = call_against(duplex, "mirror", "--messages", "1",
+                               "--size", str(size))
+        case = f"call->grpcio s2c {size} B"
+        check(case, "server got", [len(m) for m in seen.got], [size])
+        if size == MIB4:
+            check(case, "duplex saw", (r.returncode,
+                  f"the last reply was {size} bytes" in r.stdout),
+                  (0, True))
+        else:
+            check(case, "duplex saw", (r.returncode, 'then RESOURCE_EXHAUSTED:'
+                  ' "grpc: received message larger than max '
+                  f'({size} vs. {MIB4})"' in r.stdout), (1, True))
+            check(case, "duplex reset the stream",
+                  "h2-write RST_STREAM stream 1, 4 B" in r.stdout,
+                  True)
+            check(case, "server's context ended early (not active)",
+                  seen.active, False)
+
+
+# ---- deadlines and the 4 MiB limit: grpcio client -> duplex serve -------
+
+def grpcio_client_deadline(duplex):
+    """The client's deadline passes while serve's handler waits in recv.
+    grpcio resets the stream at its own deadline; serve's deadline (from
+    grpc-timeout, counted from when the request came) is a little later,
+    so serve's handler usually learns of it from the reset (CANCELLED):
+    what it says is what happened first."""
+    p, addr = start_serve(duplex, 1)
+    gate = threading.Event()
+
+    def requests():
+        yield b"hello"
+        gate.wait(WAIT)
+
+    code = None
+    with grpc.insecure_channel(addr) as ch:
+        try:
+            list(ch.stream_stream(METHOD)(requests(), timeout=0.5))
+        except grpc.RpcError as e:
+            code = e.code()
+    gate.set()
+    out, _ = p.communicate(timeout=WAIT)
+    case = "grpcio->serve deadline"
+    check(case, "client's code", code, grpc.StatusCode.DEADLINE_EXCEEDED)
+    check(case, "serve got a grpc-timeout", "(grpc-timeout: " in out, True)
+    check(case, "server saw", 'server echoed 1 of 1, then '
+          'DEADLINE_EXCEEDED: "context deadline exceeded"' in out or
+          'server echoed 1 of 1, then CANCELLED: "context canceled"' in out,
+          True)
+
+
+def h2_frame(kind, flags, stream, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def hpack_literal(name, value):
+    """A header as "literal without indexing, new name" (RFC 7541 6.2.2)."""
+    return bytes([0, len(name)]) + name + bytes([len(value)]) + value
+
+
+def read_resets(sock):
+    """Reads frames until a RST_STREAM or EOF: [(stream, error code)]. A
+    client's preface, if any, is skipped."""
+    data, resets = b"", []
+    for _ in range(1000):  # bounded: reads until the reset or EOF
+        if data.startswith(b"PRI * HTTP/2.0"):
+            data = data[24:]
+        while len(data) >= 9 and len(data) >= 9 + \
+                int.from_bytes(data[:3], "big"):
+            n = int.from_bytes(data[:3], "big")
+            if data[3] == 3:  # RST_STREAM
+                resets.append((int.from_bytes(data[5:9], "big"),
+                               int.from_bytes(data[9:13], "big")))
+            data = data[9 + n:]
+        if resets:
+            break
+        try:
+            chunk = sock.recv(65536)
+        except OSError:  # a timeout, or the peer reset the connection
+            break
+        if not chunk:
+            break
+        data += chunk
+    return resets
+
+
+def raw_h2_deadline(duplex):
+    """serve's own deadline: a hand-made HTTP/2 client sends grpc-timeout
+    200m and one message, then neither ends nor cancels its stream. serve
+    must end the call itself: its handler sees DEADLINE_EXCEEDED and the
+    client receives RST_STREAM(CANCEL) for stream 1."""
+    p, addr = start_serve(duplex, 1)
+    host, port = addr.split(":")
+    headers = b"".join(hpack_literal(n, v) for n, v in [
+        (b":method", b"POST"), (b":scheme", b"http"),
+        (b":path", METHOD.encode()), (b":authority", b"duplex"),
+        (b"content-type", b"application/grpc"), (b"te", b"trailers"),
+        (b"grpc-timeout", b"200m")])
+    resets = []
+    with socket.create_connection((host, int(port)), timeout=WAIT) as g:
+        g.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" +
+                  h2_frame(4, 0, 0, b"") +
+                  h2_frame(1, 4, 1, headers) +
+                  h2_frame(0, 0, 1, b"\0" + struct.pack(">I", 5) + b"hello"))
+        resets = read_resets(g)
+    out, _ = p.communicate(timeout=WAIT)
+    case = "raw h2->serve deadline"
+    check(case, "serve got grpc-timeout", "(grpc-timeout: 200.000 ms)" in out,
+          True)
+    check(case, "client received", resets, [(1, 8)])  # stream 1, CANCEL
+    check(case, "server saw", 'server echoed 1 of 1, then DEADLINE_EXCEEDED: '
+          '"context deadline exceeded"' in out, True)
+
+
+def grpcio_client_sizes(duplex):
+    p, addr = start_serve(duplex, 4)
+    results = []
+    # No BDP probing: the client's window stays 64 KiB, so serve's 4 MiB
+    # is still queued when its handler ends, and must still go out.
+    small_window = [("grpc.http2.bdp_probe", 0)]
+    for request in (b"x" * MIB4, b"x" * (MIB4 + 1),
+                    b"size:%d" % MIB4, b"size:%d" % (MIB4 + 1)):
+        with grpc.insecure_channel(addr, options=small_window) as ch:
+            try:
+                replies = list(ch.stream_stream(METHOD)(iter([request]),
+                                                        timeout=WAIT))
+                results.append(("OK", [len(m) if len(m) > 64 else m
+                                       for m in replies]))
+            except grpc.RpcError as e:
+                results.append((e.code().name, e.details()))
+    out, _ = p.communicate(timeout=WAIT)
+    check("grpcio->serve c2s 4194304 B", "client got", results[0],
+          ("OK", [b"echo: 4194304 bytes"]))
+    check("grpcio->serve c2s 4194305 B", "client got", results[1],
+          ("RESOURCE_EXHAUSTED", "grpc: received message larger than max "
+           "(4194305 vs. 4194304)"))
+    check("grpcio->serve c2s 4194305 B", "server saw",
+          'server echoed 0 of 0, then RESOURCE_EXHAUSTED: "grpc: received '
+          'message larger than max (4194305 vs. 4194304)"' in out, True)
+    check("grpcio->serve s2c 4194304 B", "client got", results[2],
+          ("OK", [MIB4]))
+    check("grpcio->serve s2c 4194305 B", "client got", results[3],
+          ("RESOURCE_EXHAUSTED", "Received message larger than max "
+           "(4194305 vs. 4194304)"))
+    # serve's send returned once the message was queued, and its handler
+    # finished before the client refused the message: a send that
+    # returned is not a message delivered.
+    check("grpcio->serve s2c 4194305 B", "server saw",
+          "server echoed 1 of 1, saw EOF on c2s, and finished with OK"
+          in out, True)
 
 
 # ---- what a user sees when the peer is not there, or not gRPC -------------
@@ -206,7 +496,14 @@ def main():
     duplex = sys.argv[1]
     grpcio_client_cases(duplex)
     grpcio_client_cancel(duplex)
+    grpcio_client_deadline(duplex)
+    raw_h2_deadline(duplex)
+    grpcio_client_sizes(duplex)
     duplex_client_cases(duplex)
+    duplex_client_deadline(duplex)
+    raw_h2_server_deadline(duplex)
+    duplex_client_cancel(duplex)
+    duplex_client_sizes(duplex)
     error_cases(duplex)
     print(f"interop: {len(failures)} failed")
     return 1 if failures else 0
