@@ -50,7 +50,7 @@ CORE_TESTS := status sched sched_sim pipe frame context stream group trace note 
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
 
-.PHONY: all libs demo test check deps coverage asan tsan clean format help golden \
+.PHONY: all libs demo test check deps nghttp2-headers coverage asan tsan clean format help golden \
         pictures \
         exercises exercise hint step watch reset verify notes recall recall-drill \
         bench fuzz model valgrind stress interop
@@ -103,6 +103,14 @@ $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
 
+# Without nghttp2's headers the h2 layer cannot build: say so, once, with
+# the fix, before the compiler's "No such file".
+$(call objs_of,h2): | nghttp2-headers
+nghttp2-headers:
+	@printf '#include <nghttp2/nghttp2.h>\n' | $(CC) $(CFLAGS) -E - >/dev/null 2>&1 || { \
+	  echo "duplex: the HTTP/2 wire (src/h2) needs nghttp2's headers:" \
+	       "apt-get install libnghttp2-dev, or run make deps" >&2; exit 1; }
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(DUPLEX_CFLAGS) -iquote src $(CFLAGS) -c $< -o $@
@@ -133,7 +141,11 @@ $(HANGCHECK): tests/hangcheck.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) $(WERROR) -O2 $(CFLAGS) $< -o $@
 
-demo: $(DUPLEX)
+# A fresh machine may lack nghttp2's headers (the HTTP/2 wire): demo
+# installs them first (tests/deps.sh build), as test does everything.
+demo:
+	@sh tests/deps.sh build
+	@$(MAKE) --no-print-directory $(DUPLEX)
 	$(DUPLEX) run echo
 
 deps:

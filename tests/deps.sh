@@ -6,11 +6,17 @@
 # root. Does nothing when everything is there. Chromium, which renders a
 # picture in tests/svg.sh, is not needed: without it that check says so
 # and is skipped (Debian: apt-get install chromium).
+#
+#   sh tests/deps.sh            what the build and make check need
+#   sh tests/deps.sh build      what the build alone needs (make demo)
+#   sh tests/deps.sh coverage   and lcov, gcovr
 set -e
 need=""
-[ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
 [ -f /usr/include/nghttp2/nghttp2.h ] || need="$need libnghttp2-dev"
-command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
+if [ "${1:-}" != build ]; then
+    [ -f /usr/include/cmocka.h ] || need="$need libcmocka-dev"
+    command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
+fi
 if [ "${1:-}" = coverage ]; then
     command -v lcov >/dev/null 2>&1 || need="$need lcov"
     command -v gcovr >/dev/null 2>&1 || need="$need gcovr"
