@@ -153,16 +153,33 @@ static void say(struct h2_dissect *d, const char *fmt, ...)
     fputc('\n', d->out);
 }
 
-/* Prints n bytes of text, each byte that is not printable ASCII as \xNN. */
+/*
+ * Prints n bytes of text, each byte that is not printable ASCII as \xNN,
+ * and a blank at the end too (a line never ends in a blank).
+ */
 static void print_text(FILE *out, const uint8_t *p, size_t n)
 {
     size_t i = 0;
 
     for (i = 0; i < n; i++)
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+        if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\')
             fputc(p[i], out);
+        else if (p[i] == ' ' && i + 1 < n)
+            fputc(' ', out);
         else
             fprintf(out, "\\x%02x", p[i]);
+}
+
+/* Prints a header field, "name: value", and an empty value as "". */
+static void print_field(struct h2_dissect *d, const nghttp2_nv *nv)
+{
+    fprintf(d->out, "  %6s    ", "");
+    print_text(d->out, nv->name, nv->namelen);
+    fputs(": ", d->out);
+    if (nv->valuelen == 0)
+        fputs("\"\"", d->out);
+    print_text(d->out, nv->value, nv->valuelen);
+    fputc('\n', d->out);
 }
 
 enum status h2_dissect_create(const struct frame_limits *lim, FILE *out,
@@ -424,13 +441,8 @@ static enum status inflate(struct h2_dissect *d, const struct frame *f,
                               "HPACK: %s (nghttp2)", nghttp2_strerror((int)rv));
         in += rv;
         inlen -= (size_t)rv;
-        if (flags & NGHTTP2_HD_INFLATE_EMIT) {
-            fprintf(d->out, "  %6s    ", "");
-            print_text(d->out, nv.name, nv.namelen);
-            fputs(": ", d->out);
-            print_text(d->out, nv.value, nv.valuelen);
-            fputc('\n', d->out);
-        }
+        if (flags & NGHTTP2_HD_INFLATE_EMIT)
+            print_field(d, &nv);
         if (flags & NGHTTP2_HD_INFLATE_FINAL) {
             nghttp2_hd_inflate_end_headers(d->inflater);
             return STATUS_OK;
