@@ -134,8 +134,8 @@ static size_t replay_dir(const char *dir, fuzz_one_fn one, int *failures)
                     strstr(dir, "frame")       ? "fuzz_frame"
                     : strstr(dir, "h2_decode") ? "fuzz_h2_decode"
                     : strstr(dir, "decode")    ? "fuzz_decode"
-                    : strstr(dir, "h2")     ? "fuzz_h2"
-                                            : "fuzz_stream",
+                    : strstr(dir, "h2")        ? "fuzz_h2"
+                                               : "fuzz_stream",
                     path);
             (*failures)++;
         }

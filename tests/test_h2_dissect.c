@@ -40,7 +40,8 @@ struct bytes {
 static void put(struct bytes *w, const void *p, size_t n)
 {
     assert_true(w->n + n <= sizeof w->b);
-    memcpy(w->b + w->n, p, n);
+    if (n > 0) /* (p may be NULL then) */
+        memcpy(w->b + w->n, p, n);
     w->n += n;
 }
 
@@ -118,8 +119,8 @@ static void assert_has_line(const char *text, const char *want)
 
 static void test_h2_dissect_every_frame_type(void **state)
 {
-    static const uint8_t settings[] = {0, 3, 0, 0, 0, 100, 0, 4, 0, 0, 0xff,
-                                       0xff, 0x12, 0x34, 0, 0, 0, 1};
+    static const uint8_t settings[] = {0, 3,    0,    0,    0,    100, 0, 4, 0,
+                                       0, 0xff, 0xff, 0x12, 0x34, 0,   0, 0, 1};
     static const uint8_t ping[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const uint8_t inc[4] = {0, 0, 0x10, 0};
     static const uint8_t prio[5] = {0x80, 0, 0, 3, 15};
@@ -127,7 +128,7 @@ static void test_h2_dissect_every_frame_type(void **state)
     static const uint8_t goaway[] = {0, 0, 0, 5, 0, 0, 0, 0x0b, 'b', 'y', 'e'};
     static const uint8_t unknown[2] = {0xaa, 0xbb};
     static const char *const fields[] = {":method", "POST", ":path",
-                                          "/chat.ChatService/Chat"};
+                                         "/chat.ChatService/Chat"};
     nghttp2_hd_deflater *def = NULL;
     struct bytes w = {{0}, 0};
     struct bytes block = {{0}, 0};
@@ -349,7 +350,10 @@ struct bad_row {
     const char *last; /* the last line of the output */
 };
 
-static void b_short_header(struct bytes *w) { put(w, "\0\0\4", 3); }
+static void b_short_header(struct bytes *w)
+{
+    put(w, "\0\0\4", 3);
+}
 
 static void b_short_payload(struct bytes *w)
 {
@@ -357,7 +361,10 @@ static void b_short_payload(struct bytes *w)
     w->n -= 4;
 }
 
-static void b_short_preface(struct bytes *w) { put(w, "PRI * HTTP", 10); }
+static void b_short_preface(struct bytes *w)
+{
+    put(w, "PRI * HTTP", 10);
+}
 
 static void b_too_long(struct bytes *w)
 {
@@ -374,7 +381,10 @@ static void b_hpack(struct bytes *w)
     put_frame(w, 1, 0x04, 1, "\xff\xff\xff\xff\xff\xff", 6);
 }
 
-static void b_data_on_zero(struct bytes *w) { put_frame(w, 0, 0, 0, "", 0); }
+static void b_data_on_zero(struct bytes *w)
+{
+    put_frame(w, 0, 0, 0, "", 0);
+}
 
 static void b_settings_on_one(struct bytes *w)
 {
@@ -386,7 +396,10 @@ static void b_settings_odd(struct bytes *w)
     put_frame(w, 4, 0, 0, "\0\1\0\0\0", 5);
 }
 
-static void b_rst_short(struct bytes *w) { put_frame(w, 3, 0, 1, "\0\0\0", 3); }
+static void b_rst_short(struct bytes *w)
+{
+    put_frame(w, 3, 0, 1, "\0\0\0", 3);
+}
 
 static void b_window_zero(struct bytes *w)
 {
@@ -404,7 +417,10 @@ static void b_block_broken_off(struct bytes *w)
     put_frame(w, 0, 0, 1, "", 0);
 }
 
-static void b_eof_in_block(struct bytes *w) { put_frame(w, 1, 0, 1, "\x83", 1); }
+static void b_eof_in_block(struct bytes *w)
+{
+    put_frame(w, 1, 0, 1, "\x83", 1);
+}
 
 static void b_grpc_bad_flag(struct bytes *w)
 {
@@ -488,7 +504,7 @@ static enum status dissect_bytewise(const struct bytes *w,
                                     const struct frame_limits *lim, FILE *out)
 {
     struct h2_dissect *d = NULL;
-    static uint8_t pending[sizeof ((struct bytes *)0)->b];
+    static uint8_t pending[sizeof((struct bytes *)0)->b];
     size_t have = 0, fed = 0;
     enum status st = STATUS_OK;
 
@@ -529,8 +545,8 @@ static void test_h2_dissect_errors(void **state)
         text = dissect(&w, l, &st, &frames);
         if (st != row->want || frames != row->frames)
             fail_msg("%s: got %s and %zu frames, want %s and %zu\n%s",
-                     row->name, status_name(st), frames,
-                     status_name(row->want), row->frames, text);
+                     row->name, status_name(st), frames, status_name(row->want),
+                     row->frames, text);
         if (strcmp(last_line(text, line, sizeof line), row->last) != 0)
             fail_msg("%s: ends\n%s\nwant\n%s", row->name, line, row->last);
         assert_no_trailing_blanks(text);

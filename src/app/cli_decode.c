@@ -50,15 +50,16 @@ static const char usage_decode[] =
     "                     connection (see below)\n"
     "  -h, --help         this text\n"
     "\n"
-    "With --h2 the bytes are HTTP/2 frames, after the client preface \"PRI *\n"
-    "HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" if they start with it. Each frame is a\n"
-    "line: offset, its 9 header bytes (length | type | flags | stream id),\n"
-    "then type, stream, length and flags by name. Under it: SETTINGS by\n"
-    "name, WINDOW_UPDATE increments, RST_STREAM and GOAWAY codes by name,\n"
-    "the header fields of HEADERS and CONTINUATION decoded with HPACK (one\n"
-    "dynamic table for the whole input), and the gRPC messages in each\n"
-    "stream's DATA as above, \"grpc @N\" at offset N of the stream's DATA\n"
-    "bytes (a message may span DATA frames; one frame may hold several).\n"
+    "With --h2 the bytes are HTTP/2 frames, after the client preface\n"
+    "\"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" if they start with it.\n"
+    "Each frame is a line: offset, its 9 header bytes (length | type |\n"
+    "flags | stream id), then type, stream, length and flags by name.\n"
+    "Under it: SETTINGS by name, WINDOW_UPDATE increments, RST_STREAM and\n"
+    "GOAWAY codes by name, the header fields of HEADERS and CONTINUATION\n"
+    "decoded with HPACK (one dynamic table for the whole input), and the\n"
+    "gRPC messages in each stream's DATA as above, \"grpc @N\" at offset N\n"
+    "of the stream's DATA bytes (a message may span DATA frames; one frame\n"
+    "may hold several).\n"
     "Bad HTTP/2 (a frame longer than SETTINGS_MAX_FRAME_SIZE 16384, bad\n"
     "padding, a frame on the wrong stream, an HPACK error, ...) stops it\n"
     "with INTERNAL, the frame, its offset and the HTTP/2 error code; bad\n"
@@ -68,7 +69,7 @@ static const char usage_decode[] =
     "examples (any POSIX sh: printf knows octal escapes, not \\x):\n"
     "  printf '\\000\\000\\000\\000\\002hi' | duplex decode\n"
     "  echo '00 00000002 6869' | duplex decode --hex\n"
-    "  echo '000007 00 01 00000001 00 00000002 6869' | duplex decode --h2 --hex\n"
+    "  echo '000007 00 01 00000001 00 00000002 6869' | duplex decode --h2\n"
     "\n"
     "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail\n"
     "(out of memory too: RESOURCE_EXHAUSTED).\n";
@@ -80,8 +81,8 @@ struct decoder {
     int nibble;   /* hex: a pending high nibble, or -1 */
     uint8_t *buf; /* bytes not yet dissected */
     size_t len, cap;
-    struct dissect dis; /* the frames so far; dis.offset is buf[0]'s */
-    int done;           /* a bad header (or no memory) ended it */
+    struct dissect dis;    /* the frames so far; dis.offset is buf[0]'s */
+    int done;              /* a bad header (or no memory) ended it */
     struct h2_dissect *h2; /* --h2: the HTTP/2 dissection, else NULL */
     int want_h2;           /* --h2 was given */
 };

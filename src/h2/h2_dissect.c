@@ -11,9 +11,8 @@
  *   the bytes not yet used, as view/dissect.c does for gRPC frames.
  *   Header blocks go through one nghttp2 HPACK inflater, fragment by
  *   fragment (HEADERS, then CONTINUATION until END_HEADERS), so the
- *   dynamic table is the receiver's. Each stream's DATA bytes are kept
- *   apart (struct msgs) until they make whole gRPC messages; a stream's
- *   buffer holds less than one message, except while one is printed.
+ *   dynamic table is the receiver's. DATA goes to h2/h2_messages, which
+ *   reads each stream's bytes as gRPC messages.
  *   A failure prints the bytes where it was found (up to 16) and the
  *   status and its text, as view/dissect.c prints a bad gRPC frame.
  */
@@ -26,8 +25,9 @@
 
 #include <nghttp2/nghttp2.h>
 
-/* Bytes shown in hex: of a message's payload, and where frames stop. */
-#define PAYLOAD_HEX 8
+#include "h2/h2_messages.h"
+
+/* Bytes shown in hex where frames stop. */
 #define BAD_HEX 16
 /* ANSI colours, as view/colour.h's: a header, a failure, plain again. */
 #define PAINT_HEAD "\033[33m"
@@ -35,23 +35,29 @@
 #define PAINT_OFF "\033[0m"
 
 /* Frame types (RFC 9113 section 6) and the flags they use. */
-enum { T_DATA, T_HEADERS, T_PRIORITY, T_RST_STREAM, T_SETTINGS,
-       T_PUSH_PROMISE, T_PING, T_GOAWAY, T_WINDOW_UPDATE, T_CONTINUATION };
-enum { F_END_STREAM = 0x1, F_ACK = 0x1, F_END_HEADERS = 0x4, F_PADDED = 0x8,
-       F_PRIORITY = 0x20 };
+enum {
+    T_DATA,
+    T_HEADERS,
+    T_PRIORITY,
+    T_RST_STREAM,
+    T_SETTINGS,
+    T_PUSH_PROMISE,
+    T_PING,
+    T_GOAWAY,
+    T_WINDOW_UPDATE,
+    T_CONTINUATION
+};
+enum {
+    F_END_STREAM = 0x1,
+    F_ACK = 0x1,
+    F_END_HEADERS = 0x4,
+    F_PADDED = 0x8,
+    F_PRIORITY = 0x20
+};
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/* One stream's DATA bytes that do not make a whole gRPC message yet. */
-struct msgs {
-    uint32_t stream;
-    uint8_t *buf;
-    size_t len, cap;
-    size_t offset; /* where buf[0] is among the stream's DATA bytes */
-};
-
 struct h2_dissect {
-    struct frame_limits lim; /* what the receiver accepts of gRPC */
     FILE *out;
     int colour;
     nghttp2_hd_inflater *inflater; /* this direction's HPACK decoder */
@@ -61,8 +67,7 @@ struct h2_dissect {
     uint32_t block;                /* a header block is open on this
                                       stream (CONTINUATION expected), or 0 */
     int block_ends_stream;         /* ... and its HEADERS had END_STREAM */
-    struct msgs *streams;
-    size_t nstreams, capstreams;
+    struct h2_messages *messages;  /* each stream's gRPC messages */
 };
 
 /* One frame: its header decoded, and the bytes from it on. */
@@ -76,8 +81,8 @@ struct frame {
 };
 
 static const char *const type_names[] = {
-    "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE",
-    "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"};
+    "DATA",         "HEADERS", "PRIORITY", "RST_STREAM",    "SETTINGS",
+    "PUSH_PROMISE", "PING",    "GOAWAY",   "WINDOW_UPDATE", "CONTINUATION"};
 
 static const char *type_name(uint8_t type)
 {
@@ -134,8 +139,7 @@ static enum status fail_frame(struct h2_dissect *d, const struct frame *f,
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     snprintf(text, sizeof text, "%s frame at offset %zu: %s (HTTP/2 %s)",
-             type_name(f->type), d->offset, what,
-             nghttp2_http2_strerror(code));
+             type_name(f->type), d->offset, what, nghttp2_http2_strerror(code));
     snprintf(where, sizeof where, "  %6zu  ", d->offset);
     print_bad(d, where, f->p, f->avail, STATUS_INTERNAL, text);
     return STATUS_INTERNAL;
@@ -191,11 +195,12 @@ enum status h2_dissect_create(const struct frame_limits *lim, FILE *out,
     d = calloc(1, sizeof *d);
     if (d == NULL)
         return STATUS_RESOURCE_EXHAUSTED;
-    if (nghttp2_hd_inflate_new(&d->inflater) != 0) {
-        free(d);
+    if (nghttp2_hd_inflate_new(&d->inflater) != 0 ||
+        h2_messages_create(lim != NULL ? lim : &frame_default_limits, out,
+                           colour, &d->messages) != STATUS_OK) {
+        h2_dissect_destroy(d);
         return STATUS_RESOURCE_EXHAUSTED;
     }
-    d->lim = lim != NULL ? *lim : frame_default_limits;
     d->out = out;
     d->colour = colour;
     fprintf(out, "  %6s  %-8s | ty | fl | stream\n", "offset", "length");
@@ -205,14 +210,11 @@ enum status h2_dissect_create(const struct frame_limits *lim, FILE *out,
 
 void h2_dissect_destroy(struct h2_dissect *d)
 {
-    size_t i = 0;
-
     if (d == NULL)
         return;
-    for (i = 0; i < d->nstreams; i++)
-        free(d->streams[i].buf);
-    free(d->streams);
-    nghttp2_hd_inflate_del(d->inflater);
+    h2_messages_destroy(d->messages);
+    if (d->inflater != NULL) /* (nghttp2's del takes no NULL) */
+        nghttp2_hd_inflate_del(d->inflater);
     free(d);
 }
 
@@ -240,9 +242,15 @@ static long fixed_length(uint8_t type)
 static int on_stream_zero(uint8_t type)
 {
     switch (type) {
-    case T_SETTINGS: case T_PING: case T_GOAWAY: return 1;
-    case T_DATA: case T_HEADERS: case T_PRIORITY: case T_RST_STREAM:
-    case T_PUSH_PROMISE: case T_CONTINUATION: return 0;
+    case T_SETTINGS:
+    case T_PING:
+    case T_GOAWAY: return 1;
+    case T_DATA:
+    case T_HEADERS:
+    case T_PRIORITY:
+    case T_RST_STREAM:
+    case T_PUSH_PROMISE:
+    case T_CONTINUATION: return 0;
     default: return -1;
     }
 }
@@ -257,8 +265,7 @@ static enum status judge_header(struct h2_dissect *d, const struct frame *f)
         return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR,
                           "length %lu is above SETTINGS_MAX_FRAME_SIZE %d",
                           (unsigned long)f->length, H2_DISSECT_MAX_FRAME);
-    if (d->block != 0 &&
-        (f->type != T_CONTINUATION || f->stream != d->block))
+    if (d->block != 0 && (f->type != T_CONTINUATION || f->stream != d->block))
         return fail_frame(d, f, NGHTTP2_PROTOCOL_ERROR,
                           "the header block of stream %lu is not finished "
                           "(CONTINUATION expected)",
@@ -274,9 +281,8 @@ static enum status judge_header(struct h2_dissect *d, const struct frame *f)
         return fail_frame(d, f, NGHTTP2_PROTOCOL_ERROR,
                           "on stream 0, which is the connection's");
     if (fixed >= 0 && f->length != (uint32_t)fixed)
-        return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR,
-                          "length %lu, not %ld", (unsigned long)f->length,
-                          fixed);
+        return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR, "length %lu, not %ld",
+                          (unsigned long)f->length, fixed);
     if (f->type == T_SETTINGS && (f->flags & F_ACK) && f->length != 0)
         return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR,
                           "an ACK with length %lu, not 0",
@@ -433,8 +439,8 @@ static enum status inflate(struct h2_dissect *d, const struct frame *f,
     for (;;) {
         nghttp2_nv nv;
         int flags = 0;
-        ssize_t rv = nghttp2_hd_inflate_hd2(d->inflater, &nv, &flags, in,
-                                            inlen, final);
+        ssize_t rv =
+            nghttp2_hd_inflate_hd2(d->inflater, &nv, &flags, in, inlen, final);
 
         if (rv < 0)
             return fail_frame(d, f, NGHTTP2_COMPRESSION_ERROR,
@@ -452,170 +458,12 @@ static enum status inflate(struct h2_dissect *d, const struct frame *f,
     }
 }
 
-/* Returns the message buffer of stream id, a new one if it has none, or
- * NULL when there is no memory for it. */
-static struct msgs *stream_msgs(struct h2_dissect *d, uint32_t id)
-{
-    size_t i = 0;
-
-    for (i = 0; i < d->nstreams; i++)
-        if (d->streams[i].stream == id)
-            return &d->streams[i];
-    if (d->nstreams == d->capstreams) {
-        size_t cap = d->capstreams ? d->capstreams * 2 : 8;
-        struct msgs *grown = realloc(d->streams, cap * sizeof *grown);
-
-        if (grown == NULL)
-            return NULL;
-        d->streams = grown;
-        d->capstreams = cap;
-    }
-    memset(&d->streams[d->nstreams], 0, sizeof d->streams[0]);
-    d->streams[d->nstreams].stream = id;
-    return &d->streams[d->nstreams++];
-}
-
-/* Appends n bytes to m. Returns 0 when there is no memory for them. */
-static int msgs_append(struct msgs *m, const uint8_t *p, size_t n)
-{
-    if (m->cap - m->len < n) {
-        size_t cap = m->cap ? m->cap : 256;
-        uint8_t *grown = NULL;
-
-        while (cap - m->len < n)
-            cap *= 2;
-        grown = realloc(m->buf, cap);
-        if (grown == NULL)
-            return 0;
-        m->buf = grown;
-        m->cap = cap;
-    }
-    if (n > 0)
-        memcpy(m->buf + m->len, p, n);
-    m->len += n;
-    return 1;
-}
-
-/* Prints the whole gRPC message at p, at offset among its stream's DATA
- * bytes, as view/dissect prints a frame. */
-static void say_message(struct h2_dissect *d, size_t offset, const uint8_t *p,
-                        const struct frame_header *h)
-{
-    char text[TRACE_TEXT_MAX];
-    size_t shown = h->length < PAYLOAD_HEX ? h->length : PAYLOAD_HEX;
-
-    trace_preview(text, sizeof text, p + FRAME_HEADER_LEN, h->length);
-    fprintf(d->out, "  %6s    grpc @%zu  ", "", offset);
-    print_hex(d->out, p, 1);
-    fputs(" | ", d->out);
-    print_hex(d->out, p + 1, 4);
-    fputs(" | ", d->out);
-    print_hex(d->out, p + FRAME_HEADER_LEN, shown);
-    fprintf(d->out, "%s  flag=%u len=%lu %s\n", h->length > shown ? " .." : "",
-            (unsigned)h->flag, (unsigned long)h->length, text);
-}
-
-/* Fails the gRPC message at the front of m with st and its text. */
-static enum status fail_message(struct h2_dissect *d, const struct msgs *m,
-                                enum status st, const char *text)
-{
-    char where[48];
-
-    snprintf(where, sizeof where, "  %6s    grpc @%zu  ", "", m->offset);
-    print_bad(d, where, m->buf, m->len, st, text);
-    return st;
-}
-
-/* Drops the first n bytes of m: they were whole messages, now printed. */
-static void msgs_drop(struct msgs *m, size_t n)
-{
-    if (n == 0)
-        return;
-    memmove(m->buf, m->buf + n, m->len - n);
-    m->len -= n;
-    m->offset += n;
-}
-
-/*
- * Prints every whole gRPC message at the front of m and keeps the rest.
- * Returns STATUS_OK, or the status of a bad message header (printed).
- */
-static enum status say_messages(struct h2_dissect *d, struct msgs *m)
-{
-    size_t used = 0;
-
-    while (m->len - used >= FRAME_HEADER_LEN) {
-        struct frame_header h;
-        struct status_detail why;
-        enum status st = STATUS_OK;
-
-        status_detail_clear(&why);
-        st = frame_decode_header(m->buf + used, &d->lim, &h, &why);
-        if (st != STATUS_OK) {
-            msgs_drop(m, used);
-            return fail_message(d, m, st, why.text);
-        }
-        if (m->len - used - FRAME_HEADER_LEN < h.length)
-            break; /* the rest comes in a later DATA frame */
-        say_message(d, m->offset + used, m->buf + used, &h);
-        used += FRAME_HEADER_LEN + (size_t)h.length;
-    }
-    msgs_drop(m, used);
-    return STATUS_OK;
-}
-
-/* Says how much of the message at the front of m has come, if any. */
-static void say_partial(struct h2_dissect *d, const struct msgs *m)
-{
-    if (m->len == 0)
-        return;
-    if (m->len < FRAME_HEADER_LEN)
-        say(d, "grpc @%zu  %zu of the 5 header bytes so far", m->offset,
-            m->len);
-    else
-        say(d, "grpc @%zu  %zu of %lu payload bytes so far", m->offset,
-            m->len - FRAME_HEADER_LEN,
-            (unsigned long)frame_get_u32(m->buf + 1));
-}
-
-/*
- * The stream of f ended (END_STREAM): a message broken off is what a
- * receiver's recv fails with, "unexpected EOF". Returns STATUS_OK or
- * STATUS_INTERNAL (printed).
- */
-static enum status end_stream(struct h2_dissect *d, const struct frame *f)
-{
-    struct msgs *m = NULL;
-    size_t i = 0;
-
-    for (i = 0; i < d->nstreams && m == NULL; i++)
-        if (d->streams[i].stream == f->stream)
-            m = &d->streams[i];
-    if (m == NULL || m->len == 0)
-        return STATUS_OK;
-    return fail_message(d, m, STATUS_INTERNAL, "unexpected EOF");
-}
-
 /* A DATA frame's content, n bytes at p: its stream's gRPC messages. */
 static enum status say_data(struct h2_dissect *d, const struct frame *f,
                             const uint8_t *p, size_t n)
 {
-    struct msgs *m = stream_msgs(d, f->stream);
-    enum status st = STATUS_OK;
-
-    if (m == NULL || !msgs_append(m, p, n)) {
-        say(d, "out of memory holding stream %lu's messages",
-            (unsigned long)f->stream);
-        return STATUS_RESOURCE_EXHAUSTED;
-    }
-    st = say_messages(d, m);
-    if (st != STATUS_OK)
-        return st;
-    if (f->flags & F_END_STREAM)
-        return end_stream(d, f);
-    if (n > 0)
-        say_partial(d, m);
-    return STATUS_OK;
+    return h2_messages_data(d->messages, f->stream, p, n,
+                            (f->flags & F_END_STREAM) != 0);
 }
 
 /* A header block's fragment, n bytes at p, in HEADERS or CONTINUATION. */
@@ -627,17 +475,17 @@ static enum status say_block(struct h2_dissect *d, const struct frame *f,
 
     if (f->type != T_CONTINUATION) {
         d->block = f->stream;
-        d->block_ends_stream = f->type == T_HEADERS &&
-                               (f->flags & F_END_STREAM) != 0;
+        d->block_ends_stream =
+            f->type == T_HEADERS && (f->flags & F_END_STREAM) != 0;
     }
     if (f->type == T_PUSH_PROMISE)
-        say(d, "promised stream %lu",
-            (unsigned long)get_u31(p - 4));
+        say(d, "promised stream %lu", (unsigned long)get_u31(p - 4));
     st = inflate(d, f, p, n, final);
     if (st != STATUS_OK || !final)
         return st;
     d->block = 0;
-    return d->block_ends_stream ? end_stream(d, f) : STATUS_OK;
+    return d->block_ends_stream ? h2_messages_end_stream(d->messages, f->stream)
+                                : STATUS_OK;
 }
 
 /* The frames that carry no content of variable shape. */
@@ -650,9 +498,8 @@ static enum status say_fixed(struct h2_dissect *d, const struct frame *f,
     case T_SETTINGS: say_settings(d, p, f->length); break;
     case T_RST_STREAM: say_code(d, "error code ", frame_get_u32(p)); break;
     case T_PRIORITY:
-        say(d, "depends on stream %lu%s, weight %u",
-            (unsigned long)get_u31(p), p[0] & 0x80 ? " (exclusive)" : "",
-            (unsigned)p[4] + 1);
+        say(d, "depends on stream %lu%s, weight %u", (unsigned long)get_u31(p),
+            p[0] & 0x80 ? " (exclusive)" : "", (unsigned)p[4] + 1);
         break;
     case T_PING:
         fprintf(d->out, "  %6s    opaque data ", "");
@@ -687,8 +534,8 @@ static enum status say_frame(struct h2_dissect *d, const struct frame *f)
     const uint8_t *payload = f->p + H2_DISSECT_HEADER_LEN;
     size_t at = 0, n = 0;
     enum status st = STATUS_OK;
-    int carries = f->type == T_DATA || f->type == T_HEADERS ||
-                  f->type == T_PUSH_PROMISE;
+    int carries =
+        f->type == T_DATA || f->type == T_HEADERS || f->type == T_PUSH_PROMISE;
 
     if (carries && (st = find_content(d, f, &at, &n)) != STATUS_OK)
         return st;
@@ -711,8 +558,8 @@ static enum status say_frame(struct h2_dissect *d, const struct frame *f)
  * takes: 24, or 0 when there is no preface or (*wait) not enough bytes
  * yet to tell.
  */
-static size_t take_preface(struct h2_dissect *d, const uint8_t *buf,
-                           size_t len, int *wait)
+static size_t take_preface(struct h2_dissect *d, const uint8_t *buf, size_t len,
+                           int *wait)
 {
     size_t n = len < H2_DISSECT_PREFACE_LEN ? len : H2_DISSECT_PREFACE_LEN;
 
@@ -727,8 +574,9 @@ static size_t take_preface(struct h2_dissect *d, const uint8_t *buf,
         *wait = 1;
         return 0;
     }
-    fprintf(d->out, "  %6zu  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM"
-                    "\\r\\n\\r\\n\"\n",
+    fprintf(d->out,
+            "  %6zu  client preface \"PRI * HTTP/2.0\\r\\n\\r\\nSM"
+            "\\r\\n\\r\\n\"\n",
             d->offset);
     d->past_preface = 1;
     d->offset += H2_DISSECT_PREFACE_LEN;
@@ -794,8 +642,7 @@ enum status h2_dissect_end(struct h2_dissect *d, const uint8_t *rest,
         snprintf(why, sizeof why, "unexpected EOF (header: %zu of %d bytes)",
                  len, H2_DISSECT_HEADER_LEN);
     else
-        snprintf(why, sizeof why,
-                 "unexpected EOF (payload: %zu of %lu bytes)",
+        snprintf(why, sizeof why, "unexpected EOF (payload: %zu of %lu bytes)",
                  len - H2_DISSECT_HEADER_LEN, (unsigned long)get_u24(rest));
     print_bad(d, where, rest, len, STATUS_INTERNAL, why);
     return STATUS_INTERNAL;

@@ -57,8 +57,8 @@ static int fh2_layout(const uint8_t *p, size_t n, size_t *out_frames)
     if (n >= 24 && memcmp(p, fh2_preface, 24) == 0)
         off = 24;
     while (n - off >= 9) {
-        size_t len = (size_t)p[off] << 16 | (size_t)p[off + 1] << 8 |
-                     p[off + 2];
+        size_t len =
+            (size_t)p[off] << 16 | (size_t)p[off + 1] << 8 | p[off + 2];
 
         if (len > 16384 || n - off - 9 < len)
             return 0;
@@ -71,16 +71,15 @@ static int fh2_layout(const uint8_t *p, size_t n, size_t *out_frames)
 
 /* Dissects p in pieces of piece bytes (0: one) into out. */
 static enum status fh2_pieces_run(const uint8_t *p, size_t n,
-                                  const struct frame_limits *lim,
-                                  size_t piece, FILE *out)
+                                  const struct frame_limits *lim, size_t piece,
+                                  FILE *out)
 {
     struct h2_dissect *d = NULL;
     uint8_t *pending = malloc(n + 1);
     size_t have = 0, fed = 0;
     enum status st = STATUS_RESOURCE_EXHAUSTED;
 
-    if (pending == NULL ||
-        h2_dissect_create(lim, out, 0, &d) != STATUS_OK)
+    if (pending == NULL || h2_dissect_create(lim, out, 0, &d) != STATUS_OK)
         goto out;
     if (piece == 0)
         piece = n + 1;
@@ -121,9 +120,8 @@ static int fh2_cli(const uint8_t *p, size_t n, const char *max_recv,
         argv[argc++] = "--max-recv";
         argv[argc++] = (char *)(uintptr_t)max_recv;
     }
-    if (in != NULL && out != NULL && err != NULL &&
-        fwrite(p, 1, n, in) == n && fflush(in) == 0 &&
-        fseek(in, 0, SEEK_SET) == 0)
+    if (in != NULL && out != NULL && err != NULL && fwrite(p, 1, n, in) == n &&
+        fflush(in) == 0 && fseek(in, 0, SEEK_SET) == 0)
         code = cli_main(argc, argv, in, out, err);
     if (in != NULL)
         fclose(in);
@@ -189,19 +187,21 @@ static int fh2_check(const uint8_t *p, size_t n, uint8_t opts)
     else if (st2 != st || strcmp(whole, pieces) != 0)
         bad = fuzz_fail("h2_decode",
                         "in pieces of %zu: %s, whole: %s\n%s\nwhole:\n%s",
-                        fh2_pieces[opts & 7], status_name(st2),
-                        status_name(st), pieces, whole);
+                        fh2_pieces[opts & 7], status_name(st2), status_name(st),
+                        pieces, whole);
     else if (code != (st == STATUS_EOF ? 0 : 3) || cli == NULL ||
              strcmp(cli, whole) != 0)
-        bad = fuzz_fail("h2_decode", "decode --h2 exit %d for %s:\n%s\nwant:"
-                        "\n%s", code, status_name(st), cli ? cli : "", whole);
+        bad = fuzz_fail("h2_decode",
+                        "decode --h2 exit %d for %s:\n%s\nwant:"
+                        "\n%s",
+                        code, status_name(st), cli ? cli : "", whole);
     else if (fh2_check_text(whole, st, frames) != 0)
         bad = 1;
-    else if (st == STATUS_EOF && (!fh2_layout(p, n, &model) ||
-                                  model != frames))
-        bad = fuzz_fail("h2_decode", "a clean EOF after %zu frames where the "
-                        "layout has %zu, or is no whole frames", frames,
-                        model);
+    else if (st == STATUS_EOF && (!fh2_layout(p, n, &model) || model != frames))
+        bad = fuzz_fail("h2_decode",
+                        "a clean EOF after %zu frames where the "
+                        "layout has %zu, or is no whole frames",
+                        frames, model);
     free(whole);
     free(pieces);
     free(cli);
