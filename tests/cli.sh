@@ -316,6 +316,13 @@ else
         '            grpc @0  00 | 00 00 00 05 | 68 65 6c 6c 6f  flag=0 len=5 "hello"' \
         "            grpc-status: 0" "clean EOF"
 fi
+# The hub's three connections name their pipes alike, so the trace keeps
+# their bytes in one record per name: the hexdump says so, and stops at the
+# second connection's preface with that reason.
+duplex run hub --wire h2 --trace hexdump
+expect "run hub --wire h2 --trace hexdump: several connections, said" 0 \
+    "note: 3 connections, whose pipes share the names below" \
+    "a second client preface, the start of another connection"
 duplex run echo --trace hexdump
 expect "run echo --trace hexdump: the raw wire's gRPC frames as before" 0 \
     "  offset  fl | length      | payload" 'flag=0 len=5 "hello"'

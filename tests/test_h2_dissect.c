@@ -366,6 +366,14 @@ static void b_short_preface(struct bytes *w)
     put(w, "PRI * HTTP", 10);
 }
 
+/* Two connections' bytes in one record: the second starts with a preface. */
+static void b_second_preface(struct bytes *w)
+{
+    put(w, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    put_frame(w, 4, 0, 0, "", 0);
+    put(w, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+}
+
 static void b_too_long(struct bytes *w)
 {
     put(w, "\0\x40\x01\0\0\0\0\0\1", 9); /* 16385 bytes of DATA */
@@ -445,6 +453,10 @@ static const struct bad_row bad_rows[] = {
      "          INTERNAL: unexpected EOF (payload: 2 of 6 bytes)"},
     {"short preface", b_short_preface, 0, STATUS_INTERNAL, 0,
      "          INTERNAL: unexpected EOF (preface: 10 of 24 bytes)"},
+    {"a second preface", b_second_preface, 0, STATUS_INTERNAL, 1,
+     "          INTERNAL: unknown type frame at offset 33: a second client "
+     "preface, the start of another connection (as a frame: length 5263945, "
+     "above SETTINGS_MAX_FRAME_SIZE 16384) (HTTP/2 FRAME_SIZE_ERROR)"},
     {"over SETTINGS_MAX_FRAME_SIZE", b_too_long, 0, STATUS_INTERNAL, 0,
      "          INTERNAL: DATA frame at offset 0: length 16385 is above "
      "SETTINGS_MAX_FRAME_SIZE 16384 (HTTP/2 FRAME_SIZE_ERROR)"},

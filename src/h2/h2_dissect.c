@@ -130,8 +130,8 @@ static void print_bad(struct h2_dissect *d, const char *where, const uint8_t *p,
 static enum status fail_frame(struct h2_dissect *d, const struct frame *f,
                               uint32_t code, const char *fmt, ...)
 {
-    char what[STATUS_TEXT_MAX / 2];
-    char text[STATUS_TEXT_MAX];
+    char what[160];
+    char text[256];
     char where[32];
     va_list ap;
 
@@ -261,6 +261,13 @@ static enum status judge_header(struct h2_dissect *d, const struct frame *f)
     int zero = on_stream_zero(f->type);
     long fixed = fixed_length(f->type);
 
+    if (f->length > H2_DISSECT_MAX_FRAME &&
+        memcmp(f->p, preface, H2_DISSECT_HEADER_LEN) == 0)
+        return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR,
+                          "a second client preface, the start of another "
+                          "connection (as a frame: length %lu, above "
+                          "SETTINGS_MAX_FRAME_SIZE %d)",
+                          (unsigned long)f->length, H2_DISSECT_MAX_FRAME);
     if (f->length > H2_DISSECT_MAX_FRAME)
         return fail_frame(d, f, NGHTTP2_FRAME_SIZE_ERROR,
                           "length %lu is above SETTINGS_MAX_FRAME_SIZE %d",
@@ -685,12 +692,41 @@ static void dissect_wire(const struct trace_wire *w, FILE *out, int colour)
     h2_dissect_destroy(d);
 }
 
+/* How many client prefaces the pipes of t hold: one a connection. */
+static size_t count_prefaces(const struct trace *t)
+{
+    size_t n = 0, at = 0;
+    int i = 0;
+
+    for (i = 0; i < TRACE_WIRES; i++) {
+        const struct trace_wire *w = trace_wire_at(t, i);
+
+        for (at = 0; at + H2_DISSECT_PREFACE_LEN <= w->len; at++)
+            n += memcmp(w->bytes + at, preface, H2_DISSECT_PREFACE_LEN) == 0;
+    }
+    return n;
+}
+
 void h2_dissect_hexdump(const struct trace *t, FILE *out, int colour)
 {
+    size_t connections = 0;
     int i = 0;
 
     if (t == NULL)
         return;
+    /*
+     * The trace keeps a pipe's bytes by its name, and the connections of
+     * one run (the hub's, one a client) name theirs alike: their bytes are
+     * then one record, interleaved, which no single connection's reader
+     * would see.
+     */
+    connections = count_prefaces(t);
+    if (connections > 1)
+        fprintf(out,
+                "note: %zu connections, whose pipes share the names below: "
+                "each name's bytes are theirs interleaved, read here as one "
+                "connection\n",
+                connections);
     for (i = 0; i < TRACE_WIRES; i++) {
         const struct trace_wire *w = trace_wire_at(t, i);
 
