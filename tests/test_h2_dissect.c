@@ -117,7 +117,8 @@ static void assert_has_line(const char *text, const char *want)
 
 /* ---- what each frame type shows ---------------------------------------- */
 
-static void test_h2_dissect_every_frame_type(void **state)
+/* Appends the preface and one frame of every type (13 frames) to w. */
+static void put_every_type(struct bytes *w)
 {
     static const uint8_t settings[] = {0, 3,    0,    0,    0,    100, 0, 4, 0,
                                        0, 0xff, 0xff, 0x12, 0x34, 0,   0, 0, 1};
@@ -130,43 +131,49 @@ static void test_h2_dissect_every_frame_type(void **state)
     static const char *const fields[] = {":method", "POST", ":path",
                                          "/chat.ChatService/Chat"};
     nghttp2_hd_deflater *def = NULL;
-    struct bytes w = {{0}, 0};
     struct bytes block = {{0}, 0};
     struct bytes pp = {{0}, 0};
     uint8_t data[32] = {0};
-    enum status st = STATUS_OK;
-    size_t frames = 0;
-    char *text = NULL;
 
-    (void)state;
     assert_int_equal(nghttp2_hd_deflate_new(&def, 4096), 0);
-    put(&w, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
-    put_frame(&w, 4, 0, 0, settings, sizeof settings);
-    put_frame(&w, 4, 1, 0, NULL, 0);
-    put_frame(&w, 6, 0, 0, ping, sizeof ping);
-    put_frame(&w, 6, 1, 0, ping, sizeof ping);
-    put_frame(&w, 8, 0, 0, inc, sizeof inc);
-    put_frame(&w, 8, 0, 1, inc, sizeof inc);
-    put_frame(&w, 2, 0, 5, prio, sizeof prio);
+    put(w, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    put_frame(w, 4, 0, 0, settings, sizeof settings);
+    put_frame(w, 4, 1, 0, NULL, 0);
+    put_frame(w, 6, 0, 0, ping, sizeof ping);
+    put_frame(w, 6, 1, 0, ping, sizeof ping);
+    put_frame(w, 8, 0, 0, inc, sizeof inc);
+    put_frame(w, 8, 0, 1, inc, sizeof inc);
+    put_frame(w, 2, 0, 5, prio, sizeof prio);
     /* HEADERS with PADDED and PRIORITY: pad length, 5 bytes, block, pad. */
     block.b[0] = 2;
     memcpy(block.b + 1, prio, 5);
     block.n = 6;
     put_block(&block, def, fields, 2);
     put(&block, "\0\0", 2);
-    put_frame(&w, 1, 0x04 | 0x08 | 0x20, 1, block.b, block.n);
+    put_frame(w, 1, 0x04 | 0x08 | 0x20, 1, block.b, block.n);
     /* DATA with PADDED: pad length 3, a message, 3 bytes of padding. */
     data[0] = 3;
     memcpy(data + 1, "\0\0\0\0\2hi\0\0\0", 10);
-    put_frame(&w, 0, 0x08, 1, data, 11);
-    put_frame(&w, 3, 0, 1, rst, sizeof rst);
+    put_frame(w, 0, 0x08, 1, data, 11);
+    put_frame(w, 3, 0, 1, rst, sizeof rst);
     /* PUSH_PROMISE: promised stream 2, an empty block. */
     frame_put_u32(pp.b, 2);
     pp.n = 4;
-    put_frame(&w, 5, 0x04, 1, pp.b, pp.n);
-    put_frame(&w, 0x42, 0x80, 0, unknown, sizeof unknown);
-    put_frame(&w, 7, 0, 0, goaway, sizeof goaway);
+    put_frame(w, 5, 0x04, 1, pp.b, pp.n);
+    put_frame(w, 0x42, 0x80, 0, unknown, sizeof unknown);
+    put_frame(w, 7, 0, 0, goaway, sizeof goaway);
+    nghttp2_hd_deflate_del(def);
+}
 
+static void test_h2_dissect_every_frame_type(void **state)
+{
+    struct bytes w = {{0}, 0};
+    enum status st = STATUS_OK;
+    size_t frames = 0;
+    char *text = NULL;
+
+    (void)state;
+    put_every_type(&w);
     text = dissect(&w, NULL, &st, &frames);
     assert_int_equal(st, STATUS_EOF);
     assert_int_equal(frames, 13);
@@ -203,7 +210,6 @@ static void test_h2_dissect_every_frame_type(void **state)
                                  "flags 0x80\n"));
     assert_no_trailing_blanks(text);
     free(text);
-    nghttp2_hd_deflate_del(def);
 }
 
 /* ---- gRPC messages across DATA frames ----------------------------------- */

@@ -2,14 +2,13 @@
  * h2_dissect: bytes read as HTTP/2 frames, and the gRPC messages inside
  * their DATA, the way a receiver reads them.
  *
- *     offset  length   | ty | fl | stream
- *          0  client preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
- *         24  00 00 06 | 04 | 00 | 00 00 00 00  SETTINGS stream=0 len=6
- *               MAX_CONCURRENT_STREAMS=100
- *         39  00 00 0a | 00 | 01 | 00 00 00 01  DATA stream=1 len=10
- *                                                END_STREAM
- *               grpc @0  00 | 00 00 00 05 | 68 65 6c 6c 6f  flag=0 len=5 ...
- *         58  end: 2 frames, clean EOF
+ * offset  length   | ty | fl | stream
+ *      0  client preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+ *     24  00 00 06 | 04 | 00 | 00 00 00 00  SETTINGS stream=0 len=6
+ *           MAX_CONCURRENT_STREAMS=100
+ *     39  00 00 0a | 00 | 01 | 00 00 00 01  DATA stream=1 len=10 END_STREAM
+ *           grpc @0  00 | 00 00 00 05 | 68 65 6c 6c 6f  flag=0 len=5 "hello"
+ *     58  end: 2 frames, clean EOF
  *
  * Each frame is a line: its offset in the byte stream, its 9 header bytes
  * (length, type, flags, stream id), then its type, stream and length by
