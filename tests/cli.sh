@@ -221,6 +221,112 @@ else
     not_ok "decode: a bad option is a usage error on stderr" "exit $rc"
 fi
 
+# ---- decode --h2: HTTP/2 frames and the gRPC messages in their DATA ---------
+
+# The preface, SETTINGS, a HEADERS (HPACK: two indexed fields and :path as a
+# literal) and a DATA with one message and END_STREAM.
+h2_call='PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\000\000\000\004\000\000\000\000\000'
+h2_call=$h2_call'\000\000\032\001\004\000\000\000\001\203\206\004\026'
+h2_call=$h2_call'/chat.ChatService/Chat'
+h2_call=$h2_call'\000\000\007\000\001\000\000\000\001\000\000\000\000\002hi'
+decode "$h2_call" --h2
+expect "decode --h2: frames, HPACK fields and the message inside DATA" 0 \
+    'client preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"' \
+    "      24  00 00 00 | 04 | 00 | 00 00 00 00  SETTINGS stream=0 len=0" \
+    "HEADERS stream=1 len=26 END_HEADERS" \
+    "            :path: /chat.ChatService/Chat" \
+    "DATA stream=1 len=7 END_STREAM" \
+    '            grpc @0  00 | 00 00 00 02 | 68 69  flag=0 len=2 "hi"' \
+    "      84  end: 3 frames, clean EOF"
+
+# Without --h2 the same bytes are no gRPC frames ('P' is flag 0x50).
+decode "$h2_call"
+if grep -F -q "the input starts with HTTP/2's client preface: try --h2" \
+    "$tmp/err"; then
+    expect "decode without --h2: the preface is no gRPC frame; try --h2" 3 \
+        "RESOURCE_EXHAUSTED: grpc: received message larger than max"
+else
+    not_ok "decode without --h2: the preface is no gRPC frame; try --h2" \
+        "stderr lacks the hint"
+fi
+
+decode '000007 00 01 00000001 00 00000002 6869' --h2 --hex
+expect "decode --h2 --hex" 0 'flag=0 len=2 "hi"' "end: 1 frame, clean EOF"
+
+decode '\000\100\001\000\000\000\000\000\001' --h2
+expect "decode --h2: a frame over SETTINGS_MAX_FRAME_SIZE, exit 3" 3 \
+    "INTERNAL: DATA frame at offset 0: length 16385 is above" \
+    "SETTINGS_MAX_FRAME_SIZE 16384 (HTTP/2 FRAME_SIZE_ERROR)"
+
+# The same header as the gRPC one above, judged before its payload comes.
+name="decode --h2: a frame too long answered without waiting for more input"
+rm -f "$tmp/fifo"
+mkfifo "$tmp/fifo"
+(printf '\000\100\001\000\000\000\000\000\001'; exec sleep 30) >"$tmp/fifo" &
+writer=$!
+$limit "$DUPLEX" decode --h2 <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if kill -0 "$writer" 2>/dev/null; then
+    writer_alive=yes
+else
+    writer_alive=no
+fi
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+if [ "$writer_alive" != yes ]; then
+    not_ok "$name" "the writer had ended: decode may have waited for EOF"
+else
+    expect "$name" 3 "(HTTP/2 FRAME_SIZE_ERROR)"
+fi
+
+decode '\000\000\004\000\010\000\000\000\001\007abc' --h2
+expect "decode --h2: padding longer than the frame, exit 3" 3 \
+    "INTERNAL: DATA frame at offset 0: pad length 7 is more than the 3" \
+    "(HTTP/2 PROTOCOL_ERROR)"
+
+decode '\000\000\001\001\004\000\000\000\001\277' --h2
+expect "decode --h2: an HPACK error has nghttp2's text, exit 3" 3 \
+    "INTERNAL: HEADERS frame at offset 0: HPACK: Header" \
+    "compression/decompression error (nghttp2) (HTTP/2 COMPRESSION_ERROR)"
+
+# A bad gRPC message inside DATA: the texts of decode without --h2.
+decode '\000\000\006\000\000\000\000\000\001\002\000\000\000\001x' --h2
+expect "decode --h2: a bad gRPC flag in DATA, as without --h2" 3 \
+    "INTERNAL: grpc: received unexpected payload format 2"
+decode '\000\000\011\000\000\000\000\000\001\000\000\000\000\004hell' --h2 \
+    --max-recv 3
+expect "decode --h2 --max-recv: an oversize message in DATA" 3 \
+    "RESOURCE_EXHAUSTED: grpc: received message larger than max (4 vs. 3)"
+
+decode '\000\000\004' --h2
+expect "decode --h2: a truncated frame header, exit 3" 3 \
+    "INTERNAL: unexpected EOF (header: 3 of 9 bytes)"
+
+# ---- run --wire h2 --trace hexdump: the pipes as HTTP/2 frames ---------------
+
+duplex run echo --wire h2 --trace hexdump
+if grep -F -q "INTERNAL" "$tmp/out"; then
+    not_ok "run echo --wire h2 --trace hexdump: HTTP/2 frames" \
+        "a pipe's bytes did not dissect cleanly"
+else
+    hello='            grpc @0  00 | 00 00 00 05 | 68 65 6c 6c 6f  flag=0'
+    expect "run echo --wire h2 --trace hexdump: HTTP/2 frames" 0 \
+        "c2s: " "  offset  length   | ty | fl | stream" \
+        'client preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"' \
+        "            :path: /chat.ChatService/Chat" \
+        "$hello len=5 \"hello\"" "            grpc-status: 0" "clean EOF"
+fi
+# The hub's three connections name their pipes alike, so the trace keeps
+# their bytes in one record per name: the hexdump says so, and stops at the
+# second connection's preface with that reason.
+duplex run hub --wire h2 --trace hexdump
+expect "run hub --wire h2 --trace hexdump: several connections, said" 0 \
+    "note: 3 connections, whose pipes share the names below" \
+    "a second client preface, the start of another connection"
+duplex run echo --trace hexdump
+expect "run echo --trace hexdump: the raw wire's gRPC frames as before" 0 \
+    "  offset  fl | length      | payload" 'flag=0 len=5 "hello"'
+
 # ---- run -------------------------------------------------------------------
 
 duplex run echo

@@ -15,6 +15,7 @@
 #include "fuzz/fuzz_decode.c"
 #include "fuzz/fuzz_frame.c"
 #include "fuzz/fuzz_h2.c"
+#include "fuzz/fuzz_h2_decode.c"
 #include "fuzz/fuzz_stream.c"
 
 #include <dirent.h>
@@ -130,10 +131,11 @@ static size_t replay_dir(const char *dir, fuzz_one_fn one, int *failures)
             fail_msg("cannot read %s: %s", path, strerror(rc));
         if (one(data, len) != 0) {
             fprintf(stderr, "FAILED: %s (replay: build/fuzz/%s %s)\n", path,
-                    strstr(dir, "frame")    ? "fuzz_frame"
-                    : strstr(dir, "decode") ? "fuzz_decode"
-                    : strstr(dir, "h2")     ? "fuzz_h2"
-                                            : "fuzz_stream",
+                    strstr(dir, "frame")       ? "fuzz_frame"
+                    : strstr(dir, "h2_decode") ? "fuzz_h2_decode"
+                    : strstr(dir, "decode")    ? "fuzz_decode"
+                    : strstr(dir, "h2")        ? "fuzz_h2"
+                                               : "fuzz_stream",
                     path);
             (*failures)++;
         }
@@ -231,6 +233,18 @@ static void test_fuzz_regressions_h2_saved(void **state)
     replay_regressions("h2", fuzz_h2_one);
 }
 
+static void test_fuzz_regressions_h2_decode_corpus(void **state)
+{
+    (void)state;
+    replay_corpus("h2_decode", fuzz_h2_decode_one);
+}
+
+static void test_fuzz_regressions_h2_decode_saved(void **state)
+{
+    (void)state;
+    replay_regressions("h2_decode", fuzz_h2_decode_one);
+}
+
 static void test_fuzz_regressions_tiny_inputs(void **state)
 {
     static const uint8_t bytes[] = {0x00, 0x01, 0x07, 0x20, 0x7f, 0xff};
@@ -240,10 +254,12 @@ static void test_fuzz_regressions_tiny_inputs(void **state)
     assert_int_equal(fuzz_frame_one(bytes, 0), 0);
     assert_int_equal(fuzz_decode_one(bytes, 0), 0);
     assert_int_equal(fuzz_stream_one(bytes, 0), 0);
+    assert_int_equal(fuzz_h2_decode_one(bytes, 0), 0);
     for (i = 0; i < sizeof bytes; i++) {
         assert_int_equal(fuzz_frame_one(bytes + i, 1), 0);
         assert_int_equal(fuzz_decode_one(bytes + i, 1), 0);
         assert_int_equal(fuzz_stream_one(bytes + i, 1), 0);
+        assert_int_equal(fuzz_h2_decode_one(bytes + i, 1), 0);
     }
 }
 
@@ -258,6 +274,8 @@ int main(void)
         cmocka_unit_test(test_fuzz_regressions_stream_saved),
         cmocka_unit_test(test_fuzz_regressions_h2_corpus),
         cmocka_unit_test(test_fuzz_regressions_h2_saved),
+        cmocka_unit_test(test_fuzz_regressions_h2_decode_corpus),
+        cmocka_unit_test(test_fuzz_regressions_h2_decode_saved),
         cmocka_unit_test(test_fuzz_regressions_tiny_inputs),
     };
 

@@ -99,6 +99,7 @@ static const struct cli_option options[] = {
     [OPT_MAX_RECV] = {"--max-recv", CLI_BYTES, 0, 4294967295LL,
                       "bytes from %lld to %lld"},
     [OPT_ENCODING] = {"--encoding", CLI_NAME, 0, 0, "a name, e.g. gzip"},
+    [OPT_H2] = {"--h2", CLI_FLAG, 0, 0, ""},
 
     /* recall */
     [OPT_LESSONS] = {"--lessons", CLI_NAME, 0, 0, "a directory, e.g. lesson"},

@@ -75,6 +75,7 @@ enum cli_opt {
     OPT_RAW,
     OPT_MAX_RECV,
     OPT_ENCODING,
+    OPT_H2,
     /* recall */
     OPT_LESSONS,
     OPT_LIMIT,

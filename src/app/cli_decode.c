@@ -26,6 +26,7 @@
 
 #include "app/cli_command.h"
 #include "core/frame.h"
+#include "h2/h2_dissect.h"
 #include "view/dissect.h"
 #include "scenarios/scenario.h"
 
@@ -45,11 +46,30 @@ static const char usage_decode[] =
     "  --raw              the input is raw bytes\n"
     "  --max-recv BYTES   largest message accepted (default 4194304)\n"
     "  --encoding NAME    the negotiated compression (allows flag 1)\n"
+    "  --h2               the input is one direction of an HTTP/2\n"
+    "                     connection (see below)\n"
     "  -h, --help         this text\n"
+    "\n"
+    "With --h2 the bytes are HTTP/2 frames, after the client preface\n"
+    "\"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\" if they start with it.\n"
+    "Each frame is a line: offset, its 9 header bytes (length | type |\n"
+    "flags | stream id), then type, stream, length and flags by name.\n"
+    "Under it: SETTINGS by name, WINDOW_UPDATE increments, RST_STREAM and\n"
+    "GOAWAY codes by name, the header fields of HEADERS and CONTINUATION\n"
+    "decoded with HPACK (one dynamic table for the whole input), and the\n"
+    "gRPC messages in each stream's DATA as above, \"grpc @N\" at offset N\n"
+    "of the stream's DATA bytes (a message may span DATA frames; one frame\n"
+    "may hold several).\n"
+    "Bad HTTP/2 (a frame longer than SETTINGS_MAX_FRAME_SIZE 16384, bad\n"
+    "padding, a frame on the wrong stream, an HPACK error, ...) stops it\n"
+    "with INTERNAL, the frame, its offset and the HTTP/2 error code; bad\n"
+    "gRPC messages stop it with the texts above. `duplex run SCENARIO\n"
+    "--wire h2 --trace hexdump` shows a run's pipes the same way.\n"
     "\n"
     "examples (any POSIX sh: printf knows octal escapes, not \\x):\n"
     "  printf '\\000\\000\\000\\000\\002hi' | duplex decode\n"
     "  echo '00 00000002 6869' | duplex decode --hex\n"
+    "  echo '000007 00 01 00000001 00 00000002 6869' | duplex decode --h2\n"
     "\n"
     "exit codes: 0 whole valid frames, 2 usage, 3 a receiver would fail\n"
     "(out of memory too: RESOURCE_EXHAUSTED).\n";
@@ -61,8 +81,10 @@ struct decoder {
     int nibble;   /* hex: a pending high nibble, or -1 */
     uint8_t *buf; /* bytes not yet dissected */
     size_t len, cap;
-    struct dissect dis; /* the frames so far; dis.offset is buf[0]'s */
-    int done;           /* a bad header (or no memory) ended it */
+    struct dissect dis;    /* the frames so far; dis.offset is buf[0]'s */
+    int done;              /* a bad header (or no memory) ended it */
+    struct h2_dissect *h2; /* --h2: the HTTP/2 dissection, else NULL */
+    int want_h2;           /* --h2 was given */
 };
 
 static int hex_value(int ch)
@@ -164,6 +186,12 @@ static enum status decode_out_of_memory(struct decoder *d)
 {
     char why[160];
 
+    if (d->h2 != NULL) { /* a frame is at most 16 KiB: a rare place */
+        fprintf(d->c->err, "duplex decode: out of memory holding an HTTP/2 "
+                           "frame\n");
+        d->done = 1;
+        return STATUS_RESOURCE_EXHAUSTED;
+    }
     if (d->len >= FRAME_HEADER_LEN)
         snprintf(why, sizeof why,
                  "out of memory holding a %lu-byte message (%zu bytes of "
@@ -181,6 +209,21 @@ static enum status decode_out_of_memory(struct decoder *d)
 }
 
 /*
+ * HTTP/2 bytes read as gRPC frames fail at once (the preface's "PRI" is a
+ * length of 1.3 GB): say which option reads them.
+ */
+static void hint_h2(struct decoder *d)
+{
+    static const char preface[] = "PRI * HTTP/2.0";
+    size_t n = d->len < sizeof preface - 1 ? d->len : sizeof preface - 1;
+
+    if (d->h2 == NULL && d->dis.offset == 0 && n >= 3 &&
+        memcmp(d->buf, preface, n) == 0)
+        fprintf(d->c->err, "duplex decode: the input starts with HTTP/2's "
+                           "client preface: try --h2\n");
+}
+
+/*
  * Dissects every whole frame in the buffer and keeps the rest; a header is
  * judged as soon as its 5 bytes are in. Returns STATUS_OK when more input
  * may complete the next frame, or the status of a bad header (printed).
@@ -188,9 +231,12 @@ static enum status decode_out_of_memory(struct decoder *d)
 static enum status decode_frames(struct decoder *d)
 {
     size_t used = 0;
-    enum status st = dissect_frames(&d->dis, d->buf, d->len, &used);
+    enum status st = d->h2 != NULL
+                         ? h2_dissect_bytes(d->h2, d->buf, d->len, &used)
+                         : dissect_frames(&d->dis, d->buf, d->len, &used);
 
     if (st != STATUS_OK) {
+        hint_h2(d);
         d->done = 1;
         return st;
     }
@@ -206,11 +252,13 @@ static enum status decode_end(struct decoder *d)
     if (d->mode == 'h' && d->nibble >= 0)
         fprintf(d->c->err, "duplex decode: odd number of hex digits; the "
                            "last one is ignored\n");
+    if (d->h2 != NULL)
+        return h2_dissect_end(d->h2, d->buf, d->len);
     return dissect_end(&d->dis, d->buf, d->len);
 }
 
-static const enum cli_opt decode_opts[] = {OPT_HEX, OPT_RAW, OPT_MAX_RECV,
-                                           OPT_ENCODING, OPT_END};
+static const enum cli_opt decode_opts[] = {OPT_HEX,      OPT_RAW, OPT_MAX_RECV,
+                                           OPT_ENCODING, OPT_H2,  OPT_END};
 
 /* Stores one argument. Returns CLI_CONTINUE, or the usage error's code. */
 static int decode_take(struct cli *c, const struct cli_arg *arg,
@@ -221,6 +269,7 @@ static int decode_take(struct cli *c, const struct cli_arg *arg,
     case OPT_RAW: d->mode = 'r'; break;
     case OPT_MAX_RECV: d->lim.max_recv = (uint32_t)arg->number; break;
     case OPT_ENCODING: d->lim.encoding = arg->text; break;
+    case OPT_H2: d->want_h2 = 1; break;
     default: /* OPT_END: decode takes no other argument */
         return cli_usage_error(c, "decode", "unexpected argument '%s'",
                                arg->text);
@@ -257,8 +306,16 @@ static int decode_main(struct cli *c, int argc, char **argv)
     code = parse_decode(c, argc, argv, &d);
     if (code != CLI_CONTINUE)
         return code;
-    dissect_start(&d.dis, &d.lim, c->out, c->colour);
-    d.dis.say_where = 1; /* "unexpected EOF (payload: 2 of 5 bytes)" */
+    if (d.want_h2 &&
+        h2_dissect_create(&d.lim, c->out, c->colour, &d.h2) != STATUS_OK) {
+        fprintf(c->err, "duplex decode: out of memory\n");
+        code = SCENARIO_EXIT_STATUS;
+        goto out;
+    }
+    if (!d.want_h2) {
+        dissect_start(&d.dis, &d.lim, c->out, c->colour);
+        d.dis.say_where = 1; /* "unexpected EOF (payload: 2 of 5 bytes)" */
+    }
     for (;;) {
         /* read(2), not fread: a header is judged as soon as it arrives. */
         ssize_t n = read(fileno(c->in), chunk, sizeof chunk);
@@ -293,6 +350,7 @@ static int decode_main(struct cli *c, int argc, char **argv)
         st = decode_end(&d);
     code = st == STATUS_EOF ? 0 : SCENARIO_EXIT_STATUS;
 out:
+    h2_dissect_destroy(d.h2);
     free(d.buf);
     return code;
 }

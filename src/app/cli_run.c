@@ -37,6 +37,7 @@
 #include "app/cli_command.h"
 #include "app/cli_scenario.h"
 #include "core/trace.h"
+#include "h2/h2_dissect.h"
 #include "h2/h2_wire.h"
 #include "view/hexdump.h"
 #include "view/pcap.h"
@@ -77,6 +78,9 @@ static const char usage_run[] =
     "  --conn-window BYTES  h2: the connection's window (1..2147483647;\n"
     "                     default 65535)\n"
     "  --trace KIND       timeline (default), hexdump, both, or none\n"
+    "                     (on --wire h2 the hexdump shows the HTTP/2 frames\n"
+    "                     and the gRPC messages in their DATA, as `duplex\n"
+    "                     decode --h2` does)\n"
     "  --decisions        number the timeline's events by decision: column\n"
     "                     dec is how many decisions the run had made, so a\n"
     "                     replay's k:t changes what follows the events\n"
@@ -532,7 +536,10 @@ static int run_and_print(struct cli *c, struct run_args *a,
     }
     if (a->views == (VIEW_TIMELINE | VIEW_HEXDUMP))
         fputc('\n', c->out);
-    if (a->views & VIEW_HEXDUMP)
+    /* On the h2 wire the pipes carry HTTP/2 frames, the messages inside. */
+    if ((a->views & VIEW_HEXDUMP) && a->opts.wire == &h2_wire_type)
+        h2_dissect_hexdump(t, c->out, c->colour);
+    else if (a->views & VIEW_HEXDUMP)
         hexdump_print(t, c->out, c->colour);
     fprintf(c->out, "\n%s", r->report);
     print_sim(c, &a->opts, r);

@@ -24,7 +24,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 
 seconds=${FUZZ_SECONDS:-10}
-harnesses=${FUZZ_HARNESSES:-"frame decode stream h2"}
+harnesses=${FUZZ_HARNESSES:-"frame decode stream h2 h2_decode"}
 cc=${FUZZ_CC:-clang}
 out=build/fuzz
 
@@ -93,6 +93,7 @@ max_len() {
     decode) echo 9000 ;; # hex text across three 4096-byte reads
     stream) echo 1208 ;; # the header and 600 operations
     h2) echo 4096 ;;     # two settings bytes and HTTP/2 frames
+    h2_decode) echo 4096 ;; # an options byte and HTTP/2 frames
     *) echo 4096 ;;
     esac
 }
