@@ -449,6 +449,55 @@ static void test_hub_large_hub_has_larger_outboxes(void **state)
     scenario_result_free(&r);
 }
 
+/* hub_parse reads back what hub_text writes, and nothing else. */
+static void test_hub_parse_reads_hub_text_only(void **state)
+{
+    static const char *const bad[] = {"",       "c",      "c1",     "c1 m",
+                                      "c1m1",   "x1 m1",  "c1 m1 ", " c1 m1",
+                                      "c m1",   "c1  m1", "c1 n1",  "c-1 m1",
+                                      "c1 m1x", "c1234567890 m1"};
+    static const int nums[][2] = {{0, 0}, {9, 99}, {9999, 299}, {99999, 65535},
+                                  {123456, 99999999}};
+    char text[HUB_TEXT];
+    size_t i = 0;
+    int k = 0;
+    int m = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        int len = hub_text(text, sizeof text, nums[i][0], nums[i][1]);
+
+        assert_true(hub_parse((const uint8_t *)text, (size_t)len, &k, &m));
+        assert_int_equal(k, nums[i][0] + 1);
+        assert_int_equal(m, nums[i][1] + 1);
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(hub_parse((const uint8_t *)bad[i], strlen(bad[i]), &k, &m));
+}
+
+/*
+ * A receiver's table of what it got from each other client takes one byte
+ * an entry up to 255 messages each, two up to 65535: a run of 300 each
+ * (two bytes) still checks every sender's order, and counts them all.
+ */
+static void test_hub_many_messages_each_keep_their_order(void **state)
+{
+    struct scenario_options o;
+    struct scenario_result r;
+
+    (void)state;
+    memset(&o, 0, sizeof o);
+    o.clients = 3;
+    o.messages = 300;
+    o.os = 1;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(scenario_run(&scenario_hub, &o, &r), STATUS_OK);
+    assert_string_equal(r.broken, "");
+    assert_non_null(strstr(r.report, "1800 messages delivered (3 x 300 x 2)"));
+    assert_non_null(strstr(r.report, "each sender's in order, then EOF"));
+    scenario_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_hub_challenge_lost_on_leave),
         cmocka_unit_test(test_hub_inbox_holds_two_items_a_client),
         cmocka_unit_test(test_hub_large_hub_has_larger_outboxes),
+        cmocka_unit_test(test_hub_parse_reads_hub_text_only),
+        cmocka_unit_test(test_hub_many_messages_each_keep_their_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,8 @@
  */
 #include "scenarios/hub.h"
 
+#include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -42,6 +44,38 @@ int hub_threads(const struct hub *h)
     int each = h->bad != HUB_BAD_NONE ? HUB_BAD_THREADS_EACH : HUB_THREADS_EACH;
 
     return each * h->n + 1;
+}
+
+int hub_next(const struct hub *h, int i, int k)
+{
+    size_t at = (size_t)i * (size_t)h->n + (size_t)k;
+
+    if (h->next_size == 1)
+        return ((const uint8_t *)h->next)[at];
+    if (h->next_size == 2)
+        return ((const uint16_t *)h->next)[at];
+    return ((const int *)h->next)[at];
+}
+
+void hub_set_next(struct hub *h, int i, int k, int m)
+{
+    size_t at = (size_t)i * (size_t)h->n + (size_t)k;
+
+    assert(m >= 0 && m <= h->m);
+    if (h->next_size == 1)
+        ((uint8_t *)h->next)[at] = (uint8_t)m;
+    else if (h->next_size == 2)
+        ((uint16_t *)h->next)[at] = (uint16_t)m;
+    else
+        ((int *)h->next)[at] = m;
+}
+
+/* The bytes an entry of h->next takes: the fewest that hold h->m. */
+static size_t hub_next_size(int m)
+{
+    if (m <= UINT8_MAX)
+        return 1;
+    return m <= UINT16_MAX ? 2 : sizeof(int);
 }
 
 unsigned hub_inbox_cap(int n)
@@ -219,32 +253,61 @@ static enum status hub_sender(void *arg)
     return st;
 }
 
+/*
+ * Reads a number of up to 9 digits at *at, moving at past it. Returns 0
+ * when there is none.
+ */
+static int hub_parse_number(const uint8_t **at, const uint8_t *end, int *out)
+{
+    int v = 0;
+    int digits = 0;
+
+    while (*at < end && **at >= '0' && **at <= '9' && digits < 9) {
+        v = v * 10 + (**at - '0');
+        (*at)++;
+        digits++;
+    }
+    *out = v;
+    return digits > 0;
+}
+
+/* A receiver parses one message per delivery: sscanf's cost counted. */
+int hub_parse(const uint8_t *text, size_t len, int *k, int *m)
+{
+    const uint8_t *at = text;
+    const uint8_t *end = text + len;
+
+    if (len == 0 || *at++ != 'c' || !hub_parse_number(&at, end, k))
+        return 0;
+    if (end - at < 2 || at[0] != ' ' || at[1] != 'm')
+        return 0;
+    at += 2;
+    return hub_parse_number(&at, end, m) && at == end;
+}
+
 /* Every other client's messages, each sender's in order, exactly once. */
 static enum status hub_receiver(void *arg)
 {
     struct hub_arg *a = arg;
     struct hub *h = a->h;
     struct stream_end *e = stream_client(h->s[a->i]);
-    int *next = h->next + (size_t)a->i * (size_t)h->n;
     struct frame_msg msg = {0};
     enum status st = STATUS_OK;
 
     while ((st = stream_recv(e, &msg, NULL)) == STATUS_OK) {
-        char text[HUB_TEXT];
         int k = 0;
         int m = 0;
 
-        snprintf(text, sizeof text, "%.*s",
-                 (int)(msg.length < HUB_TEXT ? msg.length : HUB_TEXT - 1),
-                 (const char *)msg.data);
-        if (sscanf(text, "c%d m%d", &k, &m) != 2 || k < 1 || k > h->n ||
-            k - 1 == a->i)
-            broken(h->r, "client %d got \"%s\"", a->i + 1, text);
-        else if (m != next[k - 1] + 1)
-            broken(h->r, "client %d got \"%s\" after c%d m%d", a->i + 1, text,
-                   k, next[k - 1]);
+        if (!hub_parse(msg.data, msg.length, &k, &m) || k < 1 || k > h->n || k - 1 == a->i ||
+            m > h->m)
+            broken(h->r, "client %d got \"%.*s\"", a->i + 1,
+                   (int)(msg.length < HUB_TEXT ? msg.length : HUB_TEXT - 1),
+                   (const char *)msg.data);
+        else if (m != hub_next(h, a->i, k - 1) + 1)
+            broken(h->r, "client %d got \"c%d m%d\" after c%d m%d", a->i + 1,
+                   k, m, k, hub_next(h, a->i, k - 1));
         else
-            next[k - 1] = m;
+            hub_set_next(h, a->i, k - 1, m);
         h->got[a->i]++;
     }
     frame_msg_free(&msg);
@@ -262,10 +325,9 @@ static void hub_check(struct hub *h)
         if (h->client_end[i] != STATUS_EOF)
             continue; /* the status says why */
         for (k = 0; k < h->n; k++)
-            if (k != i && h->next[(size_t)i * (size_t)h->n + (size_t)k] != h->m)
+            if (k != i && hub_next(h, i, k) != h->m)
                 broken(h->r, "client %d got %d of client %d's %d messages",
-                       i + 1, h->next[(size_t)i * (size_t)h->n + (size_t)k],
-                       k + 1, h->m);
+                       i + 1, hub_next(h, i, k), k + 1, h->m);
     }
 }
 
@@ -408,7 +470,8 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
     h->args = calloc(n, sizeof *h->args);
     h->thread = calloc((size_t)hub_threads(h), sizeof *h->thread);
     h->s = calloc(n, sizeof *h->s);
-    h->next = calloc(n * n, sizeof *h->next);
+    h->next_size = hub_next_size(h->m);
+    h->next = calloc(n * n, h->next_size);
     h->sent = calloc(n, sizeof *h->sent);
     h->closed = calloc(n, sizeof *h->closed);
     h->got = calloc(n, sizeof *h->got);

@@ -90,7 +90,10 @@ struct hub {
     int senders_done;   /* client senders that have returned */
     uint64_t forwarded; /* messages sent on to clients (hub loop, or the
                            writers' sum at the end) */
-    int *next;          /* next[i * n + k]: the m client i expects from k */
+    void *next;         /* entry i * n + k: the last m client i got from k
+                           (hub_next); n * n of them, so each takes the
+                           fewest bytes that hold m (next_size) */
+    size_t next_size;   /* 1, 2 or 4 */
     int *sent;          /* messages client i sent (its sender only) */
     int *closed;        /* client i's CloseSend returned OK */
     uint64_t *got;      /* messages client i received */
@@ -116,6 +119,12 @@ struct hub {
 
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h);
+
+/* The last message number client i got from client k (0: none yet). */
+int hub_next(const struct hub *h, int i, int k);
+
+/* Records that client i got message m (at most h->m) from client k. */
+void hub_set_next(struct hub *h, int i, int k, int m);
 
 /*
  * The items the inbox of a hub of n clients holds: HUB_INBOX, or two per
@@ -150,6 +159,14 @@ void hub_returns(struct hub *h);
 
 /* The text of client's message m: "c1 m1". */
 int hub_text(char *out, size_t cap, int client, int m);
+
+/*
+ * Reads a message's text of len bytes, "cK mM" as hub_text writes it
+ * (numbers of 1 to 9 digits, nothing before, between or after but the
+ * one space), into *k and *m. Returns 1, or 0 when text is not of that
+ * form (then *k and *m may have changed).
+ */
+int hub_parse(const uint8_t *text, size_t len, int *k, int *m);
 
 /*
  * The messages each client sends: o's, else 2 (with a bad client, 5; with

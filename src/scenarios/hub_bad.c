@@ -399,7 +399,6 @@ static enum status hub_bad_sender(void *arg)
 /* One message client i got: "cK mM" in K's order, or "cK left" once. */
 static void hub_bad_note(struct hub *h, int i, const struct frame_msg *msg)
 {
-    int *next = h->next + (size_t)i * (size_t)h->n;
     int *left = h->left_seen + (size_t)i * (size_t)h->n;
     char text[HUB_TEXT];
     char word[8] = "";
@@ -410,14 +409,14 @@ static void hub_bad_note(struct hub *h, int i, const struct frame_msg *msg)
              (int)(msg->length < HUB_TEXT ? msg->length : HUB_TEXT - 1),
              (const char *)msg->data);
     if (sscanf(text, "c%d m%d", &k, &m) == 2 && k >= 1 && k <= h->n &&
-        k - 1 != i && !left[k - 1] && m == next[k - 1] + 1)
-        next[k - 1] = m;
+        k - 1 != i && !left[k - 1] && m == hub_next(h, i, k - 1) + 1)
+        hub_set_next(h, i, k - 1, m);
     else if (sscanf(text, "c%d %7s", &k, word) == 2 && k >= 1 && k <= h->n &&
              k - 1 != i && strcmp(word, "left") == 0 && !left[k - 1])
         left[k - 1] = 1;
     else
         broken(h->r, "client %d got \"%s\" (after c%d m%d%s)", i + 1, text, k,
-               k >= 1 && k <= h->n ? next[k - 1] : 0,
+               k >= 1 && k <= h->n ? hub_next(h, i, k - 1) : 0,
                k >= 1 && k <= h->n && left[k - 1] ? ", and it left" : "");
 }
 
@@ -473,7 +472,6 @@ static enum status hub_bad_end(const struct hub *h)
  */
 static void hub_bad_check_client(struct hub *h, int i)
 {
-    const int *next = h->next + (size_t)i * (size_t)h->n;
     const int *left = h->left_seen + (size_t)i * (size_t)h->n;
     int k = 0;
 
@@ -486,9 +484,9 @@ static void hub_bad_check_client(struct hub *h, int i)
         if (h->forgotten[k] && !left[k])
             broken(h->r, "client %d was never told client %d left", i + 1,
                    k + 1);
-        else if (!h->forgotten[k] && next[k] != h->m)
+        else if (!h->forgotten[k] && hub_next(h, i, k) != h->m)
             broken(h->r, "client %d got %d of client %d's %d messages", i + 1,
-                   next[k], k + 1, h->m);
+                   hub_next(h, i, k), k + 1, h->m);
     }
 }
 
