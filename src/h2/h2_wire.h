@@ -70,9 +70,39 @@
  */
 #define H2_WRITE_QUOTA 65536
 
+/*
+ * When a receiver gives the connection's window back (the stream's is
+ * given back when the application reads, whatever the policy):
+ *   H2_WINDOW_ON_READ     when the application reads the data too. One
+ *                         call that nobody reads then holds the
+ *                         connection's window, and every other call on
+ *                         the connection starves (the naive policy).
+ *   H2_WINDOW_ON_ARRIVAL  as soon as the data arrives, as grpc-go does
+ *                         (its trInFlow): a call nobody reads is held at
+ *                         its own stream window only.
+ *   H2_WINDOW_DEFAULT     H2_WINDOW_ON_ARRIVAL on a connection made by
+ *                         h2_connection_create; H2_WINDOW_ON_READ on the
+ *                         one-call wire (h2_wire_create), as it always
+ *                         was: with one call per connection it is the
+ *                         only reader either way, and the lessons quote
+ *                         its windows.
+ */
+enum h2_window_policy {
+    H2_WINDOW_DEFAULT = 0,
+    H2_WINDOW_ON_READ = 1,
+    H2_WINDOW_ON_ARRIVAL = 2
+};
+
+/* The calls a shared connection carries at once by default. */
+#define H2_MAX_CALLS 100
+
 struct h2_options {
     int32_t window;      /* each stream's receive window; 0: 65,535 */
     int32_t conn_window; /* the connection's receive window; 0: 65,535 */
+    enum h2_window_policy policy; /* see above; 0: H2_WINDOW_DEFAULT */
+    int32_t max_calls;   /* h2_connection_create: calls at once, its
+                            SETTINGS_MAX_CONCURRENT_STREAMS; 0:
+                            H2_MAX_CALLS */
 };
 
 /*
@@ -150,6 +180,80 @@ enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
 enum status h2_wire_create(void *arg, const struct wire_params *params,
                            struct wire **out);
 
+/* Frames each end has sent, by type (see h2_wire_frame_counts). */
+struct h2_frame_counts {
+    uint64_t sent[2][10]; /* [0] client, [1] server */
+};
+
+/*
+ * A connection that carries many calls, one HTTP/2 stream each (ids 1,
+ * 3, 5, ...), as grpc-go's ClientConn does: its pipes, its four threads
+ * and its two sessions are made once, and each call opens a stream on
+ * it. The windows: each call has its own stream windows (opts->window),
+ * and all of them share the connection's (opts->conn_window), given back
+ * as opts->policy says. The frame log and counts below are the
+ * connection's (every call's frames; a record's stream_id says whose),
+ * h2_wire_windows a call's stream window and the connection's.
+ */
+struct h2_conn;
+
+/*
+ * Creates a connection on two pipes of capacity bytes (0: the pipes'
+ * default), starts its threads and sends the client's preface and
+ * SETTINGS; the server's SETTINGS say SETTINGS_MAX_CONCURRENT_STREAMS
+ * opts->max_calls. opts NULL: the defaults. trace (may be NULL) gets
+ * every call's frames as notes. In SIM mode, call it inside the
+ * simulated run, as its threads are simulated too.
+ * Returns one of:
+ *   STATUS_OK                  *out is the new connection
+ *   STATUS_INVALID_ARGUMENT    a window below 1, or max_calls below 0
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not
+ *                              start; *out untouched
+ */
+enum status h2_connection_create(const struct h2_options *opts,
+                                 size_t capacity, struct trace *trace,
+                                 struct h2_conn **out);
+
+/*
+ * Opens the next call on conn: its request HEADERS on a new stream, from
+ * params only its timeout (the windows, pipes and trace are the
+ * connection's). Never blocks for long.
+ * Returns one of:
+ *   STATUS_OK                  *out is the call's wire
+ *   STATUS_RESOURCE_EXHAUSTED  max_calls calls are open on conn (why
+ *                              says so: destroy one first), or out of
+ *                              memory; *out untouched
+ *   STATUS_UNAVAILABLE         the connection is gone (its reader
+ *                              stopped)
+ * Thread-safe.
+ */
+enum status h2_connection_open(struct h2_conn *conn,
+                               const struct wire_params *params,
+                               struct wire **out, struct status_detail *why);
+
+/*
+ * The wire type whose create is h2_connection_open on conn (why
+ * dropped), for stream_options.wire: each stream_create opens the next
+ * call. Owned by conn.
+ */
+const struct wire_type *h2_connection_wire_type(struct h2_conn *conn);
+
+/* How many calls are open on conn (made, not yet destroyed). */
+int h2_connection_calls(struct h2_conn *conn);
+
+/*
+ * Ends the connection: GOAWAY from both ends, joins its four threads,
+ * frees it. Every call's wire must be destroyed first (asserted). NULL
+ * is a no-op.
+ */
+void h2_connection_destroy(struct h2_conn *conn);
+
+/* h2_wire_frame_counts and h2_wire_frames of the connection itself. */
+struct h2_frame_counts h2_connection_frame_counts(struct h2_conn *conn);
+struct h2_frame_record;
+size_t h2_connection_frames(struct h2_conn *conn,
+                            struct h2_frame_record *out, size_t cap);
+
 /*
  * Counters of the frames each end of w's connection has sent, by frame
  * type (index: the HTTP/2 type, 0 DATA .. 9 CONTINUATION), for tests and
@@ -157,9 +261,6 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
  * counted before anything it causes is seen (a trailers HEADERS before
  * the client's EOF). w must be an h2 wire. Thread-safe.
  */
-struct h2_frame_counts {
-    uint64_t sent[2][10]; /* [0] client, [1] server */
-};
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w);
 
 /*
@@ -186,7 +287,8 @@ struct h2_frame_record {
 
 /*
  * Copies the first frames of w's connection (at most cap, at most
- * H2_FRAME_LOG_MAX), in the order they were received, into out. Returns
+ * H2_FRAME_LOG_MAX), in the order they were received, into out (on a
+ * shared connection every call's: see each record's stream_id). Returns
  * how many were received in all (more than were kept when the log is
  * full). w must be an h2 wire. Thread-safe.
  */
@@ -196,7 +298,7 @@ size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
 /*
  * The flow-control windows now, as nghttp2 keeps them: what the sender of
  * direction dir (0 c2s, 1 s2c) may still send on the call's stream and on
- * the connection. w must be an h2 wire. Thread-safe.
+ * the connection (shared with every call on it). w must be an h2 wire. Thread-safe.
  */
 void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
                      int32_t *conn_window);
