@@ -37,6 +37,7 @@
  * every call on it).
  */
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 
 #include "h2/h2_internal.h"
@@ -86,7 +87,10 @@ enum status h2_connection_create(const struct h2_options *opts,
     c->type.arg = c;
     st = h2_conn_start(c);
     if (st != STATUS_OK) {
+        int err = errno; /* the thread's start: why, for the caller */
+
         h2_conn_destroy(c);
+        errno = err;
         return st;
     }
     *out = c;
@@ -168,6 +172,7 @@ enum status h2_call_share(struct wire *w, int give_back_on_read,
         nghttp2_submit_settings(c->ends[H2_SERVER].session,
                                 NGHTTP2_FLAG_NONE, &iv, 1);
         h2_wake_writer_locked(c, H2_SERVER);
+        h2_call_describe_shared((struct h2_call *)w);
     }
     c->opts.policy =
         give_back_on_read ? H2_WINDOW_ON_READ : H2_WINDOW_ON_ARRIVAL;

@@ -161,6 +161,8 @@ void h2_link_call_locked(struct h2_call *call);
  * call's alone, or shared by wire_share and the call was its last.
  */
 void h2_call_destroy(struct wire *w);
+/* Its recv's waits say, in a deadlock report, which window holds what. */
+void h2_call_describe_shared(struct h2_call *call);
 /* wire_share's (h2_connection.c). */
 enum status h2_call_share(struct wire *w, int give_back_on_read,
                           struct wire_type *out);

@@ -3,7 +3,11 @@
  * stream API.
  *
  * A call on this wire is one HTTP/2 stream on a connection that runs on a
- * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket:
+ * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket.
+ * h2_wire_type gives each call a connection of its own (stream 1); a
+ * connection made by h2_connection_create (or shared by wire_share)
+ * carries many calls, streams 1, 3, 5, ..., with a stream window each
+ * and the connection's window shared (see h2_window_policy):
  *
  *   stream_send        DATA frames carrying the 5-byte gRPC messages
  *   (call created)     HEADERS: :method POST, :scheme http, :path
@@ -27,16 +31,21 @@
  * the wire) is used up, which it stays while the windows are shut; a
  * recv waits for a whole message in the receive buffer. Windows
  * are updated by hand (nghttp2's no_auto_window_update): only what the
- * application has read is given back, so a slow reader closes its window
- * and its peer's writer waits for WINDOW_UPDATE.
+ * application has read is given back to a stream's window, so a slow
+ * reader closes its window and its peer's writer waits for WINDOW_UPDATE;
+ * the connection's window comes back on read too (a one-call wire) or as
+ * the data arrives (a shared connection's default, grpc-go's).
  *
  * Every lock and wait goes through sched, so the simulator runs the
  * transport too: seeds, replay, explore, deadlock reports and virtual
  * time work on this wire as on the raw one.
  *
  * Where it differs from grpc-go, and what is not done yet:
- *   - One call per connection: the connection is made with the call (the
- *     hub's clients each get their own), so stream ids are always 1.
+ *   - h2_wire_type makes a connection per call (the hub's clients each
+ *     get their own), so its stream ids are always 1; grpc-go's
+ *     ClientConn shares one, as h2_connection_create's does. A call
+ *     beyond SETTINGS_MAX_CONCURRENT_STREAMS is refused at once
+ *     (RESOURCE_EXHAUSTED), where grpc-go's waits for a stream to end.
  *   - The client's final status is what its trailers said (grpc-status,
  *     grpc-message percent-decoded), as in grpc-go.
  *   - When the server ends the call while the client still sends, it
@@ -173,7 +182,8 @@ enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
  * Returns one of:
  *   STATUS_OK                  *out is the new wire
  *   STATUS_INVALID_ARGUMENT    a window below 1 or above 2^31-1
- *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start;
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start
+ *                              (errno says why: EAGAIN at a `ulimit -u`);
  *                              *out untouched
  * Free it with wire_destroy (it sends GOAWAY and joins the threads).
  */
@@ -208,7 +218,7 @@ struct h2_conn;
  *   STATUS_OK                  *out is the new connection
  *   STATUS_INVALID_ARGUMENT    a window below 1, or max_calls below 0
  *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not
- *                              start; *out untouched
+ *                              start (errno says why); *out untouched
  */
 enum status h2_connection_create(const struct h2_options *opts,
                                  size_t capacity, struct trace *trace,
