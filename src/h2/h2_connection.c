@@ -97,8 +97,8 @@ enum status h2_connection_create(const struct h2_options *opts,
     return STATUS_OK;
 }
 
-/* Room for one more call on c, or why not. Needs mu held. */
-static enum status room_locked(struct h2_conn *c, struct status_detail *why)
+enum status h2_conn_room_locked(struct h2_conn *c,
+                                struct status_detail *why)
 {
     int i = 0;
 
@@ -123,28 +123,16 @@ enum status h2_connection_open(struct h2_conn *conn,
     enum status st = STATUS_OK;
 
     assert(conn != NULL && conn->shared && params != NULL && out != NULL);
-    sched_mutex_lock(&conn->mu);
-    st = room_locked(conn, why);
-    if (st == STATUS_OK)
-        conn->ncalls++; /* held for this call while mu is let go */
-    sched_mutex_unlock(&conn->mu);
-    if (st != STATUS_OK)
-        return st;
     call = h2_call_new(params);
-    if (call != NULL) {
-        call->conn = conn;
-        st = h2_call_open(call);
-    } else
-        st = STATUS_RESOURCE_EXHAUSTED;
-    sched_mutex_lock(&conn->mu);
-    conn->ncalls--; /* h2_call_open counted it again, if it linked it */
-    sched_mutex_unlock(&conn->mu);
+    if (call == NULL)
+        return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
+                                 "out of memory");
+    call->conn = conn;
+    st = h2_call_open(call, why); /* checks for room, under mu */
     if (st != STATUS_OK) {
-        if (call != NULL) {
-            call->conn = NULL; /* never linked: nothing to leave */
-            h2_call_destroy(&call->base);
-        }
-        return status_detail_set(why, st, "could not open a stream");
+        call->conn = NULL; /* never linked: nothing to leave */
+        h2_call_destroy(&call->base);
+        return st;
     }
     *out = &call->base;
     return STATUS_OK;

@@ -152,8 +152,14 @@ enum status h2_wire_open(void *arg, int socket,
 enum status h2_conn_start(struct h2_conn *c);
 /* A new call, on no connection yet (NULL: out of memory). */
 struct h2_call *h2_call_new(const struct wire_params *params);
-/* The client's HEADERS open call's stream on call->conn (linked to it). */
-enum status h2_call_open(struct h2_call *call);
+/*
+ * The client's HEADERS open call's stream on call->conn and link the call
+ * to it; on a shared connection only while it has room (else
+ * RESOURCE_EXHAUSTED or UNAVAILABLE, why says which).
+ */
+enum status h2_call_open(struct h2_call *call, struct status_detail *why);
+/* Room for one more call on shared c, or why not. Needs mu held. */
+enum status h2_conn_room_locked(struct h2_conn *c, struct status_detail *why);
 /* call is one of its connection's calls now. Needs mu held. */
 void h2_link_call_locked(struct h2_call *call);
 /*

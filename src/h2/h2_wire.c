@@ -622,17 +622,23 @@ void h2_link_call_locked(struct h2_call *call)
  * The client's HEADERS open the call's stream: id 1 on a new connection,
  * then 3, 5, ... on a shared one.
  */
-enum status h2_call_open(struct h2_call *call)
+enum status h2_call_open(struct h2_call *call, struct status_detail *why)
 {
     struct h2_conn *c = call->conn;
     struct h2_header_list h;
     nghttp2_data_provider prd;
+    enum status full = STATUS_OK;
     int32_t id = 0;
 
     h2_request_headers(&h, call->timeout_ns);
     prd.source.ptr = NULL; /* h2_read_source finds the call by its id */
     prd.read_callback = h2_read_source;
     sched_mutex_lock(&c->mu);
+    full = c->shared ? h2_conn_room_locked(c, why) : STATUS_OK;
+    if (full != STATUS_OK) {
+        sched_mutex_unlock(&c->mu);
+        return full;
+    }
     id = nghttp2_submit_request(c->ends[H2_CLIENT].session, NULL, h.nv, h.n,
                                 &prd, call);
     if (id > 0) {
@@ -643,7 +649,11 @@ enum status h2_call_open(struct h2_call *call)
         h2_wake_writer_locked(c, H2_CLIENT);
     }
     sched_mutex_unlock(&c->mu);
-    return id > 0 ? STATUS_OK : STATUS_RESOURCE_EXHAUSTED;
+    if (id <= 0)
+        return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
+                                 "could not open a stream: %s",
+                                 nghttp2_strerror(id));
+    return STATUS_OK;
 }
 
 /* A new call, not yet on a connection. NULL: out of memory. */
@@ -713,7 +723,7 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
         h2_link_call_locked(call); /* its stream: the peer's first (no
                                    thread runs yet: no lock needed) */
     else if (st == STATUS_OK)
-        st = h2_call_open(call);
+        st = h2_call_open(call, NULL);
     if (st == STATUS_OK)
         st = h2_conn_start(call->conn);
     if (st != STATUS_OK) {
