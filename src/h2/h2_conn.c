@@ -84,35 +84,9 @@ void h2_buf_free(struct h2_buf *b)
 
 /* ---- nghttp2's callbacks (all under mu) ------------------------------ */
 
-struct h2_call *h2_conn_call(struct h2_conn *c, int32_t id)
-{
-    struct h2_call *call = NULL;
-
-    if (id == 0)
-        return NULL;
-    for (call = c->calls; call != NULL; call = call->next)
-        if (call->id == id)
-            return call;
-    return NULL;
-}
-
 static struct h2_call *call_of(struct h2_end *e, int32_t stream_id)
 {
     return h2_conn_call(e->conn, stream_id);
-}
-
-void h2_conn_changed_locked(struct h2_conn *c)
-{
-    struct h2_call *call = NULL;
-
-    for (call = c->calls; call != NULL; call = call->next)
-        h2_call_changed_locked(call);
-}
-
-struct h2_end *h2_local_end(struct h2_conn *c, int side)
-{
-    return c->ends[side].session != NULL ? &c->ends[side]
-                                         : &c->ends[1 - side];
 }
 
 /*

@@ -28,6 +28,11 @@
  *   server then says SETTINGS_MAX_CONCURRENT_STREAMS in a second
  *   SETTINGS, and the last of its calls to be destroyed frees it.
  *
+ *   A learner sees which window holds what: a send that waits on a
+ *   shared connection puts a note on the timeline with both windows, and
+ *   in a deadlock report a recv's wait names its stream and where each
+ *   direction's bytes are (queued behind which window, or arrived).
+ *
  *   The server says SETTINGS_MAX_CONCURRENT_STREAMS max_calls, and the
  *   connection refuses a call beyond it itself (RESOURCE_EXHAUSTED),
  *   rather than let nghttp2 hold its HEADERS back until a stream closes:
@@ -38,9 +43,115 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/trace.h"
 #include "h2/h2_internal.h"
+
+/* ---- the calls on a connection ------------------------------------- */
+
+struct h2_call *h2_conn_call(struct h2_conn *c, int32_t id)
+{
+    struct h2_call *call = NULL;
+
+    if (id == 0)
+        return NULL;
+    for (call = c->calls; call != NULL; call = call->next)
+        if (call->id == id)
+            return call;
+    return NULL;
+}
+
+void h2_conn_changed_locked(struct h2_conn *c)
+{
+    struct h2_call *call = NULL;
+
+    for (call = c->calls; call != NULL; call = call->next)
+        h2_call_changed_locked(call);
+}
+
+struct h2_end *h2_local_end(struct h2_conn *c, int side)
+{
+    return c->ends[side].session != NULL ? &c->ends[side]
+                                         : &c->ends[1 - side];
+}
+
+/*
+ * One direction of a call on a shared connection, in words for a
+ * deadlock report: what is queued and what arrived, and which window
+ * holds the queued bytes back. Reads unlocked (every simulated thread is
+ * stopped).
+ */
+static void say_direction(const struct h2_call *call, int d, char *buf,
+                          size_t cap)
+{
+    nghttp2_session *sender = call->conn->ends[d].session;
+    int32_t sw =
+        nghttp2_session_get_stream_remote_window_size(sender, call->id);
+    int32_t cw = nghttp2_session_get_remote_window_size(sender);
+    size_t queued = h2_buf_size(&call->out[d]);
+    size_t arrived = h2_buf_size(&call->in[d]);
+    const char *name = d == 0 ? "c2s" : "s2c";
+    int n = 0;
+
+    if (queued > 0 && (sw <= 0 || cw <= 0))
+        n = snprintf(buf, cap, "%s: %zu bytes queued behind the %s window 0",
+                     name, queued, cw <= 0 ? "connection" : "stream");
+    else if (queued > 0)
+        n = snprintf(buf, cap, "%s: %zu bytes queued", name, queued);
+    else
+        n = snprintf(buf, cap, "%s: none queued", name);
+    if (arrived > 0 && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, ", %zu arrived", arrived);
+}
+
+/*
+ * What a recv waiting on a shared connection's call waits for, for the
+ * deadlock report: a message on its stream, and where each direction's
+ * bytes are.
+ */
+static enum sched_wait_kind describe_changed(const void *obj, char *buf,
+                                             size_t cap)
+{
+    const struct h2_call *call = obj;
+    char dirs[2][160];
+    int d = 0;
+
+    for (d = 0; d < 2; d++)
+        say_direction(call, d, dirs[d], sizeof dirs[d]);
+    snprintf(buf, cap, "a message on stream %d (%s; %s)", call->id, dirs[0],
+             dirs[1]);
+    return SCHED_WAIT_DATA;
+}
+
+void h2_call_describe_shared(struct h2_call *call)
+{
+    sched_cond_describe(&call->changed, describe_changed, call);
+}
+
+/*
+ * A send on a shared connection is about to wait: say so on the
+ * timeline, with both windows, so a learner sees which one holds it
+ * (stream or connection). Needs mu held.
+ */
+void h2_trace_send_waits(const struct h2_call *call, int d)
+{
+    nghttp2_session *sender = call->conn->ends[d].session;
+
+    if (!call->conn->shared || call->conn->trace == NULL)
+        return;
+    trace_event(call->conn->trace, TRACE_NOTE, d == 0 ? "c2s" : "s2c", 0, 0,
+                STATUS_OK,
+                "stream %d waits to send: %zu bytes queued; stream window "
+                "%d, connection window %d",
+                call->id, h2_buf_size(&call->out[d]),
+                nghttp2_session_get_stream_remote_window_size(sender,
+                                                              call->id),
+                nghttp2_session_get_remote_window_size(sender));
+}
+
+/* ---- the connection ------------------------------------------------- */
 
 static enum status open_by_type(void *arg, const struct wire_params *params,
                                 struct wire **out)

@@ -169,6 +169,11 @@ void h2_link_call_locked(struct h2_call *call);
 void h2_call_destroy(struct wire *w);
 /* Its recv's waits say, in a deadlock report, which window holds what. */
 void h2_call_describe_shared(struct h2_call *call);
+/*
+ * A send on a shared connection is about to wait: a timeline note with
+ * both windows. Needs mu held.
+ */
+void h2_trace_send_waits(const struct h2_call *call, int d);
 /* wire_share's (h2_connection.c). */
 enum status h2_call_share(struct wire *w, int give_back_on_read,
                           struct wire_type *out);

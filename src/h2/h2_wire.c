@@ -38,7 +38,6 @@
 
 #include "core/frame.h"
 #include "core/pipe.h"
-#include "core/trace.h"
 #include "h2/h2_internal.h"
 
 static struct h2_call *call_of(struct wire *w)
@@ -94,80 +93,6 @@ static enum sched_wait_kind describe_quota(const void *obj, char *buf,
                  "allowed, not yet on the wire)",
                  call->id, queued, name, H2_WRITE_QUOTA);
     return SCHED_WAIT_ROOM;
-}
-
-/*
- * One direction of a call on a shared connection, in words for a
- * deadlock report: what is queued and what arrived, and which window
- * holds the queued bytes back. Reads unlocked (every simulated thread is
- * stopped).
- */
-static void say_direction(const struct h2_call *call, int d, char *buf,
-                          size_t cap)
-{
-    nghttp2_session *sender = call->conn->ends[d].session;
-    int32_t sw =
-        nghttp2_session_get_stream_remote_window_size(sender, call->id);
-    int32_t cw = nghttp2_session_get_remote_window_size(sender);
-    size_t queued = h2_buf_size(&call->out[d]);
-    size_t arrived = h2_buf_size(&call->in[d]);
-    const char *name = d == 0 ? "c2s" : "s2c";
-    int n = 0;
-
-    if (queued > 0 && (sw <= 0 || cw <= 0))
-        n = snprintf(buf, cap, "%s: %zu bytes queued behind the %s window 0",
-                     name, queued, cw <= 0 ? "connection" : "stream");
-    else if (queued > 0)
-        n = snprintf(buf, cap, "%s: %zu bytes queued", name, queued);
-    else
-        n = snprintf(buf, cap, "%s: none queued", name);
-    if (arrived > 0 && n > 0 && (size_t)n < cap)
-        snprintf(buf + n, cap - (size_t)n, ", %zu arrived", arrived);
-}
-
-/*
- * What a recv waiting on a shared connection's call waits for, for the
- * deadlock report: a message on its stream, and where each direction's
- * bytes are.
- */
-static enum sched_wait_kind describe_changed(const void *obj, char *buf,
-                                             size_t cap)
-{
-    const struct h2_call *call = obj;
-    char dirs[2][160];
-    int d = 0;
-
-    for (d = 0; d < 2; d++)
-        say_direction(call, d, dirs[d], sizeof dirs[d]);
-    snprintf(buf, cap, "a message on stream %d (%s; %s)", call->id, dirs[0],
-             dirs[1]);
-    return SCHED_WAIT_DATA;
-}
-
-void h2_call_describe_shared(struct h2_call *call)
-{
-    sched_cond_describe(&call->changed, describe_changed, call);
-}
-
-/*
- * A send on a shared connection is about to wait: say so on the
- * timeline, with both windows, so a learner sees which one holds it
- * (stream or connection). Needs mu held.
- */
-static void trace_send_waits(const struct h2_call *call, int d)
-{
-    nghttp2_session *sender = call->conn->ends[d].session;
-
-    if (!call->conn->shared || call->conn->trace == NULL)
-        return;
-    trace_event(call->conn->trace, TRACE_NOTE, d == 0 ? "c2s" : "s2c", 0, 0,
-                STATUS_OK,
-                "stream %d waits to send: %zu bytes queued; stream window "
-                "%d, connection window %d",
-                call->id, h2_buf_size(&call->out[d]),
-                nghttp2_session_get_stream_remote_window_size(sender,
-                                                              call->id),
-                nghttp2_session_get_remote_window_size(sender));
 }
 
 /* More to send in direction d: wake the data source and the writer. */
@@ -259,7 +184,7 @@ static enum status h2_send(struct wire *w, int dir, const void *buf,
         if (st != STATUS_OK || h2_buf_size(&call->out[dir]) < quota)
             break;
         call->write_waits[dir]++;
-        trace_send_waits(call, dir);
+        h2_trace_send_waits(call, dir);
         st = sched_cond_timedwait(&call->quota[dir], &c->mu, call->deadline);
     }
     frame_encode_header(hdr, FRAME_FLAG_PLAIN, (uint32_t)len);
