@@ -82,8 +82,10 @@ while read -r first code rest; do
     # A row whose summary begins "--wire h2" runs on that wire only.
     case $first in
     scenario) ;;
-    # shellcheck disable=SC2086 # "NAME" or "NAME --wire h2"
-    --fix) picture "$code" $scenario --fix ;;
+    --fix)
+        # shellcheck disable=SC2086 # "NAME" or "NAME --wire h2"
+        picture "$code" $scenario --fix
+        ;;
     *)
         scenario=$first
         case $rest in "--wire h2"*) scenario="$first --wire h2" ;; esac
