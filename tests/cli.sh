@@ -355,10 +355,15 @@ fi
 runs=0
 scenario=""
 while read -r first code rest; do
+    # A row whose summary begins "--wire h2" runs on that wire only.
     case $first in
     scenario) continue ;;
-    --fix) args="$scenario --fix" ;;
-    *) scenario=$first; args=$first ;;
+    --fix) args="$scenario --fix$wire" ;;
+    *)
+        scenario=$first
+        case $rest in "--wire h2"*) wire=" --wire h2" ;; *) wire="" ;; esac
+        args=$first$wire
+        ;;
     esac
     # The simulator with seed 1, as the list documents: one run says it,
     # no retries (only real threads, --os, would need them).
@@ -567,8 +572,12 @@ scenario=""
 while read -r first code rest; do
     case $first in
     scenario) continue ;;
-    --fix) args="$scenario --fix" ;;
-    *) scenario=$first; args=$first ;;
+    --fix) args="$scenario --fix$wire" ;;
+    *)
+        scenario=$first
+        case $rest in "--wire h2"*) wire=" --wire h2" ;; *) wire="" ;; esac
+        args=$first$wire
+        ;;
     esac
     # Two scenarios refuse pipes that wide (their lessons need pipes that
     # their messages fill): they are tried with pipes of 64 bytes.

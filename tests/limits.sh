@@ -211,15 +211,20 @@ if ! NO_COLOR=1 "$bin" list >"$tmp/list" 2>"$tmp/err"; then
     finish
 fi
 scenario=""
-while read -r first code _; do
+while read -r first code rest; do
     case $code in
     [0-9]) ;;
     *) continue ;;
     esac
+    # A row whose summary begins "--wire h2" runs on that wire only.
     case $first in
     --fix) [ -n "$scenario" ] && echo "$scenario --fix|$code" ;;
     -*) ;;
-    *) scenario=$first; echo "$first|$code" ;;
+    *)
+        scenario=$first
+        case $rest in "--wire h2"*) scenario="$first --wire h2" ;; esac
+        echo "$scenario|$code"
+        ;;
     esac
 done <"$tmp/list" >"$tmp/rows"
 

@@ -78,11 +78,20 @@ fi
 
 NO_COLOR=1 "$DUPLEX" list >"$tmp/list" || exit 1
 scenario=""
-while read -r first code _; do
+while read -r first code rest; do
+    # A row whose summary begins "--wire h2" runs on that wire only.
     case $first in
     scenario) ;;
-    --fix) picture "$code" "$scenario" --fix ;;
-    *) scenario=$first; picture "$code" "$scenario" ;;
+    --fix)
+        # shellcheck disable=SC2086 # "NAME" or "NAME --wire h2"
+        picture "$code" $scenario --fix
+        ;;
+    *)
+        scenario=$first
+        case $rest in "--wire h2"*) scenario="$first --wire h2" ;; esac
+        # shellcheck disable=SC2086 # "NAME" or "NAME --wire h2"
+        picture "$code" $scenario
+        ;;
     esac
 done <"$tmp/list"
 

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "h2/h2_wire.h"
 #include "scenarios/scenario.h"
 #include "support.h"
 #include "core/trace.h"
@@ -652,6 +653,23 @@ static void test_cli_run_forgot_close_send_deadlocks_by_default(void **state)
 
 static const char *const views[] = {"none", "timeline", "hexdump", "both"};
 
+/*
+ * 1 when sc runs on --wire h2 only (shared-window, whose lesson is the
+ * HTTP/2 connection's window): the tests that run every scenario run it
+ * there.
+ */
+static int h2_only(const struct scenario *sc)
+{
+    struct scenario_options o;
+    struct status_detail why;
+
+    memset(&o, 0, sizeof o);
+    if (scenario_check(sc, &o, &why) == STATUS_OK)
+        return 0;
+    o.wire = &h2_wire_type;
+    return scenario_check(sc, &o, &why) == STATUS_OK;
+}
+
 /* Runs one scenario with one view and checks what run printed. */
 static void check_scenario(const struct scenario *sc, int fix, const char *view)
 {
@@ -664,8 +682,12 @@ static void check_scenario(const struct scenario *sc, int fix, const char *view)
     long long ms = -1;
 
     /* SIM mode, seed 1: the documented code, every time, no retries. */
-    cli(&r, (const char *[]){"run", sc->name, "--trace", view,
-                             fix ? "--fix" : NULL, NULL});
+    if (h2_only(sc))
+        cli(&r, (const char *[]){"run", sc->name, "--trace", view, "--wire",
+                                 "h2", fix ? "--fix" : NULL, NULL});
+    else
+        cli(&r, (const char *[]){"run", sc->name, "--trace", view,
+                                 fix ? "--fix" : NULL, NULL});
     if (r.code != expected)
         fail_msg("duplex run %s%s --trace %s: exit %d, documented %d\n%s%s",
                  sc->name, fix ? " --fix" : "", view, r.code, expected, r.out,
@@ -2401,8 +2423,13 @@ static void test_cli_run_messages_past_the_step_budget_are_refused(void **state)
             }
             if (fix)
                 args[n++] = "--fix";
+            if (h2_only(sc)) {
+                args[n++] = "--wire";
+                args[n++] = "h2";
+            }
             args[n] = NULL;
             memset(&o, 0, sizeof o);
+            o.wire = h2_only(sc) ? &h2_wire_type : NULL;
             o.capacity = drain ? 35 * 1024 * 1024 : 0;
             o.fix = fix;
             o.seed = 1;

@@ -428,7 +428,7 @@ static int await_window_closed(struct stream *s)
 
 static void test_h2_window_closes_until_consumed(void **state)
 {
-    static struct h2_options small = {64, 0};
+    static struct h2_options small = {64, 0, H2_WINDOW_DEFAULT, 0};
     static const struct wire_type type = {"h2", h2_wire_create, &small};
     struct stream *s = new_h2(&type, 0);
     struct sender t = {s, 6, 50, 0, STATUS_UNKNOWN};
@@ -464,7 +464,7 @@ static void test_h2_window_closes_until_consumed(void **state)
 
 static void test_h2_window_limits(void **state)
 {
-    static struct h2_options bad = {-1, 0};
+    static struct h2_options bad = {-1, 0, H2_WINDOW_DEFAULT, 0};
     static const struct wire_type type = {"h2", h2_wire_create, &bad};
     struct stream_options o;
     struct stream *s = NULL;
@@ -595,7 +595,7 @@ struct tiny {
 
 static enum status tiny_window_main(void *arg)
 {
-    static struct h2_options four = {4, 4};
+    static struct h2_options four = {4, 4, H2_WINDOW_DEFAULT, 0};
     static const struct wire_type type = {"h2", h2_wire_create, &four};
     static const uint8_t fifty[50];
     struct tiny *t = arg;

@@ -25,6 +25,23 @@
 #include "view/timeline.h"
 #include "h2/h2_wire.h"
 
+/*
+ * 1 when sc runs on --wire h2 only (shared-window, whose lesson is the
+ * HTTP/2 connection's window): the tests that run every scenario run it
+ * there.
+ */
+static int h2_only(const struct scenario *sc)
+{
+    struct scenario_options o;
+    struct status_detail why;
+
+    memset(&o, 0, sizeof o);
+    if (scenario_check(sc, &o, &why) == STATUS_OK)
+        return 0;
+    o.wire = &h2_wire_type;
+    return scenario_check(sc, &o, &why) == STATUS_OK;
+}
+
 /* A scenario run with its own trace, freed by done(). */
 struct run {
     struct scenario_result r;
@@ -42,6 +59,8 @@ static struct run *run_opts(const char *name, struct scenario_options o)
     run->t = trace_create();
     assert_non_null(run->t);
     o.trace = run->t;
+    if (o.wire == NULL && h2_only(sc))
+        o.wire = &h2_wire_type;
     scenario_run(sc, &o, &run->r);
     run->code = (int)scenario_exit_code(&run->r);
     return run;
@@ -97,7 +116,7 @@ static void test_scenario_table_names_are_unique_and_found(void **state)
     size_t j = 0;
 
     (void)state;
-    assert_int_equal(scenario_count(), 19);
+    assert_int_equal(scenario_count(), 20);
     for (i = 0; i < scenario_count(); i++) {
         const struct scenario *sc = scenario_at(i);
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "h2/h2_wire.h"
 #include "app/step.h"
 #include "app/step_predict.h"
 #include "app/step_records.h"
@@ -43,6 +44,23 @@ static const char *timeline_of(const struct trace *t, struct sink *s)
     return sink_text(s);
 }
 
+/*
+ * 1 when sc runs on --wire h2 only (shared-window, whose lesson is the
+ * HTTP/2 connection's window): the tests that run every scenario run it
+ * there.
+ */
+static int h2_only(const struct scenario *sc)
+{
+    struct scenario_options o;
+    struct status_detail why;
+
+    memset(&o, 0, sizeof o);
+    if (scenario_check(sc, &o, &why) == STATUS_OK)
+        return 0;
+    o.wire = &h2_wire_type;
+    return scenario_check(sc, &o, &why) == STATUS_OK;
+}
+
 /* Runs sc with o into a new trace and *r (the test frees both). */
 static struct trace *run_traced(const struct scenario *sc,
                                 struct scenario_options o,
@@ -52,6 +70,8 @@ static struct trace *run_traced(const struct scenario *sc,
 
     assert_non_null(t);
     o.trace = t;
+    if (o.wire == NULL && h2_only(sc))
+        o.wire = &h2_wire_type;
     scenario_run(sc, &o, r);
     return t;
 }
@@ -66,6 +86,8 @@ static struct step *new_step(const char *name, int fix, uint64_t seed,
     o.fix = fix;
     o.seed = seed;
     o.messages = messages;
+    if (h2_only(scenario_find(name)))
+        o.wire = &h2_wire_type;
     assert_int_equal(step_create(scenario_find(name), &o, &st), STATUS_OK);
     return st;
 }

@@ -250,7 +250,7 @@ static int c_trailer(struct wire *w, struct status_detail *out)
 static const struct wire_ops counting_ops = {
     "counting", c_send,         c_recv,  c_close_send, c_close_recv,
     c_abort,    c_set_deadline, c_waits, c_pipe,       c_destroy,
-    c_trailer,
+    c_trailer,  NULL,
 };
 
 static enum status counting_create(void *arg, const struct wire_params *p,

@@ -79,6 +79,15 @@ int wire_trailer(struct wire *w, struct status_detail *out)
     return w->ops->trailer != NULL ? w->ops->trailer(w, out) : 0;
 }
 
+enum status wire_share(struct wire *w, int give_back_on_read,
+                       struct wire_type *out)
+{
+    assert(w != NULL && out != NULL);
+    if (w->ops->share == NULL)
+        return STATUS_UNIMPLEMENTED;
+    return w->ops->share(w, give_back_on_read, out);
+}
+
 const char *wire_name(const struct wire *w)
 {
     check(w, 0);

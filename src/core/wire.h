@@ -42,6 +42,7 @@
 
 struct pipe;
 struct trace;
+struct wire_type;
 
 /* A wire's own struct begins with this; ops says which wire it is. */
 struct wire {
@@ -67,6 +68,9 @@ struct wire_ops {
     void (*destroy)(struct wire *w);
     /* May be NULL: the wire carries no status (the raw wire). */
     int (*trailer)(struct wire *w, struct status_detail *out);
+    /* May be NULL: the call's connection carries it alone (raw). */
+    enum status (*share)(struct wire *w, int give_back_on_read,
+                         struct wire_type *out);
 };
 
 /* What a call asks of its wire. */
@@ -164,6 +168,23 @@ struct pipe *wire_pipe(struct wire *w, int dir);
  * status (raw: the stream keeps it) or none has arrived. Never blocks.
  */
 int wire_trailer(struct wire *w, struct status_detail *out);
+
+/*
+ * Lets w's connection carry more calls (HTTP/2: a stream each, on the
+ * same connection): *out becomes a wire type whose create opens the next
+ * call on it. Call it before w's call sends anything. The calls share
+ * the connection's flow-control window: give_back_on_read 1, a receiver
+ * gives it back only when its application reads (one call nobody reads
+ * starves the others); 0, as the data arrives (grpc-go's). The
+ * connection is freed with the last of its calls to be destroyed.
+ * Returns one of:
+ *   STATUS_OK            *out opens calls on w's connection
+ *   STATUS_UNIMPLEMENTED the wire has no connection to share (raw, or a
+ *                        connection to a peer in another process);
+ *                        *out untouched
+ */
+enum status wire_share(struct wire *w, int give_back_on_read,
+                       struct wire_type *out);
 
 /* "raw", "h2". */
 const char *wire_name(const struct wire *w);

@@ -86,34 +86,28 @@ void h2_buf_free(struct h2_buf *b)
 
 static struct h2_call *call_of(struct h2_end *e, int32_t stream_id)
 {
-    struct h2_call *call = e->conn->call;
-
-    return call != NULL && stream_id != 0 && call->id == stream_id ? call
-                                                                    : NULL;
-}
-
-struct h2_end *h2_local_end(struct h2_conn *c, int side)
-{
-    return c->ends[side].session != NULL ? &c->ends[side]
-                                         : &c->ends[1 - side];
+    return h2_conn_call(e->conn, stream_id);
 }
 
 /*
  * A server facing a real peer takes the first stream the peer opens as
- * its call; another one is refused (it asked for one at a time).
+ * its call (the one call, its id still 0); another one is refused (it
+ * asked for one at a time), as is a request for a call this process has
+ * already destroyed.
  */
 static int on_begin_headers(nghttp2_session *session,
                             const nghttp2_frame *frame, void *user_data)
 {
     struct h2_end *e = user_data;
-    struct h2_call *call = e->conn->call;
+    struct h2_call *waiting = NULL;
     int32_t id = frame->hd.stream_id;
 
-    if (e->side != H2_SERVER || call == NULL || call->id == id ||
+    if (e->side != H2_SERVER || call_of(e, id) != NULL ||
         frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
-    if (call->id == 0)
-        call->id = id;
+    waiting = e->conn->calls;
+    if (waiting != NULL && waiting->id == 0)
+        waiting->id = id;
     else
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id,
                                   NGHTTP2_REFUSED_STREAM);
@@ -173,11 +167,20 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t stream_id,
     struct h2_end *e = user_data;
     struct h2_call *call = call_of(e, stream_id);
     int d = dir_in(e);
+    int on_arrival = e->conn->opts.policy == H2_WINDOW_ON_ARRIVAL;
 
     (void)flags;
+    if (on_arrival) {
+        /* grpc-go's trInFlow: the connection's window back at once. */
+        nghttp2_session_consume_connection(session, len);
+        h2_wake_writer_locked(e->conn, e->side);
+    }
     if (call == NULL || call->recv_closed[d] || call->aborted[d] != STATUS_OK) {
         /* Nobody will read it: give the window back at once. */
-        nghttp2_session_consume(session, stream_id, len);
+        if (on_arrival)
+            nghttp2_session_consume_stream(session, stream_id, len);
+        else
+            nghttp2_session_consume(session, stream_id, len);
         h2_wake_writer_locked(e->conn, e->side);
         return 0;
     }
@@ -218,8 +221,7 @@ static void reset_arrived_locked(struct h2_call *call, uint32_t code)
         if (call->aborted[d] != STATUS_OK)
             continue;
         h2_buf_drop(&call->out[d], h2_buf_size(&call->out[d]));
-        h2_buf_drop(&call->in[d], h2_buf_size(&call->in[d]));
-        call->consumed[d] = 0;
+        h2_drop_in_locked(call, d);
         call->aborted[d] = reset_status(code);
     }
     call->reset_sent = 1; /* the stream is closed: never reset it again */
@@ -397,10 +399,16 @@ ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
                        uint8_t *buf, size_t length, uint32_t *flags,
                        nghttp2_data_source *source, void *user_data)
 {
-    struct h2_call *call = source->ptr;
     struct h2_end *e = user_data;
+    /* By id, not source->ptr: a call may be gone while its stream waits. */
+    struct h2_call *call = call_of(e, stream_id);
     int d = e->side; /* end d sends direction d */
-    size_t n = h2_buf_size(&call->out[d]);
+    size_t n = 0;
+
+    (void)source;
+    if (call == NULL) /* destroyed: its RST_STREAM closes the stream */
+        return NGHTTP2_ERR_DEFERRED;
+    n = h2_buf_size(&call->out[d]);
 
     if (n > length)
         n = length;
@@ -495,8 +503,7 @@ static enum status reader_main(void *arg)
             st = STATUS_INTERNAL; /* a connection error: GOAWAY is queued */
         if (st != STATUS_OK) {
             e->reader_end = st;
-            if (c->call != NULL)
-                h2_call_changed_locked(c->call);
+            h2_conn_changed_locked(c);
         }
         h2_wake_writer_locked(c, e->side);
         sched_mutex_unlock(&c->mu);
@@ -577,6 +584,10 @@ static enum status writer_main(void *arg)
 
 /* ---- creating and destroying ---------------------------------------- */
 
+static enum status conn_create(const struct h2_options *opts, int socket,
+                               int max_calls, size_t capacity,
+                               struct trace *trace, struct h2_conn **out);
+
 /* Each end on its own end of a loopback TCP connection. */
 static enum status open_sockets(struct h2_conn *c)
 {
@@ -600,10 +611,37 @@ static enum sched_wait_kind describe_wants(const void *obj, char *buf,
                                            size_t cap)
 {
     const struct h2_end *e = obj;
+    const char *name = e->side == H2_CLIENT ? "c2s" : "s2c";
+    const struct h2_call *call = NULL;
+    size_t queued = 0;
+    int calls = 0;
+    int32_t cw = 0;
 
-    snprintf(buf, cap, "a frame it may send on %s",
-             e->side == H2_CLIENT ? "c2s" : "s2c");
+    for (call = e->conn->calls; call != NULL; call = call->next)
+        if (h2_buf_size(&call->out[e->side]) > 0) {
+            queued += h2_buf_size(&call->out[e->side]);
+            calls++;
+        }
+    cw = nghttp2_session_get_remote_window_size(e->session);
+    if (e->conn->shared && queued > 0 && cw <= 0)
+        snprintf(buf, cap,
+                 "a frame it may send on %s (connection window 0: %zu "
+                 "bytes of %d calls queued behind it)",
+                 name, queued, calls);
+    else
+        snprintf(buf, cap, "a frame it may send on %s", name);
     return SCHED_WAIT_OTHER;
+}
+
+/*
+ * Creates a connection for max_calls calls at once (its server says so
+ * in SETTINGS_MAX_CONCURRENT_STREAMS) on the pipes.
+ */
+enum status h2_conn_create_shared(const struct h2_options *opts,
+                                  int max_calls, size_t capacity,
+                                  struct trace *trace, struct h2_conn **out)
+{
+    return conn_create(opts, 0, max_calls, capacity, trace, out);
 }
 
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
@@ -616,6 +654,13 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
                               size_t capacity, struct trace *trace,
                               struct h2_conn **out)
 {
+    return conn_create(opts, socket, 0, capacity, trace, out);
+}
+
+static enum status conn_create(const struct h2_options *opts, int socket,
+                               int max_calls, size_t capacity,
+                               struct trace *trace, struct h2_conn **out)
+{
     static const char *const names[2] = {"c2s", "s2c"};
     struct h2_conn *c = calloc(1, sizeof *c);
     enum status st = STATUS_OK;
@@ -625,6 +670,8 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
         return STATUS_RESOURCE_EXHAUSTED;
     c->opts = *opts;
     c->trace = trace;
+    c->max_calls = max_calls;
+    c->shared = max_calls > 0;
     sched_mutex_init(&c->mu);
     c->ends[0].fd = c->ends[1].fd = -1;
     for (i = 0; i < 2 && st == STATUS_OK; i++)
@@ -641,7 +688,8 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
         sched_cond_init(&e->wants);
         sched_cond_describe(&e->wants, describe_wants, e);
         if (st == STATUS_OK)
-            st = make_session(e, &c->opts, 0);
+            st = make_session(e, &c->opts,
+                              i == H2_SERVER ? (uint32_t)max_calls : 0);
     }
     if (st != STATUS_OK) {
         h2_conn_destroy(c);

@@ -54,6 +54,7 @@ struct h2_end {
 struct h2_call {
     struct wire base;          /* first: a struct wire * points here */
     struct h2_conn *conn;
+    struct h2_call *next;      /* the connection's next call */
     int32_t id;                /* the HTTP/2 stream id */
     struct h2_buf out[2];      /* frames queued by a send, not yet DATA */
     struct h2_buf in[2];       /* DATA received, not yet read */
@@ -95,8 +96,15 @@ struct h2_conn {
     struct h2_end ends[2];
     struct pipe *pipes[2];     /* [0] c2s bytes, [1] s2c bytes */
     struct trace *trace;       /* each frame sent is a note; may be NULL */
-    struct h2_call *call;      /* the one call (see h2_wire.h) */
-    struct h2_options opts;
+    struct h2_call *calls;     /* the calls on it, newest first */
+    int ncalls;                /* how many */
+    int max_calls;             /* at most at once (0: one, the wire's) */
+    int shared;                /* carries many calls (h2_connection_create,
+                                  or a one-call wire's, shared) */
+    int freed_by_calls;        /* shared by wire_share: the last call to
+                                  leave frees it */
+    struct wire_type type;     /* shared: opens the next call on it */
+    struct h2_options opts;    /* policy resolved (never DEFAULT) */
     int closing;               /* destroy has begun: writers may stop */
     struct h2_frame_counts counts;
     struct h2_frame_record log[H2_FRAME_LOG_MAX]; /* the first frames */
@@ -104,12 +112,34 @@ struct h2_conn {
 };
 
 /* h2_conn.c */
+/* The call on stream id of c, or NULL (0 is the connection's). */
+struct h2_call *h2_conn_call(struct h2_conn *c, int32_t id);
+/* Wakes every call on c (its reader stopped). Needs mu held. */
+void h2_conn_changed_locked(struct h2_conn *c);
+/*
+ * The receiver of d on call has read n more bytes: gives them back to
+ * the stream's window, and to the connection's too under
+ * H2_WINDOW_ON_READ (under H2_WINDOW_ON_ARRIVAL on_data did that).
+ * Needs mu held.
+ */
+void h2_give_back_locked(struct h2_call *call, int d, size_t n);
+/*
+ * Drops what direction d of call has received and not read (an abort, a
+ * reset). On a shared connection what was not given back yet is given
+ * back, so the other calls do not lose the connection's window with it;
+ * a one-call wire's connection ends with its call. Needs mu held.
+ */
+void h2_drop_in_locked(struct h2_call *call, int d);
 enum status h2_conn_create(const struct h2_options *opts, size_t capacity,
                            struct trace *trace, struct h2_conn **out);
 /* As h2_conn_create; socket 1: both ends on a loopback TCP connection. */
 enum status h2_conn_create_on(const struct h2_options *opts, int socket,
                               size_t capacity, struct trace *trace,
                               struct h2_conn **out);
+/* As h2_conn_create for max_calls calls at once (its server says so). */
+enum status h2_conn_create_shared(const struct h2_options *opts,
+                                  int max_calls, size_t capacity,
+                                  struct trace *trace, struct h2_conn **out);
 /* One end (side) on a connected socket fd, the other end a real peer. */
 enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
                                 int side, size_t capacity,
@@ -120,6 +150,33 @@ struct h2_end *h2_local_end(struct h2_conn *c, int side);
 enum status h2_wire_open(void *arg, int socket,
                          const struct wire_params *params, struct wire **out);
 enum status h2_conn_start(struct h2_conn *c);
+/* A new call, on no connection yet (NULL: out of memory). */
+struct h2_call *h2_call_new(const struct wire_params *params);
+/*
+ * The client's HEADERS open call's stream on call->conn and link the call
+ * to it; on a shared connection only while it has room (else
+ * RESOURCE_EXHAUSTED or UNAVAILABLE, why says which).
+ */
+enum status h2_call_open(struct h2_call *call, struct status_detail *why);
+/* Room for one more call on shared c, or why not. Needs mu held. */
+enum status h2_conn_room_locked(struct h2_conn *c, struct status_detail *why);
+/* call is one of its connection's calls now. Needs mu held. */
+void h2_link_call_locked(struct h2_call *call);
+/*
+ * wire_destroy's: frees the call, and its connection when it is the
+ * call's alone, or shared by wire_share and the call was its last.
+ */
+void h2_call_destroy(struct wire *w);
+/* Its recv's waits say, in a deadlock report, which window holds what. */
+void h2_call_describe_shared(struct h2_call *call);
+/*
+ * A send on a shared connection is about to wait: a timeline note with
+ * both windows. Needs mu held.
+ */
+void h2_trace_send_waits(const struct h2_call *call, int d);
+/* wire_share's (h2_connection.c). */
+enum status h2_call_share(struct wire *w, int give_back_on_read,
+                          struct wire_type *out);
 void h2_conn_destroy(struct h2_conn *c);
 void h2_wake_writer_locked(struct h2_conn *c, int side);
 void h2_call_changed_locked(struct h2_call *call);

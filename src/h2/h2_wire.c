@@ -30,6 +30,7 @@
  * Locking: see h2_internal.h.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,7 @@ void h2_respond_locked(struct h2_call *call)
         nghttp2_submit_response(server, call->id, h.nv, h.n, NULL);
     } else {
         h2_response_headers(&h);
-        prd.source.ptr = call;
+        prd.source.ptr = NULL; /* h2_read_source finds the call by its id */
         prd.read_callback = h2_read_source;
         nghttp2_submit_response(server, call->id, h.nv, h.n, &prd);
     }
@@ -183,6 +184,7 @@ static enum status h2_send(struct wire *w, int dir, const void *buf,
         if (st != STATUS_OK || h2_buf_size(&call->out[dir]) < quota)
             break;
         call->write_waits[dir]++;
+        h2_trace_send_waits(call, dir);
         st = sched_cond_timedwait(&call->quota[dir], &c->mu, call->deadline);
     }
     frame_encode_header(hdr, FRAME_FLAG_PLAIN, (uint32_t)len);
@@ -227,14 +229,32 @@ static enum status fill_msg(struct frame_msg *msg, uint8_t flag,
  */
 static void consume_locked(struct h2_call *call, int d, size_t upto)
 {
-    struct h2_conn *c = call->conn;
-
     if (upto <= call->consumed[d])
         return;
-    nghttp2_session_consume(c->ends[1 - d].session, call->id,
-                            upto - call->consumed[d]);
+    h2_give_back_locked(call, d, upto - call->consumed[d]);
     call->consumed[d] = upto;
+}
+
+void h2_give_back_locked(struct h2_call *call, int d, size_t n)
+{
+    struct h2_conn *c = call->conn;
+    nghttp2_session *receiver = c->ends[1 - d].session;
+
+    if (c->opts.policy == H2_WINDOW_ON_ARRIVAL)
+        nghttp2_session_consume_stream(receiver, call->id, n);
+    else
+        nghttp2_session_consume(receiver, call->id, n);
     h2_wake_writer_locked(c, 1 - d);
+}
+
+void h2_drop_in_locked(struct h2_call *call, int d)
+{
+    size_t n = h2_buf_size(&call->in[d]);
+
+    if (call->conn->shared && n > call->consumed[d])
+        h2_give_back_locked(call, d, n - call->consumed[d]);
+    h2_buf_drop(&call->in[d], n);
+    call->consumed[d] = 0;
 }
 
 /*
@@ -387,8 +407,7 @@ static size_t h2_abort(struct wire *w, int dir, enum status reason)
     if (call->aborted[dir] == STATUS_OK) {
         lost = h2_buf_size(&call->out[dir]) + h2_buf_size(&call->in[dir]);
         h2_buf_drop(&call->out[dir], h2_buf_size(&call->out[dir]));
-        h2_buf_drop(&call->in[dir], h2_buf_size(&call->in[dir]));
-        call->consumed[dir] = 0;
+        h2_drop_in_locked(call, dir);
         call->aborted[dir] = reason;
     }
     if (!call->reset_sent && !call->closed && call->id != 0) {
@@ -430,12 +449,47 @@ static struct pipe *h2_pipe(struct wire *w, int dir)
     return call_of(w)->conn->pipes[dir];
 }
 
-static void h2_destroy(struct wire *w)
+/*
+ * A call leaves its shared connection: its stream, if still open there,
+ * is reset (RST_STREAM(CANCEL), as grpc-go's client resets a stream it
+ * is done with), and what it received and did not read goes back to the
+ * windows, so the calls that stay lose nothing with it.
+ */
+static int leave_conn(struct h2_call *call)
 {
-    struct h2_call *call = call_of(w);
+    int last = 0;
+    struct h2_conn *c = call->conn;
+    struct h2_call **p = &c->calls;
+    nghttp2_session *client = c->ends[H2_CLIENT].session;
     int d = 0;
 
-    h2_conn_destroy(call->conn);
+    sched_mutex_lock(&c->mu);
+    while (*p != call)
+        p = &(*p)->next;
+    *p = call->next;
+    c->ncalls--;
+    for (d = 0; d < 2; d++)
+        h2_drop_in_locked(call, d);
+    if (call->id > 0 && nghttp2_session_find_stream(client, call->id) != NULL)
+        nghttp2_submit_rst_stream(client, NGHTTP2_FLAG_NONE, call->id,
+                                  NGHTTP2_CANCEL);
+    h2_wake_writer_locked(c, H2_CLIENT);
+    h2_wake_writer_locked(c, H2_SERVER);
+    last = c->calls == NULL;
+    sched_mutex_unlock(&c->mu);
+    return last;
+}
+
+void h2_call_destroy(struct wire *w)
+{
+    struct h2_call *call = call_of(w);
+    struct h2_conn *c = call->conn;
+    int d = 0;
+
+    if (c != NULL && !c->shared)
+        h2_conn_destroy(c); /* the call's own */
+    else if (c != NULL && leave_conn(call) && c->freed_by_calls)
+        h2_conn_destroy(c);
     for (d = 0; d < 2; d++) {
         h2_buf_free(&call->out[d]);
         h2_buf_free(&call->in[d]);
@@ -456,8 +510,9 @@ static const struct wire_ops h2_ops = {
     .set_deadline = h2_set_deadline,
     .waits = h2_waits,
     .pipe = h2_pipe,
-    .destroy = h2_destroy,
+    .destroy = h2_call_destroy,
     .trailer = h2_wire_received_trailer,
+    .share = h2_call_share,
 };
 
 const struct wire_type h2_wire_type = {"h2", h2_wire_create, NULL};
@@ -481,58 +536,59 @@ static int window_ok(int32_t w)
     return w >= 1; /* int32_t: never above 2^31-1 */
 }
 
-/* The client's HEADERS open the call's stream (id 1 on a new connection). */
-static enum status open_call(struct h2_call *call)
+void h2_link_call_locked(struct h2_call *call)
+{
+    call->next = call->conn->calls;
+    call->conn->calls = call;
+    call->conn->ncalls++;
+}
+
+/*
+ * The client's HEADERS open the call's stream: id 1 on a new connection,
+ * then 3, 5, ... on a shared one.
+ */
+enum status h2_call_open(struct h2_call *call, struct status_detail *why)
 {
     struct h2_conn *c = call->conn;
     struct h2_header_list h;
     nghttp2_data_provider prd;
+    enum status full = STATUS_OK;
     int32_t id = 0;
 
     h2_request_headers(&h, call->timeout_ns);
-    prd.source.ptr = call;
+    prd.source.ptr = NULL; /* h2_read_source finds the call by its id */
     prd.read_callback = h2_read_source;
     sched_mutex_lock(&c->mu);
+    full = c->shared ? h2_conn_room_locked(c, why) : STATUS_OK;
+    if (full != STATUS_OK) {
+        sched_mutex_unlock(&c->mu);
+        return full;
+    }
     id = nghttp2_submit_request(c->ends[H2_CLIENT].session, NULL, h.nv, h.n,
                                 &prd, call);
     if (id > 0) {
         call->id = id;
-        c->call = call;
+        h2_link_call_locked(call);
+        if (c->shared)
+            h2_call_describe_shared(call);
         h2_wake_writer_locked(c, H2_CLIENT);
     }
     sched_mutex_unlock(&c->mu);
-    return id > 0 ? STATUS_OK : STATUS_RESOURCE_EXHAUSTED;
+    if (id <= 0)
+        return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
+                                 "could not open a stream: %s",
+                                 nghttp2_strerror(id));
+    return STATUS_OK;
 }
 
-/*
- * The call's wire: its connection in this process (on the pipes, or on a
- * loopback socket when socket is 1), or, with peer, one end of a
- * connection to a real peer.
- */
-static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
-                             const struct wire_params *params,
-                             struct wire **out)
+/* A new call, not yet on a connection. NULL: out of memory. */
+struct h2_call *h2_call_new(const struct wire_params *params)
 {
-    struct h2_options o = {params->window, params->conn_window};
-    struct h2_call *call = NULL;
-    enum status st = STATUS_OK;
+    struct h2_call *call = calloc(1, sizeof *call);
     int d = 0;
 
-    assert(params != NULL && out != NULL);
-    if (arg != NULL) /* the wire type's own windows come first */
-        o = *(const struct h2_options *)arg;
-    if (o.window == 0)
-        o.window = H2_DEFAULT_WINDOW;
-    if (o.conn_window == 0)
-        o.conn_window = H2_DEFAULT_WINDOW;
-    if (!window_ok(o.window) || !window_ok(o.conn_window) ||
-        (call = calloc(1, sizeof *call)) == NULL) {
-        if (peer != NULL)
-            close(peer->fd);
-        return call == NULL && window_ok(o.window) && window_ok(o.conn_window)
-                   ? STATUS_RESOURCE_EXHAUSTED
-                   : STATUS_INVALID_ARGUMENT;
-    }
+    if (call == NULL)
+        return NULL;
     call->base.ops = &h2_ops;
     call->deadline = SCHED_NO_DEADLINE;
     call->timeout_ns = params->timeout_ns ? params->timeout_ns
@@ -545,6 +601,43 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
         sched_cond_describe(&call->quota[d], describe_quota,
                             &call->quota_wait[d]);
     }
+    return call;
+}
+
+/*
+ * The call's wire: its connection in this process (on the pipes, or on a
+ * loopback socket when socket is 1), or, with peer, one end of a
+ * connection to a real peer. Its connection gives the connection's
+ * window back on read (H2_WINDOW_DEFAULT is H2_WINDOW_ON_READ here).
+ */
+static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
+                             const struct wire_params *params,
+                             struct wire **out)
+{
+    struct h2_options o;
+    struct h2_call *call = NULL;
+    enum status st = STATUS_OK;
+
+    assert(params != NULL && out != NULL);
+    memset(&o, 0, sizeof o);
+    o.window = params->window;
+    o.conn_window = params->conn_window;
+    if (arg != NULL) /* the wire type's own windows come first */
+        o = *(const struct h2_options *)arg;
+    if (o.window == 0)
+        o.window = H2_DEFAULT_WINDOW;
+    if (o.conn_window == 0)
+        o.conn_window = H2_DEFAULT_WINDOW;
+    if (o.policy == H2_WINDOW_DEFAULT)
+        o.policy = H2_WINDOW_ON_READ;
+    if (!window_ok(o.window) || !window_ok(o.conn_window) ||
+        (call = h2_call_new(params)) == NULL) {
+        if (peer != NULL)
+            close(peer->fd);
+        return call == NULL && window_ok(o.window) && window_ok(o.conn_window)
+                   ? STATUS_RESOURCE_EXHAUSTED
+                   : STATUS_INVALID_ARGUMENT;
+    }
     if (peer != NULL)
         st = h2_conn_create_peer(&o, peer->fd, peer->side, params->capacity,
                                  params->trace, &call->conn);
@@ -552,13 +645,17 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
         st = h2_conn_create_on(&o, socket, params->capacity, params->trace,
                                &call->conn);
     if (st == STATUS_OK && peer != NULL && peer->side == H2_SERVER)
-        call->conn->call = call; /* its stream: the peer's first */
+        h2_link_call_locked(call); /* its stream: the peer's first (no
+                                   thread runs yet: no lock needed) */
     else if (st == STATUS_OK)
-        st = open_call(call);
+        st = h2_call_open(call, NULL);
     if (st == STATUS_OK)
         st = h2_conn_start(call->conn);
     if (st != STATUS_OK) {
-        h2_destroy(&call->base);
+        int err = errno; /* a thread's start: why, for the caller */
+
+        h2_call_destroy(&call->base);
+        errno = err;
         return st;
     }
     *out = &call->base;
@@ -635,13 +732,7 @@ int64_t h2_peer_wire_request_timeout(struct wire *w)
 
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w)
 {
-    struct h2_conn *c = call_of(w)->conn;
-    struct h2_frame_counts counts;
-
-    sched_mutex_lock(&c->mu);
-    counts = c->counts;
-    sched_mutex_unlock(&c->mu);
-    return counts;
+    return h2_connection_frame_counts(call_of(w)->conn);
 }
 
 void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
@@ -678,18 +769,5 @@ int h2_wire_received_trailer(struct wire *w, struct status_detail *out)
 size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
                       size_t cap)
 {
-    struct h2_conn *c = call_of(w)->conn;
-    size_t n = 0;
-
-    assert(out != NULL || cap == 0);
-    sched_mutex_lock(&c->mu);
-    n = c->nlog;
-    if (cap > H2_FRAME_LOG_MAX)
-        cap = H2_FRAME_LOG_MAX;
-    if (cap > n)
-        cap = n;
-    if (cap > 0)
-        memcpy(out, c->log, cap * sizeof *out);
-    sched_mutex_unlock(&c->mu);
-    return n;
+    return h2_connection_frames(call_of(w)->conn, out, cap);
 }

@@ -3,7 +3,11 @@
  * stream API.
  *
  * A call on this wire is one HTTP/2 stream on a connection that runs on a
- * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket:
+ * pair of pipes (c2s, s2c), as grpc-go's transport runs on a TCP socket.
+ * h2_wire_type gives each call a connection of its own (stream 1); a
+ * connection made by h2_connection_create (or shared by wire_share)
+ * carries many calls, streams 1, 3, 5, ..., with a stream window each
+ * and the connection's window shared (see h2_window_policy):
  *
  *   stream_send        DATA frames carrying the 5-byte gRPC messages
  *   (call created)     HEADERS: :method POST, :scheme http, :path
@@ -27,16 +31,21 @@
  * the wire) is used up, which it stays while the windows are shut; a
  * recv waits for a whole message in the receive buffer. Windows
  * are updated by hand (nghttp2's no_auto_window_update): only what the
- * application has read is given back, so a slow reader closes its window
- * and its peer's writer waits for WINDOW_UPDATE.
+ * application has read is given back to a stream's window, so a slow
+ * reader closes its window and its peer's writer waits for WINDOW_UPDATE;
+ * the connection's window comes back on read too (a one-call wire) or as
+ * the data arrives (a shared connection's default, grpc-go's).
  *
  * Every lock and wait goes through sched, so the simulator runs the
  * transport too: seeds, replay, explore, deadlock reports and virtual
  * time work on this wire as on the raw one.
  *
  * Where it differs from grpc-go, and what is not done yet:
- *   - One call per connection: the connection is made with the call (the
- *     hub's clients each get their own), so stream ids are always 1.
+ *   - h2_wire_type makes a connection per call (the hub's clients each
+ *     get their own), so its stream ids are always 1; grpc-go's
+ *     ClientConn shares one, as h2_connection_create's does. A call
+ *     beyond SETTINGS_MAX_CONCURRENT_STREAMS is refused at once
+ *     (RESOURCE_EXHAUSTED), where grpc-go's waits for a stream to end.
  *   - The client's final status is what its trailers said (grpc-status,
  *     grpc-message percent-decoded), as in grpc-go.
  *   - When the server ends the call while the client still sends, it
@@ -70,9 +79,39 @@
  */
 #define H2_WRITE_QUOTA 65536
 
+/*
+ * When a receiver gives the connection's window back (the stream's is
+ * given back when the application reads, whatever the policy):
+ *   H2_WINDOW_ON_READ     when the application reads the data too. One
+ *                         call that nobody reads then holds the
+ *                         connection's window, and every other call on
+ *                         the connection starves (the naive policy).
+ *   H2_WINDOW_ON_ARRIVAL  as soon as the data arrives, as grpc-go does
+ *                         (its trInFlow): a call nobody reads is held at
+ *                         its own stream window only.
+ *   H2_WINDOW_DEFAULT     H2_WINDOW_ON_ARRIVAL on a connection made by
+ *                         h2_connection_create; H2_WINDOW_ON_READ on the
+ *                         one-call wire (h2_wire_create), as it always
+ *                         was: with one call per connection it is the
+ *                         only reader either way, and the lessons quote
+ *                         its windows.
+ */
+enum h2_window_policy {
+    H2_WINDOW_DEFAULT = 0,
+    H2_WINDOW_ON_READ = 1,
+    H2_WINDOW_ON_ARRIVAL = 2
+};
+
+/* The calls a shared connection carries at once by default. */
+#define H2_MAX_CALLS 100
+
 struct h2_options {
     int32_t window;      /* each stream's receive window; 0: 65,535 */
     int32_t conn_window; /* the connection's receive window; 0: 65,535 */
+    enum h2_window_policy policy; /* see above; 0: H2_WINDOW_DEFAULT */
+    int32_t max_calls;   /* h2_connection_create: calls at once, its
+                            SETTINGS_MAX_CONCURRENT_STREAMS; 0:
+                            H2_MAX_CALLS */
 };
 
 /*
@@ -150,12 +189,87 @@ int64_t h2_peer_wire_request_timeout(struct wire *w);
  * Returns one of:
  *   STATUS_OK                  *out is the new wire
  *   STATUS_INVALID_ARGUMENT    a window below 1 or above 2^31-1
- *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start;
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not start
+ *                              (errno says why: EAGAIN at a `ulimit -u`);
  *                              *out untouched
  * Free it with wire_destroy (it sends GOAWAY and joins the threads).
  */
 enum status h2_wire_create(void *arg, const struct wire_params *params,
                            struct wire **out);
+
+/* Frames each end has sent, by type (see h2_wire_frame_counts). */
+struct h2_frame_counts {
+    uint64_t sent[2][10]; /* [0] client, [1] server */
+};
+
+/*
+ * A connection that carries many calls, one HTTP/2 stream each (ids 1,
+ * 3, 5, ...), as grpc-go's ClientConn does: its pipes, its four threads
+ * and its two sessions are made once, and each call opens a stream on
+ * it. The windows: each call has its own stream windows (opts->window),
+ * and all of them share the connection's (opts->conn_window), given back
+ * as opts->policy says. The frame log and counts below are the
+ * connection's (every call's frames; a record's stream_id says whose),
+ * h2_wire_windows a call's stream window and the connection's.
+ */
+struct h2_conn;
+
+/*
+ * Creates a connection on two pipes of capacity bytes (0: the pipes'
+ * default), starts its threads and sends the client's preface and
+ * SETTINGS; the server's SETTINGS say SETTINGS_MAX_CONCURRENT_STREAMS
+ * opts->max_calls. opts NULL: the defaults. trace (may be NULL) gets
+ * every call's frames as notes. In SIM mode, call it inside the
+ * simulated run, as its threads are simulated too.
+ * Returns one of:
+ *   STATUS_OK                  *out is the new connection
+ *   STATUS_INVALID_ARGUMENT    a window below 1, or max_calls below 0
+ *   STATUS_RESOURCE_EXHAUSTED  out of memory, or a thread could not
+ *                              start (errno says why); *out untouched
+ */
+enum status h2_connection_create(const struct h2_options *opts,
+                                 size_t capacity, struct trace *trace,
+                                 struct h2_conn **out);
+
+/*
+ * Opens the next call on conn: its request HEADERS on a new stream, from
+ * params only its timeout (the windows, pipes and trace are the
+ * connection's). Never blocks for long.
+ * Returns one of:
+ *   STATUS_OK                  *out is the call's wire
+ *   STATUS_RESOURCE_EXHAUSTED  max_calls calls are open on conn (why
+ *                              says so: destroy one first), or out of
+ *                              memory; *out untouched
+ *   STATUS_UNAVAILABLE         the connection is gone (its reader
+ *                              stopped)
+ * Thread-safe.
+ */
+enum status h2_connection_open(struct h2_conn *conn,
+                               const struct wire_params *params,
+                               struct wire **out, struct status_detail *why);
+
+/*
+ * The wire type whose create is h2_connection_open on conn (why
+ * dropped), for stream_options.wire: each stream_create opens the next
+ * call. Owned by conn.
+ */
+const struct wire_type *h2_connection_wire_type(struct h2_conn *conn);
+
+/* How many calls are open on conn (made, not yet destroyed). */
+int h2_connection_calls(struct h2_conn *conn);
+
+/*
+ * Ends the connection: GOAWAY from both ends, joins its four threads,
+ * frees it. Every call's wire must be destroyed first (asserted). NULL
+ * is a no-op.
+ */
+void h2_connection_destroy(struct h2_conn *conn);
+
+/* h2_wire_frame_counts and h2_wire_frames of the connection itself. */
+struct h2_frame_counts h2_connection_frame_counts(struct h2_conn *conn);
+struct h2_frame_record;
+size_t h2_connection_frames(struct h2_conn *conn,
+                            struct h2_frame_record *out, size_t cap);
 
 /*
  * Counters of the frames each end of w's connection has sent, by frame
@@ -164,9 +278,6 @@ enum status h2_wire_create(void *arg, const struct wire_params *params,
  * counted before anything it causes is seen (a trailers HEADERS before
  * the client's EOF). w must be an h2 wire. Thread-safe.
  */
-struct h2_frame_counts {
-    uint64_t sent[2][10]; /* [0] client, [1] server */
-};
 struct h2_frame_counts h2_wire_frame_counts(struct wire *w);
 
 /*
@@ -193,7 +304,8 @@ struct h2_frame_record {
 
 /*
  * Copies the first frames of w's connection (at most cap, at most
- * H2_FRAME_LOG_MAX), in the order they were received, into out. Returns
+ * H2_FRAME_LOG_MAX), in the order they were received, into out (on a
+ * shared connection every call's: see each record's stream_id). Returns
  * how many were received in all (more than were kept when the log is
  * full). w must be an h2 wire. Thread-safe.
  */
@@ -203,7 +315,7 @@ size_t h2_wire_frames(struct wire *w, struct h2_frame_record *out,
 /*
  * The flow-control windows now, as nghttp2 keeps them: what the sender of
  * direction dir (0 c2s, 1 s2c) may still send on the call's stream and on
- * the connection. w must be an h2 wire. Thread-safe.
+ * the connection (shared with every call on it). w must be an h2 wire. Thread-safe.
  */
 void h2_wire_windows(struct wire *w, int dir, int32_t *stream_window,
                      int32_t *conn_window);

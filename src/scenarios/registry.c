@@ -20,6 +20,7 @@
 #ifdef REGISTRY_EXTRA
 extern const struct scenario REGISTRY_EXTRA;
 #endif
+extern const struct scenario scenario_shared_window; /* shared-window.c */
 
 static const struct scenario *const table[] = {
     &scenario_echo,
@@ -41,6 +42,7 @@ static const struct scenario *const table[] = {
     &scenario_backpressure,
     &scenario_send_after_eof,
     &scenario_hub,
+    &scenario_shared_window,
 #ifdef REGISTRY_EXTRA
     &REGISTRY_EXTRA,
 #endif
