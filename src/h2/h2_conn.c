@@ -530,9 +530,13 @@ static enum status reader_main(void *arg)
 static int owes_peer_locked(struct h2_end *e, int64_t *until)
 {
     struct h2_conn *c = e->conn;
+    const struct h2_call *call = NULL;
+    int open = 0;
 
-    if (c->ends[1 - e->side].session != NULL || c->call == NULL ||
-        c->call->id == 0 || c->call->closed || e->reader_end != STATUS_OK)
+    for (call = c->calls; call != NULL && !open; call = call->next)
+        open = call->id != 0 && !call->closed;
+    if (c->ends[1 - e->side].session != NULL || !open ||
+        e->reader_end != STATUS_OK)
         return 0;
     if (*until == 0)
         *until = sched_now_ns() + (int64_t)H2_DRAIN_MS * 1000000;
