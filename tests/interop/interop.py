@@ -35,10 +35,12 @@ ERROR_TEXT = '50% off: "no" \u00e9t\u00e9'
 WAIT = 20  # seconds, for every wait
 MIB4 = 4 * 1024 * 1024  # gRPC's default receive limit
 failures = []
+checked = [0]
 
 
 def check(case, what, got, want):
     ok = got == want
+    checked[0] += 1
     print(f"{'ok  ' if ok else 'FAIL'} {case}: {what}: {got!r}"
           + ("" if ok else f" (want {want!r})"))
     if not ok:
@@ -505,7 +507,8 @@ def main():
     duplex_client_cancel(duplex)
     duplex_client_sizes(duplex)
     error_cases(duplex)
-    print(f"interop: {len(failures)} failed")
+    print(f"interop: {checked[0] - len(failures)} passed, "
+          f"{len(failures)} failed")
     return 1 if failures else 0
 
 
