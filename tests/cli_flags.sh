@@ -384,6 +384,10 @@ good|0|||explore both-hot --wire h2 --messages 3355 --max-schedules 2
 good|0|||explore both-hot --wire h2 --max-schedules 2
 good|0|||explore one-thread-client --wire h2 --max-schedules 3
 good|0|||run hub --bad-client slow --wire h2 --trace none
+good|0|||run hub --wire h2 --clients 19 --trace none
+usage|run|at most 19 clients (3 threads each, and the connection's 4)||run hub --wire h2 --clients 20
+usage|run|at most 14 clients (4 threads each, and the connection's 4)||run hub --wire h2 --bad-client leave --clients 15
+good|0|||run hub --wire h2 --os --clients 250 --messages 1 --trace none
 usage|run|write quota and window||run hub --bad-client slow --wire h2 --messages 5
 good|0|||run one-thread-client --fix --wire h2 --trace none
 good|0|||run hub --bad-client leave --wire h2 --trace none

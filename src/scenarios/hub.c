@@ -32,9 +32,11 @@
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "core/trace.h"
+#include "core/wire.h"
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
@@ -432,6 +434,33 @@ static int hub_create_bad(struct hub *h, const struct scenario_options *o)
 }
 
 /*
+ * The clients' calls. On a wire with connections (h2), HUB_CALLS_PER_CONN
+ * clients' calls share one connection, as a server's clients multiplex
+ * their calls: the first call of each group makes the connection, the
+ * others open their streams on it (ids 1, 3, 5, ...), with grpc-go's
+ * window policy (the connection's window given back as data arrives, so
+ * a client that stops reading holds only its own stream's window).
+ */
+static enum status hub_create_streams(struct hub *h,
+                                      const struct stream_options *base)
+{
+    struct stream_options so = *base;
+    struct wire_type shared;
+    enum status st = STATUS_OK;
+    int i = 0;
+
+    for (i = 0; i < h->n && st == STATUS_OK; i++) {
+        if (i % HUB_CALLS_PER_CONN == 0)
+            so.wire = base->wire; /* a new connection */
+        st = stream_create(NULL, &so, &h->s[i]);
+        if (st == STATUS_OK && i % HUB_CALLS_PER_CONN == 0 &&
+            wire_share(stream_wire(h->s[i]), 0, &shared) == STATUS_OK)
+            so.wire = &shared; /* the next ones join it */
+    }
+    return st;
+}
+
+/*
  * Sets h up for a run of sc with o: its tables, its n calls and its list
  * of threads; on failure says so in h->starts.why. Whatever it did,
  * hub_free undoes. Returns STATUS_OK or STATUS_RESOURCE_EXHAUSTED.
@@ -442,7 +471,6 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
 {
     struct stream_options so;
     size_t n = 0;
-    size_t i = 0;
 
     memset(h, 0, sizeof *h);
     memset(&so, 0, sizeof so);
@@ -480,9 +508,8 @@ static enum status hub_create(struct hub *h, const struct scenario *sc,
         h->s == NULL || h->next == NULL || h->sent == NULL ||
         h->closed == NULL || h->got == NULL || h->client_end == NULL)
         goto fail;
-    for (i = 0; i < n; i++)
-        if (stream_create(NULL, &so, &h->s[i]) != STATUS_OK)
-            goto fail;
+    if (hub_create_streams(h, &so) != STATUS_OK)
+        goto fail;
     hub_list_threads(h);
     return STATUS_OK;
 fail:
@@ -644,9 +671,19 @@ static enum status run_hub(const struct scenario *sc,
     return st;
 }
 
+int hub_sim_max(const struct scenario_options *o, int each)
+{
+    int conn = o->wire != NULL && strcmp(o->wire->name, "raw") != 0
+                   ? HUB_CONN_THREADS
+                   : 0;
+
+    return (SCHED_SIM_MAX_THREADS - 2 - conn) / each;
+}
+
 /*
  * A simulated hub runs its threads as fibers: at most SCENARIO_HUB_SIM_MAX
- * clients (fewer with a bad client, hub_bad_check).
+ * clients, fewer on h2 (the connection's threads) and with a bad client
+ * (hub_bad_check).
  */
 static enum status check_clients(const struct scenario *sc,
                                  const struct scenario_options *o,
@@ -654,11 +691,14 @@ static enum status check_clients(const struct scenario *sc,
 {
     if (o->bad_client != NULL)
         return hub_bad_check(sc, o, why);
-    if (!o->os && o->clients > SCENARIO_HUB_SIM_MAX)
+    if (!o->os && o->clients > hub_sim_max(o, HUB_THREADS_EACH))
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "a simulated hub has at most %d clients "
-                                 "(3 threads each); use --os for more",
-                                 SCENARIO_HUB_SIM_MAX);
+                                 "(3 threads each%s); use --os for more",
+                                 hub_sim_max(o, HUB_THREADS_EACH),
+                                 hub_sim_max(o, 1) < SCENARIO_HUB_SIM_MAX * 3
+                                     ? ", and the connection's 4"
+                                     : "");
     return STATUS_OK;
 }
 

@@ -33,6 +33,12 @@
 /* ... in a hub with more clients than a simulated run holds
  * (hub_outbox_cap) */
 #define HUB_OUTBOX_MANY 64
+/* On a wire with connections (h2): clients' calls on one connection, at
+   most SETTINGS_MAX_CONCURRENT_STREAMS (100, src/h2) */
+#define HUB_CALLS_PER_CONN 100
+/* The threads a connection of such a wire runs (reader and writer, each
+   end); a simulated run counts them among its SCHED_SIM_MAX_THREADS */
+#define HUB_CONN_THREADS 4
 #define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
 #define HUB_SHUTDOWN_MS                                                        \
     100 /* how long the hub's shutdown waits for a                             \
@@ -116,6 +122,13 @@ struct hub {
     int nannounce, nannounced;
     int returned; /* threads that have returned (under mu) */
 };
+
+/*
+ * The most clients a simulated run of o takes, each with `each` threads,
+ * besides the hub's own 2 and, on a wire with connections, one
+ * connection's HUB_CONN_THREADS.
+ */
+int hub_sim_max(const struct scenario_options *o, int each);
 
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h);

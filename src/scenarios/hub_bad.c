@@ -72,6 +72,12 @@ unsigned hub_outbox_cap(int n)
     return n > HUB_BAD_SIM_MAX ? HUB_OUTBOX_MANY : HUB_OUTBOX;
 }
 
+/* ... fewer on a wire whose connection has threads of its own. */
+static int bad_sim_max(const struct scenario_options *o)
+{
+    return hub_sim_max(o, HUB_BAD_THREADS_EACH);
+}
+
 enum status hub_bad_check(const struct scenario *sc,
                           const struct scenario_options *o,
                           struct status_detail *why)
@@ -91,12 +97,13 @@ enum status hub_bad_check(const struct scenario *sc,
         return status_detail_set(why, STATUS_INVALID_ARGUMENT,
                                  "--bad-client needs --clients 2 or more: "
                                  "someone must see client 1 misbehave");
-    if (!o->os && n > HUB_BAD_SIM_MAX)
+    if (!o->os && n > bad_sim_max(o))
         return status_detail_set(
             why, STATUS_INVALID_ARGUMENT,
             "a simulated hub with --bad-client has at most %d clients "
-            "(4 threads each); use --os for more",
-            HUB_BAD_SIM_MAX);
+            "(4 threads each%s); use --os for more",
+            bad_sim_max(o),
+            bad_sim_max(o) < HUB_BAD_SIM_MAX ? ", and the connection's 4" : "");
     if (bad == HUB_BAD_SLOW &&
         (size_t)(n - 1) * (size_t)m < hub_outbox_cap(n) + 4 + frames)
         return status_detail_set(
