@@ -179,7 +179,7 @@ table() {
     numeric step echo --timeout 1 3600000 3600001 - yes
     numeric step echo --seed 0 9007199254740991 9007199254740992 - yes
     numeric run "echo --wire h2" --window 1 2147483647 2147483648 2097152 yes
-    numeric run "echo --wire h2" --conn-window 1 2147483647 2147483648 2097152 yes
+    numeric run "echo --wire h2" --conn-window 65535 2147483647 2147483648 2097152 yes
     numeric explore "echo --wire h2 --max-schedules 5" --window 1 2147483647 2147483648 2097152
     numeric decode "" --max-recv 0 4294967295 4294967296 4194304 yes
     numeric recall "" --limit 1 100000 100001 - yes
@@ -392,7 +392,8 @@ usage|run|write quota and window||run hub --bad-client slow --wire h2 --messages
 good|0|||run one-thread-client --fix --wire h2 --trace none
 good|0|||run hub --bad-client leave --wire h2 --trace none
 good|0|||run echo --wire h2
-good|0|||run echo --wire=h2 --window 16 --conn-window 16 --trace none
+good|0|||run echo --wire=h2 --window 16 --conn-window 65535 --trace none
+usage|run|it starts at 65535 and only grows (RFC 9113 6.9.2)||run one-thread-client --wire h2 --conn-window 1000
 good|0|||run echo --wire h2 --os --trace none
 good|5|||run forgot-close-send --wire h2
 good|3|||run forgot-close-send --wire h2 --timeout 200

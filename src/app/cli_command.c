@@ -61,9 +61,11 @@ static const struct cli_option options[] = {
     [OPT_WIRE] = {"--wire", CLI_WORD, 0, 0, "raw or h2", "raw h2"},
     [OPT_WINDOW] = {"--window", CLI_BYTES, 1, 2147483647,
                     "bytes from %lld to %lld (2^31-1), e.g. 65535 or 16k"},
-    [OPT_CONN_WINDOW] = {"--conn-window", CLI_BYTES, 1, 2147483647,
-                         "bytes from %lld to %lld (2^31-1), e.g. 65535 or "
-                         "16k"},
+    /* The connection's window starts at 65,535 whatever SETTINGS say
+       (RFC 9113 6.9.2): WINDOW_UPDATE can only make it larger. */
+    [OPT_CONN_WINDOW] = {"--conn-window", CLI_BYTES, 65535, 2147483647,
+                         "bytes from %lld to %lld (2^31-1), e.g. 1m: it "
+                         "starts at 65535 and only grows (RFC 9113 6.9.2)"},
     [OPT_KIND] = {"--kind", CLI_NAME, 0, 0,
                   "a kind of call, e.g. unary (the scenario says which)"},
 
