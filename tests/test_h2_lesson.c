@@ -136,7 +136,8 @@ static enum status one_call_main(void *arg)
 /*
  * The frames from one sender, in order, as letters: S SETTINGS, A its
  * ACK, H HEADERS, T trailers (HEADERS + END_STREAM), D DATA, E DATA +
- * END_STREAM, R RST_STREAM, W WINDOW_UPDATE, G GOAWAY, ? anything else.
+ * END_STREAM, R RST_STREAM, W WINDOW_UPDATE, G GOAWAY, P PING, p its ACK,
+ * ? anything else.
  */
 static void letters(const struct one_call *c, int from, char *out, size_t cap)
 {
@@ -161,6 +162,8 @@ static void letters(const struct one_call *c, int from, char *out, size_t cap)
             l = 'W';
         else if (f->type == NGHTTP2_GOAWAY)
             l = 'G';
+        else if (f->type == NGHTTP2_PING)
+            l = (f->flags & NGHTTP2_FLAG_ACK) ? 'p' : 'P';
         out[k++] = l;
     }
     out[k] = '\0';
@@ -181,17 +184,25 @@ static uint32_t data_bytes(const struct one_call *c, int from)
 /*
  * Fails unless seq (one sender's letters) is SETTINGS, then its frames
  * in the order of pattern: the SETTINGS ACK may come anywhere after the
- * SETTINGS, and the DATA frames are one run of D (at least one).
+ * SETTINGS, and the DATA frames are one run of D (at least one). The
+ * connection's PINGs may come anywhere too, but exactly one of each kind:
+ * the BDP PING this end sent when its first DATA arrived, and the ACK of
+ * the other end's.
  */
 static void assert_sequence(const char *seq, const char *want, int seed)
 {
     char kept[H2_FRAME_LOG_MAX + 1];
     size_t i = 0, k = 0;
-    int acks = 0;
+    int acks = 0, pings = 0, ping_acks = 0;
 
     for (i = 0; seq[i] != '\0'; i++) {
         if (seq[i] == 'A') {
             acks++;
+            continue;
+        }
+        if (seq[i] == 'P' || seq[i] == 'p') {
+            pings += seq[i] == 'P';
+            ping_acks += seq[i] == 'p';
             continue;
         }
         /* Runs of D shrink to one D: how many depends on the schedule. */
@@ -200,10 +211,10 @@ static void assert_sequence(const char *seq, const char *want, int seed)
         kept[k++] = seq[i];
     }
     kept[k] = '\0';
-    if (acks != 1 || strcmp(kept, want) != 0)
-        fail_msg("seed %d: the frames were %s (%d ACK), want S, one ACK, "
-                 "then %s",
-                 seed, seq, acks, want);
+    if (acks != 1 || pings != 1 || ping_acks != 1 || strcmp(kept, want) != 0)
+        fail_msg("seed %d: the frames were %s (%d ACK, %d PING, %d PING "
+                 "ACK), want S, one ACK, one PING, one PING ACK, then %s",
+                 seed, seq, acks, pings, ping_acks, want);
 }
 
 static void test_h2_lesson_one_call_frames_both_ways(void **state)

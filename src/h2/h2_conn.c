@@ -228,6 +228,24 @@ static void reset_arrived_locked(struct h2_call *call, uint32_t code)
     sched_cond_broadcast(&call->changed);
 }
 
+/*
+ * grpc-go's BDP estimator: when the first DATA of a connection arrives, the
+ * receiver sends a PING (with grpc-go's bdpPing data) and times its ACK to
+ * size its windows. duplex sends the PING, so it is on the wire, and
+ * keeps its windows as they are set. Needs mu held.
+ */
+static void bdp_ping_locked(struct h2_end *e, const nghttp2_frame *frame)
+{
+    static const uint8_t bdp_ping[8] = {2, 4, 16, 16, 9, 14, 7, 7};
+
+    if (e->bdp_pinged || frame->hd.type != NGHTTP2_DATA ||
+        frame->hd.length == 0)
+        return;
+    e->bdp_pinged = 1;
+    if (nghttp2_submit_ping(e->session, NGHTTP2_FLAG_NONE, bdp_ping) == 0)
+        h2_wake_writer_locked(e->conn, e->side);
+}
+
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data)
 {
@@ -239,6 +257,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     if (frame->hd.type < 10)
         e->conn->counts.sent[1 - e->side][frame->hd.type]++;
     log_frame(e, frame);
+    bdp_ping_locked(e, frame);
     if (call == NULL)
         return 0;
     if (e->side == H2_SERVER && frame->hd.type == NGHTTP2_HEADERS &&

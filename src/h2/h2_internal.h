@@ -45,6 +45,7 @@ struct h2_end {
     int threads;             /* how many of the two were started */
     enum status reader_end;  /* OK while its reader runs, then why it
                                 stopped (EOF, DEADLOCK, INTERNAL) */
+    int bdp_pinged;          /* its BDP PING is out (see on_frame_recv) */
 };
 
 /*

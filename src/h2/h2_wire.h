@@ -55,10 +55,13 @@
  *   - A send returns once its frame is queued whole, as grpc-go's does, so
  *     two threads sending on one end never interleave their frames on
  *     this wire: the concurrent-senders scenario does not garble here.
- *   - No PING. The timeline shows each frame an end's writer sends as a
- *     note on its lane (type, flags, stream id, length; a RST_STREAM's
- *     or GOAWAY's code, a WINDOW_UPDATE's increment, "trailers"); the
- *     hexdump shows the pipes' bytes, not dissected into frames.
+ *   - PING: each end sends grpc-go's BDP PING when the connection's first
+ *     DATA reaches it, and ACKs the other's; no keepalive PINGs, and the
+ *     BDP estimate grows no window. The timeline shows each frame an
+ *     end's writer sends as a note on its lane (type, flags, stream id,
+ *     length; a RST_STREAM's or GOAWAY's code, a WINDOW_UPDATE's
+ *     increment, "trailers"); the hexdump dissects the pipes' bytes into
+ *     frames (h2_dissect.h).
  *   - On a socket (h2_socket_wire_type) both ends still run in this
  *     process, each on its own end of a loopback TCP connection.
  */
