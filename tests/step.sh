@@ -179,6 +179,21 @@ if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose ' "$tmp/xdg/duplex/step.recor
 else
     not_ok "with XDG_STATE_HOME the record goes to XDG_STATE_HOME/duplex" "exit $rc"
 fi
+# No HOME, no XDG_STATE_HOME (or one that is no absolute path), no
+# DUPLEX_STATE_DIR: no record can be kept, and the session says so, once.
+for env_words in "-u XDG_STATE_HOME -u HOME" "-u HOME XDG_STATE_HOME=rel"; do
+    stepped "$env_words"
+    said=$(grep -c '^no record is kept: ' "$tmp/out")
+    if [ "$rc" = 3 ] && [ "$said" = 1 ] && [ ! -s "$tmp/err" ] &&
+        grep -qxF "no record is kept: no place for the records file: set HOME, XDG_STATE_HOME or DUPLEX_STATE_DIR" "$tmp/out" &&
+        grep -q '^challenge lose reached in ' "$tmp/out" &&
+        ! grep -q 'a new record' "$tmp/out"; then
+        ok "env $env_words: the session says once that no record is kept, and why"
+    else
+        not_ok "env $env_words: the session says once that no record is kept" \
+            "exit $rc, said $said times; $(grep -n 'record' "$tmp/out")"
+    fi
+done
 mkdir -p "$tmp/dir/step.records"
 stepped "DUPLEX_STATE_DIR=$tmp/dir"
 has "a records file that cannot be read: the run goes on and says so" \
@@ -207,6 +222,46 @@ if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose:m=6:c=4096:t=5000 [0-9][0-9]*
     ok "a record's key holds the options of its run (--messages, --capacity, --timeout)"
 else
     not_ok "a record's key holds the options of its run" "exit $rc; $(cat "$tmp/keyed/step.records" 2>&1)"
+fi
+
+# --kind and the wire change the run: the replay line names them, so it
+# runs the same path again, and a record counts for them alone.
+: >"$tmp/empty"
+mkdir -p "$tmp/kinds"
+for opts in "rpc-kinds --kind bidi" "echo --messages 1 --wire h2 --window 100 --conn-window 70000"; do
+    # shellcheck disable=SC2086 # $opts is a scenario and its options
+    within 60 env DUPLEX_STATE_DIR="$tmp/kinds" "$DUPLEX" step $opts \
+        <"$tmp/empty" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    replay=$(sed -n 's/^replay: duplex run //p' "$tmp/out")
+    events "$tmp/out" >"$tmp/stepped"
+    # shellcheck disable=SC2086 # the replay line is words
+    within 60 "$DUPLEX" run $replay --decisions >"$tmp/run" 2>&1
+    events "$tmp/run" >"$tmp/replayed"
+    case " $replay " in
+    *" ${opts#* } --replay "*) named=1 ;;
+    *) named=0 ;;
+    esac
+    if [ "$named" = 1 ] && [ -s "$tmp/stepped" ] && cmp -s "$tmp/stepped" "$tmp/replayed" &&
+        grep -qxF "$(grep '^result: ' "$tmp/out")" "$tmp/run"; then
+        ok "step $opts: the replay line names its options and runs the same path"
+    else
+        not_ok "step $opts: the replay line names its options and runs the same path" \
+            "exit $rc; replay: $(printf '%.100s' "$replay"); $(diff "$tmp/stepped" "$tmp/replayed" | head -n 6)"
+    fi
+done
+if grep -q '^rpc-kinds:reply-first:k=bidi [0-9]' "$tmp/kinds/step.records"; then
+    ok "a record's key holds a --kind that is not the first"
+else
+    not_ok "a record's key holds a --kind that is not the first" "$(cat "$tmp/kinds/step.records")"
+fi
+within 60 env DUPLEX_STATE_DIR="$tmp/kinds" "$DUPLEX" step rpc-kinds --kind unary \
+    <"$tmp/empty" >"$tmp/out" 2>"$tmp/err"
+if grep -q '^challenge reply-first: make ' "$tmp/out" &&
+    ! grep -q '^challenge reply-first: make .*(best: ' "$tmp/out"; then
+    ok "--kind unary (the first kind) is not shown bidi's record"
+else
+    not_ok "--kind unary (the first kind) is not shown bidi's record" "$(grep '^challenge' "$tmp/out")"
 fi
 within 60 "$DUPLEX" step cancel-vs-drain --fix --challenge nope </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?

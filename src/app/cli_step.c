@@ -32,6 +32,7 @@
 #include "app/step_predict.h"
 #include "app/step_records.h"
 #include "app/step_show.h"
+#include "core/wire.h"
 #include "view/colour.h"
 #include "view/timeline.h"
 
@@ -79,7 +80,8 @@ static const char usage_step[] =
     "checked as the run goes. One reached is said with the decisions it\n"
     "took; the fewest are kept in step.records, next to the recall drill's\n"
     "progress ($DUPLEX_STATE_DIR, else $XDG_STATE_HOME/duplex, else\n"
-    "~/.local/state/duplex).\n"
+    "~/.local/state/duplex; with none of the three, none is kept, and the\n"
+    "session says so). Options that change the run have records of their own.\n"
     "\n"
     "On a terminal the screen is redrawn at each decision, in colour; to a\n"
     "file or a pipe (or with NO_COLOR), plain lines, one decision after\n"
@@ -191,22 +193,59 @@ static int pick_goals(struct session *s)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* The records key of goal g in this session (see step_records.h). */
+/* --kind, or NULL when none or the scenario's first (the same run). */
+static const char *kind_named(const struct session *s)
+{
+    const char *k = s->a->opts.kind;
+
+    if (k != NULL && s->sc->kinds != NULL && strcmp(k, s->sc->kinds[0]) == 0)
+        return NULL;
+    return k;
+}
+
+/* Appends printf-style to the string key (cap bytes), cut short to fit. */
+static void key_add(char *key, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void key_add(char *key, size_t cap, const char *fmt, ...)
+{
+    size_t n = strlen(key); /* less than cap: there is room for the NUL */
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(key + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * The records key of goal g in this session (see step_records.h): the
+ * options that change the run are in it, --kind and the wire's last, so
+ * that a raw run's key is what it always was.
+ */
 static void record_key(const struct session *s,
                        const struct scenario_challenge *g, char *key,
                        size_t cap)
 {
-    size_t n = (size_t)snprintf(key, cap, "%s%s:%s", s->sc->name,
-                                s->a->opts.fix ? "--fix" : "", g->name);
+    const struct scenario_options *o = &s->a->opts;
 
-    if (s->a->opts.bad_client != NULL && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":b=%s", s->a->opts.bad_client);
-    if (s->a->opts.messages > 0 && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":m=%d", s->a->opts.messages);
-    if (s->a->opts.capacity > 0 && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":c=%zu", s->a->opts.capacity);
-    if (s->a->opts.timeout_ms > 0 && n < cap)
-        snprintf(key + n, cap - n, ":t=%lld", (long long)s->a->opts.timeout_ms);
+    snprintf(key, cap, "%s%s:%s", s->sc->name, o->fix ? "--fix" : "",
+             g->name);
+    if (o->bad_client != NULL)
+        key_add(key, cap, ":b=%s", o->bad_client);
+    if (o->messages > 0)
+        key_add(key, cap, ":m=%d", o->messages);
+    if (o->capacity > 0)
+        key_add(key, cap, ":c=%zu", o->capacity);
+    if (o->timeout_ms > 0)
+        key_add(key, cap, ":t=%lld", (long long)o->timeout_ms);
+    if (kind_named(s) != NULL)
+        key_add(key, cap, ":k=%s", kind_named(s));
+    if (o->wire != NULL) /* raw is no wire named */
+        key_add(key, cap, ":w=%s", o->wire->name);
+    if (o->window > 0)
+        key_add(key, cap, ":win=%ld", (long)o->window);
+    if (o->conn_window > 0)
+        key_add(key, cap, ":cw=%ld", (long)o->conn_window);
 }
 
 /* " (best: N decisions)", or "", for goal g, into buf. */
@@ -549,6 +588,14 @@ static void print_replay(struct session *s, const char *lead)
         fprintf(s->c->out, " --capacity %zu", o->capacity);
     if (o->timeout_ms > 0)
         fprintf(s->c->out, " --timeout %lld", (long long)o->timeout_ms);
+    if (o->kind != NULL)
+        fprintf(s->c->out, " --kind %s", o->kind);
+    if (o->wire != NULL) /* raw is no wire named */
+        fprintf(s->c->out, " --wire %s", o->wire->name);
+    if (o->window > 0)
+        fprintf(s->c->out, " --window %ld", (long)o->window);
+    if (o->conn_window > 0)
+        fprintf(s->c->out, " --conn-window %ld", (long)o->conn_window);
     fprintf(s->c->out, " --replay %s\n", replay);
     free(replay);
 }
@@ -653,9 +700,10 @@ static int step_session(struct cli *c, const struct step_args *a,
     for (i = 0; i < GOALS_MAX; i++)
         s->reached[i] = -1;
     code = pick_goals(s);
+    /* No place for the records: none is kept, and the first screen says so. */
     if (code == CLI_CONTINUE &&
-        step_records_path(&s->records, &why) != STATUS_OK)
-        s->records = NULL; /* no place for it: records are not kept */
+        step_records_path(&s->records, &why) != STATUS_OK && s->ngoals > 0)
+        notice(s, "no record is kept: %s", why.text);
     if (code == CLI_CONTINUE &&
         step_create(sc, &a->opts, &s->st) != STATUS_OK) {
         fprintf(c->err, "duplex step: out of memory\n");
