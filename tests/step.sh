@@ -115,6 +115,22 @@ else
         "$(cat "$tmp/result")"
 fi
 
+# --seed N: Enter lets seed N choose, so all Enter is `duplex run --seed N`,
+# and not seed 1's run.
+step "$(keys 300 '\n')" chat --seed 7
+events "$tmp/out" >"$tmp/stepped"
+within 60 "$DUPLEX" run chat --seed 7 --decisions >"$tmp/run"
+events "$tmp/run" >"$tmp/replayed"
+within 60 "$DUPLEX" run chat --seed 1 --decisions >"$tmp/run"
+events "$tmp/run" >"$tmp/seed1"
+if grep -q '^seed 7 chooses on Enter' "$tmp/out" && [ -s "$tmp/stepped" ] &&
+    cmp -s "$tmp/stepped" "$tmp/replayed" && ! cmp -s "$tmp/stepped" "$tmp/seed1"; then
+    ok "step chat --seed 7, Enter at every decision: the run of --seed 7"
+else
+    not_ok "step chat --seed 7, Enter at every decision: the run of --seed 7" \
+        "$(diff "$tmp/stepped" "$tmp/replayed" | head -n 6)"
+fi
+
 # ---- undo ---------------------------------------------------------------------
 
 step '1\n\n\nu\nu\nq\n' echo
@@ -181,7 +197,8 @@ else
 fi
 # No HOME, no XDG_STATE_HOME (or one that is no absolute path), no
 # DUPLEX_STATE_DIR: no record can be kept, and the session says so, once.
-for env_words in "-u XDG_STATE_HOME -u HOME" "-u HOME XDG_STATE_HOME=rel"; do
+for env_words in "-u XDG_STATE_HOME -u HOME" "-u HOME XDG_STATE_HOME=rel" \
+    "-u XDG_STATE_HOME HOME="; do
     stepped "$env_words"
     said=$(grep -c '^no record is kept: ' "$tmp/out")
     if [ "$rc" = 3 ] && [ "$said" = 1 ] && [ ! -s "$tmp/err" ] &&
@@ -202,6 +219,39 @@ has "a records file that cannot be read: the run goes on and says so" \
 stepped "DUPLEX_STATE_DIR=$tmp/plain/sub"
 has "a records folder that cannot be made: the run goes on and says so" \
     "(the record could not be kept: cannot make $tmp/plain/sub: Not a directory)"
+stepped "DUPLEX_STATE_DIR=$tmp/plain/sub/deeper"
+has "a records folder whose parent cannot be made: the run goes on and says which" \
+    "(the record could not be kept: cannot make $tmp/plain/sub: Not a directory)"
+mkdir -p "$tmp/locked/step.records.lock"
+stepped "DUPLEX_STATE_DIR=$tmp/locked"
+if [ "$rc" = 3 ] && [ ! -e "$tmp/locked/step.records" ] &&
+    grep -qxF "(the record could not be kept: cannot lock $tmp/locked/step.records.lock: Is a directory)" "$tmp/out"; then
+    ok "a lock file that cannot be taken: nothing is written, and the run says why"
+else
+    not_ok "a lock file that cannot be taken: nothing is written" "exit $rc; $(ls "$tmp/locked")"
+fi
+# A record of no number, on a last line with no end: replaced, and the
+# file ends with its line's end.
+mkdir -p "$tmp/last"
+printf '# mine\ncancel-vs-drain:lose -5 -' >"$tmp/last/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/last"
+has "a record that is no number counts as none" "a new record for lose"
+if [ "$(sed -n 1p "$tmp/last/step.records")" = "# mine" ] &&
+    [ "$(wc -l <"$tmp/last/step.records")" = 2 ] &&
+    grep -q '^cancel-vs-drain:lose [0-9][0-9]* [0-9:,]*$' "$tmp/last/step.records"; then
+    ok "a last line with no end: its record is replaced, the line before kept"
+else
+    not_ok "a last line with no end: its record is replaced" "$(cat "$tmp/last/step.records")"
+fi
+printf 'other 3 -' >"$tmp/last/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/last"
+if [ "$(sed -n 1p "$tmp/last/step.records")" = "other 3 -" ] &&
+    [ "$(wc -l <"$tmp/last/step.records")" = 2 ]; then
+    ok "a new record after a last line with no end goes on a line of its own"
+else
+    not_ok "a new record after a last line with no end goes on a line of its own" \
+        "$(cat "$tmp/last/step.records")"
+fi
 mkdir -p "$tmp/odd"
 printf 'a line of no record\ncancel-vs-drain:lose many\n:x 1\n' >"$tmp/odd/step.records"
 stepped "DUPLEX_STATE_DIR=$tmp/odd"

@@ -1047,6 +1047,56 @@ static void test_step_cli_options_in_the_key_and_the_replay(void **state)
     cli_done(&r, dir);
 }
 
+/*
+ * --help and bad command lines: the usage on stdout (exit 0), or one line
+ * saying what is wrong and where to look (exit 2), and no session.
+ */
+static void test_step_cli_help_and_bad_flags(void **state)
+{
+    static const struct {
+        const char *args[4];
+        const char *err;
+    } bad[] = {
+        {{"step", "echo", "--seed", "x"},
+         "duplex step: --seed wants a whole number from 0 to "},
+        {{"step", "echo", "chat", NULL},
+         "duplex step: one scenario at a time ('echo' and 'chat')\n"},
+        {{"step", "echo", "--challenge", "nope"},
+         "duplex step: echo has no challenge 'nope'; its challenges: "
+         "closed-first, recv-waits\n"},
+        {{"step", "echo", "--kind", "bidi"},
+         "duplex step: --kind is for the rpc-kinds scenario\n"},
+        {{"step", "rpc-kinds", "--kind", "sideways"},
+         "duplex step: rpc-kinds's --kind is unary, server, client or bidi, "
+         "not 'sideways'\n"},
+        {{"step", "no-such", NULL}, "duplex step: no scenario 'no-such'"},
+    };
+    struct cli_run r;
+    char dir[256];
+    size_t i = 0;
+
+    (void)state;
+    step_cli(&r, "", dir, sizeof dir,
+             (const char *[]){"step", "--help", NULL});
+    assert_int_equal(r.code, 0);
+    assert_int_equal(r.err.len, 0);
+    assert_has(r.out.text, "usage: duplex step SCENARIO [options]\n");
+    assert_has(r.out.text, "with none of the three, none is kept, and the\n"
+                           "session says so)");
+    cli_done(&r, dir);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[6] = {NULL};
+
+        memcpy(args, bad[i].args, sizeof bad[i].args);
+        step_cli(&r, "", dir, sizeof dir, args);
+        assert_int_equal(r.code, 2);
+        assert_int_equal(r.out.len, 0);
+        assert_has(r.err.text, bad[i].err);
+        assert_has(r.err.text, "Try 'duplex step --help'.\n");
+        cli_done(&r, dir);
+    }
+}
+
 static void test_step_cli_usage_errors(void **state)
 {
     struct cli_run r;
@@ -1112,6 +1162,7 @@ int main(void)
         cmocka_unit_test(
             test_step_cli_predict_asks_at_r_and_at_the_end_of_input),
         cmocka_unit_test(test_step_cli_options_in_the_key_and_the_replay),
+        cmocka_unit_test(test_step_cli_help_and_bad_flags),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,8 +240,9 @@ static void record_key(const struct session *s,
         key_add(key, cap, ":t=%lld", (long long)o->timeout_ms);
     if (kind_named(s) != NULL)
         key_add(key, cap, ":k=%s", kind_named(s));
-    if (o->wire != NULL) /* raw is no wire named */
-        key_add(key, cap, ":w=%s", o->wire->name);
+    if (o->wire == NULL) /* raw is no wire named, and has no windows */
+        return;
+    key_add(key, cap, ":w=%s", o->wire->name);
     if (o->window > 0)
         key_add(key, cap, ":win=%ld", (long)o->window);
     if (o->conn_window > 0)
