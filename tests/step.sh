@@ -252,6 +252,19 @@ else
     not_ok "a new record after a last line with no end goes on a line of its own" \
         "$(cat "$tmp/last/step.records")"
 fi
+# A NUL byte: the lines after it cannot be read, so nothing is saved over
+# them.
+mkdir -p "$tmp/nul"
+printf 'x:a 5 -\n\000junk\nkeep:me 3 1:1\n' >"$tmp/nul/step.records"
+cp "$tmp/nul/step.records" "$tmp/nul.before"
+stepped "DUPLEX_STATE_DIR=$tmp/nul"
+if [ "$rc" = 3 ] && cmp -s "$tmp/nul/step.records" "$tmp/nul.before" &&
+    grep -qxF "(the record could not be kept: cannot read $tmp/nul/step.records: byte 8 is a NUL, so it is no text file (it is left as it is))" "$tmp/out"; then
+    ok "a records file with a NUL byte: left byte for byte, and the run says why"
+else
+    not_ok "a records file with a NUL byte: left byte for byte" \
+        "exit $rc; $(od -c "$tmp/nul/step.records" | head -n 4)"
+fi
 mkdir -p "$tmp/odd"
 printf 'a line of no record\ncancel-vs-drain:lose many\n:x 1\n' >"$tmp/odd/step.records"
 stepped "DUPLEX_STATE_DIR=$tmp/odd"

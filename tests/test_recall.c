@@ -2810,6 +2810,48 @@ static void test_recall_cli_without_home_says_where_to_point(void **state)
     run_free(&r);
 }
 
+/* A lesson directory named with a '/' at its end: paths get no second one. */
+static void test_recall_deck_of_a_directory_ending_in_a_slash(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *d = NULL;
+    char dir[400];
+
+    put(f->lessons, "day-1.md", day1);
+    snprintf(dir, sizeof dir, "%s/", f->lessons);
+    d = load_expecting(dir, "{}day-1.md:24: a card outside the '## Active "
+                            "Recall' section; card skipped\n");
+    assert_int_equal(d->count, 2);
+    recall_deck_destroy(d);
+}
+
+/*
+ * PATH.new broken after the load (a link to itself: it cannot even be
+ * opened): the save says so, saves nothing, and does not claim the file
+ * was half read.
+ */
+static void test_recall_state_save_stops_at_a_new_file_it_cannot_open(
+    void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = state_of(f, "a#1 1 5\n");
+    struct status_detail why;
+    char path[400], *text = NULL;
+
+    snprintf(path, sizeof path, "%s.new", f->state);
+    assert_int_equal(symlink(path, path), 0);
+    recall_state_grade(s, "b#1", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_UNAVAILABLE);
+    assert_has(why.text, "cannot save ");
+    assert_has(why.text, "recall.state.new: Too many levels of symbolic "
+                         "links");
+    assert_null(strstr(why.text, "read again whole"));
+    text = slurp(f->state);
+    assert_string_equal(text, "a#1 1 5\n");
+    free(text);
+    recall_state_destroy(s);
+}
+
 /* A lesson of n cards "Question 00".."Question <n-1>" in dir/x.md. */
 static void put_questions(const char *dir, int n)
 {
@@ -3025,6 +3067,8 @@ int main(void)
         T(test_recall_state_reports_more_edited_lines),
         T(test_recall_state_escapes_all_but_well_formed_utf8),
         T(test_recall_cli_without_home_says_where_to_point),
+        T(test_recall_deck_of_a_directory_ending_in_a_slash),
+        T(test_recall_state_save_stops_at_a_new_file_it_cannot_open),
     };
 #undef T
 

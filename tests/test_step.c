@@ -1097,6 +1097,44 @@ static void test_step_cli_help_and_bad_flags(void **state)
     }
 }
 
+/*
+ * A record's replay is the run's whole replay string, however long (here
+ * over 4096 characters): the one the session prints, so it runs the path
+ * again.
+ */
+static void test_step_cli_a_record_keeps_a_long_replay_whole(void **state)
+{
+    struct cli_run r;
+    char dir[256];
+    char path[512];
+    static char kept[65536];
+    const char *printed = NULL;
+    struct status_detail why;
+    long best = -1;
+    size_t n = 0;
+
+    (void)state;
+    step_cli(&r, "r\n", dir, sizeof dir,
+             (const char *[]){"step", "echo", "--messages", "200",
+                              "--challenge", "recv-waits", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "a new record for recv-waits\n");
+    printed = strstr(r.out.text, "\nreplay: duplex run echo --messages 200 "
+                                 "--replay ");
+    assert_non_null(printed);
+    printed = strstr(printed, "--replay ") + strlen("--replay ");
+    n = strcspn(printed, "\n");
+    assert_true(n > 4096);
+    snprintf(path, sizeof path, "%s/%s", dir, STEP_RECORDS_FILE);
+    assert_int_equal(step_records_get(path, "echo:recv-waits:m=200", &best,
+                                      kept, sizeof kept, &why),
+                     STATUS_OK);
+    assert_true(best > 0);
+    assert_int_equal(strlen(kept), n);
+    assert_memory_equal(kept, printed, n);
+    cli_done(&r, dir);
+}
+
 static void test_step_cli_usage_errors(void **state)
 {
     struct cli_run r;
@@ -1163,6 +1201,7 @@ int main(void)
             test_step_cli_predict_asks_at_r_and_at_the_end_of_input),
         cmocka_unit_test(test_step_cli_options_in_the_key_and_the_replay),
         cmocka_unit_test(test_step_cli_help_and_bad_flags),
+        cmocka_unit_test(test_step_cli_a_record_keeps_a_long_replay_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

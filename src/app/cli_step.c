@@ -283,12 +283,26 @@ static void notice(struct session *s, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * The run's replay string whole, however long: a new string, or NULL when
+ * out of memory. A decision is at most 12 characters ("9999999:15,").
+ */
+static char *replay_text(const struct session *s)
+{
+    size_t cap = step_result(s->st)->sim.ndecisions * 12 + 2;
+    char *replay = malloc(cap);
+
+    if (replay != NULL)
+        step_replay(s->st, replay, cap);
+    return replay;
+}
+
 /* Goal g was reached in at decisions: say so, and keep the record. */
 static void reached(struct session *s, const struct scenario_challenge *g,
                     long at)
 {
     char key[STEP_RECORD_KEY_MAX];
-    char replay[4096];
+    char *replay = NULL;
     struct status_detail why;
     long before = -1;
 
@@ -298,9 +312,11 @@ static void reached(struct session *s, const struct scenario_challenge *g,
     if (s->records == NULL)
         return;
     record_key(s, g, key, sizeof key);
-    step_replay(s->st, replay, sizeof replay);
-    if (step_records_put(s->records, key, at, replay, &before, &why) !=
-        STATUS_OK)
+    replay = replay_text(s);
+    if (replay == NULL)
+        notice(s, "(the record could not be kept: out of memory)");
+    else if (step_records_put(s->records, key, at, replay, &before, &why) !=
+             STATUS_OK)
         notice(s, "(the record could not be kept: %s)", why.text);
     else if (before < 0)
         notice(s, "a new record for %s", g->name);
@@ -309,6 +325,7 @@ static void reached(struct session *s, const struct scenario_challenge *g,
     else
         notice(s, "your record for %s: %ld decision%s", g->name, before,
                before == 1 ? "" : "s");
+    free(replay);
 }
 
 /* Checks every goal against what the run has shown so far. */
@@ -573,12 +590,10 @@ static void print_result(struct session *s, const struct scenario_result *r,
 static void print_replay(struct session *s, const char *lead)
 {
     const struct scenario_options *o = &s->a->opts;
-    size_t cap = step_result(s->st)->sim.ndecisions * 12 + 2;
-    char *replay = malloc(cap);
+    char *replay = replay_text(s);
 
     if (replay == NULL)
         return;
-    step_replay(s->st, replay, cap);
     fprintf(s->c->out, "%sduplex run %s%s", lead, s->sc->name,
             o->fix ? " --fix" : "");
     if (o->bad_client != NULL)

@@ -22,7 +22,8 @@
  *   directory, flushed to disk and renamed over the old one, with the old
  *   one's permissions (0600 for a new file). A crash leaves the old file
  *   or the new one, and two sessions at once lose no record. A file that
- *   cannot be read whole is left alone: nothing is saved over it.
+ *   cannot be read whole, or that holds a NUL byte (no line after it
+ *   could be kept), is left alone: nothing is saved over it.
  */
 #ifndef STEP_RECORDS_H
 #define STEP_RECORDS_H
