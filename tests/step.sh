@@ -115,6 +115,22 @@ else
         "$(cat "$tmp/result")"
 fi
 
+# --seed N: Enter lets seed N choose, so all Enter is `duplex run --seed N`,
+# and not seed 1's run.
+step "$(keys 300 '\n')" chat --seed 7
+events "$tmp/out" >"$tmp/stepped"
+within 60 "$DUPLEX" run chat --seed 7 --decisions >"$tmp/run"
+events "$tmp/run" >"$tmp/replayed"
+within 60 "$DUPLEX" run chat --seed 1 --decisions >"$tmp/run"
+events "$tmp/run" >"$tmp/seed1"
+if grep -q '^seed 7 chooses on Enter' "$tmp/out" && [ -s "$tmp/stepped" ] &&
+    cmp -s "$tmp/stepped" "$tmp/replayed" && ! cmp -s "$tmp/stepped" "$tmp/seed1"; then
+    ok "step chat --seed 7, Enter at every decision: the run of --seed 7"
+else
+    not_ok "step chat --seed 7, Enter at every decision: the run of --seed 7" \
+        "$(diff "$tmp/stepped" "$tmp/replayed" | head -n 6)"
+fi
+
 # ---- undo ---------------------------------------------------------------------
 
 step '1\n\n\nu\nu\nq\n' echo
@@ -179,6 +195,22 @@ if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose ' "$tmp/xdg/duplex/step.recor
 else
     not_ok "with XDG_STATE_HOME the record goes to XDG_STATE_HOME/duplex" "exit $rc"
 fi
+# No HOME, no XDG_STATE_HOME (or one that is no absolute path), no
+# DUPLEX_STATE_DIR: no record can be kept, and the session says so, once.
+for env_words in "-u XDG_STATE_HOME -u HOME" "-u HOME XDG_STATE_HOME=rel" \
+    "-u XDG_STATE_HOME HOME="; do
+    stepped "$env_words"
+    said=$(grep -c '^no record is kept: ' "$tmp/out")
+    if [ "$rc" = 3 ] && [ "$said" = 1 ] && [ ! -s "$tmp/err" ] &&
+        grep -qxF "no record is kept: no place for the records file: set HOME, XDG_STATE_HOME or DUPLEX_STATE_DIR" "$tmp/out" &&
+        grep -q '^challenge lose reached in ' "$tmp/out" &&
+        ! grep -q 'a new record' "$tmp/out"; then
+        ok "env $env_words: the session says once that no record is kept, and why"
+    else
+        not_ok "env $env_words: the session says once that no record is kept" \
+            "exit $rc, said $said times; $(grep -n 'record' "$tmp/out")"
+    fi
+done
 mkdir -p "$tmp/dir/step.records"
 stepped "DUPLEX_STATE_DIR=$tmp/dir"
 has "a records file that cannot be read: the run goes on and says so" \
@@ -187,6 +219,52 @@ has "a records file that cannot be read: the run goes on and says so" \
 stepped "DUPLEX_STATE_DIR=$tmp/plain/sub"
 has "a records folder that cannot be made: the run goes on and says so" \
     "(the record could not be kept: cannot make $tmp/plain/sub: Not a directory)"
+stepped "DUPLEX_STATE_DIR=$tmp/plain/sub/deeper"
+has "a records folder whose parent cannot be made: the run goes on and says which" \
+    "(the record could not be kept: cannot make $tmp/plain/sub: Not a directory)"
+mkdir -p "$tmp/locked/step.records.lock"
+stepped "DUPLEX_STATE_DIR=$tmp/locked"
+if [ "$rc" = 3 ] && [ ! -e "$tmp/locked/step.records" ] &&
+    grep -qxF "(the record could not be kept: cannot lock $tmp/locked/step.records.lock: Is a directory)" "$tmp/out"; then
+    ok "a lock file that cannot be taken: nothing is written, and the run says why"
+else
+    not_ok "a lock file that cannot be taken: nothing is written" "exit $rc; $(ls "$tmp/locked")"
+fi
+# A record of no number, on a last line with no end: replaced, and the
+# file ends with its line's end.
+mkdir -p "$tmp/last"
+printf '# mine\ncancel-vs-drain:lose -5 -' >"$tmp/last/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/last"
+has "a record that is no number counts as none" "a new record for lose"
+if [ "$(sed -n 1p "$tmp/last/step.records")" = "# mine" ] &&
+    [ "$(wc -l <"$tmp/last/step.records")" = 2 ] &&
+    grep -q '^cancel-vs-drain:lose [0-9][0-9]* [0-9:,]*$' "$tmp/last/step.records"; then
+    ok "a last line with no end: its record is replaced, the line before kept"
+else
+    not_ok "a last line with no end: its record is replaced" "$(cat "$tmp/last/step.records")"
+fi
+printf 'other 3 -' >"$tmp/last/step.records"
+stepped "DUPLEX_STATE_DIR=$tmp/last"
+if [ "$(sed -n 1p "$tmp/last/step.records")" = "other 3 -" ] &&
+    [ "$(wc -l <"$tmp/last/step.records")" = 2 ]; then
+    ok "a new record after a last line with no end goes on a line of its own"
+else
+    not_ok "a new record after a last line with no end goes on a line of its own" \
+        "$(cat "$tmp/last/step.records")"
+fi
+# A NUL byte: the lines after it cannot be read, so nothing is saved over
+# them.
+mkdir -p "$tmp/nul"
+printf 'x:a 5 -\n\000junk\nkeep:me 3 1:1\n' >"$tmp/nul/step.records"
+cp "$tmp/nul/step.records" "$tmp/nul.before"
+stepped "DUPLEX_STATE_DIR=$tmp/nul"
+if [ "$rc" = 3 ] && cmp -s "$tmp/nul/step.records" "$tmp/nul.before" &&
+    grep -qxF "(the record could not be kept: cannot read $tmp/nul/step.records: byte 8 is a NUL, so it is no text file (it is left as it is))" "$tmp/out"; then
+    ok "a records file with a NUL byte: left byte for byte, and the run says why"
+else
+    not_ok "a records file with a NUL byte: left byte for byte" \
+        "exit $rc; $(od -c "$tmp/nul/step.records" | head -n 4)"
+fi
 mkdir -p "$tmp/odd"
 printf 'a line of no record\ncancel-vs-drain:lose many\n:x 1\n' >"$tmp/odd/step.records"
 stepped "DUPLEX_STATE_DIR=$tmp/odd"
@@ -207,6 +285,46 @@ if [ "$rc" = 3 ] && grep -q '^cancel-vs-drain:lose:m=6:c=4096:t=5000 [0-9][0-9]*
     ok "a record's key holds the options of its run (--messages, --capacity, --timeout)"
 else
     not_ok "a record's key holds the options of its run" "exit $rc; $(cat "$tmp/keyed/step.records" 2>&1)"
+fi
+
+# --kind and the wire change the run: the replay line names them, so it
+# runs the same path again, and a record counts for them alone.
+: >"$tmp/empty"
+mkdir -p "$tmp/kinds"
+for opts in "rpc-kinds --kind bidi" "echo --messages 1 --wire h2 --window 100 --conn-window 70000"; do
+    # shellcheck disable=SC2086 # $opts is a scenario and its options
+    within 60 env DUPLEX_STATE_DIR="$tmp/kinds" "$DUPLEX" step $opts \
+        <"$tmp/empty" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    replay=$(sed -n 's/^replay: duplex run //p' "$tmp/out")
+    events "$tmp/out" >"$tmp/stepped"
+    # shellcheck disable=SC2086 # the replay line is words
+    within 60 "$DUPLEX" run $replay --decisions >"$tmp/run" 2>&1
+    events "$tmp/run" >"$tmp/replayed"
+    case " $replay " in
+    *" ${opts#* } --replay "*) named=1 ;;
+    *) named=0 ;;
+    esac
+    if [ "$named" = 1 ] && [ -s "$tmp/stepped" ] && cmp -s "$tmp/stepped" "$tmp/replayed" &&
+        grep -qxF "$(grep '^result: ' "$tmp/out")" "$tmp/run"; then
+        ok "step $opts: the replay line names its options and runs the same path"
+    else
+        not_ok "step $opts: the replay line names its options and runs the same path" \
+            "exit $rc; replay: $(printf '%.100s' "$replay"); $(diff "$tmp/stepped" "$tmp/replayed" | head -n 6)"
+    fi
+done
+if grep -q '^rpc-kinds:reply-first:k=bidi [0-9]' "$tmp/kinds/step.records"; then
+    ok "a record's key holds a --kind that is not the first"
+else
+    not_ok "a record's key holds a --kind that is not the first" "$(cat "$tmp/kinds/step.records")"
+fi
+within 60 env DUPLEX_STATE_DIR="$tmp/kinds" "$DUPLEX" step rpc-kinds --kind unary \
+    <"$tmp/empty" >"$tmp/out" 2>"$tmp/err"
+if grep -q '^challenge reply-first: make ' "$tmp/out" &&
+    ! grep -q '^challenge reply-first: make .*(best: ' "$tmp/out"; then
+    ok "--kind unary (the first kind) is not shown bidi's record"
+else
+    not_ok "--kind unary (the first kind) is not shown bidi's record" "$(grep '^challenge' "$tmp/out")"
 fi
 within 60 "$DUPLEX" step cancel-vs-drain --fix --challenge nope </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?

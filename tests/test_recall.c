@@ -2650,6 +2650,208 @@ static void test_recall_state_unreadable_new_file_fails(void **state)
     recall_state_destroy(s);
 }
 
+/*
+ * A save that cannot keep the .bak of a file with bad lines saves nothing:
+ * the drill says why and exits 1, and the file keeps every line it had,
+ * the bad ones too, byte for byte.
+ */
+static void test_recall_cli_a_bak_that_cannot_be_kept_saves_nothing(
+    void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    static const char text[] = "# mine\nnot a line\n";
+    char bak[400], want[1024];
+    char *now = NULL;
+
+    put(f->lessons, "day-2.md", day2);
+    assert_int_equal(recall_state_prepare(f->state, NULL), STATUS_OK);
+    put(f->root, "state/recall.state", text);
+    snprintf(bak, sizeof bak, "%s.bak", f->state);
+    assert_int_equal(mkdir(bak, 0700), 0);
+    recall(&r, "\ng\n", (const char *[]){"--lessons", f->lessons, NULL});
+    assert_int_equal(r.code, 1);
+    snprintf(want, sizeof want,
+             "duplex recall: cannot save %s: Is a directory\n", bak);
+    assert_has(r.err, want);
+    now = slurp(f->state);
+    assert_string_equal(now, text);
+    free(now);
+    run_free(&r);
+}
+
+/*
+ * A lock file that cannot be taken (here a directory in its place) is
+ * named in what the drill says, and nothing is saved.
+ */
+static void test_recall_cli_a_lock_that_cannot_be_taken_is_named(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+    char lock[400], want[1024];
+    char *now = NULL;
+
+    put(f->lessons, "day-2.md", day2);
+    assert_int_equal(recall_state_prepare(f->state, NULL), STATUS_OK);
+    put(f->root, "state/recall.state", "a#1 1 5\n");
+    snprintf(lock, sizeof lock, "%s.lock", f->state);
+    assert_int_equal(mkdir(lock, 0700), 0);
+    recall(&r, "\ng\n", (const char *[]){"--lessons", f->lessons, NULL});
+    assert_int_equal(r.code, 1);
+    snprintf(want, sizeof want,
+             "duplex recall: cannot lock %s: Is a directory\n", lock);
+    assert_has(r.err, want);
+    now = slurp(f->state);
+    assert_string_equal(now, "a#1 1 5\n");
+    free(now);
+    run_free(&r);
+}
+
+/*
+ * More lines a learner's edit can leave: a box of many digits (quoted cut
+ * short), and in PATH.new blank lines and a card's second line (the first
+ * counts); none of them stops the load.
+ */
+static void test_recall_state_reports_more_edited_lines(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct status_detail why;
+    struct sink w;
+
+    assert_int_equal(recall_state_prepare(f->state, &why), STATUS_OK);
+    put(f->root, "state/recall.state",
+        "box#long 123456789012345678901234 5\n"
+        "box#9 9 5\n"
+        "a#1 1 20001\n");
+    put(f->root, "state/recall.state.new",
+        "\n"
+        "   \n"
+        "20000 a#1\n"
+        "19999 a#1\n");
+    sink_open(&w);
+    assert_int_equal(recall_state_load(f->state, w.f, &s, &why), STATUS_OK);
+    sink_text(&w);
+    assert_text(w.text,
+                "{}:1: the box is 1 to 5, not '12345678901234567890'; line "
+                "skipped\n"
+                "{}:2: the box is 1 to 5, not '9'; line skipped\n",
+                f->state);
+    sink_free(&w);
+    assert_int_equal(s->count, 1);
+    assert_int_equal(recall_state_find(s, "a#1")->first, 20000);
+    assert_int_equal(recall_state_new_on(s, 20000), 1);
+    assert_int_equal(recall_state_new_on(s, 19999), 0);
+    recall_state_destroy(s);
+}
+
+/*
+ * UTF-8 that a terminal shows goes out as it is (3 and 4 bytes, the last
+ * code points before the surrogates and U+10FFFF); what is not UTF-8 goes
+ * out as \xNN: C1 controls, overlong forms, surrogates, past U+10FFFF, a
+ * byte no character starts with.
+ */
+static void test_recall_state_escapes_all_but_well_formed_utf8(void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = NULL;
+    struct status_detail why;
+    struct sink w;
+
+    assert_int_equal(recall_state_prepare(f->state, &why), STATUS_OK);
+    put(f->root, "state/recall.state",
+        "ok \xe2\x82\xac\xed\x9f\xbf\xf4\x8f\xbf\xbf\xf0\x90\x80\x80\n"
+        "c1 \xc2\x80\n"
+        "long3 \xe0\x80\xaf\n"
+        "surrogate \xed\xa0\x80\n"
+        "long4 \xf0\x80\x80\xaf\n"
+        "past \xf4\x90\x80\x80\n"
+        "lead \xf5\x80\n");
+    sink_open(&w);
+    assert_int_equal(recall_state_load(f->state, w.f, &s, &why), STATUS_OK);
+    sink_text(&w);
+    assert_text(w.text,
+                "{}:1: a line reads 'CARD-ID BOX DUE-DAY', not 'ok "
+                "\xe2\x82\xac\xed\x9f\xbf\xf4\x8f\xbf\xbf\xf0\x90\x80\x80'; "
+                "line skipped\n"
+                "{}:2: a line reads 'CARD-ID BOX DUE-DAY', not 'c1 "
+                "\\xc2\\x80'; line skipped\n"
+                "{}:3: a line reads 'CARD-ID BOX DUE-DAY', not 'long3 "
+                "\\xe0\\x80\\xaf'; line skipped\n"
+                "{}:4: a line reads 'CARD-ID BOX DUE-DAY', not 'surrogate "
+                "\\xed\\xa0\\x80'; line skipped\n"
+                "{}:5: a line reads 'CARD-ID BOX DUE-DAY', not 'long4 "
+                "\\xf0\\x80\\x80\\xaf'; line skipped\n"
+                "{}:6: a line reads 'CARD-ID BOX DUE-DAY', not 'past "
+                "\\xf4\\x90\\x80\\x80'; line skipped\n"
+                "{}:7: a line reads 'CARD-ID BOX DUE-DAY', not 'lead "
+                "\\xf5\\x80'; line skipped\n",
+                f->state);
+    sink_free(&w);
+    recall_state_destroy(s);
+}
+
+/* No HOME at all (not even empty) and no other hint: nowhere to keep it. */
+static void test_recall_cli_without_home_says_where_to_point(void **state)
+{
+    struct fx *f = *state;
+    struct run r;
+
+    put(f->lessons, "day-2.md", day2);
+    unsetenv("DUPLEX_STATE_DIR");
+    unsetenv("XDG_STATE_HOME");
+    unsetenv("HOME");
+    recall(&r, "", (const char *[]){"--lessons", f->lessons, NULL});
+    assert_int_equal(r.code, 1);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, "duplex recall: no place for the progress "
+                               "file: set HOME, XDG_STATE_HOME or "
+                               "DUPLEX_STATE_DIR\n");
+    run_free(&r);
+}
+
+/* A lesson directory named with a '/' at its end: paths get no second one. */
+static void test_recall_deck_of_a_directory_ending_in_a_slash(void **state)
+{
+    struct fx *f = *state;
+    struct recall_deck *d = NULL;
+    char dir[400];
+
+    put(f->lessons, "day-1.md", day1);
+    snprintf(dir, sizeof dir, "%s/", f->lessons);
+    d = load_expecting(dir, "{}day-1.md:24: a card outside the '## Active "
+                            "Recall' section; card skipped\n");
+    assert_int_equal(d->count, 2);
+    recall_deck_destroy(d);
+}
+
+/*
+ * PATH.new broken after the load (a link to itself: it cannot even be
+ * opened): the save says so, saves nothing, and does not claim the file
+ * was half read.
+ */
+static void test_recall_state_save_stops_at_a_new_file_it_cannot_open(
+    void **state)
+{
+    struct fx *f = *state;
+    struct recall_state *s = state_of(f, "a#1 1 5\n");
+    struct status_detail why;
+    char path[400], *text = NULL;
+
+    snprintf(path, sizeof path, "%s.new", f->state);
+    assert_int_equal(symlink(path, path), 0);
+    recall_state_grade(s, "b#1", RECALL_GOOD, 20000);
+    assert_int_equal(recall_state_save(s, f->state, &why), STATUS_UNAVAILABLE);
+    assert_has(why.text, "cannot save ");
+    assert_has(why.text, "recall.state.new: Too many levels of symbolic "
+                         "links");
+    assert_null(strstr(why.text, "read again whole"));
+    text = slurp(f->state);
+    assert_string_equal(text, "a#1 1 5\n");
+    free(text);
+    recall_state_destroy(s);
+}
+
 /* A lesson of n cards "Question 00".."Question <n-1>" in dir/x.md. */
 static void put_questions(const char *dir, int n)
 {
@@ -2860,6 +3062,13 @@ int main(void)
         T(test_recall_cli_new_cards_a_day),
         T(test_recall_cli_help_states_the_new_cards_a_day),
         T(test_recall_drill_stops_at_the_cap_another_drill_reached),
+        T(test_recall_cli_a_bak_that_cannot_be_kept_saves_nothing),
+        T(test_recall_cli_a_lock_that_cannot_be_taken_is_named),
+        T(test_recall_state_reports_more_edited_lines),
+        T(test_recall_state_escapes_all_but_well_formed_utf8),
+        T(test_recall_cli_without_home_says_where_to_point),
+        T(test_recall_deck_of_a_directory_ending_in_a_slash),
+        T(test_recall_state_save_stops_at_a_new_file_it_cannot_open),
     };
 #undef T
 

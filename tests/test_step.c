@@ -683,7 +683,14 @@ struct cli_run {
  * DUPLEX_STATE_DIR in a fresh directory (dir, removed by the caller).
  */
 static void step_cli(struct cli_run *r, const char *keys, char *dir, size_t cap,
-                     const char *const *args)
+                     const char *const *args);
+
+/*
+ * Runs `duplex args...` (NULL-terminated) with keys as its input and the
+ * environment as it is.
+ */
+static void step_cli_here(struct cli_run *r, const char *keys,
+                          const char *const *args)
 {
     char *argv[16];
     int argc = 0;
@@ -692,8 +699,6 @@ static void step_cli(struct cli_run *r, const char *keys, char *dir, size_t cap,
     assert_non_null(in);
     fputs(keys, in);
     rewind(in);
-    records_in(dir, cap);
-    assert_int_equal(setenv("DUPLEX_STATE_DIR", dir, 1), 0);
     argv[argc++] = "duplex";
     while (*args != NULL && argc < 15)
         argv[argc++] = (char *)*args++;
@@ -704,6 +709,14 @@ static void step_cli(struct cli_run *r, const char *keys, char *dir, size_t cap,
     fclose(in);
     if (strchr(r->out.text, '\033') != NULL)
         fail_msg("an escape sequence in output to a file:\n%s", r->out.text);
+}
+
+static void step_cli(struct cli_run *r, const char *keys, char *dir, size_t cap,
+                     const char *const *args)
+{
+    records_in(dir, cap);
+    assert_int_equal(setenv("DUPLEX_STATE_DIR", dir, 1), 0);
+    step_cli_here(r, keys, args);
 }
 
 static void cli_done(struct cli_run *r, const char *dir)
@@ -824,6 +837,326 @@ static void test_step_cli_challenge_is_recorded(void **state)
     cli_done(&r, dir);
 }
 
+/* Writes text as the records file of dir (made by step_cli's records_in). */
+static const char *put_records(const char *dir, const char *text)
+{
+    static char path[512];
+    FILE *f = NULL;
+
+    snprintf(path, sizeof path, "%s/%s", dir, STEP_RECORDS_FILE);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/*
+ * A record in the file (one a learner may have written by hand: the file
+ * is safe to edit) is shown with its challenge; a run that beats it says
+ * so and keeps the new one, a run that does not says the record and leaves
+ * the file byte for byte.
+ */
+static void test_step_cli_a_record_is_beaten_or_kept(void **state)
+{
+    struct cli_run r;
+    char dir[256];
+    const char *path = NULL;
+    const char *const args[] = {"step", "cancel-vs-drain", "--challenge",
+                                "lose", NULL};
+    const char one[] = "# mine\ncancel-vs-drain:lose 1 -\n";
+
+    (void)state;
+    records_in(dir, sizeof dir);
+    assert_int_equal(setenv("DUPLEX_STATE_DIR", dir, 1), 0);
+    path = put_records(dir, "cancel-vs-drain:lose 999 -\n");
+    step_cli_here(&r, "r\n", args);
+    assert_int_equal(r.code, 3);
+    assert_has(r.out.text, "in as few decisions as you can (best: 999 "
+                           "decisions)\n");
+    assert_has(r.out.text, "a new record for lose (it was 999)\n");
+    assert_null(strstr(file_text(path), " 999 "));
+    assert_has(file_text(path), "cancel-vs-drain:lose ");
+    sink_free(&r.out);
+    sink_free(&r.err);
+    put_records(dir, one);
+    step_cli_here(&r, "r\n", args);
+    assert_int_equal(r.code, 3);
+    assert_has(r.out.text, "in as few decisions as you can (best: 1 "
+                           "decision)\n");
+    assert_has(r.out.text, "your record for lose: 1 decision\n");
+    assert_has(r.out.text, "decisions (best: 1 decision)\n");
+    assert_string_equal(file_text(path), one);
+    cli_done(&r, dir);
+}
+
+/* Sets name to value (NULL: unsets it). */
+static void set_env(const char *name, const char *value)
+{
+    if (value != NULL)
+        assert_int_equal(setenv(name, value, 1), 0);
+    else
+        assert_int_equal(unsetenv(name), 0);
+}
+
+/*
+ * With no HOME, XDG_STATE_HOME or DUPLEX_STATE_DIR there is no place for
+ * the records: the session says so once, at its first decision, and goes
+ * on. A variant with no challenge has no record to keep, and says nothing
+ * of it.
+ */
+static void test_step_cli_says_when_no_record_can_be_kept(void **state)
+{
+    struct cli_run r;
+    char *home = getenv("HOME") != NULL ? strdup(getenv("HOME")) : NULL;
+    char *xdg = getenv("XDG_STATE_HOME") != NULL
+                    ? strdup(getenv("XDG_STATE_HOME"))
+                    : NULL;
+    const char said[] = "no record is kept: no place for the records file: "
+                        "set HOME, XDG_STATE_HOME or DUPLEX_STATE_DIR\n";
+    const char *first = NULL;
+
+    (void)state;
+    set_env("HOME", NULL);
+    set_env("XDG_STATE_HOME", "relative/is/no/place");
+    set_env("DUPLEX_STATE_DIR", "");
+    step_cli_here(&r, "1\n\n", (const char *[]){"step", "cancel-vs-drain",
+                                                 NULL});
+    assert_int_equal(r.code, 3);
+    assert_int_equal(r.err.len, 0);
+    first = strstr(r.out.text, said);
+    assert_non_null(first);
+    assert_null(strstr(first + 1, said)); /* once */
+    assert_true(first < strstr(r.out.text, "decision 0> "));
+    assert_has(r.out.text, "challenge lose reached in ");
+    assert_null(strstr(r.out.text, "a new record"));
+    sink_free(&r.out);
+    sink_free(&r.err);
+    step_cli_here(&r, "", (const char *[]){"step", "concurrent-senders",
+                                           "--fix", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "no challenge for this variant (`duplex step "
+                           "concurrent-senders` has some)\n");
+    assert_null(strstr(r.out.text, "no record"));
+    sink_free(&r.out);
+    sink_free(&r.err);
+    set_env("HOME", home);
+    set_env("XDG_STATE_HOME", xdg);
+    free(home);
+    free(xdg);
+}
+
+/*
+ * Keys as a terminal or an editor sends them: blanks and a CR at the end
+ * are not part of the key, a line too long is one bad key (its rest is
+ * not read as more keys), and undo at the first decision, ?, a number of
+ * four digits and a thread that has finished are answered.
+ */
+static void test_step_cli_keys_as_typed(void **state)
+{
+    struct cli_run r;
+    char dir[256];
+    char keys[512];
+    char want[200];
+
+    (void)state;
+    /* Decision 4: the server waits; decision 24: client/send is done. */
+    snprintf(keys, sizeof keys,
+             "u\n?\n1234\n%0100d\n 1\n1 \t\r\n\n\n\n1\n%.20s2\nq\n", 7,
+             "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n");
+    step_cli(&r, keys, dir, sizeof dir,
+             (const char *[]){"step", "echo", "--messages", "1", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "decision 0> u\nnothing to undo: this is the "
+                           "first decision\n");
+    assert_has(r.out.text, "decision 0> ?\nKeys: a thread's number runs it");
+    assert_has(r.out.text, "decision 0> 1234\n'1234' is not a key here.");
+    snprintf(want, sizeof want, "\n'%063d' is not a key here.", 0);
+    assert_has(r.out.text, want);
+    assert_has(r.out.text, "decision 0>  1\n' 1' is not a key here.");
+    assert_has(r.out.text, "decision 0> 1\ndecision 1 (step ");
+    assert_has(r.out.text, "decision 4> 1\nthread 1 (server) cannot run "
+                           "now: it waits for data on c2s");
+    assert_has(r.out.text, "decision 24> 2\nthread 2 (client/send) cannot "
+                           "run now: it has finished\n");
+    assert_has(r.out.text, "> q\nstopped at decision ");
+    cli_done(&r, dir);
+}
+
+/*
+ * --predict: r asks how the call ends before the seed runs the rest; an
+ * answer out of 1..4 (0, 5, a word) is asked again. The end of the input
+ * in the middle of a question leaves it unanswered and unscored.
+ */
+static void test_step_cli_predict_asks_at_r_and_at_the_end_of_input(
+    void **state)
+{
+    struct cli_run r;
+    char dir[256];
+
+    (void)state;
+    step_cli(&r, "r\n0\n5\nok\n1\n", dir, sizeof dir,
+             (const char *[]){"step", "echo", "--predict", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "decision 0> r\npredict: the run ends with this "
+                           "step. How does the call end?\n");
+    assert_has(r.out.text, "your answer (1-4)> 0\n'0' is not an answer: "
+                           "type a number from 1 to 4, then Enter\n");
+    assert_has(r.out.text, "> 5\n'5' is not an answer");
+    assert_has(r.out.text, "> ok\n'ok' is not an answer");
+    assert_has(r.out.text, "\npredictions: 1 of 1 right\n");
+    cli_done(&r, dir);
+    step_cli(&r, "\n\n\n\n\n\n\n\n", dir, sizeof dir,
+             (const char *[]){"step", "echo", "--predict", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "your answer (1-4)> (end of input)\n");
+    assert_null(strstr(r.out.text, "predictions: "));
+    assert_has(r.out.text, "result: OK (exit 0)\n");
+    cli_done(&r, dir);
+}
+
+/*
+ * The options that shape the run are in the record's key and in the
+ * replay line: --fix, --bad-client, --kind (not its first), the wire.
+ * A challenge the variant does not have, where it has none, is a usage
+ * error that lists none.
+ */
+static void test_step_cli_options_in_the_key_and_the_replay(void **state)
+{
+    struct cli_run r;
+    char dir[256];
+    char path[512];
+    char best[64];
+    long n = -1;
+    struct status_detail why;
+
+    (void)state;
+    /* The server whenever it can: it sends all before the client reads. */
+    step_cli(&r, "1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n"
+                 "1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n",
+             dir, sizeof dir,
+             (const char *[]){"step", "cancel-vs-drain", "--fix", "--timeout",
+                              "5000", NULL});
+    assert_has(r.out.text, "replay: duplex run cancel-vs-drain --fix "
+                           "--timeout 5000 --replay ");
+    assert_has(r.out.text, "a new record for ahead\n");
+    snprintf(path, sizeof path, "%s/%s", dir, STEP_RECORDS_FILE);
+    assert_int_equal(step_records_get(path, "cancel-vs-drain--fix:ahead:t=5000",
+                                      &n, best, sizeof best, &why),
+                     STATUS_OK);
+    assert_true(n > 0);
+    cli_done(&r, dir);
+    step_cli(&r, "q\n", dir, sizeof dir,
+             (const char *[]){"step", "rpc-kinds", "--kind", "server", "--wire",
+                              "h2", "--window", "100", "--conn-window",
+                              "70000", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "  duplex run rpc-kinds --kind server --wire h2 "
+                           "--window 100 --conn-window 70000 --replay ");
+    cli_done(&r, dir);
+    step_cli(&r, "q\n", dir, sizeof dir,
+             (const char *[]){"step", "hub", "--bad-client", "slow", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "  duplex run hub --bad-client slow --replay ");
+    cli_done(&r, dir);
+    step_cli(&r, "", dir, sizeof dir,
+             (const char *[]){"step", "concurrent-senders", "--fix",
+                              "--challenge", "garble", NULL});
+    assert_int_equal(r.code, 2);
+    assert_string_equal(r.err.text,
+                        "duplex step: concurrent-senders --fix has no "
+                        "challenge 'garble'\nTry 'duplex step --help'.\n");
+    cli_done(&r, dir);
+}
+
+/*
+ * --help and bad command lines: the usage on stdout (exit 0), or one line
+ * saying what is wrong and where to look (exit 2), and no session.
+ */
+static void test_step_cli_help_and_bad_flags(void **state)
+{
+    static const struct {
+        const char *args[4];
+        const char *err;
+    } bad[] = {
+        {{"step", "echo", "--seed", "x"},
+         "duplex step: --seed wants a whole number from 0 to "},
+        {{"step", "echo", "chat", NULL},
+         "duplex step: one scenario at a time ('echo' and 'chat')\n"},
+        {{"step", "echo", "--challenge", "nope"},
+         "duplex step: echo has no challenge 'nope'; its challenges: "
+         "closed-first, recv-waits\n"},
+        {{"step", "echo", "--kind", "bidi"},
+         "duplex step: --kind is for the rpc-kinds scenario\n"},
+        {{"step", "rpc-kinds", "--kind", "sideways"},
+         "duplex step: rpc-kinds's --kind is unary, server, client or bidi, "
+         "not 'sideways'\n"},
+        {{"step", "no-such", NULL}, "duplex step: no scenario 'no-such'"},
+    };
+    struct cli_run r;
+    char dir[256];
+    size_t i = 0;
+
+    (void)state;
+    step_cli(&r, "", dir, sizeof dir,
+             (const char *[]){"step", "--help", NULL});
+    assert_int_equal(r.code, 0);
+    assert_int_equal(r.err.len, 0);
+    assert_has(r.out.text, "usage: duplex step SCENARIO [options]\n");
+    assert_has(r.out.text, "with none of the three, none is kept, and the\n"
+                           "session says so)");
+    cli_done(&r, dir);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *args[6] = {NULL};
+
+        memcpy(args, bad[i].args, sizeof bad[i].args);
+        step_cli(&r, "", dir, sizeof dir, args);
+        assert_int_equal(r.code, 2);
+        assert_int_equal(r.out.len, 0);
+        assert_has(r.err.text, bad[i].err);
+        assert_has(r.err.text, "Try 'duplex step --help'.\n");
+        cli_done(&r, dir);
+    }
+}
+
+/*
+ * A record's replay is the run's whole replay string, however long (here
+ * over 4096 characters): the one the session prints, so it runs the path
+ * again.
+ */
+static void test_step_cli_a_record_keeps_a_long_replay_whole(void **state)
+{
+    struct cli_run r;
+    char dir[256];
+    char path[512];
+    static char kept[65536];
+    const char *printed = NULL;
+    struct status_detail why;
+    long best = -1;
+    size_t n = 0;
+
+    (void)state;
+    step_cli(&r, "r\n", dir, sizeof dir,
+             (const char *[]){"step", "echo", "--messages", "200",
+                              "--challenge", "recv-waits", NULL});
+    assert_int_equal(r.code, 0);
+    assert_has(r.out.text, "a new record for recv-waits\n");
+    printed = strstr(r.out.text, "\nreplay: duplex run echo --messages 200 "
+                                 "--replay ");
+    assert_non_null(printed);
+    printed = strstr(printed, "--replay ") + strlen("--replay ");
+    n = strcspn(printed, "\n");
+    assert_true(n > 4096);
+    snprintf(path, sizeof path, "%s/%s", dir, STEP_RECORDS_FILE);
+    assert_int_equal(step_records_get(path, "echo:recv-waits:m=200", &best,
+                                      kept, sizeof kept, &why),
+                     STATUS_OK);
+    assert_true(best > 0);
+    assert_int_equal(strlen(kept), n);
+    assert_memory_equal(kept, printed, n);
+    cli_done(&r, dir);
+}
+
 static void test_step_cli_usage_errors(void **state)
 {
     struct cli_run r;
@@ -883,6 +1216,14 @@ int main(void)
         cmocka_unit_test(test_step_cli_predict_keeps_score),
         cmocka_unit_test(test_step_cli_challenge_is_recorded),
         cmocka_unit_test(test_step_cli_usage_errors),
+        cmocka_unit_test(test_step_cli_a_record_is_beaten_or_kept),
+        cmocka_unit_test(test_step_cli_says_when_no_record_can_be_kept),
+        cmocka_unit_test(test_step_cli_keys_as_typed),
+        cmocka_unit_test(
+            test_step_cli_predict_asks_at_r_and_at_the_end_of_input),
+        cmocka_unit_test(test_step_cli_options_in_the_key_and_the_replay),
+        cmocka_unit_test(test_step_cli_help_and_bad_flags),
+        cmocka_unit_test(test_step_cli_a_record_keeps_a_long_replay_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

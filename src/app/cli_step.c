@@ -32,6 +32,7 @@
 #include "app/step_predict.h"
 #include "app/step_records.h"
 #include "app/step_show.h"
+#include "core/wire.h"
 #include "view/colour.h"
 #include "view/timeline.h"
 
@@ -80,7 +81,8 @@ static const char usage_step[] =
     "checked as the run goes. One reached is said with the decisions it\n"
     "took; the fewest are kept in step.records, next to the recall drill's\n"
     "progress ($DUPLEX_STATE_DIR, else $XDG_STATE_HOME/duplex, else\n"
-    "~/.local/state/duplex).\n"
+    "~/.local/state/duplex; with none of the three, none is kept, and the\n"
+    "session says so). Options that change the run have records of their own.\n"
     "\n"
     "On a terminal the screen is redrawn at each decision, in colour; to a\n"
     "file or a pipe (or with NO_COLOR), plain lines, one decision after\n"
@@ -192,22 +194,60 @@ static int pick_goals(struct session *s)
 
 /* ---- records ------------------------------------------------------------ */
 
-/* The records key of goal g in this session (see step_records.h). */
+/* --kind, or NULL when none or the scenario's first (the same run). */
+static const char *kind_named(const struct session *s)
+{
+    const char *k = s->a->opts.kind;
+
+    if (k != NULL && s->sc->kinds != NULL && strcmp(k, s->sc->kinds[0]) == 0)
+        return NULL;
+    return k;
+}
+
+/* Appends printf-style to the string key (cap bytes), cut short to fit. */
+static void key_add(char *key, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void key_add(char *key, size_t cap, const char *fmt, ...)
+{
+    size_t n = strlen(key); /* less than cap: there is room for the NUL */
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(key + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * The records key of goal g in this session (see step_records.h): the
+ * options that change the run are in it, --kind and the wire's last, so
+ * that a raw run's key is what it always was.
+ */
 static void record_key(const struct session *s,
                        const struct scenario_challenge *g, char *key,
                        size_t cap)
 {
-    size_t n = (size_t)snprintf(key, cap, "%s%s:%s", s->sc->name,
-                                s->a->opts.fix ? "--fix" : "", g->name);
+    const struct scenario_options *o = &s->a->opts;
 
-    if (s->a->opts.bad_client != NULL && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":b=%s", s->a->opts.bad_client);
-    if (s->a->opts.messages > 0 && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":m=%d", s->a->opts.messages);
-    if (s->a->opts.capacity > 0 && n < cap)
-        n += (size_t)snprintf(key + n, cap - n, ":c=%zu", s->a->opts.capacity);
-    if (s->a->opts.timeout_ms > 0 && n < cap)
-        snprintf(key + n, cap - n, ":t=%lld", (long long)s->a->opts.timeout_ms);
+    snprintf(key, cap, "%s%s:%s", s->sc->name, o->fix ? "--fix" : "",
+             g->name);
+    if (o->bad_client != NULL)
+        key_add(key, cap, ":b=%s", o->bad_client);
+    if (o->messages > 0)
+        key_add(key, cap, ":m=%d", o->messages);
+    if (o->capacity > 0)
+        key_add(key, cap, ":c=%zu", o->capacity);
+    if (o->timeout_ms > 0)
+        key_add(key, cap, ":t=%lld", (long long)o->timeout_ms);
+    if (kind_named(s) != NULL)
+        key_add(key, cap, ":k=%s", kind_named(s));
+    if (o->wire == NULL) /* raw is no wire named, and has no windows */
+        return;
+    key_add(key, cap, ":w=%s", o->wire->name);
+    if (o->window > 0)
+        key_add(key, cap, ":win=%ld", (long)o->window);
+    if (o->conn_window > 0)
+        key_add(key, cap, ":cw=%ld", (long)o->conn_window);
 }
 
 /* " (best: N decisions)", or "", for goal g, into buf. */
@@ -244,12 +284,26 @@ static void notice(struct session *s, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * The run's replay string whole, however long: a new string, or NULL when
+ * out of memory. A decision is at most 12 characters ("9999999:15,").
+ */
+static char *replay_text(const struct session *s)
+{
+    size_t cap = step_result(s->st)->sim.ndecisions * 12 + 2;
+    char *replay = malloc(cap);
+
+    if (replay != NULL)
+        step_replay(s->st, replay, cap);
+    return replay;
+}
+
 /* Goal g was reached in at decisions: say so, and keep the record. */
 static void reached(struct session *s, const struct scenario_challenge *g,
                     long at)
 {
     char key[STEP_RECORD_KEY_MAX];
-    char replay[4096];
+    char *replay = NULL;
     struct status_detail why;
     long before = -1;
 
@@ -259,9 +313,11 @@ static void reached(struct session *s, const struct scenario_challenge *g,
     if (s->records == NULL)
         return;
     record_key(s, g, key, sizeof key);
-    step_replay(s->st, replay, sizeof replay);
-    if (step_records_put(s->records, key, at, replay, &before, &why) !=
-        STATUS_OK)
+    replay = replay_text(s);
+    if (replay == NULL)
+        notice(s, "(the record could not be kept: out of memory)");
+    else if (step_records_put(s->records, key, at, replay, &before, &why) !=
+             STATUS_OK)
         notice(s, "(the record could not be kept: %s)", why.text);
     else if (before < 0)
         notice(s, "a new record for %s", g->name);
@@ -270,6 +326,7 @@ static void reached(struct session *s, const struct scenario_challenge *g,
     else
         notice(s, "your record for %s: %ld decision%s", g->name, before,
                before == 1 ? "" : "s");
+    free(replay);
 }
 
 /* Checks every goal against what the run has shown so far. */
@@ -534,12 +591,10 @@ static void print_result(struct session *s, const struct scenario_result *r,
 static void print_replay(struct session *s, const char *lead)
 {
     const struct scenario_options *o = &s->a->opts;
-    size_t cap = step_result(s->st)->sim.ndecisions * 12 + 2;
-    char *replay = malloc(cap);
+    char *replay = replay_text(s);
 
     if (replay == NULL)
         return;
-    step_replay(s->st, replay, cap);
     fprintf(s->c->out, "%sduplex run %s%s", lead, s->sc->name,
             o->fix ? " --fix" : "");
     if (o->bad_client != NULL)
@@ -550,6 +605,14 @@ static void print_replay(struct session *s, const char *lead)
         fprintf(s->c->out, " --capacity %zu", o->capacity);
     if (o->timeout_ms > 0)
         fprintf(s->c->out, " --timeout %lld", (long long)o->timeout_ms);
+    if (o->kind != NULL)
+        fprintf(s->c->out, " --kind %s", o->kind);
+    if (o->wire != NULL) /* raw is no wire named */
+        fprintf(s->c->out, " --wire %s", o->wire->name);
+    if (o->window > 0)
+        fprintf(s->c->out, " --window %ld", (long)o->window);
+    if (o->conn_window > 0)
+        fprintf(s->c->out, " --conn-window %ld", (long)o->conn_window);
     fprintf(s->c->out, " --replay %s\n", replay);
     free(replay);
 }
@@ -654,9 +717,10 @@ static int step_session(struct cli *c, const struct step_args *a,
     for (i = 0; i < GOALS_MAX; i++)
         s->reached[i] = -1;
     code = pick_goals(s);
+    /* No place for the records: none is kept, and the first screen says so. */
     if (code == CLI_CONTINUE &&
-        step_records_path(&s->records, &why) != STATUS_OK)
-        s->records = NULL; /* no place for it: records are not kept */
+        step_records_path(&s->records, &why) != STATUS_OK && s->ngoals > 0)
+        notice(s, "no record is kept: %s", why.text);
     if (code == CLI_CONTINUE &&
         step_create(sc, &a->opts, &s->st) != STATUS_OK) {
         fprintf(c->err, "duplex step: out of memory\n");

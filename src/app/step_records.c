@@ -66,7 +66,27 @@ enum status step_records_path(char **out_path, struct status_detail *why)
     return STATUS_OK;
 }
 
-/* Reads the file at path whole. A missing one leaves f->text NULL. */
+/*
+ * f, read from path, holds a NUL byte: no line after it could be seen or
+ * kept, so the file is treated as one that cannot be read.
+ */
+static enum status not_text(const char *path, struct file_text *f,
+                            struct status_detail *why)
+{
+    size_t at = strlen(f->text);
+
+    free(f->text);
+    f->text = NULL;
+    return status_detail_set(why, STATUS_UNAVAILABLE,
+                             "cannot read %s: byte %zu is a NUL, so it is "
+                             "no text file (it is left as it is)",
+                             path, at);
+}
+
+/*
+ * Reads the file at path whole. A missing one leaves f->text NULL; one
+ * with a NUL byte is an error.
+ */
 static enum status read_text(const char *path, struct file_text *f,
                              struct status_detail *why)
 {
@@ -92,7 +112,7 @@ static enum status read_text(const char *path, struct file_text *f,
         goto fail; /* an error, or the file changed under the lock */
     f->text[f->len] = '\0';
     close(fd);
-    return STATUS_OK;
+    return strlen(f->text) == f->len ? STATUS_OK : not_text(path, f, why);
 fail:
     status_detail_set(why, STATUS_UNAVAILABLE, "cannot read %s: %s", path,
                       n < 0 || fd < 0 || f->text == NULL ? strerror(errno)

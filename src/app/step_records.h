@@ -7,8 +7,9 @@
  *   names the scenario, its variant, the challenge and the options that
  *   change the run ("concurrent-senders:garble",
  *   "cancel-vs-drain--fix:ahead:m=3:c=64:t=5", for --messages, --capacity
- *   and --timeout), and REPLAY is the replay
- *   string of the run that set the record. '#' lines are comments. It
+ *   and --timeout; then k= for a --kind that is not the first, w=, win=
+ *   and cw= for --wire h2, --window and --conn-window), and REPLAY is the
+ *   replay string of the run that set the record. '#' lines are comments. It
  *   lives next to the recall drill's progress: $DUPLEX_STATE_DIR, else
  *   $XDG_STATE_HOME/duplex, else $HOME/.local/state/duplex, as
  *   step.records.
@@ -21,7 +22,8 @@
  *   directory, flushed to disk and renamed over the old one, with the old
  *   one's permissions (0600 for a new file). A crash leaves the old file
  *   or the new one, and two sessions at once lose no record. A file that
- *   cannot be read whole is left alone: nothing is saved over it.
+ *   cannot be read whole, or that holds a NUL byte (no line after it
+ *   could be kept), is left alone: nothing is saved over it.
  */
 #ifndef STEP_RECORDS_H
 #define STEP_RECORDS_H
@@ -33,8 +35,9 @@
 /* The records file's name inside the state directory. */
 #define STEP_RECORDS_FILE "step.records"
 
-/* Room for a key ("NAME--fix:CHALLENGE:m=N:c=B:t=MS"), with the NUL. */
-#define STEP_RECORD_KEY_MAX 128
+/* Room for a key ("NAME--fix:CHALLENGE:b=..:m=..:c=..:t=..:k=..:w=.."
+   ":win=..:cw=.."), with the NUL. */
+#define STEP_RECORD_KEY_MAX 256
 
 /*
  * The records file's path (see Design). Nothing is created.

@@ -610,7 +610,7 @@ static enum status lock_take(struct save *v, struct status_detail *why)
             if (fd >= 0)
                 close(fd);
             return status_detail_set(why, recall_errno_status(e),
-                                     "cannot write in %s: %s", v->dir,
+                                     "cannot lock %s: %s", v->lock,
                                      strerror(e));
         }
         if (stat(v->lock, &now) == 0 && now.st_dev == held.st_dev &&
