@@ -193,6 +193,8 @@ static void print_run_options(struct cli *c, const struct explore_args *a)
         fputs(" --fix", c->out);
     if (b->bad_client != NULL)
         fprintf(c->out, " --bad-client %s", b->bad_client);
+    if (b->kind != NULL)
+        fprintf(c->out, " --kind %s", b->kind);
     if (b->wire != NULL) /* raw is no wire named */
         fprintf(c->out, " --wire %s", b->wire->name);
     if (b->window > 0)
