@@ -327,6 +327,12 @@ if grep -q "connections, whose pipes share" "$tmp/out"; then
 else
     ok "run hub --wire h2 --trace hexdump: no note of several connections"
 fi
+# On real threads, 250 clients' calls share 3 connections (100 each at
+# most), and the count of threads says so.
+duplex run hub --wire h2 --clients 250 --messages 1 --os --trace none
+expect "run hub --wire h2 --clients 250 --os: 3 shared connections" 0 \
+    "751 threads and 250 streams on 3 connections (12 threads more" \
+    "every client got every other client's messages once"
 duplex run echo --trace hexdump
 expect "run echo --trace hexdump: the raw wire's gRPC frames as before" 0 \
     "  offset  fl | length      | payload" 'flag=0 len=5 "hello"'

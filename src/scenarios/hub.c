@@ -454,8 +454,10 @@ static enum status hub_create_streams(struct hub *h,
             so.wire = base->wire; /* a new connection */
         st = stream_create(NULL, &so, &h->s[i]);
         if (st == STATUS_OK && i % HUB_CALLS_PER_CONN == 0 &&
-            wire_share(stream_wire(h->s[i]), 0, &shared) == STATUS_OK)
+            wire_share(stream_wire(h->s[i]), 0, &shared) == STATUS_OK) {
             so.wire = &shared; /* the next ones join it */
+            h->conns++;
+        }
     }
     return st;
 }
@@ -633,7 +635,17 @@ static void hub_say_costs(const struct hub *h, const struct scenario_options *o,
 {
     if (h->n > HUB_TRACED && o->trace != NULL)
         scenario_say(r, "(no timeline with more than %d clients)", HUB_TRACED);
-    if (o->os)
+    if (o->os && h->conns > 0)
+        scenario_say(r,
+                     "%d thread%s and %d streams on %d connection%s (%d "
+                     "threads more: a reader and a writer at each end); "
+                     "wall time %.1f ms; peak RSS %.1f MiB",
+                     h->starts.started, h->starts.started == 1 ? "" : "s", h->n,
+                     h->conns, h->conns == 1 ? "" : "s",
+                     h->conns * HUB_CONN_THREADS,
+                     (double)(sched_now_ns() - t0) / 1e6,
+                     (double)hub_peak_rss_kib() / 1024);
+    else if (o->os)
         scenario_say(r,
                      "%d thread%s and %d streams; wall time %.1f ms; "
                      "peak RSS %.1f MiB",

@@ -94,6 +94,7 @@ struct hub {
     unsigned inbox_cap, head, count;
     int aborted;        /* hub_abort ran: nobody waits on the inbox */
     int senders_done;   /* client senders that have returned */
+    int conns;          /* connections the clients' calls share (h2) */
     uint64_t forwarded; /* messages sent on to clients (hub loop, or the
                            writers' sum at the end) */
     void *next;         /* entry i * n + k: the last m client i got from k
