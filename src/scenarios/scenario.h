@@ -37,6 +37,9 @@
  *                        (with --bad-client slow, leave or no-close: the
  *                        hub that survives client 1, hub_bad.c)
  *   send-after-eof       the server sends after it saw the client's EOF
+ *   shared-window        (--wire h2) three calls on one connection, one
+ *                        nobody reads: the connection's window starves
+ *                        the others unless it comes back on arrival
  *
  * A scenario runs real threads through sched, records into a trace, checks
  * its own invariants (every message arrived once, in order, intact) and
