@@ -221,10 +221,13 @@ def duplex_client_deadline(duplex):
         'deadline exceeded"' in r.stdout
     theirs = 'client/recv got 0 replies, then DEADLINE_EXCEEDED: ' \
         '"Deadline Exceeded"' in r.stdout
-    reset = "h2-write RST_STREAM stream 1, 4 B" in r.stdout
     check(case, "duplex's exit", r.returncode, 1)
-    check(case, "duplex saw DEADLINE_EXCEEDED (its own, with a reset, or "
-          "the server's)", (ours and reset) or (theirs and not reset), True)
+    # Which deadline wins is a race between two clocks, and so is whether
+    # duplex's reset goes out before the server's trailers close the
+    # stream: both texts and both ways are right (raw_h2_server_deadline
+    # checks duplex's own deadline and its reset alone).
+    check(case, "duplex saw DEADLINE_EXCEEDED (its own or the server's)",
+          ours or theirs, True)
     check(case, "server had a grpc-timeout of at most 300 ms",
           seen.remaining is not None and 0 < seen.remaining <= 0.3, True)
     check(case, "server's context ended early (not active)", seen.active,
