@@ -88,8 +88,8 @@ help:
 	@echo '  make model       SPIN checks the half-close and two-sender models'
 	@echo '  make valgrind    every scenario under Valgrind memcheck'
 	@echo '  make stress      every scenario across many seeds, OS runs under TSan'
-	@echo '  make interop     duplex serve and call against Python grpcio, on'
-	@echo '                   loopback (installs python3-grpcio if missing)'
+	@echo '  make interop     duplex serve and call against Python grpcio and'
+	@echo '                   grpc-go, on loopback (installs them if missing)'
 	@echo '  make format      clang-format src/ and tests/'
 	@echo '  make clean       remove build/'
 	@echo 'variables: CC, CFLAGS (yours, added last), WERROR= (no -Werror),'
@@ -188,15 +188,19 @@ check: $(DUPLEX) $(TESTS) $(HANGCHECK)
 	sh tests/tally.sh total "$$tally" || failed=1; \
 	exit $$failed
 
-# duplex against real gRPC (Debian's python3-grpcio, which is under
-# /usr/bin/python3: a user's own python3 may not have it), both directions,
-# on 127.0.0.1 only. Every wait in it has a timeout.
+# duplex against real gRPC, both directions, on 127.0.0.1 only: Debian's
+# python3-grpcio (under /usr/bin/python3: a user's own python3 may not
+# have it), then grpc-go (Debian's golang-google-grpc-dev, built without
+# modules by tests/interop/go/build.sh). Every wait has a timeout.
 interop: $(DUPLEX)
 	@/usr/bin/python3 -c 'import grpc' 2>/dev/null || { \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq python3-grpcio >/dev/null; }
 	timeout 300 /usr/bin/python3 tests/interop/interop.py $(DUPLEX)
+	sh tests/interop/go/build.sh $(BUILD)/interop/grpcpeer
+	timeout 300 /usr/bin/python3 tests/interop/grpcgo.py $(DUPLEX) \
+	  $(BUILD)/interop/grpcpeer
 
 # Every active-recall card in lesson/ is proven by a passing test.
 recall: $(DUPLEX) $(TESTS) $(HANGCHECK)
