@@ -394,6 +394,10 @@ good|0|||run hub --bad-client leave --wire h2 --trace none
 good|0|||run echo --wire h2
 good|0|||run echo --wire=h2 --window 16 --conn-window 65535 --trace none
 usage|run|it starts at 65535 and only grows (RFC 9113 6.9.2)||run one-thread-client --wire h2 --conn-window 1000
+usage|run|--window is the HTTP/2 wire's flow-control window: add --wire h2||run echo --window 100
+usage|step|--window is the HTTP/2 wire's flow-control window: add --wire h2||step echo --window 100
+usage|explore|--conn-window is the HTTP/2 wire's flow-control window: add --wire h2||explore echo --conn-window 70000
+usage|run|add --wire h2||run echo --wire raw --os --window 16
 good|0|||run echo --wire h2 --os --trace none
 good|5|||run forgot-close-send --wire h2
 good|3|||run forgot-close-send --wire h2 --timeout 200

@@ -149,6 +149,8 @@ static int explore_prepare(struct cli *c, struct explore_args *a,
     }
     if (scenario_check(sc, &a->o.base, &why) != STATUS_OK)
         return cli_usage_error(c, "explore", "%s", why.text);
+    if ((code = cli_scenario_windows(c, "explore", &a->o.base)) != CLI_CONTINUE)
+        return code;
     /* Measured as exploration runs: in order, else seeded. */
     pilot = a->o.base;
     pilot.strategy = a->o.seeds > 0 ? SCHED_RANDOM : SCHED_IN_ORDER;

@@ -559,6 +559,8 @@ static int run_scenario(struct cli *c, struct run_args *a,
 
     if (scenario_check(sc, &a->opts, &why) != STATUS_OK)
         return cli_usage_error(c, "run", "%s", why.text);
+    if ((code = cli_scenario_windows(c, "run", &a->opts)) != CLI_CONTINUE)
+        return code;
     if ((code = cli_scenario_fits(c, "run", sc, &a->opts)) != CLI_CONTINUE)
         return code;
     if ((code = open_picture(c, a)) != CLI_CONTINUE)

@@ -59,6 +59,18 @@ int cli_scenario_find(struct cli *c, const char *cmd, const char *name, int fix,
     return CLI_CONTINUE;
 }
 
+int cli_scenario_windows(struct cli *c, const char *cmd,
+                         const struct scenario_options *o)
+{
+    if (o->wire != NULL || (o->window == 0 && o->conn_window == 0))
+        return CLI_CONTINUE;
+    return cli_usage_error(
+        c, cmd,
+        "%s is the HTTP/2 wire's flow-control window: add --wire h2 "
+        "(on the raw wire, the pipes' --capacity is the window)",
+        o->window > 0 ? "--window" : "--conn-window");
+}
+
 int cli_scenario_fits(struct cli *c, const char *cmd, const struct scenario *sc,
                       const struct scenario_options *o)
 {

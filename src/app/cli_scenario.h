@@ -43,6 +43,14 @@ int cli_scenario_find(struct cli *c, const char *cmd, const char *name, int fix,
                       const struct scenario **out);
 
 /*
+ * --window and --conn-window are the HTTP/2 wire's: on the raw wire they
+ * would be ignored, so they are a usage error there. Returns CLI_CONTINUE
+ * or CLI_EXIT_USAGE (the message says to add --wire h2).
+ */
+int cli_scenario_windows(struct cli *c, const char *cmd,
+                         const struct scenario_options *o);
+
+/*
  * A simulated run that is still going after SCHED_SIM_MAX_STEPS steps is
  * stopped as a livelock, so more messages than fit in them are refused
  * before the run (see cli_sim_fit). Returns CLI_CONTINUE when o's messages

@@ -748,6 +748,8 @@ static int step_main(struct cli *c, int argc, char **argv)
     if (code == CLI_CONTINUE && scenario_check(sc, &a.opts, &why) != STATUS_OK)
         code = cli_usage_error(c, "step", "%s", why.text);
     if (code == CLI_CONTINUE)
+        code = cli_scenario_windows(c, "step", &a.opts);
+    if (code == CLI_CONTINUE)
         code = cli_scenario_fits(c, "step", sc, &a.opts);
     if (code == CLI_CONTINUE)
         code = step_session(c, &a, sc);
