@@ -46,6 +46,7 @@ TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Tests of the core layer link the core archive and nothing else, which
 # proves the core needs nothing above it.
 CORE_TESTS := status sched sched_sim pipe frame context stream group trace note wire \
+              wire_socket \
               conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
