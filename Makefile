@@ -165,7 +165,7 @@ JOBS ?= 2
 # Suites a sanitizer build leaves out (make tsan: see there).
 CHECK_SKIP ?=
 SHELL_SUITES := hangcheck layers cli cli_flags limits recall_state step \
-                golden svg pcap pictures notes lessons lessons-readme \
+                golden svg pcap raw_socket pictures notes lessons lessons-readme \
                 lesson_index tally_check watch
 
 check: $(DUPLEX) $(TESTS) $(HANGCHECK)

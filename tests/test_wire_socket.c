@@ -328,6 +328,10 @@ static void test_wire_socket_peer_reset(void **state)
     wire_socket_get_stats(w, &ss);
     assert_int_equal(ss.reset_read, 1);
     assert_int_equal(ss.fin_read, 0);
+    /* Our abort after it has no connection left to reset. */
+    assert_int_equal(wire_abort(w, STREAM_C2S, STATUS_UNAVAILABLE), 0);
+    wire_socket_get_stats(w, &ss);
+    assert_int_equal(ss.reset_sent, 0);
     wire_destroy(w);
 }
 

@@ -106,13 +106,22 @@ static int send_dir(const struct wire_socket *ws)
     return ws->side == WIRE_SOCKET_CLIENT ? 0 : 1;
 }
 
-/* Closes the socket with an RST (SO_LINGER 0). Needs mu, users == 0. */
+/*
+ * Closes the socket with an RST (SO_LINGER 0), unless the peer reset it
+ * first: then there is no connection left to reset, and it only closes.
+ * Needs mu, and users == 0.
+ */
 static void reset_locked(struct wire_socket *ws)
 {
     struct linger hard = {1, 0};
 
     if (ws->fd < 0)
         return;
+    if (ws->stats.reset_read) {
+        close(ws->fd);
+        ws->fd = -1;
+        return;
+    }
     setsockopt(ws->fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     close(ws->fd);
     ws->fd = -1;
