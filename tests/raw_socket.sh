@@ -18,6 +18,8 @@
 #   - "fail:TEXT" from a plain socket (python3; skipped without it): the
 #     server finishes with INVALID_ARGUMENT, and the peer reads only its
 #     FIN: no status on the raw wire;
+#   - a message of 4 MiB + 1: the server's stream rejects it with gRPC's
+#     words and resets; a peer that sends nothing is reset at --idle;
 #   - --pcap with --wire raw is a usage error; both --help texts say what
 #     --wire raw does.
 
@@ -51,6 +53,7 @@ want: $3"
 line() { grep -nE -- "$2" "$1" | head -1 | cut -d: -f1 | grep . || echo 0; }
 
 start_serve() { # CALLS: serve --wire raw in the background; sets pid, port
+    rm -f "$tmp/serve.out" # never the last server's port
     "$DUPLEX" serve --wire raw --calls "$1" --idle 20000 >"$tmp/serve.out" \
         2>&1 &
     pid=$!
@@ -126,6 +129,19 @@ expect "cancel: the server sees UNAVAILABLE, not the reason" "$tmp/serve.out" \
 expect "cancel: the server says the client reset it" "$tmp/serve.out" \
     "^the client reset the connection \(TCP RST\)$"
 
+# ---- over 4 MiB: the server's stream rejects it ------------------------------
+start_serve 1
+within 30 "$DUPLEX" call "127.0.0.1:$port" echo --wire raw --messages 1 \
+    --size 4194305 >"$tmp/big.out" 2>&1
+same "call --wire raw --size 4194305: exit 1" "$?" 1
+wait "$pid"
+expect "4 MiB + 1: the server says gRPC's words" "$tmp/serve.out" \
+    "then RESOURCE_EXHAUSTED: \"grpc: received message larger than max \(4194305 vs. 4194304\)\"$"
+expect "4 MiB + 1: the server resets the connection" "$tmp/serve.out" \
+    "^server reset the connection: close with SO_LINGER 0 \(TCP RST\)$"
+expect "4 MiB + 1: the client sees UNAVAILABLE" "$tmp/big.out" \
+    "then UNAVAILABLE: \"Connection reset by peer\"$"
+
 # ---- fail:TEXT: a status the raw wire cannot carry --------------------------
 if command -v python3 >/dev/null 2>&1; then
     start_serve 1
@@ -148,6 +164,29 @@ print("read %d bytes, then 0" % len(got))
         "^read 0 bytes, then 0$"
     expect "fail: the server finished with INVALID_ARGUMENT" "$tmp/serve.out" \
         "^server echoed 0 of 1, then finished with INVALID_ARGUMENT: \"oops\"$"
+    # A peer that connects and sends nothing: --idle is the call's deadline.
+    rm -f "$tmp/serve.out"
+    "$DUPLEX" serve --wire raw --calls 1 --idle 4000 >"$tmp/serve.out" 2>&1 &
+    pid=$!
+    port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' \
+            "$tmp/serve.out" 2>/dev/null)
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    within 30 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+try:
+    print("read %d bytes" % len(s.recv(100)))
+except ConnectionResetError:
+    print("reset")
+' "$port" >"$tmp/quiet.out" 2>&1
+    wait "$pid"
+    expect "a quiet peer: the call ends at --idle" "$tmp/serve.out" \
+        "then DEADLINE_EXCEEDED: \"context deadline exceeded\"$"
+    expect "a quiet peer: it is reset" "$tmp/quiet.out" "^reset$"
 else
     echo "skipped: fail:TEXT needs python3"
 fi

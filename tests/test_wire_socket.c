@@ -335,6 +335,38 @@ static void test_wire_socket_peer_reset(void **state)
     wire_destroy(w);
 }
 
+/*
+ * The kernel tells a reset once: here a send learns it, and the recv
+ * after it would read 0, as if the peer had half-closed. It must still
+ * say UNAVAILABLE: a reset is no EOF.
+ */
+static void test_wire_socket_reset_seen_by_send_is_no_eof(void **state)
+{
+    struct linger hard = {1, 0};
+    struct status_detail why = {STATUS_OK, ""};
+    struct frame_msg msg = {0};
+    struct wire *w = NULL;
+    int fds[2];
+    int i = 0;
+    enum status st = STATUS_OK;
+
+    (void)state;
+    loopback_pair(fds);
+    w = new_socket_wire(fds[1], WIRE_SOCKET_SERVER, NULL);
+    assert_int_equal(
+        setsockopt(fds[0], SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
+    close(fds[0]); /* an RST */
+    /* The RST may still be on its way: a send or two may go first. */
+    for (i = 0; i < 1000 && st == STATUS_OK; i++)
+        st = wire_send(w, STREAM_S2C, "x", 1, 100, &why);
+    assert_int_equal(st, STATUS_CLOSED);
+    assert_int_equal(
+        wire_recv(w, STREAM_C2S, &frame_default_limits, &msg, &why),
+        STATUS_UNAVAILABLE);
+    assert_string_equal(why.text, "Connection reset by peer");
+    wire_destroy(w);
+}
+
 static void test_wire_socket_abort_wakes_and_resets(void **state)
 {
     int fds_before = count_entries("/proc/self/fd");
@@ -448,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_wire_socket_frame_split_across_reads),
         cmocka_unit_test(test_wire_socket_oversize_length),
         cmocka_unit_test(test_wire_socket_peer_reset),
+        cmocka_unit_test(test_wire_socket_reset_seen_by_send_is_no_eof),
         cmocka_unit_test(test_wire_socket_abort_wakes_and_resets),
         cmocka_unit_test(test_wire_socket_torn_frame),
         cmocka_unit_test(test_wire_socket_deadline),

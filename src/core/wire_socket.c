@@ -55,8 +55,10 @@
  *   the thread that made them.
  *
  * Locking
- *   send_mu (one sender at a time), then mu (the state below it). mu is
- *   never held across a wait; the trace's lock is a leaf.
+ *   send_mu (one sender at a time), then io_mu (one non-blocking read or
+ *   sendmsg at a time, with what it failed with recorded: see read_once),
+ *   then mu (the state below it). None is held across a wait (poll) but
+ *   send_mu; the trace's lock is a leaf.
  */
 #include "core/wire_socket.h"
 
@@ -80,11 +82,13 @@ struct wire_socket {
     int wake[2];                /* abort writes wake[1]; polls watch wake[0] */
     struct trace *trace;
     struct sched_mutex send_mu; /* held for one whole frame */
+    struct sched_mutex io_mu;   /* held for one read or sendmsg call */
     struct sched_mutex mu;      /* guards the fields below */
     int fd;                     /* the connection; -1 once closed */
     int users;                  /* operations using fd right now */
     enum status aborted;        /* OK, or the first abort's reason */
     int recv_closed;            /* close_recv: recv says CLOSED */
+    int broken_err;             /* the first failure's errno, or 0 */
     int64_t deadline;           /* sched time; SCHED_NO_DEADLINE */
     uint64_t waits[2][2];       /* [dir][0: sender, 1: receiver] */
     struct wire_socket_stats stats;
@@ -228,14 +232,63 @@ static void note_wake(struct wire_socket *ws, const struct waiting *w,
                                     : "room to write");
 }
 
-/* The connection failed (errno err): UNAVAILABLE, with the system's words. */
+/*
+ * The connection failed (errno err): UNAVAILABLE, with the system's words
+ * for the first failure seen. The kernel reports a reset once: whoever
+ * reads the error clears it, and the next read returns 0 as if the peer
+ * had half-closed. So the wire keeps it, and every later read says it
+ * again (see has_broken), as a reset is no EOF.
+ */
 static enum status broken(struct wire_socket *ws, int err,
                           struct status_detail *why)
 {
     sched_mutex_lock(&ws->mu);
     ws->stats.reset_read = 1;
+    if (ws->broken_err == 0)
+        ws->broken_err = err;
+    err = ws->broken_err;
     sched_mutex_unlock(&ws->mu);
     return status_detail_set(why, STATUS_UNAVAILABLE, "%s", strerror(err));
+}
+
+/* The errno of a failure seen before (see broken), or 0. */
+static int has_broken(struct wire_socket *ws)
+{
+    int err = 0;
+
+    sched_mutex_lock(&ws->mu);
+    err = ws->broken_err;
+    sched_mutex_unlock(&ws->mu);
+    return err;
+}
+
+/* errno values that mean "try again", not "the connection failed". */
+static int transient(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/*
+ * One non-blocking read, under io_mu with its failure recorded (broken)
+ * before io_mu is let go: so a read of 0 can tell a reset that a send on
+ * another thread just took from the kernel from the peer's FIN. Returns
+ * read's result; *err is its errno (or a recorded one when it returns -1
+ * for a 0 that was a reset).
+ */
+static ssize_t read_once(struct wire_socket *ws, int fd, uint8_t *buf,
+                         size_t len, int *err)
+{
+    ssize_t n = 0;
+
+    sched_mutex_lock(&ws->io_mu);
+    n = read(fd, buf, len);
+    *err = n < 0 ? errno : 0;
+    if (n < 0 && !transient(*err))
+        broken(ws, *err, NULL);
+    if (n == 0 && (*err = has_broken(ws)) != 0)
+        n = -1;
+    sched_mutex_unlock(&ws->io_mu);
+    return n;
 }
 
 /*
@@ -248,21 +301,18 @@ static enum status read_some(struct wire_socket *ws, int fd, uint8_t *buf,
                              struct status_detail *why)
 {
     ssize_t n = 0;
+    int err = 0;
     enum status st = STATUS_OK;
 
-    for (;;) {
-        n = read(fd, buf, len);
-        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
-                       errno != EINTR))
-            break;
-        if (errno == EINTR)
+    while ((n = read_once(ws, fd, buf, len, &err)) < 0 && transient(err)) {
+        if (err == EINTR)
             continue;
         st = wait_ready(ws, fd, POLLIN, w);
         if (st != STATUS_OK)
             return status_detail_set(why, st, "%s", status_name(st));
     }
     if (n < 0)
-        return broken(ws, errno, why);
+        return broken(ws, err, why);
     if (n == 0)
         return STATUS_EOF;
     sched_mutex_lock(&ws->mu);
@@ -391,26 +441,30 @@ static enum status send_all(struct wire_socket *ws, int fd, struct iovec *iov,
 {
     struct msghdr m;
     ssize_t n = 0;
+    int err = 0;
     enum status st = STATUS_OK;
 
     memset(&m, 0, sizeof m);
     m.msg_iov = iov;
     m.msg_iovlen = 2;
     while (iov[0].iov_len + iov[1].iov_len > 0) {
+        sched_mutex_lock(&ws->io_mu); /* see read_once */
         n = sendmsg(fd, &m, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
+        err = n < 0 ? errno : 0;
+        if (n < 0 && !transient(err))
+            broken(ws, err, why);
+        sched_mutex_unlock(&ws->io_mu);
+        if (n < 0 && err == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n < 0 && transient(err)) {
             st = wait_ready(ws, fd, POLLOUT, w);
             if (st != STATUS_OK)
                 return status_detail_set(why, st, "%s", status_name(st));
             continue;
         }
-        if (n < 0) {
-            broken(ws, errno, why);
+        if (n < 0)
             return status_detail_set(why, STATUS_CLOSED, "%s: %s",
                                      status_name(STATUS_CLOSED), why->text);
-        }
         for (int i = 0; i < 2; i++) { /* step past what went */
             size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
 
@@ -569,6 +623,7 @@ static void socket_destroy(struct wire *w)
     close(ws->wake[0]);
     close(ws->wake[1]);
     sched_mutex_destroy(&ws->mu);
+    sched_mutex_destroy(&ws->io_mu);
     sched_mutex_destroy(&ws->send_mu);
     free(ws);
 }
@@ -624,6 +679,7 @@ enum status wire_socket_create(void *arg, const struct wire_params *params,
     ws->fd = peer->fd;
     ws->deadline = SCHED_NO_DEADLINE;
     sched_mutex_init(&ws->send_mu);
+    sched_mutex_init(&ws->io_mu);
     sched_mutex_init(&ws->mu);
     *out = &ws->base;
     return STATUS_OK;
