@@ -10,6 +10,8 @@
  *     the trace says both in the thread that did them;
  *   - a frame that arrives in pieces (2 bytes of its prefix, then the
  *     rest) is read whole, over several reads;
+ *   - a message larger than the kernel's buffers: the send waits for
+ *     room and the message arrives whole; an abort wakes that send;
  *   - a length over max_recv: RESOURCE_EXHAUSTED with frame.h's words,
  *     before the payload;
  *   - a peer that resets (close with SO_LINGER 0): recv says UNAVAILABLE
@@ -282,6 +284,111 @@ static void test_wire_socket_frame_split_across_reads(void **state)
     assert_int_equal(count_entries("/proc/self/task"), threads_before);
 }
 
+/* Larger than loopback's buffers on both sides: a send of it must wait. */
+#define BIG_LEN ((size_t)32 * 1024 * 1024)
+
+/* A sender on its own thread: what its send of len bytes returned. */
+struct sender {
+    struct wire *w;
+    const uint8_t *buf;
+    size_t len;
+    enum status got;
+};
+
+static enum status send_big(void *arg)
+{
+    struct sender *sd = arg;
+
+    sd->got = wire_send(sd->w, STREAM_C2S, sd->buf, sd->len, UINT32_MAX,
+                        NULL);
+    return STATUS_OK;
+}
+
+/* Polls w's wait counters until a sender of dir waited n times. */
+static int await_socket_writer(struct wire *w, int dir, uint64_t n)
+{
+    int polls = 0;
+
+    for (polls = 0; polls < POLL_TRIES; polls++) {
+        uint64_t ww = 0, rw = 0;
+
+        wire_waits(w, dir, &ww, &rw);
+        if (ww >= n)
+            return 1;
+        sched_sleep_ns(POLL_NS);
+    }
+    return 0;
+}
+
+/*
+ * A message bigger than the kernel's buffers: the send waits for room
+ * (backpressure: TCP's window), goes out in pieces, and arrives whole,
+ * every byte in its place.
+ */
+static void test_wire_socket_send_waits_for_room(void **state)
+{
+    struct frame_limits limits = {UINT32_MAX, NULL};
+    struct frame_msg msg = {0};
+    struct sender sd;
+    struct sched_thread t;
+    struct wire *server = NULL;
+    uint8_t *buf = pattern_bytes(BIG_LEN);
+    int fds[2];
+
+    (void)state;
+    assert_non_null(buf);
+    loopback_pair(fds);
+    sd.w = new_socket_wire(fds[0], WIRE_SOCKET_CLIENT, NULL);
+    sd.buf = buf;
+    sd.len = BIG_LEN;
+    server = new_socket_wire(fds[1], WIRE_SOCKET_SERVER, NULL);
+    start_thread(&t, "client/send", send_big, &sd);
+    assert_true(await_socket_writer(sd.w, STREAM_C2S, 1));
+    assert_int_equal(wire_recv(server, STREAM_C2S, &limits, &msg, NULL),
+                     STATUS_OK);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(sd.got, STATUS_OK);
+    assert_int_equal(msg.length, BIG_LEN);
+    assert_memory_equal(msg.data, buf, BIG_LEN);
+    frame_msg_free(&msg);
+    free(buf);
+    wire_destroy(sd.w);
+    wire_destroy(server);
+}
+
+/* An abort wakes a send that waits for room, and resets the connection. */
+static void test_wire_socket_abort_wakes_a_waiting_send(void **state)
+{
+    struct frame_limits limits = {UINT32_MAX, NULL};
+    struct status_detail why = {STATUS_OK, ""};
+    struct frame_msg msg = {0};
+    struct sender sd;
+    struct sched_thread t;
+    struct wire *server = NULL;
+    uint8_t *buf = calloc(1, BIG_LEN);
+    int fds[2];
+
+    (void)state;
+    assert_non_null(buf);
+    loopback_pair(fds);
+    sd.w = new_socket_wire(fds[0], WIRE_SOCKET_CLIENT, NULL);
+    sd.buf = buf;
+    sd.len = BIG_LEN;
+    server = new_socket_wire(fds[1], WIRE_SOCKET_SERVER, NULL);
+    start_thread(&t, "client/send", send_big, &sd);
+    assert_true(await_socket_writer(sd.w, STREAM_C2S, 1));
+    wire_abort(sd.w, STREAM_C2S, STATUS_DEADLINE_EXCEEDED);
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(sd.got, STATUS_DEADLINE_EXCEEDED);
+    /* The receiver had part of the message: the RST tears it. */
+    assert_int_equal(wire_recv(server, STREAM_C2S, &limits, &msg, &why),
+                     STATUS_UNAVAILABLE);
+    frame_msg_free(&msg);
+    free(buf);
+    wire_destroy(sd.w);
+    wire_destroy(server);
+}
+
 static void test_wire_socket_oversize_length(void **state)
 {
     const uint8_t prefix[] = {0, 0, 0, 0, 17};
@@ -492,6 +599,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wire_socket_echo_half_close),
         cmocka_unit_test(test_wire_socket_frame_split_across_reads),
+        cmocka_unit_test(test_wire_socket_send_waits_for_room),
+        cmocka_unit_test(test_wire_socket_abort_wakes_a_waiting_send),
         cmocka_unit_test(test_wire_socket_oversize_length),
         cmocka_unit_test(test_wire_socket_peer_reset),
         cmocka_unit_test(test_wire_socket_reset_seen_by_send_is_no_eof),
