@@ -65,6 +65,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,11 +179,12 @@ static int timeout_ms(struct wire_socket *ws, int *passed)
     if (deadline == SCHED_NO_DEADLINE)
         return -1;
     left = deadline - sched_now_ns();
-    if (left <= 0)
+    if (left <= 0) {
         *passed = 1;
-    if (left > (int64_t)1000 * 1000 * 1000 * 1000)
-        return 1000 * 1000 * 1000; /* poll again in 11 days */
-    return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        return 0;
+    }
+    left = (left + 999999) / 1000000;
+    return left > INT_MAX ? INT_MAX : (int)left; /* INT_MAX: poll again */
 }
 
 /* Records the first wait of an operation, as the pipes do. */
@@ -441,7 +443,7 @@ static enum status send_all(struct wire_socket *ws, int fd, struct iovec *iov,
 {
     struct msghdr m;
     ssize_t n = 0;
-    int err = 0;
+    int err = 0, i = 0;
     enum status st = STATUS_OK;
 
     memset(&m, 0, sizeof m);
@@ -465,7 +467,7 @@ static enum status send_all(struct wire_socket *ws, int fd, struct iovec *iov,
         if (n < 0)
             return status_detail_set(why, STATUS_CLOSED, "%s: %s",
                                      status_name(STATUS_CLOSED), why->text);
-        for (int i = 0; i < 2; i++) { /* step past what went */
+        for (i = 0; i < 2; i++) { /* step past what went */
             size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
 
             iov[i].iov_base = (uint8_t *)iov[i].iov_base + k;
