@@ -46,6 +46,7 @@ TESTS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Tests of the core layer link the core archive and nothing else, which
 # proves the core needs nothing above it.
 CORE_TESTS := status sched sched_sim pipe frame context stream group trace note wire \
+              wire_socket \
               conform_pipe conform_conn conform_interop
 DUPLEX   := $(BUILD)/duplex
 HANGCHECK := $(BUILD)/hangcheck
@@ -164,7 +165,7 @@ JOBS ?= 2
 # Suites a sanitizer build leaves out (make tsan: see there).
 CHECK_SKIP ?=
 SHELL_SUITES := hangcheck layers cli cli_flags limits recall_state step \
-                golden svg pcap pictures notes lessons lessons-readme \
+                golden svg pcap raw_socket pictures notes lessons lessons-readme \
                 lesson_index tally_check watch
 
 check: $(DUPLEX) $(TESTS) $(HANGCHECK)

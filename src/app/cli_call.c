@@ -32,6 +32,7 @@
 
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
+#include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
 #include "core/trace.h"
@@ -42,7 +43,8 @@
 
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
-    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n\n"
+    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n"
+    "                  [--wire h2|raw]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
@@ -57,11 +59,14 @@ static const char usage_call[] =
     "                 limit is 4m = 4194304 bytes each way)\n"
     "  --pcap FILE    write the connection's packets to FILE (pcap, real\n"
     "                 time), for `tshark -r FILE -d tcp.port==PORT,http2`\n"
-    "                 (PORT the server's) or Wireshark\n";
+    "                 (PORT the server's) or Wireshark\n"
+    "  --wire raw     gRPC's frames straight on TCP (duplex serve --wire\n"
+    "                 raw): CloseSend is shutdown(SHUT_WR), and EOF is a\n"
+    "                 read that returns 0; no status, no --pcap (default h2)\n";
 
 static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT,
                                          OPT_CANCEL_AFTER, OPT_SIZE,
-                                         OPT_PCAP, OPT_END};
+                                         OPT_PCAP, OPT_WIRE, OPT_END};
 
 /* What the command line asked for. */
 struct call_args {
@@ -186,6 +191,10 @@ static int call_parse(struct cli *c, int argc, char **argv,
             a->size = arg.number;
         else if (arg.opt == OPT_PCAP)
             a->pcap = arg.text;
+        else if (arg.opt == OPT_WIRE && strcmp(arg.text, "raw") == 0)
+            return call_raw(c, argc, argv); /* cli_call_raw.c */
+        else if (arg.opt == OPT_WIRE) /* h2: this file's */
+            continue;
         else if (a->addr == NULL)
             a->addr = arg.text;
         else if (scenario == NULL)

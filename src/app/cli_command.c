@@ -58,7 +58,8 @@ static const struct cli_option options[] = {
     [OPT_FIX] = {"--fix", CLI_FLAG, 0, 0, ""},
     [OPT_BAD_CLIENT] = {"--bad-client", CLI_NAME, 0, 0,
                         "slow, leave or no-close"},
-    [OPT_WIRE] = {"--wire", CLI_WORD, 0, 0, "raw or h2", "raw h2"},
+    [OPT_WIRE] = {"--wire", CLI_WORD, 0, 0, "raw or h2",
+                  "raw h2"}, /* also serve and call (raw: over TCP) */
     [OPT_WINDOW] = {"--window", CLI_BYTES, 1, 2147483647,
                     "bytes from %lld to %lld (2^31-1), e.g. 65535 or 16k"},
     /* The connection's window starts at 65,535 whatever SETTINGS say

@@ -45,6 +45,7 @@
 
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
+#include "app/cli_raw.h"
 #include "core/context.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -56,7 +57,7 @@
 
 static const char usage_serve[] =
     "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n"
-    "                    [--pcap FILE]\n\n"
+    "                    [--pcap FILE] [--wire h2|raw]\n\n"
     "A gRPC server (cleartext HTTP/2) whose /chat.ChatService/Chat is the\n"
     "echo scenario's server: each message comes back as \"echo: <text>\"\n"
     "until the client's EOF; a message \"fail:TEXT\" ends the call with\n"
@@ -71,10 +72,14 @@ static const char usage_serve[] =
     "  --idle MS           exit when nothing happens for MS (default 10000)\n"
     "  --pcap FILE         write every connection's packets to FILE (pcap,\n"
     "                      real time), for `tshark -r FILE -d\n"
-    "                      tcp.port==PORT,http2` or Wireshark\n";
+    "                      tcp.port==PORT,http2` or Wireshark\n"
+    "  --wire raw          gRPC's frames straight on TCP, no HTTP/2: the\n"
+    "                      client's CloseSend is its shutdown(SHUT_WR), and\n"
+    "                      the server's read returns 0 after the last\n"
+    "                      message; no status, no --pcap (default: h2)\n";
 
 static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
-                                          OPT_PCAP, OPT_END};
+                                          OPT_PCAP, OPT_WIRE, OPT_END};
 
 #define SERVE_PATH "/chat.ChatService/Chat"
 
@@ -338,7 +343,9 @@ static int serve_parse(struct cli *c, int argc, char **argv,
             *idle_ms = arg.number;
         else if (arg.opt == OPT_PCAP)
             *pcap = arg.text;
-        else
+        else if (arg.opt == OPT_WIRE && strcmp(arg.text, "raw") == 0)
+            return serve_raw(c, argc, argv); /* cli_serve_raw.c */
+        else if (arg.opt != OPT_WIRE) /* h2: this file's */
             return cli_usage_error(c, "serve", "unexpected argument '%s'",
                                    arg.text);
     }
