@@ -431,7 +431,8 @@ static void test_wire_socket_peer_reset(void **state)
         STATUS_UNAVAILABLE);
     assert_string_equal(why.text, "Connection reset by peer");
     assert_int_equal(wire_send(w, STREAM_S2C, "x", 1, 100, &why),
-                     STATUS_CLOSED);
+                     STATUS_UNAVAILABLE);
+    assert_string_equal(why.text, "Connection reset by peer");
     wire_socket_get_stats(w, &ss);
     assert_int_equal(ss.reset_read, 1);
     assert_int_equal(ss.fin_read, 0);
@@ -466,12 +467,56 @@ static void test_wire_socket_reset_seen_by_send_is_no_eof(void **state)
     /* The RST may still be on its way: a send or two may go first. */
     for (i = 0; i < 1000 && st == STATUS_OK; i++)
         st = wire_send(w, STREAM_S2C, "x", 1, 100, &why);
-    assert_int_equal(st, STATUS_CLOSED);
+    assert_int_equal(st, STATUS_UNAVAILABLE);
     assert_int_equal(
         wire_recv(w, STREAM_C2S, &frame_default_limits, &msg, &why),
         STATUS_UNAVAILABLE);
     assert_string_equal(why.text, "Connection reset by peer");
     wire_destroy(w);
+}
+
+/*
+ * Nobody ended the call but the connection: a reset that a send finds
+ * ends the call with UNAVAILABLE, never OK. The server's send says so;
+ * a client's send says EOF (grpc-go's SendMsg) and its recv the status.
+ */
+static void test_wire_socket_reset_ends_the_call_unavailable(void **state)
+{
+    struct linger hard = {1, 0};
+    struct status_detail why = {STATUS_OK, ""};
+    struct wire_socket_peer peer;
+    struct wire_type type;
+    struct frame_msg msg = {0};
+    struct stream *s = NULL;
+    enum status st = STATUS_OK;
+    int fds[2];
+    int side = 0;
+    int i = 0;
+
+    (void)state;
+    for (side = WIRE_SOCKET_CLIENT; side <= WIRE_SOCKET_SERVER; side++) {
+        struct stream_end *e = NULL;
+
+        loopback_pair(fds);
+        s = new_end(fds[1], side, &peer, &type, NULL);
+        e = side == WIRE_SOCKET_SERVER ? stream_server(s) : stream_client(s);
+        assert_int_equal(
+            setsockopt(fds[0], SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
+        close(fds[0]); /* an RST */
+        st = STATUS_OK;
+        for (i = 0; i < 1000 && st == STATUS_OK; i++)
+            st = stream_send(e, "x", 1, &why);
+        if (side == WIRE_SOCKET_SERVER) {
+            assert_int_equal(st, STATUS_UNAVAILABLE);
+            assert_string_equal(why.text, "Connection reset by peer");
+        } else {
+            assert_int_equal(st, STATUS_EOF);
+            assert_int_equal(stream_recv(e, &msg, &why), STATUS_UNAVAILABLE);
+            assert_string_equal(why.text, "Connection reset by peer");
+        }
+        frame_msg_free(&msg);
+        stream_destroy(s);
+    }
 }
 
 static void test_wire_socket_abort_wakes_and_resets(void **state)
@@ -604,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_wire_socket_oversize_length),
         cmocka_unit_test(test_wire_socket_peer_reset),
         cmocka_unit_test(test_wire_socket_reset_seen_by_send_is_no_eof),
+        cmocka_unit_test(test_wire_socket_reset_ends_the_call_unavailable),
         cmocka_unit_test(test_wire_socket_abort_wakes_and_resets),
         cmocka_unit_test(test_wire_socket_torn_frame),
         cmocka_unit_test(test_wire_socket_deadline),

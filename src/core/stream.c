@@ -282,13 +282,23 @@ enum status stream_final_status(struct stream *s, struct status_detail *why)
     return s->final.code;
 }
 
+static enum status fail_call(struct stream_end *e, enum status code,
+                             struct status_detail *why);
+
 /*
  * The call is over: returns its final status as an operation on end e
  * reports it (a final OK reads as EOF, like grpc-go's io.EOF). The final
  * status is the client's; after the client's reset the server sees what
  * its context says, CANCELLED, as a grpc-go handler does.
+ *
+ * cause is why the wire refused the operation (OK: it did not). If the
+ * call has no final status and its context is not done, nobody ended the
+ * call but the wire (a connection gone, a peer's reset), so cause ends it
+ * (fail_call), never OK. Otherwise it takes the same locks either way,
+ * so no simulated schedule depends on cause.
  */
-static enum status call_over(struct stream_end *e, struct status_detail *why)
+static enum status call_over_or(struct stream_end *e, enum status cause,
+                                struct status_detail *why)
 {
     struct stream *s = e->stream;
     struct status_detail ctx_why;
@@ -299,6 +309,10 @@ static enum status call_over(struct stream_end *e, struct status_detail *why)
     status_detail_clear(&ctx_why);
     context_err(s->ctx, &ctx_why);
     sched_mutex_lock(&s->mu);
+    if (!s->has_final && ctx_why.code == STATUS_OK && cause != STATUS_OK) {
+        sched_mutex_unlock(&s->mu);
+        return fail_call(e, cause, why);
+    }
     if (!s->has_final) /* the context is done: its watch is on the way */
         set_final_locked(s, ctx_why.code, ctx_why.text);
     final = s->final;
@@ -311,6 +325,12 @@ static enum status call_over(struct stream_end *e, struct status_detail *why)
     if (why != NULL)
         *why = final;
     return final.code;
+}
+
+/* call_over_or when nothing but the call's end is known. */
+static enum status call_over(struct stream_end *e, struct status_detail *why)
+{
+    return call_over_or(e, STATUS_OK, why);
 }
 
 /*
@@ -426,9 +446,14 @@ static enum status send_start(struct stream_end *e, struct status_detail *why)
     return st;
 }
 
-/* frame_write failed: returns what stream.h documents, with the words. */
+/*
+ * frame_write failed: returns what stream.h documents, with the words.
+ * wired holds the wire's words when why is NULL (a wire's own failure
+ * ends the call with them).
+ */
 static enum status send_failed(struct stream_end *e, enum status st, size_t len,
-                               struct status_detail *why)
+                               struct status_detail *why,
+                               struct status_detail *wired)
 {
     struct stream *s = e->stream;
     int d = dir_out(e->side);
@@ -466,7 +491,8 @@ static enum status send_failed(struct stream_end *e, enum status st, size_t len,
         status_detail_clear(why);
         st = fail_call(e, st, why);
     } else {
-        st = send_result(e, call_over(e, why), why);
+        st = send_result(e, call_over_or(e, st, why != NULL ? why : wired),
+                         why);
     }
     trace_event(s->trace, TRACE_ERROR, dir_names[d], 0, (uint32_t)len, st,
                 "send: %s", why != NULL ? why->text : status_name(st));
@@ -497,6 +523,7 @@ static enum status send_on_ended(struct stream_end *e, size_t len,
 static enum status send_message(struct stream_end *e, const void *buf,
                                 size_t len, struct status_detail *why)
 {
+    struct status_detail wired; /* the wire's words, when why is NULL */
     struct stream *s = NULL;
     int d = 0;
     enum status st = STATUS_OK;
@@ -521,11 +548,13 @@ static enum status send_message(struct stream_end *e, const void *buf,
     /* Traced before the write, so the SEND always precedes its RECV. */
     trace_frame(s->trace, TRACE_SEND, dir_names[d], FRAME_FLAG_PLAIN, buf,
                 (uint32_t)len);
-    st = wire_send(s->wire, d, buf, len, s->max_send, why);
+    status_detail_clear(&wired);
+    st = wire_send(s->wire, d, buf, len, s->max_send,
+                   why != NULL ? why : &wired);
     if (st == STATUS_OK)
         count(&s->stats.sent[d]);
     else
-        st = send_failed(e, st, len, why);
+        st = send_failed(e, st, len, why, &wired);
     /*
      * The frame is whole in the pipe, or it failed and what cut it has
      * already ended c2s for good (a teardown, the server's finish): either

@@ -27,8 +27,9 @@
  *   gRPC calls a transport that broke Unavailable. (In process, both ends
  *   share one pipe, so the raw wire hands the peer the reason itself;
  *   HTTP/2's RST_STREAM carries CANCEL.) Our own end keeps the reason.
- *   A send that finds the connection reset says CLOSED, as a pipe whose
- *   reader left does: the stream then lets recv tell the status.
+ *   A send that finds the connection reset says UNAVAILABLE: nobody
+ *   ended the call but the connection, so the stream ends it with that
+ *   (a client's send then says EOF, and its recv tells the status).
  *
  *   No trailers: the raw wire carries no status. In process the client
  *   reads the server's from the stream they share (wire_raw has no
@@ -435,7 +436,7 @@ static enum status socket_recv(struct wire *w, int dir,
 
 /*
  * Sends every byte of iov[0..1], waiting while the kernel's buffer is
- * full. Returns OK, CLOSED (the peer reset the connection), the abort's
+ * full. Returns OK, UNAVAILABLE (the peer reset the connection), the abort's
  * reason or DEADLINE_EXCEEDED.
  */
 static enum status send_all(struct wire_socket *ws, int fd, struct iovec *iov,
@@ -465,8 +466,7 @@ static enum status send_all(struct wire_socket *ws, int fd, struct iovec *iov,
             continue;
         }
         if (n < 0)
-            return status_detail_set(why, STATUS_CLOSED, "%s: %s",
-                                     status_name(STATUS_CLOSED), why->text);
+            return STATUS_UNAVAILABLE; /* broken() worded why */
         for (i = 0; i < 2; i++) { /* step past what went */
             size_t k = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
 
