@@ -197,7 +197,7 @@ usage|run|--bad-client||run hub --bad-client fast
 usage|run|--bad-client||run echo --bad-client slow
 usage|run|--bad-client||run hub --bad-client slow --clients 1
 usage|run|--bad-client||run hub --bad-client slow --clients 16
-usage|explore|--bad-client||explore hub --bad-client slow
+usage|explore|--bad-client||explore hub --bad-client slow --messages 2
 usage|explore|--bad-client||explore hub --bad-client=
 usage|step|--bad-client||step hub --bad-client leave --messages 1
 usage|run|--trace||run echo --trace timeline,hexdump

@@ -1636,6 +1636,14 @@ static void test_cli_explore_without_failures_exits_0(void **state)
          "duplex explore one-thread-client: every schedule with at most 2 "
          "preemptions, 18 messages\n",
          30, "\nhow they ended: deadlock 30 (as documented)\n", 1},
+        /* A slow hub client needs more messages than it can hold: 5 from
+           each of the 2 others (as `duplex run` takes), not 2 and a usage
+           error. */
+        {{"explore", "hub", "--bad-client", "slow", "--max-preemptions", "1",
+          "--max-schedules", "30", NULL},
+         "duplex explore hub: every schedule with at most 1 preemption, 5 "
+         "messages\n",
+         30, "\nhow they ended: OK 30 (as documented)\n", 1},
     };
     struct cli_run r;
     size_t i = 0;

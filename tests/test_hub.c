@@ -266,21 +266,26 @@ static void test_hub_leaving_client_is_forgotten(void **state)
     scenario_result_free(&r);
 }
 
-/* Nothing leaks and no thread outlives the run, simulated or on --os. */
+/*
+ * Nothing leaks and no thread outlives the run, simulated or on --os; and
+ * simulated on --wire h2, the connection's threads and nghttp2's memory
+ * included (os 2).
+ */
 static void test_hub_bad_client_leaves_nothing_behind(void **state)
 {
     size_t k = 0;
     int os = 0;
 
     (void)state;
-    for (os = 0; os <= 1; os++) {
+    for (os = 0; os <= 2; os++) {
         for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-            struct scenario_options o = bad_opts(kinds[k], os ? 10 : 0);
+            struct scenario_options o = bad_opts(kinds[k], os == 1 ? 10 : 0);
             struct scenario_result r;
             long heap = 0;
             int threads = 0;
 
-            o.os = os;
+            o.os = os == 1;
+            o.wire = os == 2 ? &h2_wire_type : NULL;
             run_kind(kinds[k], ends[k], o, &r); /* the first run's costs */
             scenario_result_free(&r);
             run_kind(kinds[k], ends[k], o, &r);
@@ -292,7 +297,9 @@ static void test_hub_bad_client_leaves_nothing_behind(void **state)
             if (threads_now() != threads || heap_now() != heap)
                 fail_msg("%s%s: %d threads before, %d after; %ld heap "
                          "blocks in use before, %ld after",
-                         kinds[k], os ? " --os" : "", threads, threads_now(),
+                         kinds[k],
+                         os == 1 ? " --os" : os == 2 ? " --wire h2" : "",
+                         threads, threads_now(),
                          heap, heap_now());
         }
     }

@@ -1208,6 +1208,71 @@ static void test_scenario_collaborate_h2_and_os(void **state)
 }
 
 /*
+ * The other new scenarios of issues 13 and 17 on the h2 wire, in 10
+ * schedules and on real threads: each runs over HTTP/2 (its client's
+ * connection writer sends frames on stream 0: SETTINGS, GOAWAY; on real
+ * threads a cancel may come before any HEADERS), ends with the exit code
+ * it has on the raw wire, and its report makes the same claim.
+ */
+static void test_scenario_new_scenarios_on_h2(void **state)
+{
+    static const struct {
+        const char *name, *kind;
+        int fix;
+        enum scenario_exit want;
+        const char *claim;
+    } rows[] = {
+        {"sender-fails-first", NULL, 0, SCENARIO_EXIT_OK,
+         "the caller got OK: the source's DATA_LOSS was swallowed, and EOF "
+         "won"},
+        {"sender-fails-first", NULL, 1, SCENARIO_EXIT_STATUS,
+         "group_wait returned the first error, the sender's DATA_LOSS"},
+        {"rpc-kinds", "unary", 0, SCENARIO_EXIT_OK,
+         "unary call: 1 request, 1 reply, 1 client thread"},
+        {"rpc-kinds", "server", 0, SCENARIO_EXIT_OK,
+         "server call: 1 request, 3 replies, 1 client thread"},
+        {"rpc-kinds", "client", 0, SCENARIO_EXIT_OK,
+         "client call: 3 requests, 1 reply, 1 client thread"},
+        {"rpc-kinds", "bidi", 0, SCENARIO_EXIT_OK,
+         "bidi call: 3 requests, 3 replies, 2 client threads"},
+        {"eof-order", NULL, 0, SCENARIO_EXIT_STATUS,
+         "the server handled the same 3 messages 2 times, every call ended "
+         "OK"},
+        {"eof-order", NULL, 1, SCENARIO_EXIT_OK,
+         "the caller got OK from call 1"},
+        {"context-leak", NULL, 0, SCENARIO_EXIT_STATUS,
+         "when the session was over: 2 stream threads still running, 1 "
+         "stream open"},
+        {"context-leak", NULL, 1, SCENARIO_EXIT_OK,
+         "0 stream threads still running, 0 streams open"},
+        {"pause-resume", NULL, 0, SCENARIO_EXIT_OK,
+         "2 PAUSE and 2 RESUME sent, then OK"},
+    };
+    size_t i = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        for (seed = 1; seed <= 11; seed++) { /* the last on real threads */
+            struct scenario_options o = on_h2(seed, rows[i].fix);
+            struct run *run = NULL;
+
+            o.kind = rows[i].kind;
+            o.os = seed == 11;
+            run = run_opts(rows[i].name, o);
+            if (run->code != (int)rows[i].want || run->r.broken[0] != '\0')
+                fail_msg("%s%s%s seed %llu on h2: exit %d, %s", rows[i].name,
+                         rows[i].kind != NULL ? " --kind " : "",
+                         rows[i].kind != NULL ? rows[i].kind : "",
+                         (unsigned long long)seed, run->code, run->r.broken);
+            assert_true(has_note(run, "client/h2-write", "stream 0"));
+            assert_report_has(run, rows[i].claim);
+            done(run);
+        }
+    }
+}
+
+/*
  * Both directions hot through 64-byte pipes: the server's one loop (ack,
  * then a push after every second upload) waits for s2c, client/recv waits
  * to hand client/send a confirm, client/send waits for c2s: a cycle.
@@ -2135,6 +2200,7 @@ int main(void)
         cmocka_unit_test(test_scenario_reconcile_h2_and_os),
         cmocka_unit_test(test_scenario_collaborate_one_order),
         cmocka_unit_test(test_scenario_collaborate_h2_and_os),
+        cmocka_unit_test(test_scenario_new_scenarios_on_h2),
         cmocka_unit_test(test_scenario_both_hot_deadlocks),
         cmocka_unit_test(test_scenario_both_hot_deadline),
         cmocka_unit_test(test_scenario_both_hot_fixed),

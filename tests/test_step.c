@@ -163,6 +163,66 @@ static void test_step_seed_all_the_way_is_run_with_the_seed(void **state)
     free(r);
 }
 
+/*
+ * The same on the h2 wire, for the scenarios of issues 13 and 17 (each
+ * --kind of rpc-kinds, each --fix): stepping with the seed's choices is
+ * `duplex run --wire h2 --seed N`, decision for decision.
+ */
+static void test_step_new_scenarios_on_h2_are_run_with_the_seed(void **state)
+{
+    static const struct {
+        const char *name, *kind;
+        int fix;
+    } rows[] = {
+        {"one-thread-client", NULL, 0}, {"one-thread-client", NULL, 1},
+        {"sender-fails-first", NULL, 0}, {"sender-fails-first", NULL, 1},
+        {"both-hot", NULL, 1},           {"rpc-kinds", "unary", 0},
+        {"rpc-kinds", "server", 0},      {"rpc-kinds", "client", 0},
+        {"rpc-kinds", "bidi", 0},        {"eof-order", NULL, 0},
+        {"eof-order", NULL, 1},          {"context-leak", NULL, 0},
+        {"context-leak", NULL, 1},       {"pause-resume", NULL, 0},
+        {"reconcile", NULL, 0},          {"collaborate", NULL, 0},
+    };
+    struct scenario_result *r = calloc(1, sizeof *r);
+    struct sink a, b;
+    size_t i = 0;
+    uint64_t seed = 0;
+
+    (void)state;
+    assert_non_null(r);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (seed = 1; seed <= 2; seed++) {
+            const struct scenario *sc = scenario_find(rows[i].name);
+            struct scenario_options o;
+            struct step *st = NULL;
+            struct trace *t = NULL;
+
+            memset(&o, 0, sizeof o);
+            o.wire = &h2_wire_type;
+            o.kind = rows[i].kind;
+            o.fix = rows[i].fix;
+            o.seed = seed;
+            assert_int_equal(step_create(sc, &o, &st), STATUS_OK);
+            while (!step_view(st)->ended)
+                assert_int_equal(step_choose(st, step_view(st)->seed_pick),
+                                 STATUS_OK);
+            t = run_traced(sc, o, r);
+            assert_int_equal(step_result(st)->sim.ndecisions,
+                             r->sim.ndecisions);
+            assert_string_equal(timeline_of(step_trace(st), &a),
+                                timeline_of(t, &b));
+            assert_string_equal(step_result(st)->report, r->report);
+            assert_int_equal(scenario_exit_code(step_result(st)),
+                             scenario_exit_code(r));
+            sink_free(&a);
+            sink_free(&b);
+            trace_destroy(t);
+            scenario_result_free(r);
+            step_destroy(st);
+        }
+    free(r);
+}
+
 /* An undo gives back the decision before, exactly as it was shown. */
 static void test_step_undo_is_exact(void **state)
 {
@@ -1199,6 +1259,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step_seed_all_the_way_is_run_with_the_seed),
+        cmocka_unit_test(test_step_new_scenarios_on_h2_are_run_with_the_seed),
         cmocka_unit_test(test_step_undo_is_exact),
         cmocka_unit_test(test_step_replay_string_runs_the_path_again),
         cmocka_unit_test(test_step_refuses_a_thread_that_cannot_run),

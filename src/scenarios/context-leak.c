@@ -251,6 +251,9 @@ static enum status leak_open(struct leak *l, const struct scenario *scn,
     memset(&so, 0, sizeof so);
     so.capacity = call_capacity(scn, o);
     so.trace = o->trace;
+    so.wire = o->wire; /* on h2, a connection for each stream */
+    so.window = o->window;
+    so.conn_window = o->conn_window;
     if (l->fix)
         st = context_create(NULL, &l->session);
     for (i = 0; i < 2 && st == STATUS_OK; i++) {

@@ -714,6 +714,18 @@ static enum status check_clients(const struct scenario *sc,
     return STATUS_OK;
 }
 
+/*
+ * For explore: a slow client 1 needs more messages than it can hold (as
+ * a run's default has); the others need no more than explore's default.
+ */
+static int hub_needed_messages(const struct scenario *sc,
+                               const struct scenario_options *o)
+{
+    if (o->bad_client != NULL && strcmp(o->bad_client, "slow") == 0)
+        return hub_slow_messages(sc, o);
+    return sc->min_messages;
+}
+
 /* Some client received a message before it sent its own first one. */
 static int heard_before_speaking(const struct scenario_progress *p)
 {
@@ -787,6 +799,7 @@ const struct scenario scenario_hub = {
     .takes_clients = 1,
     .body = run_hub,
     .check = check_clients,
+    .needed_messages = hub_needed_messages,
     .challenges = hub_challenges,
     .challenge_bad_client = hub_challenge_bad_client,
 };
