@@ -56,6 +56,7 @@ static const struct work full_work = {
     .sim_schedules = 100000,
     .rss_messages = 1000000,
     .h2_echo_msgs = {200000, 100000, 5000},
+    .h2_ping_trips = {5000, 5000, 2000},
     .h2_sim_schedules = 100000,
 };
 
@@ -67,6 +68,7 @@ static const struct work quick_work = {
     .sim_schedules = 20000,
     .rss_messages = 100000,
     .h2_echo_msgs = {20000, 10000, 500},
+    .h2_ping_trips = {500, 500, 200},
     .h2_sim_schedules = 10000,
 };
 

@@ -66,6 +66,7 @@ struct work {
     long rss_messages;         /* the long echo of the memory figures */
     long h2_echo_msgs[NSIZES]; /* messages echoed on the h2 wire (in
                                   process and over loopback) */
+    long h2_ping_trips[NSIZES]; /* timed round trips on the h2 wire */
     long h2_sim_schedules;     /* explore_run's max_schedules, h2 */
 };
 
@@ -187,12 +188,13 @@ double echo_stream_run(struct bench *b, int si, const struct wire_type *wire,
                        long msgs, double handed[2]);
 
 /*
- * figure_pingpong.c: one ping-pong run of work.ping_trips[si] timed round
- * trips through a stream on wire (NULL: raw); out_us gets the median and
- * the 99th percentile, in microseconds.
+ * figure_pingpong.c: one ping-pong run of trips timed round trips of
+ * bench_sizes[si] through a stream on wire (NULL: raw); out_us gets the
+ * median and the 99th percentile, in microseconds.
  */
 void pingpong_stream_run(struct bench *b, int si,
-                         const struct wire_type *wire, double out_us[2]);
+                         const struct wire_type *wire, long trips,
+                         double out_us[2]);
 
 /*
  * One line on stderr saying what is being measured, with the number of

@@ -72,7 +72,8 @@ static void measure_ping(struct bench *b)
             double us[2];
 
             watchdog_arm(&b->dog, "h2 ping-pong %s", bench_size_names[si]);
-            pingpong_stream_run(b, si, &h2_wire_type, us);
+            pingpong_stream_run(b, si, &h2_wire_type, b->w->h2_ping_trips[si],
+                                us);
             v[0][run] = us[0];
             v[1][run] = us[1];
         }
@@ -215,6 +216,10 @@ static void print_streams(const struct bench *b)
         fmt_cell(c[4], CELL_MAX, &b->r.h2_loop[si]);
         print_row(6, w, row);
     }
+    printf("   ping-pong: %ld, %ld and %ld timed round trips, after 100 "
+           "untimed ones\n",
+           b->w->h2_ping_trips[0], b->w->h2_ping_trips[1],
+           b->w->h2_ping_trips[2]);
 }
 
 static void print(const struct bench *b)
@@ -242,9 +247,9 @@ static void print(const struct bench *b)
     fmt_cell(c[0], CELL_MAX, &r->h2_extra);
     printf("   One call on the h2 wire (its own connection), in malloc's "
            "count:\n"
-           "   2 x capacity + C bytes, with C at 64 KiB: %s B (the raw "
-           "stream's is in 6;\n"
-           "   the four threads' stacks are not in malloc's count)\n\n",
+           "   2 x capacity + C bytes, with C at 64 KiB: %s B\n"
+           "   (the raw stream's C is in 6; the four threads' stacks are "
+           "mmap'd, not in it)\n\n",
            c[0]);
 }
 

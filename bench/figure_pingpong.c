@@ -78,15 +78,15 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
     return NULL;
 }
 
-/* One run through a duplex stream on wire (NULL: raw); the round trips
- * go into lat (ns), call.handed into handed. */
+/* One run of trips timed round trips through a duplex stream on wire
+ * (NULL: raw); the round trips go into lat (ns), call.handed into
+ * handed. */
 static void ping_stream_run(struct bench *b, int si,
-                            const struct wire_type *wire, int64_t *lat,
-                            double handed[2])
+                            const struct wire_type *wire, long trips,
+                            int64_t *lat, double handed[2])
 {
     const char *what = wire != NULL ? "pingpong through duplex on the h2 wire"
                                     : "pingpong through duplex";
-    long trips = b->w->ping_trips[si];
     struct stream_client sc;
     struct sched_thread server;
     struct status_detail why;
@@ -165,13 +165,13 @@ static double percentile_us(const int64_t *sorted, long n, int p)
 }
 
 void pingpong_stream_run(struct bench *b, int si,
-                         const struct wire_type *wire, double out_us[2])
+                         const struct wire_type *wire, long trips,
+                         double out_us[2])
 {
-    long trips = b->w->ping_trips[si];
     int64_t *lat = xmalloc((size_t)trips * sizeof *lat);
     double handed[2];
 
-    ping_stream_run(b, si, wire, lat, handed);
+    ping_stream_run(b, si, wire, trips, lat, handed);
     qsort(lat, (size_t)trips, sizeof *lat, cmp_int64);
     out_us[0] = percentile_us(lat, trips, 50);
     out_us[1] = percentile_us(lat, trips, 99);
@@ -197,7 +197,7 @@ static void measure(struct bench *b)
                 watchdog_arm(&b->dog, "ping-pong %s through %s",
                              bench_size_names[si], via_names[via]);
                 if (via == 0)
-                    ping_stream_run(b, si, NULL, lat, handed);
+                    ping_stream_run(b, si, NULL, trips, lat, handed);
                 else
                     ping_fd_run(b, si, lat);
                 qsort(lat, (size_t)trips, sizeof *lat, cmp_int64);
