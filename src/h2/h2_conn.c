@@ -52,7 +52,7 @@ int h2_buf_append(struct h2_buf *b, const void *p, size_t n)
 {
     if (b->off > 0 && b->off == b->len)
         b->off = b->len = 0; /* empty: start again at the front */
-    if (b->len + n > b->cap && b->off >= b->len - b->off) {
+    if (b->off > 0 && b->len + n > b->cap && b->off >= b->len - b->off) {
         /* Out of room, and at least half of what is behind data is
          * consumed: move the rest to the front rather than grow, so a
          * queue that never quite drains does not grow with every byte
