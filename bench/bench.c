@@ -121,7 +121,7 @@ static const char usage[] =
     "  --go-loopback SCRIPT  with --go-peers, then this script too: grpc-go\n"
     "                     over loopback TCP (make bench passes\n"
     "                     bench/go_loopback.sh)\n"
-    "  --duplex PATH      the duplex binary, for the memory and hub figures\n"
+    "  --duplex PATH      the duplex binary, for the mem, hub and h2 figures\n"
     "                     (default: $DUPLEX, else build/duplex)\n"
     "  -h, --help         this text\n"
     "\n"
