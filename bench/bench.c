@@ -14,7 +14,10 @@
  *   codec     encode and decode one frame in memory, against memcpy
  *   sim       schedules per second of exploring concurrent-senders
  *   mem       peak RSS of a long echo, and the bytes one stream holds
- * pipe, echo, pingpong and codec run for payloads of 16 B, 1 KiB and
+ *   hub       the hub at scale, as child processes
+ *   h2        the HTTP/2 wire: echo and ping-pong in process, echo over
+ *             loopback TCP, SIM exploration, memory
+ * pipe, echo, pingpong, codec and h2 run for payloads of 16 B, 1 KiB and
  * 64 KiB.
  *
  * Design
@@ -42,7 +45,7 @@ const char *const bench_size_names[NSIZES] = {"16 B", "1 KiB", "64 KiB"};
 
 const struct figure *const bench_figures[] = {
     &figure_pipe, &figure_echo, &figure_pingpong, &figure_codec,
-    &figure_sim,  &figure_mem,  &figure_hub};
+    &figure_sim,  &figure_mem,  &figure_hub,      &figure_h2};
 const size_t bench_nfigures = sizeof bench_figures / sizeof bench_figures[0];
 
 static const struct work full_work = {
@@ -52,6 +55,9 @@ static const struct work full_work = {
     .codec_frames = {16000000, 8000000, 80000},
     .sim_schedules = 100000,
     .rss_messages = 1000000,
+    .h2_echo_msgs = {200000, 100000, 5000},
+    .h2_ping_trips = {5000, 5000, 2000},
+    .h2_sim_schedules = 100000,
 };
 
 static const struct work quick_work = {
@@ -61,6 +67,9 @@ static const struct work quick_work = {
     .codec_frames = {1600000, 800000, 8000},
     .sim_schedules = 20000,
     .rss_messages = 100000,
+    .h2_echo_msgs = {20000, 10000, 500},
+    .h2_ping_trips = {500, 500, 200},
+    .h2_sim_schedules = 10000,
 };
 
 unsigned figure_bit(const struct figure *f)
@@ -105,11 +114,14 @@ static const char usage[] =
     "default 5)\n"
     "  --quick            small counts and 3 runs: a smoke test for CI\n"
     "  --only NAME[,...]  only these figures (may be repeated): pipe, echo,\n"
-    "                     pingpong, codec, sim, mem, hub\n"
+    "                     pingpong, codec, sim, mem, hub, h2\n"
     "  --go-peers SCRIPT  after the C figures, run the Go peers' bench.sh "
     "once\n"
     "                     and compare (make bench: GO_PEERS=SCRIPT)\n"
-    "  --duplex PATH      the duplex binary, for the memory and hub figures\n"
+    "  --go-loopback SCRIPT  with --go-peers, then this script too: grpc-go\n"
+    "                     over loopback TCP (make bench passes\n"
+    "                     bench/go_loopback.sh)\n"
+    "  --duplex PATH      the duplex binary, for the mem, hub and h2 figures\n"
     "                     (default: $DUPLEX, else build/duplex)\n"
     "  -h, --help         this text\n"
     "\n"
@@ -178,6 +190,12 @@ static int set_go_peers(struct options *o, const char *v)
     return 1;
 }
 
+static int set_go_loopback(struct options *o, const char *v)
+{
+    o->go_loopback = v;
+    return 1;
+}
+
 static int set_duplex(struct options *o, const char *v)
 {
     o->duplex = v;
@@ -194,9 +212,10 @@ static const struct option_spec {
     {"--runs", "a whole number from 1 to 99", set_runs},
     {"--only",
      "figure names, separated by commas: pipe, echo, pingpong, codec, "
-     "sim, mem",
+     "sim, mem, hub, h2",
      set_only},
     {"--go-peers", "a script", set_go_peers},
+    {"--go-loopback", "a script", set_go_loopback},
     {"--duplex", "a path", set_duplex},
 };
 
@@ -324,8 +343,10 @@ int main(int argc, char **argv)
     int code = 0;
 
     /* Internal: see figure_mem.c. Before anything touches the heap. */
-    if (argc == 4 && strcmp(argv[1], "--peak-rss-helper") == 0)
-        return mem_peak_rss_helper(argv[2], argv[3]);
+    if ((argc == 4 || argc == 5) &&
+        strcmp(argv[1], "--peak-rss-helper") == 0)
+        return mem_peak_rss_helper(argv[2], argv[3],
+                                   argc == 5 ? argv[4] : NULL);
     b = calloc(1, sizeof *b);
     if (b == NULL)
         return 1;

@@ -42,6 +42,8 @@
 #include "go.h"
 #include "harness.h"
 
+struct wire_type;
+
 #define NSIZES 3             /* payload sizes: 16 B, 1 KiB, 64 KiB */
 #define READ_BUF (64 * 1024) /* what a reader asks for at once */
 
@@ -61,7 +63,11 @@ struct work {
     long ping_trips[NSIZES];   /* timed round trips */
     long codec_frames[NSIZES]; /* frames encoded and decoded */
     long sim_schedules;        /* explore_run's max_schedules */
-    long rss_messages;         /* the long echo of the memory figure */
+    long rss_messages;         /* the long echo of the memory figures */
+    long h2_echo_msgs[NSIZES]; /* messages echoed on the h2 wire (in
+                                  process and over loopback) */
+    long h2_ping_trips[NSIZES]; /* timed round trips on the h2 wire */
+    long h2_sim_schedules;     /* explore_run's max_schedules, h2 */
 };
 
 struct results {
@@ -91,6 +97,13 @@ struct results {
     struct summary hub_rate;        /* deliveries/s, 1,000 clients */
     struct summary hub_fair[2];     /* the others' deliveries/s, without
                                        and with a slow client */
+    struct summary h2_echo[NSIZES];    /* messages/s, h2 wire in process */
+    struct summary h2_ping[NSIZES][2]; /* us: median, p99 */
+    struct summary h2_loop[NSIZES];    /* messages/s, h2 on loopback TCP */
+    struct summary h2_sim;             /* schedules/s, echo --wire h2 */
+    int h2_sim_messages;
+    struct summary h2_rss[3];  /* KiB, as rss, with --wire h2 */
+    struct summary h2_extra;   /* C bytes of one h2 call at 64 KiB */
     struct go go;
 };
 
@@ -99,6 +112,8 @@ struct options {
     int quick;
     unsigned only;        /* figures to run: bit i is bench_figures[i] */
     const char *go_peers; /* the Go peers' script, or NULL */
+    const char *go_loopback; /* with go_peers: grpc-go over loopback TCP
+                                (bench/go_loopback.sh), or NULL */
     const char *duplex;   /* the duplex binary, for the RSS figure */
 };
 
@@ -129,6 +144,7 @@ extern const struct figure figure_codec;
 extern const struct figure figure_sim;
 extern const struct figure figure_mem;
 extern const struct figure figure_hub;
+extern const struct figure figure_h2;
 
 /* The figures, in the order they run and print (bench.c). */
 extern const struct figure *const bench_figures[];
@@ -141,12 +157,44 @@ unsigned figure_bit(const struct figure *f);
 int figure_ran(const struct bench *b, const struct figure *f);
 
 /*
- * The peak-RSS helper, run as `bench --peak-rss-helper DUPLEX N` by the
- * memory figure (figure_mem.c says why): runs `DUPLEX run echo
- * --messages N --os` with stdout to /dev/null and prints the child's peak
- * RSS (KiB) on stdout. Returns the exit status: 0, or 1 (said on stderr).
+ * The peak-RSS helper, run as `bench --peak-rss-helper DUPLEX N [WIRE]` by
+ * the memory figures (figure_mem.c says why): runs `DUPLEX run echo
+ * --messages N --os` (with `--wire WIRE` when wire is not NULL) with
+ * stdout to /dev/null and prints the child's peak RSS (KiB) on stdout.
+ * Returns the exit status: 0, or 1 (said on stderr).
  */
-int mem_peak_rss_helper(const char *duplex, const char *messages);
+int mem_peak_rss_helper(const char *duplex, const char *messages,
+                        const char *wire);
+
+/* The peak RSS of that run, in KiB, measured through a fresh helper; a
+ * run that fails is a failed check. */
+double mem_echo_peak_rss(const char *duplex, long messages, const char *wire);
+
+/*
+ * C in "2 x capacity + C bytes": what stream_create on wire (NULL: raw)
+ * takes in malloc's count beyond its two pipes, measured on a thread of
+ * its own. With check set, stream_destroy must give every byte back (a
+ * failed check otherwise).
+ */
+double mem_stream_extra(size_t capacity, const struct wire_type *wire,
+                        int check);
+
+/*
+ * figure_echo.c: one echo run of msgs messages of bench_sizes[si] through
+ * a stream on wire (NULL: raw), every echo checked. Returns messages per
+ * second; handed gets call.handed.
+ */
+double echo_stream_run(struct bench *b, int si, const struct wire_type *wire,
+                       long msgs, double handed[2]);
+
+/*
+ * figure_pingpong.c: one ping-pong run of trips timed round trips of
+ * bench_sizes[si] through a stream on wire (NULL: raw); out_us gets the
+ * median and the 99th percentile, in microseconds.
+ */
+void pingpong_stream_run(struct bench *b, int si,
+                         const struct wire_type *wire, long trips,
+                         double out_us[2]);
 
 /*
  * One line on stderr saying what is being measured, with the number of

@@ -91,13 +91,23 @@ static const struct echo_link stream_link = {stream_link_recv, stream_link_send,
 
 void call_open(struct call *c, const uint8_t *pattern, size_t size, long msgs)
 {
+    call_open_wire(c, pattern, size, msgs, NULL);
+}
+
+void call_open_wire(struct call *c, const uint8_t *pattern, size_t size,
+                    long msgs, const struct wire_type *wire)
+{
     struct stream_options so;
+    enum status st = STATUS_OK;
 
     memset(c, 0, sizeof *c);
     memset(&so, 0, sizeof so);
     so.capacity = CAPACITY;
-    if (stream_create(NULL, &so, &c->s) != STATUS_OK)
-        check_failed("stream_create: out of memory");
+    so.wire = wire;
+    st = stream_create(NULL, &so, &c->s);
+    if (st != STATUS_OK)
+        check_failed("stream_create on the %s wire: %s",
+                     wire != NULL ? wire->name : "raw", status_name(st));
     c->client_end = stream_client(c->s);
     c->server_end = stream_server(c->s);
     c->pattern = pattern;

@@ -75,6 +75,11 @@ struct call {
  * bytes from pattern. */
 void call_open(struct call *c, const uint8_t *pattern, size_t size, long msgs);
 
+/* The same on wire (stream_options.wire; NULL: the raw wire), e.g.
+ * h2_wire_type: the HTTP/2 connection then runs on the CAPACITY pipes. */
+void call_open_wire(struct call *c, const uint8_t *pattern, size_t size,
+                    long msgs, const struct wire_type *wire);
+
 /* Starts the echo server on thread t, named "server". */
 void call_start_server(struct call *c, struct sched_thread *t);
 

@@ -81,8 +81,8 @@ static enum status echo_receiver(void *arg)
     return c->recv_err[0] ? STATUS_INTERNAL : STATUS_OK;
 }
 
-/* One run: returns messages per second; handed gets call.handed. */
-static double echo_run(struct bench *b, int si, double handed[2])
+double echo_stream_run(struct bench *b, int si, const struct wire_type *wire,
+                       long msgs, double handed[2])
 {
     struct call c;
     struct sched_thread server;
@@ -92,7 +92,7 @@ static double echo_run(struct bench *b, int si, double handed[2])
     int64_t t0 = 0;
     double secs = 0;
 
-    call_open(&c, b->pattern, bench_sizes[si], b->w->echo_msgs[si]);
+    call_open_wire(&c, b->pattern, bench_sizes[si], msgs, wire);
     t0 = now_ns();
     call_start_server(&c, &server);
     start_thread(&receiver, "client/recv", echo_receiver, &c);
@@ -101,7 +101,9 @@ static double echo_run(struct bench *b, int si, double handed[2])
     sched_thread_join(&receiver);
     sched_thread_join(&server);
     secs = seconds_since(t0);
-    snprintf(what, sizeof what, "echo %s", bench_size_names[si]);
+    snprintf(what, sizeof what, "echo %s%s%s", bench_size_names[si],
+             wire != NULL ? " on the wire " : "",
+             wire != NULL ? wire->name : "");
     call_close(&c, what);
     handed[0] = c.handed[0];
     handed[1] = c.handed[1];
@@ -121,7 +123,7 @@ static void measure(struct bench *b)
             double handed[2];
 
             watchdog_arm(&b->dog, "echo %s", bench_size_names[si]);
-            v[run] = echo_run(b, si, handed);
+            v[run] = echo_stream_run(b, si, NULL, b->w->echo_msgs[si], handed);
             h[0][run] = handed[0];
             h[1][run] = handed[1];
         }

@@ -38,7 +38,8 @@
 
 /* ---- peak RSS ----------------------------------------------------------- */
 
-int mem_peak_rss_helper(const char *duplex, const char *messages)
+int mem_peak_rss_helper(const char *duplex, const char *messages,
+                        const char *wire)
 {
     struct rusage ru;
     int status = 0;
@@ -53,31 +54,36 @@ int mem_peak_rss_helper(const char *duplex, const char *messages)
 
         if (fd >= 0)
             dup2(fd, STDOUT_FILENO);
-        execl(duplex, duplex, "run", "echo", "--messages", messages, "--os",
-              (char *)NULL);
+        if (wire != NULL)
+            execl(duplex, duplex, "run", "echo", "--messages", messages,
+                  "--os", "--wire", wire, (char *)NULL);
+        else
+            execl(duplex, duplex, "run", "echo", "--messages", messages,
+                  "--os", (char *)NULL);
         fprintf(stderr, "bench: cannot run %s: %s\n", duplex, strerror(errno));
         _exit(127);
     }
     if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
         WEXITSTATUS(status) != 0) {
         fprintf(stderr,
-                "bench: `%s run echo --messages %s --os` failed "
+                "bench: `%s run echo --messages %s --os%s%s` failed "
                 "(wait status %d)\n",
-                duplex, messages, status);
+                duplex, messages, wire != NULL ? " --wire " : "",
+                wire != NULL ? wire : "", status);
         return 1;
     }
     printf("%ld\n", ru.ru_maxrss); /* Linux counts it in KiB */
     return 0;
 }
 
-/* Returns the peak RSS of `duplex run echo --messages N --os`, in KiB. */
-static double echo_peak_rss(const char *duplex, long messages)
+double mem_echo_peak_rss(const char *duplex, long messages, const char *wire)
 {
     char arg[32];
     char out[64];
     ssize_t n = 0;
     int status = 0;
-    char *argv[5] = {"bench", "--peak-rss-helper", (char *)duplex, arg, NULL};
+    char *argv[6] = {"bench", "--peak-rss-helper", (char *)duplex, arg,
+                     (char *)wire, NULL};
     int fd = -1;
     pid_t pid = 0;
 
@@ -88,8 +94,9 @@ static double echo_peak_rss(const char *duplex, long messages)
     waitpid(pid, &status, 0);
     if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         check_failed("mem: could not measure `%s run echo --messages %s "
-                     "--os` (see above)",
-                     duplex, arg);
+                     "--os%s%s` (see above)",
+                     duplex, arg, wire != NULL ? " --wire " : "",
+                     wire != NULL ? wire : "");
     out[n] = '\0';
     return strtod(out, NULL);
 }
@@ -107,8 +114,8 @@ static void measure_rss(struct bench *b)
     progress(b, "peak RSS of duplex run echo --os");
     for (run = 0; run < b->o.runs; run++) {
         watchdog_arm(&b->dog, "%s run echo --os", b->o.duplex);
-        v[0][run] = echo_peak_rss(b->o.duplex, 1);
-        v[1][run] = echo_peak_rss(b->o.duplex, b->w->rss_messages);
+        v[0][run] = mem_echo_peak_rss(b->o.duplex, 1, NULL);
+        v[1][run] = mem_echo_peak_rss(b->o.duplex, b->w->rss_messages, NULL);
         v[2][run] = v[1][run] - v[0][run];
     }
     for (k = 0; k < 3; k++)
@@ -128,6 +135,7 @@ static size_t heap_in_use(void)
 /* What one stream holds: measured on a thread of its own (see Design). */
 struct stream_probe {
     size_t capacity;
+    const struct wire_type *wire; /* NULL: the raw wire */
     double extra; /* C: bytes beyond 2 x capacity */
 };
 
@@ -149,6 +157,7 @@ static enum status stream_probe_thread(void *arg)
 
     memset(&so, 0, sizeof so);
     so.capacity = m->capacity;
+    so.wire = m->wire;
     before = heap_in_use();
     if (stream_create(NULL, &so, &s) != STATUS_OK)
         check_failed("mem: stream_create: out of memory");
@@ -163,7 +172,8 @@ static enum status stream_probe_thread(void *arg)
  * One probe. With check set, checks that every byte came back. (The first
  * probe of a process cannot: its thread's arena stays, by design.)
  */
-static double stream_extra(size_t capacity, int check)
+double mem_stream_extra(size_t capacity, const struct wire_type *wire,
+                        int check)
 {
     struct stream_probe m;
     struct sched_thread t;
@@ -171,6 +181,7 @@ static double stream_extra(size_t capacity, int check)
     size_t after = 0;
 
     m.capacity = capacity;
+    m.wire = wire;
     m.extra = 0;
     before = heap_in_use();
     start_thread(&t, "probe", stream_probe_thread, &m);
@@ -195,9 +206,9 @@ static void measure_stream(struct bench *b)
     for (k = 0; k < 2; k++) {
         /* The first probe may create the thread's arena and grow malloc's
          * mmap threshold: measure the steady state after it. */
-        stream_extra(caps[k], 0);
+        mem_stream_extra(caps[k], NULL, 0);
         for (run = 0; run < b->o.runs; run++)
-            v[run] = stream_extra(caps[k], 1);
+            v[run] = mem_stream_extra(caps[k], NULL, 1);
         b->r.stream_extra[k] = summarize(v, b->o.runs);
     }
 }

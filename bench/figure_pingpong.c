@@ -78,20 +78,23 @@ static const char *stream_trip(void *arg, const uint8_t *msg, size_t size,
     return NULL;
 }
 
-/* One run through a duplex stream; the round trips go into lat (ns),
- * call.handed into handed. */
-static void ping_stream_run(struct bench *b, int si, int64_t *lat,
-                            double handed[2])
+/* One run of trips timed round trips through a duplex stream on wire
+ * (NULL: raw); the round trips go into lat (ns), call.handed into
+ * handed. */
+static void ping_stream_run(struct bench *b, int si,
+                            const struct wire_type *wire, long trips,
+                            int64_t *lat, double handed[2])
 {
-    static const char what[] = "pingpong through duplex";
-    long trips = b->w->ping_trips[si];
+    const char *what = wire != NULL ? "pingpong through duplex on the h2 wire"
+                                    : "pingpong through duplex";
     struct stream_client sc;
     struct sched_thread server;
     struct status_detail why;
     struct call c;
     enum status st = STATUS_OK;
 
-    call_open(&c, b->pattern, bench_sizes[si], trips + WARMUP_TRIPS);
+    call_open_wire(&c, b->pattern, bench_sizes[si], trips + WARMUP_TRIPS,
+                   wire);
     memset(&sc, 0, sizeof sc);
     sc.c = &c;
     call_start_server(&c, &server);
@@ -161,6 +164,20 @@ static double percentile_us(const int64_t *sorted, long n, int p)
     return (double)sorted[(long)((double)p / 100 * (double)(n - 1))] / 1e3;
 }
 
+void pingpong_stream_run(struct bench *b, int si,
+                         const struct wire_type *wire, long trips,
+                         double out_us[2])
+{
+    int64_t *lat = xmalloc((size_t)trips * sizeof *lat);
+    double handed[2];
+
+    ping_stream_run(b, si, wire, trips, lat, handed);
+    qsort(lat, (size_t)trips, sizeof *lat, cmp_int64);
+    out_us[0] = percentile_us(lat, trips, 50);
+    out_us[1] = percentile_us(lat, trips, 99);
+    free(lat);
+}
+
 static void measure(struct bench *b)
 {
     double v[2][2][RUNS_MAX]; /* [duplex, pipe(2)][median, p99][run] */
@@ -180,7 +197,7 @@ static void measure(struct bench *b)
                 watchdog_arm(&b->dog, "ping-pong %s through %s",
                              bench_size_names[si], via_names[via]);
                 if (via == 0)
-                    ping_stream_run(b, si, lat, handed);
+                    ping_stream_run(b, si, NULL, trips, lat, handed);
                 else
                     ping_fd_run(b, si, lat);
                 qsort(lat, (size_t)trips, sizeof *lat, cmp_int64);

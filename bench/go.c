@@ -116,21 +116,15 @@ static void go_read(struct go *g, FILE *in)
     free(line);
 }
 
-void go_run(struct bench *b)
+/* Runs script once with our sizes and keeps its lines in g. Returns 1
+ * when it exited 0. */
+static int go_run_script(struct go *g, const char *script)
 {
-    struct go *g = &b->r.go;
     FILE *in = NULL;
     int status = 0;
     int fd = -1;
-    pid_t pid = 0;
+    pid_t pid = go_start(script, &fd);
 
-    if (b->progress)
-        fprintf(stderr,
-                "bench: Go peers: %s (slow: it builds and runs four "
-                "programs per size)\n",
-                b->o.go_peers);
-    watchdog_disarm(&b->dog); /* it may install Go first: give it time */
-    pid = go_start(b->o.go_peers, &fd);
     in = fdopen(fd, "r");
     if (in == NULL)
         check_failed("fdopen: %s", strerror(errno));
@@ -138,7 +132,28 @@ void go_run(struct bench *b)
     fclose(in);
     if (waitpid(pid, &status, 0) != pid)
         check_failed("waitpid: %s", strerror(errno));
-    g->ran = WIFEXITED(status) && WEXITSTATUS(status) == 0 && g->n > 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void go_run(struct bench *b)
+{
+    struct go *g = &b->r.go;
+    int ok = 0;
+
+    if (b->progress)
+        fprintf(stderr,
+                "bench: Go peers: %s (slow: it builds and runs four "
+                "programs per size)\n",
+                b->o.go_peers);
+    watchdog_disarm(&b->dog); /* it may install Go first: give it time */
+    ok = go_run_script(g, b->o.go_peers);
+    if (ok && b->o.go_loopback != NULL) {
+        if (b->progress)
+            fprintf(stderr, "bench: grpc-go over loopback TCP: %s\n",
+                    b->o.go_loopback);
+        ok = go_run_script(g, b->o.go_loopback);
+    }
+    g->ran = ok && g->n > 0;
     g->failed = !g->ran;
 }
 
@@ -195,6 +210,52 @@ static void print_go_pingpong(const struct bench *b)
     }
 }
 
+/* One row of the h2 comparison: duplex's cell, grpc-go's, the ratio. */
+static void print_go_h2_row(const int w[4], const char *name,
+                            const struct summary *duplex, double go)
+{
+    char c[3][CELL_MAX];
+    const char *row[4] = {name, c[0], c[1], c[2]};
+
+    fmt_cell(c[0], CELL_MAX, duplex);
+    fmt_num(c[1], CELL_MAX, go);
+    fmt_ratio(c[2], CELL_MAX, duplex->median, go);
+    print_row(4, w, row);
+}
+
+/* Figure 9 against grpc-go: over bufconn (the shared peers) and over
+ * loopback TCP (grpcloop). */
+static void print_go_h2(const struct bench *b)
+{
+    static const int w[4] = {30, 15, 12, 0};
+    static const char *const head[4] = {"h2 wire", "duplex", "grpc-go",
+                                        "ratio"};
+    const struct go *g = &b->r.go;
+    char name[48];
+    int si = 0;
+
+    printf("   The HTTP/2 wire (9) against grpc-go: echo messages/s (higher "
+           "is better),\n"
+           "   ping-pong median us (lower is better):\n");
+    print_row(4, w, head);
+    for (si = 0; si < NSIZES; si++) {
+        size_t size = bench_sizes[si];
+
+        snprintf(name, sizeof name, "echo %s / bufconn",
+                 bench_size_names[si]);
+        print_go_h2_row(w, name, &b->r.h2_echo[si],
+                        go_value(g, "bufconn-echo", size, 0));
+        snprintf(name, sizeof name, "ping-pong %s / bufconn",
+                 bench_size_names[si]);
+        print_go_h2_row(w, name, &b->r.h2_ping[si][0],
+                        go_value(g, "pingpong-bufconn", size, 1));
+        snprintf(name, sizeof name, "loopback echo %s / TCP",
+                 bench_size_names[si]);
+        print_go_h2_row(w, name, &b->r.h2_loop[si],
+                        go_value(g, "grpc-loopback", size, 0));
+    }
+}
+
 void go_print(const struct bench *b)
 {
     const struct go *g = &b->r.go;
@@ -212,5 +273,7 @@ void go_print(const struct bench *b)
         print_go_echo(b);
     if (figure_ran(b, &figure_pingpong))
         print_go_pingpong(b);
+    if (figure_ran(b, &figure_h2))
+        print_go_h2(b);
     printf("\n");
 }

@@ -12,7 +12,8 @@
 #
 # Environment: BUILD (default build), DUPLEX (default $BUILD/duplex),
 # BENCH_FLAGS (options for the bench program), GO_PEERS (the Go peers'
-# script). Arguments to this script are passed on too.
+# script; with it, bench/go_loopback.sh runs too). Arguments to this
+# script are passed on too.
 set -eu
 
 BUILD=${BUILD:-build}
@@ -31,7 +32,10 @@ if [ -n "${GO_PEERS:-}" ]; then
         echo "bench/run.sh: GO_PEERS=$GO_PEERS: no such file" >&2
         exit 2
     fi
-    set -- --go-peers "$GO_PEERS" "$@"
+    # grpc-go over loopback TCP too (figure 9), built from
+    # tests/interop/go/src/grpcloop by bench/go_loopback.sh.
+    set -- --go-peers "$GO_PEERS" \
+        --go-loopback "$(dirname "$0")/go_loopback.sh" "$@"
 fi
 
 # Which code is measured: numbers are only comparable at the same commit.

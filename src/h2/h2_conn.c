@@ -52,6 +52,15 @@ int h2_buf_append(struct h2_buf *b, const void *p, size_t n)
 {
     if (b->off > 0 && b->off == b->len)
         b->off = b->len = 0; /* empty: start again at the front */
+    if (b->off > 0 && b->len + n > b->cap && b->off >= b->len - b->off) {
+        /* Out of room, and at least half of what is behind data is
+         * consumed: move the rest to the front rather than grow, so a
+         * queue that never quite drains does not grow with every byte
+         * that went through it. Each byte moved paid for one consumed. */
+        memmove(b->data, b->data + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+    }
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         uint8_t *grown = NULL;
