@@ -24,12 +24,17 @@
  *   --timeout MS is the call's deadline: grpc-timeout on the wire, and
  *   when it passes the call ends with DEADLINE_EXCEEDED "context deadline
  *   exceeded" and the stream is reset (RST_STREAM(CANCEL)).
+ *
+ *   --calls N (N calls at once on one connection) and --senders N (N
+ *   threads sending on one call) run in cli_call_many.c; this file
+ *   parses them and hands the connected socket over.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_call_many.h"
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "core/sched.h"
@@ -42,7 +47,8 @@
 
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
-    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n\n"
+    "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n"
+    "                  [--calls N | --senders N]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
@@ -57,11 +63,19 @@ static const char usage_call[] =
     "                 limit is 4m = 4194304 bytes each way)\n"
     "  --pcap FILE    write the connection's packets to FILE (pcap, real\n"
     "                 time), for `tshark -r FILE -d tcp.port==PORT,http2`\n"
-    "                 (PORT the server's) or Wireshark\n";
+    "                 (PORT the server's) or Wireshark\n"
+    "  --calls N      N echo calls at once (1 to 100) on ONE connection,\n"
+    "                 streams 1, 3, 5, ...: a line per call, then \"N calls\n"
+    "                 on 1 connection: K ended OK ...\"; exit 0 only if all\n"
+    "                 did (no timelines)\n"
+    "  --senders N    N threads (2 to 8) call send on the ONE call at once,\n"
+    "                 --messages each (\"sender K message I\"); says whether\n"
+    "                 every reply was one whole message, each sender's\n"
+    "                 order, and how often the senders' messages interleaved\n";
 
-static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT,
-                                         OPT_CANCEL_AFTER, OPT_SIZE,
-                                         OPT_PCAP, OPT_END};
+static const enum cli_opt call_opts[] = {
+    OPT_MESSAGES, OPT_TIMEOUT, OPT_CANCEL_AFTER, OPT_SIZE,
+    OPT_PCAP,     OPT_CALLS,   OPT_SENDERS,      OPT_END};
 
 /* What the command line asked for. */
 struct call_args {
@@ -71,6 +85,8 @@ struct call_args {
     long long cancel_after; /* -1: never */
     long long size;       /* -1: the words */
     const char *pcap;     /* --pcap's file, or NULL */
+    long long calls;      /* --calls: calls at once on the connection */
+    long long senders;    /* --senders: threads sending on the call */
 };
 
 struct call_run {
@@ -165,6 +181,25 @@ static enum status call_receive(struct call_run *r, int *got, int *bad,
     return st;
 }
 
+/* --calls and --senders: each alone, and not with a single call's. */
+static int call_check_many(struct cli *c, const struct call_args *a)
+{
+    if (a->calls > H2_MAX_CALLS)
+        return cli_usage_error(c, "call",
+                               "--calls %lld: at most %d calls at once on one "
+                               "connection (SETTINGS_MAX_CONCURRENT_STREAMS)",
+                               a->calls, H2_MAX_CALLS);
+    if (a->calls > 1 && a->senders > 1)
+        return cli_usage_error(c, "call",
+                               "--calls and --senders: one or the other");
+    if ((a->calls > 1 || a->senders > 1) &&
+        (a->cancel_after >= 0 || a->size >= 0))
+        return cli_usage_error(c, "call",
+                               "--calls and --senders send the words: not "
+                               "with --cancel-after or --size");
+    return CLI_CONTINUE;
+}
+
 static int call_parse(struct cli *c, int argc, char **argv,
                       struct call_args *a)
 {
@@ -186,6 +221,10 @@ static int call_parse(struct cli *c, int argc, char **argv,
             a->size = arg.number;
         else if (arg.opt == OPT_PCAP)
             a->pcap = arg.text;
+        else if (arg.opt == OPT_CALLS)
+            a->calls = arg.number;
+        else if (arg.opt == OPT_SENDERS)
+            a->senders = arg.number;
         else if (a->addr == NULL)
             a->addr = arg.text;
         else if (scenario == NULL)
@@ -200,7 +239,7 @@ static int call_parse(struct cli *c, int argc, char **argv,
         return cli_usage_error(c, "call",
                                "'%s': only echo can call a real server so far",
                                scenario);
-    return CLI_CONTINUE;
+    return call_check_many(c, a);
 }
 
 /* The narration: what this run counted, and how the call ended. */
@@ -286,7 +325,8 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd,
 
 static int call_main(struct cli *c, int argc, char **argv)
 {
-    struct call_args a = {NULL, 3, 0, -1, -1, NULL};
+    struct call_args a = {NULL, 3, 0, -1, -1, NULL, 1, 1};
+    struct call_many_args many;
     struct cli_capture cap;
     struct status_detail why = {STATUS_OK, ""};
     char host[64];
@@ -309,7 +349,17 @@ static int call_main(struct cli *c, int argc, char **argv)
         fprintf(c->err, "duplex call: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
-    code = call_run_on(c, &a, fd, &cap);
+    many.addr = a.addr;
+    many.calls = (int)a.calls;
+    many.senders = (int)a.senders;
+    many.n = a.n;
+    many.timeout_ms = a.timeout_ms;
+    if (a.calls > 1)
+        code = call_many(c, &many, fd, &cap);
+    else if (a.senders > 1)
+        code = call_senders(c, &many, fd, &cap);
+    else
+        code = call_run_on(c, &a, fd, &cap);
     if (cli_capture_close(&cap, &why) != STATUS_OK) {
         fprintf(c->err, "duplex call: %s: %s\n", a.pcap, why.text);
         code = 1;

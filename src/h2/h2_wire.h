@@ -118,6 +118,13 @@ struct h2_options {
 };
 
 /*
+ * grpc-go's default MaxHeaderListSize (16 MiB): a peer connection's
+ * server says it in SETTINGS_MAX_HEADER_LIST_SIZE and resets a request
+ * whose header list is larger (see h2_peer_conn.h).
+ */
+#define H2_MAX_HEADER_LIST (16u * 1024 * 1024)
+
+/*
  * The HTTP/2 wire with the default windows, for stream_options.wire. For
  * other windows make a struct wire_type {"h2", h2_wire_create, &opts}
  * whose opts outlive the calls.
