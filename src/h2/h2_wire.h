@@ -64,6 +64,11 @@
  *     frames (h2_dissect.h).
  *   - On a socket (h2_socket_wire_type) both ends still run in this
  *     process, each on its own end of a loopback TCP connection.
+ *   - Facing a real peer, h2_peer_wire_create's connection carries one
+ *     call; h2_peer_conn.h's carries many (streams 1, 3, 5 opened by
+ *     the client; on the server each stream the peer opens is a call,
+ *     up to SETTINGS_MAX_CONCURRENT_STREAMS 100, as `duplex serve` and
+ *     `duplex call --calls N` use it).
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
@@ -149,7 +154,8 @@ extern const struct wire_type h2_socket_wire_type;
  * accepted (the call's server end is ours: the first stream the peer
  * opens; it may open one at a time, SETTINGS_MAX_CONCURRENT_STREAMS 1,
  * and a second is refused with RST_STREAM(REFUSED_STREAM)). Use only
- * the stream end that is ours. OS mode only.
+ * the stream end that is ours. OS mode only. A connection to a real
+ * peer that carries many calls is h2_peer_conn.h's.
  *
  * For stream_options.wire: {"h2", h2_peer_wire_create, &peer}. The wire
  * owns peer.fd from create on (it is closed with the wire, or at once
