@@ -11,6 +11,9 @@
  *     (100) with RST_STREAM(REFUSED_STREAM), and only that one (a raw
  *     nghttp2 client sends 101 requests before it reads the server's
  *     SETTINGS, as a peer in a hurry may);
+ *   - a server's call destroyed as soon as it finished, its 300,000-byte
+ *     reply still waiting for the client's window, is not reset away:
+ *     the client reads the whole reply, then OK;
  *   - a request whose header list is over the server's limit is reset
  *     with RST_STREAM(FRAME_SIZE_ERROR) and is no call; the next is one;
  *   - threads (/proc/self/task) and descriptors (/proc/self/fd) are the
@@ -163,6 +166,80 @@ static void test_h2_socket_mux_many_calls_both_ways(void **state)
     h2_peer_conn_destroy(cc);
     h2_peer_conn_destroy(sc);
     frame_msg_free(&msg);
+    assert_int_equal(threads_now(), threads);
+    assert_int_equal(fds_now(), fds);
+}
+
+/* The client's reader: the reply's length, then how the call ended. */
+struct reader {
+    struct stream *s;
+    size_t length;
+    enum status first, then;
+};
+
+static enum status read_reply(void *arg)
+{
+    struct reader *r = arg;
+    struct frame_msg msg = {0};
+
+    r->first = stream_recv(stream_client(r->s), &msg, NULL);
+    r->length = msg.length;
+    r->then = stream_recv(stream_client(r->s), &msg, NULL);
+    frame_msg_free(&msg);
+    return STATUS_OK;
+}
+
+static void test_h2_socket_mux_server_leaves_after_its_reply(void **state)
+{
+    int threads = threads_now(), fds = fds_now();
+    struct h2_conn *cc = NULL, *sc = NULL;
+    struct stream *client = NULL, *server = NULL;
+    struct status_detail why;
+    struct frame_msg msg = {0};
+    size_t n = 300000; /* more than the client's 65,535 windows */
+    uint8_t *big = malloc(n);
+    struct reader r = {NULL, 0, STATUS_UNKNOWN, STATUS_UNKNOWN};
+    struct sched_thread t;
+    int fd[2];
+
+    (void)state;
+    assert_non_null(big);
+    memset(big, 'x', n);
+    assert_int_equal(h2_socket_loopback_pair(fd, NULL), STATUS_OK);
+    assert_int_equal(h2_peer_conn_create(NULL, fd[0], H2_PEER_CLIENT, NULL,
+                                         &cc),
+                     STATUS_OK);
+    assert_int_equal(h2_peer_conn_create(NULL, fd[1], H2_PEER_SERVER, NULL,
+                                         &sc),
+                     STATUS_OK);
+    client = call_on(cc);
+    assert_int_equal(stream_send(stream_client(client), "hello", 5, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_close_send(stream_client(client)), STATUS_OK);
+    assert_int_equal(h2_peer_conn_await(sc, sched_now_ns() + 20000000000LL,
+                                        &why),
+                     STATUS_OK);
+    server = call_on(sc);
+    recv_text(stream_server(server), "hello");
+    assert_int_equal(stream_recv(stream_server(server), &msg, NULL),
+                     STATUS_EOF);
+    assert_int_equal(stream_send(stream_server(server), big, n, NULL),
+                     STATUS_OK);
+    assert_int_equal(stream_finish(stream_server(server), STATUS_OK, NULL),
+                     STATUS_OK);
+    r.s = client; /* reads as the windows let the reply through */
+    assert_int_equal(sched_thread_start(&t, "client/recv", read_reply, &r),
+                     STATUS_OK);
+    stream_destroy(server); /* most of the reply is still queued */
+    assert_int_equal(sched_thread_join(&t), STATUS_OK);
+    assert_int_equal(r.first, STATUS_OK);
+    assert_int_equal(r.length, n);
+    assert_int_equal(r.then, STATUS_EOF);
+    stream_destroy(client);
+    h2_peer_conn_destroy(cc);
+    h2_peer_conn_destroy(sc);
+    frame_msg_free(&msg);
+    free(big);
     assert_int_equal(threads_now(), threads);
     assert_int_equal(fds_now(), fds);
 }
@@ -366,6 +443,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h2_socket_mux_many_calls_both_ways),
+        cmocka_unit_test(test_h2_socket_mux_server_leaves_after_its_reply),
         cmocka_unit_test(test_h2_socket_mux_101st_call_refused),
         cmocka_unit_test(test_h2_socket_mux_header_list_too_large),
         cmocka_unit_test(test_h2_socket_mux_await_says_why),

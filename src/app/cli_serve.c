@@ -314,6 +314,7 @@ struct serve_call {
     int64_t timeout_ns;
     struct handled h;
     struct sched_thread thread;
+    int done;                 /* its handler has printed: join it */
     struct serve_call *next;
 };
 
@@ -335,6 +336,7 @@ static enum status serve_call_run(void *arg)
     timeline_print(k->t, c->out, c->colour);
     serve_say(c, k->path, &k->h);
     sc->running--;
+    k->done = 1;
     sched_mutex_unlock(&sc->mu);
     return STATUS_OK;
 }
@@ -389,9 +391,32 @@ static void serve_call_free(struct serve_call *k, int ran)
     free(k);
 }
 
+/* Joins and frees the calls whose handlers are done. */
+static void serve_reap(struct serve_conn *sc)
+{
+    struct serve_call **p = &sc->calls, *done = NULL, *k = NULL;
+
+    sched_mutex_lock(&sc->mu);
+    while ((k = *p) != NULL) {
+        if (k->done) {
+            *p = k->next;
+            k->next = done;
+            done = k;
+        } else {
+            p = &k->next;
+        }
+    }
+    sched_mutex_unlock(&sc->mu);
+    while ((k = done) != NULL) {
+        done = k->next;
+        serve_call_free(k, 1);
+    }
+}
+
 /*
  * Waits for the next stream and takes it: 1 if it became a call, 0 if
- * the connection is over (*st says why: *why the words).
+ * the connection is over (*st says why: *why the words). A long
+ * connection keeps no record of the calls that ended.
  */
 static int serve_next(struct serve_conn *sc, struct trace **first,
                       int idle_ms, enum status *st,
@@ -399,6 +424,7 @@ static int serve_next(struct serve_conn *sc, struct trace **first,
 {
     struct serve_call *k = NULL;
 
+    serve_reap(sc);
     *st = h2_peer_conn_await(sc->conn,
                              sched_now_ns() + (int64_t)idle_ms * 1000000,
                              why);
