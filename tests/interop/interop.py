@@ -58,16 +58,52 @@ def check(case, what, got, want):
 
 # ---- a grpcio client against duplex serve ---------------------------------
 
+class Serve:
+    """duplex serve in the background. Its output is read as it comes, so
+    that a long timeline (a 4 MiB message is hundreds of frames) never
+    fills the pipe and stops serve in the middle of a write; communicate
+    and returncode as subprocess.Popen's."""
+
+    def __init__(self, duplex, calls):
+        self.p = subprocess.Popen([duplex, "serve", "--calls", str(calls),
+                                   "--idle", str(WAIT * 1000)],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE,
+                                  text=True, encoding="utf-8")
+        self.first = self.p.stdout.readline()  # "listening on ..."
+        self.out, self.err = [], []
+        self.readers = [threading.Thread(target=self._read, daemon=True,
+                                         args=(f, to)) for f, to in
+                        ((self.p.stdout, self.out), (self.p.stderr,
+                                                     self.err))]
+        for t in self.readers:
+            t.start()
+
+    @staticmethod
+    def _read(f, to):
+        for line in f:
+            to.append(line)
+
+    def communicate(self, timeout=None):
+        self.p.wait(timeout=timeout)  # TimeoutExpired, as Popen's
+        for t in self.readers:
+            t.join(WAIT)
+        return "".join(self.out), "".join(self.err)
+
+    def kill(self):
+        self.p.kill()
+
+    @property
+    def returncode(self):
+        return self.p.returncode
+
+
 def start_serve(duplex, calls):
-    p = subprocess.Popen([duplex, "serve", "--calls", str(calls),
-                          "--idle", str(WAIT * 1000)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, encoding="utf-8")
-    first = p.stdout.readline()  # "listening on 127.0.0.1:PORT"
-    if not first.startswith("listening on 127.0.0.1:"):
+    p = Serve(duplex, calls)
+    if not p.first.startswith("listening on 127.0.0.1:"):
         p.kill()
-        raise SystemExit(f"duplex serve said {first!r}")
-    return p, first.split()[-1]
+        raise SystemExit(f"duplex serve said {p.first!r}")
+    return p, p.first.split()[-1]
 
 
 def grpcio_client_cases(duplex):
