@@ -68,7 +68,7 @@ static const char usage_call[] =
     "                 streams 1, 3, 5, ...: a line per call, then \"N calls\n"
     "                 on 1 connection: K ended OK ...\"; exit 0 only if all\n"
     "                 did (no timelines)\n"
-    "  --senders N    N threads (2 to 8) call send on the ONE call at once,\n"
+    "  --senders N    N threads (up to 8) call send on the ONE call at once,\n"
     "                 --messages each (\"sender K message I\"); says whether\n"
     "                 every reply was one whole message, each sender's\n"
     "                 order, and how often the senders' messages interleaved\n";

@@ -560,6 +560,24 @@ def finish(p):
 MANY = 20
 
 
+def many_usage_cases(duplex):
+    """--calls and --senders: what a user is told before any connection."""
+    for options, says in (
+            (["--calls", "101"], "duplex call: --calls 101: at most 100 "
+             "calls at once on one connection "
+             "(SETTINGS_MAX_CONCURRENT_STREAMS)"),
+            (["--calls", "2", "--senders", "2"],
+             "duplex call: --calls and --senders: one or the other"),
+            (["--senders", "2", "--size", "10"], "duplex call: --calls and "
+             "--senders send the words: not with --cancel-after or --size"),
+            (["--senders", "9"], "duplex call: --senders wants a number of "
+             "threads from 1 to 8")):
+        r = call(duplex, "127.0.0.1:1", *options)
+        case = "errors, call " + " ".join(options)
+        check(case, "exit, and the first line", (r.returncode,
+              r.stderr.splitlines()[0] if r.stderr else ""), (2, says))
+
+
 def grpcio_client_many(duplex):
     """20 calls at once on one grpcio channel (one HTTP/2 connection):
     each sends a message, waits until all 20 have sent theirs (so all are
@@ -752,6 +770,7 @@ def main():
     duplex_client_cancel(duplex)
     duplex_client_sizes(duplex)
     error_cases(duplex)
+    many_usage_cases(duplex)
     grpcio_client_many(duplex)
     duplex_client_many(duplex)
     grpcio_client_large(duplex)
