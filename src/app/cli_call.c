@@ -24,12 +24,17 @@
  *   --timeout MS is the call's deadline: grpc-timeout on the wire, and
  *   when it passes the call ends with DEADLINE_EXCEEDED "context deadline
  *   exceeded" and the stream is reset (RST_STREAM(CANCEL)).
+ *
+ *   --calls N (N calls at once on one connection) and --senders N (N
+ *   threads sending on one call) run in cli_call_many.c; this file
+ *   parses them and hands the connected socket over.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_call_many.h"
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
 #include "app/cli_raw.h"
@@ -44,7 +49,7 @@
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
     "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n"
-    "                  [--wire h2|raw]\n\n"
+    "                  [--calls N | --senders N] [--wire h2|raw]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
@@ -60,13 +65,22 @@ static const char usage_call[] =
     "  --pcap FILE    write the connection's packets to FILE (pcap, real\n"
     "                 time), for `tshark -r FILE -d tcp.port==PORT,http2`\n"
     "                 (PORT the server's) or Wireshark\n"
+    "  --calls N      N echo calls at once (1 to 100) on ONE connection,\n"
+    "                 streams 1, 3, 5, ...: a line per call, then \"N calls\n"
+    "                 on 1 connection: K ended OK ...\"; exit 0 only if all\n"
+    "                 did (no timelines)\n"
+    "  --senders N    N threads (up to 8) call send on the ONE call at once,\n"
+    "                 --messages each (\"sender K message I\"); says whether\n"
+    "                 every reply was one whole message, each sender's\n"
+    "                 order, and how often the senders' messages interleaved\n"
     "  --wire raw     gRPC's frames straight on TCP (duplex serve --wire\n"
     "                 raw): CloseSend is shutdown(SHUT_WR), and EOF is a\n"
-    "                 read that returns 0; no status, no --pcap (default h2)\n";
+    "                 read that returns 0; no status, no --pcap, --calls or\n"
+    "                 --senders (default h2)\n";
 
-static const enum cli_opt call_opts[] = {OPT_MESSAGES, OPT_TIMEOUT,
-                                         OPT_CANCEL_AFTER, OPT_SIZE,
-                                         OPT_PCAP, OPT_WIRE, OPT_END};
+static const enum cli_opt call_opts[] = {
+    OPT_MESSAGES, OPT_TIMEOUT, OPT_CANCEL_AFTER, OPT_SIZE, OPT_PCAP,
+    OPT_CALLS,    OPT_SENDERS, OPT_WIRE,         OPT_END};
 
 /* What the command line asked for. */
 struct call_args {
@@ -76,6 +90,8 @@ struct call_args {
     long long cancel_after; /* -1: never */
     long long size;       /* -1: the words */
     const char *pcap;     /* --pcap's file, or NULL */
+    long long calls;      /* --calls: calls at once on the connection */
+    long long senders;    /* --senders: threads sending on the call */
 };
 
 struct call_run {
@@ -170,6 +186,25 @@ static enum status call_receive(struct call_run *r, int *got, int *bad,
     return st;
 }
 
+/* --calls and --senders: each alone, and not with a single call's. */
+static int call_check_many(struct cli *c, const struct call_args *a)
+{
+    if (a->calls > H2_MAX_CALLS)
+        return cli_usage_error(c, "call",
+                               "--calls %lld: at most %d calls at once on one "
+                               "connection (SETTINGS_MAX_CONCURRENT_STREAMS)",
+                               a->calls, H2_MAX_CALLS);
+    if (a->calls > 1 && a->senders > 1)
+        return cli_usage_error(c, "call",
+                               "--calls and --senders: one or the other");
+    if ((a->calls > 1 || a->senders > 1) &&
+        (a->cancel_after >= 0 || a->size >= 0))
+        return cli_usage_error(c, "call",
+                               "--calls and --senders send the words: not "
+                               "with --cancel-after or --size");
+    return CLI_CONTINUE;
+}
+
 static int call_parse(struct cli *c, int argc, char **argv,
                       struct call_args *a)
 {
@@ -191,6 +226,10 @@ static int call_parse(struct cli *c, int argc, char **argv,
             a->size = arg.number;
         else if (arg.opt == OPT_PCAP)
             a->pcap = arg.text;
+        else if (arg.opt == OPT_CALLS)
+            a->calls = arg.number;
+        else if (arg.opt == OPT_SENDERS)
+            a->senders = arg.number;
         else if (arg.opt == OPT_WIRE && strcmp(arg.text, "raw") == 0)
             return call_raw(c, argc, argv); /* cli_call_raw.c */
         else if (arg.opt == OPT_WIRE) /* h2: this file's */
@@ -209,7 +248,7 @@ static int call_parse(struct cli *c, int argc, char **argv,
         return cli_usage_error(c, "call",
                                "'%s': only echo can call a real server so far",
                                scenario);
-    return CLI_CONTINUE;
+    return call_check_many(c, a);
 }
 
 /* The narration: what this run counted, and how the call ended. */
@@ -295,7 +334,8 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd,
 
 static int call_main(struct cli *c, int argc, char **argv)
 {
-    struct call_args a = {NULL, 3, 0, -1, -1, NULL};
+    struct call_args a = {NULL, 3, 0, -1, -1, NULL, 1, 1};
+    struct call_many_args many;
     struct cli_capture cap;
     struct status_detail why = {STATUS_OK, ""};
     char host[64];
@@ -318,7 +358,17 @@ static int call_main(struct cli *c, int argc, char **argv)
         fprintf(c->err, "duplex call: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
-    code = call_run_on(c, &a, fd, &cap);
+    many.addr = a.addr;
+    many.calls = (int)a.calls;
+    many.senders = (int)a.senders;
+    many.n = a.n;
+    many.timeout_ms = a.timeout_ms;
+    if (a.calls > 1)
+        code = call_many(c, &many, fd, &cap);
+    else if (a.senders > 1)
+        code = call_senders(c, &many, fd, &cap);
+    else
+        code = call_run_on(c, &a, fd, &cap);
     if (cli_capture_close(&cap, &why) != STATUS_OK) {
         fprintf(c->err, "duplex call: %s: %s\n", a.pcap, why.text);
         code = 1;

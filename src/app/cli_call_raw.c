@@ -157,9 +157,12 @@ static int raw_call_parse(struct cli *c, int argc, char **argv,
             a->cancel_after = arg.number;
         else if (arg.opt == OPT_SIZE)
             a->size = arg.number;
-        else if (arg.opt == OPT_PCAP)
-            return cli_usage_error(c, "call",
-                                   "--pcap works with --wire h2 only");
+        else if (arg.opt == OPT_PCAP || arg.opt == OPT_CALLS ||
+                 arg.opt == OPT_SENDERS)
+            return cli_usage_error(c, "call", "%s works with --wire h2 only",
+                                   arg.opt == OPT_PCAP    ? "--pcap"
+                                   : arg.opt == OPT_CALLS ? "--calls"
+                                                          : "--senders");
         else if (arg.opt == OPT_WIRE)
             continue;
         else if (a->addr == NULL)

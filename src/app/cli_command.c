@@ -116,7 +116,7 @@ static const struct cli_option options[] = {
     [OPT_LESSON] = {"--lesson", CLI_NAME, 0, 0,
                     "a lesson page, e.g. lesson/day-117-bidi-streaming.md"},
 
-    /* serve */
+    /* serve (and call: --calls) */
     [OPT_LISTEN] = {"--listen", CLI_NAME, 0, 0,
                     "HOST:PORT, e.g. 127.0.0.1:50051 (port 0: any free one)"},
     [OPT_CALLS] = {"--calls", CLI_NUMBER, 1, 1000000,
@@ -129,6 +129,8 @@ static const struct cli_option options[] = {
                           "a number of replies from %lld to %lld"},
     [OPT_SIZE] = {"--size", CLI_BYTES, 0, 67108864,
                   "bytes from %lld to %lld (64m), e.g. 4m or 4194305"},
+    [OPT_SENDERS] = {"--senders", CLI_NUMBER, 1, 8,
+                     "a number of threads from %lld to %lld"},
 
     /* serve, call and run */
     [OPT_PCAP] = {"--pcap", CLI_NAME, 0, 0,

@@ -90,6 +90,7 @@ enum cli_opt {
     /* call */
     OPT_CANCEL_AFTER,
     OPT_SIZE,
+    OPT_SENDERS,
     /* serve, call and run */
     OPT_PCAP
 };

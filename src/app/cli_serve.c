@@ -5,11 +5,17 @@
  * Design
  *   It listens on 127.0.0.1 unless --listen names another address (port
  *   0, the default: the kernel picks one, and the first line printed
- *   says which, for a script to read). Calls are served one at a time,
- *   one call per connection: a connection's first stream is its call
- *   (SETTINGS_MAX_CONCURRENT_STREAMS 1; see h2_wire.h). It is bounded:
- *   it exits after --calls N calls, and when nobody connects, or a
- *   connection sends no request, for --idle MS (default 10000).
+ *   says which, for a script to read). Connections are served one at a
+ *   time, and each carries as many calls at once as its peer opens, up
+ *   to 100 (h2_peer_conn.h: SETTINGS_MAX_CONCURRENT_STREAMS 100 and
+ *   SETTINGS_MAX_HEADER_LIST_SIZE 16 MiB, as grpc-go; a stream beyond
+ *   is refused with RST_STREAM(REFUSED_STREAM)). Each stream is a call
+ *   with a handler thread of its own (server/call), so a handler that
+ *   waits never holds up the others; at most 100 run at once, and every
+ *   one is joined before the connection ends. It is bounded: it exits
+ *   after --calls N calls in all, and when nobody connects, or a
+ *   connection sends no request while no call runs, for --idle MS
+ *   (default 10000).
  *
  *   /chat.ChatService/Chat is the echo: every message comes back as
  *   "echo: <message>" until the client's EOF, then the call ends with OK.
@@ -27,7 +33,13 @@
  *   and the handler applies gRPC's limit itself. Any other method
  *   ends with UNIMPLEMENTED. After each call it prints the call's
  *   timeline (microseconds), as a `run --os` does, and what the handler
- *   saw.
+ *   saw (with the bytes, when a message needed more than one window):
+ *   each call has its own trace, which gets its stream's frames and the
+ *   connection's own (stream 0) while it runs; the first call also gets
+ *   the connection's first SETTINGS. A connection that carried more
+ *   than one call says so when it ends ("one connection carried 20
+ *   calls (streams 1 to 39), at most 20 at once"), from what it
+ *   counted.
  *
  *   The request's grpc-timeout is the handler's deadline, as in grpc-go's
  *   server: a thread, server/deadline, sleeps until then and cancels the
@@ -50,6 +62,7 @@
 #include "core/sched.h"
 #include "core/stream.h"
 #include "core/trace.h"
+#include "h2/h2_peer_conn.h"
 #include "h2/h2_socket.h"
 #include "h2/h2_wire.h"
 #include "scenarios/call.h"
@@ -65,10 +78,14 @@ static const char usage_serve[] =
     "message longer than 128 bytes with \"echo: N bytes\". A message over\n"
     "4 MiB ends the call with RESOURCE_EXHAUSTED; the request's\n"
     "grpc-timeout is the handler's deadline (DEADLINE_EXCEEDED, RST_STREAM).\n"
-    "Prints each call's timeline.\n\n"
+    "A connection carries up to 100 calls at once (streams 1, 3, 5, ...),\n"
+    "each on its own handler thread; a stream beyond that is refused\n"
+    "(RST_STREAM(REFUSED_STREAM)). Prints each call's timeline when it\n"
+    "ends, and \"one connection carried N calls ...\" for a connection\n"
+    "with more than one.\n\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:0, any port;\n"
     "                      the first line says which)\n"
-    "  --calls N           exit after N calls (default: until idle)\n"
+    "  --calls N           exit after N calls in all (default: until idle)\n"
     "  --idle MS           exit when nothing happens for MS (default 10000)\n"
     "  --pcap FILE         write every connection's packets to FILE (pcap,\n"
     "                      real time), for `tshark -r FILE -d\n"
@@ -89,6 +106,7 @@ static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
 
 struct handled {
     int got, sent;
+    unsigned long long got_bytes, sent_bytes; /* the messages' payloads */
     enum status end;
     struct status_detail why;
 };
@@ -128,6 +146,8 @@ static enum status serve_reply(struct stream_end *e,
         memset(big, 'x', (size_t)size);
         st = stream_send(e, big, (size_t)size, &h->why);
         free(big);
+        if (st == STATUS_OK)
+            h->sent_bytes += (unsigned long long)size;
         return st;
     }
     if (msg->length > CALL_TEXT_MAX)
@@ -136,7 +156,10 @@ static enum status serve_reply(struct stream_end *e,
     else
         len = snprintf(out, sizeof out, "echo: %.*s", (int)msg->length,
                        (const char *)msg->data);
-    return stream_send(e, out, (size_t)len, &h->why);
+    st = stream_send(e, out, (size_t)len, &h->why);
+    if (st == STATUS_OK)
+        h->sent_bytes += (unsigned long long)len;
+    return st;
 }
 
 /* The echo handler on the call's server end. */
@@ -156,6 +179,7 @@ static void serve_echo(struct stream_end *e, struct handled *h)
             break;
         }
         h->got++;
+        h->got_bytes += msg.length;
         if (msg.length >= 5 && memcmp(msg.data, "fail:", 5) == 0) {
             snprintf(out, sizeof out, "%.*s", (int)(msg.length - 5),
                      (const char *)msg.data + 5);
@@ -191,6 +215,11 @@ static void serve_say(struct cli *c, const char *path, const struct handled *h)
     else
         fprintf(c->out, "server echoed %d of %d, then %s: \"%s\"\n", h->sent,
                 h->got, status_name(h->end), h->why.text);
+    /* Said when a message took more than one window to cross. */
+    if (h->got_bytes > H2_DEFAULT_WINDOW || h->sent_bytes > H2_DEFAULT_WINDOW)
+        fprintf(c->out, "server's messages: %llu bytes received, %llu bytes "
+                        "sent\n",
+                h->got_bytes, h->sent_bytes);
     fflush(c->out);
 }
 
@@ -267,61 +296,241 @@ static void serve_handle(struct stream *s, struct context *parent,
         timer_stop(&tm);
 }
 
-/* One connection: its call, handled, and its timeline. 1 if it was one. */
-static int serve_one(struct cli *c, int fd, int idle_ms,
-                     struct cli_capture *cap)
-{
-    struct h2_peer peer = {fd, H2_PEER_SERVER, ""};
-    struct wire_type type = {"h2", h2_peer_wire_create, &peer};
-    struct stream_options o;
-    struct stream *s = NULL;
-    struct context *parent = NULL;
+/*
+ * One connection's calls: each stream the peer opens is a call, run by
+ * a thread of its own (server/call) that prints the call's timeline when
+ * it ends. mu guards the list, the counts and the output.
+ */
+struct serve_conn {
+    struct cli *c;
+    struct h2_conn *conn;
+    struct sched_mutex mu;
+    struct serve_call *calls; /* every call's record, newest first */
+    int running, most;        /* handlers running now, and at most */
+    int32_t first, last;      /* the stream ids of its first and last */
+};
+
+struct serve_call {
+    struct serve_conn *sc;
+    struct stream *s;
+    struct context *parent;
+    struct trace *t;
+    char path[128];
+    int64_t timeout_ns;
     struct handled h;
-    struct trace *t = trace_create();
-    char path[128] = "";
-    int64_t timeout_ns = SCHED_NO_DEADLINE;
-    enum status st = context_create(NULL, &parent);
+    struct sched_thread thread;
+    int done;                 /* its handler has printed: join it */
+    struct serve_call *next;
+};
+
+/* server/call: the handler, then the call's timeline and what it saw. */
+static enum status serve_call_run(void *arg)
+{
+    struct serve_call *k = arg;
+    struct serve_conn *sc = k->sc;
+    struct cli *c = sc->c;
+
+    serve_handle(k->s, k->parent, k->path, &k->h);
+    stream_destroy(k->s); /* its last DATA and trailers go out first */
+    k->s = NULL;
+    sched_mutex_lock(&sc->mu);
+    fprintf(c->out, "call %s", k->path);
+    if (k->timeout_ns != SCHED_NO_DEADLINE)
+        fprintf(c->out, " (grpc-timeout: %.3f ms)", k->timeout_ns / 1e6);
+    fprintf(c->out, "\n");
+    timeline_print(k->t, c->out, c->colour);
+    serve_say(c, k->path, &k->h);
+    sc->running--;
+    k->done = 1;
+    sched_mutex_unlock(&sc->mu);
+    return STATUS_OK;
+}
+
+/*
+ * Takes the stream the peer opened (t: its timeline) and starts its
+ * handler. STATUS_OK, or why not (the stream is gone again).
+ */
+static enum status serve_take(struct serve_conn *sc, struct serve_call *k,
+                              int idle_ms)
+{
+    struct stream_options o;
+    enum status st = context_create(NULL, &k->parent);
 
     memset(&o, 0, sizeof o);
-    memset(&h, 0, sizeof h);
-    o.wire = &type;
-    o.trace = t;
+    o.wire = h2_connection_wire_type(sc->conn);
+    o.trace = k->t;
     o.max_recv = SERVE_MAX_READ;
-    if (cli_capture_begin(cap, fd) != STATUS_OK)
-        fprintf(c->err, "duplex serve: this connection is not captured\n");
     if (st == STATUS_OK)
-        st = stream_create(parent, &o, &s);
-    else
-        close(fd);
+        st = stream_create(k->parent, &o, &k->s);
     if (st == STATUS_OK)
-        st = h2_peer_wire_await_request(stream_wire(s),
-                                        sched_now_ns() +
-                                            (int64_t)idle_ms * 1000000,
-                                        path, sizeof path, &h.why);
+        st = h2_peer_wire_await_request(
+            stream_wire(k->s), sched_now_ns() + (int64_t)idle_ms * 1000000,
+            k->path, sizeof k->path, &k->h.why);
+    if (st != STATUS_OK)
+        return st;
+    k->timeout_ns = h2_peer_wire_request_timeout(stream_wire(k->s));
+    sched_mutex_lock(&sc->mu);
+    if (sc->first == 0)
+        sc->first = h2_wire_stream_id(stream_wire(k->s));
+    sc->last = h2_wire_stream_id(stream_wire(k->s));
+    if (++sc->running > sc->most)
+        sc->most = sc->running;
+    sched_mutex_unlock(&sc->mu);
+    st = sched_thread_start(&k->thread, "server/call", serve_call_run, k);
     if (st != STATUS_OK) {
-        fprintf(c->out, "server: a connection without a call: %s\n",
-                st == STATUS_RESOURCE_EXHAUSTED ? status_name(st)
-                                                : h.why.text);
-        fflush(c->out);
-        stream_destroy(s);
-        cli_capture_end(cap);
-        context_destroy(parent);
-        trace_destroy(t);
+        sched_mutex_lock(&sc->mu);
+        sc->running--;
+        sched_mutex_unlock(&sc->mu);
+    }
+    return st;
+}
+
+/* Frees a call's record (its thread, if it ran, joined). */
+static void serve_call_free(struct serve_call *k, int ran)
+{
+    if (ran)
+        sched_thread_join(&k->thread);
+    stream_destroy(k->s);
+    context_destroy(k->parent);
+    trace_destroy(k->t);
+    free(k);
+}
+
+/* Joins and frees the calls whose handlers are done. */
+static void serve_reap(struct serve_conn *sc)
+{
+    struct serve_call **p = &sc->calls, *done = NULL, *k = NULL;
+
+    sched_mutex_lock(&sc->mu);
+    while ((k = *p) != NULL) {
+        if (k->done) {
+            *p = k->next;
+            k->next = done;
+            done = k;
+        } else {
+            p = &k->next;
+        }
+    }
+    sched_mutex_unlock(&sc->mu);
+    while ((k = done) != NULL) {
+        done = k->next;
+        serve_call_free(k, 1);
+    }
+}
+
+/*
+ * Waits for the next stream and takes it: 1 if it became a call, 0 if
+ * the connection is over (*st says why: *why the words). A long
+ * connection keeps no record of the calls that ended.
+ */
+static int serve_next(struct serve_conn *sc, struct trace **first,
+                      int idle_ms, enum status *st,
+                      struct status_detail *why)
+{
+    struct serve_call *k = NULL;
+
+    serve_reap(sc);
+    *st = h2_peer_conn_await(sc->conn,
+                             sched_now_ns() + (int64_t)idle_ms * 1000000,
+                             why);
+    if (*st != STATUS_OK)
+        return 0;
+    k = calloc(1, sizeof *k);
+    if (k == NULL) {
+        *st = status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
+                                "out of memory");
         return 0;
     }
-    timeout_ns = h2_peer_wire_request_timeout(stream_wire(s));
-    serve_handle(s, parent, path, &h);
-    stream_destroy(s);
-    cli_capture_end(cap);
-    context_destroy(parent);
-    fprintf(c->out, "call %s", path);
-    if (timeout_ns != SCHED_NO_DEADLINE)
-        fprintf(c->out, " (grpc-timeout: %.3f ms)", timeout_ns / 1e6);
-    fprintf(c->out, "\n");
-    timeline_print(t, c->out, c->colour);
-    serve_say(c, path, &h);
-    trace_destroy(t);
+    k->sc = sc;
+    k->t = *first != NULL ? *first : trace_create();
+    *first = NULL; /* the connection's first frames are the first call's */
+    *st = serve_take(sc, k, idle_ms);
+    if (*st != STATUS_OK && k->s == NULL) {
+        *first = k->t; /* never taken: still the connection's */
+        k->t = NULL;
+    }
+    if (*st != STATUS_OK) {
+        *why = k->h.why;
+        serve_call_free(k, 0);
+        return 0;
+    }
+    sched_mutex_lock(&sc->mu);
+    k->next = sc->calls;
+    sc->calls = k;
+    sched_mutex_unlock(&sc->mu);
     return 1;
+}
+
+/* 1 while a handler of sc runs. */
+static int serve_running(struct serve_conn *sc)
+{
+    int n = 0;
+
+    sched_mutex_lock(&sc->mu);
+    n = sc->running;
+    sched_mutex_unlock(&sc->mu);
+    return n > 0;
+}
+
+/* What the connection carried, when that was more than one call. */
+static void serve_conn_say(struct serve_conn *sc, int taken)
+{
+    int accepted = 0, refused = 0;
+
+    h2_peer_conn_counts(sc->conn, &accepted, &refused);
+    if (taken < 2 && refused == 0)
+        return; /* one call on one connection: its timeline says it all */
+    fprintf(sc->c->out,
+            "one connection carried %d calls (streams %d to %d), at most %d "
+            "at once",
+            taken, (int)sc->first, (int)sc->last, sc->most);
+    if (refused > 0)
+        fprintf(sc->c->out, "; %d refused with RST_STREAM", refused);
+    fprintf(sc->c->out, "\n");
+}
+
+/*
+ * One connection: every call its peer opens (until --calls in all),
+ * each handled on its own thread. How many calls it carried.
+ */
+static long long serve_conn(struct cli *c, int fd, int idle_ms,
+                            long long left, struct cli_capture *cap)
+{
+    struct serve_conn sc;
+    struct serve_call *k = NULL;
+    struct status_detail why = {STATUS_OK, ""};
+    struct trace *first = trace_create();
+    enum status st = STATUS_OK;
+    long long taken = 0;
+
+    memset(&sc, 0, sizeof sc);
+    sc.c = c;
+    sched_mutex_init(&sc.mu);
+    if (cli_capture_begin(cap, fd) != STATUS_OK)
+        fprintf(c->err, "duplex serve: this connection is not captured\n");
+    st = h2_peer_conn_create(NULL, fd, H2_PEER_SERVER, first, &sc.conn);
+    while (st == STATUS_OK && (left == 0 || taken < left)) {
+        if (serve_next(&sc, &first, idle_ms, &st, &why))
+            taken++;
+        else if (st == STATUS_DEADLINE_EXCEEDED && serve_running(&sc))
+            st = STATUS_OK; /* idle only when no call runs */
+    }
+    while ((k = sc.calls) != NULL) {
+        sc.calls = k->next;
+        serve_call_free(k, 1);
+    }
+    if (taken == 0) {
+        fprintf(c->out, "server: a connection without a call: %s\n",
+                st == STATUS_RESOURCE_EXHAUSTED ? status_name(st) : why.text);
+    }
+    if (sc.conn != NULL)
+        serve_conn_say(&sc, (int)taken);
+    fflush(c->out);
+    h2_peer_conn_destroy(sc.conn);
+    cli_capture_end(cap);
+    trace_destroy(first);
+    sched_mutex_destroy(&sc.mu);
+    return taken;
 }
 
 static int serve_parse(struct cli *c, int argc, char **argv,
@@ -364,7 +573,8 @@ static enum status serve_loop(struct cli *c, int lfd, long long calls,
         st = h2_socket_accept(lfd, (int)idle_ms, &fd, why);
         if (st != STATUS_OK)
             break;
-        *served += serve_one(c, fd, (int)idle_ms, cap);
+        *served += serve_conn(c, fd, (int)idle_ms,
+                              calls == 0 ? 0 : calls - *served, cap);
     }
     return st;
 }

@@ -102,7 +102,8 @@ static struct h2_call *call_of(struct h2_end *e, int32_t stream_id)
  * A server facing a real peer takes the first stream the peer opens as
  * its call (the one call, its id still 0); another one is refused (it
  * asked for one at a time), as is a request for a call this process has
- * already destroyed.
+ * already destroyed. A peer connection that carries many calls makes
+ * each new stream a call of its own (h2_peer_conn.c).
  */
 static int on_begin_headers(nghttp2_session *session,
                             const nghttp2_frame *frame, void *user_data)
@@ -114,6 +115,10 @@ static int on_begin_headers(nghttp2_session *session,
     if (e->side != H2_SERVER || call_of(e, id) != NULL ||
         frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
+    if (e->conn->peer_mux) {
+        h2_peer_conn_begin_locked(e->conn, session, id);
+        return 0;
+    }
     waiting = e->conn->calls;
     if (waiting != NULL && waiting->id == 0)
         waiting->id = id;
@@ -294,8 +299,11 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
     struct h2_end *e = user_data;
     struct h2_call *call = call_of(e, frame->hd.stream_id);
 
-    (void)session;
     (void)flags;
+    if (call != NULL && e->conn->peer_mux && e->side == H2_SERVER &&
+        h2_peer_conn_header_locked(e->conn, session, frame->hd.stream_id,
+                                   namelen, valuelen))
+        return 0;
     if (call != NULL && e->side == H2_SERVER && namelen == 5 &&
         memcmp(name, ":path", 5) == 0) {
         size_t n = valuelen < sizeof call->path - 1 ? valuelen
@@ -379,8 +387,11 @@ static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
 {
     const nghttp2_frame_hd *hd = &f->hd;
     char flags[64], extra[48] = "";
+    struct trace *to[H2_MAX_CALLS + 1];
+    int n = h2_frame_traces_locked(e->conn, hd->stream_id, to,
+                                   H2_MAX_CALLS + 1);
 
-    if (e->conn->trace == NULL)
+    if (n == 0)
         return;
     frame_flags(hd, flags, sizeof flags);
     if (hd->type == NGHTTP2_RST_STREAM)
@@ -395,10 +406,11 @@ static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
     else if (hd->type == NGHTTP2_HEADERS && e->side == H2_SERVER &&
              (hd->flags & NGHTTP2_FLAG_END_STREAM))
         snprintf(extra, sizeof extra, " (trailers)");
-    trace_event(e->conn->trace, TRACE_NOTE,
-                e->side == H2_CLIENT ? "c2s" : "s2c", 0, (uint32_t)hd->length,
-                STATUS_OK, "%s%s stream %d, %zu B%s", frame_type_name(hd->type),
-                flags, hd->stream_id, hd->length, extra);
+    while (n-- > 0)
+        trace_event(to[n], TRACE_NOTE, e->side == H2_CLIENT ? "c2s" : "s2c",
+                    0, (uint32_t)hd->length, STATUS_OK,
+                    "%s%s stream %d, %zu B%s", frame_type_name(hd->type),
+                    flags, hd->stream_id, hd->length, extra);
 }
 
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
@@ -409,11 +421,17 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
 
     (void)session;
     trace_frame_sent(e, frame);
+    if (e->conn->peer_mux && frame->hd.type == NGHTTP2_RST_STREAM &&
+        (frame->rst_stream.error_code == NGHTTP2_REFUSED_STREAM ||
+         frame->rst_stream.error_code == NGHTTP2_FRAME_SIZE_ERROR))
+        e->conn->refused++; /* by nghttp2 or h2_peer_conn.c */
     if (call == NULL || e->side != H2_SERVER ||
         frame->hd.type != NGHTTP2_HEADERS ||
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
     call->trailers_sent = 1;
+    if (e->conn->peer_mux) /* a closing call waits for them */
+        h2_call_changed_locked(call);
     h2_reset_after_trailers_locked(call);
     return 0;
 }
@@ -469,7 +487,7 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o,
 {
     nghttp2_session_callbacks *cbs = NULL;
     nghttp2_option *opt = NULL;
-    nghttp2_settings_entry iv[2];
+    nghttp2_settings_entry iv[3];
     size_t niv = 1;
     int rv = 0;
 
@@ -501,6 +519,11 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o,
         iv[1].settings_id = NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS;
         iv[1].value = max_streams;
         niv = 2;
+    }
+    if (e->conn->peer_mux && e->side == H2_SERVER) {
+        iv[niv].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
+        iv[niv].value = e->conn->max_header_list;
+        niv++;
     }
     rv = nghttp2_submit_settings(e->session, NGHTTP2_FLAG_NONE, iv, niv);
     if (rv == 0 && o->conn_window != H2_DEFAULT_WINDOW)
@@ -705,6 +728,7 @@ static enum status conn_create(const struct h2_options *opts, int socket,
     c->max_calls = max_calls;
     c->shared = max_calls > 0;
     sched_mutex_init(&c->mu);
+    sched_cond_init(&c->arrived);
     c->ends[0].fd = c->ends[1].fd = -1;
     for (i = 0; i < 2 && st == STATUS_OK; i++)
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
@@ -732,7 +756,7 @@ static enum status conn_create(const struct h2_options *opts, int socket,
 }
 
 enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
-                                int side, size_t capacity,
+                                int side, int max_calls, size_t capacity,
                                 struct trace *trace, struct h2_conn **out)
 {
     static const char *const names[2] = {"c2s", "s2c"};
@@ -747,7 +771,11 @@ enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
     }
     c->opts = *opts;
     c->trace = trace;
+    c->max_calls = max_calls;
+    c->shared = c->peer_mux = max_calls > 0;
+    c->max_header_list = H2_MAX_HEADER_LIST;
     sched_mutex_init(&c->mu);
+    sched_cond_init(&c->arrived);
     for (i = 0; i < 2; i++) {
         c->ends[i].conn = c;
         c->ends[i].side = i;
@@ -762,7 +790,10 @@ enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
     e->out = c->pipes[side];
     e->in = c->pipes[1 - side];
     if (st == STATUS_OK)
-        st = make_session(e, &c->opts, side == H2_SERVER ? 1 : 0);
+        st = make_session(e, &c->opts,
+                          side != H2_SERVER ? 0
+                          : max_calls > 0   ? (uint32_t)max_calls
+                                            : 1);
     if (st != STATUS_OK) {
         h2_conn_destroy(c);
         return st;
@@ -869,6 +900,7 @@ void h2_conn_destroy(struct h2_conn *c)
         if (c->ends[i].fd >= 0)
             close(c->ends[i].fd);
     }
+    sched_cond_destroy(&c->arrived);
     sched_mutex_destroy(&c->mu);
     free(c);
 }

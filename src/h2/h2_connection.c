@@ -69,6 +69,8 @@ void h2_conn_changed_locked(struct h2_conn *c)
 
     for (call = c->calls; call != NULL; call = call->next)
         h2_call_changed_locked(call);
+    if (c->peer_mux) /* h2_peer_conn_await waits on it */
+        sched_cond_broadcast(&c->arrived);
 }
 
 struct h2_end *h2_local_end(struct h2_conn *c, int side)
@@ -139,8 +141,9 @@ void h2_trace_send_waits(const struct h2_call *call, int d)
 {
     nghttp2_session *sender = call->conn->ends[d].session;
 
-    if (!call->conn->shared || call->conn->trace == NULL)
-        return;
+    if (!call->conn->shared || call->conn->peer_mux ||
+        call->conn->trace == NULL)
+        return; /* a peer connection's timelines are its calls' own */
     trace_event(call->conn->trace, TRACE_NOTE, d == 0 ? "c2s" : "s2c", 0, 0,
                 STATUS_OK,
                 "stream %d waits to send: %zu bytes queued; stream window "
@@ -239,6 +242,8 @@ enum status h2_connection_open(struct h2_conn *conn,
         return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
                                  "out of memory");
     call->conn = conn;
+    if (conn->peer_mux) /* its frames go to its own timeline */
+        call->trace = params->trace;
     st = h2_call_open(call, why); /* checks for room, under mu */
     if (st != STATUS_OK) {
         call->conn = NULL; /* never linked: nothing to leave */

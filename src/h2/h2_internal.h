@@ -74,6 +74,13 @@ struct h2_call {
     int response_started;      /* the server submitted its HEADERS */
     int closed;                /* nghttp2 closed the stream */
     char path[128];            /* the request's :path (server side) */
+    struct trace *trace;       /* on a peer connection (h2_peer_conn):
+                                  this call's own, for its frames; NULL:
+                                  the connection's */
+    int queued;                /* a peer connection's server: the peer
+                                  opened it, nobody has taken it yet */
+    size_t header_bytes;       /* its request's header list so far
+                                  (RFC 9113 6.5.2's size) */
     struct status_detail trailer;     /* what the server finishes with */
     struct status_detail got_trailer; /* what the client received */
     int has_got_trailer;              /* grpc-status arrived */
@@ -106,6 +113,13 @@ struct h2_conn {
                                   leave frees it */
     struct wire_type type;     /* shared: opens the next call on it */
     struct h2_options opts;    /* policy resolved (never DEFAULT) */
+    int peer_mux;              /* h2_peer_conn_create's: one end here,
+                                  many calls to a real peer */
+    struct sched_cond arrived; /* peer_mux server: a stream was queued,
+                                  or the reader stopped */
+    int accepted, refused;     /* peer_mux server: streams the peer
+                                  opened that became calls, or not */
+    uint32_t max_header_list;  /* peer_mux server: its limit */
     int closing;               /* destroy has begun: writers may stop */
     struct h2_frame_counts counts;
     struct h2_frame_record log[H2_FRAME_LOG_MAX]; /* the first frames */
@@ -141,9 +155,14 @@ enum status h2_conn_create_on(const struct h2_options *opts, int socket,
 enum status h2_conn_create_shared(const struct h2_options *opts,
                                   int max_calls, size_t capacity,
                                   struct trace *trace, struct h2_conn **out);
-/* One end (side) on a connected socket fd, the other end a real peer. */
+/*
+ * One end (side) on a connected socket fd, the other end a real peer;
+ * max_calls 0: one call (the server says
+ * SETTINGS_MAX_CONCURRENT_STREAMS 1), else a peer connection that
+ * carries max_calls at once (h2_peer_conn.c).
+ */
 enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
-                                int side, size_t capacity,
+                                int side, int max_calls, size_t capacity,
                                 struct trace *trace, struct h2_conn **out);
 /* The end that runs here and sends or receives d (a peer's: the local). */
 struct h2_end *h2_local_end(struct h2_conn *c, int side);
@@ -190,6 +209,35 @@ void h2_reset_after_trailers_locked(struct h2_call *call);
 ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
                        uint8_t *buf, size_t length, uint32_t *flags,
                        nghttp2_data_source *source, void *user_data);
+
+/* h2_peer_conn.c */
+/*
+ * A peer connection's server: the peer opens stream id; it becomes a
+ * call queued for h2_peer_conn_await, or is refused
+ * (RST_STREAM(REFUSED_STREAM)) when max_calls are open. Needs mu held.
+ */
+void h2_peer_conn_begin_locked(struct h2_conn *c, nghttp2_session *session,
+                               int32_t id);
+/*
+ * A header of stream id arrived at a peer connection's server: counts
+ * its request's header list, and resets a call that goes past the limit
+ * (RST_STREAM(FRAME_SIZE_ERROR), as grpc-go does). 1 if it did. Needs
+ * mu held.
+ */
+int h2_peer_conn_header_locked(struct h2_conn *c, nghttp2_session *session,
+                               int32_t id, size_t namelen, size_t valuelen);
+/*
+ * Where a note about a frame on stream id goes (see h2_peer_conn.h):
+ * at most cap traces into out; how many. Needs mu held.
+ */
+int h2_frame_traces_locked(struct h2_conn *c, int32_t id, struct trace **out,
+                           int cap);
+/*
+ * A call on a peer connection is being destroyed: while what it queued
+ * last (its END_STREAM or trailers) is still going out, wait for it (at
+ * most H2_PEER_DRAIN_MS), so leaving does not reset it away.
+ */
+void h2_peer_call_drain(struct h2_call *call);
 
 /* h2_headers.c */
 #define H2_MAX_HEADERS 10

@@ -457,10 +457,11 @@ static struct pipe *h2_pipe(struct wire *w, int dir)
  */
 static int leave_conn(struct h2_call *call)
 {
-    int last = 0;
+    int last = 0, open = 0;
     struct h2_conn *c = call->conn;
     struct h2_call **p = &c->calls;
-    nghttp2_session *client = c->ends[H2_CLIENT].session;
+    /* A peer connection's server resets the stream itself. */
+    nghttp2_session *local = h2_local_end(c, H2_CLIENT)->session;
     int d = 0;
 
     sched_mutex_lock(&c->mu);
@@ -470,8 +471,12 @@ static int leave_conn(struct h2_call *call)
     c->ncalls--;
     for (d = 0; d < 2; d++)
         h2_drop_in_locked(call, d);
-    if (call->id > 0 && nghttp2_session_find_stream(client, call->id) != NULL)
-        nghttp2_submit_rst_stream(client, NGHTTP2_FLAG_NONE, call->id,
+    open = call->id > 0 && nghttp2_session_find_stream(local, call->id);
+    if (c->peer_mux) /* a server keeps closed streams: ask the call */
+        open = open && !call->closed && !call->trailers_sent &&
+               !call->reset_sent;
+    if (open)
+        nghttp2_submit_rst_stream(local, NGHTTP2_FLAG_NONE, call->id,
                                   NGHTTP2_CANCEL);
     h2_wake_writer_locked(c, H2_CLIENT);
     h2_wake_writer_locked(c, H2_SERVER);
@@ -486,6 +491,8 @@ void h2_call_destroy(struct wire *w)
     struct h2_conn *c = call->conn;
     int d = 0;
 
+    if (c != NULL && c->peer_mux)
+        h2_peer_call_drain(call);
     if (c != NULL && !c->shared)
         h2_conn_destroy(c); /* the call's own */
     else if (c != NULL && leave_conn(call) && c->freed_by_calls)
@@ -569,6 +576,8 @@ enum status h2_call_open(struct h2_call *call, struct status_detail *why)
     if (id > 0) {
         call->id = id;
         h2_link_call_locked(call);
+        if (c->peer_mux)
+            c->trace = NULL; /* its calls have their own now */
         if (c->shared)
             h2_call_describe_shared(call);
         h2_wake_writer_locked(c, H2_CLIENT);
@@ -639,8 +648,9 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
                    : STATUS_INVALID_ARGUMENT;
     }
     if (peer != NULL)
-        st = h2_conn_create_peer(&o, peer->fd, peer->side, params->capacity,
-                                 params->trace, &call->conn);
+        st = h2_conn_create_peer(&o, peer->fd, peer->side, 0,
+                                 params->capacity, params->trace,
+                                 &call->conn);
     else
         st = h2_conn_create_on(&o, socket, params->capacity, params->trace,
                                &call->conn);

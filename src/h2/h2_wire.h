@@ -64,6 +64,11 @@
  *     frames (h2_dissect.h).
  *   - On a socket (h2_socket_wire_type) both ends still run in this
  *     process, each on its own end of a loopback TCP connection.
+ *   - Facing a real peer, h2_peer_wire_create's connection carries one
+ *     call; h2_peer_conn.h's carries many (streams 1, 3, 5 opened by
+ *     the client; on the server each stream the peer opens is a call,
+ *     up to SETTINGS_MAX_CONCURRENT_STREAMS 100, as `duplex serve` and
+ *     `duplex call --calls N` use it).
  */
 #ifndef H2_WIRE_H
 #define H2_WIRE_H
@@ -118,6 +123,13 @@ struct h2_options {
 };
 
 /*
+ * grpc-go's default MaxHeaderListSize (16 MiB): a peer connection's
+ * server says it in SETTINGS_MAX_HEADER_LIST_SIZE and resets a request
+ * whose header list is larger (see h2_peer_conn.h).
+ */
+#define H2_MAX_HEADER_LIST (16u * 1024 * 1024)
+
+/*
  * The HTTP/2 wire with the default windows, for stream_options.wire. For
  * other windows make a struct wire_type {"h2", h2_wire_create, &opts}
  * whose opts outlive the calls.
@@ -142,7 +154,8 @@ extern const struct wire_type h2_socket_wire_type;
  * accepted (the call's server end is ours: the first stream the peer
  * opens; it may open one at a time, SETTINGS_MAX_CONCURRENT_STREAMS 1,
  * and a second is refused with RST_STREAM(REFUSED_STREAM)). Use only
- * the stream end that is ours. OS mode only.
+ * the stream end that is ours. OS mode only. A connection to a real
+ * peer that carries many calls is h2_peer_conn.h's.
  *
  * For stream_options.wire: {"h2", h2_peer_wire_create, &peer}. The wire
  * owns peer.fd from create on (it is closed with the wire, or at once

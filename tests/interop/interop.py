@@ -14,12 +14,21 @@ on loopback, both directions, each case asserting what both sides saw.
                                   messages each way
   errors                          a refused connection, a port in use, a
                                   peer that speaks HTTP/1.1
+  many calls, one connection      20 grpcio calls at once on one channel
+                                  -> serve; call --calls 20 -> grpcio
+  larger than the windows         1 MiB and 4 MiB each way with 65,535
+                                  windows (no BDP probing): both count
+  two senders, one call           call --senders 2 -> grpcio; a grpcio
+                                  client whose two threads feed one call
+                                  (through a queue) -> serve
 
 No protoc: the method is /chat.ChatService/Chat with raw-bytes messages
 (identity serializers, a generic handler). Every wait has a timeout, so a
 case that hangs fails instead. Run as: tests/interop/interop.py DUPLEX
 """
 import concurrent.futures
+import queue
+import re
 import socket
 import struct
 import subprocess
@@ -49,16 +58,52 @@ def check(case, what, got, want):
 
 # ---- a grpcio client against duplex serve ---------------------------------
 
+class Serve:
+    """duplex serve in the background. Its output is read as it comes, so
+    that a long timeline (a 4 MiB message is hundreds of frames) never
+    fills the pipe and stops serve in the middle of a write; communicate
+    and returncode as subprocess.Popen's."""
+
+    def __init__(self, duplex, calls):
+        self.p = subprocess.Popen([duplex, "serve", "--calls", str(calls),
+                                   "--idle", str(WAIT * 1000)],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE,
+                                  text=True, encoding="utf-8")
+        self.first = self.p.stdout.readline()  # "listening on ..."
+        self.out, self.err = [], []
+        self.readers = [threading.Thread(target=self._read, daemon=True,
+                                         args=(f, to)) for f, to in
+                        ((self.p.stdout, self.out), (self.p.stderr,
+                                                     self.err))]
+        for t in self.readers:
+            t.start()
+
+    @staticmethod
+    def _read(f, to):
+        for line in f:
+            to.append(line)
+
+    def communicate(self, timeout=None):
+        self.p.wait(timeout=timeout)  # TimeoutExpired, as Popen's
+        for t in self.readers:
+            t.join(WAIT)
+        return "".join(self.out), "".join(self.err)
+
+    def kill(self):
+        self.p.kill()
+
+    @property
+    def returncode(self):
+        return self.p.returncode
+
+
 def start_serve(duplex, calls):
-    p = subprocess.Popen([duplex, "serve", "--calls", str(calls),
-                          "--idle", str(WAIT * 1000)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, encoding="utf-8")
-    first = p.stdout.readline()  # "listening on 127.0.0.1:PORT"
-    if not first.startswith("listening on 127.0.0.1:"):
+    p = Serve(duplex, calls)
+    if not p.first.startswith("listening on 127.0.0.1:"):
         p.kill()
-        raise SystemExit(f"duplex serve said {first!r}")
-    return p, first.split()[-1]
+        raise SystemExit(f"duplex serve said {p.first!r}")
+    return p, p.first.split()[-1]
 
 
 def grpcio_client_cases(duplex):
@@ -124,13 +169,15 @@ class Seen:
         self.got, self.eof, self.done = [], False, threading.Event()
         self.active = None     # context.is_active() when the handler ended
         self.remaining = None  # context.time_remaining() at the start
+        self.peers = []        # context.peer() of every call
 
 
-def grpcio_server(mode, seen):
+def grpcio_server(mode, seen, workers=4, options=()):
     """mode: echo, error, stall (waits for the end of the call), count
     (replies "got N bytes"), mirror (replies N bytes; no receive limit)."""
     def chat(requests, context):
         seen.remaining = context.time_remaining()
+        seen.peers.append(context.peer())
         over = threading.Event()
         context.add_callback(over.set)
         try:
@@ -156,9 +203,9 @@ def grpcio_server(mode, seen):
 
     handler = grpc.method_handlers_generic_handler("chat.ChatService", {
         "Chat": grpc.stream_stream_rpc_method_handler(chat)})
-    options = [("grpc.max_receive_message_length", -1)] \
-        if mode == "mirror" else []
-    server = grpc.server(concurrent.futures.ThreadPoolExecutor(4),
+    options = list(options) + ([("grpc.max_receive_message_length", -1)]
+                               if mode == "mirror" else [])
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(workers),
                          options=options)
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
@@ -172,10 +219,10 @@ def call(duplex, addr, *options):
                           timeout=WAIT)
 
 
-def call_against(duplex, mode, *options):
+def call_against(duplex, mode, *options, workers=4, server_options=()):
     """duplex call with options against a grpcio server in mode."""
     seen = Seen()
-    server, addr = grpcio_server(mode, seen)
+    server, addr = grpcio_server(mode, seen, workers, server_options)
     r = call(duplex, addr, *options)
     seen.done.wait(WAIT)
     server.stop(None).wait(WAIT)
@@ -497,6 +544,219 @@ def error_cases(duplex):
     check("errors", "serve, after the garbage: exit", p.returncode, 0)
 
 
+# ---- many calls on one connection ----------------------------------------
+
+def finish(p):
+    """serve's output once it exits; a serve that does not (it waits for
+    calls that never came) is killed, and its exit is then not 0."""
+    try:
+        out, _ = p.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    return out
+
+
+MANY = 20
+
+
+def many_usage_cases(duplex):
+    """--calls and --senders: what a user is told before any connection."""
+    for options, says in (
+            (["--calls", "101"], "duplex call: --calls 101: at most 100 "
+             "calls at once on one connection "
+             "(SETTINGS_MAX_CONCURRENT_STREAMS)"),
+            (["--calls", "2", "--senders", "2"],
+             "duplex call: --calls and --senders: one or the other"),
+            (["--senders", "2", "--size", "10"], "duplex call: --calls and "
+             "--senders send the words: not with --cancel-after or --size"),
+            (["--senders", "9"], "duplex call: --senders wants a number of "
+             "threads from 1 to 8")):
+        r = call(duplex, "127.0.0.1:1", *options)
+        case = "errors, call " + " ".join(options)
+        check(case, "exit, and the first line", (r.returncode,
+              r.stderr.splitlines()[0] if r.stderr else ""), (2, says))
+
+
+def grpcio_client_many(duplex):
+    """20 calls at once on one grpcio channel (one HTTP/2 connection):
+    each sends a message, waits until all 20 have sent theirs (so all are
+    open at once), then sends another and half-closes."""
+    p, addr = start_serve(duplex, MANY)
+    everyone = threading.Barrier(MANY, timeout=WAIT)
+
+    def one(ch, i):
+        def requests():
+            yield b"call %d: hello" % i
+            everyone.wait()
+            yield b"call %d: bye" % i
+        try:
+            return list(ch.stream_stream(METHOD)(requests(), timeout=WAIT))
+        except grpc.RpcError as e:
+            everyone.abort()  # the others stop waiting for this one
+            return e.code().name
+
+    with grpc.insecure_channel(addr) as ch:
+        with concurrent.futures.ThreadPoolExecutor(MANY) as pool:
+            replies = list(pool.map(lambda i: one(ch, i), range(MANY)))
+    out = finish(p)
+    case = "grpcio->serve 20 calls"
+    check(case, "client got every echo, each on its own call", replies,
+          [[b"echo: call %d: hello" % i, b"echo: call %d: bye" % i]
+           for i in range(MANY)])
+    check(case, "server finished each with OK",
+          out.count("server echoed 2 of 2, saw EOF on c2s, and finished "
+                    "with OK"), MANY)
+    check(case, "server saw them on one connection",
+          "one connection carried 20 calls (streams 1 to 39)" in out, True)
+    # How many handlers ran at once depends on how fast serve took each
+    # stream; each call waits for all 20 to have sent, so more than one.
+    most = re.search(r"one connection carried 20 calls \(streams 1 to 39\), "
+                     r"at most (\d+) at once", out)
+    check(case, "server ran more than one handler at once",
+          most is not None and int(most.group(1)) > 1, True)
+    check(case, "serve's exit", p.returncode, 0)
+
+
+def duplex_client_many(duplex):
+    """duplex call --calls 20: 20 calls at once on one connection."""
+    r, seen = call_against(duplex, "echo", "--calls", str(MANY),
+                           workers=MANY)
+    case = "call --calls 20->grpcio"
+    check(case, "duplex's exit", r.returncode, 0)
+    check(case, "duplex saw", "20 calls on 1 connection: 20 ended OK with "
+          "every echo right, 0 did not (streams 1 to 39, 20 open at once)"
+          in r.stdout, True)
+    check(case, "server's handler counted calls", len(seen.peers), MANY)
+    check(case, "server saw one peer address (one connection)",
+          len(set(seen.peers)), 1)
+    check(case, "server got each call's messages",
+          sorted(seen.got), sorted(b"call %d: %s" % (i, w)
+                                   for i in range(1, MANY + 1)
+                                   for w in WORDS))
+
+
+# ---- messages larger than the windows -----------------------------------
+
+NO_BDP = [("grpc.http2.bdp_probe", 0)]  # windows stay 65,535
+MIB1 = 1024 * 1024
+
+
+def grpcio_client_large(duplex):
+    """1 MiB and 4 MiB each way between a grpcio client and serve, with
+    the default windows on both sides (65,535 bytes): each message takes
+    many WINDOW_UPDATEs to cross. Both sides count the bytes."""
+    p, addr = start_serve(duplex, 4)
+    got = []
+    for request in (b"x" * MIB1, b"x" * MIB4, b"size:%d" % MIB1,
+                    b"size:%d" % MIB4):
+        with grpc.insecure_channel(addr, options=NO_BDP) as ch:
+            try:
+                got.append([len(m) if len(m) > 64 else m for m in
+                            ch.stream_stream(METHOD)(iter([request]),
+                                                     timeout=WAIT)])
+            except grpc.RpcError as e:
+                got.append([e.code().name.encode()])
+    out = finish(p)
+    for size, reply in ((MIB1, got[0]), (MIB4, got[1])):
+        case = f"grpcio->serve c2s {size} B, 65535 windows"
+        check(case, "client got", reply, [b"echo: %d bytes" % size])
+        check(case, "server counted", f"server's messages: {size} bytes "
+              f"received, {len(reply[0])} bytes sent" in out, True)
+    for size, reply in ((MIB1, got[2]), (MIB4, got[3])):
+        case = f"grpcio->serve s2c {size} B, 65535 windows"
+        check(case, "client counted", reply, [size])
+        check(case, "server counted", f"server's messages: "
+              f"{len(b'size:%d' % size)} bytes received, {size} bytes sent"
+              in out, True)
+
+
+def duplex_client_large(duplex):
+    """duplex call --size 1m and 4m against a grpcio server that mirrors
+    (replies as many bytes), BDP probing off: 65,535 windows both ways."""
+    for size in (MIB1, MIB4):
+        r, seen = call_against(duplex, "mirror", "--messages", "1",
+                               "--size", str(size), server_options=NO_BDP)
+        case = f"call->grpcio {size} B each way, 65535 windows"
+        check(case, "duplex counted", (r.returncode,
+              f"the last reply was {size} bytes" in r.stdout), (0, True))
+        check(case, "server counted", [len(m) for m in seen.got], [size])
+
+
+# ---- two threads sending on one call ------------------------------------
+
+EACH = 10  # messages per sender
+
+
+def sent_by_two():
+    return [b"sender %d message %d" % (k, i) for k in (1, 2)
+            for i in range(1, EACH + 1)]
+
+
+def in_order(texts):
+    """Each sender's messages, in the order they came: 1, 2, 3, ..."""
+    return all([m for m in texts if m.startswith(b"sender %d " % k)] ==
+               [b"sender %d message %d" % (k, i) for i in range(1, EACH + 1)]
+               for k in (1, 2))
+
+
+def duplex_client_senders(duplex):
+    """duplex call --senders 2: two threads call send on one call. On
+    HTTP/2 each message is queued whole under the connection's lock, so
+    the server receives every message whole (the raw wire's frames tear:
+    duplex run concurrent-senders)."""
+    r, seen = call_against(duplex, "echo", "--senders", "2", "--messages",
+                           str(EACH))
+    case = "call --senders 2->grpcio"
+    check(case, "duplex's exit", r.returncode, 0)
+    check(case, "duplex saw every reply whole",
+          f"{2 * EACH} of {2 * EACH} replies were the echo of one whole "
+          "message" in r.stdout, True)
+    check(case, "server received every message whole, once",
+          sorted(seen.got), sorted(sent_by_two()))
+    check(case, "server got each sender's in its order", in_order(seen.got),
+          True)
+    check(case, "server saw the half-close", seen.eof, True)
+
+
+def grpcio_client_senders(duplex):
+    """Two grpcio client threads feed ONE call. grpcio takes a call's
+    requests from one iterator and writes them itself, so two threads can
+    only reach one call through a queue: the iterator hands grpcio one
+    message at a time, whichever thread put it there. serve must echo
+    all 20, each whole."""
+    p, addr = start_serve(duplex, 1)
+    q = queue.Queue()
+
+    def feed(k):
+        for i in range(1, EACH + 1):
+            q.put(b"sender %d message %d" % (k, i))
+
+    def requests():
+        for _ in range(2 * EACH):
+            yield q.get(timeout=WAIT)
+
+    feeders = [threading.Thread(target=feed, args=(k,)) for k in (1, 2)]
+    with grpc.insecure_channel(addr) as ch:
+        replies = ch.stream_stream(METHOD)(requests(), timeout=WAIT)
+        for t in feeders:
+            t.start()
+        try:
+            got = list(replies)
+        except grpc.RpcError as e:
+            got = [e.code().name.encode()]
+    for t in feeders:
+        t.join(WAIT)
+    out = finish(p)
+    case = "grpcio 2 threads, 1 call->serve"
+    check(case, "client got every echo whole, once", sorted(got),
+          sorted(b"echo: " + m for m in sent_by_two()))
+    check(case, "client got each sender's in its order",
+          in_order([m[len(b"echo: "):] for m in got]), True)
+    check(case, "server saw", f"server echoed {2 * EACH} of {2 * EACH}, saw "
+          "EOF on c2s, and finished with OK" in out, True)
+
+
 def main():
     duplex = sys.argv[1]
     grpcio_client_cases(duplex)
@@ -510,6 +770,13 @@ def main():
     duplex_client_cancel(duplex)
     duplex_client_sizes(duplex)
     error_cases(duplex)
+    many_usage_cases(duplex)
+    grpcio_client_many(duplex)
+    duplex_client_many(duplex)
+    grpcio_client_large(duplex)
+    duplex_client_large(duplex)
+    duplex_client_senders(duplex)
+    grpcio_client_senders(duplex)
     print(f"interop: {checked[0] - len(failures)} passed, "
           f"{len(failures)} failed")
     return 1 if failures else 0
