@@ -7,7 +7,9 @@ both directions, each case asserting what both sides saw.
                                    with characters that need
                                    percent-encoding; a cancel mid-stream;
                                    a deadline; 4 MiB and 4 MiB + 1 each
-                                   way; messages larger than the windows
+                                   way; messages larger than the windows;
+                                   20 calls at once on one connection; two
+                                   goroutines calling SendMsg on one call
   duplex call -> grpc-go server    the same cases the other way round
 
 The peer is tests/interop/go/src/grpcpeer: `grpcpeer serve MODE` prints
@@ -18,6 +20,8 @@ Run as: tests/interop/grpcgo.py DUPLEX GRPCPEER
 import json
 import subprocess
 import sys
+
+from interop import start_serve  # duplex serve, its output read as it comes
 
 WORDS = ["hello", "how are you?", "bye"]
 # Needs percent-encoding in grpc-message: '%', a quote, non-ASCII.
@@ -48,16 +52,10 @@ def run(argv):
 
 def against_serve(duplex, peer, calls):
     """Runs `duplex serve` for len(calls) calls, one grpcpeer call per
-    option list in calls; returns serve's output and each call's JSON."""
-    p = subprocess.Popen([duplex, "serve", "--calls", str(len(calls)),
-                          "--idle", str(WAIT * 1000)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, encoding="utf-8")
-    first = p.stdout.readline()
-    if not first.startswith("listening on 127.0.0.1:"):
-        p.kill()
-        raise SystemExit(f"duplex serve said {first!r}")
-    addr = first.split()[-1]
+    option list in calls; returns serve's output and each call's JSON.
+    serve's output is read as it comes (interop.py's Serve): a long
+    timeline must never fill the pipe and stop serve mid-write."""
+    p, addr = start_serve(duplex, len(calls))
     results = []
     for options in calls:
         r = run([peer, "call", addr, *options])
@@ -129,6 +127,43 @@ def grpcgo_client_sizes(duplex, peer):
     check(case, "serve's exit", rc, 0)
 
 
+def in_order(texts, senders, n):
+    """Every text is one whole "sender K message I" (after any "echo: "),
+    each sender's n in the order sent."""
+    seen = {k: [] for k in range(1, senders + 1)}
+    for t in texts:
+        words = t.replace("echo: ", "", 1).split()
+        if len(words) != 4 or words[0] != "sender" or words[2] != "message":
+            return False
+        seen.setdefault(int(words[1]), []).append(int(words[3]))
+    return all(v == list(range(1, n + 1)) for v in seen.values()) and \
+        len(seen) == senders
+
+
+def grpcgo_client_many(duplex, peer):
+    """20 calls at once on one grpc-go ClientConn; two goroutines calling
+    SendMsg on one stream (grpc-go says that is not safe: its transport
+    still writes each message whole, as one DATA frame run)."""
+    p, addr = start_serve(duplex, 20)
+    r = run([peer, "call", addr, "-calls", "20"])
+    out, _ = p.communicate(timeout=WAIT)
+    results = [json.loads(line) for line in r.stdout.splitlines()]
+    case = "grpc-go->serve 20 calls, 1 connection"
+    check(case, "client's calls ended OK with every echo",
+          sum(x["code"] == "OK" and x["replies"] == ["echo: " + w
+              for w in WORDS] for x in results), 20)
+    check(case, "serve saw one connection",
+          "one connection carried 20 calls (streams 1 to 39)" in out, True)
+    rc, out, res = against_serve(duplex, peer,
+                                 [["-senders", "2", "-n", "10"]])
+    case = "grpc-go (2 goroutines, 1 call)->serve"
+    check(case, "client got 20 whole echoes, each sender's in order",
+          (len(res[0]["replies"]), in_order(res[0]["replies"], 2, 10),
+           res[0]["code"]), (20, True, "OK"))
+    check(case, "server saw", "server echoed 20 of 20, saw EOF on c2s, and "
+          "finished with OK" in out, True)
+
+
 # ---- duplex call -> grpc-go server ----------------------------------------
 
 def against_peer(duplex, peer, mode, *options, text=None):
@@ -182,6 +217,32 @@ def duplex_client_cases(duplex, peer):
           ("context deadline exceeded", "context canceled"), True)
 
 
+def duplex_client_many(duplex, peer):
+    case = "call --calls 20->grpc-go"
+    p = subprocess.Popen([peer, "serve", "echo", "-calls", "20"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, encoding="utf-8")
+    addr = p.stdout.readline().split()[-1]
+    r = run([duplex, "call", addr, "echo", "--calls", "20"])
+    out, _ = p.communicate(timeout=WAIT)
+    calls = [json.loads(line) for line in out.splitlines()]
+    check(case, "duplex saw", (r.returncode, "20 calls on 1 connection: 20 "
+          "ended OK with every echo right" in r.stdout), (0, True))
+    # Call K sends "call K: hello" and so on: each call's own words.
+    check(case, "server saw 20 calls, each whole, from one peer address",
+          (len(calls), sorted(x["got"][0] for x in calls if x["eof"] and
+                              len(x["got"]) == 3),
+           len({x["peer"] for x in calls})),
+          (20, sorted(f"call {k}: hello" for k in range(1, 21)), 1))
+    case = "call --senders 2->grpc-go"
+    r, seen = against_peer(duplex, peer, "echo", "--senders", "2",
+                           "--messages", "10")
+    check(case, "duplex saw", (r.returncode, "20 of 20 replies were the "
+          "echo of one whole message" in r.stdout), (0, True))
+    check(case, "server got 20 whole messages, each sender's in order",
+          (len(seen["got"]), in_order(seen["got"], 2, 10)), (20, True))
+
+
 def duplex_client_sizes(duplex, peer):
     case = "call->grpc-go"
     r, seen = against_peer(duplex, peer, "count", "--messages", "1",
@@ -221,6 +282,8 @@ def main():
     grpcgo_client_sizes(duplex, peer)
     duplex_client_cases(duplex, peer)
     duplex_client_sizes(duplex, peer)
+    grpcgo_client_many(duplex, peer)
+    duplex_client_many(duplex, peer)
     print(f"interop with grpc-go: {checked[0] - len(failures)} passed, "
           f"{len(failures)} failed")
     return 1 if failures else 0

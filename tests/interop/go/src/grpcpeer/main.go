@@ -11,12 +11,15 @@
 //	    count ("got N bytes" per message), mirror (N bytes back per
 //	    message; no receive limit).
 //	grpcpeer call ADDR [-n N] [-size B] [-request TEXT] [-timeout MS]
-//	    [-cancel-after K] [-no-close] [-linger]
+//	    [-cancel-after K] [-no-close] [-linger] [-calls K] [-senders K]
 //	    one call: sends the messages ("hello", "how are you?", "bye"; or N
 //	    of B bytes; or one TEXT), CloseSend (unless -cancel-after or
 //	    -no-close), reads replies until the call ends and prints one JSON
 //	    line: the replies and the call's status; with -linger it keeps the
-//	    connection until the server closes it.
+//	    connection until the server closes it. -calls K: K such calls at
+//	    once on the one connection, a line each. -senders K: K goroutines
+//	    call SendMsg on the one call, -n messages each ("sender K message
+//	    I"), which grpc-go's documentation says is not safe.
 //
 // No protoc: the codec passes []byte through. It is registered as "proto",
 // grpc-go's default, so both ends use it for content-type
@@ -221,6 +224,9 @@ func cmdCall(args []string) int {
 	noClose := fs.Bool("no-close", false, "never CloseSend")
 	linger := fs.Bool("linger", false,
 		"keep the connection until the server closes it")
+	calls := fs.Int("calls", 1, "calls at once on the one connection")
+	senders := fs.Int("senders", 0,
+		"goroutines calling SendMsg on the one call, -n messages each")
 	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: grpcpeer call ADDR [options]")
 		return 2
@@ -243,43 +249,30 @@ func cmdCall(args []string) int {
 		return 1
 	}
 	defer cc.Close()
-	ctx, cancelDeadline := context.WithTimeout(context.Background(),
-		time.Duration(*timeout)*time.Millisecond)
-	defer cancelDeadline()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true,
-		ClientStreams: true}, "/chat.ChatService/Chat")
-	res := result{Replies: []interface{}{}}
-	if err == nil {
-		go func() {
-			for i := range msgs {
-				if st.SendMsg(&msgs[i]) != nil {
-					return
-				}
-			}
-			if *cancelAfter < 0 && !*noClose {
-				st.CloseSend()
-			}
-		}()
-		for {
-			var m []byte
-			if err = st.RecvMsg(&m); err != nil {
-				break
-			}
-			res.Replies = append(res.Replies, shown(m))
-			if len(res.Replies) == *cancelAfter {
-				cancel()
+	if *senders > 0 {
+		msgs = nil
+		for i := 0; i < *n; i++ {
+			for k := 1; k <= *senders; k++ {
+				msgs = append(msgs, []byte(fmt.Sprintf(
+					"sender %d message %d", k, i+1)))
 			}
 		}
 	}
-	if err == io.EOF {
-		err = nil
+	results := make([]result, *calls)
+	var wg sync.WaitGroup
+	for k := range results {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			results[k] = oneCall(cc, msgs, *senders, *timeout,
+				*cancelAfter, *noClose)
+		}(k)
 	}
-	s := status.Convert(err)
-	res.Code, res.Message = s.Code().String(), s.Message()
-	line, _ := json.Marshal(res)
-	fmt.Println(string(line))
+	wg.Wait()
+	for _, res := range results {
+		line, _ := json.Marshal(res)
+		fmt.Println(string(line))
+	}
 	if *linger {
 		// A cancel is an RST_STREAM on a connection that stays: closing
 		// it at once could reach the server before the reset does.
@@ -293,6 +286,63 @@ func cmdCall(args []string) int {
 		}
 	}
 	return 0
+}
+
+// oneCall runs one call on cc: sends msgs (from one goroutine, or from
+// senders goroutines, sender k sending "sender k ..." in its order: what
+// two goroutines calling SendMsg on one stream do), CloseSend unless told
+// not to, and reads the replies until the call ends.
+func oneCall(cc *grpc.ClientConn, msgs [][]byte, senders, timeout,
+	cancelAfter int, noClose bool) result {
+	ctx, cancelDeadline := context.WithTimeout(context.Background(),
+		time.Duration(timeout)*time.Millisecond)
+	defer cancelDeadline()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true,
+		ClientStreams: true}, "/chat.ChatService/Chat")
+	res := result{Replies: []interface{}{}}
+	if err == nil {
+		go sendAll(st, msgs, senders, cancelAfter < 0 && !noClose)
+		for {
+			var m []byte
+			if err = st.RecvMsg(&m); err != nil {
+				break
+			}
+			res.Replies = append(res.Replies, shown(m))
+			if len(res.Replies) == cancelAfter {
+				cancel()
+			}
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	s := status.Convert(err)
+	res.Code, res.Message = s.Code().String(), s.Message()
+	return res
+}
+
+func sendAll(st grpc.ClientStream, msgs [][]byte, senders int, closeSend bool) {
+	if senders == 0 {
+		senders = 1
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < senders; k++ {
+		wg.Add(1)
+		go func(k int) { // SendMsg from several goroutines: the mistake
+			defer wg.Done()
+			for i := k; i < len(msgs); i += senders {
+				if st.SendMsg(&msgs[i]) != nil {
+					return
+				}
+			}
+		}(k)
+	}
+	wg.Wait()
+	if closeSend {
+		st.CloseSend()
+	}
 }
 
 func main() {
