@@ -13,8 +13,8 @@
 # with a scenario.c: its starter fails and shows the learner's timeline,
 # the command that replays it, a diagnosis and a hint; its solution
 # replays with TRACE=1, draws with SVG=FILE, and `run.sh step` with
-# --predict runs it to the end with its challenges, its replay string and
-# a score. And, on chosen exercises:
+# --predict and --svg runs it to the end with its challenges, its replay
+# string, a score and a picture. And, on chosen exercises:
 #   - a mutant's failing run shows, for the learner's code, the two-lane
 #     timeline of the failing schedule, the command that replays it, the
 #     diagnosis and the hint for that diagnosis (hints.md's "for:" line);
@@ -433,17 +433,20 @@ for dir in $(for w in $weeks; do echo "$w"/*/; done); do
         ok "$n solution: REPLAY=- TRACE=1 SVG=FILE (a numbered timeline, a valid SVG)"
     fi
     printf 'r\n1\n' >"$tmp/keys"
-    NO_COLOR=1 STEP_ARGS=--predict within 120 bash "$copy/exercises/run.sh" \
-        step "$n" <"$tmp/keys" >"$tmp/$n.step" 2>&1
+    NO_COLOR=1 STEP_ARGS="--predict --svg $tmp/$n.step.svg" within 120 \
+        bash "$copy/exercises/run.sh" step "$n" <"$tmp/keys" >"$tmp/$n.step" 2>&1
     rc=$?
     if [ "$rc" = 0 ] && has "$tmp/$n.step" "duplex step ex-$n" &&
         has "$tmp/$n.step" "challenge " &&
         has "$tmp/$n.step" "replay: duplex run ex-$n --replay" &&
-        grep -q '^predictions: [01] of 1 right$' "$tmp/$n.step"; then
-        ok "$n solution: make step --predict runs to the end, with its challenges and a score"
+        grep -q '^predictions: [01] of 1 right$' "$tmp/$n.step" &&
+        has "$tmp/$n.step.svg" "<title>duplex step ex-$n" &&
+        { ! command -v xmllint >/dev/null 2>&1 ||
+            xmllint --noout "$tmp/$n.step.svg" 2>"$tmp/err"; }; then
+        ok "$n solution: make step --predict --svg runs to the end, with its challenges, a score and a picture"
     else
         cp "$tmp/$n.step" "$tmp/out"
-        not_ok "$n solution: make step --predict runs to the end, with its challenges and a score" \
+        not_ok "$n solution: make step --predict --svg runs to the end, with its challenges, a score and a picture" \
             "exit $rc"
     fi
 done
