@@ -8,8 +8,13 @@
 # passes its own); the learner's code is compiled with them too.
 # Runs exercises/run.sh in a scratch copy (so a learner's files and
 # exercises/.progress are never touched), with BUILD's archives and the
-# real hang checker, on solutions and mutants (exercises/mutants/) put in
-# place of an exercise's file. For each exercise with a scenario.c:
+# real hang checker, on starters, solutions and mutants (exercises/mutants/)
+# put in place of an exercise's file. For every exercise of both weeks
+# with a scenario.c: its starter fails and shows the learner's timeline,
+# the command that replays it, a diagnosis and a hint; its solution
+# replays with TRACE=1, draws with SVG=FILE, and `run.sh step` with
+# --predict and --svg runs it to the end with its challenges, its replay
+# string, a score and a picture. And, on chosen exercises:
 #   - a mutant's failing run shows, for the learner's code, the two-lane
 #     timeline of the failing schedule, the command that replays it, the
 #     diagnosis and the hint for that diagnosis (hints.md's "for:" line);
@@ -46,6 +51,7 @@ if ! command -v bash >/dev/null 2>&1; then
 fi
 
 week=exercises/month-05/week-1
+weeks="$week exercises/month-05/week-2"
 [ -x "$build/hangcheck" ] || make -s "$build/hangcheck" BUILD="$build" >/dev/null ||
     exit 1
 
@@ -55,8 +61,10 @@ week=exercises/month-05/week-1
 copy=$tmp/copy
 mkdir -p "$copy/exercises" "$copy/build" || exit 1
 cp exercises/run.sh exercises/ex_check.h exercises/ex_explore.h "$copy/exercises/"
-mkdir -p "$copy/$week"
-cp -R "$week"/. "$copy/$week/"
+for w in $weeks; do
+    mkdir -p "$copy/$w"
+    cp -R "$w"/. "$copy/$w/"
+done
 ln -s "$root/src" "$copy/src"
 for a in "$build"/libduplex*.a "$build/hangcheck"; do
     ln -s "$root/$a" "$copy/build/$(basename "$a")"
@@ -75,9 +83,16 @@ runner() {
     rc=$?
 }
 
+# week_of NAME: the week folder that holds exercise NAME.
+week_of() {
+    for w in $weeks; do
+        [ -d "$w/$1" ] && { echo "$w"; return; }
+    done
+}
+
 # put NAME FILE: FILE becomes the learner's NAME.c; their progress is new.
 put() {
-    cp "$2" "$copy/$week/$1/$1.c"
+    cp "$2" "$copy/$(week_of "$1")/$1/$1.c"
     rm -f "$copy/exercises/.progress"
 }
 
@@ -383,11 +398,25 @@ for c in "errgroup cancel" "deadlines deadline" "hub drop --bad-client slow"; do
         "challenge $goal reached in" "replay: duplex run ex-$n ${*:+$* }--replay "
 done
 
-# ---- every exercise with a scenario: replay, picture, step, on a solution ---
+# ---- every exercise with a scenario (both weeks) ----------------------------
+# Its starter fails and shows the learner's timeline and the command that
+# replays it; its solution replays, draws, and steps with --predict.
 
-for dir in "$week"/*/; do
+for dir in $(for w in $weeks; do echo "$w"/*/; done); do
     n=$(basename "$dir")
     [ -f "$dir/scenario.c" ] || continue
+    put "$n" "$dir/$n.c"
+    runner "$tmp/$n.starter" run "$n"
+    if [ "$rc" = 1 ] && has "$tmp/$n.starter" "your code in that schedule" &&
+        has "$tmp/$n.starter" "  make exercise EX=$n REPLAY=" &&
+        grep -q "duplex run ex-$n .*--replay " "$tmp/$n.starter" &&
+        has "$tmp/$n.starter" "diagnosis: " && has "$tmp/$n.starter" "hint "; then
+        ok "$n starter: fails with its timeline, replay command, diagnosis, hint"
+    else
+        cp "$tmp/$n.starter" "$tmp/out"
+        not_ok "$n starter: fails with its timeline, replay command, diagnosis, hint" \
+            "exit $rc"
+    fi
     put "$n" "exercises/solutions/$n.c"
     REPLAY=- TRACE=1 SVG=$tmp/$n.svg runner "$tmp/$n.replay" run "$n"
     if [ "$rc" != 0 ]; then
@@ -403,17 +432,22 @@ for dir in "$week"/*/; do
     else
         ok "$n solution: REPLAY=- TRACE=1 SVG=FILE (a numbered timeline, a valid SVG)"
     fi
-    printf 'r\n' >"$tmp/keys"
-    NO_COLOR=1 within 120 bash "$copy/exercises/run.sh" step "$n" \
-        <"$tmp/keys" >"$tmp/$n.step" 2>&1
+    printf 'r\n1\n' >"$tmp/keys"
+    NO_COLOR=1 STEP_ARGS="--predict --svg $tmp/$n.step.svg" within 120 \
+        bash "$copy/exercises/run.sh" step "$n" <"$tmp/keys" >"$tmp/$n.step" 2>&1
     rc=$?
     if [ "$rc" = 0 ] && has "$tmp/$n.step" "duplex step ex-$n" &&
         has "$tmp/$n.step" "challenge " &&
-        has "$tmp/$n.step" "replay: duplex run ex-$n --replay"; then
-        ok "$n solution: make step runs to the end, with its challenges"
+        has "$tmp/$n.step" "replay: duplex run ex-$n --replay" &&
+        grep -q '^predictions: [01] of 1 right$' "$tmp/$n.step" &&
+        has "$tmp/$n.step.svg" "<title>duplex step ex-$n" &&
+        { ! command -v xmllint >/dev/null 2>&1 ||
+            xmllint --noout "$tmp/$n.step.svg" 2>"$tmp/err"; }; then
+        ok "$n solution: make step --predict --svg runs to the end, with its challenges, a score and a picture"
     else
         cp "$tmp/$n.step" "$tmp/out"
-        not_ok "$n solution: make step runs to the end, with its challenges" "exit $rc"
+        not_ok "$n solution: make step --predict --svg runs to the end, with its challenges, a score and a picture" \
+            "exit $rc"
     fi
 done
 

@@ -13,6 +13,9 @@
 #   - a challenge reached is said, and its record kept in
 #     $DUPLEX_STATE_DIR/step.records (mode 0600), and said the next time;
 #   - --predict asks, answers and keeps the score;
+#   - --svg FILE draws the run the replay string replays (valid XML, the
+#     same texts as `duplex run --replay --svg`), also after q; "-" and a
+#     file that cannot be written are refused before the session;
 #   - bad keys are answered with what was expected, and the end of the
 #     input ends the session cleanly with the run's exit code;
 #   - output to a file has no escape sequences; on a terminal (where
@@ -345,6 +348,51 @@ else
     not_ok "step echo --predict: asks, answers and scores" "predictions: '$right'"
 fi
 has "an answer that is no choice is asked again" "'' is not an answer: type a number from 1 to 4, then Enter"
+
+# ---- --svg: the picture of the path taken ------------------------------------
+
+# texts FILE: a picture's texts after its caption (title, summary, mode,
+# outcome): the lifelines, the arrows' labels, the marks.
+texts() {
+    grep -o '>[^<]*</text>' "$1" | sed -n '5,$p'
+}
+
+# Thread 3 whenever it can, as above: the picture is of the run its
+# replay string replays, so `duplex run --replay --svg` draws the same.
+step "$(keys 80 '3\n\n')" echo --svg "$tmp/step.svg"
+replay=$(sed -n 's/^replay: duplex run echo --replay //p' "$tmp/out")
+within 60 "$DUPLEX" run echo --replay "$replay" --svg "$tmp/run.svg" >/dev/null
+texts "$tmp/step.svg" >"$tmp/step.texts"
+texts "$tmp/run.svg" >"$tmp/run.texts"
+if [ "$rc" = 0 ] && xmllint --noout "$tmp/step.svg" 2>"$tmp/err" &&
+    grep -q '<title>duplex step echo</title>' "$tmp/step.svg" &&
+    grep -q 'decisions chosen by hand, the rest by the seed' "$tmp/step.svg" &&
+    [ -s "$tmp/step.texts" ] && cmp -s "$tmp/step.texts" "$tmp/run.texts"; then
+    ok "step echo --svg: a valid picture of the path, as duplex run --replay --svg draws it"
+else
+    not_ok "step echo --svg: a valid picture of the path, as duplex run --replay --svg draws it" \
+        "exit $rc; $(diff "$tmp/step.texts" "$tmp/run.texts" | head -n 5)"
+fi
+step 'q\n' forgot-close-send --svg "$tmp/q.svg"
+if [ "$rc" = 0 ] && xmllint --noout "$tmp/q.svg" 2>"$tmp/err" &&
+    grep -q 'result: DEADLOCK' "$tmp/q.svg"; then
+    ok "step forgot-close-send --svg, then q: the picture of the run its replay string replays"
+else
+    not_ok "step forgot-close-send --svg, then q: a picture" "exit $rc"
+fi
+step '' echo --svg -
+if [ "$rc" = 2 ] && grep -q -- '--svg wants a file: the session is on stdout' "$tmp/err"; then
+    ok "step --svg -: a usage error (the session is on stdout)"
+else
+    not_ok "step --svg -: a usage error" "exit $rc; $(cat "$tmp/err")"
+fi
+step '' echo --svg "$tmp/no/such/dir/x.svg"
+if [ "$rc" = 1 ] && [ ! -s "$tmp/out" ] &&
+    grep -q "^duplex step: cannot write the picture to $tmp/no/such/dir/x.svg: " "$tmp/err"; then
+    ok "step --svg into no directory: exit 1 with the reason, before any decision"
+else
+    not_ok "step --svg into no directory: exit 1 with the reason" "exit $rc; $(cat "$tmp/err")"
+fi
 
 # ---- bad keys, the end of the input ------------------------------------------
 

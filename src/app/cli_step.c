@@ -19,7 +19,8 @@
  *   At the end: the rest of the timeline, the scenario's narration, the
  *   result (as `duplex run` says it), and the replay string, so a path
  *   found by hand can be run again, shared and explored. The exit code
- *   is the run's, as `duplex run` would give it (0 after q).
+ *   is the run's, as `duplex run` would give it (0 after q). With --svg
+ *   FILE, the picture of that run too (step_picture.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "app/cli_scenario.h"
 #include "app/step.h"
 #include "app/step_predict.h"
+#include "app/step_picture.h"
 #include "app/step_records.h"
 #include "app/step_show.h"
 #include "core/wire.h"
@@ -75,6 +77,9 @@ static const char usage_step[] =
     "  --challenge NAME   aim at one of the scenario's challenges (default:\n"
     "                     every one of its variant); `duplex step SCENARIO`\n"
     "                     lists them\n"
+    "  --svg FILE         when the session ends (or after q), draw the run\n"
+    "                     its replay string replays as an SVG sequence\n"
+    "                     diagram into FILE, as `duplex run --svg` does\n"
     "  -h, --help         this text\n"
     "\n"
     "Challenges: goals such as \"make the two senders garble a frame\",\n"
@@ -87,12 +92,12 @@ static const char usage_step[] =
     "On a terminal the screen is redrawn at each decision, in colour; to a\n"
     "file or a pipe (or with NO_COLOR), plain lines, one decision after\n"
     "another. exit codes: the run's, as `duplex run` gives them (0 after\n"
-    "q); 2 usage.\n";
+    "q); 1 too when the --svg FILE cannot be written; 2 usage.\n";
 
 static const enum cli_opt step_opts[] = {
     OPT_EXPLORE_MESSAGES, OPT_CAPACITY,  OPT_TIMEOUT,    OPT_FIX,  OPT_SEED,
     OPT_PREDICT,          OPT_CHALLENGE, OPT_BAD_CLIENT, OPT_WIRE, OPT_WINDOW,
-    OPT_CONN_WINDOW,      OPT_KIND,      OPT_END};
+    OPT_CONN_WINDOW,      OPT_KIND,      OPT_SVG,        OPT_END};
 
 /* Most challenges one scenario variant has. */
 #define GOALS_MAX 8
@@ -102,6 +107,7 @@ struct step_args {
     struct scenario_options opts;
     int predict;
     const char *challenge; /* --challenge, or NULL */
+    const char *svg;       /* --svg's file, or NULL */
 };
 
 /* One session of `duplex step`. */
@@ -133,6 +139,13 @@ static int step_take(struct cli *c, const struct cli_arg *arg,
     case OPT_SEED: a->opts.seed = (uint64_t)arg->number; break;
     case OPT_PREDICT: a->predict = 1; break;
     case OPT_CHALLENGE: a->challenge = arg->text; break;
+    case OPT_SVG:
+        if (strcmp(arg->text, "-") == 0)
+            return cli_usage_error(c, "step",
+                                   "--svg wants a file: the session is on "
+                                   "stdout");
+        a->svg = arg->text;
+        break;
     default: /* OPT_END: no option of step's */
         return cli_scenario_word(c, "step", arg->text, &a->name);
     }
@@ -701,7 +714,7 @@ static int session_loop(struct session *s)
 }
 
 static int step_session(struct cli *c, const struct step_args *a,
-                        const struct scenario *sc)
+                        const struct scenario *sc, struct step_picture *pic)
 {
     struct session *s = calloc(1, sizeof *s);
     struct status_detail why;
@@ -729,6 +742,9 @@ static int step_session(struct cli *c, const struct step_args *a,
     if (code == CLI_CONTINUE) {
         make_head(s);
         code = session_loop(s);
+        code = step_picture_draw(c, pic,
+                                 a->opts.fix ? sc->fix_summary : sc->summary,
+                                 s->st, s->answered, code);
     }
     step_destroy(s->st);
     free(s->records);
@@ -741,6 +757,7 @@ static int step_main(struct cli *c, int argc, char **argv)
     struct step_args a;
     const struct scenario *sc = NULL;
     struct status_detail why;
+    struct step_picture pic;
     int code = parse_step(c, argc, argv, &a);
 
     if (code == CLI_CONTINUE)
@@ -751,8 +768,14 @@ static int step_main(struct cli *c, int argc, char **argv)
         code = cli_scenario_windows(c, "step", &a.opts);
     if (code == CLI_CONTINUE)
         code = cli_scenario_fits(c, "step", sc, &a.opts);
-    if (code == CLI_CONTINUE)
-        code = step_session(c, &a, sc);
+    if (code == CLI_CONTINUE) {
+        pic.path = a.svg;
+        code = step_picture_open(c, &pic, argc, argv) != 0
+                   ? 1
+                   : step_session(c, &a, sc, &pic);
+        if (pic.out != NULL) /* the session ended before its picture */
+            fclose(pic.out);
+    }
     return code;
 }
 
