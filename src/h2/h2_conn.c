@@ -26,6 +26,14 @@
  *   write end becomes shutdown(SHUT_WR) (the peer reads EOF, as TCP's
  *   FIN), and a reader that stops early shuts its socket both ways.
  *
+ *   Facing a real peer (h2_conn_create_peer), nothing the peer does may
+ *   hold a thread for ever: a flood (nghttp2's NGHTTP2_ERR_FLOODED),
+ *   headers over H2_SOCKET_MAX_HEADER_LIST, or a protocol error (once
+ *   nghttp2's GOAWAY for it is out) stops the reader, with its words in
+ *   reader_why; a send waits at most the socket's send timeout, and a
+ *   failed one shuts the socket, so the reader stops too; and a closing
+ *   end reads the peer's last bytes for at most H2_LINGER_MS.
+ *
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
@@ -564,21 +572,10 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o,
 static enum status recv_locked(struct h2_end *e, const uint8_t *buf,
                                size_t n)
 {
-    const struct h2_conn *c = e->conn;
     ssize_t rv = 0;
 
     if (e->lingered)
         return STATUS_EOF;
-    /*
-     * A server's preface is a SETTINGS frame (RFC 9113, 3.4). A real
-     * peer whose first frame is anything else (an HTTP/1.1 reply, which
-     * nghttp2 would read as a frame of megabytes and wait for) does not
-     * speak HTTP/2.
-     */
-    if (e->side == H2_CLIENT && c->ends[H2_SERVER].session == NULL &&
-        !e->heard && n >= 4 && buf[3] != NGHTTP2_SETTINGS)
-        return STATUS_INTERNAL;
-    e->heard = 1;
     rv = nghttp2_session_mem_recv(e->session, buf, n);
     if (rv == NGHTTP2_ERR_FLOODED)
         return status_detail_set(

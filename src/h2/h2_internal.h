@@ -50,7 +50,6 @@ struct h2_end {
                                 misbehaviour ended it (a flood, headers
                                 over the limit); else code OK */
     size_t header_bytes;     /* facing a peer: the header block so far */
-    int heard;               /* bytes from the peer have arrived */
     int lingered;            /* closing: the peer had its linger, and the
                                 reader reads no more */
     int bdp_pinged;          /* its BDP PING is out (see on_frame_recv) */

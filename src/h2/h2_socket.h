@@ -12,7 +12,9 @@
  *   blocks a real thread, so sockets are for OS mode only: the simulator
  *   cannot schedule a thread that waits inside the kernel.
  *   Every send uses MSG_NOSIGNAL: a peer that went away is a status
- *   (UNAVAILABLE), never SIGPIPE.
+ *   (UNAVAILABLE), never SIGPIPE. A send on a connection to a real peer
+ *   waits at most the socket's send timeout (SO_SNDTIMEO), so a peer
+ *   that reads nothing cannot hold the writer thread for ever.
  */
 #ifndef H2_SOCKET_H
 #define H2_SOCKET_H
