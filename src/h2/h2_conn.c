@@ -695,7 +695,8 @@ static enum status writer_main(void *arg)
             h2_socket_shutdown(e->fd, SHUT_RDWR);
         sched_mutex_lock(&c->mu);
         /* Its GOAWAY for a broken protocol is out: the reader stops. */
-        if (e->reader_why.code != STATUS_OK && e->reader_end == STATUS_OK)
+        if (e->fd >= 0 && e->reader_why.code != STATUS_OK &&
+            e->reader_end == STATUS_OK)
             h2_socket_shutdown(e->fd, SHUT_RD);
     }
     sched_mutex_unlock(&c->mu);
