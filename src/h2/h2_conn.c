@@ -26,6 +26,14 @@
  *   write end becomes shutdown(SHUT_WR) (the peer reads EOF, as TCP's
  *   FIN), and a reader that stops early shuts its socket both ways.
  *
+ *   Facing a real peer (h2_conn_create_peer), nothing the peer does may
+ *   hold a thread for ever: a flood (nghttp2's NGHTTP2_ERR_FLOODED),
+ *   headers over H2_SOCKET_MAX_HEADER_LIST, or a protocol error (once
+ *   nghttp2's GOAWAY for it is out) stops the reader, with its words in
+ *   reader_why; a send waits at most the socket's send timeout, and a
+ *   failed one shuts the socket, so the reader stops too; and a closing
+ *   end reads the peer's last bytes for at most H2_LINGER_MS.
+ *
  * Locking: see h2_internal.h (one lock, mu; no pipe call under it).
  */
 #include <assert.h>
@@ -33,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "core/pipe.h"
@@ -112,6 +119,7 @@ static int on_begin_headers(nghttp2_session *session,
     struct h2_call *waiting = NULL;
     int32_t id = frame->hd.stream_id;
 
+    e->header_bytes = 0; /* a new header block: on_header counts it */
     if (e->side != H2_SERVER || call_of(e, id) != NULL ||
         frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
@@ -290,6 +298,26 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
     return 0;
 }
 
+/*
+ * Facing a real peer, a header block over H2_SOCKET_MAX_HEADER_LIST
+ * (counted as RFC 9113 counts it) ends the connection: 1 when it is
+ * over, with the reader's words set. Needs mu held.
+ */
+static int headers_over_limit_locked(struct h2_end *e, size_t namelen,
+                                     size_t valuelen)
+{
+    if (e->conn->ends[1 - e->side].session != NULL)
+        return 0; /* both ends are ours: their headers are small */
+    e->header_bytes += namelen + valuelen + 32;
+    if (e->header_bytes <= H2_SOCKET_MAX_HEADER_LIST)
+        return 0;
+    status_detail_set(&e->reader_why, STATUS_RESOURCE_EXHAUSTED,
+                      "the peer's headers are over %d bytes "
+                      "(SETTINGS_MAX_HEADER_LIST_SIZE)",
+                      H2_SOCKET_MAX_HEADER_LIST);
+    return 1;
+}
+
 /* The client keeps what the trailers say (grpc-status, grpc-message). */
 static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
                      const uint8_t *name, size_t namelen,
@@ -304,6 +332,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
         h2_peer_conn_header_locked(e->conn, session, frame->hd.stream_id,
                                    namelen, valuelen))
         return 0;
+    if (!e->conn->peer_mux && headers_over_limit_locked(e, namelen, valuelen))
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
     if (call != NULL && e->side == H2_SERVER && namelen == 5 &&
         memcmp(name, ":path", 5) == 0) {
         size_t n = valuelen < sizeof call->path - 1 ? valuelen
@@ -413,6 +443,24 @@ static void trace_frame_sent(const struct h2_end *e, const nghttp2_frame *f)
                     flags, hd->stream_id, hd->length, extra);
 }
 
+/*
+ * nghttp2 ends a session whose real peer broke the protocol with a
+ * GOAWAY that names the error, and then drops whatever the peer sends;
+ * once that GOAWAY is out, the reader stops (see writer_main), and says
+ * why. Needs mu held.
+ */
+static void goaway_sent_locked(struct h2_end *e, const nghttp2_frame *f)
+{
+    if (f->hd.type != NGHTTP2_GOAWAY ||
+        f->goaway.error_code == NGHTTP2_NO_ERROR ||
+        e->conn->ends[1 - e->side].session != NULL ||
+        e->reader_why.code != STATUS_OK)
+        return;
+    status_detail_set(&e->reader_why, STATUS_UNAVAILABLE,
+                      "the peer broke the HTTP/2 protocol (GOAWAY %s)",
+                      nghttp2_http2_strerror(f->goaway.error_code));
+}
+
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
                          void *user_data)
 {
@@ -425,6 +473,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
         (frame->rst_stream.error_code == NGHTTP2_REFUSED_STREAM ||
          frame->rst_stream.error_code == NGHTTP2_FRAME_SIZE_ERROR))
         e->conn->refused++; /* by nghttp2 or h2_peer_conn.c */
+    goaway_sent_locked(e, frame);
     if (call == NULL || e->side != H2_SERVER ||
         frame->hd.type != NGHTTP2_HEADERS ||
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
@@ -482,8 +531,13 @@ ssize_t h2_read_source(nghttp2_session *session, int32_t stream_id,
 
 /* ---- the sessions ----------------------------------------------------- */
 
+/*
+ * Makes e's session and submits its SETTINGS: the window, max_streams
+ * (0: not said) and header_list, SETTINGS_MAX_HEADER_LIST_SIZE (0: not
+ * said).
+ */
 static enum status make_session(struct h2_end *e, const struct h2_options *o,
-                                uint32_t max_streams)
+                                uint32_t max_streams, uint32_t header_list)
 {
     nghttp2_session_callbacks *cbs = NULL;
     nghttp2_option *opt = NULL;
@@ -520,10 +574,9 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o,
         iv[1].value = max_streams;
         niv = 2;
     }
-    if (e->conn->peer_mux && e->side == H2_SERVER) {
+    if (header_list > 0) {
         iv[niv].settings_id = NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE;
-        iv[niv].value = e->conn->max_header_list;
-        niv++;
+        iv[niv++].value = header_list;
     }
     rv = nghttp2_submit_settings(e->session, NGHTTP2_FLAG_NONE, iv, niv);
     if (rv == 0 && o->conn_window != H2_DEFAULT_WINDOW)
@@ -534,6 +587,34 @@ static enum status make_session(struct h2_end *e, const struct h2_options *o,
 }
 
 /* ---- the threads ---------------------------------------------------- */
+
+/*
+ * The bytes the reader read, into e's session. Returns STATUS_OK, or why
+ * the connection ends: RESOURCE_EXHAUSTED (a real peer flooded it with
+ * SETTINGS or PING whose ACKs it does not read, as nghttp2 counts them
+ * (nghttp2_option_set_max_outbound_ack, 1,000), or sent headers over the
+ * limit: reader_why says which), INTERNAL (what is not HTTP/2), or EOF
+ * (closing: the peer's linger is over). Needs mu held.
+ */
+static enum status recv_locked(struct h2_end *e, const uint8_t *buf,
+                               size_t n)
+{
+    ssize_t rv = 0;
+
+    if (e->lingered)
+        return STATUS_EOF;
+    rv = nghttp2_session_mem_recv(e->session, buf, n);
+    if (rv == NGHTTP2_ERR_FLOODED)
+        return status_detail_set(
+            &e->reader_why, STATUS_RESOURCE_EXHAUSTED,
+            "the peer flooded the connection with SETTINGS or PING frames "
+            "and did not read their ACKs (nghttp2: %s)",
+            nghttp2_strerror((int)rv));
+    if (rv < 0)
+        return e->reader_why.code != STATUS_OK ? e->reader_why.code
+                                               : STATUS_INTERNAL;
+    return STATUS_OK;
+}
 
 /* The reader: the peer's bytes into the session, until the pipe ends. */
 static enum status reader_main(void *arg)
@@ -549,9 +630,10 @@ static enum status reader_main(void *arg)
                              : pipe_read(e->in, buf, sizeof buf, &got);
 
         sched_mutex_lock(&c->mu);
-        if (st == STATUS_OK &&
-            nghttp2_session_mem_recv(e->session, buf, got) < 0)
-            st = STATUS_INTERNAL; /* a connection error: GOAWAY is queued */
+        if (st == STATUS_OK)
+            st = recv_locked(e, buf, got);
+        if (st != STATUS_OK && e->reader_why.code != STATUS_OK)
+            st = e->reader_why.code; /* what ended it, in words */
         if (st != STATUS_OK) {
             e->reader_end = st;
             h2_conn_changed_locked(c);
@@ -631,7 +713,18 @@ static enum status writer_main(void *arg)
         st = e->fd >= 0 ? h2_socket_write(e->fd, copy, (size_t)n)
                         : pipe_write(e->out, copy, (size_t)n, NULL);
         free(copy);
+        /*
+         * The peer went away, or took nothing for the socket's send
+         * timeout: the reader stops too (its read returns), so every
+         * call sees the connection gone instead of waiting for room.
+         */
+        if (st != STATUS_OK && e->fd >= 0)
+            h2_socket_shutdown(e->fd, SHUT_RDWR);
         sched_mutex_lock(&c->mu);
+        /* Its GOAWAY for a broken protocol is out: the reader stops. */
+        if (e->fd >= 0 && e->reader_why.code != STATUS_OK &&
+            e->reader_end == STATUS_OK)
+            h2_socket_shutdown(e->fd, SHUT_RD);
     }
     sched_mutex_unlock(&c->mu);
     return STATUS_OK;
@@ -745,7 +838,7 @@ static enum status conn_create(const struct h2_options *opts, int socket,
         sched_cond_describe(&e->wants, describe_wants, e);
         if (st == STATUS_OK)
             st = make_session(e, &c->opts,
-                              i == H2_SERVER ? (uint32_t)max_calls : 0);
+                              i == H2_SERVER ? (uint32_t)max_calls : 0, 0);
     }
     if (st != STATUS_OK) {
         h2_conn_destroy(c);
@@ -787,13 +880,19 @@ enum status h2_conn_create_peer(const struct h2_options *opts, int fd,
         st = pipe_create(capacity, names[i], trace, &c->pipes[i]);
     e = &c->ends[side];
     e->fd = fd;
+    /* A peer that reads nothing must not hold a send forever. */
+    if (h2_socket_send_timeout(fd) == 0)
+        h2_socket_set_send_timeout(fd, H2_SOCKET_SEND_TIMEOUT_MS);
     e->out = c->pipes[side];
     e->in = c->pipes[1 - side];
     if (st == STATUS_OK)
         st = make_session(e, &c->opts,
                           side != H2_SERVER ? 0
                           : max_calls > 0   ? (uint32_t)max_calls
-                                            : 1);
+                                            : 1,
+                          side != H2_SERVER ? 0
+                          : c->peer_mux     ? c->max_header_list
+                                            : H2_SOCKET_MAX_HEADER_LIST);
     if (st != STATUS_OK) {
         h2_conn_destroy(c);
         return st;
@@ -829,12 +928,28 @@ enum status h2_conn_start(struct h2_conn *c)
 /* How long a closing end reads what a real peer still sends. */
 #define H2_LINGER_MS 2000
 
-/* From now on a read that waits H2_LINGER_MS fails (and the reader stops). */
-static void linger_for_peer(int fd)
+/*
+ * Closing end e, facing a real peer, has sent its FIN: its reader reads
+ * what the peer still sends until the peer's FIN, for at most
+ * H2_LINGER_MS; then it reads no more. shutdown(SHUT_RD) makes a read
+ * already waiting return (a timeout set now, SO_RCVTIMEO, would not
+ * reach it), so a peer that stays silent, or floods, cannot hold the
+ * join below.
+ */
+static void linger_for_peer(struct h2_end *e)
 {
-    struct timeval tv = {H2_LINGER_MS / 1000, (H2_LINGER_MS % 1000) * 1000};
+    struct h2_conn *c = e->conn;
+    int64_t until = sched_now_ns() + (int64_t)H2_LINGER_MS * 1000000;
+    enum status st = STATUS_OK;
+    int stop = 0;
 
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sched_mutex_lock(&c->mu);
+    while (e->reader_end == STATUS_OK && st == STATUS_OK)
+        st = sched_cond_timedwait(&e->wants, &c->mu, until);
+    stop = e->lingered = e->reader_end == STATUS_OK;
+    sched_mutex_unlock(&c->mu);
+    if (stop)
+        h2_socket_shutdown(e->fd, SHUT_RD);
 }
 
 /* GOAWAY from both ends, the writers drain and stop, then the readers. */
@@ -875,9 +990,9 @@ static void stop_threads(struct h2_conn *c)
          * reset the connection and lose what the peer has not yet read.
          */
         if (c->ends[i].fd >= 0) {
-            if (c->ends[1 - i].session == NULL)
-                linger_for_peer(c->ends[i].fd);
             h2_socket_shutdown(c->ends[i].fd, SHUT_WR);
+            if (c->ends[1 - i].session == NULL)
+                linger_for_peer(&c->ends[i]);
         }
     }
     for (i = 0; i < 2; i++)

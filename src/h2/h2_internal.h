@@ -44,7 +44,14 @@ struct h2_end {
     struct sched_thread reader, writer;
     int threads;             /* how many of the two were started */
     enum status reader_end;  /* OK while its reader runs, then why it
-                                stopped (EOF, DEADLOCK, INTERNAL) */
+                                stopped (EOF, DEADLOCK, INTERNAL,
+                                RESOURCE_EXHAUSTED) */
+    struct status_detail reader_why; /* its words, when the peer's
+                                misbehaviour ended it (a flood, headers
+                                over the limit); else code OK */
+    size_t header_bytes;     /* facing a peer: the header block so far */
+    int lingered;            /* closing: the peer had its linger, and the
+                                reader reads no more */
     int bdp_pinged;          /* its BDP PING is out (see on_frame_recv) */
 };
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "h2/h2_socket.h"
@@ -253,4 +254,23 @@ void h2_socket_shutdown(int fd, int how)
     if (how != SHUT_RD)
         tell(fd, H2_SOCKET_FIN, NULL, 0);
     shutdown(fd, how);
+}
+
+enum status h2_socket_set_send_timeout(int fd, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    if (ms < 1 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+        return STATUS_INVALID_ARGUMENT;
+    return STATUS_OK;
+}
+
+int h2_socket_send_timeout(int fd)
+{
+    struct timeval tv = {0, 0};
+    socklen_t len = sizeof tv;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) != 0)
+        return 0;
+    return (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
 }

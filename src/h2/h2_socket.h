@@ -12,7 +12,9 @@
  *   blocks a real thread, so sockets are for OS mode only: the simulator
  *   cannot schedule a thread that waits inside the kernel.
  *   Every send uses MSG_NOSIGNAL: a peer that went away is a status
- *   (UNAVAILABLE), never SIGPIPE.
+ *   (UNAVAILABLE), never SIGPIPE. A send on a connection to a real peer
+ *   waits at most the socket's send timeout (SO_SNDTIMEO), so a peer
+ *   that reads nothing cannot hold the writer thread for ever.
  */
 #ifndef H2_SOCKET_H
 #define H2_SOCKET_H
@@ -83,6 +85,32 @@ enum status h2_socket_read(int fd, void *buf, size_t cap, size_t *got);
 
 /* Writes all n bytes. Returns STATUS_OK or STATUS_UNAVAILABLE. */
 enum status h2_socket_write(int fd, const void *buf, size_t n);
+
+/*
+ * How long a send on a connection to a real peer may wait for room in
+ * its TCP window (the peer reads nothing) before the connection is given
+ * up: h2_peer_wire_create gives a socket this unless it has its own.
+ */
+#define H2_SOCKET_SEND_TIMEOUT_MS 10000
+
+/*
+ * The request headers a server end facing a real peer accepts (names,
+ * values and 32 bytes each, as RFC 9113 counts them), said in its
+ * SETTINGS_MAX_HEADER_LIST_SIZE: 16 KiB, grpc-core's hard limit. A peer
+ * that sends more ends the connection with RESOURCE_EXHAUSTED.
+ */
+#define H2_SOCKET_MAX_HEADER_LIST 16384
+
+/*
+ * Gives fd a send timeout (SO_SNDTIMEO): a send(2) that can put no byte
+ * into the socket for ms milliseconds fails, and h2_socket_write returns
+ * STATUS_UNAVAILABLE. Returns STATUS_OK, or STATUS_INVALID_ARGUMENT (ms
+ * below 1, or fd is not a socket).
+ */
+enum status h2_socket_set_send_timeout(int fd, int ms);
+
+/* fd's send timeout in milliseconds; 0: none (a send may wait forever). */
+int h2_socket_send_timeout(int fd);
 
 /*
  * shutdown(2) of fd (SHUT_WR: this end is done sending, the peer reads

@@ -715,7 +715,10 @@ enum status h2_peer_wire_await_request(struct wire *w, int64_t deadline_ns,
     if (call->request_arrived) {
         snprintf(path, cap, "%s", call->path);
         st = STATUS_OK;
-    } else if (st == STATUS_OK && e->reader_end == STATUS_EOF)
+    } else if (st == STATUS_OK && e->reader_why.code != STATUS_OK)
+        st = status_detail_set(why, e->reader_why.code, "%s",
+                               e->reader_why.text);
+    else if (st == STATUS_OK && e->reader_end == STATUS_EOF)
         st = status_detail_set(why, STATUS_UNAVAILABLE,
                                "the peer closed the connection before its "
                                "request");
