@@ -83,6 +83,14 @@ static const char usage_serve[] =
     "(RST_STREAM(REFUSED_STREAM)). Prints each call's timeline when it\n"
     "ends, and \"one connection carried N calls ...\" for a connection\n"
     "with more than one.\n\n"
+    "A peer that misbehaves gets a clear status in bounded time, and its\n"
+    "connection is closed with nothing left behind. What is not HTTP/2,\n"
+    "or breaks its rules: UNAVAILABLE (after a GOAWAY where HTTP/2 sends\n"
+    "one). A flood of SETTINGS or PING whose ACKs it does not read:\n"
+    "RESOURCE_EXHAUSTED. Request headers over 16 MiB (announced in\n"
+    "SETTINGS_MAX_HEADER_LIST_SIZE, grpc-go's default): that stream is\n"
+    "reset. A peer that vanishes mid-call: UNAVAILABLE to the handler. One\n"
+    "that reads nothing for 10 s: the connection ends.\n\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:0, any port;\n"
     "                      the first line says which)\n"
     "  --calls N           exit after N calls in all (default: until idle)\n"
@@ -521,7 +529,7 @@ static long long serve_conn(struct cli *c, int fd, int idle_ms,
     }
     if (taken == 0) {
         fprintf(c->out, "server: a connection without a call: %s\n",
-                st == STATUS_RESOURCE_EXHAUSTED ? status_name(st) : why.text);
+                why.text[0] != '\0' ? why.text : status_name(st));
     }
     if (sc.conn != NULL)
         serve_conn_say(&sc, (int)taken);

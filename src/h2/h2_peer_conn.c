@@ -239,10 +239,19 @@ enum status h2_peer_conn_create(const struct h2_options *opts, int fd,
     return STATUS_OK;
 }
 
-/* Why an await ended with no stream, when it was the connection. */
+/*
+ * Why an await ended with no stream, when it was the connection: the
+ * reader's own words when it stopped for a reason it named (a flood, a
+ * protocol error it answered with GOAWAY), else what it read. Needs mu.
+ */
 static enum status over(struct h2_conn *c, enum status reader_end,
                         struct status_detail *why)
 {
+    const struct h2_end *e = &c->ends[H2_SERVER];
+
+    if (e->reader_why.code != STATUS_OK)
+        return status_detail_set(why, e->reader_why.code, "%s",
+                                 e->reader_why.text);
     if (reader_end == STATUS_EOF)
         return status_detail_set(why, STATUS_UNAVAILABLE,
                                  c->accepted == 0

@@ -532,6 +532,16 @@ def error_cases(duplex):
                 pass
         except OSError:
             pass
+    # A SETTINGS flood whose ACKs are never read (bounded: 200,000 frames
+    # at most, and serve closes the connection long before).
+    settings = h2_frame(4, 0, 0, b"")
+    with socket.create_connection((host, int(port)), timeout=WAIT) as g:
+        try:
+            g.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            for _ in range(20000):
+                g.sendall(settings * 10)
+        except OSError:
+            pass  # serve closed it: what the case is about
     with grpc.insecure_channel(addr) as ch:  # serve goes on to the next
         replies = list(ch.stream_stream(METHOD)(iter(WORDS[:1]),
                                                 timeout=WAIT))
@@ -539,6 +549,10 @@ def error_cases(duplex):
     check("errors", "serve, HTTP/1.1 garbage: says",
           "server: a connection without a call: the peer sent what is not "
           "HTTP/2 (INTERNAL)" in out, True)
+    check("errors", "serve, a SETTINGS flood: says",
+          "server: a connection without a call: the peer flooded the "
+          "connection with SETTINGS or PING frames and did not read their "
+          "ACKs" in out, True)
     check("errors", "serve, after the garbage: next call", replies,
           [b"echo: hello"])
     check("errors", "serve, after the garbage: exit", p.returncode, 0)
