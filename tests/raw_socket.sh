@@ -191,14 +191,58 @@ else
     echo "skipped: fail:TEXT needs python3"
 fi
 
+# ---- --pcap: the connection's packets, both ends --------------------------------
+rm -f "$tmp/serve.out"
+"$DUPLEX" serve --wire raw --calls 1 --idle 20000 --pcap "$tmp/serve.pcap" \
+    >"$tmp/serve.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do # bounded: at most 10 s
+    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' \
+        "$tmp/serve.out" 2>/dev/null)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+within 30 "$DUPLEX" call "127.0.0.1:$port" echo --wire raw \
+    --pcap "$tmp/call.pcap" >"$tmp/call.out" 2>&1
+same "call --wire raw --pcap: exit 0" "$?" 0
+wait "$pid"
+same "serve --wire raw --pcap: exit 0" "$?" 0
+# pcap: c2s carries 3 frames of 5 + 5, 12, 3 bytes (35), s2c 3 of
+# 5 + 11, 18, 9 (53), and each side's FIN after its last byte.
+if command -v tshark >/dev/null 2>&1; then
+    for end in call serve; do
+        tshark -r "$tmp/$end.pcap" -T fields -e tcp.srcport -e tcp.len \
+            -e tcp.flags.fin 2>/dev/null |
+            awk -v p="$port" '{ d = $1 == p ? "s2c" : "c2s"; b[d] += $2 }
+                $3 == 1 || $3 == "True" { f[d]++ }
+                END { printf "c2s %d B, %d FIN; s2c %d B, %d FIN\n",
+                      b["c2s"], f["c2s"], b["s2c"], f["s2c"] }' \
+            >"$tmp/$end.tshark"
+        same "$end --pcap: the bytes and FINs tshark reads" \
+            "$(cat "$tmp/$end.tshark")" "c2s 35 B, 1 FIN; s2c 53 B, 1 FIN"
+    done
+    # A cancel: the client's RST, and no FIN from it.
+    start_serve 1
+    within 30 "$DUPLEX" call "127.0.0.1:$port" echo --wire raw \
+        --cancel-after 1 --pcap "$tmp/cancel.pcap" >"$tmp/call.out" 2>&1
+    wait "$pid"
+    tshark -r "$tmp/cancel.pcap" -T fields -e tcp.srcport -e tcp.flags.fin \
+        -e tcp.flags.reset 2>/dev/null |
+        awk -v p="$port" '$1 != p && ($2 == 1 || $2 == "True") { fin++ }
+            $1 != p && ($3 == 1 || $3 == "True") { rst++ }
+            END { printf "client FIN %d, RST %d\n", fin, rst }' \
+        >"$tmp/cancel.tshark"
+    same "call --cancel-after 1 --pcap: the client's RST, no FIN" \
+        "$(cat "$tmp/cancel.tshark")" "client FIN 0, RST 1"
+else
+    echo "skipped: reading --pcap back needs tshark (Debian: tshark)"
+fi
+
 # ---- usage --------------------------------------------------------------------
-"$DUPLEX" serve --wire raw --pcap "$tmp/x.pcap" >"$tmp/out" 2>"$tmp/err"
-same "serve --wire raw --pcap: exit 2" "$?" 2
-expect "serve --wire raw --pcap: says why" "$tmp/err" \
-    "^duplex serve: --pcap works with --wire h2 only$"
-"$DUPLEX" call 127.0.0.1:1 echo --pcap "$tmp/x.pcap" --wire raw \
-    >"$tmp/out" 2>"$tmp/err"
-same "call --wire raw --pcap: exit 2" "$?" 2
+"$DUPLEX" call 127.0.0.1:1 echo --calls 2 --wire raw >"$tmp/out" 2>"$tmp/err"
+same "call --wire raw --calls: exit 2" "$?" 2
+expect "call --wire raw --calls: says why" "$tmp/err" \
+    "^duplex call: --calls works with --wire h2 only$"
 "$DUPLEX" serve --help >"$tmp/help.out"
 expect "serve --help: --wire raw" "$tmp/help.out" "^  --wire raw +gRPC.s frames straight on TCP"
 "$DUPLEX" call --help >"$tmp/help.out"

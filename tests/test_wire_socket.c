@@ -86,7 +86,7 @@ static void loopback_pair(int fds[2])
 
 static struct wire *new_socket_wire(int fd, int side, struct trace *t)
 {
-    struct wire_socket_peer peer = {fd, side};
+    struct wire_socket_peer peer = {fd, side, {NULL, NULL}};
     struct wire_params p;
     struct wire *w = NULL;
 
@@ -112,6 +112,8 @@ static struct stream *new_end(int fd, int side, struct wire_socket_peer *peer,
 
     peer->fd = fd;
     peer->side = side;
+    peer->tap.fn = NULL;
+    peer->tap.arg = NULL;
     type->name = "raw";
     type->create = wire_socket_create;
     type->arg = peer;
@@ -519,6 +521,75 @@ static void test_wire_socket_reset_ends_the_call_unavailable(void **state)
     }
 }
 
+/* What a tap counted (see wire_socket_tap). */
+struct tapped {
+    size_t bytes[2]; /* [0] sent, [1] received */
+    int events[WIRE_SOCKET_RESET + 1];
+};
+
+static void count_tap(void *arg, enum wire_socket_event ev,
+                      const uint8_t *buf, size_t n)
+{
+    struct tapped *t = arg;
+
+    (void)buf;
+    t->events[ev]++;
+    if (ev == WIRE_SOCKET_SENT || ev == WIRE_SOCKET_RECEIVED)
+        t->bytes[ev == WIRE_SOCKET_RECEIVED] += n;
+}
+
+/*
+ * The tap (what --pcap writes from) sees every byte each way, this end's
+ * FIN and the peer's, once each, and this end's RST on an abort.
+ */
+static void test_wire_socket_tap_sees_every_byte(void **state)
+{
+    struct tapped t;
+    struct wire_socket_peer peer;
+    struct wire_params p;
+    struct status_detail why = {STATUS_OK, ""};
+    struct frame_msg msg = {0};
+    struct wire *w = NULL;
+    uint8_t back[7] = {0, 0, 0, 0, 2, 'o', 'k'};
+    uint8_t got[64];
+    size_t have = 0;
+    ssize_t n = 0;
+    int fds[2];
+
+    (void)state;
+    memset(&t, 0, sizeof t);
+    loopback_pair(fds);
+    peer.fd = fds[1];
+    peer.side = WIRE_SOCKET_CLIENT;
+    peer.tap.fn = count_tap;
+    peer.tap.arg = &t;
+    memset(&p, 0, sizeof p);
+    assert_int_equal(wire_socket_create(&peer, &p, &w), STATUS_OK);
+    assert_int_equal(wire_send(w, STREAM_C2S, "hello", 5, 100, &why),
+                     STATUS_OK);
+    wire_close_send(w, STREAM_C2S, NULL);
+    while ((n = read(fds[0], got + have, sizeof got - have)) > 0)
+        have += (size_t)n; /* until the FIN */
+    assert_int_equal(have, 10);
+    put(fds[0], back, sizeof back);
+    close(fds[0]);
+    assert_int_equal(
+        wire_recv(w, STREAM_S2C, &frame_default_limits, &msg, &why),
+        STATUS_OK);
+    assert_int_equal(
+        wire_recv(w, STREAM_S2C, &frame_default_limits, &msg, &why),
+        STATUS_EOF);
+    frame_msg_free(&msg);
+    assert_int_equal(t.bytes[0], 10);
+    assert_int_equal(t.bytes[1], 7);
+    assert_int_equal(t.events[WIRE_SOCKET_FIN], 1);
+    assert_int_equal(t.events[WIRE_SOCKET_PEER_FIN], 1);
+    assert_int_equal(t.events[WIRE_SOCKET_PEER_RESET], 0);
+    wire_abort(w, STREAM_S2C, STATUS_CANCELLED);
+    assert_int_equal(t.events[WIRE_SOCKET_RESET], 1);
+    wire_destroy(w);
+}
+
 static void test_wire_socket_abort_wakes_and_resets(void **state)
 {
     int fds_before = count_entries("/proc/self/fd");
@@ -607,7 +678,7 @@ static void test_wire_socket_refused_in_sim(void **state)
     int fds_before = count_entries("/proc/self/fd");
     struct sched_sim_options o;
     struct sched_sim_result res;
-    struct wire_socket_peer peer = {-1, WIRE_SOCKET_CLIENT};
+    struct wire_socket_peer peer = {-1, WIRE_SOCKET_CLIENT, {NULL, NULL}};
     enum status out = STATUS_OK;
     int fds[2];
 
@@ -650,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_wire_socket_peer_reset),
         cmocka_unit_test(test_wire_socket_reset_seen_by_send_is_no_eof),
         cmocka_unit_test(test_wire_socket_reset_ends_the_call_unavailable),
+        cmocka_unit_test(test_wire_socket_tap_sees_every_byte),
         cmocka_unit_test(test_wire_socket_abort_wakes_and_resets),
         cmocka_unit_test(test_wire_socket_torn_frame),
         cmocka_unit_test(test_wire_socket_deadline),

@@ -75,7 +75,7 @@ static const char usage_call[] =
     "                 order, and how often the senders' messages interleaved\n"
     "  --wire raw     gRPC's frames straight on TCP (duplex serve --wire\n"
     "                 raw): CloseSend is shutdown(SHUT_WR), and EOF is a\n"
-    "                 read that returns 0; no status, no --pcap, --calls or\n"
+    "                 read that returns 0; no status, no --calls or\n"
     "                 --senders (default h2)\n";
 
 static const enum cli_opt call_opts[] = {

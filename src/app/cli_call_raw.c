@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -41,6 +42,7 @@ struct raw_args {
     long long timeout_ms;   /* 0: no deadline */
     long long cancel_after; /* -1: never */
     long long size;         /* -1: the words */
+    const char *pcap;       /* --pcap's file, or NULL */
 };
 
 /* The call as its two threads saw it. */
@@ -157,12 +159,12 @@ static int raw_call_parse(struct cli *c, int argc, char **argv,
             a->cancel_after = arg.number;
         else if (arg.opt == OPT_SIZE)
             a->size = arg.number;
-        else if (arg.opt == OPT_PCAP || arg.opt == OPT_CALLS ||
-                 arg.opt == OPT_SENDERS)
+        else if (arg.opt == OPT_PCAP)
+            a->pcap = arg.text;
+        else if (arg.opt == OPT_CALLS || arg.opt == OPT_SENDERS)
             return cli_usage_error(c, "call", "%s works with --wire h2 only",
-                                   arg.opt == OPT_PCAP    ? "--pcap"
-                                   : arg.opt == OPT_CALLS ? "--calls"
-                                                          : "--senders");
+                                   arg.opt == OPT_CALLS ? "--calls"
+                                                        : "--senders");
         else if (arg.opt == OPT_WIRE)
             continue;
         else if (a->addr == NULL)
@@ -253,9 +255,11 @@ static enum status raw_run_threads(struct raw_call *r)
 }
 
 /* The call on a connected socket (the wire owns fd). */
-static int raw_call_on(struct cli *c, const struct raw_args *a, int fd)
+static int raw_call_on(struct cli *c, const struct raw_args *a, int fd,
+                       struct cli_capture *cap)
 {
-    struct wire_socket_peer peer = {fd, WIRE_SOCKET_CLIENT};
+    struct wire_socket_peer peer = {fd, WIRE_SOCKET_CLIENT,
+                                    cli_capture_begin_raw(cap, fd)};
     struct wire_type type = {"raw", wire_socket_create, &peer};
     struct wire_socket_stats ws;
     struct stream_options o;
@@ -296,7 +300,8 @@ static int raw_call_on(struct cli *c, const struct raw_args *a, int fd)
 
 int call_raw(struct cli *c, int argc, char **argv)
 {
-    struct raw_args a = {NULL, 3, 0, -1, -1};
+    struct raw_args a = {NULL, 3, 0, -1, -1, NULL};
+    struct cli_capture cap;
     struct status_detail why = {STATUS_OK, ""};
     char host[64];
     uint16_t port = 0;
@@ -309,9 +314,19 @@ int call_raw(struct cli *c, int argc, char **argv)
     st = h2_socket_parse_addr(a.addr, host, sizeof host, &port, &why);
     if (st == STATUS_OK)
         st = h2_socket_connect(host, port, &fd, &why);
+    if (st == STATUS_OK) {
+        st = cli_capture_open(&cap, a.pcap, 0, &why);
+        if (st != STATUS_OK)
+            close(fd);
+    }
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex call: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
-    return raw_call_on(c, &a, fd);
+    code = raw_call_on(c, &a, fd, &cap);
+    if (cli_capture_close(&cap, &why) != STATUS_OK) {
+        fprintf(c->err, "duplex call: %s: %s\n", a.pcap, why.text);
+        code = 1;
+    }
+    return code;
 }

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/wire_socket.h"
 #include "h2/h2_socket.h"
 #include "view/pcap.h"
 
@@ -26,21 +27,48 @@ long long cli_capture_now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* What a socket did, whichever wire's tap saw it. */
+enum seen { SEEN_DATA, SEEN_FIN, SEEN_RESET };
+
+/* Writes what this end (ours 1) or the peer did, now. */
+static void record(struct cli_capture *cap, int ours, enum seen what,
+                   const uint8_t *buf, size_t n)
+{
+    int mine = cap->server ? PCAP_S2C : PCAP_C2S;
+    int dir = ours ? mine : 1 - mine;
+    long long now = cli_capture_now_ns();
+
+    switch (what) {
+    case SEEN_DATA: pcap_data(cap->pcap, dir, now, buf, n); break;
+    case SEEN_FIN: pcap_fin(cap->pcap, dir, now); break;
+    case SEEN_RESET: pcap_reset(cap->pcap, dir, now); break;
+    }
+}
+
+/* The HTTP/2 wire's tap (h2_socket.h). */
 static void tapped(void *arg, enum h2_socket_event ev, const uint8_t *buf,
                    size_t n)
 {
-    struct cli_capture *cap = arg;
-    int ours = cap->server ? PCAP_S2C : PCAP_C2S;
-    long long now = cli_capture_now_ns();
-
     switch (ev) {
-    case H2_SOCKET_SENT: pcap_data(cap->pcap, ours, now, buf, n); break;
-    case H2_SOCKET_RECEIVED:
-        pcap_data(cap->pcap, 1 - ours, now, buf, n);
-        break;
-    case H2_SOCKET_PEER_FIN: pcap_fin(cap->pcap, 1 - ours, now); break;
-    case H2_SOCKET_PEER_RESET: pcap_reset(cap->pcap, 1 - ours, now); break;
-    case H2_SOCKET_FIN: pcap_fin(cap->pcap, ours, now); break;
+    case H2_SOCKET_SENT: record(arg, 1, SEEN_DATA, buf, n); break;
+    case H2_SOCKET_RECEIVED: record(arg, 0, SEEN_DATA, buf, n); break;
+    case H2_SOCKET_PEER_FIN: record(arg, 0, SEEN_FIN, NULL, 0); break;
+    case H2_SOCKET_PEER_RESET: record(arg, 0, SEEN_RESET, NULL, 0); break;
+    case H2_SOCKET_FIN: record(arg, 1, SEEN_FIN, NULL, 0); break;
+    }
+}
+
+/* The raw wire's tap (wire_socket.h). */
+static void tapped_raw(void *arg, enum wire_socket_event ev,
+                       const uint8_t *buf, size_t n)
+{
+    switch (ev) {
+    case WIRE_SOCKET_SENT: record(arg, 1, SEEN_DATA, buf, n); break;
+    case WIRE_SOCKET_RECEIVED: record(arg, 0, SEEN_DATA, buf, n); break;
+    case WIRE_SOCKET_PEER_FIN: record(arg, 0, SEEN_FIN, NULL, 0); break;
+    case WIRE_SOCKET_PEER_RESET: record(arg, 0, SEEN_RESET, NULL, 0); break;
+    case WIRE_SOCKET_FIN: record(arg, 1, SEEN_FIN, NULL, 0); break;
+    case WIRE_SOCKET_RESET: record(arg, 1, SEEN_RESET, NULL, 0); break;
     }
 }
 
@@ -79,6 +107,19 @@ enum status cli_capture_begin(struct cli_capture *cap, int fd)
         return STATUS_RESOURCE_EXHAUSTED;
     cap->fd = fd;
     return STATUS_OK;
+}
+
+struct wire_socket_tap cli_capture_begin_raw(struct cli_capture *cap, int fd)
+{
+    struct wire_socket_tap tap = {NULL, NULL};
+
+    if (cap->pcap == NULL)
+        return tap;
+    pcap_handshake(cap->pcap, port_of(fd, !cap->server),
+                   port_of(fd, cap->server), cli_capture_now_ns());
+    tap.fn = tapped_raw;
+    tap.arg = cap;
+    return tap;
 }
 
 void cli_capture_end(struct cli_capture *cap)

@@ -1,7 +1,7 @@
 /*
  * cli_capture: --pcap for `duplex serve` and `duplex call`, a real
  * socket's packets written as they happen (view/pcap.h through
- * h2_socket's tap).
+ * h2_socket's tap, or the raw wire's, wire_socket.h).
  *
  * Design
  *   One capture file per command; each connection in it begins with its
@@ -15,6 +15,7 @@
 #define CLI_CAPTURE_H
 
 #include "core/status.h"
+#include "core/wire_socket.h"
 
 struct pcap;
 
@@ -38,6 +39,14 @@ enum status cli_capture_open(struct cli_capture *cap, const char *path,
  * STATUS_RESOURCE_EXHAUSTED when no tap was free (nothing is captured).
  */
 enum status cli_capture_begin(struct cli_capture *cap, int fd);
+
+/*
+ * The same for the raw wire over TCP: begins fd's connection in the
+ * capture and returns the tap to give the wire (wire_socket_peer.tap),
+ * which writes into the capture until the wire is destroyed. With no
+ * capture, a tap that does nothing (fn NULL).
+ */
+struct wire_socket_tap cli_capture_begin_raw(struct cli_capture *cap, int fd);
 
 /* Takes the tap off (after the wire is destroyed). */
 void cli_capture_end(struct cli_capture *cap);

@@ -101,7 +101,7 @@ static const char usage_serve[] =
     "  --wire raw          gRPC's frames straight on TCP, no HTTP/2: the\n"
     "                      client's CloseSend is its shutdown(SHUT_WR), and\n"
     "                      the server's read returns 0 after the last\n"
-    "                      message; no status, no --pcap (default: h2)\n";
+    "                      message; no status (default: h2)\n";
 
 static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
                                           OPT_PCAP, OPT_WIRE, OPT_END};

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_capture.h"
 #include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -164,9 +165,11 @@ static void raw_serve_say(struct cli *c, const struct raw_handled *h,
 }
 
 /* One connection: its call, handled on "server", and its timeline. */
-static int raw_serve_one(struct cli *c, int fd, long long idle_ms)
+static int raw_serve_one(struct cli *c, int fd, long long idle_ms,
+                         struct cli_capture *cap)
 {
-    struct wire_socket_peer peer = {fd, WIRE_SOCKET_SERVER};
+    struct wire_socket_peer peer = {fd, WIRE_SOCKET_SERVER,
+                                    cli_capture_begin_raw(cap, fd)};
     struct wire_type type = {"raw", wire_socket_create, &peer};
     struct wire_socket_stats ws;
     struct stream_options o;
@@ -202,7 +205,7 @@ static int raw_serve_one(struct cli *c, int fd, long long idle_ms)
 
 static int raw_serve_parse(struct cli *c, int argc, char **argv,
                            const char **listen_at, long long *calls,
-                           long long *idle_ms)
+                           long long *idle_ms, const char **pcap)
 {
     struct cli_arg arg;
     int i = 0, code = CLI_CONTINUE;
@@ -218,8 +221,7 @@ static int raw_serve_parse(struct cli *c, int argc, char **argv,
         else if (arg.opt == OPT_IDLE)
             *idle_ms = arg.number;
         else if (arg.opt == OPT_PCAP)
-            return cli_usage_error(c, "serve",
-                                   "--pcap works with --wire h2 only");
+            *pcap = arg.text;
         else if (arg.opt != OPT_WIRE)
             return cli_usage_error(c, "serve", "unexpected argument '%s'",
                                    arg.text);
@@ -230,6 +232,7 @@ static int raw_serve_parse(struct cli *c, int argc, char **argv,
 /* Accepts and serves until --calls or --idle says stop. */
 static enum status raw_serve_loop(struct cli *c, int lfd, long long calls,
                                   long long idle_ms, long long *served,
+                                  struct cli_capture *cap,
                                   struct status_detail *why)
 {
     enum status st = STATUS_OK;
@@ -239,7 +242,7 @@ static enum status raw_serve_loop(struct cli *c, int lfd, long long calls,
         st = h2_socket_accept(lfd, (int)idle_ms, &fd, why);
         if (st != STATUS_OK)
             break;
-        *served += raw_serve_one(c, fd, idle_ms);
+        *served += raw_serve_one(c, fd, idle_ms, cap);
     }
     return st;
 }
@@ -248,26 +251,38 @@ int serve_raw(struct cli *c, int argc, char **argv)
 {
     struct status_detail why = {STATUS_OK, ""};
     const char *listen_at = "127.0.0.1:0";
+    const char *pcap = NULL;
+    struct cli_capture cap;
     long long calls = 0, idle_ms = 10000, served = 0;
     char host[64];
     uint16_t port = 0, bound = 0;
     int lfd = -1;
-    int code = raw_serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms);
+    int code =
+        raw_serve_parse(c, argc, argv, &listen_at, &calls, &idle_ms, &pcap);
     enum status st = STATUS_OK;
 
     if (code != CLI_CONTINUE)
         return code;
     st = h2_socket_parse_addr(listen_at, host, sizeof host, &port, &why);
     if (st == STATUS_OK)
+        st = cli_capture_open(&cap, pcap, 1, &why);
+    if (st == STATUS_OK) {
         st = h2_socket_listen(host, port, &lfd, &bound, &why);
+        if (st != STATUS_OK)
+            cli_capture_close(&cap, NULL);
+    }
     if (st != STATUS_OK) {
         fprintf(c->err, "duplex serve: %s\n", why.text);
         return st == STATUS_INVALID_ARGUMENT ? CLI_EXIT_USAGE : 1;
     }
     fprintf(c->out, "listening on %s:%u\n", host, (unsigned)bound);
     fflush(c->out);
-    st = raw_serve_loop(c, lfd, calls, idle_ms, &served, &why);
+    st = raw_serve_loop(c, lfd, calls, idle_ms, &served, &cap, &why);
     close(lfd);
+    if (cli_capture_close(&cap, &why) != STATUS_OK) {
+        fprintf(c->err, "duplex serve: %s: %s\n", pcap, why.text);
+        return 1;
+    }
     if (st == STATUS_DEADLINE_EXCEEDED)
         fprintf(c->out, "served %lld calls; idle for %lld ms, exiting\n",
                 served, idle_ms);

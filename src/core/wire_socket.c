@@ -94,6 +94,7 @@ struct wire_socket {
     int64_t deadline;           /* sched time; SCHED_NO_DEADLINE */
     uint64_t waits[2][2];       /* [dir][0: sender, 1: receiver] */
     struct wire_socket_stats stats;
+    struct wire_socket_tap tap; /* fn NULL: none */
 };
 
 static const char *const dir_names[2] = {"c2s", "s2c"};
@@ -104,6 +105,14 @@ static struct wire_socket *socket_of(struct wire *w)
 {
     assert(w != NULL && w->ops == &socket_ops);
     return (struct wire_socket *)w;
+}
+
+/* Tells the tap, if there is one (see wire_socket_tap). */
+static void tap(const struct wire_socket *ws, enum wire_socket_event ev,
+                const void *buf, size_t n)
+{
+    if (ws->tap.fn != NULL)
+        ws->tap.fn(ws->tap.arg, ev, buf, n);
 }
 
 /* The direction this end sends: the client's is c2s (0), the server's s2c. */
@@ -132,6 +141,7 @@ static void reset_locked(struct wire_socket *ws)
     close(ws->fd);
     ws->fd = -1;
     ws->stats.reset_sent = 1;
+    tap(ws, WIRE_SOCKET_RESET, NULL, 0);
     trace_event(ws->trace, TRACE_NOTE, dir_names[send_dir(ws)], 0, 0,
                 ws->aborted, "close with SO_LINGER 0: RST");
 }
@@ -245,12 +255,17 @@ static void note_wake(struct wire_socket *ws, const struct waiting *w,
 static enum status broken(struct wire_socket *ws, int err,
                           struct status_detail *why)
 {
+    int first = 0;
+
     sched_mutex_lock(&ws->mu);
     ws->stats.reset_read = 1;
-    if (ws->broken_err == 0)
+    first = ws->broken_err == 0;
+    if (first)
         ws->broken_err = err;
     err = ws->broken_err;
     sched_mutex_unlock(&ws->mu);
+    if (first)
+        tap(ws, WIRE_SOCKET_PEER_RESET, NULL, 0);
     return status_detail_set(why, STATUS_UNAVAILABLE, "%s", strerror(err));
 }
 
@@ -286,6 +301,8 @@ static ssize_t read_once(struct wire_socket *ws, int fd, uint8_t *buf,
     sched_mutex_lock(&ws->io_mu);
     n = read(fd, buf, len);
     *err = n < 0 ? errno : 0;
+    if (n > 0)
+        tap(ws, WIRE_SOCKET_RECEIVED, buf, (size_t)n);
     if (n < 0 && !transient(*err))
         broken(ws, *err, NULL);
     if (n == 0 && (*err = has_broken(ws)) != 0)
@@ -330,10 +347,15 @@ static void fin_read(struct wire_socket *ws, int dir)
 {
     uint64_t before = 0;
 
+    int first = 0;
+
     sched_mutex_lock(&ws->mu);
+    first = !ws->stats.fin_read;
     ws->stats.fin_read = 1;
     ws->stats.read_before_fin = before = ws->stats.frames_read;
     sched_mutex_unlock(&ws->mu);
+    if (first)
+        tap(ws, WIRE_SOCKET_PEER_FIN, NULL, 0);
     trace_event(ws->trace, TRACE_NOTE, dir_names[dir], 0, 0, STATUS_EOF,
                 "read() returned 0 after %llu messages: the peer's FIN",
                 (unsigned long long)before);
@@ -508,6 +530,8 @@ static enum status socket_send(struct wire *w, int dir, const void *buf,
     }
     trace_wire(ws->trace, dir_names[dir], hdr, sizeof hdr);
     trace_wire(ws->trace, dir_names[dir], buf, len);
+    tap(ws, WIRE_SOCKET_SENT, hdr, sizeof hdr);
+    tap(ws, WIRE_SOCKET_SENT, buf, len);
     st = send_all(ws, fd, iov, &wait, why);
     note_wake(ws, &wait, st);
     if (st == STATUS_OK) {
@@ -540,6 +564,7 @@ static void socket_close_send(struct wire *w, int dir,
     if (first) {
         trace_event(ws->trace, TRACE_NOTE, dir_names[dir], 0, 0, STATUS_OK,
                     "shutdown(SHUT_WR): FIN after the last byte");
+        tap(ws, WIRE_SOCKET_FIN, NULL, 0);
         shutdown(fd, SHUT_WR);
     }
     leave(ws);
@@ -677,6 +702,7 @@ enum status wire_socket_create(void *arg, const struct wire_params *params,
     }
     ws->base.ops = &socket_ops;
     ws->side = peer->side;
+    ws->tap = peer->tap;
     ws->trace = params->trace;
     ws->fd = peer->fd;
     ws->deadline = SCHED_NO_DEADLINE;

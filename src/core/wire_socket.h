@@ -16,6 +16,7 @@
 #ifndef WIRE_SOCKET_H
 #define WIRE_SOCKET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/wire.h"
@@ -23,11 +24,33 @@
 /* Which end of the call this process runs. */
 enum { WIRE_SOCKET_CLIENT = 0, WIRE_SOCKET_SERVER = 1 };
 
+/*
+ * A tap sees what goes through the socket, for a capture (`--pcap`): the
+ * bytes of each frame just before they are sent, the bytes each read
+ * returned, the peer's FIN (a read of 0) or reset (a read or send that
+ * failed), and this end's FIN (shutdown) and RST (an abort). fn runs on
+ * whichever thread did it, several at once: it must be thread-safe.
+ */
+enum wire_socket_event {
+    WIRE_SOCKET_SENT,       /* buf, n: about to be sent */
+    WIRE_SOCKET_RECEIVED,   /* buf, n: read */
+    WIRE_SOCKET_PEER_FIN,   /* the peer ended its direction */
+    WIRE_SOCKET_PEER_RESET, /* the peer reset the connection */
+    WIRE_SOCKET_FIN,        /* this end shut its sending side */
+    WIRE_SOCKET_RESET       /* this end reset the connection */
+};
+struct wire_socket_tap {
+    void (*fn)(void *arg, enum wire_socket_event ev, const uint8_t *buf,
+               size_t n); /* NULL: no tap */
+    void *arg;
+};
+
 /* What create takes as its arg: {"raw", wire_socket_create, &peer}. */
 struct wire_socket_peer {
     int fd;   /* a connected TCP socket; the wire owns it from create on */
     int side; /* WIRE_SOCKET_CLIENT (sends c2s, reads s2c) or
                  WIRE_SOCKET_SERVER (reads c2s, sends s2c) */
+    struct wire_socket_tap tap; /* zero: none */
 };
 
 /*
