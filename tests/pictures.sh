@@ -32,6 +32,14 @@ error-propagation.svg           error-propagation
 sender-fails-first.svg          sender-fails-first --fix
 concurrent-senders.svg          concurrent-senders --messages 2 --replay 25:1
 concurrent-senders-quota.svg    concurrent-senders-quota
+rpc-kinds-server.svg            rpc-kinds --kind server
+eof-order.svg                   eof-order
+context-leak.svg                context-leak
+pause-resume.svg                pause-resume
+reconcile.svg                   reconcile
+collaborate.svg                 collaborate
+echo-h2.svg                     echo --wire h2 --messages 1
+both-hot.svg                    both-hot
 EOF
 }
 
