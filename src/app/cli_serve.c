@@ -66,6 +66,7 @@
 #include "h2/h2_socket.h"
 #include "h2/h2_wire.h"
 #include "scenarios/call.h"
+#include "scenarios/chat.h"
 #include "view/timeline.h"
 
 static const char usage_serve[] =
@@ -107,6 +108,7 @@ static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
                                           OPT_PCAP, OPT_WIRE, OPT_END};
 
 #define SERVE_PATH "/chat.ChatService/Chat"
+#define SESSION_PATH "/chat.ChatService/Session"
 
 /* gRPC's default receive limit, and what serve's stream reads at most. */
 #define SERVE_MAX_RECV 4194304u
@@ -117,6 +119,7 @@ struct handled {
     unsigned long long got_bytes, sent_bytes; /* the messages' payloads */
     enum status end;
     struct status_detail why;
+    struct chat_session chat; /* /chat.ChatService/Session's counts */
 };
 
 /* A message "size:N": N, else -1. */
@@ -211,9 +214,28 @@ static void serve_echo(struct stream_end *e, struct handled *h)
     frame_msg_free(&msg);
 }
 
+/* What the chat session did, from its counts. */
+static void serve_say_session(struct cli *c, const struct chat_session *s)
+{
+    if (s->name[0] == '\0')
+        fprintf(c->out, "server: %d message%s and no JOIN", s->got,
+                s->got == 1 ? "" : "s");
+    else
+        fprintf(c->out, "server: JOIN from %s%s, %d TEXT acked%s", s->name,
+                s->welcomed ? ", WELCOME" : "", s->acked,
+                s->bye ? ", BYE" : "");
+    if (s->end == STATUS_OK)
+        fprintf(c->out, ", OK\n");
+    else
+        fprintf(c->out, ", then %s: \"%s\"\n", status_name(s->end),
+                s->why.text);
+}
+
 static void serve_say(struct cli *c, const char *path, const struct handled *h)
 {
-    if (strcmp(path, SERVE_PATH) != 0)
+    if (strcmp(path, SESSION_PATH) == 0)
+        serve_say_session(c, &h->chat);
+    else if (strcmp(path, SERVE_PATH) != 0)
         fprintf(c->out, "server: %s is not a method here: UNIMPLEMENTED\n",
                 path);
     else if (h->end == STATUS_OK)
@@ -297,6 +319,8 @@ static void serve_handle(struct stream *s, struct context *parent,
 
     if (strcmp(path, SERVE_PATH) == 0)
         serve_echo(stream_server(s), h);
+    else if (strcmp(path, SESSION_PATH) == 0)
+        chat_session_serve(stream_server(s), &h->chat);
     else
         stream_finish(stream_server(s), STATUS_UNIMPLEMENTED,
                       "unknown method");
