@@ -1,6 +1,7 @@
 /*
- * cli_call: `duplex call HOST:PORT echo`, the echo scenario's client
- * against any gRPC server (duplex serve, grpcio, grpc-go), over TCP.
+ * cli_call: `duplex call HOST:PORT echo|chat`, the echo or the chat
+ * scenario's client against any gRPC server (duplex serve, grpcio,
+ * grpc-go), over TCP.
  *
  * Design
  *   One connection, one call, /chat.ChatService/Chat with raw-bytes
@@ -28,6 +29,13 @@
  *   --calls N (N calls at once on one connection) and --senders N (N
  *   threads sending on one call) run in cli_call_many.c; this file
  *   parses them and hands the connected socket over.
+ *
+ *   `chat` runs the chat scenario's client on /chat.ChatService/Session
+ *   (cli_call_chat.c): JOIN, the WELCOME, --messages TEXTs, CloseSend,
+ *   then every ACK in order and the BYE, each reply checked. It takes
+ *   --messages, --timeout and --pcap; the echo's own options
+ *   (--cancel-after, --size, --calls, --senders) are a usage error with
+ *   it rather than something it would quietly ignore.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +59,20 @@
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
     "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n"
-    "                  [--calls N | --senders N] [--wire h2|raw]\n\n"
+    "                  [--calls N | --senders N] [--wire h2|raw]\n"
+    "       duplex call HOST:PORT chat [--messages N] [--timeout MS]\n"
+    "                  [--pcap FILE]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
     "The server may be `duplex serve` or any gRPC implementation.\n\n"
-    "  --messages N   messages to send (default 3)\n"
+    "chat runs the chat scenario's client on /chat.ChatService/Session\n"
+    "instead: \"JOIN alice\", then (once the WELCOME came) N TEXTs and\n"
+    "CloseSend; it checks that the replies are \"WELCOME alice\", \"ACK 1\"\n"
+    "to \"ACK N\" in order and \"BYE alice\", then OK, and exits 0 only then.\n"
+    "--cancel-after, --size, --calls and --senders are the echo's: a usage\n"
+    "error with chat.\n\n"
+    "  --messages N   messages to send (default 3; chat: TEXTs)\n"
     "  --timeout MS   the call's deadline, sent as grpc-timeout; when it\n"
     "                 passes: DEADLINE_EXCEEDED and RST_STREAM(CANCEL)\n"
     "  --cancel-after N  cancel the call (RST_STREAM(CANCEL)) after N\n"
