@@ -11,8 +11,10 @@
  *   reply (the WELCOME) before any TEXT, as the scenario's sender waits
  *   on its latch; client/recv opens that wait when the first reply comes,
  *   and on its way out, so client/send never waits for a reply that
- *   cannot come. client/recv checks every reply against the one expected
- *   and keeps the first that is not. The narration says what this run
+ *   cannot come; when that first reply is not the WELCOME, client/send
+ *   sends no TEXT, only its CloseSend, so a server that waits for more
+ *   still ends the call. client/recv checks every reply against the one
+ *   expected and keeps the first that is not. The narration says what this run
  *   counted and checked, nothing it only meant to do.
  */
 #include <stdio.h>
@@ -55,7 +57,11 @@ static void chat_release(struct chat_run *r, int welcomed)
     sched_mutex_unlock(&r->mu);
 }
 
-/* client/send: JOIN, wait for the WELCOME, n TEXTs, CloseSend. */
+/*
+ * client/send: JOIN, wait for the WELCOME, n TEXTs, CloseSend. When the
+ * first reply is not the WELCOME, no TEXT goes: only the CloseSend, so
+ * that a server waiting for more can end the call.
+ */
 static enum status chat_sender(void *arg)
 {
     struct chat_run *r = arg;
@@ -70,8 +76,11 @@ static enum status chat_sender(void *arg)
         sched_cond_wait(&r->replied_cond, &r->mu);
     welcomed = r->welcomed;
     sched_mutex_unlock(&r->mu);
-    if (!welcomed)
+    if (!welcomed) { /* no TEXT; CloseSend lets the server end it */
+        if (r->joined)
+            r->closed = stream_close_send(e) == STATUS_OK;
         return r->sent_end;
+    }
     while (r->texts < r->n && r->sent_end == STATUS_OK) {
         len = chat_client_text(r->texts + 1, text, sizeof text);
         r->sent_end = stream_send(e, text, (size_t)len, NULL);
@@ -121,7 +130,8 @@ static void chat_say_sender(struct cli *c, const struct chat_run *r)
                 status_name(r->sent_end));
     else if (!r->welcomed)
         fprintf(c->out, "client/send sent JOIN; no WELCOME came first, so "
-                        "no TEXT went\n");
+                        "no TEXT went%s\n",
+                r->closed ? ", only CloseSend" : "");
     else if (r->closed)
         fprintf(c->out, "client/send sent JOIN, waited for the WELCOME, "
                         "then %d TEXTs and CloseSend\n",

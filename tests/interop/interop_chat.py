@@ -11,7 +11,8 @@ chat` is its client.
                                   not have (UNIMPLEMENTED)
   duplex call chat -> grpcio      a grpcio Session with the same state
                                   machine; one whose ACKs are wrong; one
-                                  that refuses the JOIN
+                                  that refuses the JOIN; one whose first
+                                  reply is not the WELCOME
 
 run(duplex, check, start_serve, wait) runs them with interop.py's check
 and start_serve, so every check counts in its one tally.
@@ -95,8 +96,9 @@ def grpcio_client_sessions(duplex, check, start_serve, wait):
 class SessionServer:
     """A grpcio server whose /chat.ChatService/Session is the chat state
     machine. mode: right; skew (its ACKs count from 0); refuse (the JOIN
-    gets FAILED_PRECONDITION). got: what it received; eof: the client
-    half-closed."""
+    gets FAILED_PRECONDITION); stranger (answers the JOIN with "HELLO",
+    then waits for the client's half-close). got: what it received; eof:
+    the client half-closed."""
 
     def __init__(self, mode, wait):
         self.mode, self.got, self.eof = mode, [], False
@@ -118,6 +120,10 @@ class SessionServer:
                 if self.mode == "refuse":
                     context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                                   "no sessions today")
+                if self.mode == "stranger":
+                    name = b"?"
+                    yield b"HELLO"
+                    continue
                 if name is None and m.startswith(b"JOIN "):
                     name = m[5:]
                     yield b"WELCOME " + name
@@ -175,6 +181,19 @@ def duplex_client_sessions(duplex, check, wait):
            'the session ended with FAILED_PRECONDITION: "no sessions today"'
            in r.stdout], [True, True])
     check(case + " refused", "server got", s.got, [b"JOIN alice"])
+
+    # The first reply is not the WELCOME: no TEXT, and the CloseSend
+    # that lets this server end the call (it waits for it).
+    r, s = _call_chat(duplex, "stranger", wait, "--timeout", "5000")
+    check(case + " no WELCOME", "duplex's exit", r.returncode, 1)
+    check(case + " no WELCOME", "duplex saw",
+          ["client/send sent JOIN; no WELCOME came first, so no TEXT went, "
+           "only CloseSend" in r.stdout,
+           'reply 1 is "HELLO", not "WELCOME alice"' in r.stdout,
+           "then EOF: the server finished the session with OK" in r.stdout],
+          [True, True, True])
+    check(case + " no WELCOME", "server got, then the half-close",
+          (s.got, s.eof), ([b"JOIN alice"], True))
 
 
 def run(duplex, check, start_serve, wait):
