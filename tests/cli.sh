@@ -651,5 +651,49 @@ else
         "RESOURCE_EXHAUSTED: out of memory holding a 2147483648-byte message"
 fi
 
+# ---- call chat against serve: the chat session over loopback --------------
+# `duplex call HOST:PORT chat` runs the chat scenario's client against
+# serve's /chat.ChatService/Session, whose handler is the scenario's own
+# server: both sides say what they counted.
+"$DUPLEX" serve --calls 2 --idle 10000 >"$tmp/serve.out" 2>&1 &
+serve_pid=$!
+port=""
+for _ in $(seq 1 100); do # bounded: at most 10 s
+    port=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' \
+        "$tmp/serve.out" 2>/dev/null)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+duplex call "127.0.0.1:$port" chat --messages 4
+expect "call chat: the session against serve, exit 0" 0 \
+    "duplex call 127.0.0.1:$port chat: /chat.ChatService/Session" \
+    'RECV 0|13 "WELCOME alice"' 'RECV 0|5 "ACK 4"' 'RECV 0|9 "BYE alice"' \
+    "client/send sent JOIN, waited for the WELCOME, then 4 TEXTs and CloseSend" \
+    "client/recv checked 6 replies: WELCOME alice, ACK 1 to ACK 4 in order, BYE alice" \
+    "then EOF: the server finished the session with OK"
+duplex call "127.0.0.1:$port" echo --messages 1
+expect "call echo: serve's /chat.ChatService/Chat is still the echo" 0 \
+    "client/recv got 1 replies, then EOF: the server finished the call with OK"
+wait "$serve_pid" # serve exits after its 2 calls (or 10 s idle)
+rc=$?
+cp "$tmp/serve.out" "$tmp/out"
+: >"$tmp/err"
+expect "serve: what the session did, from its counts" 0 \
+    "call /chat.ChatService/Session" 'call SEND 0|5 "ACK 4"' \
+    "server: JOIN from alice, WELCOME, 4 TEXT acked, BYE, OK" \
+    "server echoed 1 of 1, saw EOF on c2s, and finished with OK" \
+    "served 2 calls"
+
+for opt in "--size 10" "--cancel-after 1" "--calls 2" "--senders 2"; do
+    # shellcheck disable=SC2086 # the option and its value: two words
+    duplex call 127.0.0.1:1 chat $opt
+    usage_error "call chat $opt: a usage error" \
+        "${opt% *} is the echo's: chat takes --messages, --timeout and --pcap" \
+        call
+done
+duplex call 127.0.0.1:1 hub
+usage_error "call hub: only echo and chat call a real server" \
+    "'hub': only echo and chat can call a real server so far" call
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /*
- * cli_call: `duplex call HOST:PORT echo`, the echo scenario's client
- * against any gRPC server (duplex serve, grpcio, grpc-go), over TCP.
+ * cli_call: `duplex call HOST:PORT echo|chat`, the echo or the chat
+ * scenario's client against any gRPC server (duplex serve, grpcio,
+ * grpc-go), over TCP.
  *
  * Design
  *   One connection, one call, /chat.ChatService/Chat with raw-bytes
@@ -28,12 +29,20 @@
  *   --calls N (N calls at once on one connection) and --senders N (N
  *   threads sending on one call) run in cli_call_many.c; this file
  *   parses them and hands the connected socket over.
+ *
+ *   `chat` runs the chat scenario's client on /chat.ChatService/Session
+ *   (cli_call_chat.c): JOIN, the WELCOME, --messages TEXTs, CloseSend,
+ *   then every ACK in order and the BYE, each reply checked. It takes
+ *   --messages, --timeout and --pcap; the echo's own options
+ *   (--cancel-after, --size, --calls, --senders) are a usage error with
+ *   it rather than something it would quietly ignore.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/cli_call_chat.h"
 #include "app/cli_call_many.h"
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
@@ -44,17 +53,26 @@
 #include "h2/h2_socket.h"
 #include "h2/h2_wire.h"
 #include "scenarios/call.h"
+#include "scenarios/chat.h"
 #include "view/timeline.h"
 
 static const char usage_call[] =
     "usage: duplex call HOST:PORT echo [--messages N] [--timeout MS]\n"
     "                  [--cancel-after N] [--size BYTES] [--pcap FILE]\n"
-    "                  [--calls N | --senders N] [--wire h2|raw]\n\n"
+    "                  [--calls N | --senders N] [--wire h2|raw]\n"
+    "       duplex call HOST:PORT chat [--messages N] [--timeout MS]\n"
+    "                  [--pcap FILE]\n\n"
     "Runs the echo scenario's client against the gRPC server at HOST:PORT\n"
     "(cleartext HTTP/2, /chat.ChatService/Chat, raw-bytes messages) and\n"
     "prints the call's timeline (microseconds) and what each side did.\n"
     "The server may be `duplex serve` or any gRPC implementation.\n\n"
-    "  --messages N   messages to send (default 3)\n"
+    "chat runs the chat scenario's client on /chat.ChatService/Session\n"
+    "instead: \"JOIN alice\", then (once the WELCOME came) N TEXTs and\n"
+    "CloseSend; it checks that the replies are \"WELCOME alice\", \"ACK 1\"\n"
+    "to \"ACK N\" in order and \"BYE alice\", then OK, and exits 0 only then.\n"
+    "--cancel-after, --size, --calls and --senders are the echo's: a usage\n"
+    "error with chat.\n\n"
+    "  --messages N   messages to send (default 3; chat: TEXTs)\n"
     "  --timeout MS   the call's deadline, sent as grpc-timeout; when it\n"
     "                 passes: DEADLINE_EXCEEDED and RST_STREAM(CANCEL)\n"
     "  --cancel-after N  cancel the call (RST_STREAM(CANCEL)) after N\n"
@@ -92,6 +110,8 @@ struct call_args {
     const char *pcap;     /* --pcap's file, or NULL */
     long long calls;      /* --calls: calls at once on the connection */
     long long senders;    /* --senders: threads sending on the call */
+    int chat;             /* 1: the chat scenario, 0: the echo */
+    const char *echo_only; /* the first echo-only option given, or NULL */
 };
 
 struct call_run {
@@ -205,6 +225,29 @@ static int call_check_many(struct cli *c, const struct call_args *a)
     return CLI_CONTINUE;
 }
 
+/* The echo's own options (--cancel-after, --size, --calls, --senders):
+ * 1 if arg is one, kept in *a. */
+static int call_echo_only(struct call_args *a, const struct cli_arg *arg)
+{
+    static const char *const names[] = {"--cancel-after", "--size",
+                                        "--calls", "--senders"};
+    long long *const values[] = {&a->cancel_after, &a->size, &a->calls,
+                                 &a->senders};
+    static const enum cli_opt opts[] = {OPT_CANCEL_AFTER, OPT_SIZE,
+                                        OPT_CALLS, OPT_SENDERS};
+    size_t i = 0;
+
+    for (i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (arg->opt != opts[i])
+            continue;
+        *values[i] = arg->number;
+        if (a->echo_only == NULL)
+            a->echo_only = names[i];
+        return 1;
+    }
+    return 0;
+}
+
 static int call_parse(struct cli *c, int argc, char **argv,
                       struct call_args *a)
 {
@@ -220,16 +263,10 @@ static int call_parse(struct cli *c, int argc, char **argv,
             a->n = (int)arg.number;
         else if (arg.opt == OPT_TIMEOUT)
             a->timeout_ms = arg.number;
-        else if (arg.opt == OPT_CANCEL_AFTER)
-            a->cancel_after = arg.number;
-        else if (arg.opt == OPT_SIZE)
-            a->size = arg.number;
         else if (arg.opt == OPT_PCAP)
             a->pcap = arg.text;
-        else if (arg.opt == OPT_CALLS)
-            a->calls = arg.number;
-        else if (arg.opt == OPT_SENDERS)
-            a->senders = arg.number;
+        else if (call_echo_only(a, &arg))
+            continue;
         else if (arg.opt == OPT_WIRE && strcmp(arg.text, "raw") == 0)
             return call_raw(c, argc, argv); /* cli_call_raw.c */
         else if (arg.opt == OPT_WIRE) /* h2: this file's */
@@ -244,10 +281,17 @@ static int call_parse(struct cli *c, int argc, char **argv,
     }
     if (a->addr == NULL || scenario == NULL)
         return cli_usage_error(c, "call", "give HOST:PORT and a scenario");
-    if (strcmp(scenario, "echo") != 0)
+    a->chat = strcmp(scenario, "chat") == 0;
+    if (!a->chat && strcmp(scenario, "echo") != 0)
         return cli_usage_error(c, "call",
-                               "'%s': only echo can call a real server so far",
+                               "'%s': only echo and chat can call a real "
+                               "server so far",
                                scenario);
+    if (a->chat && a->echo_only != NULL)
+        return cli_usage_error(c, "call",
+                               "%s is the echo's: chat takes --messages, "
+                               "--timeout and --pcap",
+                               a->echo_only);
     return call_check_many(c, a);
 }
 
@@ -334,7 +378,7 @@ static int call_run_on(struct cli *c, const struct call_args *a, int fd,
 
 static int call_main(struct cli *c, int argc, char **argv)
 {
-    struct call_args a = {NULL, 3, 0, -1, -1, NULL, 1, 1};
+    struct call_args a = {NULL, 3, 0, -1, -1, NULL, 1, 1, 0, NULL};
     struct call_many_args many;
     struct cli_capture cap;
     struct status_detail why = {STATUS_OK, ""};
@@ -363,7 +407,9 @@ static int call_main(struct cli *c, int argc, char **argv)
     many.senders = (int)a.senders;
     many.n = a.n;
     many.timeout_ms = a.timeout_ms;
-    if (a.calls > 1)
+    if (a.chat)
+        code = call_chat(c, a.addr, a.n, a.timeout_ms, fd, &cap);
+    else if (a.calls > 1)
         code = call_many(c, &many, fd, &cap);
     else if (a.senders > 1)
         code = call_senders(c, &many, fd, &cap);

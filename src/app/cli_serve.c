@@ -1,6 +1,7 @@
 /*
  * cli_serve: `duplex serve`, a cleartext (h2c, prior knowledge) gRPC
- * server whose handler is the echo scenario's server.
+ * server whose handlers are the echo's server and the chat scenario's
+ * session.
  *
  * Design
  *   It listens on 127.0.0.1 unless --listen names another address (port
@@ -30,8 +31,17 @@
  *   handler that returns its RecvMsg's error does. duplex's stream
  *   resets the call instead when its own max_recv rejects a frame (as
  *   grpc-go's client does), so serve's stream reads up to SERVE_MAX_READ
- *   and the handler applies gRPC's limit itself. Any other method
- *   ends with UNIMPLEMENTED. After each call it prints the call's
+ *   and the handler applies gRPC's limit itself.
+ *
+ *   /chat.ChatService/Session is the chat scenario's session, run by the
+ *   scenario's own code (chat_session_serve, scenarios/chat.h): JOIN
+ *   NAME -> WELCOME NAME, TEXT ... -> ACK k, the client's EOF -> BYE
+ *   NAME and OK; anything else FAILED_PRECONDITION ("JOIN first",
+ *   "already joined"). What serve says of it comes from the session's
+ *   counts ("server: JOIN from alice, WELCOME, 3 TEXT acked, BYE, OK").
+ *   It has no 4 MiB check of its own: a TEXT is a TEXT.
+ *
+ *   Any other method ends with UNIMPLEMENTED. After each call it prints the call's
  *   timeline (microseconds), as a `run --os` does, and what the handler
  *   saw (with the bytes, when a message needed more than one window):
  *   each call has its own trace, which gets its stream's frames and the
@@ -66,22 +76,32 @@
 #include "h2/h2_socket.h"
 #include "h2/h2_wire.h"
 #include "scenarios/call.h"
+#include "scenarios/chat.h"
 #include "view/timeline.h"
 
 static const char usage_serve[] =
     "usage: duplex serve [--listen HOST:PORT] [--calls N] [--idle MS]\n"
     "                    [--pcap FILE] [--wire h2|raw]\n\n"
-    "A gRPC server (cleartext HTTP/2) whose /chat.ChatService/Chat is the\n"
-    "echo scenario's server: each message comes back as \"echo: <text>\"\n"
-    "until the client's EOF; a message \"fail:TEXT\" ends the call with\n"
-    "INVALID_ARGUMENT and TEXT; \"size:N\" is answered with N bytes, and a\n"
-    "message longer than 128 bytes with \"echo: N bytes\". A message over\n"
-    "4 MiB ends the call with RESOURCE_EXHAUSTED; the request's\n"
-    "grpc-timeout is the handler's deadline (DEADLINE_EXCEEDED, RST_STREAM).\n"
-    "A connection carries up to 100 calls at once (streams 1, 3, 5, ...),\n"
-    "each on its own handler thread; a stream beyond that is refused\n"
-    "(RST_STREAM(REFUSED_STREAM)). Prints each call's timeline when it\n"
-    "ends, and \"one connection carried N calls ...\" for a connection\n"
+    "A gRPC server (cleartext HTTP/2) with two methods; messages are raw bytes.\n"
+    "\n"
+    "/chat.ChatService/Chat is the echo scenario's server: each message comes\n"
+    "back as \"echo: <text>\" until the client's EOF; a message \"fail:TEXT\" ends\n"
+    "the call with INVALID_ARGUMENT and TEXT; \"size:N\" is answered with N\n"
+    "bytes, and a message longer than 128 bytes with \"echo: N bytes\". A\n"
+    "message over 4 MiB ends the call with RESOURCE_EXHAUSTED.\n"
+    "\n"
+    "/chat.ChatService/Session is the chat scenario's session: \"JOIN NAME\"\n"
+    "gets \"WELCOME NAME\", each \"TEXT ...\" gets \"ACK 1\", \"ACK 2\", ..., and the\n"
+    "client's EOF gets \"BYE NAME\" and OK; anything else ends the call with\n"
+    "FAILED_PRECONDITION (\"JOIN first\", \"already joined\"). After each session\n"
+    "serve says what it counted (\"server: JOIN from alice, WELCOME, 3 TEXT\n"
+    "acked, BYE, OK\"). Any other method: UNIMPLEMENTED.\n"
+    "\n"
+    "The request's grpc-timeout is the handler's deadline (DEADLINE_EXCEEDED,\n"
+    "RST_STREAM). A connection carries up to 100 calls at once (streams 1,\n"
+    "3, 5, ...), each on its own handler thread; a stream beyond that is\n"
+    "refused (RST_STREAM(REFUSED_STREAM)). Prints each call's timeline when\n"
+    "it ends, and \"one connection carried N calls ...\" for a connection\n"
     "with more than one.\n\n"
     "A peer that misbehaves gets a clear status in bounded time, and its\n"
     "connection is closed with nothing left behind. What is not HTTP/2,\n"
@@ -107,6 +127,7 @@ static const enum cli_opt serve_opts[] = {OPT_LISTEN, OPT_CALLS, OPT_IDLE,
                                           OPT_PCAP, OPT_WIRE, OPT_END};
 
 #define SERVE_PATH "/chat.ChatService/Chat"
+#define SESSION_PATH "/chat.ChatService/Session"
 
 /* gRPC's default receive limit, and what serve's stream reads at most. */
 #define SERVE_MAX_RECV 4194304u
@@ -117,6 +138,7 @@ struct handled {
     unsigned long long got_bytes, sent_bytes; /* the messages' payloads */
     enum status end;
     struct status_detail why;
+    struct chat_session chat; /* /chat.ChatService/Session's counts */
 };
 
 /* A message "size:N": N, else -1. */
@@ -211,9 +233,28 @@ static void serve_echo(struct stream_end *e, struct handled *h)
     frame_msg_free(&msg);
 }
 
+/* What the chat session did, from its counts. */
+static void serve_say_session(struct cli *c, const struct chat_session *s)
+{
+    if (s->name[0] == '\0')
+        fprintf(c->out, "server: %d message%s and no JOIN", s->got,
+                s->got == 1 ? "" : "s");
+    else
+        fprintf(c->out, "server: JOIN from %s%s, %d TEXT acked%s", s->name,
+                s->welcomed ? ", WELCOME" : "", s->acked,
+                s->bye ? ", BYE" : "");
+    if (s->end == STATUS_OK)
+        fprintf(c->out, ", OK\n");
+    else
+        fprintf(c->out, ", then %s: \"%s\"\n", status_name(s->end),
+                s->why.text);
+}
+
 static void serve_say(struct cli *c, const char *path, const struct handled *h)
 {
-    if (strcmp(path, SERVE_PATH) != 0)
+    if (strcmp(path, SESSION_PATH) == 0)
+        serve_say_session(c, &h->chat);
+    else if (strcmp(path, SERVE_PATH) != 0)
         fprintf(c->out, "server: %s is not a method here: UNIMPLEMENTED\n",
                 path);
     else if (h->end == STATUS_OK)
@@ -297,6 +338,8 @@ static void serve_handle(struct stream *s, struct context *parent,
 
     if (strcmp(path, SERVE_PATH) == 0)
         serve_echo(stream_server(s), h);
+    else if (strcmp(path, SESSION_PATH) == 0)
+        chat_session_serve(stream_server(s), &h->chat);
     else
         stream_finish(stream_server(s), STATUS_UNIMPLEMENTED,
                       "unknown method");

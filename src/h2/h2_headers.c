@@ -77,10 +77,16 @@ int64_t h2_parse_timeout(const uint8_t *value, size_t len)
 
 void h2_request_headers(struct h2_header_list *h, int64_t timeout_ns)
 {
+    h2_request_headers_at(h, "", timeout_ns);
+}
+
+void h2_request_headers_at(struct h2_header_list *h, const char *path,
+                           int64_t timeout_ns)
+{
     h->n = 0;
     add(h, ":method", "POST");
     add(h, ":scheme", "http");
-    add(h, ":path", "/chat.ChatService/Chat");
+    add(h, ":path", path[0] != '\0' ? path : "/chat.ChatService/Chat");
     add(h, ":authority", "duplex");
     add(h, "content-type", "application/grpc");
     add(h, "te", "trailers");

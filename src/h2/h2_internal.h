@@ -80,7 +80,8 @@ struct h2_call {
     int request_arrived;       /* the server's session has the stream */
     int response_started;      /* the server submitted its HEADERS */
     int closed;                /* nghttp2 closed the stream */
-    char path[128];            /* the request's :path (server side) */
+    char path[128];            /* the request's :path (client: "" for
+                                  the default) */
     struct trace *trace;       /* on a peer connection (h2_peer_conn):
                                   this call's own, for its frames; NULL:
                                   the connection's */
@@ -256,6 +257,9 @@ struct h2_header_list {
     char message[3 * STATUS_TEXT_MAX]; /* grpc-message, percent-encoded */
 };
 void h2_request_headers(struct h2_header_list *h, int64_t timeout_ns);
+/* The same with the request's :path ("": /chat.ChatService/Chat). */
+void h2_request_headers_at(struct h2_header_list *h, const char *path,
+                           int64_t timeout_ns);
 void h2_response_headers(struct h2_header_list *h);
 void h2_trailers(struct h2_header_list *h, const struct status_detail *st,
                  int trailers_only);

@@ -562,7 +562,7 @@ enum status h2_call_open(struct h2_call *call, struct status_detail *why)
     enum status full = STATUS_OK;
     int32_t id = 0;
 
-    h2_request_headers(&h, call->timeout_ns);
+    h2_request_headers_at(&h, call->path, call->timeout_ns);
     prd.source.ptr = NULL; /* h2_read_source finds the call by its id */
     prd.read_callback = h2_read_source;
     sched_mutex_lock(&c->mu);
@@ -654,6 +654,8 @@ static enum status open_wire(void *arg, int socket, const struct h2_peer *peer,
     else
         st = h2_conn_create_on(&o, socket, params->capacity, params->trace,
                                &call->conn);
+    if (peer != NULL && peer->side == H2_PEER_CLIENT)
+        snprintf(call->path, sizeof call->path, "%s", peer->path);
     if (st == STATUS_OK && peer != NULL && peer->side == H2_SERVER)
         h2_link_call_locked(call); /* its stream: the peer's first (no
                                    thread runs yet: no lock needed) */

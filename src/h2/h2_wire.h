@@ -165,7 +165,9 @@ enum { H2_PEER_CLIENT = 0, H2_PEER_SERVER = 1 };
 struct h2_peer {
     int fd;
     int side; /* H2_PEER_CLIENT or H2_PEER_SERVER */
-    char path[128]; /* H2_PEER_SERVER: the request's :path, once it came */
+    /* H2_PEER_CLIENT: the request's :path ("": /chat.ChatService/Chat);
+       H2_PEER_SERVER: the request's :path, once it came */
+    char path[128];
 };
 
 /*

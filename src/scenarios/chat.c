@@ -10,57 +10,115 @@
  *   JOIN (and the receiver opens it on its way out too, so the sender
  *   never waits for a reply that cannot come). The receiver checks every
  *   reply's text; the narration claims "in order" only when it did.
+ *
+ *   The server's state machine, chat_session_serve, and the client's
+ *   texts (chat.h) are shared with `duplex serve`'s
+ *   /chat.ChatService/Session and `duplex call HOST:PORT chat`, so the
+ *   session over a real wire is this one.
  */
 #include "scenarios/call.h"
 #include "scenarios/challenge.h"
+#include "scenarios/chat.h"
 #include "scenarios/registry.h"
 
-/*
- * Server: a session state machine.
- *   AWAIT_JOIN --JOIN name--> JOINED (reply WELCOME name)
- *   JOINED     --TEXT ...---> JOINED (reply ACK k)
- *   JOINED     --EOF-------->  done  (reply BYE name, finish OK)
- * Anything else ends the call with FAILED_PRECONDITION.
- */
-static enum status chat_server(void *arg)
+/* The reply to one message in the session, or 0: not one it takes. */
+static int chat_answer(struct chat_session *s, const struct frame_msg *msg,
+                       char *out, size_t cap)
 {
-    struct call *c = arg;
-    struct stream_end *e = stream_server(c->s);
+    int is_join = msg->length > 5 && memcmp(msg->data, "JOIN ", 5) == 0;
+    int is_text = msg->length >= 5 && memcmp(msg->data, "TEXT ", 5) == 0;
+
+    if (s->name[0] == '\0' && is_join) {
+        snprintf(s->name, sizeof s->name, "%.*s", (int)msg->length - 5,
+                 (const char *)msg->data + 5);
+        return snprintf(out, cap, "WELCOME %s", s->name);
+    }
+    if (s->name[0] != '\0' && is_text)
+        return snprintf(out, cap, "ACK %d", s->got - 1);
+    return 0;
+}
+
+/* Counts the reply in out, which went out. */
+static void chat_count(struct chat_session *s, const char *out)
+{
+    if (strncmp(out, "WELCOME ", 8) == 0)
+        s->welcomed = 1;
+    else
+        s->acked++;
+}
+
+/* Finishes the call with FAILED_PRECONDITION: the session's rule broke. */
+static enum status chat_refuse(struct stream_end *e, struct chat_session *s)
+{
+    const char *text = s->name[0] ? "already joined" : "JOIN first";
+
+    s->end = STATUS_FAILED_PRECONDITION;
+    snprintf(s->why.text, sizeof s->why.text, "%s", text);
+    s->why.code = STATUS_FAILED_PRECONDITION;
+    return stream_finish(e, STATUS_FAILED_PRECONDITION, text);
+}
+
+enum status chat_session_serve(struct stream_end *e, struct chat_session *s)
+{
     struct frame_msg msg = {0};
-    char name[32] = "";
     char out[CALL_TEXT_MAX];
     enum status st = STATUS_OK;
     int len = 0;
 
-    while ((st = stream_recv(e, &msg, &c->server_why)) == STATUS_OK) {
-        int is_join = msg.length > 5 && memcmp(msg.data, "JOIN ", 5) == 0;
-        int is_text = msg.length >= 5 && memcmp(msg.data, "TEXT ", 5) == 0;
-
-        c->server_got++;
-        if (name[0] == '\0' && is_join) {
-            snprintf(name, sizeof name, "%.*s", (int)msg.length - 5,
-                     (const char *)msg.data + 5);
-            len = snprintf(out, sizeof out, "WELCOME %s", name);
-        } else if (name[0] != '\0' && is_text) {
-            len = snprintf(out, sizeof out, "ACK %d", c->server_got - 1);
-        } else {
-            st = stream_finish(e, STATUS_FAILED_PRECONDITION,
-                               name[0] ? "already joined" : "JOIN first");
+    while ((st = stream_recv(e, &msg, &s->why)) == STATUS_OK) {
+        s->got++;
+        len = chat_answer(s, &msg, out, sizeof out);
+        if (len == 0) {
+            st = chat_refuse(e, s);
             break;
         }
-        st = stream_send(e, out, (size_t)len, &c->server_why);
+        st = stream_send(e, out, (size_t)len, &s->why);
         if (st != STATUS_OK)
             break;
-        c->server_sent++;
+        chat_count(s, out);
     }
     if (st == STATUS_EOF) {
-        len = snprintf(out, sizeof out, "BYE %s", name);
-        st = stream_send(e, out, (size_t)len, &c->server_why);
+        len = snprintf(out, sizeof out, "BYE %s", s->name);
+        st = stream_send(e, out, (size_t)len, &s->why);
+        s->bye = st == STATUS_OK;
         if (st == STATUS_OK)
             st = stream_finish(e, STATUS_OK, NULL);
     }
-    c->server_end = st;
+    if (s->end == STATUS_OK)
+        s->end = st;
     frame_msg_free(&msg);
+    return st;
+}
+
+int chat_client_text(int i, char *out, size_t cap)
+{
+    if (i == 0)
+        return snprintf(out, cap, "JOIN %s", CHAT_NAME);
+    return snprintf(out, cap, "TEXT note %d", i);
+}
+
+int chat_reply_text(int k, int n, char *out, size_t cap)
+{
+    if (k == 0)
+        return snprintf(out, cap, "WELCOME %s", CHAT_NAME);
+    if (k <= n)
+        return snprintf(out, cap, "ACK %d", k);
+    return snprintf(out, cap, "BYE %s", CHAT_NAME);
+}
+
+/* Server: the session (chat_session_serve) on the call's server end. */
+static enum status chat_server(void *arg)
+{
+    struct call *c = arg;
+    struct chat_session s;
+    enum status st = STATUS_OK;
+
+    memset(&s, 0, sizeof s);
+    st = chat_session_serve(stream_server(c->s), &s);
+    c->server_got = s.got;
+    c->server_sent = s.welcomed + s.acked;
+    c->server_why = s.why;
+    c->server_end = st;
     return st;
 }
 
@@ -70,15 +128,15 @@ static enum status chat_sender(void *arg, struct status_detail *why)
     struct call *c = arg;
     struct stream_end *e = stream_client(c->s);
     char text[CALL_TEXT_MAX];
-    enum status st = stream_send(e, "JOIN alice", 10, why);
+    int len = chat_client_text(0, text, sizeof text);
+    enum status st = stream_send(e, text, (size_t)len, why);
     int i = 0;
 
     c->client_sent += st == STATUS_OK;
     if (st == STATUS_OK)
         st = latch_wait(&c->latch);
     for (i = 0; i < c->n && st == STATUS_OK; i++) {
-        int len = snprintf(text, sizeof text, "TEXT note %d", i + 1);
-
+        len = chat_client_text(i + 1, text, sizeof text);
         st = stream_send(e, text, (size_t)len, why);
         c->client_sent += st == STATUS_OK;
     }
@@ -102,12 +160,7 @@ static enum status chat_receiver(void *arg, struct status_detail *why)
     enum status st = STATUS_OK;
 
     while ((st = stream_recv(stream_client(c->s), &msg, why)) == STATUS_OK) {
-        if (c->client_got == 0)
-            snprintf(want, sizeof want, "WELCOME alice");
-        else if (c->client_got <= c->n)
-            snprintf(want, sizeof want, "ACK %d", c->client_got);
-        else
-            snprintf(want, sizeof want, "BYE alice");
+        chat_reply_text(c->client_got, c->n, want, sizeof want);
         if (!same_text(&msg, want))
             broken(c->r, "chat reply %d is not \"%s\"", c->client_got + 1,
                    want);

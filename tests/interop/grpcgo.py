@@ -11,6 +11,10 @@ both directions, each case asserting what both sides saw.
                                    20 calls at once on one connection; two
                                    goroutines calling SendMsg on one call
   duplex call -> grpc-go server    the same cases the other way round
+  the chat session, both ways      grpc-go's session client -> serve's
+                                   /chat.ChatService/Session (and a TEXT
+                                   before the JOIN); call chat -> grpc-go's
+                                   Session
 
 The peer is tests/interop/go/src/grpcpeer: `grpcpeer serve MODE` prints
 one JSON line per call (what its handler saw), `grpcpeer call ADDR` one
@@ -166,9 +170,10 @@ def grpcgo_client_many(duplex, peer):
 
 # ---- duplex call -> grpc-go server ----------------------------------------
 
-def against_peer(duplex, peer, mode, *options, text=None):
-    """One `duplex call` with options against `grpcpeer serve mode`;
-    returns duplex's result and what the peer's handler saw."""
+def against_peer(duplex, peer, mode, *options, text=None, scenario="echo"):
+    """One `duplex call ... scenario` with options against `grpcpeer
+    serve mode`; returns duplex's result and what the peer's handler
+    saw."""
     argv = [peer, "serve", mode] + (["-text", text] if text else [])
     p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, encoding="utf-8")
@@ -176,7 +181,7 @@ def against_peer(duplex, peer, mode, *options, text=None):
     if not first.startswith("listening on 127.0.0.1:"):
         p.kill()
         raise SystemExit(f"grpcpeer said {first!r}")
-    r = run([duplex, "call", first.split()[-1], "echo", *options])
+    r = run([duplex, "call", first.split()[-1], scenario, *options])
     out, err = p.communicate(timeout=WAIT)
     try:
         seen = json.loads(out.splitlines()[0])
@@ -215,6 +220,36 @@ def duplex_client_cases(duplex, peer):
     # Both ends keep the deadline; either may notice it first.
     check(case + " deadline", "server's context ended", seen["ctx"] in
           ("context deadline exceeded", "context canceled"), True)
+
+
+def chat_cases(duplex, peer):
+    """The chat session both ways: grpc-go's session client against
+    serve's /chat.ChatService/Session, and `duplex call ... chat` against
+    grpc-go's Session (grpcpeer's chat.go), each side's view checked."""
+    rc, out, res = against_serve(duplex, peer, [
+        ["-chat", "3"],
+        ["-method", "/chat.ChatService/Session", "-request", "TEXT hi"]])
+    case = "grpc-go->serve chat"
+    check(case, "serve's exit", rc, 0)
+    check(case, "client got", (res[0]["replies"], res[0]["code"]),
+          (["WELCOME bob", "ACK 1", "ACK 2", "ACK 3", "BYE bob"], "OK"))
+    check(case, "server saw", "server: JOIN from bob, WELCOME, 3 TEXT "
+          "acked, BYE, OK" in out, True)
+    check(case + " TEXT before JOIN", "client got",
+          (res[1]["code"], res[1]["message"]),
+          ("FailedPrecondition", "JOIN first"))
+    check(case + " TEXT before JOIN", "server saw", 'server: 1 message and '
+          'no JOIN, then FAILED_PRECONDITION: "JOIN first"' in out, True)
+    case = "call chat->grpc-go"
+    r, seen = against_peer(duplex, peer, "echo", "--messages", "3",
+                           scenario="chat")
+    check(case, "duplex saw", (r.returncode, "client/recv checked 5 replies: "
+          "WELCOME alice, ACK 1 to ACK 3 in order, BYE alice" in r.stdout,
+          "then EOF: the server finished the session with OK" in r.stdout),
+          (0, True, True))
+    check(case, "server saw", (seen["got"], seen["eof"]),
+          (["JOIN alice", "TEXT note 1", "TEXT note 2", "TEXT note 3"],
+           True))
 
 
 def duplex_client_many(duplex, peer):
@@ -284,6 +319,7 @@ def main():
     duplex_client_sizes(duplex, peer)
     grpcgo_client_many(duplex, peer)
     duplex_client_many(duplex, peer)
+    chat_cases(duplex, peer)
     print(f"interop with grpc-go: {checked[0] - len(failures)} passed, "
           f"{len(failures)} failed")
     return 1 if failures else 0

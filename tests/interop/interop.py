@@ -21,6 +21,9 @@ on loopback, both directions, each case asserting what both sides saw.
   two senders, one call           call --senders 2 -> grpcio; a grpcio
                                   client whose two threads feed one call
                                   (through a queue) -> serve
+  the chat session                grpcio sessions -> serve's
+                                  /chat.ChatService/Session; call chat ->
+                                  a grpcio Session (interop_chat.py)
 
 No protoc: the method is /chat.ChatService/Chat with raw-bytes messages
 (identity serializers, a generic handler). Every wait has a timeout, so a
@@ -36,6 +39,8 @@ import sys
 import threading
 
 import grpc
+
+import interop_chat
 
 METHOD = "/chat.ChatService/Chat"
 WORDS = [b"hello", b"how are you?", b"bye"]
@@ -791,6 +796,7 @@ def main():
     duplex_client_large(duplex)
     duplex_client_senders(duplex)
     grpcio_client_senders(duplex)
+    interop_chat.run(duplex, check, start_serve, WAIT)
     print(f"interop: {checked[0] - len(failures)} passed, "
           f"{len(failures)} failed")
     return 1 if failures else 0

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds tests/interop/go/src/grpcpeer (a grpc-go server and client of
-# /chat.ChatService/Chat, for make interop) with Debian's grpc-go: no
-# modules, no network. Installs golang-go and golang-google-grpc-dev when
-# they are missing (sudo only when not root).
+# /chat.ChatService/Chat and Session, for make interop) with Debian's
+# grpc-go: no modules, no network. Installs golang-go and
+# golang-google-grpc-dev when they are missing (sudo only when not root).
 #
 #   sh tests/interop/go/build.sh OUT     writes the program to OUT
 set -e

@@ -1,5 +1,6 @@
 // grpcpeer: a grpc-go peer for make interop, server or client of the
-// service duplex serves and calls: /chat.ChatService/Chat, bidirectional
+// service duplex serves and calls: /chat.ChatService/Chat and
+// /chat.ChatService/Session (the chat session, chat.go), bidirectional
 // streaming, raw-bytes messages.
 //
 //	grpcpeer serve MODE [-calls N]
@@ -9,7 +10,8 @@
 //	    until EOF), error (the first message ends the call with
 //	    InvalidArgument and -text), stall (waits for the call's end),
 //	    count ("got N bytes" per message), mirror (N bytes back per
-//	    message; no receive limit).
+//	    message; no receive limit). /chat.ChatService/Session is always
+//	    the chat session (chat.go).
 //	grpcpeer call ADDR [-n N] [-size B] [-request TEXT] [-timeout MS]
 //	    [-cancel-after K] [-no-close] [-linger] [-calls K] [-senders K]
 //	    one call: sends the messages ("hello", "how are you?", "bye"; or N
@@ -19,7 +21,9 @@
 //	    connection until the server closes it. -calls K: K such calls at
 //	    once on the one connection, a line each. -senders K: K goroutines
 //	    call SendMsg on the one call, -n messages each ("sender K message
-//	    I"), which grpc-go's documentation says is not safe.
+//	    I"), which grpc-go's documentation says is not safe. -method
+//	    PATH: call PATH instead of /chat.ChatService/Chat. -chat N: the
+//	    chat session's client instead (JOIN bob, WELCOME, N TEXTs).
 //
 // No protoc: the codec passes []byte through. It is registered as "proto",
 // grpc-go's default, so both ends use it for content-type
@@ -101,7 +105,12 @@ func handler(mode, text string, report func(seen)) grpc.StreamHandler {
 		if p, ok := peer.FromContext(ctx); ok {
 			sw.Peer = p.Addr.String()
 		}
-		err := serve(mode, text, s, &sw)
+		var err error
+		if mode == "session" {
+			err = session(s, &sw)
+		} else {
+			err = serve(mode, text, s, &sw)
+		}
 		if ctx.Err() != nil {
 			sw.Ctx = ctx.Err().Error()
 		}
@@ -182,7 +191,10 @@ func cmdServe(args []string) int {
 		HandlerType: (*interface{})(nil),
 		Streams: []grpc.StreamDesc{{StreamName: "Chat",
 			Handler:       handler(mode, *text, report),
-			ServerStreams: true, ClientStreams: true}},
+			ServerStreams: true, ClientStreams: true},
+			{StreamName: "Session",
+				Handler:       handler("session", "", report),
+				ServerStreams: true, ClientStreams: true}},
 	}, struct{}{})
 	fmt.Println("listening on", lis.Addr())
 	go srv.Serve(lis)
@@ -227,6 +239,8 @@ func cmdCall(args []string) int {
 	calls := fs.Int("calls", 1, "calls at once on the one connection")
 	senders := fs.Int("senders", 0,
 		"goroutines calling SendMsg on the one call, -n messages each")
+	method := fs.String("method", "/chat.ChatService/Chat", "the call's path")
+	chat := fs.Int("chat", -1, "the chat session's client, with N TEXTs")
 	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: grpcpeer call ADDR [options]")
 		return 2
@@ -264,8 +278,12 @@ func cmdCall(args []string) int {
 		wg.Add(1)
 		go func(k int) {
 			defer wg.Done()
-			results[k] = oneCall(cc, msgs, *senders, *timeout,
-				*cancelAfter, *noClose)
+			if *chat >= 0 {
+				results[k] = chatCall(cc, *chat, *timeout)
+				return
+			}
+			results[k] = oneCall(cc, *method, msgs, *senders,
+				*timeout, *cancelAfter, *noClose)
 		}(k)
 	}
 	wg.Wait()
@@ -292,15 +310,15 @@ func cmdCall(args []string) int {
 // senders goroutines, sender k sending "sender k ..." in its order: what
 // two goroutines calling SendMsg on one stream do), CloseSend unless told
 // not to, and reads the replies until the call ends.
-func oneCall(cc *grpc.ClientConn, msgs [][]byte, senders, timeout,
-	cancelAfter int, noClose bool) result {
+func oneCall(cc *grpc.ClientConn, method string, msgs [][]byte, senders,
+	timeout, cancelAfter int, noClose bool) result {
 	ctx, cancelDeadline := context.WithTimeout(context.Background(),
 		time.Duration(timeout)*time.Millisecond)
 	defer cancelDeadline()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true,
-		ClientStreams: true}, "/chat.ChatService/Chat")
+		ClientStreams: true}, method)
 	res := result{Replies: []interface{}{}}
 	if err == nil {
 		go sendAll(st, msgs, senders, cancelAfter < 0 && !noClose)
