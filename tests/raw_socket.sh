@@ -243,6 +243,10 @@ fi
 same "call --wire raw --calls: exit 2" "$?" 2
 expect "call --wire raw --calls: says why" "$tmp/err" \
     "^duplex call: --calls works with --wire h2 only$"
+"$DUPLEX" call 127.0.0.1:1 chat --wire raw >"$tmp/out" 2>"$tmp/err"
+same "call chat --wire raw: exit 2" "$?" 2
+expect "call chat --wire raw: says why" "$tmp/err" \
+    "^duplex call: chat runs on --wire h2 only"
 "$DUPLEX" serve --help >"$tmp/help.out"
 expect "serve --help: --wire raw" "$tmp/help.out" "^  --wire raw +gRPC.s frames straight on TCP"
 "$DUPLEX" call --help >"$tmp/help.out"

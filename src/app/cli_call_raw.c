@@ -177,9 +177,15 @@ static int raw_call_parse(struct cli *c, int argc, char **argv,
     }
     if (a->addr == NULL || scenario == NULL)
         return cli_usage_error(c, "call", "give HOST:PORT and a scenario");
+    if (strcmp(scenario, "chat") == 0)
+        return cli_usage_error(c, "call",
+                               "chat runs on --wire h2 only (its session "
+                               "ends with a status, which the raw wire "
+                               "cannot carry)");
     if (strcmp(scenario, "echo") != 0)
         return cli_usage_error(c, "call",
-                               "'%s': only echo can call a real server so far",
+                               "'%s': only echo and chat can call a real "
+                               "server",
                                scenario);
     return CLI_CONTINUE;
 }
