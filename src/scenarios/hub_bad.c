@@ -34,17 +34,17 @@
  *
  *   Shutdown with a deadline. Once every client's sender has returned,
  *   the last one asks the hub to stop (a stop item in the inbox, as an
- *   operator's GracefulStop). The hub then waits HUB_SHUTDOWN_MS
- *   (HUB_SHUTDOWN_OS_MS on real threads, or --timeout) for every stream to
- *   end; a client that never half-closed is then cut off: its call ends
- *   with UNAVAILABLE. Last, the hub closes the outboxes of the clients it
+ *   operator's GracefulStop). The hub then goes on until every stream
+ *   has ended, or nothing has come for HUB_SHUTDOWN_MS (HUB_SHUTDOWN_OS_MS
+ *   on real threads, or --timeout): a client that never half-closed is
+ *   then cut off: its call ends with UNAVAILABLE. Last, the hub closes the outboxes of the clients it
  *   still serves; each writer sends what is left and ends its call with
  *   OK. A status comes after every message before it, so a client that
  *   is behind then, and does not read, would wait for it for ever (on
  *   HTTP/2 the trailers wait behind DATA that flow control holds back).
- *   So on real threads the hub waits once more, as long again, for each
- *   of them to take everything, and cuts off the ones still behind with
- *   UNAVAILABLE (a server's Stop after GracefulStop's deadline): every
+ *   So on real threads the hub waits once more for each of them to take
+ *   everything, as long as they take something every shutdown's wait, and
+ *   cuts off the ones still behind with UNAVAILABLE (a server's Stop after GracefulStop's deadline): every
  *   receiver wakes with a status. The simulated hub does not wait: a
  *   receiver left waiting there would end the run with a deadlock report.
  *
@@ -355,28 +355,36 @@ static int client_behind(struct hub *h, int j)
     return !wrote_all || st.received[STREAM_S2C] != st.sent[STREAM_S2C];
 }
 
-/* The first client still served that is behind, or -1. */
-static int hub_first_behind(struct hub *h)
+/* How many clients still served are behind; *taken: what they all took. */
+static int hub_behind(struct hub *h, uint64_t *taken)
 {
+    int behind = 0;
     int j = 0;
 
-    for (j = 0; j < h->n; j++)
-        if (!h->forgotten[j] && client_behind(h, j))
-            return j;
-    return -1;
+    *taken = 0;
+    for (j = 0; j < h->n; j++) {
+        if (h->forgotten[j])
+            continue;
+        behind += client_behind(h, j);
+        *taken += client_taken(h, j);
+    }
+    return behind;
 }
 
 /*
  * The end of the hub: the clients it still serves get what is left and
- * OK (their outboxes closed). On real threads it then waits, until the
- * shutdown's deadline, for each of them to take every message (its status
- * comes right after); one still behind then would wait for that status for
- * ever (on HTTP/2 it sits behind DATA the client does not read), so the
- * hub cuts it off with UNAVAILABLE. Nobody is left to tell.
+ * OK (their outboxes closed). On real threads it then waits for each of
+ * them to take every message (its status comes right after), while they
+ * take something at least every shutdown's wait; one still behind then
+ * would wait for that status for ever (on HTTP/2 it sits behind DATA the
+ * client does not read), so the hub cuts it off with UNAVAILABLE. Nobody
+ * is left to tell.
  */
 static void hub_finish_all(struct hub *h)
 {
     int64_t deadline = sched_now_ns() + h->shutdown_ns;
+    uint64_t taken = 0;
+    uint64_t now_taken = 0;
     char text[112];
     int j = 0;
 
@@ -385,14 +393,19 @@ static void hub_finish_all(struct hub *h)
             outbox_close(h, j, 1);
     if (!h->os) /* simulated: a receiver left waiting is a deadlock report */
         return;
-    while (hub_first_behind(h) >= 0 && sched_now_ns() < deadline)
+    hub_behind(h, &taken);
+    while (hub_behind(h, &now_taken) > 0 && sched_now_ns() < deadline) {
+        if (now_taken != taken) /* someone read: wait again */
+            deadline = sched_now_ns() + h->shutdown_ns;
+        taken = now_taken;
         sched_sleep_ns(HUB_POLL_NS);
+    }
     for (j = 0; j < h->n; j++) {
         if (h->forgotten[j] || !client_behind(h, j))
             continue;
         snprintf(text, sizeof text,
-                 "the hub shut down: client %d had not taken its last "
-                 "messages in %lld ms",
+                 "the hub shut down: client %d took none of its last "
+                 "messages for %lld ms",
                  j + 1, (long long)(h->shutdown_ns / 1000000));
         hub_forget(h, j, STATUS_UNAVAILABLE, text);
         h->forgotten[j] = 2;
@@ -406,6 +419,7 @@ enum status hub_bad_loop(void *arg)
     int *ended = calloc((size_t)h->n, sizeof *ended);
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
+    int stopping = 0; /* the stop came: wait for every stream to end */
     unsigned n = 0;
     unsigned k = 0;
 
@@ -420,17 +434,20 @@ enum status hub_bad_loop(void *arg)
         st = hub_take(h, batch, &n, deadline);
         if (st == STATUS_DEADLINE_EXCEEDED) {
             hub_cut_off(h, ended);
+            stopping = 0;
             deadline = SCHED_NO_DEADLINE; /* their readers end now */
         } else if (st != STATUS_OK) {
             break;
         }
         for (k = 0; k < n && st == STATUS_OK; k++) {
             if (batch[k].from == HUB_STOP)
-                deadline = sched_now_ns() + h->shutdown_ns;
+                stopping = 1;
             else
                 hub_route(h, &batch[k], ended);
         }
         hub_announce(h);
+        if (stopping) /* the wait counts from the last thing that came */
+            deadline = sched_now_ns() + h->shutdown_ns;
     }
     hub_finish_all(h);
     free(batch);
