@@ -251,6 +251,38 @@ static void test_hub_slow_client_on_real_threads(void **state)
 }
 
 /*
+ * A client still behind when the hub ends, and not reading, is cut off
+ * rather than left waiting for an OK that flow control holds back: with a
+ * slow limit of 0 the hub drops clients that read too, so client 1, which
+ * stops reading, is often still served at the end. Every run ends (a hang
+ * fails under hangcheck) with every thread joined; client 1 ends with
+ * RESOURCE_EXHAUSTED, or UNAVAILABLE when the hub cut it off at the end.
+ */
+static void test_hub_shutdown_cuts_off_a_client_still_behind(void **state)
+{
+    int run = 0;
+
+    (void)state;
+    hub_slow_os_ms = 0;
+    for (run = 0; run < 8; run++) {
+        struct scenario_options o = bad_opts("slow", 10);
+        struct scenario_result r;
+
+        o.os = 1;
+        o.wire = &h2_wire_type;
+        assert_int_equal(scenario_run(&scenario_hub, &o, &r), STATUS_OK);
+        if (r.broken[0] != '\0' &&
+            strcmp(r.broken, "client 1 ended with UNAVAILABLE (want "
+                             "RESOURCE_EXHAUSTED)") != 0)
+            fail_msg("run %d: %s", run + 1, r.broken);
+        assert_non_null(strstr(r.report, "41 threads started; 41 returned "
+                                         "and were joined"));
+        scenario_result_free(&r);
+    }
+    hub_slow_os_ms = HUB_SLOW_OS_MS;
+}
+
+/*
  * A client that never half-closes is cut off at the shutdown's deadline
  * (100 ms by default, --timeout's otherwise) with UNAVAILABLE, and not
  * before: virtual time shows the wait.
@@ -549,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
         cmocka_unit_test(test_hub_slow_client_on_h2),
         cmocka_unit_test(test_hub_slow_client_on_real_threads),
+        cmocka_unit_test(test_hub_shutdown_cuts_off_a_client_still_behind),
         cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
         cmocka_unit_test(test_hub_leaving_client_is_forgotten),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),

@@ -40,6 +40,8 @@
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
+int hub_slow_os_ms = HUB_SLOW_OS_MS;
+
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h)
 {
@@ -415,7 +417,7 @@ static int hub_create_bad(struct hub *h, const struct scenario_options *o)
     if (h->bad == HUB_BAD_NONE)
         return 1;
     h->os = o->os;
-    h->slow_ns = (int64_t)(o->os ? HUB_SLOW_OS_MS : HUB_SLOW_MS) * 1000000;
+    h->slow_ns = (int64_t)(o->os ? hub_slow_os_ms : HUB_SLOW_MS) * 1000000;
     h->shutdown_ns = (o->timeout_ms > 0   ? o->timeout_ms
                       : o->os ? HUB_SHUTDOWN_OS_MS
                               : HUB_SHUTDOWN_MS) *

@@ -48,6 +48,11 @@
 #define HUB_SLOW_OS_MS 500
 #define HUB_SHUTDOWN_OS_MS 1000
 
+/* The slow limit of the runs on real threads that start from now on:
+ * HUB_SLOW_OS_MS, unless a test sets another (0: a full outbox drops its
+ * client at once, readers too, so that a run ends with a client behind). */
+extern int hub_slow_os_ms;
+
 /* The client that misbehaves (client 1), and how. */
 enum hub_bad {
     HUB_BAD_NONE = 0,
