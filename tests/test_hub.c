@@ -214,6 +214,75 @@ static void test_hub_slow_client_on_h2(void **state)
 }
 
 /*
+ * On real threads, on both wires, the slow client 1 is the one dropped,
+ * run after run: the others, which read, are never taken for slow ones
+ * (on h2 a send can wait for the write quota longer than the simulated
+ * limit), they get everything, and every thread returns (a hang fails
+ * under hangcheck). Each run must keep the promise, not most of them.
+ */
+static void test_hub_slow_client_on_real_threads(void **state)
+{
+    int wire = 0;
+    int run = 0;
+
+    (void)state;
+    for (wire = 0; wire < 2; wire++) {
+        for (run = 0; run < 5; run++) {
+            struct scenario_options o = bad_opts("slow", 0);
+            struct scenario_result r;
+
+            o.os = 1;
+            o.wire = wire == 1 ? &h2_wire_type : NULL;
+            run_kind("slow", STATUS_RESOURCE_EXHAUSTED, o, &r);
+            if (strstr(r.report, "also forgot") != NULL ||
+                strstr(r.report, "the other clients got each other's "
+                                 "messages once, in order, then EOF") == NULL)
+                fail_msg("%s run %d: %s", wire == 1 ? "h2" : "raw", run + 1,
+                         r.report);
+            assert_non_null(strstr(r.report, "the hub dropped it with "
+                                             "RESOURCE_EXHAUSTED (1 client "
+                                             "dropped)"));
+            assert_non_null(strstr(r.report, "2 of the other 2 clients were "
+                                             "told \"c1 left\"; 2 got to "
+                                             "EOF"));
+            scenario_result_free(&r);
+        }
+    }
+}
+
+/*
+ * A client still behind when the hub ends, and not reading, is cut off
+ * rather than left waiting for an OK that flow control holds back: with a
+ * slow limit of 0 the hub drops clients that read too, so client 1, which
+ * stops reading, is often still served at the end. Every run ends (a hang
+ * fails under hangcheck) with every thread joined; client 1 ends with
+ * RESOURCE_EXHAUSTED, or UNAVAILABLE when the hub cut it off at the end.
+ */
+static void test_hub_shutdown_cuts_off_a_client_still_behind(void **state)
+{
+    int run = 0;
+
+    (void)state;
+    hub_slow_os_ms = 0;
+    for (run = 0; run < 8; run++) {
+        struct scenario_options o = bad_opts("slow", 10);
+        struct scenario_result r;
+
+        o.os = 1;
+        o.wire = &h2_wire_type;
+        assert_int_equal(scenario_run(&scenario_hub, &o, &r), STATUS_OK);
+        if (r.broken[0] != '\0' &&
+            strcmp(r.broken, "client 1 ended with UNAVAILABLE (want "
+                             "RESOURCE_EXHAUSTED)") != 0)
+            fail_msg("run %d: %s", run + 1, r.broken);
+        assert_non_null(strstr(r.report, "41 threads started; 41 returned "
+                                         "and were joined"));
+        scenario_result_free(&r);
+    }
+    hub_slow_os_ms = HUB_SLOW_OS_MS;
+}
+
+/*
  * A client that never half-closes is cut off at the shutdown's deadline
  * (100 ms by default, --timeout's otherwise) with UNAVAILABLE, and not
  * before: virtual time shows the wait.
@@ -511,6 +580,8 @@ int main(void)
         cmocka_unit_test(test_hub_bad_client_each_kind_in_many_seeds),
         cmocka_unit_test(test_hub_slow_client_is_dropped_and_counted),
         cmocka_unit_test(test_hub_slow_client_on_h2),
+        cmocka_unit_test(test_hub_slow_client_on_real_threads),
+        cmocka_unit_test(test_hub_shutdown_cuts_off_a_client_still_behind),
         cmocka_unit_test(test_hub_no_close_client_is_cut_off_at_the_deadline),
         cmocka_unit_test(test_hub_leaving_client_is_forgotten),
         cmocka_unit_test(test_hub_bad_client_leaves_nothing_behind),

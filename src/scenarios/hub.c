@@ -40,6 +40,8 @@
 #include "scenarios/challenge.h"
 #include "scenarios/registry.h"
 
+int hub_slow_os_ms = HUB_SLOW_OS_MS;
+
 /* The threads a whole run starts. */
 int hub_threads(const struct hub *h)
 {
@@ -414,14 +416,18 @@ static int hub_create_bad(struct hub *h, const struct scenario_options *o)
 
     if (h->bad == HUB_BAD_NONE)
         return 1;
-    h->slow_ns = (int64_t)HUB_SLOW_MS * 1000000;
-    h->shutdown_ns = (o->timeout_ms > 0 ? o->timeout_ms : HUB_SHUTDOWN_MS) *
+    h->os = o->os;
+    h->slow_ns = (int64_t)(o->os ? hub_slow_os_ms : HUB_SLOW_MS) * 1000000;
+    h->shutdown_ns = (o->timeout_ms > 0   ? o->timeout_ms
+                      : o->os ? HUB_SHUTDOWN_OS_MS
+                              : HUB_SHUTDOWN_MS) *
                      (int64_t)1000000;
     h->outbox_cap = hub_outbox_cap(h->n);
     h->out = calloc(n, sizeof *h->out);
     h->outbox_items = calloc(n * h->outbox_cap, sizeof *h->outbox_items);
     h->written = calloc(n, sizeof *h->written);
     h->forgotten = calloc(n, sizeof *h->forgotten);
+    h->wrote_all = calloc(n, sizeof *h->wrote_all);
     h->cut = calloc(n, sizeof *h->cut);
     h->left_seen = calloc(n * n, sizeof *h->left_seen);
     h->announce = calloc(n, sizeof *h->announce);
@@ -429,7 +435,8 @@ static int hub_create_bad(struct hub *h, const struct scenario_options *o)
         return 0;
     for (i = 0; i < n; i++)
         h->out[i].item = h->outbox_items + i * h->outbox_cap;
-    return h->written != NULL && h->forgotten != NULL && h->cut != NULL &&
+    return h->written != NULL && h->forgotten != NULL &&
+           h->wrote_all != NULL && h->cut != NULL &&
            h->left_seen != NULL && h->announce != NULL;
 }
 
@@ -538,6 +545,7 @@ static void hub_free(struct hub *h)
     free(h->outbox_items);
     free(h->written);
     free(h->forgotten);
+    free(h->wrote_all);
     free(h->cut);
     free(h->left_seen);
     free(h->announce);

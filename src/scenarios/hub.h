@@ -39,10 +39,19 @@
 /* The threads a connection of such a wire runs (reader and writer, each
    end); a simulated run counts them among its SCHED_SIM_MAX_THREADS */
 #define HUB_CONN_THREADS 4
-#define HUB_SLOW_MS 50 /* how long the hub waits for room in an outbox */
+#define HUB_SLOW_MS 50 /* how long a full outbox's client may take nothing */
 #define HUB_SHUTDOWN_MS                                                        \
     100 /* how long the hub's shutdown waits for a                             \
            stream to end, unless --timeout says */
+/* ... on real threads (--os), where a client that reads can still be
+   unscheduled, or behind its connection's other streams, for a while */
+#define HUB_SLOW_OS_MS 500
+#define HUB_SHUTDOWN_OS_MS 1000
+
+/* The slow limit of the runs on real threads that start from now on:
+ * HUB_SLOW_OS_MS, unless a test sets another (0: a full outbox drops its
+ * client at once, readers too, so that a run ends with a client behind). */
+extern int hub_slow_os_ms;
 
 /* The client that misbehaves (client 1), and how. */
 enum hub_bad {
@@ -79,7 +88,9 @@ struct hub {
     int n; /* clients */
     int m; /* messages each */
     enum hub_bad bad;
-    int64_t slow_ns;     /* how long the hub waits for room in an outbox */
+    int os;              /* real threads (--os) */
+    int64_t slow_ns;     /* how long a client with a full outbox may take
+                            nothing before the hub drops it */
     int64_t shutdown_ns; /* how long its shutdown waits for a stream */
     struct stream **s;
     struct scenario_result *r;
@@ -113,7 +124,10 @@ struct hub {
     struct hub_item *outbox_items; /* every outbox's items, in one block */
     uint64_t *written;             /* messages client i's writer sent */
     int *forgotten;                /* the hub sends client i nothing more
-                                      (hub loop only) */
+                                      (hub loop only): 1, or 2 when it was
+                                      cut off after the hub stopped
+                                      forwarding (nobody left to tell) */
+    int *wrote_all;                /* client i's writer returned (under mu) */
     enum status *cut;              /* why the hub forgot client i: what its
                                       reader saw when it left of itself, or
                                       RESOURCE_EXHAUSTED (dropped), UNAVAILABLE

@@ -11,13 +11,21 @@
  *   writer thread ("server/write<i>") that sends them: the hub loop only
  *   queues. A full outbox is a client that is behind.
  *
- *   The policy for a client that is behind: the hub waits for room in its
- *   outbox for HUB_SLOW_MS at most (a write deadline), then drops it, as a
- *   real server would: its call ends with RESOURCE_EXHAUSTED, the hub
- *   forgets it and tells the others "c1 left". The wait is bounded, so the
- *   others are held up once, by HUB_SLOW_MS, never for good. In the
- *   simulator, time moves only when no thread can run, so a client that
- *   reads is never taken for a slow one, in any schedule.
+ *   The policy for a client that is behind: slow means not reading, not
+ *   one slow send. The hub waits for room in its outbox; it drops the
+ *   client once the outbox has stayed full and the client has taken
+ *   nothing for the slow limit (a write deadline), as a real server would:
+ *   its call ends with RESOURCE_EXHAUSTED, the hub forgets it and tells
+ *   the others "c1 left". What the client took is what its stream says it
+ *   read (on HTTP/2, what its WINDOW_UPDATEs give back): each time that
+ *   grows, the wait starts again, so a client that reads, however slowly,
+ *   is never dropped, and one that does not is dropped after one limit,
+ *   which is all the others are held up by. The limit is HUB_SLOW_MS
+ *   simulated, HUB_SLOW_OS_MS on real threads, where a client that reads
+ *   can still wait that long for a core, or on h2 for its connection's
+ *   write quota, behind the other streams. In the simulator time moves
+ *   only when no thread can run, so a client that reads is never taken for
+ *   a slow one, in any schedule: the simulated hub keeps the one wait.
  *
  *   Forgetting a client (hub_forget): its outbox is emptied and closed (its
  *   writer returns), its later messages are not forwarded, and every other
@@ -26,11 +34,19 @@
  *
  *   Shutdown with a deadline. Once every client's sender has returned,
  *   the last one asks the hub to stop (a stop item in the inbox, as an
- *   operator's GracefulStop). The hub then waits HUB_SHUTDOWN_MS (or
- *   --timeout) for every stream to end; a client that never half-closed is
- *   then cut off: its call ends with UNAVAILABLE. Last, the hub closes the
- *   outboxes of the clients it still serves; each writer sends what is
- *   left and ends its call with OK.
+ *   operator's GracefulStop). The hub then goes on until every stream
+ *   has ended, or nothing has come for HUB_SHUTDOWN_MS (HUB_SHUTDOWN_OS_MS
+ *   on real threads, or --timeout): a client that never half-closed is
+ *   then cut off: its call ends with UNAVAILABLE. Last, the hub closes the outboxes of the clients it
+ *   still serves; each writer sends what is left and ends its call with
+ *   OK. A status comes after every message before it, so a client that
+ *   is behind then, and does not read, would wait for it for ever (on
+ *   HTTP/2 the trailers wait behind DATA that flow control holds back).
+ *   So on real threads the hub waits once more for each of them to take
+ *   everything, as long as they take something every shutdown's wait, and
+ *   cuts off the ones still behind with UNAVAILABLE (a server's Stop after GracefulStop's deadline): every
+ *   receiver wakes with a status. The simulated hub does not wait: a
+ *   receiver left waiting there would end the run with a deadlock report.
  *
  *   Every thread counts itself when it returns (hub_returns), so the
  *   report says how many returned; run_threads joins each one.
@@ -42,6 +58,9 @@
 #include "core/context.h"
 
 enum { HUB_STOP = -1 }; /* hub_item.from of the request to shut down */
+
+/* How often the shutdown looks again at the clients still behind. */
+#define HUB_POLL_NS 1000000
 
 /* Client 1 is the bad one. */
 static int hub_is_bad(const struct hub *h, int i)
@@ -149,21 +168,62 @@ static enum status outbox_take(struct hub *h, struct hub_outbox *ob,
     return st;
 }
 
+/* The messages client j has taken from its stream: on HTTP/2 what its
+ * WINDOW_UPDATEs give back, on the raw wire the room its reads make. */
+static uint64_t client_taken(const struct hub *h, int j)
+{
+    return stream_get_stats(h->s[j]).received[STREAM_S2C];
+}
+
 /*
- * The hub's side: queues it for client j, waiting HUB_SLOW_MS at most for
- * room. Returns 1 when queued, 0 when j's outbox stayed full.
+ * Waits, with h->mu held, while client j's outbox is full. Simulated, for
+ * h->slow_ns at most. On real threads, for h->slow_ns since client j last
+ * took a message (the wait starts again each time it did): a client that
+ * reads is behind, not slow. Returns STATUS_OK or the wait's failure.
  */
-static int outbox_put(struct hub *h, int j, const struct hub_item *it)
+static enum status outbox_wait_room(struct hub *h, int j)
 {
     struct hub_outbox *ob = &h->out[j];
     int64_t deadline = sched_now_ns() + h->slow_ns;
     enum status st = STATUS_OK;
+    uint64_t taken = 0;
+    uint64_t now_taken = 0;
+
+    if (h->os) { /* h->mu is never held while a stream's lock is taken */
+        sched_mutex_unlock(&h->mu);
+        taken = client_taken(h, j);
+        sched_mutex_lock(&h->mu);
+    }
+    while (ob->count == h->outbox_cap && !ob->closed && !h->aborted &&
+           st == STATUS_OK) {
+        st = sched_cond_timedwait(&h->outbox_room, &h->mu, deadline);
+        if (st != STATUS_DEADLINE_EXCEEDED || !h->os)
+            continue;
+        sched_mutex_unlock(&h->mu);
+        now_taken = client_taken(h, j);
+        sched_mutex_lock(&h->mu);
+        if (now_taken != taken) { /* it read: wait again */
+            taken = now_taken;
+            deadline = sched_now_ns() + h->slow_ns;
+            st = STATUS_OK;
+        }
+    }
+    return st;
+}
+
+/*
+ * The hub's side: queues it for client j, waiting for room while j is
+ * not slow (outbox_wait_room). Returns 1 when queued, 0 when j's outbox
+ * stayed full.
+ */
+static int outbox_put(struct hub *h, int j, const struct hub_item *it)
+{
+    struct hub_outbox *ob = &h->out[j];
     int put = 0;
 
     sched_mutex_lock(&h->mu);
-    while (ob->count == h->outbox_cap && !ob->closed && !h->aborted &&
-           st == STATUS_OK)
-        st = sched_cond_timedwait(&h->outbox_room, &h->mu, deadline);
+    if (ob->count == h->outbox_cap)
+        outbox_wait_room(h, j);
     if (ob->count < h->outbox_cap && !ob->closed) {
         ob->item[(ob->head + ob->count) % h->outbox_cap] = *it;
         ob->count++;
@@ -215,8 +275,8 @@ static void hub_deliver(struct hub *h, int j, const struct hub_item *it)
     if (h->forgotten[j] || outbox_put(h, j, it))
         return;
     snprintf(text, sizeof text,
-             "client %d read too slowly: %u messages queued for %d ms", j + 1,
-             h->outbox_cap, HUB_SLOW_MS);
+             "client %d read too slowly: %u messages queued for %lld ms",
+             j + 1, h->outbox_cap, (long long)(h->slow_ns / 1000000));
     hub_forget(h, j, STATUS_RESOURCE_EXHAUSTED, text);
 }
 
@@ -281,6 +341,77 @@ static int hub_count(const int *ended, int n)
     return c;
 }
 
+/* Whether client j, still served at the end, has yet to take something:
+ * its writer has not returned, or it has not read all its writer sent. */
+static int client_behind(struct hub *h, int j)
+{
+    struct stream_stats st;
+    int wrote_all = 0;
+
+    sched_mutex_lock(&h->mu);
+    wrote_all = h->wrote_all[j];
+    sched_mutex_unlock(&h->mu);
+    st = stream_get_stats(h->s[j]);
+    return !wrote_all || st.received[STREAM_S2C] != st.sent[STREAM_S2C];
+}
+
+/* How many clients still served are behind; *taken: what they all took. */
+static int hub_behind(struct hub *h, uint64_t *taken)
+{
+    int behind = 0;
+    int j = 0;
+
+    *taken = 0;
+    for (j = 0; j < h->n; j++) {
+        if (h->forgotten[j])
+            continue;
+        behind += client_behind(h, j);
+        *taken += client_taken(h, j);
+    }
+    return behind;
+}
+
+/*
+ * The end of the hub: the clients it still serves get what is left and
+ * OK (their outboxes closed). On real threads it then waits for each of
+ * them to take every message (its status comes right after), while they
+ * take something at least every shutdown's wait; one still behind then
+ * would wait for that status for ever (on HTTP/2 it sits behind DATA the
+ * client does not read), so the hub cuts it off with UNAVAILABLE. Nobody
+ * is left to tell.
+ */
+static void hub_finish_all(struct hub *h)
+{
+    int64_t deadline = sched_now_ns() + h->shutdown_ns;
+    uint64_t taken = 0;
+    uint64_t now_taken = 0;
+    char text[112];
+    int j = 0;
+
+    for (j = 0; j < h->n; j++)
+        if (!h->forgotten[j])
+            outbox_close(h, j, 1);
+    if (!h->os) /* simulated: a receiver left waiting is a deadlock report */
+        return;
+    hub_behind(h, &taken);
+    while (hub_behind(h, &now_taken) > 0 && sched_now_ns() < deadline) {
+        if (now_taken != taken) /* someone read: wait again */
+            deadline = sched_now_ns() + h->shutdown_ns;
+        taken = now_taken;
+        sched_sleep_ns(HUB_POLL_NS);
+    }
+    for (j = 0; j < h->n; j++) {
+        if (h->forgotten[j] || !client_behind(h, j))
+            continue;
+        snprintf(text, sizeof text,
+                 "the hub shut down: client %d took none of its last "
+                 "messages for %lld ms",
+                 j + 1, (long long)(h->shutdown_ns / 1000000));
+        hub_forget(h, j, STATUS_UNAVAILABLE, text);
+        h->forgotten[j] = 2;
+    }
+}
+
 enum status hub_bad_loop(void *arg)
 {
     struct hub *h = arg;
@@ -288,9 +419,9 @@ enum status hub_bad_loop(void *arg)
     int *ended = calloc((size_t)h->n, sizeof *ended);
     int64_t deadline = SCHED_NO_DEADLINE;
     enum status st = STATUS_OK;
+    int stopping = 0; /* the stop came: wait for every stream to end */
     unsigned n = 0;
     unsigned k = 0;
-    int j = 0;
 
     if (batch == NULL || ended == NULL) { /* nobody would forward */
         free(batch);
@@ -303,21 +434,22 @@ enum status hub_bad_loop(void *arg)
         st = hub_take(h, batch, &n, deadline);
         if (st == STATUS_DEADLINE_EXCEEDED) {
             hub_cut_off(h, ended);
+            stopping = 0;
             deadline = SCHED_NO_DEADLINE; /* their readers end now */
         } else if (st != STATUS_OK) {
             break;
         }
         for (k = 0; k < n && st == STATUS_OK; k++) {
             if (batch[k].from == HUB_STOP)
-                deadline = sched_now_ns() + h->shutdown_ns;
+                stopping = 1;
             else
                 hub_route(h, &batch[k], ended);
         }
         hub_announce(h);
+        if (stopping) /* the wait counts from the last thing that came */
+            deadline = sched_now_ns() + h->shutdown_ns;
     }
-    for (j = 0; j < h->n; j++)
-        if (!h->forgotten[j])
-            outbox_close(h, j, 1);
+    hub_finish_all(h);
     free(batch);
     free(ended);
     hub_returns(h);
@@ -352,7 +484,10 @@ static enum status hub_writer(void *arg)
     }
     if (finish && st == STATUS_OK)
         stream_finish(e, STATUS_OK, NULL);
-    hub_returns(h);
+    sched_mutex_lock(&h->mu); /* hub_returns, and hub_finish_all's flag */
+    h->wrote_all[a->i] = 1;
+    h->returned++;
+    sched_mutex_unlock(&h->mu);
     return STATUS_OK;
 }
 
@@ -488,10 +623,10 @@ static void hub_bad_check_client(struct hub *h, int i)
     for (k = 0; k < h->n; k++) {
         if (k == i)
             continue;
-        if (h->forgotten[k] && !left[k])
+        if (h->forgotten[k] == 1 && !left[k])
             broken(h->r, "client %d was never told client %d left", i + 1,
                    k + 1);
-        else if (!h->forgotten[k] && hub_next(h, i, k) != h->m)
+        else if (h->forgotten[k] != 1 && hub_next(h, i, k) != h->m)
             broken(h->r, "client %d got %d of client %d's %d messages", i + 1,
                    hub_next(h, i, k), k + 1, h->m);
     }
@@ -502,7 +637,7 @@ static void hub_bad_check_client(struct hub *h, int i)
  * hub cut off (dropped, or at the shutdown's deadline) ended with the
  * status the hub gave it; every other one got everything; every thread
  * returned. Only client 1 misbehaves, but on real threads a client that
- * was not scheduled for HUB_SLOW_MS (or a shutdown's wait) is cut off by
+ * took nothing for HUB_SLOW_OS_MS (or a shutdown's wait) is cut off by
  * the same policy: the report counts those (hub_bad_say_hub).
  */
 void hub_bad_check_run(struct hub *h)
@@ -567,7 +702,7 @@ static void hub_bad_say_hub(const struct hub *h, struct scenario_result *r)
                      "its queue stayed full (%u messages) for %d ms: the hub "
                      "dropped it with RESOURCE_EXHAUSTED (%d client%s "
                      "dropped)",
-                     h->outbox_cap, HUB_SLOW_MS, dropped,
+                     h->outbox_cap, (int)(h->slow_ns / 1000000), dropped,
                      dropped == 1 ? "" : "s");
     else if (h->cut[0] == STATUS_UNAVAILABLE)
         scenario_say(r,
