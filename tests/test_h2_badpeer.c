@@ -28,7 +28,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -44,6 +43,7 @@
 #include "core/wire.h"
 #include "h2/h2_socket.h"
 #include "h2/h2_wire.h"
+#include "held.h"
 #include "support.h"
 
 /* The test's own limit on anything it waits for: far above any bound. */
@@ -54,82 +54,6 @@
 
 /* ---- what the process holds: threads, descriptors, heap blocks ---- */
 
-static int count_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e = NULL;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-/*
- * The blocks the heap holds, counted here: this binary's malloc, calloc,
- * realloc and free count and hand on to glibc's, and nghttp2's default
- * allocator calls them too. (malloc's own figures, mallinfo2, also count
- * what each thread's cache keeps, so they move without a leak; a count
- * of blocks needs no tolerance.) Under a sanitizer, which has its own
- * malloc and its own leak check, nothing is counted: heap_now() stays 0.
- */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-static long heap_now(void)
-{
-    return 0;
-}
-#else
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t k, size_t n);
-void *__libc_realloc(void *p, size_t n);
-void __libc_free(void *p);
-
-static long blocks; /* blocks malloc'd and not yet freed */
-
-void *malloc(size_t n)
-{
-    void *p = __libc_malloc(n);
-
-    if (p != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return p;
-}
-
-void *calloc(size_t k, size_t n)
-{
-    void *p = __libc_calloc(k, n);
-
-    if (p != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return p;
-}
-
-void *realloc(void *p, size_t n)
-{
-    void *q = __libc_realloc(p, n);
-
-    if (p == NULL && q != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    else if (p != NULL && n == 0 && q == NULL)
-        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return q;
-}
-
-void free(void *p)
-{
-    if (p != NULL)
-        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    __libc_free(p);
-}
-
-static long heap_now(void)
-{
-    return __atomic_load_n(&blocks, __ATOMIC_RELAXED);
-}
-#endif
-
 struct held {
     int threads, fds;
     long heap;
@@ -139,9 +63,9 @@ static struct held held_now(void)
 {
     struct held h;
 
-    h.threads = count_dir("/proc/self/task");
-    h.fds = count_dir("/proc/self/fd");
-    h.heap = heap_now();
+    h.threads = held_entries("/proc/self/task");
+    h.fds = held_entries("/proc/self/fd");
+    h.heap = held_heap();
     return h;
 }
 

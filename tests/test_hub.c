@@ -11,7 +11,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "scenarios/hub.h"
 #include "scenarios/registry.h"
 #include "scenarios/scenario.h"
+#include "held.h"
 
 static const char *const kinds[] = {"slow", "leave", "no-close"};
 static const enum status ends[] = {STATUS_RESOURCE_EXHAUSTED, STATUS_CANCELLED,
@@ -39,81 +39,6 @@ static struct scenario_options bad_opts(const char *kind, int clients)
     return o;
 }
 
-/* The threads of this process, from /proc/self/task. */
-static int threads_now(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e = NULL;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-/*
- * The blocks the heap holds, counted here: this binary's malloc, calloc,
- * realloc and free count and hand on to glibc's. (malloc's own figures,
- * mallinfo2, also count what each thread's cache keeps, so they move
- * without a leak.) Under a sanitizer, which has its own malloc and its
- * own leak check, nothing is counted: heap_now() stays 0.
- */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-static long heap_now(void)
-{
-    return 0;
-}
-#else
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t k, size_t n);
-void *__libc_realloc(void *p, size_t n);
-void __libc_free(void *p);
-
-static long blocks; /* blocks malloc'd and not yet freed */
-
-void *malloc(size_t n)
-{
-    void *p = __libc_malloc(n);
-
-    if (p != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return p;
-}
-
-void *calloc(size_t k, size_t n)
-{
-    void *p = __libc_calloc(k, n);
-
-    if (p != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return p;
-}
-
-void *realloc(void *p, size_t n)
-{
-    void *q = __libc_realloc(p, n);
-
-    if (p == NULL && q != NULL)
-        __atomic_add_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    else if (p != NULL && n == 0 && q == NULL)
-        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    return q;
-}
-
-void free(void *p)
-{
-    if (p != NULL)
-        __atomic_sub_fetch(&blocks, 1, __ATOMIC_RELAXED);
-    __libc_free(p);
-}
-
-static long heap_now(void)
-{
-    return __atomic_load_n(&blocks, __ATOMIC_RELAXED);
-}
-#endif
 
 /* One run of kind; fails the test unless it kept its promise. */
 static void run_kind(const char *kind, enum status end,
@@ -359,17 +284,18 @@ static void test_hub_bad_client_leaves_nothing_behind(void **state)
             scenario_result_free(&r);
             run_kind(kinds[k], ends[k], o, &r);
             scenario_result_free(&r);
-            threads = threads_now();
-            heap = heap_now();
+            threads = held_entries("/proc/self/task");
+            heap = held_heap();
             run_kind(kinds[k], ends[k], o, &r);
             scenario_result_free(&r);
-            if (threads_now() != threads || heap_now() != heap)
+            if (held_entries("/proc/self/task") != threads ||
+                held_heap() != heap)
                 fail_msg("%s%s: %d threads before, %d after; %ld heap "
                          "blocks in use before, %ld after",
                          kinds[k],
                          os == 1 ? " --os" : os == 2 ? " --wire h2" : "",
-                         threads, threads_now(),
-                         heap, heap_now());
+                         threads, held_entries("/proc/self/task"),
+                         heap, held_heap());
         }
     }
 }
