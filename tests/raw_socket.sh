@@ -187,9 +187,41 @@ except ConnectionResetError:
     expect "a quiet peer: the call ends at --idle" "$tmp/serve.out" \
         "then DEADLINE_EXCEEDED: \"context deadline exceeded\"$"
     expect "a quiet peer: it is reset" "$tmp/quiet.out" "^reset$"
+    # "size:N" is answered with one message of N bytes.
+    start_serve 1
+    within 30 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\0\0\0\0\x07size:10")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+print("read %d bytes: %r" % (len(got), got))
+' "$port" >"$tmp/size.out" 2>&1
+    wait "$pid"
+    # 15 bytes: the 5-byte prefix (length 10) and ten x's.
+    expect "size:10: the peer reads a frame of 10 bytes" "$tmp/size.out" \
+        "^read 15 bytes: .*[^x]x{10}'$"
 else
-    echo "skipped: fail:TEXT needs python3"
+    echo "skipped: fail:TEXT and size:N need python3"
 fi
+
+# ---- serve --wire raw: nobody comes, and what it refuses ----------------------
+within 30 "$DUPLEX" serve --wire raw --idle 200 >"$tmp/idle.out" 2>&1
+same "serve --wire raw, nobody comes: exit 0" "$?" 0
+expect "serve --wire raw, nobody comes: says it was idle" "$tmp/idle.out" \
+    "^served 0 calls; idle for 200 ms, exiting$"
+"$DUPLEX" serve --wire raw extra >"$tmp/out" 2>"$tmp/err"
+same "serve --wire raw extra: exit 2" "$?" 2
+"$DUPLEX" serve --wire raw --pcap "$tmp/no/such/dir/x.pcap" --idle 200 \
+    >"$tmp/out" 2>"$tmp/err"
+same "serve --wire raw --pcap in no folder: exit 1" "$?" 1
+expect "serve --wire raw --pcap in no folder: says the file" "$tmp/err" \
+    "^duplex serve: .*x\.pcap"
 
 # ---- --pcap: the connection's packets, both ends --------------------------------
 rm -f "$tmp/serve.out"
