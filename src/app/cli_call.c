@@ -46,6 +46,7 @@
 #include "app/cli_call_many.h"
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
+#include "app/cli_echo.h"
 #include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -127,33 +128,13 @@ struct call_run {
     uint32_t last_len; /* --size: the last reply's length */
 };
 
-/* Message i: the words, or --size bytes. */
-static enum status call_send_one(struct call_run *r, int i)
-{
-    char text[CALL_TEXT_MAX];
-    uint8_t *big = NULL;
-    enum status st = STATUS_OK;
-    int len = 0;
-
-    if (r->args->size < 0) {
-        len = message_text(i, text, sizeof text);
-        return stream_send(stream_client(r->s), text, (size_t)len, NULL);
-    }
-    big = malloc(r->args->size > 0 ? (size_t)r->args->size : 1);
-    if (big == NULL)
-        return STATUS_RESOURCE_EXHAUSTED;
-    memset(big, 'x', (size_t)r->args->size);
-    st = stream_send(stream_client(r->s), big, (size_t)r->args->size, NULL);
-    free(big);
-    return st;
-}
-
 static enum status call_sender(void *arg)
 {
     struct call_run *r = arg;
 
     for (r->sent = 0; r->sent < r->args->n; r->sent++) {
-        r->sent_end = call_send_one(r, r->sent);
+        r->sent_end = cli_echo_send(stream_client(r->s), r->sent,
+                                    r->args->size, NULL);
         if (r->sent_end != STATUS_OK)
             return r->sent_end;
     }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "app/cli_capture.h"
+#include "app/cli_echo.h"
 #include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -62,34 +63,14 @@ struct raw_call {
     int over;
 };
 
-/* Message i: the words, or --size bytes of 'x'. */
-static enum status raw_send_one(struct raw_call *r, int i)
-{
-    char text[CALL_TEXT_MAX];
-    uint8_t *big = NULL;
-    enum status st = STATUS_OK;
-    int len = 0;
-
-    if (r->args->size < 0) {
-        len = message_text(i, text, sizeof text);
-        return stream_send(stream_client(r->s), text, (size_t)len, NULL);
-    }
-    big = malloc(r->args->size > 0 ? (size_t)r->args->size : 1);
-    if (big == NULL)
-        return STATUS_RESOURCE_EXHAUSTED;
-    memset(big, 'x', (size_t)r->args->size);
-    st = stream_send(stream_client(r->s), big, (size_t)r->args->size, NULL);
-    free(big);
-    return st;
-}
-
 /* The thread client/send. */
 static enum status raw_sender(void *arg)
 {
     struct raw_call *r = arg;
 
     for (r->sent = 0; r->sent < r->args->n; r->sent++) {
-        r->sent_end = raw_send_one(r, r->sent);
+        r->sent_end = cli_echo_send(stream_client(r->s), r->sent,
+                                    r->args->size, NULL);
         if (r->sent_end != STATUS_OK)
             return STATUS_OK;
     }

@@ -67,6 +67,7 @@
 
 #include "app/cli_capture.h"
 #include "app/cli_command.h"
+#include "app/cli_echo.h"
 #include "app/cli_raw.h"
 #include "core/context.h"
 #include "core/sched.h"
@@ -141,57 +142,6 @@ struct handled {
     struct chat_session chat; /* /chat.ChatService/Session's counts */
 };
 
-/* A message "size:N": N, else -1. */
-static long size_asked(const struct frame_msg *msg)
-{
-    char digits[16];
-    char *end = NULL;
-    long n = -1;
-
-    if (msg->length < 6 || msg->length > 5 + 10 ||
-        memcmp(msg->data, "size:", 5) != 0)
-        return -1;
-    memcpy(digits, msg->data + 5, msg->length - 5);
-    digits[msg->length - 5] = '\0';
-    n = strtol(digits, &end, 10);
-    return *end == '\0' && n >= 0 ? n : -1;
-}
-
-/* The reply to one message: sent, or why not. */
-static enum status serve_reply(struct stream_end *e,
-                               const struct frame_msg *msg,
-                               struct handled *h)
-{
-    char out[CALL_TEXT_MAX + 8];
-    long size = size_asked(msg);
-    enum status st = STATUS_OK;
-    uint8_t *big = NULL;
-    int len = 0;
-
-    if (size >= 0) {
-        big = malloc(size > 0 ? (size_t)size : 1);
-        if (big == NULL)
-            return status_detail_set(&h->why, STATUS_RESOURCE_EXHAUSTED,
-                                     "no memory for %ld bytes", size);
-        memset(big, 'x', (size_t)size);
-        st = stream_send(e, big, (size_t)size, &h->why);
-        free(big);
-        if (st == STATUS_OK)
-            h->sent_bytes += (unsigned long long)size;
-        return st;
-    }
-    if (msg->length > CALL_TEXT_MAX)
-        len = snprintf(out, sizeof out, "echo: %lu bytes",
-                       (unsigned long)msg->length);
-    else
-        len = snprintf(out, sizeof out, "echo: %.*s", (int)msg->length,
-                       (const char *)msg->data);
-    st = stream_send(e, out, (size_t)len, &h->why);
-    if (st == STATUS_OK)
-        h->sent_bytes += (unsigned long long)len;
-    return st;
-}
-
 /* The echo handler on the call's server end. */
 static void serve_echo(struct stream_end *e, struct handled *h)
 {
@@ -220,7 +170,7 @@ static void serve_echo(struct stream_end *e, struct handled *h)
             frame_msg_free(&msg);
             return;
         }
-        st = serve_reply(e, &msg, h);
+        st = cli_echo_reply(e, &msg, &h->sent_bytes, &h->why);
         if (st != STATUS_OK)
             break;
         h->sent++;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "app/cli_capture.h"
+#include "app/cli_echo.h"
 #include "app/cli_raw.h"
 #include "core/sched.h"
 #include "core/stream.h"
@@ -47,51 +48,6 @@ struct raw_handled {
     enum status end; /* OK: finished after EOF; else why it stopped */
     struct status_detail why;
 };
-
-/* A message "size:N": N, else -1. */
-static long raw_size_asked(const struct frame_msg *msg)
-{
-    char digits[16];
-    char *end = NULL;
-    long n = -1;
-
-    if (msg->length < 6 || msg->length > 5 + 10 ||
-        memcmp(msg->data, "size:", 5) != 0)
-        return -1;
-    memcpy(digits, msg->data + 5, msg->length - 5);
-    digits[msg->length - 5] = '\0';
-    n = strtol(digits, &end, 10);
-    return *end == '\0' && n >= 0 ? n : -1;
-}
-
-/* The reply to one message: sent, or why not. */
-static enum status raw_reply(struct stream_end *e, const struct frame_msg *msg,
-                             struct status_detail *why)
-{
-    char out[CALL_TEXT_MAX + 8];
-    long size = raw_size_asked(msg);
-    enum status st = STATUS_OK;
-    uint8_t *big = NULL;
-    int len = 0;
-
-    if (size >= 0) {
-        big = malloc(size > 0 ? (size_t)size : 1);
-        if (big == NULL)
-            return status_detail_set(why, STATUS_RESOURCE_EXHAUSTED,
-                                     "no memory for %ld bytes", size);
-        memset(big, 'x', (size_t)size);
-        st = stream_send(e, big, (size_t)size, why);
-        free(big);
-        return st;
-    }
-    if (msg->length > CALL_TEXT_MAX)
-        len = snprintf(out, sizeof out, "echo: %lu bytes",
-                       (unsigned long)msg->length);
-    else
-        len = snprintf(out, sizeof out, "echo: %.*s", (int)msg->length,
-                       (const char *)msg->data);
-    return stream_send(e, out, (size_t)len, why);
-}
 
 /* "fail:TEXT": finishes with INVALID_ARGUMENT and TEXT. */
 static void raw_fail(struct stream_end *e, const struct frame_msg *msg,
@@ -119,7 +75,7 @@ static enum status raw_echo(void *arg)
             frame_msg_free(&msg);
             return STATUS_OK;
         }
-        st = raw_reply(e, &msg, &h->why);
+        st = cli_echo_reply(e, &msg, NULL, &h->why);
         if (st == STATUS_EOF) /* the call is over: recv says how (grpc-go) */
             continue;
         if (st != STATUS_OK)
